@@ -1,0 +1,88 @@
+# vvm build.  `make` builds build/vvm and build/libvvm.a; `make check` installs
+# what the tests need and runs them; `make demo` runs the examples.
+#   make CC=clang          build with clang
+#   make SANITIZE=1        ASan+UBSan build in build-san/
+#   make check SANITIZE=1  the tests against that build
+
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := cc
+endif
+HOSTCC ?= $(CC)
+
+ifeq ($(SANITIZE),1)
+B ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT ?= -O1 -g
+else
+B ?= build
+SANFLAGS :=
+OPT ?= -O2 -g
+endif
+
+WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) -I. -I$(B)/gen -D_GNU_SOURCE -pthread $(SANFLAGS) $(CFLAGS)
+LDFLAGS_ALL := -pthread $(SANFLAGS) $(LDFLAGS)
+LIBS := -lm
+
+# Layers, bottom up.  Every .c file in these folders goes into libvvm.a.
+LIB_DIRS := core meta engine isa/riscv os/linux machines
+LIB_SRC := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+CLI_SRC := $(wildcard cli/*.c)
+LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
+CLI_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(CLI_SRC))
+DEPS := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+ISA_RISCV := $(sort $(wildcard isa/riscv/*.isa))
+GEN_RISCV := $(B)/gen/rv_gen.h
+
+.PHONY: all check demo bench fuzz clean deps examples
+all: $(B)/vvm $(B)/libvvm.a
+
+$(B)/isagen: tools/isagen.c meta/sexp.c meta/sexp.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O1 -g $(WARN) -I. -o $@ tools/isagen.c meta/sexp.c
+
+# One description, every derived table: decoder, interpreter bodies, disassembler.
+$(GEN_RISCV): $(B)/isagen $(ISA_RISCV)
+	@mkdir -p $(dir $@)
+	$(B)/isagen -p rv -o $(B)/gen $(ISA_RISCV)
+
+$(B)/obj/%.o: %.c | $(GEN_RISCV)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(B)/libvvm.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/vvm: $(CLI_OBJ) $(B)/libvvm.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(B)/libvvm.a $(LIBS)
+
+$(B)/embed: examples/embed.c $(B)/libvvm.a include/vvm/vvm.h
+	$(CC) $(CFLAGS_ALL) -Iinclude -o $@ examples/embed.c $(B)/libvvm.a $(LIBS)
+
+deps:
+	bash scripts/install-deps.sh
+
+examples: $(B)/vvm
+	$(MAKE) -C examples B=$(abspath $(B))
+
+demo: deps all
+	$(MAKE) -C examples B=$(abspath $(B)) demo
+
+check: deps
+	$(MAKE) all
+	$(MAKE) $(B)/embed
+	B=$(B) SANITIZE=$(SANITIZE) bash tests/run.sh
+
+bench: deps all
+	B=$(B) bash bench/run.sh
+
+fuzz: deps
+	B=$(B) FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash fuzz/run.sh
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(DEPS)

@@ -1,0 +1,194 @@
+/* aspace: a process VM's guest address space (see aspace.h). */
+#include "core/aspace.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+static int host_prot(int prot)
+{
+    /* The interpreter reads code through the host mapping, so anything the
+     * guest may read, write or execute must be readable on the host. */
+    int p = PROT_NONE;
+    if (prot & (VVM_PROT_R | VVM_PROT_W | VVM_PROT_X))
+        p |= PROT_READ;
+    if (prot & VVM_PROT_W)
+        p |= PROT_WRITE;
+    return p;
+}
+
+int vvm_aspace_init(vvm_aspace *as, uint64_t size)
+{
+    memset(as, 0, sizeof *as);
+    void *b = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (b == MAP_FAILED)
+        return -errno;
+    uint64_t npages = size / VVM_PAGE;
+    void *pg = mmap(NULL, npages, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (pg == MAP_FAILED) {
+        int e = errno;
+        munmap(b, size);
+        return -e;
+    }
+    as->base = b;
+    as->size = size;
+    as->pages = pg;
+    as->mmap_top = size - (1ULL << 30);
+    as->mmap_min = as->mmap_top;
+    pthread_mutex_init(&as->lock, NULL);
+    return 0;
+}
+
+void vvm_aspace_fini(vvm_aspace *as)
+{
+    if (as->base)
+        munmap(as->base, as->size);
+    if (as->pages)
+        munmap(as->pages, as->size / VVM_PAGE);
+    pthread_mutex_destroy(&as->lock);
+    memset(as, 0, sizeof *as);
+}
+
+static int range_ok(const vvm_aspace *as, uint64_t addr, uint64_t len)
+{
+    return len > 0 && (addr & VVM_PAGE_MASK) == 0 && addr < as->size && len <= as->size - addr;
+}
+
+static void set_pages(vvm_aspace *as, uint64_t addr, uint64_t len, uint8_t v)
+{
+    memset(as->pages + addr / VVM_PAGE, v, (size_t)((len + VVM_PAGE_MASK) / VVM_PAGE));
+}
+
+int vvm_aspace_map(vvm_aspace *as, uint64_t addr, uint64_t len, int prot, int host_flags, int fd, uint64_t off)
+{
+    len = (len + VVM_PAGE_MASK) & ~VVM_PAGE_MASK;
+    if (!range_ok(as, addr, len))
+        return -ENOMEM;
+    int fl = MAP_FIXED | (host_flags & ~(MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN));
+    if (fd < 0)
+        fl |= MAP_ANONYMOUS;
+    if (!(fl & (MAP_SHARED | MAP_PRIVATE)))
+        fl |= MAP_PRIVATE;
+    void *p = mmap(as->base + addr, len, host_prot(prot), fl, fd, (off_t)off);
+    if (p == MAP_FAILED)
+        return -errno;
+    set_pages(as, addr, len, (uint8_t)(VVM_PAGE_MAPPED | (prot & 7)));
+    return 0;
+}
+
+int vvm_aspace_unmap(vvm_aspace *as, uint64_t addr, uint64_t len)
+{
+    len = (len + VVM_PAGE_MASK) & ~VVM_PAGE_MASK;
+    if (!range_ok(as, addr, len))
+        return -EINVAL;
+    void *p = mmap(as->base + addr, len, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return -errno;
+    set_pages(as, addr, len, 0);
+    return 0;
+}
+
+int vvm_aspace_protect(vvm_aspace *as, uint64_t addr, uint64_t len, int prot)
+{
+    len = (len + VVM_PAGE_MASK) & ~VVM_PAGE_MASK;
+    if (!range_ok(as, addr, len))
+        return -ENOMEM;
+    for (uint64_t a = addr; a < addr + len; a += VVM_PAGE)
+        if (!(as->pages[a / VVM_PAGE] & VVM_PAGE_MAPPED))
+            return -ENOMEM;
+    if (mprotect(as->base + addr, len, host_prot(prot)) < 0)
+        return -errno;
+    set_pages(as, addr, len, (uint8_t)(VVM_PAGE_MAPPED | (prot & 7)));
+    return 0;
+}
+
+int vvm_aspace_is_free(const vvm_aspace *as, uint64_t addr, uint64_t len)
+{
+    if (addr >= as->size || len > as->size - addr)
+        return 0;
+    uint64_t first = addr / VVM_PAGE, last = (addr + len + VVM_PAGE_MASK) / VVM_PAGE;
+    for (uint64_t i = first; i < last; i++)
+        if (as->pages[i])
+            return 0;
+    return 1;
+}
+
+int vvm_aspace_check(const vvm_aspace *as, uint64_t addr, uint64_t len, int prot)
+{
+    if (len == 0)
+        return addr <= as->size;
+    if (addr >= as->size || len > as->size - addr)
+        return 0;
+    uint64_t first = addr / VVM_PAGE, last = (addr + len - 1) / VVM_PAGE;
+    int want = prot | VVM_PAGE_MAPPED;
+    for (uint64_t i = first; i <= last; i++)
+        if ((as->pages[i] & want) != want)
+            return 0;
+    return 1;
+}
+
+uint64_t vvm_aspace_find_free(vvm_aspace *as, uint64_t hint, uint64_t len)
+{
+    len = (len + VVM_PAGE_MASK) & ~VVM_PAGE_MASK;
+    if (len == 0 || len > as->size)
+        return 0;
+    hint &= ~VVM_PAGE_MASK;
+    if (hint && hint >= VVM_PAGE * 16 && vvm_aspace_is_free(as, hint, len))
+        return hint;
+    /* top-down first fit below mmap_top, counting free pages as we go */
+    uint64_t need = len / VVM_PAGE, run = 0;
+    uint64_t top = as->mmap_top / VVM_PAGE;
+    for (uint64_t i = top; i-- > 16;) {
+        if (as->pages[i]) {
+            run = 0;
+            continue;
+        }
+        if (++run == need) {
+            uint64_t a = i * VVM_PAGE;
+            if (a < as->mmap_min)
+                as->mmap_min = a;
+            return a;
+        }
+    }
+    return 0;
+}
+
+int vvm_copy_from_guest(const vvm_aspace *as, void *dst, uint64_t src, size_t len)
+{
+    if (!vvm_aspace_check(as, src, len, VVM_PROT_R))
+        return -EFAULT;
+    memcpy(dst, as->base + src, len);
+    return 0;
+}
+
+int vvm_copy_to_guest(const vvm_aspace *as, uint64_t dst, const void *src, size_t len)
+{
+    if (!vvm_aspace_check(as, dst, len, VVM_PROT_W))
+        return -EFAULT;
+    memcpy(as->base + dst, src, len);
+    return 0;
+}
+
+char *vvm_strdup_from_guest(const vvm_aspace *as, uint64_t src, size_t max, int *err)
+{
+    for (size_t n = 0; n < max; n++) {
+        if (((src + n) & VVM_PAGE_MASK) == 0 || n == 0) {
+            if (!vvm_aspace_check(as, src + n, 1, VVM_PROT_R)) {
+                *err = -EFAULT;
+                return NULL;
+            }
+        }
+        if (as->base[src + n] == 0) {
+            char *s = malloc(n + 1);
+            if (!s) {
+                *err = -ENOMEM;
+                return NULL;
+            }
+            memcpy(s, as->base + src, n + 1);
+            return s;
+        }
+    }
+    *err = -ENAMETOOLONG;
+    return NULL;
+}

@@ -1,0 +1,69 @@
+/* aspace: a process VM's guest address space.
+ *
+ * One host reservation (PROT_NONE, MAP_NORESERVE) holds the whole guest
+ * address space: guest address g is host address base + g, and every access
+ * is bounded by size, so guest code can reach only guest memory.  A byte per
+ * guest page records the guest's view (mapped, r/w/x), which the loader,
+ * mmap/munmap/mprotect/brk and the decoder's fetch check consult.
+ */
+#ifndef VVM_ASPACE_H
+#define VVM_ASPACE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VVM_PAGE 4096ULL
+#define VVM_PAGE_MASK (VVM_PAGE - 1)
+
+enum { VVM_PROT_R = 1, VVM_PROT_W = 2, VVM_PROT_X = 4, VVM_PAGE_MAPPED = 8 };
+
+typedef struct vvm_aspace {
+    uint8_t *base;          /* host address of guest 0 */
+    uint64_t size;          /* guest addresses are < size */
+    uint8_t *pages;         /* per-page VVM_PROT_* | VVM_PAGE_MAPPED */
+    uint64_t mmap_top;      /* top-down search for mmap without a usable hint */
+    uint64_t mmap_min;      /* lowest address handed out by the search */
+    uint64_t brk_start, brk_cur, brk_mapped;
+    pthread_mutex_t lock;
+} vvm_aspace;
+
+/* Reserves a guest space of `size` bytes (a power of two).  Returns 0 or -errno. */
+int vvm_aspace_init(vvm_aspace *as, uint64_t size);
+void vvm_aspace_fini(vvm_aspace *as);
+
+/* Maps [addr, addr+len) (page aligned) with guest prot VVM_PROT_*.  fd < 0 for
+ * anonymous memory.  `host_flags` are MAP_SHARED/MAP_PRIVATE and the like.
+ * Returns 0 or -errno. */
+int vvm_aspace_map(vvm_aspace *as, uint64_t addr, uint64_t len, int prot, int host_flags, int fd, uint64_t off);
+int vvm_aspace_unmap(vvm_aspace *as, uint64_t addr, uint64_t len);
+int vvm_aspace_protect(vvm_aspace *as, uint64_t addr, uint64_t len, int prot);
+
+/* Finds a free range of len bytes, trying hint first; returns 0 if none. */
+uint64_t vvm_aspace_find_free(vvm_aspace *as, uint64_t hint, uint64_t len);
+/* Nonzero if every page of [addr, addr+len) is mapped with all of prot. */
+int vvm_aspace_check(const vvm_aspace *as, uint64_t addr, uint64_t len, int prot);
+/* Nonzero if no page of [addr, addr+len) is mapped. */
+int vvm_aspace_is_free(const vvm_aspace *as, uint64_t addr, uint64_t len);
+static inline int vvm_aspace_page_prot(const vvm_aspace *as, uint64_t addr)
+{
+    return addr < as->size ? as->pages[addr / VVM_PAGE] : 0;
+}
+
+/* Host pointer for a guest range the caller has checked, or NULL if out of bounds. */
+static inline void *vvm_g2h(const vvm_aspace *as, uint64_t addr, uint64_t len)
+{
+    if (addr > as->size || len > as->size - addr)
+        return NULL;
+    return as->base + addr;
+}
+
+/* Copies that check the guest's permissions first (for system calls).
+ * Return 0 or -EFAULT. */
+int vvm_copy_from_guest(const vvm_aspace *as, void *dst, uint64_t src, size_t len);
+int vvm_copy_to_guest(const vvm_aspace *as, uint64_t dst, const void *src, size_t len);
+/* Reads a NUL-terminated string of at most max bytes (incl. NUL) into a
+ * malloc'd buffer; returns NULL and sets *err (-EFAULT, -ENAMETOOLONG). */
+char *vvm_strdup_from_guest(const vvm_aspace *as, uint64_t src, size_t max, int *err);
+
+#endif

@@ -1,0 +1,27 @@
+/* hostfault: turns host SIGSEGV/SIGBUS raised by guest memory accesses into
+ * guest faults.
+ *
+ * Each host thread that runs guest code registers the host range its guest
+ * memory occupies and a function to call on a fault inside it (which does not
+ * return: it longjmps back to the run loop).  A fault anywhere else is a bug
+ * in vvm: it is reported with the host address and the process aborts. */
+#ifndef VVM_HOSTFAULT_H
+#define VVM_HOSTFAULT_H
+
+#include <stdint.h>
+
+typedef void (*vvm_fault_fn)(void *arg, uint64_t offset, int is_write, int sig);
+
+typedef struct vvm_fault_target {
+    uint8_t *lo, *hi;           /* host range of guest memory */
+    vvm_fault_fn fn;            /* called with the offset into the range */
+    void *arg;
+    volatile int armed;         /* only while guest code runs */
+} vvm_fault_target;
+
+/* Installs the process-wide SIGSEGV/SIGBUS handlers (idempotent). */
+int vvm_hostfault_install(void);
+/* The calling thread's target (thread-local). */
+vvm_fault_target *vvm_hostfault_target(void);
+
+#endif

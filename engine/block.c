@@ -1,0 +1,112 @@
+/* engine: the per-vCPU block cache and the shared invalidation log. */
+#include "engine/block.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned hhash(uint64_t pc) { return (unsigned)((pc >> 1) * 0x9E3779B1u) >> (32 - ENG_HASH_BITS); }
+
+void eng_cache_init(eng_cache *c) { memset(c, 0, sizeof *c); }
+
+void eng_cache_flush(eng_cache *c)
+{
+    for (unsigned i = 0; i < (1u << ENG_HASH_BITS); i++) {
+        eng_block *b = c->hash[i];
+        while (b) {
+            eng_block *n = b->hnext;
+            free(b);
+            b = n;
+        }
+        c->hash[i] = NULL;
+    }
+    memset(c->jcache, 0, sizeof c->jcache);
+    c->nblocks = 0;
+    c->bytes = 0;
+    c->flushes++;
+}
+
+void eng_cache_fini(eng_cache *c) { eng_cache_flush(c); }
+
+eng_block *eng_block_new(uint32_t nslots)
+{
+    eng_block *b = calloc(1, sizeof *b + nslots * sizeof(eng_insn));
+    if (b)
+        b->nslots = nslots;
+    return b;
+}
+
+eng_block *eng_cache_find(eng_cache *c, uint64_t pc)
+{
+    eng_block *b = c->jcache[eng_jhash(pc)];
+    if (b && b->pc == pc)
+        return b;
+    for (b = c->hash[hhash(pc)]; b; b = b->hnext)
+        if (b->pc == pc) {
+            c->jcache[eng_jhash(pc)] = b;
+            return b;
+        }
+    return NULL;
+}
+
+void eng_cache_insert(eng_cache *c, eng_block *b)
+{
+    unsigned h = hhash(b->pc);
+    b->hnext = c->hash[h];
+    c->hash[h] = b;
+    c->jcache[eng_jhash(b->pc)] = b;
+    c->nblocks++;
+    c->bytes += sizeof *b + b->nslots * sizeof(eng_insn);
+}
+
+void eng_cache_invalidate(eng_cache *c, uint64_t lo, uint64_t hi)
+{
+    int any = 0;
+    for (unsigned i = 0; i < (1u << ENG_HASH_BITS); i++) {
+        eng_block **pp = &c->hash[i];
+        while (*pp) {
+            eng_block *b = *pp;
+            if (b->pc < hi && b->end > lo) {
+                *pp = b->hnext;
+                c->nblocks--;
+                c->bytes -= sizeof *b + b->nslots * sizeof(eng_insn);
+                free(b);
+                any = 1;
+            } else {
+                pp = &b->hnext;
+            }
+        }
+    }
+    if (any) {
+        /* chained successor pointers may name freed blocks: drop them all */
+        memset(c->jcache, 0, sizeof c->jcache);
+        for (unsigned i = 0; i < (1u << ENG_HASH_BITS); i++)
+            for (eng_block *b = c->hash[i]; b; b = b->hnext)
+                b->succ[0] = b->succ[1] = NULL;
+    }
+}
+
+void eng_inval_announce(eng_inval *log, uint64_t lo, uint64_t hi)
+{
+    while (__atomic_exchange_n(&log->lock, 1, __ATOMIC_ACQUIRE))
+        ;
+    uint64_t s = log->seq;
+    log->lo[s % ENG_INVAL_LOG] = lo;
+    log->hi[s % ENG_INVAL_LOG] = hi;
+    __atomic_store_n(&log->seq, s + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&log->lock, 0, __ATOMIC_RELEASE);
+}
+
+void eng_inval_apply(eng_inval *log, eng_cache *c)
+{
+    while (__atomic_exchange_n(&log->lock, 1, __ATOMIC_ACQUIRE))
+        ;
+    uint64_t s = log->seq;
+    if (s - c->inval_seen > ENG_INVAL_LOG) {
+        eng_cache_flush(c);  /* fell behind the log: start over */
+    } else {
+        for (uint64_t i = c->inval_seen; i < s; i++)
+            eng_cache_invalidate(c, log->lo[i % ENG_INVAL_LOG], log->hi[i % ENG_INVAL_LOG]);
+    }
+    c->inval_seen = s;
+    __atomic_store_n(&log->lock, 0, __ATOMIC_RELEASE);
+}

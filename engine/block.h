@@ -1,0 +1,80 @@
+/* engine: predecoded blocks and the per-vCPU block cache.
+ *
+ * Guest code is decoded once into blocks: arrays of eng_insn, each holding the
+ * handler to dispatch to and the operands already extracted.  A block is
+ * cached by its guest start PC.  Caches are per vCPU (one host thread each),
+ * so lookups need no locks; invalidation is announced through a shared log of
+ * page ranges that every cache applies at its next block boundary.
+ */
+#ifndef VVM_ENGINE_BLOCK_H
+#define VVM_ENGINE_BLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One predecoded instruction (24 bytes).  The meaning of the register bytes
+ * and of imm is the ISA's; the engine only moves them around. */
+typedef struct eng_insn {
+    const void *handler;    /* label address (computed goto) of the body */
+    int32_t imm;
+    uint8_t rd, rs1, rs2, rs3;
+    uint16_t op;            /* index in the ISA's generated instruction table */
+    uint16_t pcoff;         /* byte offset of this instruction from the block start */
+    uint8_t rm;             /* rounding mode / aq-rl / small extra field */
+    uint8_t len;            /* encoded length in bytes */
+    uint16_t pad;
+} eng_insn;
+
+typedef struct eng_block {
+    uint64_t pc;            /* guest address of the first instruction */
+    uint64_t end;           /* guest address just past the last byte decoded */
+    uint32_t n;             /* guest instructions */
+    uint32_t nslots;        /* entries of insn[]: guest ones plus engine pseudo-entries */
+    uint32_t execs;         /* execution count (profiling for later tiers) */
+    struct eng_block *hnext;        /* hash chain */
+    struct eng_block *succ[2];      /* chained successors: [0] taken/jump, [1] fall-through */
+    uint64_t succ_pc[2];
+    eng_insn insn[];
+} eng_block;
+
+#define ENG_JCACHE_BITS 12
+#define ENG_HASH_BITS 14
+
+typedef struct eng_cache {
+    eng_block *jcache[1 << ENG_JCACHE_BITS];   /* direct-mapped: pc -> block */
+    eng_block *hash[1 << ENG_HASH_BITS];
+    size_t nblocks, bytes;
+    uint64_t inval_seen;    /* position in the shared invalidation log applied so far */
+    uint64_t flushes;
+} eng_cache;
+
+/* Shared invalidation log: writers append [lo, hi) ranges; each cache applies
+ * the entries it has not yet seen at its next block boundary. */
+#define ENG_INVAL_LOG 64
+typedef struct eng_inval {
+    volatile uint64_t seq;                  /* entries ever appended */
+    uint64_t lo[ENG_INVAL_LOG], hi[ENG_INVAL_LOG];
+    int lock;
+} eng_inval;
+
+void eng_cache_init(eng_cache *c);
+void eng_cache_flush(eng_cache *c);
+void eng_cache_fini(eng_cache *c);
+
+static inline unsigned eng_jhash(uint64_t pc) { return (unsigned)(pc >> 1) & ((1u << ENG_JCACHE_BITS) - 1); }
+
+/* Finds the block starting at pc, or NULL. */
+eng_block *eng_cache_find(eng_cache *c, uint64_t pc);
+/* Adds a freshly decoded block (allocated with eng_block_new). */
+void eng_cache_insert(eng_cache *c, eng_block *b);
+eng_block *eng_block_new(uint32_t nslots);
+/* Drops every block overlapping [lo, hi). */
+void eng_cache_invalidate(eng_cache *c, uint64_t lo, uint64_t hi);
+
+/* Announce that guest code in [lo, hi) may have changed. */
+void eng_inval_announce(eng_inval *log, uint64_t lo, uint64_t hi);
+/* Apply announced invalidations to c; cheap when there are none. */
+static inline int eng_inval_pending(const eng_inval *log, const eng_cache *c) { return log->seq != c->inval_seen; }
+void eng_inval_apply(eng_inval *log, eng_cache *c);
+
+#endif

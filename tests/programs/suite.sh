@@ -1,0 +1,106 @@
+# Real programs, cross-compiled with Debian's riscv64 toolchains, run under
+# qemu-riscv64 (the oracle) and under `vvm run`.  A program passes when vvm's
+# stdout and exit status equal NAME.expected and status 0, and qemu agrees.
+# Sourced by tests/run.sh (see there for $VVM, $B, $TMP, pass/fail/...).
+# asan-pass: yes
+
+P_SRC=$ROOT/tests/programs
+P_OUT=$B_GUEST/tests/programs
+SYSROOT=/usr/riscv64-linux-gnu
+mkdir -p "$P_OUT"
+
+# Build (incremental).  A build failure is one FAIL; whatever did build runs.
+if [ "${SANITIZE_PASS:-0}" != 1 ]; then
+	if make -k -j2 -C "$P_SRC" O="$P_OUT" all >"$P_OUT/build.log" 2>&1; then
+		pass programs/build
+	else
+		fail programs/build "see $P_OUT/build.log"
+		grep -E 'error|Error' "$P_OUT/build.log" | show -
+	fi
+fi
+
+progs=$(make -s -C "$P_SRC" O="$P_OUT" list)
+if [ "${SANITIZE_PASS:-0}" = 1 ]; then
+	# Under ASan vvm is several times slower: a cross-section.
+	progs="hello-static hello-dynamic libc-static threads-static signals-dynamic
+	       mmap-static fp-static cxx_exceptions-dynamic go_goroutines"
+fi
+
+# qemu-user passes execve to the host kernel, so a guest exec of a riscv64
+# binary works there only with a binfmt_misc handler registered.
+qemu_can_exec=0
+if ls /proc/sys/fs/binfmt_misc/ 2>/dev/null | grep -q riscv64; then
+	qemu_can_exec=1
+fi
+have_qemu=0
+command -v qemu-riscv64 >/dev/null && have_qemu=1
+
+# describe STATUS: a few words on an abnormal exit status
+describe_status() {
+	case $1 in
+	0) echo "exit 0" ;;
+	124) echo "timed out" ;;
+	134) echo "exit 134 (abort: vvm crashed?)" ;;
+	139) echo "exit 139 (segfault: vvm crashed?)" ;;
+	*) echo "exit $1" ;;
+	esac
+}
+
+prog_timeout=$(scaled "${PROGRAM_TIMEOUT:-20}")
+for p in $progs; do
+	name=programs/$p
+	base=${p%-static}
+	base=${base%-dynamic}
+	exe=$P_OUT/$p
+	expected=$P_SRC/$base.expected
+	if [ ! -x "$exe" ]; then
+		fail "$name" "not built"
+		continue
+	fi
+	args=()
+	[ "$base" = hello ] && args=(one two)
+	qargs=()
+	vargs=()
+	if [ "$p" != "${p%-dynamic}" ]; then
+		qargs=(-L "$SYSROOT")
+		vargs=(--sysroot "$SYSROOT")
+	fi
+	work=$TMP/$p
+	mkdir -p "$work/tmp"
+
+	# The oracle: skipped in the ASan pass (the normal pass checked it).
+	why=""
+	if [ "${SANITIZE_PASS:-0}" != 1 ] && [ $have_qemu = 1 ] &&
+		{ [ "$base" != exec ] || [ $qemu_can_exec = 1 ]; }; then
+		TMPDIR=$work/tmp run_to 60 qemu-riscv64 "${qargs[@]}" "$exe" "${args[@]}" \
+			>"$work/qemu.out" 2>"$work/qemu.err"
+		qst=$?
+		if [ $qst -ne 0 ] || ! cmp -s "$expected" "$work/qemu.out"; then
+			why="qemu disagrees with $base.expected ($(describe_status $qst)); test or host problem"
+		fi
+	fi
+
+	TMPDIR=$work/tmp run_to "$prog_timeout" "$VVM" run "${vargs[@]}" "$exe" "${args[@]}" \
+		>"$work/vvm.out" 2>"$work/vvm.err"
+	vst=$?
+	if [ $vst -eq 124 ]; then
+		fail "$name" "timed out after ${prog_timeout}s"
+		show "$work/vvm.err" 4
+	elif grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$work/vvm.err"; then
+		fail "$name" "sanitizer report ($(describe_status $vst))"
+		grep -m1 -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$work/vvm.err" | show - 1
+		grep -m3 -E '^ +#[0-9]+ ' "$work/vvm.err" | show - 3
+	elif [ $vst -ne 0 ]; then
+		fail "$name" "$(describe_status $vst), want 0"
+		show "$work/vvm.err" 6
+		diff "$expected" "$work/vvm.out" | show - 4
+	elif ! cmp -s "$expected" "$work/vvm.out"; then
+		fail "$name" "stdout differs from $base.expected"
+		diff "$expected" "$work/vvm.out" | show - 6
+	elif [ -n "$why" ]; then
+		fail "$name" "$why"
+		diff "$expected" "$work/qemu.out" | show - 4
+	else
+		pass "$name"
+	fi
+done
