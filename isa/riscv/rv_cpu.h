@@ -104,7 +104,7 @@ _Noreturn void rv_raise(rv_cpu *cpu, rv_exit why, uint64_t tval);
  * cpu->in_guest; it does not return. */
 _Noreturn void rv_host_fault(rv_cpu *cpu, uint64_t guest_addr, int is_write);
 
-/* Decoder, generated from isa/riscv/*.isa: fills *out (handler left to the
+/* Decoder, generated from isa/riscv/NAME.isa: fills *out (handler left to the
  * caller) and returns the length (2 or 4), or 0 for an illegal encoding. */
 int rv_decode(uint32_t raw, eng_insn *out);
 

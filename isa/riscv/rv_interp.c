@@ -4,12 +4,13 @@
  * fields are label addresses in rv_run; each body ends by jumping straight to
  * the next instruction's handler (computed goto), so the only per-instruction
  * work beyond the semantics is one indirect jump.  The bodies themselves are
- * generated from isa/riscv/*.isa into rv_interp.inc.
+ * generated from isa/riscv/NAME.isa into rv_interp.inc.
  *
  * Join points cost nothing when no advice is woven: with INSN or BLOCK advice
  * the decoder points handlers at advice trampolines instead; when the set of
  * advice changes, the machine invalidates every decoded block.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/hostfault.h"

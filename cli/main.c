@@ -1,0 +1,214 @@
+/* vvm: the command line.  Subcommands: run, disasm, info, help, version. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/vmlet.h"
+
+extern char **environ;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: vvm COMMAND [ARGS...]\n"
+            "\n"
+            "  run [OPTIONS] PROGRAM [ARGS...]   run a program (a riscv64 Linux ELF)\n"
+            "  disasm FILE                       disassemble the code of an ELF file\n"
+            "  info                              list the machines (VMlets) and join points\n"
+            "  help                              this text; `vvm run --help` for run's options\n"
+            "  version                           print the version\n");
+}
+
+static void run_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: vvm run [OPTIONS] PROGRAM [ARGS...]\n"
+            "\n"
+            "Runs PROGRAM on the machine that recognises it: a riscv64 Linux ELF runs on\n"
+            "rv64-linux.  The exit status is the program's; a program killed by signal N\n"
+            "makes vvm exit with 128+N.\n"
+            "\n"
+            "  -L DIR, --sysroot DIR   riscv64 root for the dynamic loader and libraries\n"
+            "                          (default /usr/riscv64-linux-gnu when present)\n"
+            "  -E VAR=VALUE            set VAR in the guest's environment\n"
+            "  -U VAR                  remove VAR from the guest's environment\n"
+            "  -0 ARGV0                use ARGV0 as the guest's argv[0]\n"
+            "  --strace, -strace       print every system call with arguments and result\n"
+            "  --trace WHAT            trace insn, block or translate (comma-separated)\n"
+            "  --engine interp|jit|auto  execution tier (interp is the one built so far)\n"
+            "  --log FILE              write traces to FILE instead of stderr\n"
+            "  -h, --help              this text\n");
+}
+
+/* The guest environment: the host's, edited by -E and -U. */
+typedef struct envlist {
+    char **v;
+    size_t n;
+} envlist;
+
+static int env_set(envlist *e, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+    for (size_t i = 0; i < e->n; i++)
+        if (!strncmp(e->v[i], kv, klen) && e->v[i][klen] == '=') {
+            if (eq)
+                e->v[i] = (char *)kv;
+            else {
+                memmove(&e->v[i], &e->v[i + 1], (e->n - i) * sizeof(char *));
+                e->n--;
+            }
+            return 0;
+        }
+    if (!eq)
+        return 0;
+    char **nv = realloc(e->v, (e->n + 2) * sizeof(char *));
+    if (!nv)
+        return -1;
+    e->v = nv;
+    e->v[e->n++] = (char *)kv;
+    e->v[e->n] = NULL;
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    vvm_run_opts o = {0};
+    envlist env = {0};
+    for (char **p = environ; *p; p++)
+        env.n++;
+    env.v = calloc(env.n + 1, sizeof(char *));
+    if (!env.v)
+        return 1;
+    memcpy(env.v, environ, env.n * sizeof(char *));
+    FILE *logf = NULL;
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-')
+            break;
+        if (!strcmp(a, "--")) {
+            i++;
+            break;
+        }
+#define NEEDARG() \
+    do { \
+        if (i + 1 >= argc) { \
+            fprintf(stderr, "vvm run: option %s needs an argument\n", a); \
+            return 2; \
+        } \
+    } while (0)
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            run_usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "-L") || !strcmp(a, "--sysroot")) {
+            NEEDARG();
+            o.sysroot = argv[++i];
+        } else if (!strncmp(a, "--sysroot=", 10)) {
+            o.sysroot = a + 10;
+        } else if (!strcmp(a, "-E")) {
+            NEEDARG();
+            if (!strchr(argv[i + 1], '=')) {
+                fprintf(stderr, "vvm run: -E wants VAR=VALUE, got '%s'\n", argv[i + 1]);
+                return 2;
+            }
+            env_set(&env, argv[++i]);
+        } else if (!strcmp(a, "-U")) {
+            NEEDARG();
+            env_set(&env, argv[++i]);
+        } else if (!strcmp(a, "-0")) {
+            NEEDARG();
+            o.argv0 = argv[++i];
+        } else if (!strcmp(a, "--strace") || !strcmp(a, "-strace")) {
+            o.strace = 1;
+        } else if (!strcmp(a, "--trace")) {
+            NEEDARG();
+            o.trace = argv[++i];
+        } else if (!strncmp(a, "--trace=", 8)) {
+            o.trace = a + 8;
+        } else if (!strcmp(a, "--engine")) {
+            NEEDARG();
+            o.engine = argv[++i];
+            if (strcmp(o.engine, "interp") && strcmp(o.engine, "auto") && strcmp(o.engine, "jit")) {
+                fprintf(stderr, "vvm run: --engine is interp, jit or auto, not '%s'\n", o.engine);
+                return 2;
+            }
+        } else if (!strcmp(a, "--log")) {
+            NEEDARG();
+            logf = fopen(argv[++i], "w");
+            if (!logf) {
+                fprintf(stderr, "vvm run: --log %s: %s\n", argv[i], strerror(errno));
+                return 2;
+            }
+        } else {
+            fprintf(stderr, "vvm run: unknown option '%s' (see vvm run --help)\n", a);
+            return 2;
+        }
+    }
+    if (i >= argc) {
+        run_usage(stderr);
+        return 2;
+    }
+    const char *path = argv[i];
+    char err[512];
+    vvm_builtin_vmlets();
+    const vvm_vmlet *v = vvm_vmlet_for_file(path, err, sizeof err);
+    if (!v) {
+        fprintf(stderr, "vvm: %s: %s\n", path, err);
+        return errno == ENOENT ? 127 : 126;
+    }
+    o.envp = env.v;
+    o.log = logf ? logf : stderr;
+    if (logf)
+        setvbuf(logf, NULL, _IOFBF, 1 << 16);
+    int rc = v->run(path, argv + i, &o);
+    if (logf)
+        fclose(logf);
+    return rc;
+}
+
+static void print_vmlet(const vvm_vmlet *v, void *arg)
+{
+    (void)arg;
+    printf("  %-12s %s\n", v->name, v->doc);
+}
+
+static int cmd_info(void)
+{
+    vvm_builtin_vmlets();
+    printf("vvm %s\n\nmachines (VMlets):\n", VVM_VERSION);
+    vvm_vmlet_each(print_vmlet, NULL);
+    printf("\njoin points:\n");
+    for (int jp = 0; jp < VVM_JP_COUNT; jp++)
+        printf("  %-14s %s\n", vvm_jp_name((vvm_jp)jp), vvm_jp_doc((vvm_jp)jp));
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "disasm"))
+        return cmd_disasm(argc - 1, argv + 1);
+    if (!strcmp(cmd, "info"))
+        return cmd_info();
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("vvm %s\n", VVM_VERSION);
+        return 0;
+    }
+    fprintf(stderr, "vvm: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,158 @@
+/* lx: the Linux personality of the rv64-linux process VM.
+ *
+ * A guest process is one address space (core/aspace) with the threads that
+ * run in it; each guest thread is a host thread driving one rv_cpu.  System
+ * calls are looked up by number in the table generated from syscalls.def and
+ * mostly passed to the host, translating structures where riscv64 and x86-64
+ * lay them out differently.
+ */
+#ifndef VVM_LX_H
+#define VVM_LX_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/aspace.h"
+#include "core/joinpoint.h"
+#include "engine/block.h"
+#include "isa/riscv/rv_cpu.h"
+
+#define LX_NSIG 64
+#define LX_SPACE_BITS 38          /* Sv39 user space: 256 GiB */
+#define LX_STACK_SIZE (8ULL << 20)
+#define LX_ET_DYN_BASE 0x2aaaaab000ULL
+
+typedef struct lx_process lx_process;
+typedef struct lx_thread lx_thread;
+
+/* Options the user gave (vvm run). */
+typedef struct lx_options {
+    const char *sysroot;        /* for PT_INTERP and absolute paths of the dynamic loader */
+    const char *argv0;          /* -0: argv[0] for the guest */
+    int strace;                 /* --strace */
+    const char *trace;          /* --trace insn|block|... */
+    FILE *log;                  /* where traces go (stderr) */
+    int embedded;               /* exit returns to the embedder instead of ending the host process */
+} lx_options;
+
+/* The guest's view of one signal's disposition (riscv64 struct sigaction). */
+typedef struct lx_sigaction {
+    uint64_t handler;
+    uint64_t flags;
+    uint64_t mask;
+} lx_sigaction;
+
+struct lx_thread {
+    rv_cpu cpu;
+    lx_process *proc;
+    int tid;                    /* host tid; the guest sees it too */
+    pthread_t host;
+    uint64_t clear_child_tid;   /* set_tid_address / CLONE_CHILD_CLEARTID */
+    uint64_t robust_list;
+    uint64_t sigmask;           /* guest blocked signals (bit n-1 for signal n) */
+    volatile uint64_t pending;  /* thread-directed pending signals */
+    uint64_t altstack_sp, altstack_size;
+    int altstack_flags;
+    int in_syscall;
+    volatile int exited;        /* the guest thread called exit */
+    lx_thread *next;
+    /* the signal being delivered for a synchronous fault */
+    int fault_sig, fault_code;
+    uint64_t fault_addr;
+};
+
+struct lx_process {
+    vvm_aspace as;
+    eng_inval inval;
+    vvm_weaver weaver;
+    lx_options opt;
+    pthread_mutex_t lock;       /* threads list, sigactions, mm changes */
+
+    /* image */
+    char *exe_path;             /* host path of the main program */
+    uint64_t entry;             /* of the main program */
+    uint64_t interp_entry;      /* of the dynamic loader, 0 if static */
+    uint64_t load_bias, interp_base;
+    uint64_t phdr, phnum;
+    uint64_t stack_top, stack_bottom;
+    uint64_t start_sp;
+
+    lx_sigaction sigact[LX_NSIG + 1];
+    volatile uint64_t pending;  /* process-directed pending signals */
+
+    lx_thread *threads;
+    int nthreads;
+    volatile int exiting;       /* exit_group called */
+    int exit_status;
+    int pid;
+};
+
+/* Process life. */
+int lx_process_init(lx_process *p, const lx_options *opt);
+void lx_process_fini(lx_process *p);
+/* Loads the program (and its interpreter) and builds the initial stack.
+ * On failure returns a negative errno-like code and writes a message naming
+ * the file and the cause into err. */
+int lx_load(lx_process *p, const char *path, char *const argv[], char *const envp[], char *err, size_t errlen);
+/* Runs the main thread until the process exits; returns the exit status as a
+ * shell would see it (128+N when killed by signal N). */
+int lx_run(lx_process *p);
+
+/* Thread life (lx_thread.c). */
+lx_thread *lx_thread_new(lx_process *p);
+void lx_thread_free(lx_thread *t);
+/* Runs a guest thread until it exits; returns when the thread is done. */
+void lx_thread_loop(lx_thread *t);
+
+/* System calls (syscall.c). */
+typedef int64_t (*lx_syscall_fn)(lx_thread *t, const uint64_t *a);
+typedef struct lx_syscall_desc {
+    const char *name;
+    const char *fmt;            /* argument kinds for --strace, see syscalls.def */
+    lx_syscall_fn fn;
+} lx_syscall_desc;
+#define LX_NR_MAX 512
+extern const lx_syscall_desc lx_syscalls[LX_NR_MAX];
+
+/* Handles the ecall at cpu->pc: runs the call, sets a0, advances pc. */
+void lx_syscall(lx_thread *t);
+/* A handler that sets the pc itself (rt_sigreturn, execve) returns this. */
+#define LX_NORETURN_PC (-4096 - 1)
+
+#define LX_SYSCALL(name) int64_t lx_sys_##name(lx_thread *t, const uint64_t *a)
+#define SC(nr, name, fmt) LX_SYSCALL(name);
+#include "os/linux/syscalls.def"
+#undef SC
+
+/* Guest memory helpers for system calls. */
+static inline vvm_aspace *lx_as(lx_thread *t) { return &t->proc->as; }
+/* Host pointer to a guest range with the given access, or NULL (EFAULT). */
+void *lx_guest_ptr(lx_thread *t, uint64_t addr, uint64_t len, int prot);
+/* Guest path -> host path (sysroot applied to absolute paths that exist
+ * there, as qemu's -L does); returns malloc'd string or NULL with *err set. */
+char *lx_path(lx_thread *t, uint64_t guest_path, int *err);
+const char *lx_sysroot_path(lx_process *p, const char *path, char *buf, size_t n);
+
+/* Signals (signal.c). */
+/* Delivers pending unblocked signals by building frames; returns when none. */
+void lx_signal_deliver(lx_thread *t);
+/* A synchronous fault from rv_run (exit kind) becomes a guest signal. */
+void lx_signal_fault(lx_thread *t, rv_exit why);
+/* Marks signal sig pending for thread t (or the process if t is NULL). */
+void lx_signal_post(lx_process *p, lx_thread *t, int sig);
+/* Terminates the process as if killed by sig (prints the one-line report). */
+_Noreturn void lx_die_by_signal(lx_thread *t, int sig, uint64_t pc);
+
+/* Tracing (strace.c) */
+void lx_strace_enter(lx_thread *t, long nr, const uint64_t *a);
+void lx_strace_exit(lx_thread *t, long nr, const uint64_t *a, int64_t ret);
+int lx_trace_setup(lx_process *p, const char *what);
+/* Weaves the --strace advice on the system-call join points. */
+int lx_strace_install(lx_process *p);
+
+/* The thread running on this host thread (NULL outside guest threads). */
+lx_thread *lx_current(void);
+
+#endif

@@ -1,0 +1,208 @@
+/* process: a guest process's life: its address space, its threads' run
+ * loop (guest code until a trap, then the system call or the signal it
+ * means), and its exit. */
+#include <errno.h>
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/hostfault.h"
+#include "os/linux/lx.h"
+
+static __thread lx_thread *tls_thread;
+
+lx_thread *lx_current(void) { return tls_thread; }
+
+static void weaver_changed(vvm_weaver *w, void *arg)
+{
+    lx_process *p = arg;
+    (void)w;
+    /* blocks were decoded with or without advice trampolines: decode again */
+    eng_inval_announce(&p->inval, 0, UINT64_MAX);
+}
+
+static void fence_i(rv_cpu *cpu, uint64_t lo, uint64_t hi)
+{
+    lx_thread *t = cpu->env;
+    eng_inval_announce(&t->proc->inval, lo, hi);
+}
+
+static const rv_env_ops lx_env_ops = {
+    .code_changed = fence_i,
+};
+
+int lx_process_init(lx_process *p, const lx_options *opt)
+{
+    memset(p, 0, sizeof *p);
+    p->opt = *opt;
+    if (!p->opt.log)
+        p->opt.log = stderr;
+    int rc = vvm_aspace_init(&p->as, 1ULL << LX_SPACE_BITS);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_init(&p->lock, NULL);
+    vvm_weaver_init(&p->weaver);
+    p->weaver.changed = weaver_changed;
+    p->weaver.changed_arg = p;
+    p->pid = getpid();
+    if (vvm_hostfault_install() < 0)
+        return -errno;
+    return 0;
+}
+
+void lx_process_fini(lx_process *p)
+{
+    lx_thread *t = p->threads;
+    while (t) {
+        lx_thread *n = t->next;
+        lx_thread_free(t);
+        t = n;
+    }
+    p->threads = NULL;
+    vvm_aspace_fini(&p->as);
+    free(p->exe_path);
+    pthread_mutex_destroy(&p->lock);
+}
+
+lx_thread *lx_thread_new(lx_process *p)
+{
+    lx_thread *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->proc = p;
+    rv_cpu_init(&t->cpu, &p->as, &p->inval, &p->weaver);
+    t->cpu.env = t;
+    t->cpu.machine = p;
+    t->cpu.ops = &lx_env_ops;
+    pthread_mutex_lock(&p->lock);
+    t->next = p->threads;
+    p->threads = t;
+    p->nthreads++;
+    pthread_mutex_unlock(&p->lock);
+    return t;
+}
+
+void lx_thread_free(lx_thread *t)
+{
+    rv_cpu_fini(&t->cpu);
+    free(t);
+}
+
+/* Removes t from its process's list; returns the threads left. */
+static int unlink_thread(lx_thread *t)
+{
+    lx_process *p = t->proc;
+    pthread_mutex_lock(&p->lock);
+    for (lx_thread **pp = &p->threads; *pp; pp = &(*pp)->next)
+        if (*pp == t) {
+            *pp = t->next;
+            break;
+        }
+    int left = --p->nthreads;
+    pthread_mutex_unlock(&p->lock);
+    return left;
+}
+
+void lx_thread_loop(lx_thread *t)
+{
+    lx_process *p = t->proc;
+    tls_thread = t;
+    t->tid = (int)syscall(SYS_gettid);
+    if (vvm_jp_woven(&p->weaver, VVM_JP_VCPU_START)) {
+        vvm_jp_event ev = {.jp = VVM_JP_VCPU_START, .machine = p, .vcpu = &t->cpu, .pc = t->cpu.pc, .nr = t->tid};
+        vvm_jp_fire(&p->weaver, &ev);
+    }
+    while (!p->exiting) {
+        rv_exit why = rv_run(&t->cpu);
+        switch (why) {
+        case RV_EXIT_ECALL:
+            lx_syscall(t);
+            break;
+        case RV_EXIT_INTERRUPT:
+        case RV_EXIT_NONE:
+            break;
+        case RV_EXIT_BUDGET:
+            return;
+        default:
+            if (vvm_jp_woven(&p->weaver, VVM_JP_TRAP)) {
+                vvm_jp_event ev = {.jp = VVM_JP_TRAP, .machine = p, .vcpu = &t->cpu, .pc = t->cpu.pc,
+                                   .nr = why, .tval = t->cpu.tval};
+                vvm_jp_fire(&p->weaver, &ev);
+            }
+            lx_signal_fault(t, why);
+            break;
+        }
+        if (t->exited)
+            break;
+        if (t->pending | p->pending)
+            lx_signal_deliver(t);
+    }
+    if (vvm_jp_woven(&p->weaver, VVM_JP_VCPU_STOP)) {
+        vvm_jp_event ev = {.jp = VVM_JP_VCPU_STOP, .machine = p, .vcpu = &t->cpu, .pc = t->cpu.pc, .nr = t->tid};
+        vvm_jp_fire(&p->weaver, &ev);
+    }
+}
+
+int lx_run(lx_process *p)
+{
+    lx_thread *t = p->threads;
+    if (!t) {
+        t = lx_thread_new(p);
+        if (!t)
+            return 1;
+        t->cpu.pc = p->interp_entry ? p->interp_entry : p->entry;
+        t->cpu.x[2] = p->start_sp;
+    }
+    if (p->opt.trace && lx_trace_setup(p, p->opt.trace) < 0)
+        return 2;
+    lx_thread_loop(t);
+    return p->exit_status;
+}
+
+/* exit_group: the whole process ends with this status. */
+_Noreturn static void exit_process(lx_process *p, int status)
+{
+    fflush(p->opt.log);
+    fflush(stdout);
+    _exit(status & 0xff);
+}
+
+LX_SYSCALL(exit_group)
+{
+    lx_process *p = t->proc;
+    int status = (int)(a[0] & 0xff);
+    if (p->nthreads > 1 || !p->opt.embedded)
+        exit_process(p, status);
+    /* embedded with one thread: return to the caller of vvm_run */
+    p->exit_status = status;
+    p->exiting = 1;
+    t->exited = 1;
+    return LX_NORETURN_PC;
+}
+
+LX_SYSCALL(exit)
+{
+    lx_process *p = t->proc;
+    int status = (int)(a[0] & 0xff);
+    if (p->nthreads == 1) {
+        if (!p->opt.embedded)
+            exit_process(p, status);
+        p->exit_status = status;
+        p->exiting = 1;
+        t->exited = 1;
+        return LX_NORETURN_PC;
+    }
+    /* one thread of several: clear_child_tid and wake a joiner, then stop */
+    if (t->clear_child_tid) {
+        uint32_t *ctid = lx_guest_ptr(t, t->clear_child_tid, 4, VVM_PROT_W);
+        if (ctid) {
+            __atomic_store_n(ctid, 0, __ATOMIC_SEQ_CST);
+            syscall(SYS_futex, ctid, FUTEX_WAKE, 1, NULL, NULL, 0);
+        }
+    }
+    unlink_thread(t);
+    t->exited = 1;
+    return LX_NORETURN_PC;
+}
