@@ -192,3 +192,49 @@ char *vvm_strdup_from_guest(const vvm_aspace *as, uint64_t src, size_t max, int 
     *err = -ENAMETOOLONG;
     return NULL;
 }
+
+static int all_accessible(const vvm_aspace *as, uint64_t addr, size_t len)
+{
+    if (len == 0)
+        return 1;
+    if (addr >= as->size || len > as->size - addr)
+        return 0;
+    for (uint64_t i = addr / VVM_PAGE; i <= (addr + len - 1) / VVM_PAGE; i++)
+        if (!(as->pages[i] & VVM_PAGE_MAPPED) || !(as->pages[i] & 7))
+            return 0;
+    return 1;
+}
+
+int vvm_aspace_peek(const vvm_aspace *as, uint64_t addr, void *dst, size_t len)
+{
+    if (!all_accessible(as, addr, len))
+        return -EFAULT;
+    memcpy(dst, as->base + addr, len);
+    return 0;
+}
+
+int vvm_aspace_poke(vvm_aspace *as, uint64_t addr, const void *src, size_t len)
+{
+    if (!all_accessible(as, addr, len))
+        return -EFAULT;
+    const uint8_t *s = src;
+    while (len) {
+        uint64_t page = addr & ~VVM_PAGE_MASK;
+        size_t n = (size_t)(page + VVM_PAGE - addr);
+        if (n > len)
+            n = len;
+        int prot = as->pages[page / VVM_PAGE] & 7;
+        if (!(prot & VVM_PROT_W)) {
+            if (mprotect(as->base + page, VVM_PAGE, PROT_READ | PROT_WRITE) < 0)
+                return -EFAULT;
+            memcpy(as->base + addr, s, n);
+            mprotect(as->base + page, VVM_PAGE, host_prot(prot));
+        } else {
+            memcpy(as->base + addr, s, n);
+        }
+        addr += n;
+        s += n;
+        len -= n;
+    }
+    return 0;
+}

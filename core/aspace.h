@@ -62,6 +62,10 @@ static inline void *vvm_g2h(const vvm_aspace *as, uint64_t addr, uint64_t len)
  * Return 0 or -EFAULT. */
 int vvm_copy_from_guest(const vvm_aspace *as, void *dst, uint64_t src, size_t len);
 int vvm_copy_to_guest(const vvm_aspace *as, uint64_t dst, const void *src, size_t len);
+/* Debugger-style access for embedders and tools: reads any readable or
+ * executable guest page, writes even read-only ones.  Return 0 or -EFAULT. */
+int vvm_aspace_peek(const vvm_aspace *as, uint64_t addr, void *dst, size_t len);
+int vvm_aspace_poke(vvm_aspace *as, uint64_t addr, const void *src, size_t len);
 /* Reads a NUL-terminated string of at most max bytes (incl. NUL) into a
  * malloc'd buffer; returns NULL and sets *err (-EFAULT, -ENAMETOOLONG). */
 char *vvm_strdup_from_guest(const vvm_aspace *as, uint64_t src, size_t max, int *err);
