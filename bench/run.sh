@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# make bench: each program natively, under Debian's qemu-riscv64 and under
+# vvm, side by side in one run; prints the times and the ratios to native.
+#   B=build bash bench/run.sh [NAME...]     (default: all)
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+B=${B:-build}
+case "$B" in /*) ;; *) B="$ROOT/$B" ;; esac
+VVM="$B/vvm"
+OUT="$B/bench"
+mkdir -p "$OUT"
+RVCC=riscv64-linux-gnu-gcc
+QEMU=qemu-riscv64
+SYSROOT=/usr/riscv64-linux-gnu
+export GOCACHE="$OUT/gocache" GOPATH="$OUT/gopath" GOFLAGS=-mod=mod GO111MODULE=off
+
+build() {
+    for src in "$ROOT"/bench/src/*.c; do
+        n=$(basename "$src" .c)
+        [ "$OUT/$n.native" -nt "$src" ] || gcc -O2 -o "$OUT/$n.native" "$src" -lm
+        [ "$OUT/$n.rv64" -nt "$src" ] || $RVCC -O2 -static -o "$OUT/$n.rv64" "$src" -lm
+    done
+    [ "$OUT/hello.rv64" -nt "$ROOT/bench/hello/hello.c" ] || $RVCC -O2 -static -o "$OUT/hello.rv64" "$ROOT/bench/hello/hello.c"
+    gcc -O2 -o "$OUT/hello.native" "$ROOT/bench/hello/hello.c"
+    if [ ! -x "$OUT/gofmt.rv64" ]; then
+        GOARCH=riscv64 GOOS=linux CGO_ENABLED=0 go build -o "$OUT/gofmt.rv64" cmd/gofmt || return 1
+        CGO_ENABLED=0 go build -o "$OUT/gofmt.native" cmd/gofmt || return 1
+    fi
+}
+
+# seconds and peak RSS (KiB) of one run: prints "SECONDS KIB"; a failed run prints "FAIL"
+measure() {
+    local tf; tf=$(mktemp)
+    if /usr/bin/time -f '%e %M' -o "$tf" "$@" >"$OUT/last.out" 2>"$OUT/last.err"; then
+        cat "$tf"
+    else
+        echo FAIL
+    fi
+    rm -f "$tf"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "FAIL" || b == "FAIL" || b == 0) print "-"; else printf "%.1fx", a / b }'; }
+
+build || { echo "bench: build failed"; exit 1; }
+
+GOFILE=/usr/lib/go/src/cmd/compile/internal/ssa/rewriteAMD64.go
+printf '| program | native s | qemu s | vvm s | qemu/native | vvm/native | vvm/qemu |\n'
+printf '|---|---:|---:|---:|---:|---:|---:|\n'
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(int_arith branchy memchase fp strings gofmt)
+for n in "${names[@]}"; do
+    if [ "$n" = gofmt ]; then
+        nat=$(measure "$OUT/gofmt.native" "$GOFILE")
+        qem=$(measure $QEMU "$OUT/gofmt.rv64" "$GOFILE")
+        vv=$(measure "$VVM" run "$OUT/gofmt.rv64" "$GOFILE")
+    else
+        nat=$(measure "$OUT/$n.native")
+        qem=$(measure $QEMU "$OUT/$n.rv64")
+        vv=$(measure "$VVM" run "$OUT/$n.rv64")
+    fi
+    ns=${nat%% *}; qs=${qem%% *}; vs=${vv%% *}
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$ns" "$qs" "$vs" "$(ratio "$qs" "$ns")" "$(ratio "$vs" "$ns")" "$(ratio "$vs" "$qs")"
+done
+
+# start-up: a static hello world, 200 times each
+startup() {
+    local t0 t1
+    t0=$(date +%s%N)
+    for _ in $(seq 200); do "$@" >/dev/null 2>&1; done
+    t1=$(date +%s%N)
+    awk -v d=$((t1 - t0)) 'BEGIN { printf "%.2f", d / 200 / 1e6 }'
+}
+sn=$(startup "$OUT/hello.native"); sq=$(startup $QEMU "$OUT/hello.rv64"); sv=$(startup "$VVM" run "$OUT/hello.rv64")
+printf '\n| start-up (static hello) | native ms | qemu ms | vvm ms |\n|---|---:|---:|---:|\n| | %s | %s | %s |\n' "$sn" "$sq" "$sv"
+rq=$(measure $QEMU "$OUT/hello.rv64"); rv=$(measure "$VVM" run "$OUT/hello.rv64"); rn=$(measure "$OUT/hello.native")
+printf '\n| peak RSS (static hello) | native KiB | qemu KiB | vvm KiB |\n|---|---:|---:|---:|\n| | %s | %s | %s |\n' "${rn#* }" "${rq#* }" "${rv#* }"
