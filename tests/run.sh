@@ -97,7 +97,7 @@ run_pass() {
 			export B=$bdir VVM=$bdir/vvm B_GUEST=$B_MAIN SANITIZE_PASS=$sp
 			export TMP=$bdir/tests-tmp/$name
 			rm -rf "$TMP" && mkdir -p "$TMP"
-			cd "$ROOT"
+			cd "$ROOT" || exit 2
 			# shellcheck disable=SC1090
 			source "$s"
 		) </dev/null

@@ -89,24 +89,27 @@ func main() {
 		fmt.Println("select timeout")
 	}
 
-	// Tight loops with no function calls: finishing needs asynchronous
-	// preemption (signals) when GOMAXPROCS is small.
+	// Tight loops with no function calls on one P: the second goroutine
+	// starts, and main gets to run again, only if the runtime preempts a
+	// spinning goroutine asynchronously (with a signal).
 	runtime.GOMAXPROCS(1)
 	var stop int32
-	done := make(chan bool)
+	started := make(chan bool, 2)
+	done := make(chan bool, 2)
 	for i := 0; i < 2; i++ {
 		go func() {
-			n := 0
+			started <- true
 			for atomic.LoadInt32(&stop) == 0 {
-				n++
 			}
-			done <- n > 0
+			done <- true
 		}()
 	}
-	time.Sleep(20 * time.Millisecond)
+	<-started
+	<-started
 	atomic.StoreInt32(&stop, 1)
-	a, b := <-done, <-done
-	fmt.Println("preemption:", a && b)
+	<-done
+	<-done
+	fmt.Println("preemption: ok")
 
 	var once sync.Once
 	for i := 0; i < 3; i++ {

@@ -1,0 +1,157 @@
+# Bad input and misbehaving guests.  For each: vvm exits nonzero (unless the
+# guest handles it), says why on stderr, never crashes itself (an abort or
+# segfault of vvm, a sanitizer report) and never hangs.
+# Sourced by tests/run.sh (see there for $VVM, $B, $TMP, pass/fail/...).
+# asan-pass: yes
+
+BAD_SRC=$ROOT/tests/bad
+BAD_OUT=$B_GUEST/tests/bad
+mkdir -p "$BAD_OUT"
+if [ "${SANITIZE_PASS:-0}" != 1 ]; then
+	if make -k -C "$BAD_SRC" O="$BAD_OUT" all >"$BAD_OUT/build.log" 2>&1; then
+		pass bad/build
+	else
+		fail bad/build "see $BAD_OUT/build.log"
+		grep -E 'error|Error' "$BAD_OUT/build.log" | show -
+	fi
+fi
+bad_timeout=$(scaled 10)
+
+# bad_run NAME CMD...: runs CMD with stdout/stderr in $TMP/NAME.{out,err}
+# and its status in $st.  Returns 1 (after a FAIL) if it hung, crashed or
+# drew a sanitizer report, whatever the status was meant to be.
+bad_run() {
+	local name=$1
+	shift
+	out=$TMP/${name//\//_}.out
+	err=$TMP/${name//\//_}.err
+	run_to "$bad_timeout" "$@" >"$out" 2>"$err"
+	st=$?
+	if [ $st -eq 124 ] || [ $st -eq 137 ]; then
+		fail "$name" "hung: timed out after ${bad_timeout}s"
+		return 1
+	fi
+	if grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$err"; then
+		fail "$name" "sanitizer report (exit $st)"
+		grep -m1 -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$err" | show - 1
+		grep -m3 -E '^ +#[0-9]+ ' "$err" | show - 3
+		return 1
+	fi
+	return 0
+}
+
+# expect_error NAME PATTERN CMD...: nonzero, not a crash, stderr matches
+# PATTERN (grep -E, case-insensitive).
+expect_error() {
+	local name=$1 pat=$2
+	shift 2
+	bad_run "$name" "$@" || return
+	if [ $st -eq 0 ]; then
+		fail "$name" "exit 0, want an error"
+	elif [ $st -gt 128 ] && [ $st -le 192 ]; then
+		fail "$name" "vvm died from signal $((st - 128)) (exit $st)"
+		show "$err" 4
+	elif [ ! -s "$err" ]; then
+		fail "$name" "exit $st but nothing on stderr"
+	elif [ -n "$pat" ] && ! grep -qiE -e "$pat" "$err"; then
+		fail "$name" "exit $st, but stderr does not match /$pat/"
+		show "$err" 3
+	else
+		pass "$name"
+	fi
+}
+
+need() { # need NAME FILE: FAIL NAME unless the guest program was built
+	[ -x "$2" ] && return 0
+	fail "$1" "$(basename "$2") not built"
+	return 1
+}
+
+# --- inputs that are not runnable riscv64 programs
+expect_error bad/x86-elf 'not a RISC-V' "$VVM" run /bin/true
+expect_error bad/directory 'directory' "$VVM" run "$TMP"
+expect_error bad/missing 'No such file' "$VVM" run "$TMP/no-such-program"
+: >"$TMP/empty"
+chmod +x "$TMP/empty"
+expect_error bad/empty-file '' "$VVM" run "$TMP/empty"
+printf '#!/bin/sh\necho hi\n' >"$TMP/script.sh"
+chmod +x "$TMP/script.sh"
+expect_error bad/not-elf '' "$VVM" run "$TMP/script.sh"
+head -c 100000 /dev/urandom >"$TMP/random"
+expect_error bad/random-bytes '' "$VVM" run "$TMP/random"
+expect_error bad/no-program '' "$VVM" run
+expect_error bad/unknown-command '' "$VVM" no-such-command
+
+if need bad/truncated "$BAD_OUT/garbage"; then
+	head -c 3000 "$BAD_OUT/garbage" >"$TMP/truncated"
+	chmod +x "$TMP/truncated"
+	expect_error bad/truncated 'truncated' "$VVM" run "$TMP/truncated"
+	head -c 40 "$BAD_OUT/garbage" >"$TMP/header-only"
+	expect_error bad/truncated-header 'truncated' "$VVM" run "$TMP/header-only"
+	# ELFCLASS32 in e_ident: a 32-bit file
+	cp "$BAD_OUT/garbage" "$TMP/class32"
+	printf '\001' | dd of="$TMP/class32" bs=1 seek=4 conv=notrunc status=none
+	expect_error bad/elf-class32 '' "$VVM" run "$TMP/class32"
+	# e_phoff (offset 32, 8 bytes) pointing far outside the file
+	cp "$BAD_OUT/garbage" "$TMP/bad-phoff"
+	printf '\377\377\377\377\377\377\377\000' | dd of="$TMP/bad-phoff" bs=1 seek=32 conv=notrunc status=none
+	expect_error bad/elf-bad-phoff '' "$VVM" run "$TMP/bad-phoff"
+fi
+
+if need bad/sysroot-missing "$BAD_OUT/dyn"; then
+	expect_error bad/sysroot-missing '--sysroot' "$VVM" run --sysroot /nonexistent "$BAD_OUT/dyn"
+fi
+
+# --- guests that fail: garbage code ends in a guest signal, reported as a
+# process killed by that signal (exit 128+N) plus one line naming the
+# signal and the guest PC.
+garbage_test() {
+	local name=$1
+	shift
+	need "$name" "$BAD_OUT/garbage" || return
+	bad_run "$name" "$VVM" run "$BAD_OUT/garbage" "$@" || return
+	local addr line n ok=0
+	addr=$(sed -n 's/^jumping to \(0x[0-9a-fA-F]*\)$/\1/p' "$out")
+	line=$(grep -m1 -E 'SIGILL|SIGSEGV|illegal instruction|segmentation fault' -i "$err")
+	if [ -n "$addr" ] && [ -n "$line" ]; then
+		for n in $(grep -oiE '0x[0-9a-f]+|\b[0-9a-f]{8,16}\b' <<<"$line"); do
+			n=${n#0x}
+			n=${n#0X}
+			[ $((16#$n)) -eq $((addr)) ] && ok=1
+		done
+	fi
+	if [ $st -ne 132 ] && [ $st -ne 139 ]; then
+		fail "$name" "exit $st, want 132 (SIGILL) or 139 (SIGSEGV)"
+		show "$err" 3
+	elif [ -z "$addr" ]; then
+		fail "$name" "the guest did not print its jump target"
+	elif [ -z "$line" ]; then
+		fail "$name" "no line naming SIGILL/SIGSEGV on stderr"
+		show "$err" 3
+	elif [ $ok = 0 ]; then
+		fail "$name" "signal line does not name the guest pc $addr"
+		echo "$line" | show - 1
+	else
+		pass "$name"
+	fi
+}
+garbage_test bad/jump-to-data
+garbage_test bad/jump-to-illegal exec
+
+# --- guests that run out of memory and cope: exit 0 with their own message
+guest_ok() { # guest_ok NAME EXPECTED-STDOUT-LINE PROGRAM
+	local name=$1 want=$2 prog=$3
+	need "$name" "$prog" || return
+	bad_run "$name" "$VVM" run "$prog" || return
+	if [ $st -ne 0 ]; then
+		fail "$name" "exit $st, want 0"
+		show "$err" 4
+	elif ! grep -qx -e "$want" "$out"; then
+		fail "$name" "stdout lacks \"$want\""
+		show "$out" 3
+	else
+		pass "$name"
+	fi
+}
+bad_timeout=$(scaled 30) guest_ok bad/oom 'oom ok' "$BAD_OUT/oom"
+guest_ok bad/mmap-1tib 'bigmmap ok.*' "$BAD_OUT/bigmmap"
