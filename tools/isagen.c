@@ -702,7 +702,9 @@ static void emit_stmt(FILE *o, const sx *s, int ind)
 }
 
 /* Alias conditions over decoded slots: (eq SLOT V) (ne SLOT V) (and ..) (or ..)
- * (eq SLOT SLOT).  Compared before the x0 sink mapping. */
+ * (eq SLOT SLOT).  Compared before the x0 sink mapping.  A name that is not a
+ * slot but an encoding field or immediate (fm, funct3, ...) is read from the
+ * raw encoding, for aliases that depend on bits no slot keeps (fence.tso). */
 static void emit_cond(FILE *o, const sx *c)
 {
     if (c->kind == SX_INT) {
@@ -715,8 +717,13 @@ static void emit_cond(FILE *o, const sx *c)
             fprintf(o, "(int64_t)i->imm");
         else if (!strcmp(s, "rm"))
             fprintf(o, "(int64_t)i->rm");
-        else
-            fprintf(o, "(int64_t)i->%s", slot_name(c));
+        else if (!strcmp(s, "rd") || !strcmp(s, "rs1") || !strcmp(s, "rs2") || !strcmp(s, "rs3"))
+            fprintf(o, "(int64_t)i->%s", s);
+        else if (find_field(s) || find_imm(s)) {
+            fprintf(o, "(int64_t)");
+            emit_field_expr(o, s);
+        } else
+            die_at(c, "unknown slot, field or immediate '%s' in alias condition", s);
         return;
     }
     const char *h = sym_or_die(sx_at(c, 0), "condition");
@@ -987,7 +994,7 @@ int main(int argc, char **argv)
         }
     }
     fprintf(o, "};\n\n");
-    fprintf(o, "static int %s_asm_select(const eng_insn *i)\n{\n    switch (i->op) {\n", prefix);
+    fprintf(o, "static int %s_asm_select(const eng_insn *i, uint32_t raw)\n{\n    (void)raw;\n    switch (i->op) {\n", prefix);
     for (int i = 0; i < ninsns; i++) {
         char *c = cname(insns[i].name);
         fprintf(o, "    case %s_OP_%s:\n", P, c);
