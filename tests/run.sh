@@ -128,7 +128,9 @@ if [ "$SANITIZE" != 1 ] && [ -z "${TESTS_NO_ASAN:-}" ]; then
 		echo "--- ASan pass: make SANITIZE=1 all (${#san[@]} suites)"
 		log=$ROOT/build-san/build.log
 		mkdir -p "$ROOT/build-san"
-		if make -C "$ROOT" -j2 SANITIZE=1 all >"$log" 2>&1; then
+		# B is in the environment (make check sets it): name build-san
+		# explicitly, or make would relink $B/vvm with sanitizers.
+		if env -u B make -C "$ROOT" -j2 SANITIZE=1 B=build-san all >"$log" 2>&1; then
 			export SANITIZED=1 TEST_TIMEOUT_SCALE=2
 			run_pass "asan:" "$ROOT/build-san" 1 "${san[@]}"
 		else
