@@ -1,0 +1,374 @@
+/* sys_misc: identity, limits, scheduling, system information and the
+ * riscv-specific hwprobe.  Mostly pass-through: struct utsname, rlimit,
+ * rusage, sysinfo, tms and the resource/prctl numbers are the same on both
+ * ABIs.  What the guest must not change in vvm itself is emulated:
+ * RLIMIT_AS/DATA/STACK (vvm's own reservation of the guest space would
+ * break under a small RLIMIT_AS) and seccomp. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/times.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "os/linux/lx_sys.h"
+
+/* ---- identity ---- */
+
+LX_SYSCALL(getuid) { (void)t; (void)a; return getuid(); }
+LX_SYSCALL(geteuid) { (void)t; (void)a; return geteuid(); }
+LX_SYSCALL(getgid) { (void)t; (void)a; return getgid(); }
+LX_SYSCALL(getegid) { (void)t; (void)a; return getegid(); }
+
+LX_SYSCALL(setuid)
+{
+    /* one thread's credentials: the guest's libc broadcasts to its threads */
+    (void)t;
+    return lx_host(syscall(SYS_setuid, (uid_t)a[0]));
+}
+
+LX_SYSCALL(getresuid)
+{
+    uid_t r, e, s;
+    if (getresuid(&r, &e, &s) < 0)
+        return -errno;
+    vvm_aspace *as = lx_as(t);
+    if (vvm_copy_to_guest(as, a[0], &r, 4) < 0 || vvm_copy_to_guest(as, a[1], &e, 4) < 0 ||
+        vvm_copy_to_guest(as, a[2], &s, 4) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+LX_SYSCALL(getresgid)
+{
+    gid_t r, e, s;
+    if (getresgid(&r, &e, &s) < 0)
+        return -errno;
+    vvm_aspace *as = lx_as(t);
+    if (vvm_copy_to_guest(as, a[0], &r, 4) < 0 || vvm_copy_to_guest(as, a[1], &e, 4) < 0 ||
+        vvm_copy_to_guest(as, a[2], &s, 4) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+LX_SYSCALL(getgroups)
+{
+    int n = (int)a[0];
+    if (n < 0)
+        return -EINVAL;
+    int bad = 0;
+    gid_t *list = n ? lx_gptr_opt(t, a[1], (uint64_t)n * sizeof(gid_t), VVM_PROT_W, &bad) : NULL;
+    if (bad || (n && !list))
+        return -EFAULT;
+    return lx_host(syscall(SYS_getgroups, n, list));
+}
+
+LX_SYSCALL(setpgid) { (void)t; return lx_host(setpgid((pid_t)a[0], (pid_t)a[1])); }
+LX_SYSCALL(getpgid) { (void)t; return lx_host(getpgid((pid_t)a[0])); }
+LX_SYSCALL(getsid) { (void)t; return lx_host(getsid((pid_t)a[0])); }
+LX_SYSCALL(setsid) { (void)t; (void)a; return lx_host(setsid()); }
+
+/* ---- system information ---- */
+
+LX_SYSCALL(uname)
+{
+    struct utsname u;
+    if (uname(&u) < 0)
+        return -errno;
+    memset(u.machine, 0, sizeof u.machine);
+    strcpy(u.machine, "riscv64");
+    return vvm_copy_to_guest(lx_as(t), a[0], &u, sizeof u);
+}
+
+LX_SYSCALL(sysinfo)
+{
+    struct sysinfo *si = lx_guest_ptr(t, a[0], sizeof *si, VVM_PROT_W);
+    if (!si)
+        return -EFAULT;
+    return lx_host(sysinfo(si));
+}
+
+LX_SYSCALL(times)
+{
+    int bad = 0;
+    struct tms *tb = lx_gptr_opt(t, a[0], sizeof *tb, VVM_PROT_W, &bad);
+    if (bad)
+        return -EFAULT;
+    return lx_host(syscall(SYS_times, tb));
+}
+
+LX_SYSCALL(getrusage)
+{
+    struct rusage *ru = lx_guest_ptr(t, a[1], sizeof *ru, VVM_PROT_W);
+    if (!ru)
+        return -EFAULT;
+    return lx_host(getrusage((int)a[0], ru));
+}
+
+LX_SYSCALL(getrandom)
+{
+    void *buf = lx_guest_ptr(t, a[0], a[1], VVM_PROT_W);
+    if (!buf)
+        return -EFAULT;
+    return lx_host(syscall(SYS_getrandom, buf, (size_t)a[1], (unsigned)a[2]));
+}
+
+/* ---- resource limits ---- */
+
+typedef struct rv_rlimit {
+    uint64_t cur, max;
+} rv_rlimit;
+
+/* The limits kept for the guest instead of the host (vvm's reservation
+ * would break under them). */
+static pthread_mutex_t rlim_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    int set;
+    rv_rlimit v;
+} rlim_emul[RLIMIT_NLIMITS];
+
+static int rlim_emulated(int res)
+{
+    return res == RLIMIT_AS || res == RLIMIT_DATA || res == RLIMIT_STACK;
+}
+
+static int64_t do_prlimit(lx_thread *t, pid_t pid, int res, uint64_t gnew, uint64_t gold)
+{
+    rv_rlimit nv, ov;
+    if (gnew && vvm_copy_from_guest(lx_as(t), &nv, gnew, sizeof nv) < 0)
+        return -EFAULT;
+    if (gold && !lx_guest_ptr(t, gold, sizeof ov, VVM_PROT_W))
+        return -EFAULT;
+    int self = pid == 0 || pid == getpid();
+    if (self && res >= 0 && res < RLIMIT_NLIMITS && rlim_emulated(res)) {
+        if (gnew && nv.cur > nv.max)
+            return -EINVAL;
+        pthread_mutex_lock(&rlim_lock);
+        if (!rlim_emul[res].set) {
+            struct rlimit h;
+            if (getrlimit(res, &h) == 0) {
+                rlim_emul[res].v.cur = h.rlim_cur;
+                rlim_emul[res].v.max = h.rlim_max;
+            } else {
+                rlim_emul[res].v.cur = rlim_emul[res].v.max = RLIM_INFINITY;
+            }
+            rlim_emul[res].set = 1;
+        }
+        ov = rlim_emul[res].v;
+        int64_t r = 0;
+        if (gnew) {
+            if (nv.max > ov.max && geteuid() != 0)
+                r = -EPERM;
+            else
+                rlim_emul[res].v = nv;
+        }
+        pthread_mutex_unlock(&rlim_lock);
+        if (r < 0)
+            return r;
+    } else {
+        struct rlimit hn, ho;
+        if (gnew) {
+            hn.rlim_cur = nv.cur;
+            hn.rlim_max = nv.max;
+        }
+        if (syscall(SYS_prlimit64, pid, res, gnew ? &hn : NULL, gold ? &ho : NULL) < 0)
+            return -errno;
+        ov.cur = ho.rlim_cur;
+        ov.max = ho.rlim_max;
+    }
+    if (gold && vvm_copy_to_guest(lx_as(t), gold, &ov, sizeof ov) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+LX_SYSCALL(prlimit64)
+{
+    return do_prlimit(t, (pid_t)a[0], (int)a[1], a[2], a[3]);
+}
+
+LX_SYSCALL(getrlimit)
+{
+    if (!a[1])
+        return -EFAULT;
+    return do_prlimit(t, 0, (int)a[0], 0, a[1]);
+}
+
+LX_SYSCALL(setrlimit)
+{
+    if (!a[1])
+        return -EFAULT;
+    return do_prlimit(t, 0, (int)a[0], a[1], 0);
+}
+
+/* ---- scheduling ---- */
+
+LX_SYSCALL(sched_getaffinity)
+{
+    void *mask = lx_guest_ptr(t, a[2], a[1], VVM_PROT_W);
+    if (!mask)
+        return -EFAULT;
+    return lx_host(syscall(SYS_sched_getaffinity, (pid_t)a[0], (size_t)a[1], mask));
+}
+
+LX_SYSCALL(sched_setaffinity)
+{
+    const void *mask = lx_guest_ptr(t, a[2], a[1], VVM_PROT_R);
+    if (!mask)
+        return -EFAULT;
+    return lx_host(syscall(SYS_sched_setaffinity, (pid_t)a[0], (size_t)a[1], mask));
+}
+
+LX_SYSCALL(sched_yield)
+{
+    (void)t;
+    (void)a;
+    return lx_host(sched_yield());
+}
+
+LX_SYSCALL(getcpu)
+{
+    int bad = 0;
+    unsigned *cpu = lx_gptr_opt(t, a[0], sizeof *cpu, VVM_PROT_W, &bad);
+    unsigned *node = lx_gptr_opt(t, a[1], sizeof *node, VVM_PROT_W, &bad);
+    if (bad)
+        return -EFAULT;
+    return lx_host(syscall(SYS_getcpu, cpu, node, NULL));
+}
+
+LX_SYSCALL(membarrier)
+{
+    /* guest threads are host threads: the host's barrier is the guest's */
+    (void)t;
+    return lx_host(syscall(SYS_membarrier, (int)a[0], (unsigned)a[1], (int)a[2]));
+}
+
+LX_SYSCALL(rseq)
+{
+    /* as qemu-user: restartable sequences are not offered */
+    (void)t;
+    (void)a;
+    return -ENOSYS;
+}
+
+/* ---- prctl ---- */
+
+LX_SYSCALL(prctl)
+{
+    int op = (int)a[0];
+    int bad = 0;
+    switch (op) {
+    case PR_SET_NAME: {
+        char name[16];
+        size_t i;
+        for (i = 0; i < sizeof name - 1; i++) {
+            if (vvm_copy_from_guest(lx_as(t), &name[i], a[1] + i, 1) < 0)
+                return -EFAULT;
+            if (!name[i])
+                break;
+        }
+        name[i] = 0;
+        return lx_host(prctl(PR_SET_NAME, name, 0, 0, 0));
+    }
+    case PR_GET_NAME: {
+        char *buf = lx_guest_ptr(t, a[1], 16, VVM_PROT_W);
+        if (!buf)
+            return -EFAULT;
+        return lx_host(prctl(PR_GET_NAME, buf, 0, 0, 0));
+    }
+    case PR_GET_PDEATHSIG:
+    case PR_GET_CHILD_SUBREAPER: {
+        int *p = lx_gptr_opt(t, a[1], sizeof(int), VVM_PROT_W, &bad);
+        if (bad || !p)
+            return -EFAULT;
+        return lx_host(prctl(op, p, 0, 0, 0));
+    }
+    case PR_GET_TID_ADDRESS:
+        return vvm_copy_to_guest(lx_as(t), a[1], &t->clear_child_tid, 8);
+    case PR_SET_PDEATHSIG:
+    case PR_GET_DUMPABLE:
+    case PR_SET_DUMPABLE:
+    case PR_GET_KEEPCAPS:
+    case PR_SET_KEEPCAPS:
+    case PR_GET_TIMERSLACK:
+    case PR_SET_TIMERSLACK:
+    case PR_CAPBSET_READ:
+    case PR_GET_SECCOMP:
+    case PR_GET_NO_NEW_PRIVS:
+    case PR_SET_NO_NEW_PRIVS:
+    case PR_SET_CHILD_SUBREAPER:
+    case PR_GET_THP_DISABLE:
+    case PR_SET_THP_DISABLE:
+    case PR_SET_PTRACER:
+        return lx_host(prctl(op, (unsigned long)a[1], (unsigned long)a[2], (unsigned long)a[3], (unsigned long)a[4]));
+    case PR_SET_SECCOMP: /* a filter would see vvm's x86-64 calls */
+    case PR_SET_MM:
+        return -EINVAL;
+    default: /* PR_SET_VMA, PR_RISCV_V_*, ...: not offered */
+        return -EINVAL;
+    }
+}
+
+/* ---- riscv_hwprobe ---- */
+
+enum {
+    HWPROBE_MVENDORID = 0,
+    HWPROBE_MARCHID = 1,
+    HWPROBE_MIMPID = 2,
+    HWPROBE_BASE_BEHAVIOR = 3,
+    HWPROBE_IMA_EXT_0 = 4,
+    HWPROBE_CPUPERF_0 = 5,
+    HWPROBE_ZICBOZ_BLOCK_SIZE = 6,
+    HWPROBE_HIGHEST_VIRT_ADDRESS = 7,
+    HWPROBE_TIME_CSR_FREQ = 8,
+    HWPROBE_MISALIGNED_SCALAR_PERF = 9,
+};
+#define HWPROBE_BASE_BEHAVIOR_IMA 1
+#define HWPROBE_IMA_FD (1 << 0)
+#define HWPROBE_IMA_C (1 << 1)
+#define HWPROBE_EXT_ZBA (1 << 3)
+#define HWPROBE_EXT_ZBB (1 << 4)
+#define HWPROBE_EXT_ZBS (1 << 5)
+#define HWPROBE_MISALIGNED_FAST 3
+
+LX_SYSCALL(riscv_hwprobe)
+{
+    uint64_t count = a[1];
+    if (a[4] != 0) /* RISCV_HWPROBE_WHICH_CPUS and future flags */
+        return -EINVAL;
+    if (count > (1u << 20))
+        return -EINVAL;
+    int64_t *pairs = lx_guest_ptr(t, a[0], count * 16, VVM_PROT_R | VVM_PROT_W);
+    if (count && !pairs)
+        return -EFAULT;
+    /* the cpu set (a[2], a[3]) does not matter: every hart is the same */
+    for (uint64_t i = 0; i < count; i++) {
+        int64_t key = pairs[2 * i];
+        uint64_t v = 0;
+        switch (key) {
+        case HWPROBE_MVENDORID:
+        case HWPROBE_MARCHID:
+        case HWPROBE_MIMPID:
+            v = 0;
+            break;
+        case HWPROBE_BASE_BEHAVIOR: v = HWPROBE_BASE_BEHAVIOR_IMA; break;
+        case HWPROBE_IMA_EXT_0:
+            v = HWPROBE_IMA_FD | HWPROBE_IMA_C | HWPROBE_EXT_ZBA | HWPROBE_EXT_ZBB | HWPROBE_EXT_ZBS;
+            break;
+        case HWPROBE_CPUPERF_0:
+        case HWPROBE_MISALIGNED_SCALAR_PERF: v = HWPROBE_MISALIGNED_FAST; break;
+        case HWPROBE_HIGHEST_VIRT_ADDRESS: v = (1ULL << LX_SPACE_BITS) - 1; break;
+        case HWPROBE_TIME_CSR_FREQ: v = 10000000; break; /* rv_csr.c: 10 MHz */
+        default:
+            pairs[2 * i] = -1;
+            v = 0;
+            break;
+        }
+        pairs[2 * i + 1] = (int64_t)v;
+    }
+    return 0;
+}

@@ -1,0 +1,257 @@
+/* sys_net: sockets, passed through to the host.  Socket constants, socket
+ * addresses, socket options, struct msghdr/iovec/cmsghdr have the same
+ * numbers and layouts on riscv64 and x86-64; only the guest pointers inside
+ * struct msghdr need to become host pointers. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "os/linux/lx_sys.h"
+
+LX_SYSCALL(socket)
+{
+    (void)t;
+    return lx_host(socket((int)a[0], (int)a[1], (int)a[2]));
+}
+
+LX_SYSCALL(socketpair)
+{
+    int sv[2];
+    if (!lx_guest_ptr(t, a[3], sizeof sv, VVM_PROT_W))
+        return -EFAULT;
+    if (socketpair((int)a[0], (int)a[1], (int)a[2], sv) < 0)
+        return -errno;
+    if (vvm_copy_to_guest(lx_as(t), a[3], sv, sizeof sv) < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return -EFAULT;
+    }
+    return 0;
+}
+
+LX_SYSCALL(bind)
+{
+    const void *sa = lx_guest_ptr(t, a[1], (uint32_t)a[2], VVM_PROT_R);
+    if (!sa)
+        return -EFAULT;
+    return lx_host(bind((int)a[0], sa, (socklen_t)a[2]));
+}
+
+LX_SYSCALL(connect)
+{
+    const void *sa = lx_guest_ptr(t, a[1], (uint32_t)a[2], VVM_PROT_R);
+    if (!sa)
+        return -EFAULT;
+    return lx_host(connect((int)a[0], sa, (socklen_t)a[2]));
+}
+
+LX_SYSCALL(listen)
+{
+    (void)t;
+    return lx_host(listen((int)a[0], (int)a[1]));
+}
+
+/* An (address buffer, socklen_t *length) result pair: both optional. */
+static int addr_out(lx_thread *t, uint64_t gaddr, uint64_t glen, void **addr, socklen_t **len)
+{
+    int bad = 0;
+    *addr = NULL;
+    *len = lx_gptr_opt(t, glen, sizeof(socklen_t), VVM_PROT_R | VVM_PROT_W, &bad);
+    if (bad)
+        return -EFAULT;
+    if (gaddr && *len) {
+        int32_t n = (int32_t)**len;
+        if (n < 0)
+            return -EINVAL;
+        *addr = lx_gptr_opt(t, gaddr, (uint64_t)n, VVM_PROT_W, &bad);
+        if (bad)
+            return -EFAULT;
+    }
+    return 0;
+}
+
+LX_SYSCALL(accept4)
+{
+    void *sa;
+    socklen_t *len;
+    int r = addr_out(t, a[1], a[2], &sa, &len);
+    if (r < 0)
+        return r;
+    return lx_host(accept4((int)a[0], sa, sa ? len : NULL, (int)a[3]));
+}
+
+LX_SYSCALL(accept)
+{
+    uint64_t b[4] = {a[0], a[1], a[2], 0};
+    return lx_sys_accept4(t, b);
+}
+
+LX_SYSCALL(getsockname)
+{
+    void *sa;
+    socklen_t *len;
+    int r = addr_out(t, a[1], a[2], &sa, &len);
+    if (r < 0)
+        return r;
+    if (!len || !sa)
+        return -EFAULT;
+    return lx_host(getsockname((int)a[0], sa, len));
+}
+
+LX_SYSCALL(getpeername)
+{
+    void *sa;
+    socklen_t *len;
+    int r = addr_out(t, a[1], a[2], &sa, &len);
+    if (r < 0)
+        return r;
+    if (!len || !sa)
+        return -EFAULT;
+    return lx_host(getpeername((int)a[0], sa, len));
+}
+
+LX_SYSCALL(sendto)
+{
+    int bad = 0;
+    const void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_R);
+    const void *sa = lx_gptr_opt(t, a[4], (uint32_t)a[5], VVM_PROT_R, &bad);
+    if (!buf || bad)
+        return -EFAULT;
+    return lx_host(sendto((int)a[0], buf, a[2], (int)a[3], sa, sa ? (socklen_t)a[5] : 0));
+}
+
+LX_SYSCALL(recvfrom)
+{
+    void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_W);
+    if (!buf)
+        return -EFAULT;
+    void *sa;
+    socklen_t *len;
+    int r = addr_out(t, a[4], a[5], &sa, &len);
+    if (r < 0)
+        return r;
+    return lx_host(recvfrom((int)a[0], buf, a[2], (int)a[3], sa, sa ? len : NULL));
+}
+
+LX_SYSCALL(shutdown)
+{
+    (void)t;
+    return lx_host(shutdown((int)a[0], (int)a[1]));
+}
+
+LX_SYSCALL(setsockopt)
+{
+    int bad = 0;
+    const void *val = lx_gptr_opt(t, a[3], (uint32_t)a[4], VVM_PROT_R, &bad);
+    if (bad)
+        return -EFAULT;
+    return lx_host(setsockopt((int)a[0], (int)a[1], (int)a[2], val, (socklen_t)a[4]));
+}
+
+LX_SYSCALL(getsockopt)
+{
+    int bad = 0;
+    socklen_t *len = lx_gptr_opt(t, a[4], sizeof(socklen_t), VVM_PROT_R | VVM_PROT_W, &bad);
+    if (bad || !len)
+        return -EFAULT;
+    int32_t n = (int32_t)*len;
+    if (n < 0)
+        return -EINVAL;
+    void *val = lx_gptr_opt(t, a[3], (uint64_t)n, VVM_PROT_W, &bad);
+    if (bad)
+        return -EFAULT;
+    return lx_host(getsockopt((int)a[0], (int)a[1], (int)a[2], val, len));
+}
+
+/* The guest's struct msghdr (same layout as the host's, guest pointers). */
+typedef struct rv_msghdr {
+    uint64_t name;
+    uint32_t namelen, pad1;
+    uint64_t iov;
+    uint64_t iovlen;
+    uint64_t control;
+    uint64_t controllen;
+    int32_t flags, pad2;
+} rv_msghdr;
+_Static_assert(sizeof(rv_msghdr) == sizeof(struct msghdr), "struct msghdr layout");
+
+/* Fills *h from the guest msghdr at gm; prot is what the call does to the
+ * buffers (VVM_PROT_W for recvmsg).  On success *iov_out must be freed. */
+static int64_t msg_from_guest(lx_thread *t, uint64_t gm, int prot, rv_msghdr *g, struct msghdr *h,
+                              struct iovec **iov_out)
+{
+    *iov_out = NULL;
+    if (vvm_copy_from_guest(lx_as(t), g, gm, sizeof *g) < 0)
+        return -EFAULT;
+    memset(h, 0, sizeof *h);
+    if (g->iovlen > 1024)
+        return -EMSGSIZE;
+    int bad = 0;
+    h->msg_name = lx_gptr_opt(t, g->name, g->namelen, prot, &bad);
+    h->msg_namelen = h->msg_name ? g->namelen : 0;
+    h->msg_control = lx_gptr_opt(t, g->control, g->controllen, prot, &bad);
+    h->msg_controllen = h->msg_control ? g->controllen : 0;
+    if (bad)
+        return -EFAULT;
+    h->msg_flags = g->flags;
+    if (g->iovlen) {
+        const uint64_t *gi = lx_guest_ptr(t, g->iov, g->iovlen * 16, VVM_PROT_R);
+        if (!gi)
+            return -EFAULT;
+        struct iovec *v = malloc(g->iovlen * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        for (uint64_t i = 0; i < g->iovlen; i++) {
+            uint64_t len = gi[2 * i + 1];
+            v[i].iov_len = len;
+            v[i].iov_base = len ? lx_guest_ptr(t, gi[2 * i], len, prot) : NULL;
+            if (len && !v[i].iov_base) {
+                free(v);
+                return -EFAULT;
+            }
+        }
+        h->msg_iov = v;
+        h->msg_iovlen = g->iovlen;
+        *iov_out = v;
+    }
+    return 0;
+}
+
+LX_SYSCALL(sendmsg)
+{
+    rv_msghdr g;
+    struct msghdr h;
+    struct iovec *v;
+    int64_t r = msg_from_guest(t, a[1], VVM_PROT_R, &g, &h, &v);
+    if (r < 0)
+        return r;
+    r = lx_host(sendmsg((int)a[0], &h, (int)a[2]));
+    free(v);
+    return r;
+}
+
+LX_SYSCALL(recvmsg)
+{
+    rv_msghdr g;
+    struct msghdr h;
+    struct iovec *v;
+    int64_t r = msg_from_guest(t, a[1], VVM_PROT_W, &g, &h, &v);
+    if (r < 0)
+        return r;
+    r = lx_host(recvmsg((int)a[0], &h, (int)a[2]));
+    free(v);
+    if (r >= 0) {
+        /* what the kernel updates: lengths and flags */
+        if (h.msg_name)
+            g.namelen = h.msg_namelen;
+        g.controllen = h.msg_control ? h.msg_controllen : 0;
+        g.flags = h.msg_flags;
+        if (vvm_copy_to_guest(lx_as(t), a[1], &g, sizeof g) < 0)
+            return -EFAULT;
+    }
+    return r;
+}

@@ -1,0 +1,60 @@
+/* sys_time: clocks and sleeping.  Clock ids (including the negative
+ * per-process/per-thread CPU clocks, since guest pids and tids are host
+ * ones), struct timespec and struct timeval are the same on both ABIs.
+ * Sleeps block the host thread. */
+#include <errno.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "os/linux/lx_sys.h"
+
+LX_SYSCALL(clock_gettime)
+{
+    struct timespec *ts = lx_guest_ptr(t, a[1], sizeof *ts, VVM_PROT_W);
+    if (!ts)
+        return -EFAULT;
+    return lx_host(syscall(SYS_clock_gettime, (clockid_t)a[0], ts));
+}
+
+LX_SYSCALL(clock_getres)
+{
+    int bad = 0;
+    struct timespec *ts = lx_gptr_opt(t, a[1], sizeof *ts, VVM_PROT_W, &bad);
+    if (bad)
+        return -EFAULT;
+    return lx_host(syscall(SYS_clock_getres, (clockid_t)a[0], ts));
+}
+
+LX_SYSCALL(gettimeofday)
+{
+    int bad = 0;
+    struct timeval *tv = lx_gptr_opt(t, a[0], sizeof *tv, VVM_PROT_W, &bad);
+    struct timezone *tz = lx_gptr_opt(t, a[1], sizeof *tz, VVM_PROT_W, &bad);
+    if (bad)
+        return -EFAULT;
+    return lx_host(syscall(SYS_gettimeofday, tv, tz));
+}
+
+LX_SYSCALL(nanosleep)
+{
+    int bad = 0;
+    const struct timespec *req = lx_guest_ptr(t, a[0], sizeof *req, VVM_PROT_R);
+    struct timespec *rem = lx_gptr_opt(t, a[1], sizeof *rem, VVM_PROT_W, &bad);
+    if (!req || bad)
+        return -EFAULT;
+    return lx_host(syscall(SYS_nanosleep, req, rem));
+}
+
+LX_SYSCALL(clock_nanosleep)
+{
+    int bad = 0;
+    const struct timespec *req = lx_guest_ptr(t, a[2], sizeof *req, VVM_PROT_R);
+    struct timespec *rem = lx_gptr_opt(t, a[3], sizeof *rem, VVM_PROT_W, &bad);
+    if (!req || bad)
+        return -EFAULT;
+    /* returns the error number itself, not -1/errno */
+    long r = syscall(SYS_clock_nanosleep, (clockid_t)a[0], (int)a[1], req, rem);
+    return r < 0 ? -errno : r;
+}
