@@ -9,6 +9,9 @@
 
 static __thread vvm_fault_target tls_target;
 static int installed;
+static vvm_async_fn async_hook;
+
+void vvm_hostfault_set_async(vvm_async_fn fn) { async_hook = fn; }
 
 vvm_fault_target *vvm_hostfault_target(void) { return &tls_target; }
 
@@ -16,6 +19,11 @@ static void on_fault(int sig, siginfo_t *si, void *uc_)
 {
     vvm_fault_target *t = &tls_target;
     uint8_t *a = (uint8_t *)si->si_addr;
+    if (si->si_code <= 0 && async_hook) {
+        /* sent by kill/tgkill, not a fault: the machine's signal */
+        async_hook(sig, si, uc_);
+        return;
+    }
     if (t->armed && si->si_code > 0 && a >= t->lo && a < t->hi) {
         int is_write = 0;
 #if defined(__x86_64__)

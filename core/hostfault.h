@@ -8,6 +8,7 @@
 #ifndef VVM_HOSTFAULT_H
 #define VVM_HOSTFAULT_H
 
+#include <signal.h>
 #include <stdint.h>
 
 typedef void (*vvm_fault_fn)(void *arg, uint64_t offset, int is_write, int sig);
@@ -18,6 +19,11 @@ typedef struct vvm_fault_target {
     void *arg;
     volatile int armed;         /* only while guest code runs */
 } vvm_fault_target;
+
+/* A SIGSEGV/SIGBUS that is not a fault (si_code <= 0: kill, tgkill, sigqueue)
+ * goes to this hook when one is set (the machine's asynchronous signal). */
+typedef void (*vvm_async_fn)(int sig, siginfo_t *si, void *uc);
+void vvm_hostfault_set_async(vvm_async_fn fn);
 
 /* Installs the process-wide SIGSEGV/SIGBUS handlers (idempotent). */
 int vvm_hostfault_install(void);

@@ -61,6 +61,16 @@ struct lx_thread {
     /* the signal being delivered for a synchronous fault */
     int fault_sig, fault_code;
     uint64_t fault_addr;
+    /* signals (signal.c): the siginfo of each signal taken from the host and
+     * not yet delivered (bit in pending); the mask rt_sigsuspend replaced */
+    siginfo_t sig_info[LX_NSIG + 1];
+    uint64_t saved_mask;
+    int saved_mask_valid, sigmask_init;
+    /* the last system call, for restarting it after a signal (SA_RESTART) */
+    int sys_eintr;
+    long sys_nr;
+    uint64_t sys_pc, sys_a0;
+    int main_host;              /* runs on the host's main thread */
 };
 
 struct lx_process {
@@ -80,7 +90,9 @@ struct lx_process {
     uint64_t start_sp;
 
     lx_sigaction sigact[LX_NSIG + 1];
-    volatile uint64_t pending;  /* process-directed pending signals */
+    volatile uint64_t pending;  /* taken by a host thread that runs no guest thread */
+    siginfo_t sig_info[LX_NSIG + 1];
+    uint64_t sigreturn_tramp;   /* guest page: li a7,139; ecall */
 
     lx_thread *threads;
     int nthreads;
@@ -105,6 +117,10 @@ lx_thread *lx_thread_new(lx_process *p);
 void lx_thread_free(lx_thread *t);
 /* Runs a guest thread until it exits; returns when the thread is done. */
 void lx_thread_loop(lx_thread *t);
+
+/* Processes and threads (sys_thread.c, sys_proc.c): clone's two halves. */
+int64_t lx_clone(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t tls, uint64_t ctid);
+int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t tls, uint64_t ctid);
 
 /* System calls (syscall.c). */
 typedef int64_t (*lx_syscall_fn)(lx_thread *t, const uint64_t *a);
@@ -144,6 +160,19 @@ void lx_signal_fault(lx_thread *t, rv_exit why);
 void lx_signal_post(lx_process *p, lx_thread *t, int sig);
 /* Terminates the process as if killed by sig (prints the one-line report). */
 _Noreturn void lx_die_by_signal(lx_thread *t, int sig, uint64_t pc);
+/* Host dispositions for the guest's (once per process, before it runs). */
+void lx_signal_init(lx_process *p);
+/* Maps the sigreturn trampoline page. */
+int lx_signal_map_tramp(lx_process *p);
+/* On a new guest thread's host thread: host mask from the guest mask. */
+void lx_signal_thread_start(lx_thread *t);
+/* Sets the calling host thread's mask from t's guest mask (+ taken signals). */
+void lx_signal_sync_mask(lx_thread *t);
+/* Blocks every host signal but SIGSEGV/SIGBUS; old may be NULL. */
+void lx_signal_block_all(sigset_t *old);
+/* Guest <-> host signal numbers (0: none). */
+int lx_sig_g2h(int g);
+int lx_sig_h2g(int h);
 
 /* Tracing (strace.c) */
 void lx_strace_enter(lx_thread *t, long nr, const uint64_t *a);

@@ -3,6 +3,7 @@
  * means), and its exit. */
 #include <errno.h>
 #include <linux/futex.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -90,26 +91,12 @@ void lx_thread_free(lx_thread *t)
     free(t);
 }
 
-/* Removes t from its process's list; returns the threads left. */
-static int unlink_thread(lx_thread *t)
-{
-    lx_process *p = t->proc;
-    pthread_mutex_lock(&p->lock);
-    for (lx_thread **pp = &p->threads; *pp; pp = &(*pp)->next)
-        if (*pp == t) {
-            *pp = t->next;
-            break;
-        }
-    int left = --p->nthreads;
-    pthread_mutex_unlock(&p->lock);
-    return left;
-}
-
 void lx_thread_loop(lx_thread *t)
 {
     lx_process *p = t->proc;
     tls_thread = t;
     t->tid = (int)syscall(SYS_gettid);
+    lx_signal_thread_start(t);
     if (vvm_jp_woven(&p->weaver, VVM_JP_VCPU_START)) {
         vvm_jp_event ev = {.jp = VVM_JP_VCPU_START, .machine = p, .vcpu = &t->cpu, .pc = t->cpu.pc, .nr = t->tid};
         vvm_jp_fire(&p->weaver, &ev);
@@ -117,9 +104,17 @@ void lx_thread_loop(lx_thread *t)
     while (!p->exiting) {
         rv_exit why = rv_run(&t->cpu);
         switch (why) {
-        case RV_EXIT_ECALL:
+        case RV_EXIT_ECALL: {
+            /* kept for restarting the call after a signal handler */
+            uint64_t pc = t->cpu.pc, a0 = t->cpu.x[10];
+            long nr = (long)t->cpu.x[17];
             lx_syscall(t);
+            t->sys_eintr = t->cpu.x[10] == (uint64_t)-EINTR && t->cpu.pc == pc + 4;
+            t->sys_pc = pc;
+            t->sys_a0 = a0;
+            t->sys_nr = nr;
             break;
+        }
         case RV_EXIT_INTERRUPT:
         case RV_EXIT_NONE:
             break;
@@ -136,13 +131,17 @@ void lx_thread_loop(lx_thread *t)
         }
         if (t->exited)
             break;
-        if (t->pending | p->pending)
+        if (t->cpu.interrupt || t->pending | p->pending)
             lx_signal_deliver(t);
+        t->sys_eintr = 0;
     }
     if (vvm_jp_woven(&p->weaver, VVM_JP_VCPU_STOP)) {
         vvm_jp_event ev = {.jp = VVM_JP_VCPU_STOP, .machine = p, .vcpu = &t->cpu, .pc = t->cpu.pc, .nr = t->tid};
         vvm_jp_fire(&p->weaver, &ev);
     }
+    /* no guest thread on this host thread any more: signals go elsewhere */
+    lx_signal_block_all(NULL);
+    tls_thread = NULL;
 }
 
 int lx_run(lx_process *p)
@@ -157,7 +156,15 @@ int lx_run(lx_process *p)
     }
     if (p->opt.trace && lx_trace_setup(p, p->opt.trace) < 0)
         return 2;
+    if (!p->sigreturn_tramp) {
+        if (lx_signal_map_tramp(p) < 0)
+            return 1;
+        lx_signal_init(p);
+    }
+    t->main_host = 1;
     lx_thread_loop(t);
+    if (t->exited && !p->exiting && !p->opt.embedded)
+        pthread_exit(NULL);  /* the main thread left; the others run on */
     return p->exit_status;
 }
 
@@ -186,7 +193,9 @@ LX_SYSCALL(exit)
 {
     lx_process *p = t->proc;
     int status = (int)(a[0] & 0xff);
+    pthread_mutex_lock(&p->lock);
     if (p->nthreads == 1) {
+        pthread_mutex_unlock(&p->lock);
         if (!p->opt.embedded)
             exit_process(p, status);
         p->exit_status = status;
@@ -194,7 +203,26 @@ LX_SYSCALL(exit)
         t->exited = 1;
         return LX_NORETURN_PC;
     }
-    /* one thread of several: clear_child_tid and wake a joiner, then stop */
+    /* one thread of several: leave the list while holding the lock, so two
+     * threads that exit together cannot both think another is left */
+    for (lx_thread **pp = &p->threads; *pp; pp = &(*pp)->next)
+        if (*pp == t) {
+            *pp = t->next;
+            break;
+        }
+    p->nthreads--;
+    pthread_mutex_unlock(&p->lock);
+    /* signals taken for the process but not delivered go back to it */
+    lx_signal_block_all(NULL);
+    t->exited = 1;
+    uint64_t left = __atomic_exchange_n(&t->pending, 0, __ATOMIC_SEQ_CST);
+    for (int g = 1; g <= LX_NSIG; g++)
+        if ((left >> (g - 1)) & 1) {
+            int h = lx_sig_g2h(g);
+            if (h && t->sig_info[g].si_code != SI_TKILL)
+                kill(getpid(), h);
+        }
+    /* clear_child_tid and wake a joiner, then stop */
     if (t->clear_child_tid) {
         uint32_t *ctid = lx_guest_ptr(t, t->clear_child_tid, 4, VVM_PROT_W);
         if (ctid) {
@@ -202,7 +230,5 @@ LX_SYSCALL(exit)
             syscall(SYS_futex, ctid, FUTEX_WAKE, 1, NULL, NULL, 0);
         }
     }
-    unlink_thread(t);
-    t->exited = 1;
     return LX_NORETURN_PC;
 }

@@ -1,44 +1,779 @@
-/* signal: guest signals.  (Minimal: synchronous faults end the process with
- * the report a user expects; handlers and frames come with the signal work.) */
+/* signal: guest signals for the rv64-linux personality.
+ *
+ * The host kernel keeps the books.  Every guest signal has a host signal
+ * (lx_sig_g2h: the same number, except the guest's 32/33, which the host
+ * glibc reserves, map to host 63/64; guest 63/64 have none).  Each guest
+ * thread's host signal mask mirrors its guest mask, and each guest
+ * disposition decides the host one: a guest handler or a default action that
+ * terminates -> vvm's host handler; ignore -> host SIG_IGN; a default action
+ * of ignore or stop -> host SIG_DFL.  So the host kernel picks the thread for
+ * a process-directed signal, queues blocked ones and interrupts blocking host
+ * calls exactly as it would for a native process.
+ *
+ * The host handler only records: it copies the siginfo into the thread's slot
+ * for that signal, sets the pending bit, blocks the host signal in the
+ * interrupted context (one slot per signal: further instances wait in the
+ * host kernel), and sets cpu->interrupt so the interpreter stops at the next
+ * block boundary.  The thread's run loop then calls lx_signal_deliver, which
+ * builds the riscv64 rt_sigframe and points the registers at the handler, or
+ * carries out the default action.  Host handlers never use SA_RESTART: an
+ * interrupted host call returns EINTR, the guest handler runs at once, and
+ * the call is restarted here (pc back on the ecall) when the guest's
+ * SA_RESTART and the call allow it, as the kernel does.
+ */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
+#include "core/hostfault.h"
 #include "os/linux/lx.h"
+
+#define BIT(g) (1ULL << ((g) - 1))
+#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+
+/* riscv64 guest flags (asm-generic) */
+#define G_SA_SIGINFO 0x4ULL
+#define G_SA_ONSTACK 0x08000000ULL
+#define G_SA_RESTART 0x10000000ULL
+#define G_SA_NODEFER 0x40000000ULL
+#define G_SA_RESETHAND 0x80000000ULL
+#define G_SS_ONSTACK 1
+#define G_SS_DISABLE 2
+#define G_SS_AUTODISARM (1U << 31)
+#define G_MINSIGSTKSZ 2048
+
+/* The rt_sigframe (arch/riscv/kernel/signal.c) as offsets. */
+#define FR_INFO 0
+#define FR_UC 128
+#define UC_FLAGS 0
+#define UC_LINK 8
+#define UC_STACK 16      /* ss_sp, ss_flags (int + pad), ss_size */
+#define UC_SIGMASK 40    /* 8 bytes + 120 reserved */
+#define UC_MCONTEXT 176  /* sc_regs: pc, x1..x31; then the FP union (528 bytes) */
+#define UC_FP (UC_MCONTEXT + 256)
+#define UC_SIZE 960
+#define FRAME_SIZE (FR_UC + UC_SIZE)
+
+int lx_sig_g2h(int g)
+{
+    if (g >= 1 && g <= 31)
+        return g;
+    if (g == 32)
+        return 63;
+    if (g == 33)
+        return 64;
+    if (g >= 34 && g <= 62)
+        return g;
+    return 0;
+}
+
+int lx_sig_h2g(int h)
+{
+    if (h >= 1 && h <= 31)
+        return h;
+    if (h == 63)
+        return 32;
+    if (h == 64)
+        return 33;
+    if (h >= 34 && h <= 62)
+        return h;
+    return 0;
+}
+
+enum { DFL_TERM, DFL_CORE, DFL_IGN, DFL_STOP };
+
+static int default_action(int g)
+{
+    switch (g) {
+    case SIGCHLD: case SIGURG: case SIGWINCH: case SIGCONT:
+        return DFL_IGN;
+    case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+        return DFL_STOP;
+    case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
+    case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
+        return DFL_CORE;
+    default:
+        return DFL_TERM;
+    }
+}
+
+/* ---- host side ---- */
+
+static lx_process *sig_proc;
+
+static void record(lx_thread *t, int g, const siginfo_t *si)
+{
+    lx_process *p = t ? t->proc : sig_proc;
+    if (t) {
+        memcpy(&t->sig_info[g], si, sizeof(siginfo_t));
+        t->sig_info[g].si_signo = g;
+        __atomic_or_fetch(&t->pending, BIT(g), __ATOMIC_SEQ_CST);
+        t->cpu.interrupt = 1;
+    } else if (p) {
+        memcpy(&p->sig_info[g], si, sizeof(siginfo_t));
+        p->sig_info[g].si_signo = g;
+        __atomic_or_fetch(&p->pending, BIT(g), __ATOMIC_SEQ_CST);
+    }
+}
+
+static void on_host_signal(int h, siginfo_t *si, void *ucv)
+{
+    int saved = errno;
+    int g = lx_sig_h2g(h);
+    lx_thread *t = lx_current();
+    if (g && (!t || !t->exited)) {
+        record(t, g, si);
+        /* one slot per signal: the next instance waits in the host kernel */
+        ucontext_t *uc = ucv;
+        sigaddset(&uc->uc_sigmask, h);
+    }
+    errno = saved;
+}
+
+/* kill(getpid(), SIGSEGV) and the like: core/hostfault passes on what is not
+ * a fault. */
+static void on_async_fault(int h, siginfo_t *si, void *ucv)
+{
+    (void)ucv;
+    int saved = errno;
+    lx_thread *t = lx_current();
+    if (!t || !t->exited)
+        record(t, h, si);
+    errno = saved;
+}
+
+static void host_set_mask(const sigset_t *s) { pthread_sigmask(SIG_SETMASK, s, NULL); }
+
+/* The host disposition that stands for guest signal g's. */
+static void apply_host_disposition(lx_process *p, int g)
+{
+    int h = lx_sig_g2h(g);
+    if (!h || h == SIGKILL || h == SIGSTOP || h == SIGSEGV || h == SIGBUS)
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigfillset(&sa.sa_mask);
+    uint64_t handler = p->sigact[g].handler;
+    if (handler == 1) {
+        sa.sa_handler = SIG_IGN;
+    } else if (handler == 0 && (default_action(g) == DFL_IGN || default_action(g) == DFL_STOP)) {
+        sa.sa_handler = SIG_DFL;
+    } else {
+        sa.sa_sigaction = on_host_signal;
+        sa.sa_flags = SA_SIGINFO;
+    }
+    sigaction(h, &sa, NULL);
+}
+
+static uint64_t hostset_to_guest(const sigset_t *s)
+{
+    uint64_t m = 0;
+    for (int g = 1; g <= LX_NSIG; g++) {
+        int h = lx_sig_g2h(g);
+        if (h && sigismember(s, h) == 1)
+            m |= BIT(g);
+    }
+    return m;
+}
+
+static void guest_to_hostset(uint64_t m, sigset_t *s)
+{
+    sigemptyset(s);
+    for (int g = 1; g <= LX_NSIG; g++) {
+        int h = lx_sig_g2h(g);
+        if (h && (m & BIT(g)))
+            sigaddset(s, h);
+    }
+}
+
+void lx_signal_block_all(sigset_t *old)
+{
+    sigset_t all;
+    sigfillset(&all);
+    sigdelset(&all, SIGSEGV);
+    sigdelset(&all, SIGBUS);
+    pthread_sigmask(SIG_SETMASK, &all, old);
+}
+
+/* The host mask of t's thread from its guest mask and its taken signals.
+ * Called on t's own host thread. */
+void lx_signal_sync_mask(lx_thread *t)
+{
+    sigset_t hs;
+    lx_signal_block_all(NULL);
+    uint64_t m = (t->sigmask | __atomic_load_n(&t->pending, __ATOMIC_SEQ_CST)) & ~UNBLOCKABLE;
+    guest_to_hostset(m, &hs);
+    sigdelset(&hs, SIGSEGV);
+    sigdelset(&hs, SIGBUS);
+    host_set_mask(&hs);
+}
+
+void lx_signal_init(lx_process *p)
+{
+    sig_proc = p;
+    vvm_hostfault_set_async(on_async_fault);
+    /* what vvm inherited (nohup, an exec from a guest) is the guest's */
+    for (int g = 1; g <= LX_NSIG; g++) {
+        int h = lx_sig_g2h(g);
+        struct sigaction old;
+        if (h && h != SIGSEGV && h != SIGBUS && sigaction(h, NULL, &old) == 0 && old.sa_handler == SIG_IGN &&
+            !(old.sa_flags & SA_SIGINFO))
+            p->sigact[g].handler = 1;
+    }
+    for (int g = 1; g <= LX_NSIG; g++)
+        apply_host_disposition(p, g);
+}
+
+void lx_signal_thread_start(lx_thread *t)
+{
+    if (t == t->proc->threads && t->proc->nthreads == 1 && !t->sigmask_init) {
+        /* the first thread inherits vvm's own mask */
+        sigset_t cur;
+        pthread_sigmask(SIG_SETMASK, NULL, &cur);
+        t->sigmask = hostset_to_guest(&cur) & ~UNBLOCKABLE;
+    }
+    t->sigmask_init = 1;
+    lx_signal_sync_mask(t);
+}
+
+/* ---- dying ---- */
 
 _Noreturn void lx_die_by_signal(lx_thread *t, int sig, uint64_t pc)
 {
-    lx_process *p = t->proc;
+    lx_process *p = t ? t->proc : sig_proc;
+    FILE *log = p && p->opt.log ? p->opt.log : stderr;
+    lx_signal_block_all(NULL);
     fflush(stdout);
-    fprintf(p->opt.log, "vvm: guest killed by signal %d (SIG%s) at pc 0x%llx\n", sig, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
-            (unsigned long long)pc);
-    fflush(p->opt.log);
+    if (sig != SIGPIPE && sig != SIGINT) {
+        const char *ab = sig < 32 ? sigabbrev_np(sig) : NULL;
+        char rt[24];
+        if (!ab) {
+            snprintf(rt, sizeof rt, "RTMIN+%d", sig - 32);
+            ab = rt;
+        }
+        fprintf(log, "vvm: guest killed by signal %d (SIG%s) at pc 0x%llx\n", sig, ab, (unsigned long long)pc);
+    }
+    fflush(log);
+    int h = lx_sig_g2h(sig);
+    if (h && !(p && p->opt.embedded)) {
+        /* die of the signal itself, so a parent's wait sees WIFSIGNALED (and a
+         * shell 128+N); no core file */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        signal(h, SIG_DFL);
+        sigset_t one;
+        sigemptyset(&one);
+        sigaddset(&one, h);
+        syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), h);
+        pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+    }
     _exit(128 + sig);
+}
+
+/* ---- delivery ---- */
+
+static int on_altstack(const lx_thread *t, uint64_t sp)
+{
+    if (t->altstack_flags & G_SS_AUTODISARM)
+        return 0;
+    return t->altstack_size && sp > t->altstack_sp && sp - t->altstack_sp <= t->altstack_size;
+}
+
+static int altstack_flags(const lx_thread *t, uint64_t sp)
+{
+    if (!t->altstack_size)
+        return G_SS_DISABLE;
+    return on_altstack(t, sp) ? G_SS_ONSTACK : 0;
+}
+
+static void put64(uint8_t *b, size_t off, uint64_t v) { memcpy(b + off, &v, 8); }
+static uint64_t get64(const uint8_t *b, size_t off)
+{
+    uint64_t v;
+    memcpy(&v, b + off, 8);
+    return v;
+}
+
+static int restartable(long nr)
+{
+    switch (nr) {
+    case 22:  /* epoll_pwait */
+    case 72:  /* pselect6 */
+    case 73:  /* ppoll */
+    case 101: /* nanosleep */
+    case 115: /* clock_nanosleep */
+    case 133: /* rt_sigsuspend */
+    case 137: /* rt_sigtimedwait */
+    case 441: /* epoll_pwait2 */
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/* Builds the frame for guest signal g with info; returns 0, or -1 if the
+ * frame could not be written (the caller kills the process). */
+static int setup_frame(lx_thread *t, int g, const lx_sigaction *act, const siginfo_t *info)
+{
+    rv_cpu *cpu = &t->cpu;
+    uint64_t sp = cpu->x[2];
+    uint64_t ss_sp = t->altstack_sp, ss_size = t->altstack_size;
+    int ss_flags = altstack_flags(t, sp);
+    if (on_altstack(t, sp) && !on_altstack(t, sp - FRAME_SIZE))
+        return -1;  /* the alternate stack overflowed */
+    if ((act->flags & G_SA_ONSTACK) && t->altstack_size && !on_altstack(t, sp)) {
+        sp = t->altstack_sp + t->altstack_size;
+        if (t->altstack_flags & G_SS_AUTODISARM) {
+            t->altstack_sp = t->altstack_size = 0;
+            t->altstack_flags = 0;
+        }
+    }
+    uint64_t frame = (sp - FRAME_SIZE) & ~15ULL;
+    uint8_t *f = lx_guest_ptr(t, frame, FRAME_SIZE, VVM_PROT_R | VVM_PROT_W);
+    if (!f)
+        return -1;
+    memset(f, 0, FRAME_SIZE);
+    memcpy(f + FR_INFO, info, 128);
+    uint8_t *uc = f + FR_UC;
+    put64(uc, UC_FLAGS, 0);
+    put64(uc, UC_LINK, 0);
+    put64(uc, UC_STACK, ss_sp);
+    uint32_t fl = (uint32_t)ss_flags;
+    memcpy(uc + UC_STACK + 8, &fl, 4);
+    put64(uc, UC_STACK + 16, ss_size);
+    put64(uc, UC_SIGMASK, t->saved_mask_valid ? t->saved_mask : t->sigmask);
+    put64(uc, UC_MCONTEXT, cpu->pc);
+    for (int i = 1; i < 32; i++)
+        put64(uc, UC_MCONTEXT + 8 * (size_t)i, cpu->x[i]);
+    for (int i = 0; i < 32; i++)
+        put64(uc, UC_FP + 8 * (size_t)i, cpu->f[i]);
+    uint32_t fcsr = (cpu->fflags & 0x1f) | (cpu->frm & 7) << 5;
+    memcpy(uc + UC_FP + 256, &fcsr, 4);
+
+    t->saved_mask_valid = 0;
+    uint64_t m = t->sigmask | act->mask;
+    if (!(act->flags & G_SA_NODEFER))
+        m |= BIT(g);
+    t->sigmask = m & ~UNBLOCKABLE;
+
+    cpu->x[1] = t->proc->sigreturn_tramp;
+    cpu->x[2] = frame;
+    cpu->x[10] = (uint64_t)g;
+    cpu->x[11] = frame + FR_INFO;
+    cpu->x[12] = frame + FR_UC;
+    cpu->pc = act->handler;
+    cpu->res_valid = 0;
+    return 0;
+}
+
+/* Delivers guest signal g (already taken off the pending set).  Returns 1 if
+ * a guest handler was set up, 0 if the signal was ignored. */
+static int deliver_one(lx_thread *t, int g, siginfo_t *info, int *eintr)
+{
+    lx_process *p = t->proc;
+    lx_sigaction act;
+    pthread_mutex_lock(&p->lock);
+    act = p->sigact[g];
+    if (act.handler > 1 && (act.flags & G_SA_RESETHAND)) {
+        p->sigact[g].handler = 0;
+        p->sigact[g].flags &= ~G_SA_SIGINFO;
+        apply_host_disposition(p, g);
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (act.handler == 1)
+        return 0;
+    if (act.handler == 0) {
+        int d = default_action(g);
+        if (d == DFL_IGN || d == DFL_STOP)
+            return 0;
+        lx_die_by_signal(t, g, t->cpu.pc);
+    }
+    if (*eintr) {
+        *eintr = 0;
+        if ((act.flags & G_SA_RESTART) && restartable(t->sys_nr)) {
+            t->cpu.pc = t->sys_pc;
+            t->cpu.x[10] = t->sys_a0;
+        }
+    }
+    if (setup_frame(t, g, &act, info) < 0)
+        lx_die_by_signal(t, SIGSEGV, t->cpu.pc);
+    return 1;
+}
+
+static int lowest(uint64_t m) { return __builtin_ctzll(m) + 1; }
+
+void lx_signal_deliver(lx_thread *t)
+{
+    lx_process *p = t->proc;
+    t->cpu.interrupt = 0;
+    /* signals taken by a host thread without a guest thread */
+    uint64_t pp = __atomic_exchange_n(&p->pending, 0, __ATOMIC_SEQ_CST);
+    while (pp) {
+        int g = lowest(pp);
+        pp &= pp - 1;
+        t->sig_info[g] = p->sig_info[g];
+        __atomic_or_fetch(&t->pending, BIT(g), __ATOMIC_SEQ_CST);
+    }
+    int eintr = t->sys_eintr;
+    int took = 0, handled = 0;
+    t->sys_eintr = 0;
+    for (;;) {
+        uint64_t ready = __atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & ~t->sigmask;
+        if (!ready)
+            break;
+        /* synchronous signals first, then the lowest number */
+        uint64_t sync = ready & (BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGTRAP) | BIT(SIGFPE) | BIT(SIGSYS));
+        int g = lowest(sync ? sync : ready);
+        siginfo_t info = t->sig_info[g];
+        __atomic_and_fetch(&t->pending, ~BIT(g), __ATOMIC_SEQ_CST);
+        took = 1;
+        handled |= deliver_one(t, g, &info, &eintr);
+    }
+    if (eintr && took && !handled) {
+        /* interrupted by a signal that was ignored after all: restart */
+        t->cpu.pc = t->sys_pc;
+        t->cpu.x[10] = t->sys_a0;
+    }
+    if (t->saved_mask_valid && !handled) {
+        t->sigmask = t->saved_mask;
+        t->saved_mask_valid = 0;
+    }
+    lx_signal_sync_mask(t);
 }
 
 void lx_signal_fault(lx_thread *t, rv_exit why)
 {
-    int sig = SIGSEGV;
+    rv_cpu *cpu = &t->cpu;
+    int sig = SIGSEGV, code = SEGV_MAPERR;
+    uint64_t addr = cpu->tval;
     switch (why) {
-    case RV_EXIT_ILLEGAL: sig = SIGILL; break;
-    case RV_EXIT_EBREAK: sig = SIGTRAP; break;
-    case RV_EXIT_MISALIGNED: sig = SIGBUS; break;
-    default: break;
+    case RV_EXIT_ILLEGAL:
+        sig = SIGILL;
+        code = ILL_ILLOPC;
+        addr = cpu->pc;
+        break;
+    case RV_EXIT_EBREAK:
+        sig = SIGTRAP;
+        code = TRAP_BRKPT;
+        addr = cpu->pc;
+        break;
+    case RV_EXIT_MISALIGNED:
+        sig = SIGBUS;
+        code = BUS_ADRALN;
+        break;
+    default:
+        code = (vvm_aspace_page_prot(lx_as(t), addr) & VVM_PAGE_MAPPED) ? SEGV_ACCERR : SEGV_MAPERR;
+        break;
     }
-    lx_die_by_signal(t, sig, t->cpu.pc);
+    lx_process *p = t->proc;
+    uint64_t h = p->sigact[sig].handler;
+    if (h <= 1 || (t->sigmask & BIT(sig)))
+        lx_die_by_signal(t, sig, cpu->pc);
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    info.si_signo = sig;
+    info.si_code = code;
+    info.si_addr = (void *)(uintptr_t)addr;
+    int eintr = 0;
+    deliver_one(t, sig, &info, &eintr);
+    lx_signal_sync_mask(t);
 }
 
 void lx_signal_post(lx_process *p, lx_thread *t, int sig)
 {
-    uint64_t bit = 1ULL << (sig - 1);
-    if (t)
-        __atomic_or_fetch(&t->pending, bit, __ATOMIC_SEQ_CST);
-    else
-        __atomic_or_fetch(&p->pending, bit, __ATOMIC_SEQ_CST);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_signo = sig;
+    si.si_code = SI_KERNEL;
+    if (t) {
+        t->sig_info[sig] = si;
+        __atomic_or_fetch(&t->pending, BIT(sig), __ATOMIC_SEQ_CST);
+        t->cpu.interrupt = 1;
+    } else {
+        p->sig_info[sig] = si;
+        __atomic_or_fetch(&p->pending, BIT(sig), __ATOMIC_SEQ_CST);
+    }
 }
 
-void lx_signal_deliver(lx_thread *t)
+/* ---- the sigreturn trampoline ---- */
+
+int lx_signal_map_tramp(lx_process *p)
 {
-    (void)t;
+    vvm_aspace *as = &p->as;
+    pthread_mutex_lock(&as->lock);
+    uint64_t at = vvm_aspace_find_free(as, 0, VVM_PAGE);
+    pthread_mutex_unlock(&as->lock);
+    if (!at)
+        return -ENOMEM;
+    int rc = vvm_aspace_map(as, at, VVM_PAGE, VVM_PROT_R | VVM_PROT_W, MAP_PRIVATE, -1, 0);
+    if (rc < 0)
+        return rc;
+    static const uint32_t code[] = {
+        0x08b00893, /* li a7, 139 (rt_sigreturn) */
+        0x00000073, /* ecall */
+    };
+    memcpy(as->base + at, code, sizeof code);
+    vvm_aspace_protect(as, at, VVM_PAGE, VVM_PROT_R | VVM_PROT_X);
+    p->sigreturn_tramp = at;
+    return 0;
+}
+
+/* ---- system calls ---- */
+
+LX_SYSCALL(rt_sigreturn)
+{
+    rv_cpu *cpu = &t->cpu;
+    uint64_t frame = cpu->x[2];
+    const uint8_t *f = lx_guest_ptr(t, frame, FRAME_SIZE, VVM_PROT_R);
+    if (!f)
+        lx_die_by_signal(t, SIGSEGV, cpu->pc);
+    const uint8_t *uc = f + FR_UC;
+    t->sigmask = get64(uc, UC_SIGMASK) & ~UNBLOCKABLE;
+    cpu->pc = get64(uc, UC_MCONTEXT);
+    for (int i = 1; i < 32; i++)
+        cpu->x[i] = get64(uc, UC_MCONTEXT + 8 * (size_t)i);
+    for (int i = 0; i < 32; i++)
+        cpu->f[i] = get64(uc, UC_FP + 8 * (size_t)i);
+    uint32_t fcsr;
+    memcpy(&fcsr, uc + UC_FP + 256, 4);
+    cpu->fflags = fcsr & 0x1f;
+    cpu->frm = (fcsr >> 5) & 7;
+    cpu->res_valid = 0;
+    /* the alternate stack as saved, unless we are still running on it */
+    uint64_t ss_sp = get64(uc, UC_STACK), ss_size = get64(uc, UC_STACK + 16);
+    uint32_t ss_flags;
+    memcpy(&ss_flags, uc + UC_STACK + 8, 4);
+    if (!on_altstack(t, cpu->x[2])) {
+        if (ss_flags & G_SS_DISABLE) {
+            t->altstack_sp = t->altstack_size = 0;
+            t->altstack_flags = 0;
+        } else if (ss_size >= G_MINSIGSTKSZ) {
+            t->altstack_sp = ss_sp;
+            t->altstack_size = ss_size;
+            t->altstack_flags = (int)(ss_flags & G_SS_AUTODISARM);
+        }
+    }
+    lx_signal_sync_mask(t);
+    if (__atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & ~t->sigmask)
+        t->cpu.interrupt = 1;
+    return LX_NORETURN_PC;
+}
+
+LX_SYSCALL(rt_sigaction)
+{
+    int g = (int)a[0];
+    if (a[3] != 8)
+        return -EINVAL;
+    if (g < 1 || g > LX_NSIG)
+        return -EINVAL;
+    lx_sigaction nw;
+    if (a[1]) {
+        if (g == SIGKILL || g == SIGSTOP)
+            return -EINVAL;
+        if (vvm_copy_from_guest(lx_as(t), &nw, a[1], sizeof nw) < 0)
+            return -EFAULT;
+        nw.mask &= ~UNBLOCKABLE;
+    }
+    lx_process *p = t->proc;
+    pthread_mutex_lock(&p->lock);
+    lx_sigaction old = p->sigact[g];
+    if (a[1]) {
+        p->sigact[g] = nw;
+        apply_host_disposition(p, g);
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (a[2] && vvm_copy_to_guest(lx_as(t), a[2], &old, sizeof old) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+LX_SYSCALL(rt_sigprocmask)
+{
+    if (a[3] != 8)
+        return -EINVAL;
+    uint64_t set = 0, old = t->sigmask;
+    if (a[1] && vvm_copy_from_guest(lx_as(t), &set, a[1], 8) < 0)
+        return -EFAULT;
+    if (a[1]) {
+        switch ((int)a[0]) {
+        case SIG_BLOCK: t->sigmask |= set; break;
+        case SIG_UNBLOCK: t->sigmask &= ~set; break;
+        case SIG_SETMASK: t->sigmask = set; break;
+        default: return -EINVAL;
+        }
+        t->sigmask &= ~UNBLOCKABLE;
+        lx_signal_sync_mask(t);
+        if (__atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & ~t->sigmask)
+            t->cpu.interrupt = 1;
+    }
+    if (a[2] && vvm_copy_to_guest(lx_as(t), a[2], &old, 8) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+LX_SYSCALL(rt_sigpending)
+{
+    if (a[1] != 8)
+        return -EINVAL;
+    sigset_t hs;
+    sigpending(&hs);
+    uint64_t m = hostset_to_guest(&hs) | __atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) |
+                 __atomic_load_n(&t->proc->pending, __ATOMIC_SEQ_CST);
+    m &= t->sigmask;
+    if (vvm_copy_to_guest(lx_as(t), a[0], &m, 8) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+static int64_t give_info(lx_thread *t, uint64_t dst, int g, const siginfo_t *si)
+{
+    siginfo_t c = *si;
+    c.si_signo = g;
+    if (dst && vvm_copy_to_guest(lx_as(t), dst, &c, 128) < 0)
+        return -EFAULT;
+    return g;
+}
+
+LX_SYSCALL(rt_sigtimedwait)
+{
+    if (a[3] != 8)
+        return -EINVAL;
+    uint64_t want;
+    if (vvm_copy_from_guest(lx_as(t), &want, a[0], 8) < 0)
+        return -EFAULT;
+    want &= ~UNBLOCKABLE;
+    struct timespec ts, *tsp = NULL;
+    if (a[2]) {
+        if (vvm_copy_from_guest(lx_as(t), &ts, a[2], sizeof ts) < 0)
+            return -EFAULT;
+        tsp = &ts;
+    }
+    /* a signal vvm already took for this thread */
+    uint64_t have = __atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & want;
+    if (have) {
+        int g = lowest(have);
+        siginfo_t si = t->sig_info[g];
+        __atomic_and_fetch(&t->pending, ~BIT(g), __ATOMIC_SEQ_CST);
+        lx_signal_sync_mask(t);
+        return give_info(t, a[1], g, &si);
+    }
+    sigset_t hs;
+    guest_to_hostset(want, &hs);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    int r = sigtimedwait(&hs, &si, tsp);
+    if (r < 0)
+        return -errno;
+    int g = lx_sig_h2g(r);
+    return give_info(t, a[1], g, &si);
+}
+
+LX_SYSCALL(rt_sigsuspend)
+{
+    if (a[1] != 8)
+        return -EINVAL;
+    uint64_t m;
+    if (vvm_copy_from_guest(lx_as(t), &m, a[0], 8) < 0)
+        return -EFAULT;
+    t->saved_mask = t->sigmask;
+    t->saved_mask_valid = 1;
+    t->sigmask = m & ~UNBLOCKABLE;
+    if (__atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & ~t->sigmask)
+        return -EINTR;
+    sigset_t hs;
+    lx_signal_block_all(NULL);
+    guest_to_hostset(t->sigmask | __atomic_load_n(&t->pending, __ATOMIC_SEQ_CST), &hs);
+    sigdelset(&hs, SIGSEGV);
+    sigdelset(&hs, SIGBUS);
+    sigsuspend(&hs);
+    /* the host mask is back to all-blocked; lx_signal_deliver resyncs it */
+    t->cpu.interrupt = 1;
+    return -EINTR;
+}
+
+LX_SYSCALL(sigaltstack)
+{
+    uint64_t sp = t->cpu.x[2];
+    struct {
+        uint64_t sp;
+        int32_t flags, pad;
+        uint64_t size;
+    } nw, old;
+    if (a[0] && vvm_copy_from_guest(lx_as(t), &nw, a[0], sizeof nw) < 0)
+        return -EFAULT;
+    memset(&old, 0, sizeof old);
+    old.sp = t->altstack_sp;
+    old.size = t->altstack_size;
+    old.flags = altstack_flags(t, sp) | (t->altstack_flags & (int)G_SS_AUTODISARM);
+    if (a[0]) {
+        if (on_altstack(t, sp))
+            return -EPERM;
+        uint32_t mode = (uint32_t)nw.flags & ~G_SS_AUTODISARM;
+        if (mode != 0 && mode != G_SS_DISABLE && mode != G_SS_ONSTACK)
+            return -EINVAL;
+        if (mode == G_SS_DISABLE) {
+            t->altstack_sp = t->altstack_size = 0;
+            t->altstack_flags = 0;
+        } else {
+            if (nw.size < G_MINSIGSTKSZ)
+                return -ENOMEM;
+            t->altstack_sp = nw.sp;
+            t->altstack_size = nw.size;
+            t->altstack_flags = (int)((uint32_t)nw.flags & G_SS_AUTODISARM);
+        }
+    }
+    if (a[1] && vvm_copy_to_guest(lx_as(t), a[1], &old, sizeof old) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+static int64_t check_sig(uint64_t s, int *h)
+{
+    int g = (int)s;
+    if (s > LX_NSIG)
+        return -EINVAL;
+    *h = g ? lx_sig_g2h(g) : 0;
+    if (g && !*h)
+        return -EINVAL;  /* guest 63/64: no host signal to carry them */
+    return 0;
+}
+
+LX_SYSCALL(kill)
+{
+    int h;
+    int64_t e = check_sig(a[1], &h);
+    if (e)
+        return e;
+    long r = kill((pid_t)(int)a[0], h);
+    return r < 0 ? -errno : 0;
+}
+
+LX_SYSCALL(tkill)
+{
+    int h;
+    int64_t e = check_sig(a[1], &h);
+    if (e)
+        return e;
+    if ((int)a[0] <= 0)
+        return -EINVAL;
+    long r = syscall(SYS_tkill, (int)a[0], h);
+    return r < 0 ? -errno : 0;
+}
+
+LX_SYSCALL(tgkill)
+{
+    int h;
+    int64_t e = check_sig(a[2], &h);
+    if (e)
+        return e;
+    if ((int)a[0] <= 0 || (int)a[1] <= 0)
+        return -EINVAL;
+    long r = syscall(SYS_tgkill, (int)a[0], (int)a[1], h);
+    return r < 0 ? -errno : 0;
 }
