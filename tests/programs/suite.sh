@@ -35,15 +35,21 @@ done
 have_qemu=0
 command -v qemu-riscv64 >/dev/null && have_qemu=1
 
-# describe STATUS: a few words on an abnormal exit status
+# describe STATUS [STDERR-FILE]: a few words on an exit status
 describe_status() {
-	case $1 in
-	0) echo "exit 0" ;;
-	124) echo "timed out" ;;
-	134) echo "exit 134 (abort: vvm crashed?)" ;;
-	139) echo "exit 139 (segfault: vvm crashed?)" ;;
-	*) echo "exit $1" ;;
-	esac
+	local st=$1 sig
+	if [ "$st" -eq 124 ]; then
+		echo "timed out"
+	elif [ "$st" -gt 128 ] && [ "$st" -le 192 ]; then
+		sig=SIG$(kill -l $((st - 128)) 2>/dev/null)
+		if [ -n "${2:-}" ] && grep -q "$sig" "$2" 2>/dev/null; then
+			echo "exit $st (guest $sig)"
+		else
+			echo "exit $st ($sig with no message: vvm crashed?)"
+		fi
+	else
+		echo "exit $st"
+	fi
 }
 
 # A guest gets PROGRAM_TIMEOUT (20) seconds, doubled under ASan; after three
@@ -96,11 +102,11 @@ for p in $progs; do
 		fail "$name" "timed out after ${prog_timeout}s"
 		show "$work/vvm.err" 4
 	elif grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$work/vvm.err"; then
-		fail "$name" "sanitizer report ($(describe_status $vst))"
+		fail "$name" "sanitizer report ($(describe_status $vst "$work/vvm.err"))"
 		grep -m1 -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$work/vvm.err" | show - 1
 		grep -m3 -E '^ +#[0-9]+ ' "$work/vvm.err" | show - 3
 	elif [ $vst -ne 0 ]; then
-		fail "$name" "$(describe_status $vst), want 0"
+		fail "$name" "$(describe_status $vst "$work/vvm.err"), want 0"
 		show "$work/vvm.err" 6
 		diff "$expected" "$work/vvm.out" | show - 4
 	elif ! cmp -s "$expected" "$work/vvm.out"; then
