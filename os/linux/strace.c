@@ -7,7 +7,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "os/linux/lx.h"
 
@@ -108,6 +110,194 @@ static const flagname map_flags[] = {
     FLAG(MAP_FIXED_NOREPLACE),
 };
 
+
+static const char *fcntl_name(uint64_t v)
+{
+    switch ((int)v) {
+    case F_DUPFD: return "F_DUPFD";
+    case F_GETFD: return "F_GETFD";
+    case F_SETFD: return "F_SETFD";
+    case F_GETFL: return "F_GETFL";
+    case F_SETFL: return "F_SETFL";
+    case F_GETLK: return "F_GETLK";
+    case F_SETLK: return "F_SETLK";
+    case F_SETLKW: return "F_SETLKW";
+    case F_SETOWN: return "F_SETOWN";
+    case F_GETOWN: return "F_GETOWN";
+    case F_SETSIG: return "F_SETSIG";
+    case F_GETSIG: return "F_GETSIG";
+    case F_SETOWN_EX: return "F_SETOWN_EX";
+    case F_GETOWN_EX: return "F_GETOWN_EX";
+    case F_OFD_GETLK: return "F_OFD_GETLK";
+    case F_OFD_SETLK: return "F_OFD_SETLK";
+    case F_OFD_SETLKW: return "F_OFD_SETLKW";
+    case F_SETLEASE: return "F_SETLEASE";
+    case F_GETLEASE: return "F_GETLEASE";
+    case F_NOTIFY: return "F_NOTIFY";
+    case F_DUPFD_CLOEXEC: return "F_DUPFD_CLOEXEC";
+    case F_SETPIPE_SZ: return "F_SETPIPE_SZ";
+    case F_GETPIPE_SZ: return "F_GETPIPE_SZ";
+    case F_ADD_SEALS: return "F_ADD_SEALS";
+    case F_GET_SEALS: return "F_GET_SEALS";
+    default: return NULL;
+    }
+}
+
+static const char *futex_name(uint64_t v)
+{
+    switch ((int)v & FUTEX_CMD_MASK) {
+    case FUTEX_WAIT: return "FUTEX_WAIT";
+    case FUTEX_WAKE: return "FUTEX_WAKE";
+    case FUTEX_FD: return "FUTEX_FD";
+    case FUTEX_REQUEUE: return "FUTEX_REQUEUE";
+    case FUTEX_CMP_REQUEUE: return "FUTEX_CMP_REQUEUE";
+    case FUTEX_WAKE_OP: return "FUTEX_WAKE_OP";
+    case FUTEX_LOCK_PI: return "FUTEX_LOCK_PI";
+    case FUTEX_UNLOCK_PI: return "FUTEX_UNLOCK_PI";
+    case FUTEX_TRYLOCK_PI: return "FUTEX_TRYLOCK_PI";
+    case FUTEX_WAIT_BITSET: return "FUTEX_WAIT_BITSET";
+    case FUTEX_WAKE_BITSET: return "FUTEX_WAKE_BITSET";
+    case FUTEX_WAIT_REQUEUE_PI: return "FUTEX_WAIT_REQUEUE_PI";
+    case FUTEX_CMP_REQUEUE_PI: return "FUTEX_CMP_REQUEUE_PI";
+    case FUTEX_LOCK_PI2: return "FUTEX_LOCK_PI2";
+    default: return NULL;
+    }
+}
+
+static const char *ioctl_name(uint64_t v)
+{
+    switch ((uint32_t)v) {
+    case 0x5401: return "TCGETS";
+    case 0x5402: return "TCSETS";
+    case 0x5403: return "TCSETSW";
+    case 0x5404: return "TCSETSF";
+    case 0x5405: return "TCGETA";
+    case 0x5406: return "TCSETA";
+    case 0x5407: return "TCSETAW";
+    case 0x5408: return "TCSETAF";
+    case 0x5409: return "TCSBRK";
+    case 0x540A: return "TCXONC";
+    case 0x540B: return "TCFLSH";
+    case 0x540E: return "TIOCSCTTY";
+    case 0x540F: return "TIOCGPGRP";
+    case 0x5410: return "TIOCSPGRP";
+    case 0x5411: return "TIOCOUTQ";
+    case 0x5413: return "TIOCGWINSZ";
+    case 0x5414: return "TIOCSWINSZ";
+    case 0x541B: return "FIONREAD";
+    case 0x5421: return "FIONBIO";
+    case 0x5422: return "TIOCNOTTY";
+    case 0x5429: return "TIOCGSID";
+    case 0x5450: return "FIONCLEX";
+    case 0x5451: return "FIOCLEX";
+    case 0x5452: return "FIOASYNC";
+    case 0x80045430: return "TIOCGPTN";
+    case 0x40045431: return "TIOCSPTLCK";
+    case 0x8912: return "SIOCGIFCONF";
+    case 0x8913: return "SIOCGIFFLAGS";
+    case 0x8915: return "SIOCGIFADDR";
+    case 0x8921: return "SIOCGIFMTU";
+    case 0x8927: return "SIOCGIFHWADDR";
+    case 0x8933: return "SIOCGIFINDEX";
+    default: return NULL;
+    }
+}
+
+static const flagname at_flags[] = {
+    FLAG(AT_SYMLINK_NOFOLLOW), FLAG(AT_REMOVEDIR), FLAG(AT_SYMLINK_FOLLOW), FLAG(AT_NO_AUTOMOUNT),
+    FLAG(AT_EMPTY_PATH),
+};
+
+static const char *file_type(uint32_t mode)
+{
+    switch (mode & S_IFMT) {
+    case S_IFREG: return "S_IFREG";
+    case S_IFDIR: return "S_IFDIR";
+    case S_IFCHR: return "S_IFCHR";
+    case S_IFBLK: return "S_IFBLK";
+    case S_IFIFO: return "S_IFIFO";
+    case S_IFLNK: return "S_IFLNK";
+    case S_IFSOCK: return "S_IFSOCK";
+    default: return "0";
+    }
+}
+
+/* A riscv64 struct stat the call filled in (asm-generic layout). */
+static void put_stat(FILE *f, lx_thread *t, uint64_t addr)
+{
+    vvm_aspace *as = lx_as(t);
+    if (!vvm_aspace_check(as, addr, 128, VVM_PROT_R)) {
+        fprintf(f, "%#" PRIx64, addr);
+        return;
+    }
+    const uint8_t *p = as->base + addr;
+    uint32_t mode;
+    uint64_t rdev;
+    int64_t size;
+    memcpy(&mode, p + 16, 4);
+    memcpy(&rdev, p + 32, 8);
+    memcpy(&size, p + 48, 8);
+    fprintf(f, "{st_mode=%s|0%o, ", file_type(mode), mode & 07777);
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        fprintf(f, "st_rdev=makedev(%#x, %#x), ...}", (unsigned)(((rdev >> 32) & ~0xfffULL) | ((rdev >> 8) & 0xfff)),
+                (unsigned)(((rdev >> 12) & ~0xffULL) | (rdev & 0xff)));
+    else
+        fprintf(f, "st_size=%" PRId64 ", ...}", size);
+}
+
+/* Decodes argument i of call nr where the kind letter alone does not say
+ * enough; returns 0 to fall back to the kind. */
+static int put_special(FILE *f, lx_thread *t, long nr, int i, uint64_t v, int64_t ret, int returned)
+{
+    const char *n = NULL;
+    switch (nr) {
+    case 25: /* fcntl */
+        if (i == 1)
+            n = fcntl_name(v);
+        break;
+    case 98: /* futex */
+        if (i == 1 && (n = futex_name(v))) {
+            fputs(n, f);
+            if (v & FUTEX_PRIVATE_FLAG)
+                fputs("_PRIVATE", f);
+            if (v & FUTEX_CLOCK_REALTIME)
+                fputs("|FUTEX_CLOCK_REALTIME", f);
+            return 1;
+        }
+        break;
+    case 29: /* ioctl */
+        if (i == 1)
+            n = ioctl_name(v);
+        break;
+    case 79: /* newfstatat */
+        if (i == 3) {
+            put_flags(f, v, at_flags, sizeof at_flags / sizeof at_flags[0], "0");
+            return 1;
+        }
+        if (i == 2 && returned && ret == 0) {
+            put_stat(f, t, v);
+            return 1;
+        }
+        break;
+    case 80: /* fstat */
+        if (i == 1 && returned && ret == 0) {
+            put_stat(f, t, v);
+            return 1;
+        }
+        break;
+    case 35: /* unlinkat */
+        if (i == 2) {
+            put_flags(f, v, at_flags, sizeof at_flags / sizeof at_flags[0], "0");
+            return 1;
+        }
+        break;
+    }
+    if (!n)
+        return 0;
+    fputs(n, f);
+    return 1;
+}
+
 static void put_arg(FILE *f, lx_thread *t, char kind, uint64_t v, int64_t ret, uint64_t next)
 {
     switch (kind) {
@@ -169,10 +359,16 @@ static void print_call(lx_thread *t, long nr, const uint64_t *a, int64_t ret, in
     const char *k = d->fmt;
     int i = 0;
     for (; *k && *k != ':' && i < 6; k++, i++) {
+        /* a mode after open flags means something only when creating */
+        if (*k == 'o' && i > 0 && k > d->fmt && k[-1] == 'O' && !(a[i - 1] & (O_CREAT | __O_TMPFILE)))
+            continue;
         if (i)
             fputs(", ", f);
-        put_arg(f, t, *k, a[i], returned ? ret : -1, i < 5 ? a[i + 1] : 0);
+        if (!put_special(f, t, nr, i, a[i], ret, returned))
+            put_arg(f, t, *k, a[i], returned ? ret : -1, i < 5 ? a[i + 1] : 0);
     }
+    while (*k && *k != ':')
+        k++;
     char rk = (*k == ':') ? k[1] : 'd';
     if (!returned) {
         fputs(") = ?\n", f);
