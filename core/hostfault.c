@@ -29,6 +29,13 @@ static void on_fault(int sig, siginfo_t *si, void *uc_)
 #if defined(__x86_64__)
         ucontext_t *uc = uc_;
         is_write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
+        /* the kernel gave this handler a fresh SSE control/status word; the
+         * guest's rounding mode and accrued FP flags live in the interrupted
+         * context, and fn longjmps away: take them back first */
+        if (uc->uc_mcontext.fpregs) {
+            unsigned mxcsr = uc->uc_mcontext.fpregs->mxcsr;
+            __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+        }
 #else
         (void)uc_;
 #endif

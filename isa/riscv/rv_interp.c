@@ -17,15 +17,8 @@
 #include "isa/riscv/rv_alu.h"
 #include "isa/riscv/rv_cpu.h"
 #include "rv_gen.h"
-#if __has_include("isa/riscv/rv_fp.h")
-#include "isa/riscv/rv_fp.h"
-#endif
-#if __has_include("isa/riscv/rv_csr.h")
-#include "isa/riscv/rv_csr.h"
-#endif
-#if __has_include("isa/riscv/rv_amo.h")
 #include "isa/riscv/rv_amo.h"
-#endif
+#include "isa/riscv/rv_fp.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -272,7 +265,9 @@ static eng_block *rv_translate(rv_cpu *cpu, uint64_t pc, unsigned max, const voi
 #define TRAP(why) do { cpu->pc = PC; cpu->exit = (why); cpu->tval = 0; goto leave; } while (0)
 #define OP(name) L_##name:
 
-rv_exit rv_run(rv_cpu *cpu)
+/* The loop proper.  Kept apart from rv_run's sigsetjmp: a function that
+ * calls setjmp keeps its locals in memory, which would cost every body. */
+static __attribute__((noinline)) void rv_loop(rv_cpu *cpu, vvm_fault_target *ft)
 {
     static const void *const tbl[] = {
 #define LABEL(h) &&L_##h,
@@ -284,19 +279,6 @@ rv_exit rv_run(rv_cpu *cpu)
     const eng_insn *I;
     uint64_t blk_pc;
     eng_block *b;
-    vvm_fault_target *ft = vvm_hostfault_target();
-
-    cpu->exit = RV_EXIT_NONE;
-    if (sigsetjmp(cpu->fault_jmp, 0)) {
-        /* rv_raise() landed here with cpu->pc, exit and tval set */
-        ft->armed = 0;
-        return cpu->exit;
-    }
-    ft->lo = mem;
-    ft->hi = mem + lim;
-    ft->fn = on_host_fault;
-    ft->arg = cpu;
-    ft->armed = 1;
 
 dispatch:
     if (unlikely(cpu->interrupt)) {
@@ -363,6 +345,23 @@ L_insn_advice: {
 #include "rv_interp.inc"
 
 leave:
+    return;
+}
+
+rv_exit rv_run(rv_cpu *cpu)
+{
+    vvm_fault_target *ft = vvm_hostfault_target();
+    cpu->exit = RV_EXIT_NONE;
+    if (sigsetjmp(cpu->fault_jmp, 0) == 0) {
+        ft->lo = cpu->mem;
+        ft->hi = cpu->mem + cpu->mem_limit;
+        ft->fn = on_host_fault;
+        ft->arg = cpu;
+        ft->armed = 1;
+        rv_loop(cpu, ft);
+    }
+    /* normal return, or rv_raise() landed here with cpu->pc, exit and tval set */
     ft->armed = 0;
+    rv_fp_leave(cpu);  /* fold the host's accrued FP flags into fflags */
     return cpu->exit;
 }
