@@ -6,10 +6,14 @@
  * struct epoll_event is packed (12 bytes) on x86-64 but 16 bytes on riscv64
  * and is translated.
  *
- * The signal mask arguments (ppoll, pselect6, epoll_pwait) are not yet
- * applied: the host call gets no mask.  TODO(signals): guest sigmask. */
+ * The signal mask arguments (ppoll, pselect6, epoll_pwait) work as
+ * rt_sigsuspend's (signal.c): the guest mask is replaced for the call, the
+ * host call gets the matching host mask (so the swap is atomic in the host
+ * kernel), and after an EINTR the old mask stays saved for the frame of the
+ * handler that runs next (lx_signal_deliver restores it). */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -21,6 +25,67 @@
 
 #include "os/linux/lx_sys.h"
 
+#define GBIT(g) (1ULL << ((g) - 1))
+
+/* A call with a temporary guest signal mask. */
+typedef struct tmpmask {
+    int active;
+    sigset_t host;
+} tmpmask;
+
+/* Installs the guest mask at gaddr (size bytes) for the coming host call.
+ * Returns 0 (m->active says whether there is a mask), -EINTR when a signal
+ * the new mask lets through is already waiting, or -errno. */
+static int tmpmask_begin(lx_thread *t, uint64_t gaddr, uint64_t size, tmpmask *m)
+{
+    m->active = 0;
+    if (!gaddr)
+        return 0;
+    if (size != 8)
+        return -EINVAL;
+    uint64_t gm;
+    if (vvm_copy_from_guest(lx_as(t), &gm, gaddr, 8) < 0)
+        return -EFAULT;
+    /* no host signal may be taken between the check and the host call */
+    lx_signal_block_all(NULL);
+    t->saved_mask = t->sigmask;
+    t->saved_mask_valid = 1;
+    t->sigmask = gm & ~(GBIT(SIGKILL) | GBIT(SIGSTOP));
+    uint64_t pend = __atomic_load_n(&t->pending, __ATOMIC_SEQ_CST);
+    if (pend & ~t->sigmask) {
+        t->cpu.interrupt = 1;
+        return -EINTR;
+    }
+    uint64_t hm = t->sigmask | pend;
+    sigemptyset(&m->host);
+    for (int g = 1; g <= LX_NSIG; g++) {
+        int h = lx_sig_g2h(g);
+        if (h && (hm & GBIT(g)))
+            sigaddset(&m->host, h);
+    }
+    sigdelset(&m->host, SIGSEGV);
+    sigdelset(&m->host, SIGBUS);
+    m->active = 1;
+    return 0;
+}
+
+/* After the host call: keeps the temporary mask for a signal's frame on
+ * EINTR, else puts the guest's mask back. */
+static int64_t tmpmask_end(lx_thread *t, tmpmask *m, int64_t r)
+{
+    if (!t->saved_mask_valid)
+        return r;
+    if (r == -EINTR) {
+        t->cpu.interrupt = 1; /* lx_signal_deliver restores the mask */
+        return r;
+    }
+    t->sigmask = t->saved_mask;
+    t->saved_mask_valid = 0;
+    lx_signal_sync_mask(t);
+    (void)m;
+    return r;
+}
+
 LX_SYSCALL(ppoll)
 {
     uint64_t nfds = a[1];
@@ -31,8 +96,11 @@ LX_SYSCALL(ppoll)
     struct timespec *ts = lx_gptr_opt(t, a[2], sizeof *ts, VVM_PROT_R | VVM_PROT_W, &bad);
     if (bad || (nfds && !fds))
         return -EFAULT;
-    /* TODO(signals): guest sigmask (a[3], a[4]) */
-    return lx_host(syscall(SYS_ppoll, fds, (unsigned long)nfds, ts, NULL, (size_t)8));
+    tmpmask m;
+    int64_t r = tmpmask_begin(t, a[3], a[4], &m);
+    if (r == 0)
+        r = lx_host(syscall(SYS_ppoll, fds, (unsigned long)nfds, ts, m.active ? &m.host : NULL, (size_t)8));
+    return tmpmask_end(t, &m, r);
 }
 
 LX_SYSCALL(pselect6)
@@ -50,9 +118,20 @@ LX_SYSCALL(pselect6)
     struct timespec *ts = lx_gptr_opt(t, a[4], sizeof *ts, VVM_PROT_R | VVM_PROT_W, &bad);
     if (bad)
         return -EFAULT;
-    /* a[5] points at {const sigset_t *ss; size_t ss_len}.
-     * TODO(signals): guest sigmask */
-    return lx_host(syscall(SYS_pselect6, n, in, out, ex, ts, NULL));
+    /* a[5] points at {const sigset_t *ss; size_t ss_len} */
+    uint64_t sig[2] = {0, 0};
+    if (a[5] && vvm_copy_from_guest(lx_as(t), sig, a[5], sizeof sig) < 0)
+        return -EFAULT;
+    tmpmask m;
+    int64_t r = tmpmask_begin(t, sig[0], sig[1], &m);
+    if (r == 0) {
+        struct {
+            const sigset_t *ss;
+            size_t len;
+        } hsig = {&m.host, 8};
+        r = lx_host(syscall(SYS_pselect6, n, in, out, ex, ts, m.active ? &hsig : NULL));
+    }
+    return tmpmask_end(t, &m, r);
 }
 
 LX_SYSCALL(epoll_create1)
@@ -98,9 +177,14 @@ LX_SYSCALL(epoll_pwait)
         if (!hev)
             return -ENOMEM;
     }
-    /* TODO(signals): guest sigmask (a[4], a[5]) */
-    int n = epoll_pwait((int)a[0], hev, max, (int)a[3], NULL);
-    int64_t r = n < 0 ? -errno : n;
+    tmpmask m;
+    int64_t r = tmpmask_begin(t, a[4], a[5], &m);
+    int n = -1;
+    if (r == 0) {
+        n = (int)syscall(SYS_epoll_pwait, (int)a[0], hev, max, (int)a[3], m.active ? &m.host : NULL, (size_t)8);
+        r = n < 0 ? -errno : n;
+    }
+    r = tmpmask_end(t, &m, r);
     for (int i = 0; i < n; i++) {
         rv_epoll_event g = {.events = hev[i].events, .pad = 0, .data = hev[i].data.u64};
         memcpy(&gev[i], &g, sizeof g);

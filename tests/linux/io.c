@@ -2,10 +2,12 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/select.h>
+#include <sys/time.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,6 +192,83 @@ static void test_timerfd(void)
     GROUP_END("timerfd");
 }
 
+
+static volatile sig_atomic_t got_alrm;
+static void on_alrm(int sig)
+{
+    (void)sig;
+    got_alrm++;
+}
+
+static void arm(long usec)
+{
+    struct itimerval it = {{0, 0}, {0, usec}};
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* ppoll/pselect/epoll_pwait with a signal mask: SIGALRM is blocked except
+ * during the call, so it interrupts the call and its handler runs. */
+static void test_sigmask(void)
+{
+    GROUP_BEGIN();
+    struct sigaction sa = {.sa_handler = on_alrm};
+    sigaction(SIGALRM, &sa, NULL);
+    sigset_t blk, during, cur;
+    sigemptyset(&blk);
+    sigaddset(&blk, SIGALRM);
+    sigprocmask(SIG_BLOCK, &blk, NULL);
+    sigprocmask(SIG_BLOCK, NULL, &during);
+    sigdelset(&during, SIGALRM);
+    int p[2];
+    pipe(p);
+    struct pollfd pf = {p[0], POLLIN, 0};
+    struct timespec ts = {5, 0};
+
+    got_alrm = 0;
+    arm(20000);
+    CHECK("sigmask", ppoll(&pf, 1, &ts, &during) == -1 && errno == EINTR && got_alrm == 1);
+    sigprocmask(SIG_BLOCK, NULL, &cur);
+    CHECK("sigmask", sigismember(&cur, SIGALRM));
+
+    got_alrm = 0;
+    arm(20000);
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(p[0], &r);
+    ts.tv_sec = 5;
+    CHECK("sigmask", pselect(p[0] + 1, &r, NULL, NULL, &ts, &during) == -1 && errno == EINTR && got_alrm == 1);
+
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN};
+    epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+    got_alrm = 0;
+    arm(20000);
+    struct epoll_event out[2];
+    CHECK("sigmask", epoll_pwait(ep, out, 2, 5000, &during) == -1 && errno == EINTR && got_alrm == 1);
+
+    /* a mask that keeps it blocked: the call times out, the signal waits */
+    got_alrm = 0;
+    arm(10000);
+    ts.tv_sec = 0;
+    ts.tv_nsec = 60000000;
+    CHECK("sigmask", ppoll(&pf, 1, &ts, &blk) == 0 && got_alrm == 0);
+    sigset_t pend;
+    CHECK("sigmask", sigpending(&pend) == 0 && sigismember(&pend, SIGALRM));
+    /* already pending and let through by the mask: EINTR at once */
+    ts.tv_sec = 5;
+    CHECK("sigmask", ppoll(&pf, 1, &ts, &during) == -1 && errno == EINTR && got_alrm == 1);
+    /* ready descriptors with no signal: the mask is restored */
+    write(p[1], "x", 1);
+    CHECK("sigmask", ppoll(&pf, 1, &ts, &during) == 1);
+    sigprocmask(SIG_BLOCK, NULL, &cur);
+    CHECK("sigmask", sigismember(&cur, SIGALRM));
+    sigprocmask(SIG_UNBLOCK, &blk, NULL);
+    close(ep);
+    close(p[0]);
+    close(p[1]);
+    GROUP_END("sigmask");
+}
+
 int main(void)
 {
     test_poll();
@@ -197,5 +276,6 @@ int main(void)
     test_epoll();
     test_eventfd();
     test_timerfd();
+    test_sigmask();
     return t_status();
 }
