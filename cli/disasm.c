@@ -1,12 +1,175 @@
-/* vvm disasm FILE: a listing of an ELF file's code, from the generated
- * disassembler. */
+/* vvm disasm FILE: a listing of an ELF file's code in the layout of
+ * `objdump -d` (binutils 2.40): symbol labels, addresses, the instruction
+ * bytes as objdump groups them, and `<sym+0xoff>` after code addresses.
+ * Instructions come from the generated disassembler (isa/riscv/rv_disasm.c);
+ * symbols from .symtab, or .dynsym (with GNU versions) when stripped. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "core/elf.h"
 #include "isa/riscv/rv_cpu.h"
+#include "isa/riscv/rv_disasm.h"
+
+typedef struct dsym {
+    uint64_t addr;
+    size_t shndx;
+    int rank;       /* preference among symbols at one address, higher first */
+    char *name;
+} dsym;
+
+typedef struct symtab {
+    dsym *v;
+    size_t n;
+} symtab;
+
+static int is_code(const Elf64_Shdr *sh)
+{
+    return sh && sh->sh_type != SHT_NOBITS && (sh->sh_flags & SHF_EXECINSTR);
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+    const dsym *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    if (x->rank != y->rank)
+        return y->rank - x->rank;
+    return strcmp(x->name, y->name);
+}
+
+/* The symbols that label code: functions and plain labels in code sections. */
+static void load_symbols(const vvm_elf *e, symtab *t)
+{
+    const Elf64_Shdr *tab = vvm_elf_find_section(e, SHT_SYMTAB);
+    int dyn = 0;
+    if (!vvm_elf_sym_count(e, tab)) {
+        tab = vvm_elf_find_section(e, SHT_DYNSYM);
+        dyn = 1;
+    }
+    size_t n = vvm_elf_sym_count(e, tab);
+    t->v = calloc(n ? n : 1, sizeof *t->v);
+    t->n = 0;
+    if (!t->v)
+        return;
+    for (size_t i = 1; i < n; i++) {
+        Elf64_Sym s;
+        if (vvm_elf_sym(e, tab, i, &s) < 0)
+            break;
+        int type = ELF64_ST_TYPE(s.st_info), bind = ELF64_ST_BIND(s.st_info);
+        const char *name = vvm_elf_sym_name(e, tab, &s);
+        if (!name[0] || name[0] == '$' || type == STT_SECTION || type == STT_FILE || type == STT_TLS ||
+            s.st_shndx == SHN_UNDEF || s.st_shndx >= SHN_LORESERVE || !is_code(vvm_elf_section(e, s.st_shndx)))
+            continue;
+        int hidden = 0;
+        const char *ver = dyn ? vvm_elf_sym_version(e, tab, i, &hidden) : NULL;
+        size_t len = strlen(name) + (ver ? strlen(ver) + 3 : 0) + 1;
+        dsym *d = &t->v[t->n];
+        if (!(d->name = malloc(len)))
+            break;
+        if (ver)
+            snprintf(d->name, len, "%s%s%s", name, hidden ? "@" : "@@", ver);
+        else
+            snprintf(d->name, len, "%s", name);
+        d->addr = s.st_value;
+        d->shndx = s.st_shndx;
+        d->rank = (type == STT_FUNC || type == STT_GNU_IFUNC) * 4 + (bind == STB_GLOBAL) * 2 + (bind == STB_WEAK);
+        t->n++;
+    }
+    qsort(t->v, t->n, sizeof *t->v, cmp_sym);
+}
+
+static void free_symbols(symtab *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->v[i].name);
+    free(t->v);
+}
+
+/* The preferred symbol at or before addr, or NULL. */
+static const dsym *sym_at_or_before(const symtab *t, uint64_t addr)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->v[mid].addr <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (!lo)
+        return NULL;
+    uint64_t a = t->v[lo - 1].addr;
+    while (lo > 1 && t->v[lo - 2].addr == a)
+        lo--;
+    return &t->v[lo - 1];
+}
+
+static void print_addr_sym(const symtab *t, uint64_t addr)
+{
+    const dsym *s = sym_at_or_before(t, addr);
+    if (!s)
+        return;
+    if (s->addr == addr)
+        printf(" <%s>", s->name);
+    else
+        printf(" <%s+0x%" PRIx64 ">", s->name, addr - s->addr);
+}
+
+/* objdump skips a run of at least 8 zero bytes (or fewer than 3 at the end
+ * of a symbol's range) with "...", in whole words unless it reaches the end. */
+static uint64_t zero_run(const uint8_t *d, uint64_t off, uint64_t stop)
+{
+    uint64_t z = off;
+    while (z < stop && d[z] == 0)
+        z++;
+    if (z - off >= 8 || (z == stop && z - off < 3 && z > off)) {
+        if (z != stop)
+            z = off + ((z - off) & ~(uint64_t)3);
+        return z - off;
+    }
+    return 0;
+}
+
+static uint64_t disasm_range(const symtab *t, const uint8_t *d, uint64_t base, uint64_t off, uint64_t stop,
+                         uint64_t size)
+{
+    while (off < stop) {
+        uint64_t skip = zero_run(d, off, stop);
+        if (skip) {
+            printf("\t...\n");
+            off += skip;
+            continue;
+        }
+        uint64_t pc = base + off;
+        char buf[160];
+        rv_dis_info info;
+        uint32_t raw = d[off];
+        int len;
+        if (off + 2 > size) {  /* a lone byte at the end of the section */
+            printf("%8" PRIx64 ":\t%02" PRIx32 "                  \t.byte\t0x%" PRIx32 "\n", pc, raw, raw);
+            return size;
+        }
+        raw |= (uint32_t)d[off + 1] << 8;
+        len = (raw & 3) == 3 ? 4 : 2;
+        if (len == 4 && off + 4 > size)
+            len = 2;
+        else if (len == 4)
+            raw |= (uint32_t)d[off + 2] << 16 | (uint32_t)d[off + 3] << 24;
+        if (!rv_disasm_ex(pc, raw, buf, sizeof buf, &info))
+            snprintf(buf, sizeof buf, ".%dbyte\t0x%" PRIx32, len, raw);
+        /* the bytes as one little-endian chunk, padded as for 8 bytes a line */
+        int pad = (8 - len) * 2 + (8 - len) / len;
+        printf("%8" PRIx64 ":\t%0*" PRIx32 " %*s\t%s", pc, len * 2, raw, pad, "", buf);
+        if (info.has_target)
+            print_addr_sym(t, info.target);
+        putchar('\n');
+        off += (uint64_t)len;
+    }
+    return off;
+}
 
 int cmd_disasm(int argc, char **argv)
 {
@@ -25,30 +188,39 @@ int cmd_disasm(int argc, char **argv)
         vvm_elf_close(&e);
         return 1;
     }
-    for (int s = 0; s < e.eh->e_shnum; s++) {
+    symtab t;
+    load_symbols(&e, &t);
+    printf("\n%s:     file format elf64-littleriscv\n\n", argv[1]);
+    for (size_t s = 0; s < e.eh->e_shnum; s++) {
         const Elf64_Shdr *sh = &e.sh[s];
-        if (sh->sh_type != SHT_PROGBITS || !(sh->sh_flags & SHF_EXECINSTR))
-            continue;
         const uint8_t *d = vvm_elf_section_data(&e, sh);
-        if (!d)
+        if (!is_code(sh) || !d || !sh->sh_size)
             continue;
-        printf("\nDisassembly of section %s:\n\n", vvm_elf_section_name(&e, sh));
-        for (uint64_t off = 0; off + 2 <= sh->sh_size;) {
-            uint64_t pc = sh->sh_addr + off;
-            uint32_t raw = d[off] | (uint32_t)d[off + 1] << 8;
-            int len = (raw & 3) == 3 ? 4 : 2;
-            if (len == 4) {
-                if (off + 4 > sh->sh_size)
-                    break;
-                raw |= (uint32_t)d[off + 2] << 16 | (uint32_t)d[off + 3] << 24;
+        printf("\nDisassembly of section %s:\n", vvm_elf_section_name(&e, sh));
+        /* this section's labels, one per address (the preferred symbol) */
+        const dsym **ls = malloc((t.n ? t.n : 1) * sizeof *ls);
+        size_t nl = 0;
+        for (size_t k = 0; ls && k < t.n; k++)
+            if (t.v[k].shndx == s && t.v[k].addr >= sh->sh_addr && t.v[k].addr - sh->sh_addr < sh->sh_size &&
+                (!nl || ls[nl - 1]->addr != t.v[k].addr))
+                ls[nl++] = &t.v[k];
+        if (!nl || ls[0]->addr != sh->sh_addr)
+            printf("\n%016" PRIx64 " <%s>:\n", sh->sh_addr, vvm_elf_section_name(&e, sh));
+        uint64_t off = 0;
+        size_t j = 0;
+        while (off < sh->sh_size) {
+            while (j < nl && ls[j]->addr - sh->sh_addr < off)  /* passed inside an instruction */
+                j++;
+            if (j < nl && ls[j]->addr - sh->sh_addr == off) {
+                printf("\n%016" PRIx64 " <%s>:\n", ls[j]->addr, ls[j]->name);
+                j++;
             }
-            char buf[128];
-            if (!rv_disasm(pc, raw, buf, sizeof buf))
-                snprintf(buf, sizeof buf, len == 4 ? ".word\t0x%08" PRIx32 : ".short\t0x%04" PRIx32, raw);
-            printf("%8" PRIx64 ":\t%0*" PRIx32 "          \t%s\n", pc, len * 2, raw, buf);
-            off += (uint64_t)len;
+            uint64_t stop = j < nl ? ls[j]->addr - sh->sh_addr : sh->sh_size;
+            off = disasm_range(&t, d, sh->sh_addr, off, stop, sh->sh_size);
         }
+        free(ls);
     }
+    free_symbols(&t);
     vvm_elf_close(&e);
     return 0;
 }

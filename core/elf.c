@@ -152,3 +152,121 @@ const char *vvm_elf_section_name(const vvm_elf *e, const Elf64_Shdr *s)
         return "";
     return name;
 }
+
+/* ---- sections and symbols ---- */
+
+const Elf64_Shdr *vvm_elf_section(const vvm_elf *e, size_t idx)
+{
+    if (!e->sh || idx >= e->eh->e_shnum)
+        return NULL;
+    return &e->sh[idx];
+}
+
+const Elf64_Shdr *vvm_elf_find_section(const vvm_elf *e, uint32_t type)
+{
+    for (size_t i = 0; e->sh && i < e->eh->e_shnum; i++)
+        if (e->sh[i].sh_type == type)
+            return &e->sh[i];
+    return NULL;
+}
+
+/* The NUL-terminated string at off in string table section idx, or NULL. */
+static const char *strtab_at(const vvm_elf *e, size_t idx, uint64_t off)
+{
+    const Elf64_Shdr *s = vvm_elf_section(e, idx);
+    const uint8_t *d = s ? vvm_elf_section_data(e, s) : NULL;
+    if (!d || off >= s->sh_size || !memchr(d + off, 0, s->sh_size - off))
+        return NULL;
+    return (const char *)d + off;
+}
+
+size_t vvm_elf_sym_count(const vvm_elf *e, const Elf64_Shdr *tab)
+{
+    if (!tab || (tab->sh_type != SHT_SYMTAB && tab->sh_type != SHT_DYNSYM) ||
+        tab->sh_entsize != sizeof(Elf64_Sym) || !vvm_elf_section_data(e, tab))
+        return 0;
+    return tab->sh_size / sizeof(Elf64_Sym);
+}
+
+int vvm_elf_sym(const vvm_elf *e, const Elf64_Shdr *tab, size_t i, Elf64_Sym *out)
+{
+    if (i >= vvm_elf_sym_count(e, tab))
+        return -1;
+    memcpy(out, vvm_elf_section_data(e, tab) + i * sizeof(Elf64_Sym), sizeof *out);
+    return 0;
+}
+
+const char *vvm_elf_sym_name(const vvm_elf *e, const Elf64_Shdr *tab, const Elf64_Sym *s)
+{
+    const char *n = tab ? strtab_at(e, tab->sh_link, s->st_name) : NULL;
+    return n ? n : "";
+}
+
+/* Copies n bytes at off of section s into out; -1 if they lie outside it. */
+static int section_read(const vvm_elf *e, const Elf64_Shdr *s, uint64_t off, void *out, size_t n)
+{
+    const uint8_t *d = vvm_elf_section_data(e, s);
+    if (!d || off > s->sh_size || n > s->sh_size - off)
+        return -1;
+    memcpy(out, d + off, n);
+    return 0;
+}
+
+const char *vvm_elf_sym_version(const vvm_elf *e, const Elf64_Shdr *tab, size_t i, int *hidden)
+{
+    *hidden = 0;
+    if (!e->sh || !tab || tab < e->sh || tab >= e->sh + e->eh->e_shnum)
+        return NULL;
+    size_t tabidx = (size_t)(tab - e->sh);
+    const Elf64_Shdr *vs = NULL;
+    for (size_t k = 0; k < e->eh->e_shnum; k++)
+        if (e->sh[k].sh_type == SHT_GNU_versym && e->sh[k].sh_link == tabidx)
+            vs = &e->sh[k];
+    Elf64_Half v;
+    if (!vs || i > SIZE_MAX / 2 || section_read(e, vs, (uint64_t)i * 2, &v, sizeof v) < 0)
+        return NULL;
+    unsigned ver = v & 0x7fff;
+    if (ver <= 1)  /* local or global (base) */
+        return NULL;
+    *hidden = (v & 0x8000) != 0;
+    /* a version this file defines ... */
+    const Elf64_Shdr *vd = vvm_elf_find_section(e, SHT_GNU_verdef);
+    uint64_t off = 0;
+    for (unsigned n = 0; vd && n < vd->sh_info && n < 65536; n++) {
+        Elf64_Verdef d;
+        Elf64_Verdaux a;
+        if (section_read(e, vd, off, &d, sizeof d) < 0)
+            break;
+        if (d.vd_ndx == ver) {
+            if (section_read(e, vd, off + d.vd_aux, &a, sizeof a) < 0)
+                return NULL;
+            return strtab_at(e, vd->sh_link, a.vda_name);
+        }
+        if (!d.vd_next)
+            break;
+        off += d.vd_next;
+    }
+    /* ... or one it needs from another */
+    const Elf64_Shdr *vn = vvm_elf_find_section(e, SHT_GNU_verneed);
+    off = 0;
+    for (unsigned n = 0; vn && n < vn->sh_info && n < 65536; n++) {
+        Elf64_Verneed d;
+        if (section_read(e, vn, off, &d, sizeof d) < 0)
+            break;
+        uint64_t aoff = off + d.vn_aux;
+        for (unsigned k = 0; k < d.vn_cnt && k < 65536; k++) {
+            Elf64_Vernaux a;
+            if (section_read(e, vn, aoff, &a, sizeof a) < 0)
+                break;
+            if (a.vna_other == ver)
+                return strtab_at(e, vn->sh_link, a.vna_name);
+            if (!a.vna_next)
+                break;
+            aoff += a.vna_next;
+        }
+        if (!d.vn_next)
+            break;
+        off += d.vn_next;
+    }
+    return NULL;
+}

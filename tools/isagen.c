@@ -20,6 +20,7 @@
 #include "meta/sexp.h"
 
 #define MAXN 1024
+#define MAXASM 12  /* asm forms (aliases + default) of one instruction */
 
 static const char *prefix = "rv";
 
@@ -86,7 +87,7 @@ typedef struct insn {
     const sx *sem;           /* (sem ...) form or NULL */
     const char *expand;      /* name of the instruction whose body this one runs */
     int nasm;
-    asmdef asms[6];          /* aliases first, default last */
+    asmdef asms[MAXASM];     /* aliases first, default last */
     unsigned flags;
     uint32_t mask, match;
     int order;
@@ -263,7 +264,7 @@ static void scan_sem(insn *in, const sx *x)
 
 static void read_asm(insn *in, const sx *c, const sx *cond)
 {
-    if (in->nasm >= 6)
+    if (in->nasm >= MAXASM)
         die_at(c, "too many asm forms");
     asmdef *a = &in->asms[in->nasm++];
     const sx *m = sx_at(c, 1);
@@ -827,9 +828,16 @@ int main(int argc, char **argv)
             if (!t || t->expand)
                 die_at(in->def, "expand target '%s' is not an instruction with semantics", in->expand);
             in->flags |= t->flags;
-            if (in->nasm == 0) {  /* disassemble as the instruction it expands to */
-                in->nasm = t->nasm;
-                memcpy(in->asms, t->asms, sizeof t->asms);
+            /* disassemble as the instruction it expands to, after the
+             * compressed form's own aliases (objdump's "c.nop 3") if any */
+            int has_default = 0;
+            for (int a = 0; a < in->nasm; a++)
+                has_default |= !in->asms[a].cond;
+            if (!has_default) {
+                if (in->nasm + t->nasm > MAXASM)
+                    die_at(in->def, "too many asm forms");
+                memcpy(in->asms + in->nasm, t->asms, (size_t)t->nasm * sizeof t->asms[0]);
+                in->nasm += t->nasm;
             }
         }
         if (in->nasm == 0)

@@ -139,6 +139,7 @@ __attribute__((format(printf, 2, 3))) static void put(out *o, const char *fmt, .
 typedef struct dis_ctx {
     const eng_insn *i;
     uint64_t pc;
+    uint32_t raw;
     rv_dis_info *info;
 } dis_ctx;
 
@@ -152,7 +153,7 @@ typedef void (*dis_fn)(out *o, const dis_ctx *c);
 #define DIS(k) enum { suffix_##k = 0 }; PRINTER(k)
 #define SUFFIX(k) enum { suffix_##k = 1 }; PRINTER(k)
 
-static const char *const rm_names[8] = {"rne", "rtz", "rdn", "rup", "rmm", "invalid5", "invalid6", "dyn"};
+static const char *const rm_names[8] = {"rne", "rtz", "rdn", "rup", "rmm", "unknown", "unknown", "dyn"};
 
 DIS(rd) { put(o, "%s", rv_xname[c->i->rd & 31]); }
 DIS(rs1) { put(o, "%s", rv_xname[c->i->rs1 & 31]); }
@@ -187,6 +188,8 @@ DIS(rm)
     if ((c->i->rm & 7) != RV_DYN)
         put(o, "%s", rm_names[c->i->rm & 7]);
 }
+/* the whole encoding, for the encodings objdump shows as ".4byte 0x..." */
+DIS(raw) { put(o, "0x%" PRIx32, c->raw); }
 DIS(target)
 {
     uint64_t t = c->pc + (uint64_t)(int64_t)c->i->imm;
@@ -196,7 +199,7 @@ DIS(target)
         c->info->target = t;
     }
 }
-/* pred,succ of a fence: i o r w, or 0 for an empty set */
+/* pred,succ of a fence: i o r w; objdump calls an empty set "unknown" */
 DIS(fence)
 {
     for (int half = 0; half < 2; half++) {
@@ -204,7 +207,7 @@ DIS(fence)
         if (half)
             put(o, ",");
         if (!set)
-            put(o, "0");
+            put(o, "unknown");
         for (int b = 0; b < 4; b++)
             if (set & (8u >> b))
                 put(o, "%c", "iorw"[b]);
@@ -246,7 +249,7 @@ int rv_disasm_ex(uint64_t pc, uint32_t raw, char *buf, size_t n, rv_dis_info *in
         }
         return 0;
     }
-    dis_ctx c = {&i, pc, info};
+    dis_ctx c = {&i, pc, len == 2 ? raw & 0xffff : raw, info};
     const rv_asm_row *r = &rv_asm_rows[row];
     put(&o, "%s", r->mnem);
     for (int k = 0; k < 7 && r->args[k]; k++)
