@@ -554,3 +554,76 @@ LX_SYSCALL(memfd_create)
     free(name);
     return r;
 }
+
+/* preadv/pwritev(fd, iov, cnt, pos_l, pos_h): on 64-bit pos_l is the offset */
+LX_SYSCALL(preadv)
+{
+    struct iovec *v;
+    int64_t n = iov_from_guest(t, a[1], a[2], VVM_PROT_W, &v);
+    if (n < 0)
+        return n;
+    int64_t r = lx_host(syscall(SYS_preadv, (int)a[0], v, (int)n, (long)a[3], 0L));
+    free(v);
+    return r;
+}
+
+LX_SYSCALL(pwritev)
+{
+    struct iovec *v;
+    int64_t n = iov_from_guest(t, a[1], a[2], VVM_PROT_R, &v);
+    if (n < 0)
+        return n;
+    int64_t r = lx_host(syscall(SYS_pwritev, (int)a[0], v, (int)n, (long)a[3], 0L));
+    free(v);
+    return r;
+}
+
+LX_SYSCALL(preadv2)
+{
+    struct iovec *v;
+    int64_t n = iov_from_guest(t, a[1], a[2], VVM_PROT_W, &v);
+    if (n < 0)
+        return n;
+    int64_t r = lx_host(syscall(SYS_preadv2, (int)a[0], v, (int)n, (long)a[3], 0L, (int)a[5]));
+    free(v);
+    return r;
+}
+
+LX_SYSCALL(pwritev2)
+{
+    struct iovec *v;
+    int64_t n = iov_from_guest(t, a[1], a[2], VVM_PROT_R, &v);
+    if (n < 0)
+        return n;
+    int64_t r = lx_host(syscall(SYS_pwritev2, (int)a[0], v, (int)n, (long)a[3], 0L, (int)a[5]));
+    free(v);
+    return r;
+}
+
+LX_SYSCALL(splice)
+{
+    int bad = 0;
+    void *oin = lx_gptr_opt(t, a[1], 8, VVM_PROT_R | VVM_PROT_W, &bad);
+    void *oout = lx_gptr_opt(t, a[3], 8, VVM_PROT_R | VVM_PROT_W, &bad);
+    if (bad)
+        return -EFAULT;
+    return lx_host(syscall(SYS_splice, (int)a[0], oin, (int)a[2], oout, (size_t)a[4], (unsigned)a[5]));
+}
+
+LX_SYSCALL(tee)
+{
+    (void)t;
+    return lx_host(syscall(SYS_tee, (int)a[0], (int)a[1], (size_t)a[2], (unsigned)a[3]));
+}
+
+LX_SYSCALL(sync_file_range)
+{
+    (void)t;
+    return lx_host(syscall(SYS_sync_file_range, (int)a[0], (off_t)a[1], (off_t)a[2], (unsigned)a[3]));
+}
+
+LX_SYSCALL(syncfs)
+{
+    (void)t;
+    return lx_host(syncfs((int)a[0]));
+}

@@ -245,3 +245,142 @@ LX_SYSCALL(fstatfs)
         return -EFAULT;
     return lx_host(syscall(SYS_fstatfs, (int)a[0], buf));
 }
+
+LX_SYSCALL(mknodat)
+{
+    PATH_ARG(path, a[1]);
+    int64_t r = lx_host(syscall(SYS_mknodat, (int)a[0], path, (mode_t)a[2], (unsigned)a[3]));
+    free(path);
+    return r;
+}
+
+LX_SYSCALL(fchmodat2)
+{
+    int flags = (int)a[3];
+    char *path;
+    int err = 0;
+    if (!a[1] && (flags & AT_EMPTY_PATH))
+        path = strdup("");
+    else if (!(path = lx_sys_path(t, a[1], &err)))
+        return err;
+    if (!path)
+        return -ENOMEM;
+    int64_t r = lx_host(syscall(452 /* fchmodat2 */, (int)a[0], path, (mode_t)a[2], flags));
+    if (r == -ENOSYS && flags == 0) /* older host kernel */
+        r = lx_host(syscall(SYS_fchmodat, (int)a[0], path, (mode_t)a[2]));
+    free(path);
+    return r;
+}
+
+LX_SYSCALL(openat2)
+{
+    uint64_t size = a[3];
+    if (size < 24)
+        return -EINVAL;
+    if (size > 4096)
+        return -E2BIG;
+    const void *how = lx_guest_ptr(t, a[2], size, VVM_PROT_R);
+    if (!how)
+        return -EFAULT;
+    PATH_ARG(path, a[1]);
+    int64_t r = lx_host(syscall(437 /* openat2 */, (int)a[0], path, how, (size_t)size));
+    free(path);
+    return r;
+}
+
+/* ---- extended attributes: names and values are plain bytes ---- */
+
+/* getxattr/lgetxattr (nofollow) on a path, fgetxattr on fd */
+static int64_t xattr_get(lx_thread *t, const uint64_t *a, int kind)
+{
+    int err = 0, bad = 0;
+    char *name = vvm_strdup_from_guest(lx_as(t), a[1], 256, &err);
+    if (!name)
+        return err == -ENAMETOOLONG ? -ERANGE : err;
+    void *val = lx_gptr_opt(t, a[2], a[3], VVM_PROT_W, &bad);
+    int64_t r = -EFAULT;
+    if (!bad) {
+        if (kind == 2) {
+            r = lx_host(syscall(SYS_fgetxattr, (int)a[0], name, val, (size_t)a[3]));
+        } else {
+            char *path = lx_sys_path(t, a[0], &err);
+            r = err;
+            if (path)
+                r = lx_host(syscall(kind ? SYS_lgetxattr : SYS_getxattr, path, name, val, (size_t)a[3]));
+            free(path);
+        }
+    }
+    free(name);
+    return r;
+}
+LX_SYSCALL(getxattr) { return xattr_get(t, a, 0); }
+LX_SYSCALL(lgetxattr) { return xattr_get(t, a, 1); }
+LX_SYSCALL(fgetxattr) { return xattr_get(t, a, 2); }
+
+static int64_t xattr_set(lx_thread *t, const uint64_t *a, int kind)
+{
+    int err = 0, bad = 0;
+    char *name = vvm_strdup_from_guest(lx_as(t), a[1], 256, &err);
+    if (!name)
+        return err == -ENAMETOOLONG ? -ERANGE : err;
+    const void *val = lx_gptr_opt(t, a[2], a[3], VVM_PROT_R, &bad);
+    int64_t r = -EFAULT;
+    if (!bad) {
+        if (kind == 2) {
+            r = lx_host(syscall(SYS_fsetxattr, (int)a[0], name, val, (size_t)a[3], (int)a[4]));
+        } else {
+            char *path = lx_sys_path(t, a[0], &err);
+            r = err;
+            if (path)
+                r = lx_host(syscall(kind ? SYS_lsetxattr : SYS_setxattr, path, name, val, (size_t)a[3], (int)a[4]));
+            free(path);
+        }
+    }
+    free(name);
+    return r;
+}
+LX_SYSCALL(setxattr) { return xattr_set(t, a, 0); }
+LX_SYSCALL(lsetxattr) { return xattr_set(t, a, 1); }
+LX_SYSCALL(fsetxattr) { return xattr_set(t, a, 2); }
+
+static int64_t xattr_list(lx_thread *t, const uint64_t *a, int kind)
+{
+    int err = 0, bad = 0;
+    void *list = lx_gptr_opt(t, a[1], a[2], VVM_PROT_W, &bad);
+    if (bad)
+        return -EFAULT;
+    if (kind == 2)
+        return lx_host(syscall(SYS_flistxattr, (int)a[0], list, (size_t)a[2]));
+    char *path = lx_sys_path(t, a[0], &err);
+    if (!path)
+        return err;
+    int64_t r = lx_host(syscall(kind ? SYS_llistxattr : SYS_listxattr, path, list, (size_t)a[2]));
+    free(path);
+    return r;
+}
+LX_SYSCALL(listxattr) { return xattr_list(t, a, 0); }
+LX_SYSCALL(llistxattr) { return xattr_list(t, a, 1); }
+LX_SYSCALL(flistxattr) { return xattr_list(t, a, 2); }
+
+static int64_t xattr_remove(lx_thread *t, const uint64_t *a, int kind)
+{
+    int err = 0;
+    char *name = vvm_strdup_from_guest(lx_as(t), a[1], 256, &err);
+    if (!name)
+        return err == -ENAMETOOLONG ? -ERANGE : err;
+    int64_t r;
+    if (kind == 2) {
+        r = lx_host(syscall(SYS_fremovexattr, (int)a[0], name));
+    } else {
+        char *path = lx_sys_path(t, a[0], &err);
+        r = err;
+        if (path)
+            r = lx_host(syscall(kind ? SYS_lremovexattr : SYS_removexattr, path, name));
+        free(path);
+    }
+    free(name);
+    return r;
+}
+LX_SYSCALL(removexattr) { return xattr_remove(t, a, 0); }
+LX_SYSCALL(lremovexattr) { return xattr_remove(t, a, 1); }
+LX_SYSCALL(fremovexattr) { return xattr_remove(t, a, 2); }

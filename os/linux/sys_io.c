@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -163,13 +164,18 @@ LX_SYSCALL(epoll_ctl)
     return lx_host(epoll_ctl((int)a[0], (int)a[1], (int)a[2], pev));
 }
 
-LX_SYSCALL(epoll_pwait)
+/* epoll_pwait and epoll_pwait2: timeout in ms (tms) or as a timespec (ts) */
+static int64_t do_epoll_pwait(lx_thread *t, const uint64_t *a, int pwait2)
 {
     int max = (int)a[2];
     if (max <= 0 || max > (int)(0x7fffffff / sizeof(rv_epoll_event)))
         return -EINVAL;
     rv_epoll_event *gev = lx_guest_ptr(t, a[1], (uint64_t)max * sizeof *gev, VVM_PROT_W);
     if (!gev)
+        return -EFAULT;
+    int bad = 0;
+    const struct timespec *ts = pwait2 ? lx_gptr_opt(t, a[3], sizeof *ts, VVM_PROT_R, &bad) : NULL;
+    if (bad)
         return -EFAULT;
     struct epoll_event small[64], *hev = small;
     if (max > 64) {
@@ -181,7 +187,10 @@ LX_SYSCALL(epoll_pwait)
     int64_t r = tmpmask_begin(t, a[4], a[5], &m);
     int n = -1;
     if (r == 0) {
-        n = (int)syscall(SYS_epoll_pwait, (int)a[0], hev, max, (int)a[3], m.active ? &m.host : NULL, (size_t)8);
+        if (pwait2)
+            n = (int)syscall(441 /* epoll_pwait2 */, (int)a[0], hev, max, ts, m.active ? &m.host : NULL, (size_t)8);
+        else
+            n = (int)syscall(SYS_epoll_pwait, (int)a[0], hev, max, (int)a[3], m.active ? &m.host : NULL, (size_t)8);
         r = n < 0 ? -errno : n;
     }
     r = tmpmask_end(t, &m, r);
@@ -192,6 +201,16 @@ LX_SYSCALL(epoll_pwait)
     if (hev != small)
         free(hev);
     return r;
+}
+
+LX_SYSCALL(epoll_pwait)
+{
+    return do_epoll_pwait(t, a, 0);
+}
+
+LX_SYSCALL(epoll_pwait2)
+{
+    return do_epoll_pwait(t, a, 1);
 }
 
 LX_SYSCALL(eventfd2)
@@ -224,4 +243,28 @@ LX_SYSCALL(timerfd_gettime)
     if (!cur)
         return -EFAULT;
     return lx_host(timerfd_gettime((int)a[0], cur));
+}
+
+/* inotify: struct inotify_event has one layout on both ABIs */
+LX_SYSCALL(inotify_init1)
+{
+    (void)t;
+    return lx_host(inotify_init1((int)a[0]));
+}
+
+LX_SYSCALL(inotify_add_watch)
+{
+    int err = 0;
+    char *path = lx_sys_path(t, a[1], &err);
+    if (!path)
+        return err;
+    int64_t r = lx_host(inotify_add_watch((int)a[0], path, (uint32_t)a[2]));
+    free(path);
+    return r;
+}
+
+LX_SYSCALL(inotify_rm_watch)
+{
+    (void)t;
+    return lx_host(inotify_rm_watch((int)a[0], (int)a[1]));
 }

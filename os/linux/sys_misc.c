@@ -372,3 +372,99 @@ LX_SYSCALL(riscv_hwprobe)
     }
     return 0;
 }
+
+/* ---- more credentials: one thread's each, like setuid ---- */
+
+LX_SYSCALL(setgid) { (void)t; return lx_host(syscall(SYS_setgid, (gid_t)a[0])); }
+LX_SYSCALL(setreuid) { (void)t; return lx_host(syscall(SYS_setreuid, (uid_t)a[0], (uid_t)a[1])); }
+LX_SYSCALL(setregid) { (void)t; return lx_host(syscall(SYS_setregid, (gid_t)a[0], (gid_t)a[1])); }
+LX_SYSCALL(setresuid) { (void)t; return lx_host(syscall(SYS_setresuid, (uid_t)a[0], (uid_t)a[1], (uid_t)a[2])); }
+LX_SYSCALL(setresgid) { (void)t; return lx_host(syscall(SYS_setresgid, (gid_t)a[0], (gid_t)a[1], (gid_t)a[2])); }
+LX_SYSCALL(setfsuid) { (void)t; return syscall(SYS_setfsuid, (uid_t)a[0]); }
+LX_SYSCALL(setfsgid) { (void)t; return syscall(SYS_setfsgid, (gid_t)a[0]); }
+
+LX_SYSCALL(setgroups)
+{
+    int n = (int)a[0];
+    if (n < 0 || n > 65536)
+        return -EINVAL;
+    int bad = 0;
+    const gid_t *list = n ? lx_gptr_opt(t, a[1], (uint64_t)n * sizeof(gid_t), VVM_PROT_R, &bad) : NULL;
+    if (bad || (n && !list))
+        return -EFAULT;
+    return lx_host(syscall(SYS_setgroups, n, list));
+}
+
+/* capget/capset: header {u32 version; int pid}, then 1 (v1) or 2 (v2, v3)
+ * {effective, permitted, inheritable} u32 triples */
+static int64_t do_cap(lx_thread *t, const uint64_t *a, int set)
+{
+    uint32_t *hdr = lx_guest_ptr(t, a[0], 8, VVM_PROT_R | VVM_PROT_W);
+    if (!hdr)
+        return -EFAULT;
+    uint64_t n = hdr[0] == 0x19980330 ? 1 : 2;
+    int bad = 0;
+    void *data = lx_gptr_opt(t, a[1], n * 12, set ? VVM_PROT_R : VVM_PROT_W, &bad);
+    if (bad)
+        return -EFAULT;
+    return lx_host(syscall(set ? SYS_capset : SYS_capget, hdr, data));
+}
+LX_SYSCALL(capget) { return do_cap(t, a, 0); }
+LX_SYSCALL(capset) { return do_cap(t, a, 1); }
+
+LX_SYSCALL(personality)
+{
+    (void)t;
+    return lx_host(syscall(SYS_personality, (unsigned long)(uint32_t)a[0]));
+}
+
+/* ---- priorities and scheduling policy (struct sched_param is one int) ---- */
+
+LX_SYSCALL(getpriority)
+{
+    (void)t;
+    /* the raw call returns 20 - nice, never negative */
+    return lx_host(syscall(SYS_getpriority, (int)a[0], (id_t)a[1]));
+}
+
+LX_SYSCALL(setpriority)
+{
+    (void)t;
+    return lx_host(syscall(SYS_setpriority, (int)a[0], (id_t)a[1], (int)a[2]));
+}
+
+LX_SYSCALL(sched_setparam)
+{
+    const void *p = lx_guest_ptr(t, a[1], sizeof(int), VVM_PROT_R);
+    if (!p)
+        return -EINVAL;
+    return lx_host(syscall(SYS_sched_setparam, (pid_t)a[0], p));
+}
+
+LX_SYSCALL(sched_getparam)
+{
+    void *p = lx_guest_ptr(t, a[1], sizeof(int), VVM_PROT_W);
+    if (!p)
+        return -EINVAL;
+    return lx_host(syscall(SYS_sched_getparam, (pid_t)a[0], p));
+}
+
+LX_SYSCALL(sched_setscheduler)
+{
+    const void *p = lx_guest_ptr(t, a[2], sizeof(int), VVM_PROT_R);
+    if (!p)
+        return -EINVAL;
+    return lx_host(syscall(SYS_sched_setscheduler, (pid_t)a[0], (int)a[1], p));
+}
+
+LX_SYSCALL(sched_getscheduler) { (void)t; return lx_host(syscall(SYS_sched_getscheduler, (pid_t)a[0])); }
+LX_SYSCALL(sched_get_priority_max) { (void)t; return lx_host(syscall(SYS_sched_get_priority_max, (int)a[0])); }
+LX_SYSCALL(sched_get_priority_min) { (void)t; return lx_host(syscall(SYS_sched_get_priority_min, (int)a[0])); }
+
+LX_SYSCALL(sched_rr_get_interval)
+{
+    struct timespec *ts = lx_guest_ptr(t, a[1], sizeof *ts, VVM_PROT_W);
+    if (!ts)
+        return -EFAULT;
+    return lx_host(syscall(SYS_sched_rr_get_interval, (pid_t)a[0], ts));
+}

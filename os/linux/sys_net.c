@@ -255,3 +255,64 @@ LX_SYSCALL(recvmsg)
     }
     return r;
 }
+
+/* sendmmsg/recvmmsg: arrays of {struct msghdr; unsigned msg_len;} (64 bytes) */
+static int64_t do_mmsg(lx_thread *t, const uint64_t *a, int recv)
+{
+    uint64_t vlen = (uint32_t)a[2];
+    if (vlen > 1024)
+        vlen = 1024;
+    if (vlen == 0)
+        return 0;
+    int bad = 0;
+    struct timespec *ts = recv ? lx_gptr_opt(t, a[4], sizeof *ts, VVM_PROT_R | VVM_PROT_W, &bad) : NULL;
+    if (bad)
+        return -EFAULT;
+    rv_msghdr *g = calloc(vlen, sizeof *g);
+    struct mmsghdr *h = calloc(vlen, sizeof *h);
+    struct iovec **iovs = calloc(vlen, sizeof *iovs);
+    int64_t r = 0;
+    if (!g || !h || !iovs)
+        r = -ENOMEM;
+    uint64_t built = 0;
+    for (; r == 0 && built < vlen; built++)
+        r = msg_from_guest(t, a[1] + 64 * built, recv ? VVM_PROT_W : VVM_PROT_R, &g[built], &h[built].msg_hdr,
+                           &iovs[built]);
+    if (r == 0) {
+        if (recv)
+            r = lx_host(recvmmsg((int)a[0], h, (unsigned)vlen, (int)a[3], ts));
+        else
+            r = lx_host(sendmmsg((int)a[0], h, (unsigned)vlen, (int)a[3]));
+        for (int64_t i = 0; i < r; i++) {
+            uint64_t ga = a[1] + 64 * (uint64_t)i;
+            if (recv) {
+                if (h[i].msg_hdr.msg_name)
+                    g[i].namelen = h[i].msg_hdr.msg_namelen;
+                g[i].controllen = h[i].msg_hdr.msg_control ? h[i].msg_hdr.msg_controllen : 0;
+                g[i].flags = h[i].msg_hdr.msg_flags;
+                if (vvm_copy_to_guest(lx_as(t), ga, &g[i], sizeof g[i]) < 0)
+                    r = -EFAULT;
+            }
+            uint32_t len = h[i].msg_len;
+            if (r >= 0 && vvm_copy_to_guest(lx_as(t), ga + 56, &len, 4) < 0)
+                r = -EFAULT;
+        }
+    }
+    if (iovs)
+        for (uint64_t i = 0; i < built; i++)
+            free(iovs[i]);
+    free(iovs);
+    free(h);
+    free(g);
+    return r;
+}
+
+LX_SYSCALL(sendmmsg)
+{
+    return do_mmsg(t, a, 0);
+}
+
+LX_SYSCALL(recvmmsg)
+{
+    return do_mmsg(t, a, 1);
+}

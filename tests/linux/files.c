@@ -13,6 +13,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "t.h"
@@ -302,6 +303,62 @@ static void test_copy(void)
     GROUP_END("copy");
 }
 
+
+static void test_more(void)
+{
+    GROUP_BEGIN();
+    int fd = open(P("m"), O_CREAT | O_RDWR | O_TRUNC, 0600);
+    struct iovec w[2] = {{"abc", 3}, {"defg", 4}};
+    CHECK("more", pwritev(fd, w, 2, 10) == 7);
+    char x[4] = {0}, y[8] = {0};
+    struct iovec r[2] = {{x, 3}, {y, 4}};
+    CHECK("more", preadv(fd, r, 2, 10) == 7 && !strcmp(x, "abc") && !strcmp(y, "defg"));
+    CHECK("more", lseek(fd, 0, SEEK_CUR) == 0);
+    memset(x, 0, sizeof x);
+    struct iovec r1 = {x, 2};
+    CHECK("more", preadv2(fd, &r1, 1, 11, 0) == 2 && !strcmp(x, "bc"));
+    CHECK("more", pwritev2(fd, w, 1, 0, 0) == 3);
+    CHECK("more", sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) == 0);
+    CHECK("more", syncfs(fd) == 0);
+    /* splice a file into a pipe, tee it to a second pipe */
+    int p1[2], p2[2];
+    pipe(p1);
+    pipe(p2);
+    loff_t off = 10;
+    CHECK("more", splice(fd, &off, p1[1], NULL, 7, 0) == 7 && off == 17);
+    CHECK("more", tee(p1[0], p2[1], 7, 0) == 7);
+    char b[8] = {0};
+    CHECK("more", read(p1[0], b, 8) == 7 && !strcmp(b, "abcdefg"));
+    memset(b, 0, sizeof b);
+    CHECK("more", read(p2[0], b, 8) == 7 && !strcmp(b, "abcdefg"));
+    close(p1[0]), close(p1[1]), close(p2[0]), close(p2[1]);
+    /* extended attributes, where the file system has them */
+    int xr = fsetxattr(fd, "user.vvm", "v1", 2, 0);
+    if (xr == 0) {
+        char v[8] = {0};
+        CHECK("more", fgetxattr(fd, "user.vvm", v, sizeof v) == 2 && !strcmp(v, "v1"));
+        CHECK("more", getxattr(P("m"), "user.vvm", NULL, 0) == 2);
+        CHECK("more", lsetxattr(P("m"), "user.vvm2", "v22", 3, XATTR_CREATE) == 0);
+        char list[64];
+        ssize_t n = listxattr(P("m"), list, sizeof list);
+        CHECK("more", n >= 19 && llistxattr(P("m"), NULL, 0) == n && flistxattr(fd, list, sizeof list) == n);
+        CHECK("more", lremovexattr(P("m"), "user.vvm2") == 0 && fremovexattr(fd, "user.vvm") == 0);
+        CHECK("more", removexattr(P("m"), "user.vvm") == -1 && errno == ENODATA);
+    } else {
+        CHECK("more", errno == ENOTSUP || errno == EPERM);
+    }
+    CHECK("more", getxattr(P("nope"), "user.x", NULL, 0) == -1 && errno == ENOENT);
+    close(fd);
+    unlink(P("m"));
+    /* a FIFO */
+    CHECK("more", mknodat(AT_FDCWD, P("fifo"), S_IFIFO | 0600, 0) == 0);
+    struct stat st;
+    CHECK("more", stat(P("fifo"), &st) == 0 && S_ISFIFO(st.st_mode));
+    CHECK("more", mkfifo(P("fifo"), 0600) == -1 && errno == EEXIST);
+    unlink(P("fifo"));
+    GROUP_END("more");
+}
+
 int main(void)
 {
     strcpy(dir, "/tmp/vvm-files-XXXXXX");
@@ -317,6 +374,7 @@ int main(void)
     test_sizes();
     test_fds();
     test_copy();
+    test_more();
     unlink(P("a"));
     rmdir(dir);
     return t_status();

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/select.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
@@ -269,6 +270,39 @@ static void test_sigmask(void)
     GROUP_END("sigmask");
 }
 
+static void test_inotify(void)
+{
+    GROUP_BEGIN();
+    char dir[] = "/tmp/vvm-inotify-XXXXXX";
+    CHECK("inotify", mkdtemp(dir) != NULL);
+    int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    CHECK("inotify", in >= 0);
+    int wd = inotify_add_watch(in, dir, IN_CREATE | IN_DELETE);
+    CHECK("inotify", wd >= 0);
+    char path[64];
+    snprintf(path, sizeof path, "%s/f", dir);
+    close(open(path, O_CREAT | O_WRONLY, 0600));
+    unlink(path);
+    char buf[512] __attribute__((aligned(8)));
+    ssize_t n = read(in, buf, sizeof buf);
+    int creates = 0, deletes = 0;
+    for (ssize_t off = 0; n > 0 && off < n;) {
+        struct inotify_event *e = (struct inotify_event *)(buf + off);
+        if (e->wd == wd && !strcmp(e->name, "f")) {
+            creates += !!(e->mask & IN_CREATE);
+            deletes += !!(e->mask & IN_DELETE);
+        }
+        off += sizeof *e + e->len;
+    }
+    CHECK("inotify", creates == 1 && deletes == 1);
+    CHECK("inotify", read(in, buf, sizeof buf) == -1 && errno == EAGAIN);
+    CHECK("inotify", inotify_rm_watch(in, wd) == 0);
+    CHECK("inotify", inotify_rm_watch(in, wd) == -1 && errno == EINVAL);
+    close(in);
+    rmdir(dir);
+    GROUP_END("inotify");
+}
+
 int main(void)
 {
     test_poll();
@@ -277,5 +311,6 @@ int main(void)
     test_eventfd();
     test_timerfd();
     test_sigmask();
+    test_inotify();
     return t_status();
 }

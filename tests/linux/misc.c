@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -218,6 +219,37 @@ static void test_tty(void)
     GROUP_END("tty");
 }
 
+static void test_sched(void)
+{
+    GROUP_BEGIN();
+    errno = 0;
+    int prio = getpriority(PRIO_PROCESS, 0);
+    CHECK("sched", errno == 0 && prio >= -20 && prio <= 19);
+    CHECK("sched", setpriority(PRIO_PROCESS, 0, prio < 19 ? prio + 1 : prio) == 0);
+    CHECK("sched", getpriority(PRIO_PROCESS, 0) == (prio < 19 ? prio + 1 : prio));
+    CHECK("sched", sched_getscheduler(0) == SCHED_OTHER);
+    struct sched_param sp = {.sched_priority = 5};
+    CHECK("sched", sched_getparam(0, &sp) == 0 && sp.sched_priority == 0);
+    CHECK("sched", sched_setparam(0, &sp) == 0);
+    CHECK("sched", sched_setscheduler(0, SCHED_BATCH, &sp) == 0 && sched_getscheduler(0) == SCHED_BATCH);
+    CHECK("sched", sched_setscheduler(0, SCHED_OTHER, &sp) == 0);
+    CHECK("sched", sched_get_priority_max(SCHED_FIFO) == 99 && sched_get_priority_min(SCHED_FIFO) == 1);
+    struct timespec ts;
+    CHECK("sched", sched_rr_get_interval(0, &ts) == 0);
+    CHECK("sched", personality(0xffffffff) == 0);
+    CHECK("sched", setresuid(-1, -1, -1) == 0 && setresgid(-1, -1, -1) == 0);
+    CHECK("sched", setreuid(-1, -1) == 0 && setregid(-1, -1) == 0 && setgid(getgid()) == 0);
+    struct {
+        uint32_t version;
+        int pid;
+    } hdr = {0x20080522, 0};
+    struct {
+        uint32_t eff, perm, inh;
+    } cap[2];
+    CHECK("sched", syscall(SYS_capget, &hdr, cap) == 0);
+    GROUP_END("sched");
+}
+
 int main(void)
 {
     test_time();
@@ -226,5 +258,6 @@ int main(void)
     test_ids();
     test_hwprobe();
     test_tty();
+    test_sched();
     return t_status();
 }

@@ -198,11 +198,44 @@ static void test_udp(void)
     GROUP_END("udp");
 }
 
+static void test_mmsg(void)
+{
+    GROUP_BEGIN();
+    int sv[2];
+    CHECK("mmsg", socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+    struct iovec iov[3] = {{"one", 3}, {"three", 5}, {"xy", 2}};
+    struct mmsghdr m[3];
+    memset(m, 0, sizeof m);
+    for (int i = 0; i < 3; i++) {
+        m[i].msg_hdr.msg_iov = &iov[i];
+        m[i].msg_hdr.msg_iovlen = 1;
+    }
+    CHECK("mmsg", sendmmsg(sv[0], m, 3, 0) == 3 && m[0].msg_len == 3 && m[1].msg_len == 5 && m[2].msg_len == 2);
+    char b[3][8];
+    memset(b, 0, sizeof b);
+    struct iovec riov[3] = {{b[0], 8}, {b[1], 8}, {b[2], 1}};
+    struct mmsghdr r[3];
+    memset(r, 0, sizeof r);
+    for (int i = 0; i < 3; i++) {
+        r[i].msg_hdr.msg_iov = &riov[i];
+        r[i].msg_hdr.msg_iovlen = 1;
+    }
+    struct timespec ts = {1, 0};
+    CHECK("mmsg", recvmmsg(sv[1], r, 3, MSG_DONTWAIT, &ts) == 3);
+    CHECK("mmsg", r[0].msg_len == 3 && !strcmp(b[0], "one") && r[1].msg_len == 5 && !strcmp(b[1], "three"));
+    CHECK("mmsg", r[2].msg_len == 1 && (r[2].msg_hdr.msg_flags & MSG_TRUNC));
+    CHECK("mmsg", recvmmsg(sv[1], r, 3, MSG_DONTWAIT, NULL) == -1 && errno == EAGAIN);
+    close(sv[0]);
+    close(sv[1]);
+    GROUP_END("mmsg");
+}
+
 int main(void)
 {
     test_pair();
     test_unix();
     test_tcp();
     test_udp();
+    test_mmsg();
     return t_status();
 }
