@@ -53,11 +53,14 @@ static inline void rv_fence(rv_cpu *cpu, uint64_t imm)
 
 static inline void rv_fence_i(rv_cpu *cpu)
 {
-    /* every decoded block of this hart may be stale */
-    if (cpu->ops && cpu->ops->code_changed)
+    /* every decoded block may be stale; the machine announces it to all
+     * harts, which leave their chained blocks (cpu->interrupt) to see it */
+    if (cpu->ops && cpu->ops->code_changed) {
         cpu->ops->code_changed(cpu, 0, UINT64_MAX);
-    else
+    } else {
         eng_cache_flush(&cpu->cache);
+        cpu->interrupt = 1;
+    }
 }
 
 void rv_raise(rv_cpu *cpu, rv_exit why, uint64_t tval)
@@ -258,10 +261,32 @@ static eng_block *rv_translate(rv_cpu *cpu, uint64_t pc, unsigned max, const voi
 #define STORE_32(a, v) STORET(uint32_t, a, v)
 #define STORE_64(a, v) STORET(uint64_t, a, v)
 
+/* Leaving a block: go straight to the successor recorded in slot (0: taken
+ * or jump, 1: fall-through) when it starts at the new pc -- for an indirect
+ * jump that is a one-entry inline cache -- else look it up and record it. */
+#define CHAIN(slot) \
+    do { \
+        eng_block *n_ = b->succ[slot]; \
+        if (likely(n_ && n_->pc == cpu->pc)) { \
+            b = n_; \
+            goto enter; \
+        } \
+        prev = b; \
+        prev_slot = (slot); \
+        goto dispatch; \
+    } while (0)
 #define NEXT() do { I++; goto *I->handler; } while (0)
-#define JUMP(t) do { cpu->pc = (t); goto dispatch; } while (0)
-#define BRANCH(c, t) do { cpu->pc = (c) ? (t) : PC + I->len; goto dispatch; } while (0)
-#define END_BLOCK() do { cpu->pc = PC + I->len; goto dispatch; } while (0)
+#define JUMP(t) do { cpu->pc = (t); CHAIN(0); } while (0)
+#define BRANCH(c, t) \
+    do { \
+        if (c) { \
+            cpu->pc = (t); \
+            CHAIN(0); \
+        } \
+        cpu->pc = PC + I->len; \
+        CHAIN(1); \
+    } while (0)
+#define END_BLOCK() do { cpu->pc = PC + I->len; CHAIN(1); } while (0)
 #define TRAP(why) do { cpu->pc = PC; cpu->exit = (why); cpu->tval = 0; goto leave; } while (0)
 #define OP(name) L_##name:
 
@@ -278,15 +303,14 @@ static __attribute__((noinline)) void rv_loop(rv_cpu *cpu, vvm_fault_target *ft)
     const uint64_t lim = cpu->mem_limit;
     const eng_insn *I;
     uint64_t blk_pc;
-    eng_block *b;
+    eng_block *b, *prev = NULL;
+    int prev_slot = 0;
 
 dispatch:
-    if (unlikely(cpu->interrupt)) {
-        cpu->exit = RV_EXIT_INTERRUPT;
-        goto leave;
-    }
-    if (unlikely(cpu->inval && eng_inval_pending(cpu->inval, &cpu->cache)))
+    if (unlikely(cpu->inval && eng_inval_pending(cpu->inval, &cpu->cache))) {
         eng_inval_apply(cpu->inval, &cpu->cache);
+        prev = NULL;  /* it may have been freed */
+    }
     b = cpu->cache.jcache[eng_jhash(cpu->pc)];
     if (unlikely(!b || b->pc != cpu->pc)) {
         b = eng_cache_find(&cpu->cache, cpu->pc);
@@ -296,6 +320,16 @@ dispatch:
                 goto leave;
             eng_cache_insert(&cpu->cache, b);
         }
+    }
+    if (prev) {
+        if (prev != cpu->scratch && b != cpu->scratch)
+            prev->succ[prev_slot] = b;
+        prev = NULL;
+    }
+enter:
+    if (unlikely(cpu->interrupt)) {
+        cpu->exit = RV_EXIT_INTERRUPT;
+        goto leave;
     }
     if (unlikely(cpu->budget >= 0)) {
         if (cpu->budget == 0) {
@@ -313,7 +347,6 @@ dispatch:
         }
         cpu->budget -= b->n;
     }
-    b->execs++;
     cpu->instret += b->n;
     cpu->cur_block = b;
     blk_pc = b->pc;
@@ -322,7 +355,7 @@ dispatch:
 
 L_fallthrough:
     cpu->pc = PC;
-    goto dispatch;
+    CHAIN(1);
 
 L_block_advice: {
     vvm_jp_event ev = {.jp = VVM_JP_BLOCK, .machine = cpu->machine, .vcpu = cpu, .pc = blk_pc, .n = b->n};

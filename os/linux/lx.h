@@ -142,6 +142,9 @@ void lx_syscall(lx_thread *t);
 #include "os/linux/syscalls.def"
 #undef SC
 
+/* Guest code in [lo, hi) may have changed (sys_mm.c). */
+void lx_code_changed(lx_process *p, uint64_t lo, uint64_t hi);
+
 /* Guest memory helpers for system calls. */
 static inline vvm_aspace *lx_as(lx_thread *t) { return &t->proc->as; }
 /* Host pointer to a guest range with the given access, or NULL (EFAULT). */

@@ -27,7 +27,7 @@ static void weaver_changed(vvm_weaver *w, void *arg)
 static void fence_i(rv_cpu *cpu, uint64_t lo, uint64_t hi)
 {
     lx_thread *t = cpu->env;
-    eng_inval_announce(&t->proc->inval, lo, hi);
+    lx_code_changed(t->proc, lo, hi);
 }
 
 static const rv_env_ops lx_env_ops = {

@@ -7,10 +7,16 @@
 
 #define PAGE_UP(x) (((x) + VVM_PAGE_MASK) & ~VVM_PAGE_MASK)
 
-/* Guest code in [lo, hi) may have changed: every hart drops what it decoded. */
-static void code_changed(lx_process *p, uint64_t lo, uint64_t hi)
+/* Guest code in [lo, hi) may have changed: every hart drops what it decoded
+ * before it runs another block (interrupt makes a hart running chained
+ * blocks look at the invalidation log). */
+void lx_code_changed(lx_process *p, uint64_t lo, uint64_t hi)
 {
     eng_inval_announce(&p->inval, lo, hi);
+    pthread_mutex_lock(&p->lock);
+    for (lx_thread *t = p->threads; t; t = t->next)
+        t->cpu.interrupt = 1;
+    pthread_mutex_unlock(&p->lock);
 }
 
 static int range_has_exec(const vvm_aspace *as, uint64_t addr, uint64_t len)
@@ -95,7 +101,7 @@ LX_SYSCALL(mmap)
     if (rc < 0)
         return rc;
     if (had_exec)
-        code_changed(p, where, where + len);
+        lx_code_changed(p, where, where + len);
     return (int64_t)where;
 }
 
@@ -112,7 +118,7 @@ LX_SYSCALL(munmap)
     int rc = vvm_aspace_unmap(as, addr, len);
     pthread_mutex_unlock(&as->lock);
     if (rc == 0 && had_exec)
-        code_changed(t->proc, addr, addr + len);
+        lx_code_changed(t->proc, addr, addr + len);
     return rc;
 }
 
@@ -134,7 +140,7 @@ LX_SYSCALL(mprotect)
     int rc = vvm_aspace_protect(as, addr, len, prot & 7);
     pthread_mutex_unlock(&as->lock);
     if (rc == 0 && exec)
-        code_changed(t->proc, addr, addr + len);
+        lx_code_changed(t->proc, addr, addr + len);
     return rc;
 }
 
@@ -183,7 +189,7 @@ LX_SYSCALL(mremap)
     }
     pthread_mutex_unlock(&as->lock);
     if (ret > 0)
-        code_changed(t->proc, old, old + osz);
+        lx_code_changed(t->proc, old, old + osz);
     return ret;
 }
 
@@ -237,6 +243,6 @@ LX_SYSCALL(riscv_flush_icache)
     uint64_t lo = a[0], hi = a[1];
     if (a[2] & ~1ULL)
         return -EINVAL;
-    code_changed(t->proc, lo < hi ? lo : 0, lo < hi ? hi : UINT64_MAX);
+    lx_code_changed(t->proc, lo < hi ? lo : 0, lo < hi ? hi : UINT64_MAX);
     return 0;
 }
