@@ -255,7 +255,11 @@ _Noreturn void lx_die_by_signal(lx_thread *t, int sig, uint64_t pc)
         const char *ab = sig < 32 ? sigabbrev_np(sig) : NULL;
         char rt[24];
         if (!ab) {
-            snprintf(rt, sizeof rt, "RTMIN+%d", sig - 32);
+            /* glibc's SIGRTMIN is 34 (32 and 33 are its own) */
+            if (sig >= 34)
+                snprintf(rt, sizeof rt, "RTMIN+%d", sig - 34);
+            else
+                snprintf(rt, sizeof rt, "%d", sig);
             ab = rt;
         }
         fprintf(log, "vvm: guest killed by signal %d (SIG%s) at pc 0x%llx\n", sig, ab, (unsigned long long)pc);

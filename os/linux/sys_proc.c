@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "os/linux/lx.h"
+#include "os/linux/lx_sys.h"
 
 int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t tls, uint64_t ctid)
 {
@@ -234,7 +235,7 @@ LX_SYSCALL(execve)
 {
     lx_process *p = t->proc;
     int err = 0;
-    char *path = lx_path(t, a[0], &err);
+    char *path = lx_sys_path(t, a[0], &err);  /* /proc/self/exe is the guest program */
     if (!path)
         return err;
     char **argv = read_vec(t, a[1], &err);

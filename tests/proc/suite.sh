@@ -1,0 +1,141 @@
+# Processes, threads and signals of the rv64-linux personality: self-checking
+# riscv64 C programs (tests/proc/*.c, built static and dynamic), each run
+# under `vvm run` and, as a check of the test itself, under qemu-riscv64.
+# A program passes when it exits 0 and its last line is "ok NAME".
+# die.c is run once per way of dying; vvm's exit status must be the one a
+# process killed by that signal gives a shell (128+N), as qemu's is, and vvm
+# must print its one-line report.
+# Sourced by tests/run.sh (see there for $VVM, $B, $TMP, pass/fail/...).
+# asan-pass: yes
+
+PR_SRC=$ROOT/tests/proc
+PR_OUT=${B_GUEST:-$B}/tests/proc
+PR_CC=${RV_CC:-riscv64-linux-gnu-gcc}
+PR_QEMU=${QEMU_RV64:-qemu-riscv64}
+PR_SYSROOT=/usr/riscv64-linux-gnu
+mkdir -p "$PR_OUT"
+
+if ! command -v "$PR_CC" >/dev/null 2>&1; then
+	skip proc "$PR_CC not installed (make deps)"
+	return 0 2>/dev/null || exit 0
+fi
+pr_have_qemu=0
+command -v "$PR_QEMU" >/dev/null 2>&1 && [ "${SANITIZE_PASS:-0}" != 1 ] && pr_have_qemu=1
+# qemu-user hands execve to the host kernel: a riscv64 exec needs binfmt_misc
+pr_qemu_exec=0
+for f in /proc/sys/fs/binfmt_misc/*riscv64*; do
+	[ -e "$f" ] && pr_qemu_exec=1
+done
+
+pr_progs="threads futex forkwait exec sigs faults"
+
+# pr_build NAME KIND: (re)builds $PR_OUT/NAME-KIND when its source is newer
+pr_build() {
+	local name=$1 kind=$2 exe=$PR_OUT/$1-$2 flags=()
+	[ "$kind" = static ] && flags=(-static)
+	if [ -x "$exe" ] && [ "$exe" -nt "$PR_SRC/$name.c" ] && [ "$exe" -nt "$PR_SRC/check.h" ]; then
+		return 0
+	fi
+	"$PR_CC" -O2 -g -Wall -D_GNU_SOURCE -pthread "${flags[@]}" -o "$exe.tmp" "$PR_SRC/$name.c" \
+		>"$exe.build.log" 2>&1 && mv "$exe.tmp" "$exe"
+}
+
+# pr_args KIND: sysroot options for a dynamic program (vvm and qemu alike)
+pr_sysargs() {
+	[ "$1" = dynamic ] && echo "-L $PR_SYSROOT"
+}
+
+# pr_check TESTNAME NAME OUT STATUS SECS: pass/fail for a self-checking run
+pr_check() {
+	local tname=$1 name=$2 out=$3 st=$4 secs=$5
+	if [ "$st" -eq 0 ] && [ "$(tail -n 1 "$out")" = "ok $name" ]; then
+		pass "$tname"
+	elif [ "$st" -eq 124 ] || [ "$st" -eq 137 ]; then
+		fail "$tname" "timed out after ${secs}s"
+		show "$out"
+	else
+		fail "$tname" "exit status $st"
+		grep -E 'FAILED|vvm:|error' "$out" | show - || show "$out"
+	fi
+}
+
+secs=$(scaled 60)
+for name in $pr_progs; do
+	for kind in static dynamic; do
+		exe=$PR_OUT/$name-$kind
+		tname=proc/$name-$kind
+		if [ "${SANITIZE_PASS:-0}" != 1 ] && ! pr_build "$name" "$kind"; then
+			fail "$tname" "build failed"
+			show "$exe.build.log"
+			continue
+		fi
+		if [ ! -x "$exe" ]; then
+			fail "$tname" "not built"
+			continue
+		fi
+		# shellcheck disable=SC2046
+		run_to "$secs" "$VVM" run $(pr_sysargs $kind) "$exe" >"$TMP/$name-$kind.vvm" 2>&1
+		pr_check "$tname" "$name" "$TMP/$name-$kind.vvm" $? "$secs"
+		[ $pr_have_qemu = 1 ] || continue
+		if [ "$name" = exec ] && [ $pr_qemu_exec = 0 ]; then
+			skip "$tname@qemu" "qemu-user cannot execve a riscv64 program without binfmt_misc"
+			continue
+		fi
+		if [ "$name" = forkwait ]; then
+			# qemu 7.2 asserts when a multithreaded guest forks; leave that part out there
+			# shellcheck disable=SC2046
+			run_to "$secs" env PROC_NO_THREADED_FORK=1 "$PR_QEMU" $(pr_sysargs $kind) "$exe" \
+				>"$TMP/$name-$kind.qemu" 2>&1
+		else
+			# shellcheck disable=SC2046
+			run_to "$secs" "$PR_QEMU" $(pr_sysargs $kind) "$exe" >"$TMP/$name-$kind.qemu" 2>&1
+		fi
+		pr_check "$tname@qemu" "$name" "$TMP/$name-$kind.qemu" $? "$secs"
+	done
+done
+
+# Ways to die: MODE STATUS SIGNAME ("-" when the program exits normally)
+secs=$(scaled 20)
+while read -r mode want sig; do
+	for kind in static dynamic; do
+		exe=$PR_OUT/die-$kind
+		tname=proc/die-$mode-$kind
+		if [ "${SANITIZE_PASS:-0}" != 1 ] && ! pr_build die "$kind"; then
+			fail "$tname" "build failed"
+			show "$exe.build.log"
+			continue
+		fi
+		# shellcheck disable=SC2046
+		run_to "$secs" "$VVM" run $(pr_sysargs $kind) "$exe" "$mode" >"$TMP/die-$mode.vvm" 2>&1
+		st=$?
+		if [ $st -ne "$want" ]; then
+			fail "$tname" "exit status $st, not $want"
+			show "$TMP/die-$mode.vvm"
+		elif [ "$sig" != - ] && ! grep -q "^vvm: guest killed by signal $((want - 128)) (SIG$sig) at pc 0x" "$TMP/die-$mode.vvm"; then
+			fail "$tname" "no 'vvm: guest killed by signal' report"
+			show "$TMP/die-$mode.vvm"
+		else
+			pass "$tname"
+		fi
+		# qemu numbers real-time signals its own way: no oracle for those
+		[ $pr_have_qemu = 1 ] && [ "$mode" != rt ] || continue
+		# shellcheck disable=SC2046
+		run_to "$secs" "$PR_QEMU" $(pr_sysargs $kind) "$exe" "$mode" >"$TMP/die-$mode.qemu" 2>&1
+		st=$?
+		if [ $st -eq "$want" ]; then
+			pass "$tname@qemu"
+		else
+			fail "$tname@qemu" "exit status $st, not $want"
+		fi
+	done
+done <<'EOF'
+abort 134 ABRT
+segv 139 SEGV
+term 143 TERM
+thread 131 QUIT
+blocked-segv 139 SEGV
+exit-thread 5 -
+rt 165 RTMIN+3
+none 7 -
+EOF
+true
