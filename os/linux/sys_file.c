@@ -106,11 +106,92 @@ static int64_t stat_to_guest(lx_thread *t, uint64_t gaddr, const struct stat *h)
     return vvm_copy_to_guest(lx_as(t), gaddr, &g, sizeof g);
 }
 
+/* ---- /proc/self/maps: the guest's mappings, not vvm's ---- */
+
+/* Nonzero if s names this process's maps file through /proc. */
+static int is_self_maps(const char *s)
+{
+    if (strncmp(s, "/proc/", 6) != 0)
+        return 0;
+    s += 6;
+    if (!strcmp(s, "self/maps") || !strcmp(s, "thread-self/maps"))
+        return 1;
+    char *end;
+    long pid = strtol(s, &end, 10);
+    return end != s && pid == (long)getpid() && !strcmp(end, "/maps");
+}
+
+static void maps_line(FILE *f, lx_process *p, uint64_t lo, uint64_t hi, int prot)
+{
+    const char *name = "";
+    if (lo < p->stack_top && hi > p->stack_bottom && p->stack_top)
+        name = "[stack]";
+    else if (lo >= p->as.brk_start && hi <= p->as.brk_mapped && p->as.brk_start)
+        name = "[heap]";
+    fprintf(f, "%08llx-%08llx %c%c%cp 00000000 00:00 0%*s%s\n", (unsigned long long)lo, (unsigned long long)hi,
+            prot & VVM_PROT_R ? 'r' : '-', prot & VVM_PROT_W ? 'w' : '-', prot & VVM_PROT_X ? 'x' : '-',
+            *name ? 20 : 0, "", name);
+}
+
+/* A memfd holding a maps file made from the guest page table (ranges of
+ * pages with one protection; no file names). */
+static int open_self_maps(lx_thread *t, int flags)
+{
+    lx_process *p = t->proc;
+    vvm_aspace *as = &p->as;
+    int fd = (int)syscall(SYS_memfd_create, "maps", (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0u);
+    if (fd < 0)
+        return -errno;
+    int dfd = dup(fd);
+    FILE *f = dfd >= 0 ? fdopen(dfd, "w") : NULL;
+    if (!f) {
+        if (dfd >= 0)
+            close(dfd);
+        close(fd);
+        return -ENOMEM;
+    }
+    uint64_t npages = as->size / VVM_PAGE;
+    pthread_mutex_lock(&as->lock);
+    uint64_t i = 0;
+    while (i < npages) {
+        /* skip unmapped pages a word at a time */
+        if (!(i & 7) && i + 8 <= npages) {
+            uint64_t w;
+            memcpy(&w, as->pages + i, 8);
+            if (w == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        int pr = as->pages[i];
+        if (!(pr & VVM_PAGE_MAPPED)) {
+            i++;
+            continue;
+        }
+        uint64_t j = i + 1;
+        while (j < npages && as->pages[j] == pr)
+            j++;
+        maps_line(f, p, i * VVM_PAGE, j * VVM_PAGE, pr);
+        i = j;
+    }
+    pthread_mutex_unlock(&as->lock);
+    fclose(f);
+    lseek(fd, 0, SEEK_SET);
+    return fd;
+}
+
 /* ---- open, close, read, write ---- */
 
 LX_SYSCALL(openat)
 {
     int err = 0;
+    char *s = vvm_strdup_from_guest(lx_as(t), a[1], 4096, &err);
+    if (!s)
+        return err;
+    int maps = is_self_maps(s);
+    free(s);
+    if (maps && ((int)a[2] & O_ACCMODE) == O_RDONLY)
+        return open_self_maps(t, (int)a[2]);
     char *path = lx_sys_path(t, a[1], &err);
     if (!path)
         return err;

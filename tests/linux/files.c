@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
@@ -359,6 +360,39 @@ static void test_more(void)
     GROUP_END("more");
 }
 
+/* /proc/self/maps shows the guest's own mappings (glibc reads it for the
+ * main thread's pthread_getattr_np) */
+static void test_maps(void)
+{
+    GROUP_BEGIN();
+    pthread_attr_t a;
+    void *addr = NULL;
+    size_t sz = 0;
+    int local = 0;
+    CHECK("maps", pthread_getattr_np(pthread_self(), &a) == 0);
+    CHECK("maps", pthread_attr_getstack(&a, &addr, &sz) == 0);
+    CHECK("maps", (char *)&local >= (char *)addr && (char *)&local < (char *)addr + sz);
+    FILE *f = fopen("/proc/self/maps", "r");
+    CHECK("maps", f != NULL);
+    char line[512];
+    int stack = 0, code = 0;
+    unsigned long me = (unsigned long)(uintptr_t)&test_maps;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        char perm[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) != 3)
+            continue;
+        if (strstr(line, "[stack]") && lo <= (unsigned long)(uintptr_t)&local && (unsigned long)(uintptr_t)&local < hi)
+            stack = 1;
+        if (lo <= me && me < hi && perm[0] == 'r' && perm[2] == 'x')
+            code = 1;
+    }
+    if (f)
+        fclose(f);
+    CHECK("maps", stack && code);
+    GROUP_END("maps");
+}
+
 int main(void)
 {
     strcpy(dir, "/tmp/vvm-files-XXXXXX");
@@ -375,6 +409,7 @@ int main(void)
     test_fds();
     test_copy();
     test_more();
+    test_maps();
     unlink(P("a"));
     rmdir(dir);
     return t_status();
