@@ -92,7 +92,8 @@ void rv_fp_set_fcsr(rv_cpu *cpu, uint32_t v)
 }
 
 /* ---- fused multiply-add on the host ---- */
-static int have_fma;
+int rv_fp_have_fma;
+#define have_fma rv_fp_have_fma
 __attribute__((constructor)) static void rv_fp_init(void)
 {
     __builtin_cpu_init();

@@ -147,22 +147,50 @@ static inline uint64_t rv_fsqrt_s(rv_cpu *cpu, uint64_t a, uint64_t rm)
 /* Fused multiply-add, rounded once: (a*b)+c with the signs the variants need. */
 #define RV_SIGN_D (UINT64_C(1) << 63)
 #define RV_SIGN_S (UINT64_C(1) << 31)
+extern int rv_fp_have_fma;  /* the host has FMA3 (checked once at start-up) */
+
+/* The common case inline: RNE with the host's FMA unit; NaN results (which
+ * need RISC-V's invalid-operation rule for inf*0+qNaN) take the full path. */
+static inline uint64_t rv_fp_fma_d(rv_cpu *cpu, uint64_t a, uint64_t b, uint64_t c, uint64_t rm)
+{
+    unsigned r = rv_fp_rm(cpu, rm);
+    if (rv_fp_fast(cpu, r) && rv_fp_have_fma) {
+        double x = rv_fp_d(a), y = rv_fp_d(b), z = rv_fp_d(c);
+        __asm__("vfmadd213sd %2, %1, %0" : "+x"(x) : "x"(y), "x"(z));
+        uint64_t rb = rv_fp_db(x);
+        if (!rv_fp_isnan_d(rb))
+            return rb;
+    }
+    return rv_fp_op_d(cpu, RV_FOP_FMA, a, b, c, r);
+}
+static inline uint64_t rv_fp_fma_s(rv_cpu *cpu, uint64_t a, uint64_t b, uint64_t c, uint64_t rm)
+{
+    unsigned r = rv_fp_rm(cpu, rm);
+    if (rv_fp_fast(cpu, r) && rv_fp_have_fma) {
+        float x = rv_fp_s((uint32_t)a), y = rv_fp_s((uint32_t)b), z = rv_fp_s((uint32_t)c);
+        __asm__("vfmadd213ss %2, %1, %0" : "+x"(x) : "x"(y), "x"(z));
+        uint32_t rb = rv_fp_sb(x);
+        if (!rv_fp_isnan_s(rb))
+            return rb;
+    }
+    return rv_fp_op_s(cpu, RV_FOP_FMA, a, b, c, r);
+}
 static inline uint64_t rv_fmadd_d(rv_cpu *cpu, uint64_t a, uint64_t b, uint64_t c, uint64_t rm)
-{ return rv_fp_op_d(cpu, RV_FOP_FMA, a, b, c, rv_fp_rm(cpu, rm)); }
+{ return rv_fp_fma_d(cpu, a, b, c, rm); }
 static inline uint64_t rv_fmsub_d(rv_cpu *cpu, uint64_t a, uint64_t b, uint64_t c, uint64_t rm)
-{ return rv_fp_op_d(cpu, RV_FOP_FMA, a, b, c ^ RV_SIGN_D, rv_fp_rm(cpu, rm)); }
+{ return rv_fp_fma_d(cpu, a, b, c ^ RV_SIGN_D, rm); }
 static inline uint64_t rv_fnmsub_d(rv_cpu *cpu, uint64_t a, uint64_t b, uint64_t c, uint64_t rm)
-{ return rv_fp_op_d(cpu, RV_FOP_FMA, a ^ RV_SIGN_D, b, c, rv_fp_rm(cpu, rm)); }
+{ return rv_fp_fma_d(cpu, a ^ RV_SIGN_D, b, c, rm); }
 static inline uint64_t rv_fnmadd_d(rv_cpu *cpu, uint64_t a, uint64_t b, uint64_t c, uint64_t rm)
-{ return rv_fp_op_d(cpu, RV_FOP_FMA, a ^ RV_SIGN_D, b, c ^ RV_SIGN_D, rv_fp_rm(cpu, rm)); }
+{ return rv_fp_fma_d(cpu, a ^ RV_SIGN_D, b, c ^ RV_SIGN_D, rm); }
 static inline uint64_t rv_fmadd_s(rv_cpu *cpu, uint64_t a, uint64_t b, uint64_t c, uint64_t rm)
-{ return rv_fp_op_s(cpu, RV_FOP_FMA, a, b, c, rv_fp_rm(cpu, rm)); }
+{ return rv_fp_fma_s(cpu, a, b, c, rm); }
 static inline uint64_t rv_fmsub_s(rv_cpu *cpu, uint64_t a, uint64_t b, uint64_t c, uint64_t rm)
-{ return rv_fp_op_s(cpu, RV_FOP_FMA, a, b, c ^ RV_SIGN_S, rv_fp_rm(cpu, rm)); }
+{ return rv_fp_fma_s(cpu, a, b, c ^ RV_SIGN_S, rm); }
 static inline uint64_t rv_fnmsub_s(rv_cpu *cpu, uint64_t a, uint64_t b, uint64_t c, uint64_t rm)
-{ return rv_fp_op_s(cpu, RV_FOP_FMA, a ^ RV_SIGN_S, b, c, rv_fp_rm(cpu, rm)); }
+{ return rv_fp_fma_s(cpu, a ^ RV_SIGN_S, b, c, rm); }
 static inline uint64_t rv_fnmadd_s(rv_cpu *cpu, uint64_t a, uint64_t b, uint64_t c, uint64_t rm)
-{ return rv_fp_op_s(cpu, RV_FOP_FMA, a ^ RV_SIGN_S, b, c ^ RV_SIGN_S, rv_fp_rm(cpu, rm)); }
+{ return rv_fp_fma_s(cpu, a ^ RV_SIGN_S, b, c ^ RV_SIGN_S, rm); }
 
 /* ---- sign injection (no flags, NaN payloads kept) ---- */
 static inline uint64_t rv_fsgnj_d(uint64_t a, uint64_t b) { return (a & ~RV_SIGN_D) | (b & RV_SIGN_D); }
