@@ -162,10 +162,11 @@ int vvm_copy_from_guest(const vvm_aspace *as, void *dst, uint64_t src, size_t le
     return 0;
 }
 
-int vvm_copy_to_guest(const vvm_aspace *as, uint64_t dst, const void *src, size_t len)
+int vvm_copy_to_guest(vvm_aspace *as, uint64_t dst, const void *src, size_t len)
 {
     if (!vvm_aspace_check(as, dst, len, VVM_PROT_W))
         return -EFAULT;
+    vvm_aspace_code_write(as, dst, len);
     memcpy(as->base + dst, src, len);
     return 0;
 }
@@ -223,6 +224,7 @@ int vvm_aspace_poke(vvm_aspace *as, uint64_t addr, const void *src, size_t len)
         size_t n = (size_t)(page + VVM_PAGE - addr);
         if (n > len)
             n = len;
+        vvm_aspace_code_write(as, addr, n);
         int prot = as->pages[page / VVM_PAGE] & 7;
         if (!(prot & VVM_PROT_W)) {
             if (mprotect(as->base + page, VVM_PAGE, PROT_READ | PROT_WRITE) < 0)
@@ -237,4 +239,41 @@ int vvm_aspace_poke(vvm_aspace *as, uint64_t addr, const void *src, size_t len)
         len -= n;
     }
     return 0;
+}
+
+void vvm_aspace_mark_code(vvm_aspace *as, uint64_t addr)
+{
+    if (addr >= as->size)
+        return;
+    uint64_t i = addr / VVM_PAGE;
+    uint8_t v = __atomic_load_n(&as->pages[i], __ATOMIC_RELAXED);
+    if ((v & (VVM_PROT_W | VVM_PAGE_CODE)) != VVM_PROT_W)
+        return;
+    pthread_mutex_lock(&as->lock);
+    v = as->pages[i];
+    if ((v & (VVM_PAGE_MAPPED | VVM_PROT_W | VVM_PAGE_CODE)) == (VVM_PAGE_MAPPED | VVM_PROT_W) &&
+        mprotect(as->base + i * VVM_PAGE, VVM_PAGE, PROT_READ) == 0)
+        __atomic_store_n(&as->pages[i], (uint8_t)(v | VVM_PAGE_CODE), __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&as->lock);
+}
+
+int vvm_aspace_code_write(vvm_aspace *as, uint64_t addr, uint64_t len)
+{
+    if (len == 0 || addr >= as->size || len > as->size - addr)
+        return 0;
+    int found = 0;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (uint64_t i = addr / VVM_PAGE; i <= (addr + len - 1) / VVM_PAGE; i++) {
+        uint8_t v = __atomic_fetch_and(&as->pages[i], (uint8_t)~VVM_PAGE_CODE, __ATOMIC_ACQ_REL);
+        if (!(v & VVM_PAGE_CODE))
+            continue;
+        mprotect(as->base + i * VVM_PAGE, VVM_PAGE, host_prot(v & 7));
+        if (i * VVM_PAGE < lo)
+            lo = i * VVM_PAGE;
+        hi = (i + 1) * VVM_PAGE;
+        found = 1;
+    }
+    if (found && as->code_written)
+        as->code_written(as->code_written_arg, lo, hi);
+    return found;
 }

@@ -16,7 +16,13 @@
 #define VVM_PAGE 4096ULL
 #define VVM_PAGE_MASK (VVM_PAGE - 1)
 
-enum { VVM_PROT_R = 1, VVM_PROT_W = 2, VVM_PROT_X = 4, VVM_PAGE_MAPPED = 8 };
+enum {
+    VVM_PROT_R = 1, VVM_PROT_W = 2, VVM_PROT_X = 4,
+    VVM_PAGE_MAPPED = 8,
+    /* code was decoded from this guest-writable page: the host page is kept
+     * read-only so that the first write is seen and the code invalidated */
+    VVM_PAGE_CODE = 16,
+};
 
 typedef struct vvm_aspace {
     uint8_t *base;          /* host address of guest 0 */
@@ -26,6 +32,9 @@ typedef struct vvm_aspace {
     uint64_t mmap_min;      /* lowest address handed out by the search */
     uint64_t brk_start, brk_cur, brk_mapped;
     pthread_mutex_t lock;
+    /* told when a write lands on a page code was decoded from */
+    void (*code_written)(void *arg, uint64_t lo, uint64_t hi);
+    void *code_written_arg;
 } vvm_aspace;
 
 /* Reserves a guest space of `size` bytes (a power of two).  Returns 0 or -errno. */
@@ -61,7 +70,15 @@ static inline void *vvm_g2h(const vvm_aspace *as, uint64_t addr, uint64_t len)
 /* Copies that check the guest's permissions first (for system calls).
  * Return 0 or -EFAULT. */
 int vvm_copy_from_guest(const vvm_aspace *as, void *dst, uint64_t src, size_t len);
-int vvm_copy_to_guest(const vvm_aspace *as, uint64_t dst, const void *src, size_t len);
+int vvm_copy_to_guest(vvm_aspace *as, uint64_t dst, const void *src, size_t len);
+/* Decoded code comes from the page holding addr: if the guest may write
+ * it, write-protect the host page so writes can be detected. */
+void vvm_aspace_mark_code(vvm_aspace *as, uint64_t addr);
+/* Guest writes are about to land on [addr, addr+len): pages holding decoded
+ * code get their write permission back and code_written is told.  Returns 1
+ * if any such page was found.  Async-signal-safe apart from code_written. */
+int vvm_aspace_code_write(vvm_aspace *as, uint64_t addr, uint64_t len);
+
 /* Debugger-style access for embedders and tools: reads any readable or
  * executable guest page, writes even read-only ones.  Return 0 or -EFAULT. */
 int vvm_aspace_peek(const vvm_aspace *as, uint64_t addr, void *dst, size_t len);

@@ -39,7 +39,8 @@ static void on_fault(int sig, siginfo_t *si, void *uc_)
 #else
         (void)uc_;
 #endif
-        t->fn(t->arg, (uint64_t)(a - t->lo), is_write, sig);
+        if (t->fn(t->arg, (uint64_t)(a - t->lo), is_write, sig))
+            return;  /* retry the access */
     }
     /* not a guest access: a bug in vvm itself */
     char msg[160];

@@ -11,7 +11,9 @@
 #include <signal.h>
 #include <stdint.h>
 
-typedef void (*vvm_fault_fn)(void *arg, uint64_t offset, int is_write, int sig);
+/* Returns nonzero when it dealt with the fault and the access should be
+ * retried; otherwise it does not return (it longjmps to the run loop). */
+typedef int (*vvm_fault_fn)(void *arg, uint64_t offset, int is_write, int sig);
 
 typedef struct vvm_fault_target {
     uint8_t *lo, *hi;           /* host range of guest memory */

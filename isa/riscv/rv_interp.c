@@ -82,10 +82,14 @@ void rv_raise(rv_cpu *cpu, rv_exit why, uint64_t tval)
     siglongjmp(cpu->fault_jmp, 1);
 }
 
-static void on_host_fault(void *arg, uint64_t off, int is_write, int sig)
+static int on_host_fault(void *arg, uint64_t off, int is_write, int sig)
 {
     rv_cpu *cpu = arg;
     (void)sig;
+    /* a write to a page code was decoded from: invalidate, then retry */
+    if (is_write && (vvm_aspace_page_prot(cpu->as, off) & (VVM_PAGE_CODE | VVM_PROT_W)) ==
+                        (VVM_PAGE_CODE | VVM_PROT_W) && vvm_aspace_code_write(cpu->as, off, 1))
+        return 1;
     rv_raise(cpu, is_write ? RV_EXIT_STORE : RV_EXIT_LOAD, off);
 }
 
@@ -222,6 +226,10 @@ static eng_block *rv_translate(rv_cpu *cpu, uint64_t pc, unsigned max, const voi
     b->pc = pc;
     b->end = a;
     b->n = n;
+    /* code from writable pages: have writes to them noticed */
+    for (uint64_t pg = pc & ~VVM_PAGE_MASK; pg < a; pg += VVM_PAGE)
+        if (vvm_aspace_page_prot(cpu->as, pg) & VVM_PROT_W)
+            vvm_aspace_mark_code(cpu->as, pg);
     memcpy(b->insn, tmp, k * sizeof tmp[0]);
     if (w && vvm_jp_woven(w, VVM_JP_TRANSLATE)) {
         vvm_jp_event ev = {.jp = VVM_JP_TRANSLATE, .machine = cpu->machine, .vcpu = cpu, .pc = pc, .n = n};

@@ -30,6 +30,8 @@ static void fence_i(rv_cpu *cpu, uint64_t lo, uint64_t hi)
     lx_code_changed(t->proc, lo, hi);
 }
 
+static void code_written(void *arg, uint64_t lo, uint64_t hi) { lx_code_changed(arg, lo, hi); }
+
 static const rv_env_ops lx_env_ops = {
     .code_changed = fence_i,
 };
@@ -44,6 +46,8 @@ int lx_process_init(lx_process *p, const lx_options *opt)
     if (rc < 0)
         return rc;
     pthread_mutex_init(&p->lock, NULL);
+    p->as.code_written = code_written;
+    p->as.code_written_arg = p;
     vvm_weaver_init(&p->weaver);
     p->weaver.changed = weaver_changed;
     p->weaver.changed_arg = p;
@@ -108,6 +112,13 @@ void lx_thread_loop(lx_thread *t)
             /* kept for restarting the call after a signal handler */
             uint64_t pc = t->cpu.pc, a0 = t->cpu.x[10];
             long nr = (long)t->cpu.x[17];
+            /* a signal that came in since the last look is handled first, as
+             * if it had arrived just before the ecall (which runs after the
+             * handler): it must not wait behind a call that blocks */
+            if (__atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & ~t->sigmask) {
+                t->sys_eintr = 0;
+                break;
+            }
             lx_syscall(t);
             t->sys_eintr = t->cpu.x[10] == (uint64_t)-EINTR && t->cpu.pc == pc + 4;
             t->sys_pc = pc;

@@ -61,5 +61,7 @@ void *lx_guest_ptr(lx_thread *t, uint64_t addr, uint64_t len, int prot)
         return vvm_g2h(as, addr, 0);
     if (!vvm_aspace_check(as, addr, len, prot))
         return NULL;
+    if (prot & VVM_PROT_W)  /* the host will write there: code on those pages goes stale */
+        vvm_aspace_code_write(as, addr, len);
     return as->base + addr;
 }

@@ -1,0 +1,48 @@
+# The engine: self-modifying code, the embedding API, --trace advice, and
+# the zero-cost claim that nothing is woven without --trace.
+# Sourced by tests/run.sh (see there for $VVM, $B, $TMP, pass/fail/...).
+# asan-pass: yes
+
+E_SRC=$ROOT/tests/engine
+E_OUT=${B_GUEST:-$B}/tests/engine
+mkdir -p "$E_OUT"
+if [ "${SANITIZE_PASS:-0}" != 1 ]; then
+	riscv64-linux-gnu-gcc -O2 -static -o "$E_OUT/smc" "$E_SRC/smc.c" &&
+		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/budget" "$E_SRC/budget.S" ||
+		fail engine/build "cross compile failed"
+fi
+
+# self-modifying code: vvm must notice the store without fence.i
+out=$(run_to "$(scaled 20)" "$VVM" run "$E_OUT/smc" 2>&1); st=$?
+if [ $st -eq 0 ] && [ "$out" = "499500 42 7" ]; then pass engine/smc; else fail engine/smc "exit $st, output '$out'"; fi
+
+# embedding: examples/embed runs the program in 1M-instruction slices
+EMBED=$B/embed
+if [ -x "$EMBED" ]; then
+	out=$(run_to "$(scaled 20)" "$EMBED" "$E_OUT/budget" 2>&1); st=$?
+	# 250000 iterations: exit status 250000 & 0xff = 144; 3 instructions per iteration
+	if [ $st -eq 144 ] && echo "$out" | grep -q "guest exited with 144 after 750006 instructions (0 budget stops)"; then
+		pass engine/embed-budget
+	else
+		fail engine/embed-budget "exit $st"; echo "$out" | show -
+	fi
+	out=$(run_to "$(scaled 20)" "$EMBED" "$E_OUT/smc" 2>&1); st=$?
+	if [ $st -eq 0 ] && echo "$out" | grep -q "^499500 42 7$" && echo "$out" | grep -q "budget stops"; then
+		pass engine/embed-libc
+	else
+		fail engine/embed-libc "exit $st"; echo "$out" | show -
+	fi
+else
+	fail engine/embed "$EMBED not built (make $EMBED)"
+fi
+
+# --trace insn prints each instruction with its disassembly, in order
+out=$(run_to "$(scaled 20)" "$VVM" run --trace insn "$E_OUT/budget" 2>&1 >/dev/null | head -4)
+if echo "$out" | sed -n 1p | grep -q "li	s0,0" && echo "$out" | sed -n 4p | grep -q "add[i]*	s0,s0,1"; then
+	pass engine/trace-insn
+else
+	fail engine/trace-insn "unexpected trace"; echo "$out" | show -
+fi
+n=$(run_to "$(scaled 20)" "$VVM" run --trace block "$E_OUT/budget" 2>&1 >/dev/null | grep -c '^block ')
+# one entry block, 250000 loop iterations, then the exit block
+if [ "$n" -ge 250000 ]; then pass engine/trace-block; else fail engine/trace-block "$n block events"; fi
