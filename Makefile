@@ -11,7 +11,7 @@ endif
 HOSTCC ?= $(CC)
 
 ifeq ($(SANITIZE),1)
-B ?= build-san
+B := build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT ?= -O1 -g
 else
@@ -37,7 +37,7 @@ ISA_RISCV := $(sort $(wildcard isa/riscv/*.isa))
 GEN_RISCV := $(B)/gen/rv_gen.h
 
 .PHONY: all check demo bench fuzz clean deps examples
-all: $(B)/vvm $(B)/libvvm.a
+all: $(B)/vvm $(B)/libvvm.a $(B)/embed
 
 $(B)/isagen: tools/isagen.c meta/sexp.c meta/sexp.h
 	@mkdir -p $(dir $@)
@@ -73,7 +73,6 @@ demo: deps all
 
 check: deps
 	$(MAKE) all
-	$(MAKE) $(B)/embed
 	B=$(B) SANITIZE=$(SANITIZE) bash tests/run.sh
 
 bench: deps all
