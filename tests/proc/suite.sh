@@ -94,6 +94,37 @@ for name in $pr_progs; do
 	done
 done
 
+# Go: the runtime's signals (SIGURG preemption on sigaltstack'd threads,
+# os/signal), its clone(CLONE_VFORK|CLONE_VM) + execve, panics from faults.
+secs=$(scaled 60)
+pr_go=$PR_OUT/go_proc
+if [ "${SANITIZE_PASS:-0}" != 1 ] && command -v go >/dev/null 2>&1 &&
+	! { [ -x "$pr_go" ] && [ "$pr_go" -nt "$PR_SRC/go_proc.go" ]; }; then
+	mkdir -p "$PR_OUT/go"
+	(cd "$PR_SRC" && env GOARCH=riscv64 GOOS=linux CGO_ENABLED=0 GOFLAGS= GOPROXY=off GO111MODULE=off \
+		GOCACHE="$PR_OUT/go/cache" GOPATH="$PR_OUT/go/path" HOME="$PR_OUT/go" \
+		go build -o "$pr_go.tmp" go_proc.go) >"$pr_go.build.log" 2>&1 && mv "$pr_go.tmp" "$pr_go"
+fi
+if [ ! -x "$pr_go" ]; then
+	if command -v go >/dev/null 2>&1; then
+		fail proc/go_proc "build failed"
+		show "$pr_go.build.log"
+	else
+		skip proc/go_proc "go not installed"
+	fi
+else
+	run_to "$secs" "$VVM" run "$pr_go" >"$TMP/go_proc.vvm" 2>&1
+	pr_check proc/go_proc go_proc "$TMP/go_proc.vvm" $? "$secs"
+	if [ $pr_have_qemu = 1 ]; then
+		if [ $pr_qemu_exec = 1 ]; then
+			run_to "$secs" "$PR_QEMU" "$pr_go" >"$TMP/go_proc.qemu" 2>&1
+		else
+			run_to "$secs" env GO_PROC_NO_SELF_EXEC=1 "$PR_QEMU" "$pr_go" >"$TMP/go_proc.qemu" 2>&1
+		fi
+		pr_check proc/go_proc@qemu go_proc "$TMP/go_proc.qemu" $? "$secs"
+	fi
+fi
+
 # Ways to die: MODE STATUS SIGNAME ("-" when the program exits normally)
 secs=$(scaled 20)
 while read -r mode want sig; do
