@@ -107,15 +107,15 @@ static const dsym *sym_at_or_before(const symtab *t, uint64_t addr)
     return &t->v[lo - 1];
 }
 
-static void print_addr_sym(const symtab *t, uint64_t addr)
+static void print_addr_sym(FILE *out, const symtab *t, uint64_t addr)
 {
     const dsym *s = sym_at_or_before(t, addr);
     if (!s)
         return;
     if (s->addr == addr)
-        printf(" <%s>", s->name);
+        fprintf(out, " <%s>", s->name);
     else
-        printf(" <%s+0x%" PRIx64 ">", s->name, addr - s->addr);
+        fprintf(out, " <%s+0x%" PRIx64 ">", s->name, addr - s->addr);
 }
 
 /* objdump skips a run of at least 8 zero bytes (or fewer than 3 at the end
@@ -133,13 +133,13 @@ static uint64_t zero_run(const uint8_t *d, uint64_t off, uint64_t stop)
     return 0;
 }
 
-static uint64_t disasm_range(const symtab *t, const uint8_t *d, uint64_t base, uint64_t off, uint64_t stop,
+static uint64_t disasm_range(FILE *out, const symtab *t, const uint8_t *d, uint64_t base, uint64_t off, uint64_t stop,
                          uint64_t size)
 {
     while (off < stop) {
         uint64_t skip = zero_run(d, off, stop);
         if (skip) {
-            printf("\t...\n");
+            fprintf(out, "\t...\n");
             off += skip;
             continue;
         }
@@ -149,7 +149,7 @@ static uint64_t disasm_range(const symtab *t, const uint8_t *d, uint64_t base, u
         uint32_t raw = d[off];
         int len;
         if (off + 2 > size) {  /* a lone byte at the end of the section */
-            printf("%8" PRIx64 ":\t%02" PRIx32 "                  \t.byte\t0x%" PRIx32 "\n", pc, raw, raw);
+            fprintf(out, "%8" PRIx64 ":\t%02" PRIx32 "                  \t.byte\t0x%" PRIx32 "\n", pc, raw, raw);
             return size;
         }
         raw |= (uint32_t)d[off + 1] << 8;
@@ -162,13 +162,53 @@ static uint64_t disasm_range(const symtab *t, const uint8_t *d, uint64_t base, u
             snprintf(buf, sizeof buf, ".%dbyte\t0x%" PRIx32, len, raw);
         /* the bytes as one little-endian chunk, padded as for 8 bytes a line */
         int pad = (8 - len) * 2 + (8 - len) / len;
-        printf("%8" PRIx64 ":\t%0*" PRIx32 " %*s\t%s", pc, len * 2, raw, pad, "", buf);
+        fprintf(out, "%8" PRIx64 ":\t%0*" PRIx32 " %*s\t%s", pc, len * 2, raw, pad, "", buf);
         if (info.has_target)
-            print_addr_sym(t, info.target);
-        putchar('\n');
+            print_addr_sym(out, t, info.target);
+        fputc('\n', out);
         off += (uint64_t)len;
     }
     return off;
+}
+
+int vvm_disasm_listing(const vvm_elf *e, const char *name, FILE *out)
+{
+    if (!e->sh)
+        return -1;
+    symtab t;
+    load_symbols(e, &t);
+    fprintf(out, "\n%s:     file format elf64-littleriscv\n\n", name);
+    for (size_t s = 0; s < e->eh->e_shnum; s++) {
+        const Elf64_Shdr *sh = &e->sh[s];
+        const uint8_t *d = vvm_elf_section_data(e, sh);
+        if (!is_code(sh) || !d || !sh->sh_size)
+            continue;
+        fprintf(out, "\nDisassembly of section %s:\n", vvm_elf_section_name(e, sh));
+        /* this section's labels, one per address (the preferred symbol) */
+        const dsym **ls = malloc((t.n ? t.n : 1) * sizeof *ls);
+        size_t nl = 0;
+        for (size_t k = 0; ls && k < t.n; k++)
+            if (t.v[k].shndx == s && t.v[k].addr >= sh->sh_addr && t.v[k].addr - sh->sh_addr < sh->sh_size &&
+                (!nl || ls[nl - 1]->addr != t.v[k].addr))
+                ls[nl++] = &t.v[k];
+        if (!nl || ls[0]->addr != sh->sh_addr)
+            fprintf(out, "\n%016" PRIx64 " <%s>:\n", sh->sh_addr, vvm_elf_section_name(e, sh));
+        uint64_t off = 0;
+        size_t j = 0;
+        while (off < sh->sh_size) {
+            while (j < nl && ls[j]->addr - sh->sh_addr < off)  /* passed inside an instruction */
+                j++;
+            if (j < nl && ls[j]->addr - sh->sh_addr == off) {
+                fprintf(out, "\n%016" PRIx64 " <%s>:\n", ls[j]->addr, ls[j]->name);
+                j++;
+            }
+            uint64_t stop = j < nl ? ls[j]->addr - sh->sh_addr : sh->sh_size;
+            off = disasm_range(out, &t, d, sh->sh_addr, off, stop, sh->sh_size);
+        }
+        free(ls);
+    }
+    free_symbols(&t);
+    return 0;
 }
 
 int cmd_disasm(int argc, char **argv)
@@ -183,44 +223,9 @@ int cmd_disasm(int argc, char **argv)
         fprintf(stderr, "vvm: %s: %s\n", argv[1], err);
         return 1;
     }
-    if (!e.sh) {
+    int rc = vvm_disasm_listing(&e, argv[1], stdout);
+    if (rc < 0)
         fprintf(stderr, "vvm: %s: no section headers\n", argv[1]);
-        vvm_elf_close(&e);
-        return 1;
-    }
-    symtab t;
-    load_symbols(&e, &t);
-    printf("\n%s:     file format elf64-littleriscv\n\n", argv[1]);
-    for (size_t s = 0; s < e.eh->e_shnum; s++) {
-        const Elf64_Shdr *sh = &e.sh[s];
-        const uint8_t *d = vvm_elf_section_data(&e, sh);
-        if (!is_code(sh) || !d || !sh->sh_size)
-            continue;
-        printf("\nDisassembly of section %s:\n", vvm_elf_section_name(&e, sh));
-        /* this section's labels, one per address (the preferred symbol) */
-        const dsym **ls = malloc((t.n ? t.n : 1) * sizeof *ls);
-        size_t nl = 0;
-        for (size_t k = 0; ls && k < t.n; k++)
-            if (t.v[k].shndx == s && t.v[k].addr >= sh->sh_addr && t.v[k].addr - sh->sh_addr < sh->sh_size &&
-                (!nl || ls[nl - 1]->addr != t.v[k].addr))
-                ls[nl++] = &t.v[k];
-        if (!nl || ls[0]->addr != sh->sh_addr)
-            printf("\n%016" PRIx64 " <%s>:\n", sh->sh_addr, vvm_elf_section_name(&e, sh));
-        uint64_t off = 0;
-        size_t j = 0;
-        while (off < sh->sh_size) {
-            while (j < nl && ls[j]->addr - sh->sh_addr < off)  /* passed inside an instruction */
-                j++;
-            if (j < nl && ls[j]->addr - sh->sh_addr == off) {
-                printf("\n%016" PRIx64 " <%s>:\n", ls[j]->addr, ls[j]->name);
-                j++;
-            }
-            uint64_t stop = j < nl ? ls[j]->addr - sh->sh_addr : sh->sh_size;
-            off = disasm_range(&t, d, sh->sh_addr, off, stop, sh->sh_size);
-        }
-        free(ls);
-    }
-    free_symbols(&t);
     vvm_elf_close(&e);
-    return 0;
+    return rc < 0 ? 1 : 0;
 }

@@ -1,0 +1,67 @@
+# fuzz/build.sh: builds the libFuzzer targets and their seed corpora.
+# Sourced by fuzz/run.sh (`make fuzz`) and fuzz/suite.sh (`make check`).
+#   fuzz_build     -> $FB/fuzz_decode, $FB/fuzz_elf   (log: $FB/build.log)
+#   fuzz_seeds     -> $FB/seeds/decode, $FB/seeds/elf  (made here, not committed)
+# Needs ROOT and FB (the fuzz build directory: build-fuzz beside $B).  The
+# library is built by the project Makefile with clang and the fuzzer's
+# coverage instrumentation plus ASan/UBSan, in its own build tree.
+
+FUZZ_TARGETS="decode elf"
+FUZZ_SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+
+fuzz_build() {
+	mkdir -p "$FB"
+	local log=$FB/build.log
+	: >"$log"
+	command -v clang >/dev/null || { echo "clang not installed (make deps)" >>"$log"; return 1; }
+	make -C "$ROOT" -j"$(nproc 2>/dev/null || echo 2)" B="$FB" CC=clang HOSTCC=clang OPT="-O1 -g" \
+		CFLAGS="-fsanitize=fuzzer-no-link $FUZZ_SAN" "$FB/libvvm.a" >>"$log" 2>&1 || return 1
+	local t extra
+	for t in $FUZZ_TARGETS; do
+		extra=""
+		[ "$t" = elf ] && extra=$ROOT/cli/disasm.c  # the listing it walks
+		clang -std=gnu11 -O1 -g -Wall -I"$ROOT" -I"$FB/gen" -D_GNU_SOURCE -pthread \
+			-fsanitize=fuzzer $FUZZ_SAN -o "$FB/fuzz_$t" "$ROOT/fuzz/fuzz_$t.c" $extra \
+			"$FB/libvvm.a" -lm >>"$log" 2>&1 || return 1
+	done
+}
+
+# Seeds: instruction bytes from real code, and small riscv64 ELF files (an
+# object, a static executable with .symtab, a versioned shared object with
+# .dynsym, each also stripped and truncated).
+fuzz_seeds() {
+	local s=$FB/seeds w=$FB/seeds/work cc=riscv64-linux-gnu-gcc
+	rm -rf "$s" && mkdir -p "$s/decode" "$s/elf" "$w" || return 1
+	command -v $cc >/dev/null || { echo "fuzz: $cc not installed; no seeds" >&2; return 0; }
+	cat >"$w/t.c" <<'CEOF'
+double g(double x, float y) { return x * y + (double)(long)x; }
+long h(long *p, long v) { return __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL) + __atomic_exchange_n(p, 1, __ATOMIC_SEQ_CST); }
+int f(int a, int b) { return a < b ? a / (b | 1) : (a << 3) ^ b; }
+CEOF
+	cat >"$w/start.c" <<'CEOF'
+int f(int a, int b);
+void _start(void) { register long a0 __asm__("a0") = f(3, 4); register long a7 __asm__("a7") = 93; __asm__ volatile("ecall" :: "r"(a0), "r"(a7)); for (;;) ; }
+CEOF
+	printf 'V_1 { global: f; local: *; };\nV_2 { global: g; } V_1;\n' >"$w/v.map"
+	$cc -O2 -c -o "$w/t.o" "$w/t.c" &&
+		$cc -O2 -nostdlib -static -o "$w/exe" "$w/start.c" "$w/t.c" &&
+		$cc -O2 -shared -fPIC -Wl,--version-script="$w/v.map" -o "$w/lib.so" "$w/t.c" ||
+		{ echo "fuzz: cannot build seed ELF files" >&2; return 0; }
+	riscv64-linux-gnu-strip -o "$w/exe.stripped" "$w/exe"
+	riscv64-linux-gnu-strip -o "$w/lib.stripped" "$w/lib.so"
+	local f sz
+	for f in t.o exe exe.stripped lib.so lib.stripped; do
+		sz=$(stat -c %s "$w/$f")
+		[ "$sz" -le 16384 ] && cp "$w/$f" "$s/elf/$f"
+		head -c $((sz / 2)) "$w/$f" >"$s/elf/$f.half"
+	done
+	# code: the .text of the seeds and a few slices of libc's
+	riscv64-linux-gnu-objcopy -O binary --only-section=.text "$w/exe" "$s/decode/exe.text"
+	local libc=/usr/riscv64-linux-gnu/lib/libc.so.6 k
+	if [ -f "$libc" ] && riscv64-linux-gnu-objcopy -O binary --only-section=.text "$libc" "$w/libc.text"; then
+		for k in 1 2 3 4 5 6 7 8; do
+			dd if="$w/libc.text" of="$s/decode/libc.$k" bs=1024 skip=$((k * 97)) count=2 2>/dev/null
+		done
+	fi
+	rm -rf "$w"
+}

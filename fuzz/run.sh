@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `make fuzz`: builds the libFuzzer targets (fuzz/build.sh) and runs each for
+# FUZZ_SECONDS (300) seconds, growing a corpus kept in build-fuzz/corpus/.
+# A crash leaves its input in build-fuzz/crashes/ and fails the run.
+#   B=build FUZZ_SECONDS=60 bash fuzz/run.sh [TARGET...]   (decode, elf)
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+B=${B:-build}
+mkdir -p "$ROOT/$B" 2>/dev/null || mkdir -p "$B"
+FB=$(cd "$(cd "$ROOT" && cd "$B" && pwd)/.." && pwd)/build-fuzz
+# shellcheck source=fuzz/build.sh
+source "$ROOT/fuzz/build.sh"
+secs=${FUZZ_SECONDS:-300}
+targets=${*:-$FUZZ_TARGETS}
+
+echo "fuzz: building in $FB"
+if ! fuzz_build; then
+	echo "fuzz: build failed (log: $FB/build.log)" >&2
+	tail -n 20 "$FB/build.log" >&2
+	exit 1
+fi
+fuzz_seeds
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+st=0
+for t in $targets; do
+	mkdir -p "$FB/corpus/$t" "$FB/crashes/$t"
+	echo "fuzz: $t for ${secs}s"
+	if ! "$FB/fuzz_$t" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$FB/crashes/$t/" \
+		"$FB/corpus/$t" "$FB/seeds/$t" >"$FB/$t.log" 2>&1; then
+		echo "fuzz: $t FAILED: $(grep -m1 -E 'ERROR|SUMMARY|Assertion|runtime error' "$FB/$t.log")" >&2
+		echo "      log $FB/$t.log, inputs in $FB/crashes/$t/" >&2
+		st=1
+	else
+		grep -E '^stat::number_of_executed_units|^stat::new_units_added' "$FB/$t.log" | sed 's/^/      /'
+	fi
+done
+exit $st
