@@ -121,6 +121,8 @@ void lx_thread_loop(lx_thread *t);
 /* Processes and threads (sys_thread.c, sys_proc.c): clone's two halves. */
 int64_t lx_clone(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t tls, uint64_t ctid);
 int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t tls, uint64_t ctid);
+/* Marks the robust futexes an exiting thread holds as FUTEX_OWNER_DIED. */
+void lx_robust_exit(lx_thread *t);
 
 /* System calls (syscall.c). */
 typedef int64_t (*lx_syscall_fn)(lx_thread *t, const uint64_t *a);

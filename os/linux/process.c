@@ -233,6 +233,7 @@ LX_SYSCALL(exit)
             if (h && t->sig_info[g].si_code != SI_TKILL)
                 kill(getpid(), h);
         }
+    lx_robust_exit(t);
     /* clear_child_tid and wake a joiner, then stop */
     if (t->clear_child_tid) {
         uint32_t *ctid = lx_guest_ptr(t, t->clear_child_tid, 4, VVM_PROT_W);

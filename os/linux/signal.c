@@ -781,3 +781,28 @@ LX_SYSCALL(tgkill)
     long r = syscall(SYS_tgkill, (int)a[0], (int)a[1], h);
     return r < 0 ? -errno : 0;
 }
+
+/* sigqueue: the guest's siginfo (same layout as the host's) with the host
+ * signal number; the host kernel checks si_code as it would for us. */
+static int64_t queueinfo(lx_thread *t, int tgid, int tid, uint64_t s, uint64_t info)
+{
+    int h;
+    int64_t e = check_sig(s, &h);
+    if (e)
+        return e;
+    siginfo_t si;
+    if (vvm_copy_from_guest(lx_as(t), &si, info, 128) < 0)
+        return -EFAULT;
+    si.si_signo = h;
+    long r = tid ? syscall(SYS_rt_tgsigqueueinfo, tgid, tid, h, &si) : syscall(SYS_rt_sigqueueinfo, tgid, h, &si);
+    return r < 0 ? -errno : 0;
+}
+
+LX_SYSCALL(rt_sigqueueinfo) { return queueinfo(t, (int)a[0], 0, a[1], a[2]); }
+
+LX_SYSCALL(rt_tgsigqueueinfo)
+{
+    if ((int)a[1] <= 0)
+        return -EINVAL;
+    return queueinfo(t, (int)a[0], (int)a[1], a[2], a[3]);
+}

@@ -240,3 +240,40 @@ LX_SYSCALL(futex)
     r = syscall(SYS_futex, uaddr, op, val, arg4, uaddr2, (uint32_t)a[5]);
     return r < 0 ? -errno : r;
 }
+
+/* The kernel's exit_robust_list for a guest thread that exits: every robust
+ * mutex it still holds is marked FUTEX_OWNER_DIED and one waiter woken. */
+static void futex_death(lx_thread *t, uint64_t addr)
+{
+    uint32_t *w = futex_word(t, addr);
+    if (!w || !vvm_aspace_check(lx_as(t), addr, 4, VVM_PROT_R | VVM_PROT_W))
+        return;
+    uint32_t v = __atomic_load_n(w, __ATOMIC_SEQ_CST);
+    for (int tries = 0; tries < 64 && (v & FUTEX_TID_MASK) == (uint32_t)t->tid; tries++) {
+        uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        if (__atomic_compare_exchange_n(w, &v, nv, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            if (v & FUTEX_WAITERS)
+                syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
+            break;
+        }
+    }
+}
+
+void lx_robust_exit(lx_thread *t)
+{
+    uint64_t head = t->robust_list, h[3];
+    if (!head || vvm_copy_from_guest(lx_as(t), h, head, sizeof h) < 0)
+        return;
+    int64_t off = (int64_t)h[1];
+    uint64_t pending = h[2] & ~1ULL, e = h[0];
+    for (int n = 0; e != head && n < 2048; n++) {
+        uint64_t next;
+        if (vvm_copy_from_guest(lx_as(t), &next, e & ~1ULL, 8) < 0)
+            break;
+        if ((e & ~1ULL) != pending)
+            futex_death(t, (e & ~1ULL) + (uint64_t)off);
+        e = next;
+    }
+    if (pending)
+        futex_death(t, pending + (uint64_t)off);
+}

@@ -15,6 +15,7 @@
 #include "check.h"
 
 static volatile sig_atomic_t hits, last_sig, last_code, last_pid_ok, depth, max_depth, mask_had_usr2, on_alt;
+static volatile int last_val;
 static char *alt_lo, *alt_hi;
 
 static void on_info(int sig, siginfo_t *si, void *ucv)
@@ -23,6 +24,7 @@ static void on_info(int sig, siginfo_t *si, void *ucv)
 	last_sig = sig;
 	last_code = si->si_code;
 	last_pid_ok = si->si_pid == getpid();
+	last_val = si->si_value.sival_int;
 	ucontext_t *uc = ucv;
 	mask_had_usr2 = sigismember(&uc->uc_sigmask, SIGUSR2);
 	sigset_t cur;
@@ -71,7 +73,9 @@ int main(void)
 	CHECK(hits == 1 && last_sig == SIGUSR1 && last_code == SI_USER && last_pid_ok);
 	raise(SIGUSR1);
 	CHECK(hits == 2 && last_code == SI_TKILL);
-	/* sigqueue is rt_sigqueueinfo: not required here */
+	union sigval sv = {.sival_int = 1234};
+	CHECK(sigqueue(getpid(), SIGUSR1, sv) == 0);
+	CHECK(hits == 3 && last_code == SI_QUEUE && last_val == 1234 && last_pid_ok);
 	printf("siginfo ok\n");
 
 	/* blocked: pending, then delivered at unblock; the frame's saved mask */
@@ -82,14 +86,14 @@ int main(void)
 	sigprocmask(SIG_BLOCK, &s, &old);
 	raise(SIGUSR1);
 	raise(SIGUSR1);  /* standard signals do not queue */
-	CHECK(hits == 2);
+	CHECK(hits == 3);
 	sigpending(&pend);
 	CHECK(sigismember(&pend, SIGUSR1) == 1 && sigismember(&pend, SIGUSR2) == 0);
 	sigset_t only1;
 	sigemptyset(&only1);
 	sigaddset(&only1, SIGUSR1);
 	sigprocmask(SIG_UNBLOCK, &only1, NULL);
-	CHECK(hits == 3 && mask_had_usr2 == 1);
+	CHECK(hits == 4 && mask_had_usr2 == 1);
 	sigpending(&pend);
 	CHECK(sigismember(&pend, SIGUSR1) == 0);
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -101,7 +105,7 @@ int main(void)
 	raise(SIGUSR1);
 	struct sigaction cur;
 	sigaction(SIGUSR1, NULL, &cur);
-	CHECK(hits == 4 && cur.sa_handler == SIG_DFL);
+	CHECK(hits == 5 && cur.sa_handler == SIG_DFL);
 
 	/* nesting with SA_NODEFER; without it the raise waits */
 	memset(&sa, 0, sizeof sa);

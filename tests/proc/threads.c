@@ -2,6 +2,7 @@
  * storage, pthread_kill between threads, gettid/getpid, detached threads,
  * a thread that outlives main's pthread_exit is not tested here. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -74,6 +75,14 @@ static void *waiter(void *arg)
 	return NULL;
 }
 
+static pthread_mutex_t robust;
+static void *die_holding(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&robust);
+	return NULL;  /* exits holding it */
+}
+
 static volatile int detached_done;
 static void *detached(void *arg)
 {
@@ -132,6 +141,22 @@ int main(void)
 	pthread_join(w, NULL);
 	CHECK(usr_hits == 1 && usr_on_target);
 	printf("pthread_kill: hits=%d on_target=%d\n", usr_hits, usr_on_target);
+
+	/* a robust mutex whose owner died */
+	pthread_mutexattr_t ma;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&robust, &ma);
+	pthread_t r;
+	pthread_create(&r, NULL, die_holding, NULL);
+	pthread_join(r, NULL);
+	int rc = pthread_mutex_lock(&robust);
+	CHECK(rc == EOWNERDEAD);
+	if (rc == EOWNERDEAD) {
+		CHECK(pthread_mutex_consistent(&robust) == 0);
+		pthread_mutex_unlock(&robust);
+	}
+	printf("robust mutex: %s\n", rc == EOWNERDEAD ? "EOWNERDEAD" : "?");
 
 	pthread_attr_t at;
 	pthread_attr_init(&at);
