@@ -62,6 +62,15 @@ for n in "${names[@]}"; do
     printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$ns" "$qs" "$vs" "$(ratio "$qs" "$ns")" "$(ratio "$vs" "$ns")" "$(ratio "$vs" "$qs")"
 done
 
+# join points with no advice woven cost nothing: the normal build against one
+# with the weaving compiled out (-DVVM_JOINPOINTS=0)
+make -s -C "$ROOT" B="$OUT/nojp" CFLAGS=-DVVM_JOINPOINTS=0 "$OUT/nojp/vvm" >/dev/null 2>&1 || echo "bench: nojp build failed"
+printf '\n| join points, nothing woven | vvm s | vvm without join points s | ratio |\n|---|---:|---:|---:|\n'
+for n in int_arith branchy; do
+    a=$(measure "$VVM" run "$OUT/$n.rv64"); c=$(measure "$OUT/nojp/vvm" run "$OUT/$n.rv64")
+    printf '| %s | %s | %s | %s |\n' "$n" "${a%% *}" "${c%% *}" "$(ratio "${a%% *}" "${c%% *}")"
+done
+
 # start-up: a static hello world, 200 times each
 startup() {
     local t0 t1

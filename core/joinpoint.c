@@ -37,7 +37,7 @@ static void recompute(vvm_weaver *w, vvm_jp jp)
 
 int vvm_advice_add(vvm_weaver *w, vvm_jp jp, vvm_when when, vvm_advice_fn fn, void *user)
 {
-    if ((unsigned)jp >= VVM_JP_COUNT || (when != VVM_BEFORE && when != VVM_AFTER) || !fn)
+    if (!VVM_JOINPOINTS || (unsigned)jp >= VVM_JP_COUNT || (when != VVM_BEFORE && when != VVM_AFTER) || !fn)
         return -1;
     int *n = &w->n[jp][when];
     if (*n >= VVM_MAX_ADVICE)

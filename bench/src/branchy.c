@@ -5,7 +5,7 @@ int main(void)
 {
     unsigned char prog[] = {1, 2, 3, 1, 4, 2, 5, 3, 1, 0};
     long r = 0, acc = 1;
-    for (int it = 0; it < 3000000; it++)
+    for (int it = 0; it < 10000000; it++)
         for (int pc = 0; prog[pc]; pc++)
             switch (prog[pc]) {
             case 1: acc += it; break;
@@ -14,7 +14,7 @@ int main(void)
             case 4: if (acc & 4) acc -= 7; else acc += 9; break;
             case 5: acc = (acc << 1) | (acc >> 63 & 1); break;
             }
-    for (long n = 1; n < 300000; n++)
+    for (long n = 1; n < 1000000; n++)
         r += collatz(n);
     printf("%ld %ld\n", acc, r);
     return 0;

@@ -6,7 +6,7 @@ int main(void)
     enum { N = 512 };
     static double x[N], y[N], vx[N], vy[N];
     for (int i = 0; i < N; i++) { x[i] = i * 0.37; y[i] = i * 0.11; vx[i] = vy[i] = 0; }
-    for (int step = 0; step < 40; step++)
+    for (int step = 0; step < 120; step++)
         for (int i = 0; i < N; i++) {
             double ax = 0, ay = 0;
             for (int j = 0; j < N; j++) {
@@ -20,7 +20,7 @@ int main(void)
     double e = 0;
     for (int i = 0; i < N; i++) e += vx[i] * vx[i] + vy[i] * vy[i];
     float f = 0;
-    for (int i = 0; i < 20000000; i++) f = f * 0.999f + (float)(i & 7);
+    for (int i = 0; i < 60000000; i++) f = f * 0.999f + (float)(i & 7);
     printf("%.9g %.6g\n", e, f);
     return 0;
 }

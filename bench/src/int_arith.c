@@ -4,7 +4,7 @@
 int main(void)
 {
     uint64_t x = 88172645463325252ULL, acc = 0;
-    for (long i = 0; i < 60000000; i++) {
+    for (long i = 0; i < 150000000; i++) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;

@@ -12,11 +12,11 @@ int main(void)
     unsigned *next = malloc(N * sizeof *next);
     for (unsigned i = 0; i < N; i++) next[perm[i]] = perm[(i + 1) % N];
     unsigned p = 0; long sum = 0;
-    for (long k = 0; k < 8000000; k++) { p = next[p]; sum += p; }
+    for (long k = 0; k < 4000000; k++) { p = next[p]; sum += p; }
     struct node *nodes = malloc(N * sizeof *nodes);
     for (unsigned i = 0; i < N; i++) { nodes[perm[i]].next = &nodes[perm[(i + 1) % N]]; nodes[i].v = i; }
     struct node *q = &nodes[0];
-    for (long k = 0; k < 8000000; k++) { sum += q->v; q = q->next; }
+    for (long k = 0; k < 4000000; k++) { sum += q->v; q = q->next; }
     printf("%ld\n", sum);
     return 0;
 }

@@ -69,18 +69,24 @@ void rv_fp_sync(rv_cpu *cpu)
 
 uint32_t rv_fp_get_fflags(rv_cpu *cpu)
 {
-    rv_fp_sync(cpu);
+    /* no need to clear the host flags: they stay a subset of fflags */
+    if (rv_fp_owner == cpu)
+        return (cpu->fflags | mx2rv(mx_get())) & 31;
     return cpu->fflags & 31;
 }
 
 void rv_fp_set_fflags(rv_cpu *cpu, uint32_t v)
 {
+    v &= 31;
     if (rv_fp_owner == cpu) {
+        /* the host flags must be a subset of fflags; clearing them (ldmxcsr,
+         * slow) is needed only when v drops one of them -- not for the
+         * frflags/fsflags pairs compilers put around quiet comparisons */
         uint32_t m = mx_get();
-        if (m & MX_FLAGS)
+        if (mx2rv(m) & ~v)
             mx_set(m & ~MX_FLAGS);
     }
-    cpu->fflags = v & 31;
+    cpu->fflags = v;
 }
 
 uint32_t rv_fp_get_fcsr(rv_cpu *cpu) { return (cpu->frm & 7) << 5 | rv_fp_get_fflags(cpu); }

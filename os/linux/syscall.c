@@ -19,7 +19,7 @@ void lx_syscall(lx_thread *t)
     uint64_t a[6] = {cpu->x[10], cpu->x[11], cpu->x[12], cpu->x[13], cpu->x[14], cpu->x[15]};
     const vvm_weaver *w = &t->proc->weaver;
     uint64_t pc = cpu->pc;
-    int woven = w->mask & ((1u << VVM_JP_SYSCALL_ENTER) | (1u << VVM_JP_SYSCALL_EXIT));
+    int woven = VVM_JOINPOINTS ? w->mask & ((1u << VVM_JP_SYSCALL_ENTER) | (1u << VVM_JP_SYSCALL_EXIT)) : 0;
 
     if (woven & (1u << VVM_JP_SYSCALL_ENTER)) {
         vvm_jp_event ev = {.jp = VVM_JP_SYSCALL_ENTER, .machine = t->proc, .vcpu = cpu, .pc = pc, .nr = nr};
