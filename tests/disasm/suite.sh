@@ -1,7 +1,7 @@
 # vvm disasm against objdump -d (binutils 2.40): the same mnemonic and
-# operands at every address, over a static C program, a static C++ program
-# and Debian's riscv64 libc.  Each test lists every difference it finds
-# (tests/disasm/compare.sh) and passes only with none.
+# operands at every address, over a static C program (also built with
+# Zba/Zbb/Zbs), a static C++ program and Debian's riscv64 libc.  Each test lists every
+# difference it finds (tests/disasm/compare.sh) and passes only with none.
 # Sourced by tests/run.sh (see there for $VVM, $B, $TMP, pass/fail/...).
 # asan-pass: yes
 
@@ -27,6 +27,13 @@ else
 		targets+=("c:$D_OUT/prog-c")
 	else
 		fail disasm/c "cannot build prog.c: see $D_OUT/prog-c.log"
+	fi
+	# the same with the bit-manipulation extensions (objdump reads them from the
+	# ELF attributes)
+	if build "$D_OUT/prog-c-zb" "$D_SRC/prog.c" ${CROSS}gcc -O2 -march=rv64gc_zba_zbb_zbs -static -lm; then
+		targets+=("c-zb:$D_OUT/prog-c-zb")
+	else
+		fail disasm/c-zb "cannot build prog.c for rv64gc_zba_zbb_zbs: see $D_OUT/prog-c-zb.log"
 	fi
 	if build "$D_OUT/prog-cxx" "$D_SRC/prog.cpp" ${CROSS}g++ -O2 -static -pthread; then
 		targets+=("cxx:$D_OUT/prog-cxx")
