@@ -1,7 +1,8 @@
 # vvm disasm against objdump -d (binutils 2.40): the same mnemonic and
 # operands at every address, over a static C program (also built with
-# Zba/Zbb/Zbs), a static C++ program and Debian's riscv64 libc.  Each test lists every
-# difference it finds (tests/disasm/compare.sh) and passes only with none.
+# Zba/Zbb/Zbs), a static C++ program and Debian's riscv64 libc.  Each test
+# lists every difference it finds (tests/disasm/compare.sh) and passes only
+# with none.
 # Sourced by tests/run.sh (see there for $VVM, $B, $TMP, pass/fail/...).
 # asan-pass: yes
 
