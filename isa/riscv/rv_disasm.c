@@ -241,13 +241,17 @@ int rv_disasm_ex(uint64_t pc, uint32_t raw, char *buf, size_t n, rv_dis_info *in
     int len = rv_decode(raw, &i);
     int row = len ? rv_asm_select(&i, raw) : -1;
     if (row < 0) {
-        if ((raw & 3) != 3 && (raw & 0xffff) == 0) {  /* the defined-illegal c.unimp */
-            put(&o, "unimp");
-            if (info)
-                info->len = 2;
-            return 2;
-        }
-        return 0;
+        /* Two illegal 16-bit encodings objdump names: the defined-illegal
+         * c.unimp, and c.addi16sp with a zero immediate (reserved; vvm traps
+         * on it, objdump 2.40 shows it as the addi it would be). */
+        static const char *const named[2] = {"unimp", "add\tsp,sp,0"};
+        int k = (raw & 3) == 3 ? -1 : (raw & 0xffff) == 0 ? 0 : (raw & 0xffff) == 0x6101 ? 1 : -1;
+        if (k < 0)
+            return 0;
+        put(&o, "%s", named[k]);
+        if (info)
+            info->len = 2;
+        return 2;
     }
     dis_ctx c = {&i, pc, len == 2 ? raw & 0xffff : raw, info};
     const rv_asm_row *r = &rv_asm_rows[row];

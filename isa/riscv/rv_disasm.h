@@ -18,7 +18,8 @@ typedef struct rv_dis_info {
 /* Disassembles the instruction `raw` at pc into buf ("mnemonic\toperands",
  * operand addresses in hex without 0x as objdump prints them).  Returns the
  * length (2 or 4) or 0 for an encoding that does not decode (buf is then
- * empty).  info may be NULL.  The all-zero 16-bit word is "unimp" (length 2). */
+ * empty).  info may be NULL.  Two illegal 16-bit words print as objdump
+ * names them (length 2): 0x0000 "unimp" and 0x6101 "add sp,sp,0". */
 int rv_disasm_ex(uint64_t pc, uint32_t raw, char *buf, size_t n, rv_dis_info *info);
 
 /* objdump's name of a CSR, or NULL when it has none (it prints 0x%x then). */

@@ -1,6 +1,7 @@
 # vvm disasm against objdump -d (binutils 2.40): the same mnemonic and
 # operands at every address, over a static C program (also built with
-# Zba/Zbb/Zbs), a static C++ program and Debian's riscv64 libc.  Each test
+# Zba/Zbb/Zbs), a static C++ program, Debian's riscv64 libc, and every
+# 16-bit word plus random encodings of each instruction.  Each test
 # lists every difference it finds (tests/disasm/compare.sh) and passes only
 # with none.
 # Sourced by tests/run.sh (see there for $VVM, $B, $TMP, pass/fail/...).
@@ -40,6 +41,13 @@ else
 		targets+=("cxx:$D_OUT/prog-cxx")
 	else
 		fail disasm/cxx "cannot build prog.cpp: see $D_OUT/prog-cxx.log"
+	fi
+	# every 16-bit word and random encodings of every 32-bit instruction
+	if bash "$D_SRC/encodings.sh" "$B/gen/rv_gen.h" >"$TMP/enc.s" 2>"$TMP/enc.log" &&
+		${CROSS}as -o "$TMP/enc.o" "$TMP/enc.s" 2>>"$TMP/enc.log"; then
+		targets+=("encodings:$TMP/enc.o")
+	else
+		fail disasm/encodings "cannot make the encodings object: see $TMP/enc.log"
 	fi
 	if [ -f "$LIBC" ]; then
 		targets+=("libc:$LIBC")
