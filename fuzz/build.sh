@@ -14,7 +14,8 @@ fuzz_build() {
 	local log=$FB/build.log
 	: >"$log"
 	command -v clang >/dev/null || { echo "clang not installed (make deps)" >>"$log"; return 1; }
-	make -C "$ROOT" -j"$(nproc 2>/dev/null || echo 2)" B="$FB" CC=clang HOSTCC=clang OPT="-O1 -g" \
+	# not the variables of a `make check` this runs under (SANITIZE=1, B=...)
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -j"$(nproc 2>/dev/null || echo 2)" B="$FB" CC=clang HOSTCC=clang OPT="-O1 -g" \
 		CFLAGS="-fsanitize=fuzzer-no-link $FUZZ_SAN" "$FB/libvvm.a" >>"$log" 2>&1 || return 1
 	local t extra
 	for t in $FUZZ_TARGETS; do
