@@ -17,7 +17,9 @@ typedef struct dsym {
     uint64_t addr;
     size_t shndx;
     int rank;       /* preference among symbols at one address, higher first */
-    char *name;
+    size_t idx;     /* index in the symbol table */
+    const char *base; /* name without version */
+    char *name;     /* as printed: name@@VERSION for a versioned dynamic symbol */
 } dsym;
 
 typedef struct symtab {
@@ -37,7 +39,57 @@ static int cmp_sym(const void *a, const void *b)
         return x->addr < y->addr ? -1 : 1;
     if (x->rank != y->rank)
         return y->rank - x->rank;
-    return strcmp(x->name, y->name);
+    if ((x->base[0] == '.') != (y->base[0] == '.'))  /* section-like names last */
+        return x->base[0] == '.' ? 1 : -1;
+    int c = strcmp(x->base, y->base);
+    if (c)
+        return c;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* objdump's synthetic NAME@plt symbols: PLT entry k (16 bytes, after a
+ * 32-byte header) calls the symbol of .rela.plt relocation k. */
+static void add_plt_symbols(const vvm_elf *e, symtab *t)
+{
+    const Elf64_Shdr *plt = NULL, *rela = NULL;
+    size_t pltidx = 0;
+    for (size_t i = 0; e->sh && i < e->eh->e_shnum; i++) {
+        const char *n = vvm_elf_section_name(e, &e->sh[i]);
+        if (!strcmp(n, ".plt"))
+            plt = &e->sh[i], pltidx = i;
+        else if (!strcmp(n, ".rela.plt") && e->sh[i].sh_type == SHT_RELA)
+            rela = &e->sh[i];
+    }
+    const uint8_t *rd = rela ? vvm_elf_section_data(e, rela) : NULL;
+    const Elf64_Shdr *dynsym = rela ? vvm_elf_section(e, rela->sh_link) : NULL;
+    if (!plt || !is_code(plt) || !rd || rela->sh_entsize != sizeof(Elf64_Rela) || !dynsym)
+        return;
+    size_t n = rela->sh_size / sizeof(Elf64_Rela);
+    if (plt->sh_size < 32 || n > (plt->sh_size - 32) / 16)
+        return;
+    dsym *v = realloc(t->v, (t->n + n + 1) * sizeof *v);
+    if (!v)
+        return;
+    t->v = v;
+    for (size_t k = 0; k < n; k++) {
+        Elf64_Rela r;
+        Elf64_Sym s;
+        memcpy(&r, rd + k * sizeof r, sizeof r);
+        if (vvm_elf_sym(e, dynsym, ELF64_R_SYM(r.r_info), &s) < 0)
+            continue;
+        const char *name = vvm_elf_sym_name(e, dynsym, &s);
+        size_t len = strlen(name) + 5;
+        dsym *d = &t->v[t->n];
+        if (!name[0] || !(d->name = malloc(len)))
+            continue;
+        snprintf(d->name, len, "%s@plt", name);
+        d->base = d->name;
+        d->addr = plt->sh_addr + 32 + 16 * k;
+        d->shndx = pltidx;
+        d->idx = k;
+        d->rank = 4 + 2;
+        t->n++;
+    }
 }
 
 /* The symbols that label code: functions and plain labels in code sections. */
@@ -60,7 +112,10 @@ static void load_symbols(const vvm_elf *e, symtab *t)
             break;
         int type = ELF64_ST_TYPE(s.st_info), bind = ELF64_ST_BIND(s.st_info);
         const char *name = vvm_elf_sym_name(e, tab, &s);
-        if (!name[0] || name[0] == '$' || type == STT_SECTION || type == STT_FILE || type == STT_TLS ||
+        /* objdump labels a section start that has no symbol by its name (not from .dynsym) */
+        if (type == STT_SECTION)
+            name = !dyn && vvm_elf_section(e, s.st_shndx) ? vvm_elf_section_name(e, vvm_elf_section(e, s.st_shndx)) : "";
+        if (!name[0] || name[0] == '$' || type == STT_FILE || type == STT_TLS ||
             s.st_shndx == SHN_UNDEF || s.st_shndx >= SHN_LORESERVE || !is_code(vvm_elf_section(e, s.st_shndx)))
             continue;
         int hidden = 0;
@@ -74,10 +129,15 @@ static void load_symbols(const vvm_elf *e, symtab *t)
         else
             snprintf(d->name, len, "%s", name);
         d->addr = s.st_value;
+        d->idx = i;
+        d->base = name;
         d->shndx = s.st_shndx;
-        d->rank = (type == STT_FUNC || type == STT_GNU_IFUNC) * 4 + (bind == STB_GLOBAL) * 2 + (bind == STB_WEAK);
+        d->rank = type == STT_SECTION ? -1 : (type == STT_FUNC || type == STT_GNU_IFUNC) * 4 + (bind == STB_GLOBAL) * 2 + (bind == STB_WEAK);
+        if (type == STT_SECTION)
+            d->addr = vvm_elf_section(e, s.st_shndx)->sh_addr;
         t->n++;
     }
+    add_plt_symbols(e, t);
     qsort(t->v, t->n, sizeof *t->v, cmp_sym);
 }
 
@@ -133,7 +193,7 @@ static uint64_t zero_run(const uint8_t *d, uint64_t off, uint64_t stop)
     return 0;
 }
 
-static uint64_t disasm_range(FILE *out, const symtab *t, const uint8_t *d, uint64_t base, uint64_t off, uint64_t stop,
+static uint64_t disasm_range(FILE *out, int aw, const symtab *t, const uint8_t *d, uint64_t base, uint64_t off, uint64_t stop,
                          uint64_t size)
 {
     while (off < stop) {
@@ -149,7 +209,7 @@ static uint64_t disasm_range(FILE *out, const symtab *t, const uint8_t *d, uint6
         uint32_t raw = d[off];
         int len;
         if (off + 2 > size) {  /* a lone byte at the end of the section */
-            fprintf(out, "%8" PRIx64 ":\t%02" PRIx32 "                  \t.byte\t0x%" PRIx32 "\n", pc, raw, raw);
+            fprintf(out, "%*" PRIx64 ":\t%02" PRIx32 "                  \t.byte\t0x%" PRIx32 "\n", aw, pc, raw, raw);
             return size;
         }
         raw |= (uint32_t)d[off + 1] << 8;
@@ -162,7 +222,7 @@ static uint64_t disasm_range(FILE *out, const symtab *t, const uint8_t *d, uint6
             snprintf(buf, sizeof buf, ".%dbyte\t0x%" PRIx32, len, raw);
         /* the bytes as one little-endian chunk, padded as for 8 bytes a line */
         int pad = (8 - len) * 2 + (8 - len) / len;
-        fprintf(out, "%8" PRIx64 ":\t%0*" PRIx32 " %*s\t%s", pc, len * 2, raw, pad, "", buf);
+        fprintf(out, "%*" PRIx64 ":\t%0*" PRIx32 " %*s\t%s", aw, pc, len * 2, raw, pad, "", buf);
         if (info.has_target)
             print_addr_sym(out, t, info.target);
         fputc('\n', out);
@@ -184,6 +244,11 @@ int vvm_disasm_listing(const vvm_elf *e, const char *name, FILE *out)
         if (!is_code(sh) || !d || !sh->sh_size)
             continue;
         fprintf(out, "\nDisassembly of section %s:\n", vvm_elf_section_name(e, sh));
+        /* addresses as wide as the section's end needs, in steps of 4 digits */
+        int zeros = 0;
+        for (int b = 60; b >= 0 && !(((sh->sh_addr + sh->sh_size) >> b) & 15); b -= 4)
+            zeros++;
+        int aw = 16 - (zeros ? (zeros - 1) & ~3 : 0);
         /* this section's labels, one per address (the preferred symbol) */
         const dsym **ls = malloc((t.n ? t.n : 1) * sizeof *ls);
         size_t nl = 0;
@@ -191,8 +256,10 @@ int vvm_disasm_listing(const vvm_elf *e, const char *name, FILE *out)
             if (t.v[k].shndx == s && t.v[k].addr >= sh->sh_addr && t.v[k].addr - sh->sh_addr < sh->sh_size &&
                 (!nl || ls[nl - 1]->addr != t.v[k].addr))
                 ls[nl++] = &t.v[k];
-        if (!nl || ls[0]->addr != sh->sh_addr)
+        if (!nl)
             fprintf(out, "\n%016" PRIx64 " <%s>:\n", sh->sh_addr, vvm_elf_section_name(e, sh));
+        else if (ls[0]->addr != sh->sh_addr)  /* named after the first symbol, as objdump does */
+            fprintf(out, "\n%016" PRIx64 " <%s-0x%" PRIx64 ">:\n", sh->sh_addr, ls[0]->name, ls[0]->addr - sh->sh_addr);
         uint64_t off = 0;
         size_t j = 0;
         while (off < sh->sh_size) {
@@ -203,7 +270,7 @@ int vvm_disasm_listing(const vvm_elf *e, const char *name, FILE *out)
                 j++;
             }
             uint64_t stop = j < nl ? ls[j]->addr - sh->sh_addr : sh->sh_size;
-            off = disasm_range(out, &t, d, sh->sh_addr, off, stop, sh->sh_size);
+            off = disasm_range(out, aw, &t, d, sh->sh_addr, off, stop, sh->sh_size);
         }
         free(ls);
     }
