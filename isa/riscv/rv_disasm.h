@@ -22,7 +22,9 @@ typedef struct rv_dis_info {
  * names them (length 2): 0x0000 "unimp" and 0x6101 "add sp,sp,0". */
 int rv_disasm_ex(uint64_t pc, uint32_t raw, char *buf, size_t n, rv_dis_info *info);
 
-/* objdump's name of a CSR, or NULL when it has none (it prints 0x%x then). */
+/* objdump's name of a CSR, or NULL when it has none (it prints 0x%x then).
+ * A numbered name (hpmcounter5) lives in a per-thread buffer until the next
+ * call. */
 const char *rv_csr_name(unsigned csr);
 
 #endif
