@@ -1,0 +1,848 @@
+/* compile: core forms (see expand.c) -> register bytecode (bytecode.isa).
+ *
+ * One pass per function, Lua-style: locals live in registers, temporaries
+ * are allocated above them stack-wise, calls put the procedure and its
+ * arguments in consecutive registers.  Closures capture only their free
+ * variables, by value; a variable that is both assigned (set!) and captured
+ * lives in a box.  letrec of lambdas needs no boxes: the closures are
+ * created, then their captured slots patched (fixupv).  Tests in `if` compile
+ * to compare-and-branch instructions; calls in tail position to tailcall. */
+#include "meta/vm/vml.h"
+#include "vml_ops.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Local { V name; int reg, boxed; } Local;
+typedef struct Upv { V name; int instack, index, boxed; } Upv;
+
+typedef struct FS {
+    struct FS *parent;
+    VM *vm;
+    uint64_t *code;
+    uint32_t *lines;
+    size_t n, cap;
+    V kvec;
+    size_t nk;
+    Local *locals;
+    int nlocals, loccap;
+    Upv *upv;
+    int nupv, upvcap;
+    int freereg, maxreg;
+    uint32_t pos;
+    uint16_t file;
+    V assigned;                    /* hash of symbols that some set! targets */
+} FS;
+
+typedef struct JL { int idx[64]; int n; struct JL *more; } JL;
+
+#define ENC(op, a, b, c) ((uint64_t)(op) | (uint64_t)(uint16_t)(a) << 8 | (uint64_t)(uint16_t)(b) << 24 | (uint64_t)(uint16_t)(c) << 40)
+
+_Noreturn static void cerr(FS *fs, V form, const char *fmt, const char *arg)
+{
+    VM *vm = fs->vm;
+    uint32_t pos = form.t == T_PAIR && form.o->pos ? form.o->pos : fs->pos;
+    uint16_t file = form.t == T_PAIR && form.o->pos ? form.o->file : fs->file;
+    vml_error(vm, VNIL, "%s:%u:%u: %s%s", vm->files[file] ? vm->files[file] : "?", pos >> 12, pos & 4095, fmt, arg ? arg : "");
+}
+
+static int emit(FS *fs, uint64_t ins)
+{
+    if (fs->n == fs->cap) {
+        fs->cap = fs->cap ? fs->cap * 2 : 64;
+        uint64_t *c = realloc(fs->code, fs->cap * sizeof *c);
+        uint32_t *l = realloc(fs->lines, fs->cap * sizeof *l);
+        if (c) fs->code = c;
+        if (l) fs->lines = l;
+        if (!c || !l)
+            vml_error(fs->vm, VNIL, "out of memory (compiling)");
+    }
+    fs->code[fs->n] = ins;
+    fs->lines[fs->n] = fs->pos;
+    return (int)fs->n++;
+}
+
+static int reserve(FS *fs, int n)
+{
+    int r = fs->freereg;
+    fs->freereg += n;
+    if (fs->freereg > fs->maxreg)
+        fs->maxreg = fs->freereg;
+    if (fs->freereg > 60000)
+        vml_error(fs->vm, VNIL, "procedure too large (more than 60000 registers)");
+    return r;
+}
+
+static int addk(FS *fs, V v)
+{
+    Vec *kv = AS(Vec, fs->kvec);
+    for (size_t i = 0; i < fs->nk; i++)
+        if (kv->v[i].t == v.t && kv->v[i].u == v.u)
+            return (int)i;
+    if (fs->nk >= 65535)
+        vml_error(fs->vm, VNIL, "procedure too large (more than 65535 constants)");
+    if (fs->nk == kv->n) {
+        size_t nn = kv->n ? kv->n * 2 : 16;
+        V *p = realloc(kv->v, nn * sizeof(V));
+        if (!p)
+            vml_error(fs->vm, VNIL, "out of memory (compiling)");
+        kv->v = p;
+        for (size_t i = kv->n; i < nn; i++)
+            p[i] = VNIL;
+        fs->vm->bytes += (nn - kv->n) * sizeof(V);
+        kv->n = nn;
+    }
+    kv->v[fs->nk] = v;
+    return (int)fs->nk++;
+}
+
+static void jl_add(FS *fs, JL *l, int idx)
+{
+    while (l->n == 64) {
+        if (!l->more) {
+            l->more = calloc(1, sizeof *l->more);
+            if (!l->more)
+                vml_error(fs->vm, VNIL, "out of memory (compiling)");
+        }
+        l = l->more;
+    }
+    l->idx[l->n++] = idx;
+}
+
+static void patch_one(FS *fs, int idx, int target)
+{
+    int64_t off = (int64_t)target - (idx + 1);
+    uint64_t ins = fs->code[idx];
+    int op = (int)(ins & 0xff);
+    if (op == VML_OP_jmp) {
+        fs->code[idx] = (ins & 0xffffffULL) | (uint64_t)(uint32_t)(int32_t)off << 24;
+        return;
+    }
+    if (off < -32768 || off > 32767)
+        vml_error(fs->vm, VNIL, "procedure too large (a branch spans more than 32767 instructions)");
+    fs->code[idx] = (ins & ~(0xffffULL << 40)) | (uint64_t)(uint16_t)(int16_t)off << 40;
+}
+
+static void jl_patch(FS *fs, JL *l, int target)
+{
+    for (JL *p = l; p; p = p->more)
+        for (int i = 0; i < p->n; i++)
+            patch_one(fs, p->idx[i], target);
+    for (JL *p = l->more, *nx; p; p = nx) {
+        nx = p->more;
+        free(p);
+    }
+    l->more = NULL;
+    l->n = 0;
+}
+
+static int here(FS *fs) { return (int)fs->n; }
+
+/* ---- variables ---- */
+enum { VAR_LOCAL, VAR_UPV, VAR_GLOBAL };
+
+static int add_upv(FS *fs, V name, int instack, int index, int boxed)
+{
+    for (int i = 0; i < fs->nupv; i++)
+        if (fs->upv[i].instack == instack && fs->upv[i].index == index && fs->upv[i].name.o == name.o)
+            return i;
+    if (fs->nupv == fs->upvcap) {
+        fs->upvcap = fs->upvcap ? fs->upvcap * 2 : 8;
+        Upv *u = realloc(fs->upv, (size_t)fs->upvcap * sizeof *u);
+        if (!u)
+            vml_error(fs->vm, VNIL, "out of memory (compiling)");
+        fs->upv = u;
+    }
+    if (fs->nupv >= 65535)
+        vml_error(fs->vm, VNIL, "too many free variables");
+    fs->upv[fs->nupv] = (Upv){name, instack, index, boxed};
+    return fs->nupv++;
+}
+
+static int resolve(FS *fs, V name, int *idx, int *boxed)
+{
+    for (int i = fs->nlocals - 1; i >= 0; i--)
+        if (fs->locals[i].name.o == name.o) {
+            *idx = fs->locals[i].reg;
+            *boxed = fs->locals[i].boxed;
+            return VAR_LOCAL;
+        }
+    for (int i = 0; i < fs->nupv; i++)
+        if (fs->upv[i].name.o == name.o) {
+            *idx = i;
+            *boxed = fs->upv[i].boxed;
+            return VAR_UPV;
+        }
+    if (!fs->parent)
+        return VAR_GLOBAL;
+    int pidx, pboxed;
+    int kind = resolve(fs->parent, name, &pidx, &pboxed);
+    if (kind == VAR_GLOBAL)
+        return VAR_GLOBAL;
+    *idx = add_upv(fs, name, kind == VAR_LOCAL, pidx, pboxed);
+    *boxed = pboxed;
+    return VAR_UPV;
+}
+
+static void add_local(FS *fs, V name, int reg, int boxed)
+{
+    if (fs->nlocals == fs->loccap) {
+        fs->loccap = fs->loccap ? fs->loccap * 2 : 16;
+        Local *l = realloc(fs->locals, (size_t)fs->loccap * sizeof *l);
+        if (!l)
+            vml_error(fs->vm, VNIL, "out of memory (compiling)");
+        fs->locals = l;
+    }
+    fs->locals[fs->nlocals++] = (Local){name, reg, boxed};
+}
+
+/* ---- analysis ---- */
+static void scan_assigned(VM *vm, V x, V set, int depth)
+{
+    if (depth > 10000)
+        return;
+    while (x.t == T_PAIR) {
+        V h = CAR(x);
+        if (h.t == T_SYM && h.o == &vm->s_quote->h)
+            return;
+        if (h.t == T_SYM && h.o == &vm->s_set->h && CDR(x).t == T_PAIR && CAR(CDR(x)).t == T_SYM)
+            vml_hash_set(vm, set, CAR(CDR(x)), VTRUE);
+        if (h.t == T_PAIR)
+            scan_assigned(vm, h, set, depth + 1);
+        x = CDR(x);
+    }
+}
+
+static int occurs(V x, V name, int depth)
+{
+    if (depth > 10000)
+        return 1;
+    while (x.t == T_PAIR) {
+        V h = CAR(x);
+        if (h.t == T_SYM ? h.o == name.o : h.t == T_PAIR && occurs(h, name, depth + 1))
+            return 1;
+        x = CDR(x);
+    }
+    return x.t == T_SYM && x.o == name.o;
+}
+
+/* does name occur inside some lambda within x? */
+static int in_lambda(VM *vm, V x, V name, int depth)
+{
+    if (depth > 10000)
+        return 1;
+    while (x.t == T_PAIR) {
+        V h = CAR(x);
+        if (h.t == T_SYM && h.o == &vm->s_lambda->h)
+            return occurs(CDR(x), name, 0);
+        if (h.t == T_SYM && h.o == &vm->s_quote->h)
+            return 0;
+        if (h.t == T_PAIR && in_lambda(vm, h, name, depth + 1))
+            return 1;
+        x = CDR(x);
+    }
+    return 0;
+}
+
+static int is_assigned(FS *fs, V name) { return vml_hash_ref(fs->vm, fs->assigned, name, VFALSE).t != T_FALSE; }
+
+/* ---- expressions ---- */
+static void comp(FS *fs, V x, int dst, int tail);
+static Proto *comp_lambda(FS *fs, V x, V name);
+
+static V nth(V l, int n)
+{
+    while (n-- > 0 && l.t == T_PAIR)
+        l = CDR(l);
+    return l.t == T_PAIR ? CAR(l) : VUNSPEC;
+}
+
+static int is_global_sym(FS *fs, V h)
+{
+    if (h.t != T_SYM)
+        return 0;
+    int idx, boxed;
+    for (FS *f = fs; f; f = f->parent)
+        for (int i = 0; i < f->nlocals; i++)
+            if (f->locals[i].name.o == h.o)
+                return 0;
+    (void)idx;
+    (void)boxed;
+    return 1;
+}
+
+static int is_small_int(V x) { return x.t == T_INT && x.i >= -32768 && x.i <= 32767; }
+
+/* The register holding x: a local's own register, or a fresh temporary. */
+static int anyreg(FS *fs, V x)
+{
+    if (x.t == T_SYM) {
+        int idx, boxed;
+        int kind = VAR_GLOBAL;
+        for (int i = fs->nlocals - 1; i >= 0; i--)
+            if (fs->locals[i].name.o == x.o) {
+                kind = VAR_LOCAL;
+                idx = fs->locals[i].reg;
+                boxed = fs->locals[i].boxed;
+                break;
+            }
+        if (kind == VAR_LOCAL && !boxed)
+            return idx;
+    }
+    int r = reserve(fs, 1);
+    comp(fs, x, r, 0);
+    return r;
+}
+
+static void ret_if(FS *fs, int dst, int tail)
+{
+    if (tail)
+        emit(fs, ENC(VML_OP_ret, dst, 0, 0));
+}
+
+static void load_const(FS *fs, V v, int dst)
+{
+    if (is_small_int(v))
+        emit(fs, ENC(VML_OP_loadi, dst, (int16_t)v.i, 0));
+    else
+        emit(fs, ENC(VML_OP_loadk, dst, addk(fs, v), 0));
+}
+
+typedef struct { const char *name; int op, nargs, kind; } Inline;
+enum { K_VAL, K_EFFECT3 };
+static const Inline inlines[] = {
+    {"+", VML_OP_add, 2, K_VAL}, {"-", VML_OP_sub, 2, K_VAL}, {"*", VML_OP_mul, 2, K_VAL},
+    {"/", VML_OP_div, 2, K_VAL}, {"<", VML_OP_lt, 2, K_VAL}, {"<=", VML_OP_le, 2, K_VAL},
+    {">", VML_OP_gt, 2, K_VAL}, {">=", VML_OP_ge, 2, K_VAL}, {"=", VML_OP_numeq, 2, K_VAL},
+    {"quotient", VML_OP_quotient, 2, K_VAL}, {"remainder", VML_OP_remainder, 2, K_VAL},
+    {"modulo", VML_OP_modulo, 2, K_VAL}, {"eq?", VML_OP_eqP, 2, K_VAL}, {"not", VML_OP_not, 1, K_VAL},
+    {"null?", VML_OP_nullP, 1, K_VAL}, {"pair?", VML_OP_pairP, 1, K_VAL}, {"cons", VML_OP_cons, 2, K_VAL},
+    {"car", VML_OP_car, 1, K_VAL}, {"cdr", VML_OP_cdr, 1, K_VAL}, {"vector-ref", VML_OP_vector_ref, 2, K_VAL},
+    {"vector-set!", VML_OP_vector_setX, 3, K_EFFECT3},
+};
+
+/* An inlined primitive or a run-time instruction rule for (h args...), or -1. */
+static int find_inline(FS *fs, V h, int nargs, int *kind)
+{
+    if (!is_global_sym(fs, h))
+        return -1;
+    V rule = vml_hash_ref(fs->vm, fs->vm->rules, h, VFALSE);
+    if (rule.t == T_PAIR && CDR(rule).i == nargs) {
+        *kind = K_VAL;
+        return (int)CAR(rule).i;
+    }
+    const char *name = AS(Sym, h)->name;
+    for (size_t i = 0; i < sizeof inlines / sizeof inlines[0]; i++)
+        if (inlines[i].nargs == nargs && !strcmp(inlines[i].name, name)) {
+            *kind = inlines[i].kind;
+            return inlines[i].op;
+        }
+    return -1;
+}
+
+/* Conditional jump: adds to l the jumps taken when x's truth == when_true. */
+static void cjump(FS *fs, V x, int when_true, JL *l)
+{
+    VM *vm = fs->vm;
+    if (x.t != T_PAIR && x.t != T_SYM) {
+        if (TRUTHY(x) == when_true)
+            jl_add(fs, l, emit(fs, ENC(VML_OP_jmp, 0, 0, 0)));
+        return;
+    }
+    if (x.t == T_PAIR && x.o->pos) {
+        fs->pos = x.o->pos;
+    }
+    if (x.t == T_PAIR && CAR(x).t == T_SYM) {
+        V h = CAR(x);
+        size_t n = vml_list_length(CDR(x));
+        int save = fs->freereg;
+        if (h.o == &vm->s_and->h || h.o == &vm->s_or->h) {
+            int is_and = h.o == &vm->s_and->h;
+            if (n == 0) {
+                cjump(fs, vbool(is_and), when_true, l);
+                return;
+            }
+            /* and, jumping when false: every part jumps to l when false */
+            if (is_and != when_true) {
+                for (V p = CDR(x); p.t == T_PAIR; p = CDR(p))
+                    cjump(fs, CAR(p), when_true, l);
+                return;
+            }
+            JL skip = {0};
+            for (V p = CDR(x); p.t == T_PAIR; p = CDR(p)) {
+                if (CDR(p).t == T_NIL)
+                    cjump(fs, CAR(p), when_true, l);
+                else
+                    cjump(fs, CAR(p), !when_true, &skip);
+            }
+            jl_patch(fs, &skip, here(fs));
+            return;
+        }
+        if (is_global_sym(fs, h)) {
+            const char *name = AS(Sym, h)->name;
+            if (n == 1 && !strcmp(name, "not")) {
+                cjump(fs, nth(x, 1), !when_true, l);
+                return;
+            }
+            if (n == 1 && (!strcmp(name, "null?") || !strcmp(name, "pair?"))) {
+                int r = anyreg(fs, nth(x, 1));
+                int op = name[0] == 'n' ? (when_true ? VML_OP_jnull : VML_OP_jnnull)
+                                        : (when_true ? VML_OP_jpair : VML_OP_jnpair);
+                jl_add(fs, l, emit(fs, ENC(op, r, 0, 0)));
+                fs->freereg = save;
+                return;
+            }
+            static const struct { const char *n; int op, neg, imm, negimm; } cmps[] = {
+                {"<", VML_OP_jlt, VML_OP_jge, VML_OP_jlti, VML_OP_jgei},
+                {"<=", VML_OP_jle, VML_OP_jgt, VML_OP_jlei, VML_OP_jgti},
+                {">", VML_OP_jgt, VML_OP_jle, VML_OP_jgti, VML_OP_jlei},
+                {">=", VML_OP_jge, VML_OP_jlt, VML_OP_jgei, VML_OP_jlti},
+                {"=", VML_OP_jeq, VML_OP_jne, VML_OP_jeqi, VML_OP_jnei},
+                {"eq?", VML_OP_jeqP, VML_OP_jneqP, -1, -1},
+            };
+            V rule = vml_hash_ref(vm, vm->rules, h, VFALSE);
+            for (size_t i = 0; n == 2 && rule.t == T_FALSE && i < sizeof cmps / sizeof cmps[0]; i++)
+                if (!strcmp(name, cmps[i].n)) {
+                    int a = anyreg(fs, nth(x, 1));
+                    V bx = nth(x, 2);
+                    if (cmps[i].imm >= 0 && is_small_int(bx)) {
+                        jl_add(fs, l, emit(fs, ENC(when_true ? cmps[i].imm : cmps[i].negimm, a, (int16_t)bx.i, 0)));
+                    } else {
+                        int b = anyreg(fs, bx);
+                        jl_add(fs, l, emit(fs, ENC(when_true ? cmps[i].op : cmps[i].neg, a, b, 0)));
+                    }
+                    fs->freereg = save;
+                    return;
+                }
+        }
+    }
+    int save = fs->freereg;
+    int r = anyreg(fs, x);
+    jl_add(fs, l, emit(fs, ENC(when_true ? VML_OP_jt : VML_OP_jf, r, 0, 0)));
+    fs->freereg = save;
+}
+
+static void comp_var(FS *fs, V x, int dst)
+{
+    int idx, boxed;
+    switch (resolve(fs, x, &idx, &boxed)) {
+    case VAR_LOCAL:
+        if (boxed)
+            emit(fs, ENC(VML_OP_unbox, dst, idx, 0));
+        else if (idx != dst)
+            emit(fs, ENC(VML_OP_move, dst, idx, 0));
+        break;
+    case VAR_UPV:
+        emit(fs, ENC(boxed ? VML_OP_upvbox : VML_OP_upv, dst, idx, 0));
+        break;
+    default:
+        emit(fs, ENC(VML_OP_gget, dst, addk(fs, x), 0));
+        break;
+    }
+}
+
+static void comp_body_seq(FS *fs, V body, int dst, int tail)
+{
+    if (body.t == T_NIL) {
+        load_const(fs, VUNSPEC, dst);
+        ret_if(fs, dst, tail);
+        return;
+    }
+    for (; body.t == T_PAIR; body = CDR(body)) {
+        if (CDR(body).t == T_NIL) {
+            comp(fs, CAR(body), dst, tail);
+        } else {
+            V e = CAR(body);
+            if (e.t == T_SYM || e.t != T_PAIR)
+                continue;   /* no effect */
+            int save = fs->freereg;
+            int r = reserve(fs, 1);
+            comp(fs, e, r, 0);
+            fs->freereg = save;
+        }
+    }
+}
+
+static void comp_call(FS *fs, V x, int dst, int tail)
+{
+    V h = CAR(x);
+    int n = (int)vml_list_length(CDR(x));
+    int kind;
+    int op = find_inline(fs, h, n, &kind);
+    int save = fs->freereg;
+    if (op >= 0) {
+        if (n == 2 && (op == VML_OP_add || op == VML_OP_sub) && is_small_int(nth(x, 2)) && nth(x, 2).i != -32768) {
+            int b = anyreg(fs, nth(x, 1));
+            int64_t c = op == VML_OP_add ? nth(x, 2).i : -nth(x, 2).i;
+            emit(fs, ENC(VML_OP_addi, dst, b, (int16_t)c));
+        } else if (kind == K_EFFECT3) {
+            int a = anyreg(fs, nth(x, 1));
+            int b = anyreg(fs, nth(x, 2));
+            int c = anyreg(fs, nth(x, 3));
+            emit(fs, ENC(op, a, b, c));
+            load_const(fs, VUNSPEC, dst);
+        } else {
+            int b = n >= 1 ? anyreg(fs, nth(x, 1)) : 0;
+            int c = n >= 2 ? anyreg(fs, nth(x, 2)) : 0;
+            emit(fs, ENC(op, dst, b, c));
+        }
+        fs->freereg = save;
+        ret_if(fs, dst, tail);
+        return;
+    }
+    /* (+ a b c ...) folds left */
+    if (n > 2 && is_global_sym(fs, h) && (!strcmp(AS(Sym, h)->name, "+") || !strcmp(AS(Sym, h)->name, "*"))) {
+        int opx = AS(Sym, h)->name[0] == '+' ? VML_OP_add : VML_OP_mul;
+        int acc = reserve(fs, 1);
+        comp(fs, nth(x, 1), acc, 0);
+        for (V p = CDR(CDR(x)); p.t == T_PAIR; p = CDR(p)) {
+            int s2 = fs->freereg;
+            int b = anyreg(fs, CAR(p));
+            emit(fs, ENC(opx, acc, acc, b));
+            fs->freereg = s2;
+        }
+        if (acc != dst)
+            emit(fs, ENC(VML_OP_move, dst, acc, 0));
+        fs->freereg = save;
+        ret_if(fs, dst, tail);
+        return;
+    }
+    if (n > 250)
+        cerr(fs, x, "too many arguments in a call (at most 250)", NULL);
+    int base = reserve(fs, n + 1);
+    uint32_t pos = fs->pos;
+    comp(fs, h, base, 0);
+    int i = 1;
+    for (V p = CDR(x); p.t == T_PAIR; p = CDR(p), i++)
+        comp(fs, CAR(p), base + i, 0);
+    fs->pos = pos;
+    if (tail) {
+        emit(fs, ENC(VML_OP_tailcall, base, n, 0));
+    } else {
+        emit(fs, ENC(VML_OP_call, base, n, 0));
+        if (base != dst)
+            emit(fs, ENC(VML_OP_move, dst, base, 0));
+    }
+    fs->freereg = save;
+}
+
+static void comp_let(FS *fs, V x, int dst, int tail)
+{
+    V binds = nth(x, 1), body = nth(x, 2);
+    int save = fs->freereg, savel = fs->nlocals;
+    int n = (int)vml_list_length(binds);
+    int base = reserve(fs, n);
+    int i = 0;
+    for (V b = binds; b.t == T_PAIR; b = CDR(b), i++) {
+        V init = nth(CAR(b), 1);
+        if (init.t == T_PAIR && CAR(init).o == &fs->vm->s_lambda->h && CAR(init).t == T_SYM) {
+            Proto *p = comp_lambda(fs, init, CAR(CAR(b)));
+            emit(fs, ENC(VML_OP_closure, base + i, addk(fs, vobj(p)), 0));
+        } else {
+            comp(fs, init, base + i, 0);
+        }
+    }
+    i = 0;
+    for (V b = binds; b.t == T_PAIR; b = CDR(b), i++) {
+        V name = CAR(CAR(b));
+        int boxed = is_assigned(fs, name) && in_lambda(fs->vm, body, name, 0);
+        if (boxed)
+            emit(fs, ENC(VML_OP_box, base + i, 0, 0));
+        add_local(fs, name, base + i, boxed);
+    }
+    comp(fs, body, dst, tail);
+    fs->nlocals = savel;
+    fs->freereg = save;
+}
+
+static int is_lambda(FS *fs, V x) { return x.t == T_PAIR && CAR(x).t == T_SYM && CAR(x).o == &fs->vm->s_lambda->h; }
+
+static void comp_letrec(FS *fs, V x, int dst, int tail)
+{
+    V binds = nth(x, 1), body = nth(x, 2);
+    int save = fs->freereg, savel = fs->nlocals;
+    int n = (int)vml_list_length(binds);
+    int base = reserve(fs, n);
+    Proto **protos = calloc((size_t)n + 1, sizeof *protos);
+    if (!protos)
+        vml_error(fs->vm, VNIL, "out of memory (compiling)");
+    int i = 0;
+    for (V b = binds; b.t == T_PAIR; b = CDR(b), i++) {
+        V name = CAR(CAR(b));
+        int boxed = 0;
+        if (is_assigned(fs, name) && in_lambda(fs->vm, x, name, 0))
+            boxed = 1;
+        /* a non-lambda init at or before this one that captures it would see it uninitialised */
+        int j = 0;
+        for (V c = binds; !boxed && j <= i; c = CDR(c), j++)
+            if (!is_lambda(fs, nth(CAR(c), 1)) && in_lambda(fs->vm, nth(CAR(c), 1), name, 0))
+                boxed = 1;
+        if (boxed) {
+            emit(fs, ENC(VML_OP_loadk, base + i, addk(fs, VUNSPEC), 0));
+            emit(fs, ENC(VML_OP_box, base + i, 0, 0));
+        } else {
+            emit(fs, ENC(VML_OP_loadk, base + i, addk(fs, VUNSPEC), 0));
+        }
+        add_local(fs, name, base + i, boxed);
+    }
+    i = 0;
+    for (V b = binds; b.t == T_PAIR; b = CDR(b), i++) {
+        V init = nth(CAR(b), 1);
+        Local *lv = &fs->locals[savel + i];
+        int boxed = lv->boxed;
+        int target = boxed ? reserve(fs, 1) : base + i;
+        if (is_lambda(fs, init)) {
+            protos[i] = comp_lambda(fs, init, CAR(CAR(b)));
+            emit(fs, ENC(VML_OP_closure, target, addk(fs, vobj(protos[i])), 0));
+        } else {
+            comp(fs, init, target, 0);
+        }
+        if (boxed) {
+            emit(fs, ENC(VML_OP_setbox, base + i, target, 0));
+            fs->freereg--;
+        }
+        /* patch closures made so far that captured this variable before it was set */
+        if (!boxed)
+            for (int k = 0; k <= i; k++) {
+                if (!protos[k])
+                    continue;
+                for (int u = 0; u < protos[k]->nupv; u++)
+                    if (protos[k]->upv_instack[u] && protos[k]->upv_index[u] == base + i)
+                        emit(fs, ENC(VML_OP_fixupv, base + k, u, base + i));
+            }
+    }
+    free(protos);
+    comp(fs, body, dst, tail);
+    fs->nlocals = savel;
+    fs->freereg = save;
+}
+
+static void comp(FS *fs, V x, int dst, int tail)
+{
+    VM *vm = fs->vm;
+    if (x.t == T_SYM) {
+        comp_var(fs, x, dst);
+        ret_if(fs, dst, tail);
+        return;
+    }
+    if (x.t != T_PAIR) {
+        if (x.t == T_NIL)
+            cerr(fs, x, "empty application ()", NULL);
+        load_const(fs, x, dst);
+        ret_if(fs, dst, tail);
+        return;
+    }
+    uint32_t savepos = fs->pos;
+    if (x.o->pos) {
+        fs->pos = x.o->pos;
+        fs->file = x.o->file;
+    }
+    V h = CAR(x);
+    if (h.t == T_SYM) {
+        Sym *s = AS(Sym, h);
+        int local = !is_global_sym(fs, h);
+        if (!local && s == vm->s_quote) {
+            load_const(fs, nth(x, 1), dst);
+            ret_if(fs, dst, tail);
+        } else if (!local && s == vm->s_if) {
+            JL f = {0};
+            cjump(fs, nth(x, 1), 0, &f);
+            comp(fs, nth(x, 2), dst, tail);
+            if (tail) {
+                jl_patch(fs, &f, here(fs));
+                comp(fs, vml_list_length(x) > 3 ? nth(x, 3) : VUNSPEC, dst, tail);
+            } else {
+                int j = emit(fs, ENC(VML_OP_jmp, 0, 0, 0));
+                jl_patch(fs, &f, here(fs));
+                comp(fs, vml_list_length(x) > 3 ? nth(x, 3) : VUNSPEC, dst, 0);
+                patch_one(fs, j, here(fs));
+            }
+        } else if (!local && s == vm->s_define) {
+            V name = nth(x, 1), e = nth(x, 2);
+            int save = fs->freereg;
+            int r = reserve(fs, 1);
+            if (is_lambda(fs, e)) {
+                Proto *p = comp_lambda(fs, e, name);
+                emit(fs, ENC(VML_OP_closure, r, addk(fs, vobj(p)), 0));
+            } else {
+                comp(fs, e, r, 0);
+            }
+            emit(fs, ENC(VML_OP_gdef, r, addk(fs, name), 0));
+            fs->freereg = save;
+            load_const(fs, VUNSPEC, dst);
+            ret_if(fs, dst, tail);
+        } else if (!local && s == vm->s_set) {
+            V name = nth(x, 1);
+            int idx, boxed;
+            int kind = resolve(fs, name, &idx, &boxed);
+            int save = fs->freereg;
+            if (kind == VAR_LOCAL && !boxed) {
+                comp(fs, nth(x, 2), idx, 0);
+            } else {
+                int r = anyreg(fs, nth(x, 2));
+                if (kind == VAR_LOCAL)
+                    emit(fs, ENC(VML_OP_setbox, idx, r, 0));
+                else if (kind == VAR_UPV && boxed)
+                    emit(fs, ENC(VML_OP_setupvbox, r, idx, 0));
+                else if (kind == VAR_UPV)
+                    cerr(fs, x, "internal error: set! of an unboxed captured variable", NULL);
+                else
+                    emit(fs, ENC(VML_OP_gset, r, addk(fs, name), 0));
+            }
+            fs->freereg = save;
+            load_const(fs, VUNSPEC, dst);
+            ret_if(fs, dst, tail);
+        } else if (!local && s == vm->s_lambda) {
+            Proto *p = comp_lambda(fs, x, VFALSE);
+            emit(fs, ENC(VML_OP_closure, dst, addk(fs, vobj(p)), 0));
+            ret_if(fs, dst, tail);
+        } else if (!local && s == vm->s_begin) {
+            comp_body_seq(fs, CDR(x), dst, tail);
+        } else if (!local && s == vm->s_let) {
+            comp_let(fs, x, dst, tail);
+        } else if (!local && s == vm->s_letrec) {
+            comp_letrec(fs, x, dst, tail);
+        } else if (!local && (s == vm->s_and || s == vm->s_or)) {
+            int is_and = s == vm->s_and;
+            if (CDR(x).t == T_NIL) {
+                load_const(fs, vbool(is_and), dst);
+                ret_if(fs, dst, tail);
+            } else {
+                JL end = {0};
+                for (V p = CDR(x); p.t == T_PAIR; p = CDR(p)) {
+                    if (CDR(p).t == T_NIL) {
+                        comp(fs, CAR(p), dst, tail);
+                    } else {
+                        comp(fs, CAR(p), dst, 0);
+                        jl_add(fs, &end, emit(fs, ENC(is_and ? VML_OP_jf : VML_OP_jt, dst, 0, 0)));
+                    }
+                }
+                jl_patch(fs, &end, here(fs));
+                ret_if(fs, dst, tail);
+            }
+        } else {
+            comp_call(fs, x, dst, tail);
+        }
+    } else {
+        comp_call(fs, x, dst, tail);
+    }
+    fs->pos = savepos;
+}
+
+static void fs_init(FS *fs, VM *vm, FS *parent)
+{
+    memset(fs, 0, sizeof *fs);
+    fs->vm = vm;
+    fs->parent = parent;
+    fs->kvec = vml_vec(vm, 0, VNIL);
+    VML_ROOT(vm, fs->kvec);
+    if (parent) {
+        fs->assigned = parent->assigned;
+        fs->pos = parent->pos;
+        fs->file = parent->file;
+    }
+}
+
+static Proto *fs_finish(FS *fs, int nparams, int rest, V name, uint32_t pos)
+{
+    VM *vm = fs->vm;
+    VML_ROOT(vm, name);
+    Proto *p = vml_alloc(vm, T_PROTO, sizeof *p);
+    VML_UNROOT(vm, 1);
+    memset((char *)p + sizeof(Obj), 0, sizeof *p - sizeof(Obj));
+    p->code = fs->code;
+    p->lines = fs->lines;
+    p->ncode = fs->n;
+    p->nk = fs->nk;
+    p->k = malloc((fs->nk ? fs->nk : 1) * sizeof(V));
+    p->nupv = fs->nupv;
+    p->upv_instack = malloc((size_t)fs->nupv + 1);
+    p->upv_index = malloc(((size_t)fs->nupv + 1) * sizeof(uint16_t));
+    p->upv_names = malloc(((size_t)fs->nupv + 1) * sizeof(V));
+    if (!p->k || !p->upv_instack || !p->upv_index || !p->upv_names) {
+        p->nk = 0;
+        p->nupv = 0;
+        vml_error(vm, VNIL, "out of memory (compiling)");
+    }
+    memcpy(p->k, AS(Vec, fs->kvec)->v, fs->nk * sizeof(V));
+    for (int i = 0; i < fs->nupv; i++) {
+        p->upv_instack[i] = (uint8_t)fs->upv[i].instack;
+        p->upv_index[i] = (uint16_t)fs->upv[i].index;
+        p->upv_names[i] = fs->upv[i].name;
+    }
+    p->nparams = nparams;
+    p->rest = rest;
+    p->nregs = fs->maxreg + 1;
+    p->name = name;
+    p->file = fs->file;
+    p->pos = pos;
+    vm->bytes += fs->n * 12 + fs->nk * sizeof(V) + (size_t)fs->nupv * (3 + sizeof(V));
+    fs->code = NULL;
+    fs->lines = NULL;
+    free(fs->locals);
+    free(fs->upv);
+    VML_UNROOT(vm, 1);   /* kvec */
+    return p;
+}
+
+static Proto *comp_lambda(FS *parent, V x, V name)
+{
+    VM *vm = parent->vm;
+    FS fs;
+    fs_init(&fs, vm, parent);
+    if (x.o->pos) {
+        fs.pos = x.o->pos;
+        fs.file = x.o->file;
+    }
+    uint32_t pos = fs.pos;
+    V params = nth(x, 1), body = nth(x, 2);
+    int n = 0, rest = 0;
+    V p;
+    for (p = params; p.t == T_PAIR; p = CDR(p)) {
+        if (CAR(p).t != T_SYM)
+            cerr(&fs, x, "a parameter must be a symbol", NULL);
+        add_local(&fs, CAR(p), reserve(&fs, 1), 0);
+        n++;
+    }
+    if (p.t == T_SYM) {
+        rest = 1;
+        add_local(&fs, p, reserve(&fs, 1), 0);
+    } else if (p.t != T_NIL) {
+        cerr(&fs, x, "bad parameter list", NULL);
+    }
+    if (n > 250)
+        cerr(&fs, x, "too many parameters (at most 250)", NULL);
+    for (int i = 0; i < fs.nlocals; i++)
+        if (is_assigned(&fs, fs.locals[i].name) && in_lambda(vm, body, fs.locals[i].name, 0)) {
+            fs.locals[i].boxed = 1;
+            emit(&fs, ENC(VML_OP_box, fs.locals[i].reg, 0, 0));
+        }
+    int dst = reserve(&fs, 1);
+    comp(&fs, body, dst, 1);
+    return fs_finish(&fs, n, rest, name, pos);
+}
+
+V vml_compile_toplevel(VM *vm, V form)
+{
+    VML_ROOT(vm, form);
+    V x = vml_expand(vm, form);
+    VML_ROOT(vm, x);
+    V assigned = vml_hash(vm, 0, 16);
+    VML_ROOT(vm, assigned);
+    scan_assigned(vm, x, assigned, 0);
+    FS fs;
+    fs_init(&fs, vm, NULL);
+    fs.assigned = assigned;
+    if (form.t == T_PAIR && form.o->pos) {
+        fs.pos = form.o->pos;
+        fs.file = form.o->file;
+    }
+    int dst = reserve(&fs, 1);
+    comp(&fs, x, dst, 1);
+    Proto *p = fs_finish(&fs, 0, 0, VFALSE, fs.pos);
+    V pv = vobj(p);
+    VML_ROOT(vm, pv);
+    Clo *c = vml_closure(vm, p);
+    VML_UNROOT(vm, 4);
+    return vobj(c);
+}

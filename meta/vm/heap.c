@@ -1,0 +1,590 @@
+/* heap: allocation and the precise mark-sweep collector of the meta VM.
+ *
+ * Objects are malloc'd and linked on vm->objects.  A collection marks from
+ * the roots (see vml.h) with an explicit mark stack (no C recursion, so deep
+ * lists cannot overflow the C stack) and frees what is unmarked.  The next
+ * collection starts when the heap has grown to twice what survived.  With
+ * vm->gc_stress every allocation collects first.  Exceeding vm->max_bytes
+ * after a full collection raises an "out of memory" error. */
+#include "meta/vm/vml.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void free_obj(VM *vm, Obj *o);
+
+void *vml_alloc(VM *vm, int type, size_t size)
+{
+    if (!vm->gc_off && (vm->gc_stress || vm->bytes + size > vm->threshold)) {
+        vml_gc(vm);
+        if (vm->bytes + size > vm->max_bytes) {
+            vm->threshold = vm->bytes * 2 + (1 << 20);
+            vml_error(vm, VNIL, "out of memory (heap limit %zu MB)", vm->max_bytes >> 20);
+        }
+    }
+    Obj *o = malloc(size);
+    if (!o)
+        vml_error(vm, VNIL, "out of memory (malloc of %zu bytes failed)", size);
+    memset(o, 0, sizeof *o);
+    o->type = (uint8_t)type;
+    o->gcnext = vm->objects;
+    vm->objects = o;
+    vm->bytes += size;
+    vm->allocs++;
+    return o;
+}
+
+/* ---- marking ---- */
+typedef struct mstack { Obj **v; size_t n, cap; } mstack;
+
+static void push(mstack *s, Obj *o)
+{
+    if (!o || o->mark)
+        return;
+    o->mark = 1;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 1024;
+        Obj **nv = realloc(s->v, s->cap * sizeof *nv);
+        if (!nv)
+            abort();   /* cannot continue a collection without memory */
+        s->v = nv;
+    }
+    s->v[s->n++] = o;
+}
+#define PUSHV(s, val) do { V v_ = (val); if (ISOBJ(v_)) push((s), v_.o); } while (0)
+
+static void trace(mstack *s, Obj *o)
+{
+    switch (o->type) {
+    case T_PAIR: PUSHV(s, ((Pair *)o)->car); PUSHV(s, ((Pair *)o)->cdr); break;
+    case T_SYM: PUSHV(s, ((Sym *)o)->value); break;
+    case T_VEC: { Vec *v = (Vec *)o; for (size_t i = 0; i < v->n; i++) PUSHV(s, v->v[i]); break; }
+    case T_HASH: {
+        Hash *h = (Hash *)o;
+        for (size_t i = 0; i < h->cap; i++)
+            if (h->keys[i].t != T_UNBOUND) {
+                PUSHV(s, h->keys[i]);
+                PUSHV(s, h->vals[i]);
+            }
+        break;
+    }
+    case T_RTYPE: PUSHV(s, ((Rtype *)o)->name); PUSHV(s, ((Rtype *)o)->fields); break;
+    case T_REC: {
+        Rec *r = (Rec *)o;
+        push(s, &r->rt->h);
+        for (size_t i = 0; i < r->n; i++) PUSHV(s, r->f[i]);
+        break;
+    }
+    case T_CLO: { Clo *c = (Clo *)o; push(s, &c->p->h); for (int i = 0; i < c->nupv; i++) PUSHV(s, c->upv[i]); break; }
+    case T_PRIM: PUSHV(s, ((Prim *)o)->data); break;
+    case T_PROTO: {
+        Proto *p = (Proto *)o;
+        for (size_t i = 0; i < p->nk; i++) PUSHV(s, p->k[i]);
+        for (int i = 0; i < p->nupv; i++) PUSHV(s, p->upv_names[i]);
+        PUSHV(s, p->name);
+        break;
+    }
+    case T_BOX: PUSHV(s, ((Box *)o)->v); break;
+    case T_ERR: {
+        Err *e = (Err *)o;
+        PUSHV(s, e->msg); PUSHV(s, e->irritants); PUSHV(s, e->where); PUSHV(s, e->trace); PUSHV(s, e->payload);
+        break;
+    }
+    default: break;
+    }
+}
+
+void vml_gc(VM *vm)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    mstack s = {0};
+    for (V *p = vm->stack; p < vm->top; p++)
+        PUSHV(&s, *p);
+    for (int i = 0; i < vm->nframes; i++)
+        if (vm->frames[i].cl)
+            push(&s, &vm->frames[i].cl->h);
+    for (size_t i = 0; i < vm->symcap; i++)
+        for (Sym *y = vm->symtab[i]; y; y = y->chain)
+            push(&s, &y->h);
+    for (int i = 0; i < vm->ncroots; i++)
+        PUSHV(&s, *vm->croots[i]);
+    for (Handler *h = vm->handler; h; h = h->prev) {
+        PUSHV(&s, h->winds);
+        PUSHV(&s, h->value);
+    }
+    for (int i = 0; i < 256; i++) {
+        PUSHV(&s, vm->userop[i].proc);
+        PUSHV(&s, vm->userop[i].name);
+    }
+    PUSHV(&s, vm->winds);
+    PUSHV(&s, vm->macros);
+    PUSHV(&s, vm->rules);
+    PUSHV(&s, vm->features);
+    if (vm->out) push(&s, &vm->out->h);
+    if (vm->in) push(&s, &vm->in->h);
+    if (vm->err) push(&s, &vm->err->h);
+    while (s.n > 0)
+        trace(&s, s.v[--s.n]);
+    free(s.v);
+
+    size_t before = vm->bytes;
+    Obj **link = &vm->objects;
+    while (*link) {
+        Obj *o = *link;
+        if (o->mark) {
+            o->mark = 0;
+            link = &o->gcnext;
+        } else {
+            *link = o->gcnext;
+            free_obj(vm, o);
+        }
+    }
+    for (size_t i = 0; i < vm->symcap; i++)
+        for (Sym *y = vm->symtab[i]; y; y = y->chain)
+            y->h.mark = 0;
+    vm->gc_count++;
+    vm->gc_freed += before - vm->bytes;
+    vm->threshold = vm->bytes * 2 + (4 << 20);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    vm->gc_seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+}
+
+static size_t obj_size(Obj *o)
+{
+    switch (o->type) {
+    case T_PAIR: return sizeof(Pair);
+    case T_STR: return sizeof(Str) + ((Str *)o)->len + 1;
+    case T_SYM: return sizeof(Sym) + ((Sym *)o)->len + 1;
+    case T_VEC: return sizeof(Vec) + ((Vec *)o)->n * sizeof(V);
+    case T_BVEC: return sizeof(Bvec) + ((Bvec *)o)->n;
+    case T_HASH: return sizeof(Hash) + ((Hash *)o)->cap * 2 * sizeof(V);
+    case T_RTYPE: return sizeof(Rtype);
+    case T_REC: return sizeof(Rec) + ((Rec *)o)->n * sizeof(V);
+    case T_CLO: return sizeof(Clo) + (size_t)((Clo *)o)->nupv * sizeof(V);
+    case T_PRIM: return sizeof(Prim);
+    case T_PROTO: {
+        Proto *p = (Proto *)o;
+        return sizeof(Proto) + p->ncode * 12 + p->nk * sizeof(V) + (size_t)p->nupv * (3 + sizeof(V));
+    }
+    case T_BOX: return sizeof(Box);
+    case T_ERR: return sizeof(Err);
+    case T_PORT: return sizeof(Port);
+    default: return 0;
+    }
+}
+
+static void free_obj(VM *vm, Obj *o)
+{
+    vm->bytes -= obj_size(o);
+    switch (o->type) {
+    case T_STR: free(((Str *)o)->s); break;
+    case T_VEC: free(((Vec *)o)->v); break;
+    case T_BVEC: free(((Bvec *)o)->b); break;
+    case T_HASH: free(((Hash *)o)->keys); free(((Hash *)o)->vals); break;
+    case T_PROTO: {
+        Proto *p = (Proto *)o;
+        free(p->code); free(p->lines); free(p->k); free(p->upv_instack); free(p->upv_index); free(p->upv_names);
+        break;
+    }
+    case T_PORT: {
+        Port *p = (Port *)o;
+        if (p->owned && p->f)
+            fclose(p->f);
+        break;
+    }
+    default: break;
+    }
+    free(o);
+}
+
+/* ---- constructors ---- */
+V vml_cons(VM *vm, V a, V d)
+{
+    VML_ROOT(vm, a);
+    VML_ROOT(vm, d);
+    Pair *p = vml_alloc(vm, T_PAIR, sizeof *p);
+    VML_UNROOT(vm, 2);
+    p->car = a;
+    p->cdr = d;
+    return vobj(p);
+}
+
+V vml_str(VM *vm, const char *s, size_t len)
+{
+    Str *o = vml_alloc(vm, T_STR, sizeof *o + len + 1);
+    o->len = len;
+    o->s = malloc(len + 1);
+    if (!o->s) {
+        o->len = 0;
+        vml_error(vm, VNIL, "out of memory (string of %zu bytes)", len);
+    }
+    if (s)
+        memcpy(o->s, s, len);
+    else
+        memset(o->s, ' ', len);
+    o->s[len] = 0;
+    return vobj(o);
+}
+
+V vml_cstr(VM *vm, const char *s) { return vml_str(vm, s, strlen(s)); }
+
+static uint32_t strhash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+V vml_intern(VM *vm, const char *s, size_t len)
+{
+    uint32_t h = strhash(s, len);
+    for (Sym *y = vm->symtab[h & (vm->symcap - 1)]; y; y = y->chain)
+        if (y->hash == h && y->len == len && !memcmp(y->name, s, len))
+            return vobj(y);
+    if (vm->nsyms >= vm->symcap) {
+        size_t ncap = vm->symcap * 2;
+        Sym **nt = calloc(ncap, sizeof *nt);
+        if (!nt)
+            vml_error(vm, VNIL, "out of memory (symbol table)");
+        for (size_t i = 0; i < vm->symcap; i++)
+            for (Sym *y = vm->symtab[i], *nx; y; y = nx) {
+                nx = y->chain;
+                y->chain = nt[y->hash & (ncap - 1)];
+                nt[y->hash & (ncap - 1)] = y;
+            }
+        free(vm->symtab);
+        vm->symtab = nt;
+        vm->symcap = ncap;
+    }
+    Sym *y = vml_alloc(vm, T_SYM, sizeof *y + len + 1);
+    /* symbols are never collected: unlink from the object list */
+    vm->objects = y->h.gcnext;
+    y->h.gcnext = NULL;
+    y->value = VUNBOUND;
+    y->hash = h;
+    y->len = len;
+    memcpy(y->name, s, len);
+    y->name[len] = 0;
+    y->chain = vm->symtab[h & (vm->symcap - 1)];
+    vm->symtab[h & (vm->symcap - 1)] = y;
+    vm->nsyms++;
+    return vobj(y);
+}
+
+Sym *vml_sym(VM *vm, const char *s) { return AS(Sym, vml_intern(vm, s, strlen(s))); }
+
+V vml_vec(VM *vm, size_t n, V fill)
+{
+    VML_ROOT(vm, fill);
+    if (n > ((size_t)1 << 40))
+        vml_error(vm, VNIL, "out of memory (vector of %zu elements)", n);
+    Vec *v = vml_alloc(vm, T_VEC, sizeof *v + n * sizeof(V));
+    VML_UNROOT(vm, 1);
+    v->n = 0;
+    v->v = malloc((n ? n : 1) * sizeof(V));
+    if (!v->v)
+        vml_error(vm, VNIL, "out of memory (vector of %zu elements)", n);
+    for (size_t i = 0; i < n; i++)
+        v->v[i] = fill;
+    v->n = n;
+    return vobj(v);
+}
+
+V vml_bvec(VM *vm, size_t n)
+{
+    Bvec *b = vml_alloc(vm, T_BVEC, sizeof *b + n);
+    b->n = 0;
+    b->b = calloc(n ? n : 1, 1);
+    if (!b->b)
+        vml_error(vm, VNIL, "out of memory (bytevector of %zu bytes)", n);
+    b->n = n;
+    return vobj(b);
+}
+
+V vml_box(VM *vm, V v)
+{
+    VML_ROOT(vm, v);
+    Box *b = vml_alloc(vm, T_BOX, sizeof *b);
+    VML_UNROOT(vm, 1);
+    b->v = v;
+    return vobj(b);
+}
+
+V vml_prim(VM *vm, const char *name, vml_cfn fn, int minargs, int maxargs)
+{
+    Prim *p = vml_alloc(vm, T_PRIM, sizeof *p);
+    p->fn = fn;
+    p->minargs = minargs;
+    p->maxargs = maxargs;
+    p->name = name;
+    p->data = VFALSE;
+    return vobj(p);
+}
+
+Clo *vml_closure(VM *vm, Proto *p)
+{
+    Clo *c = vml_alloc(vm, T_CLO, sizeof *c + (size_t)p->nupv * sizeof(V));
+    c->p = p;
+    c->nupv = p->nupv;
+    for (int i = 0; i < p->nupv; i++)
+        c->upv[i] = VNIL;
+    return c;
+}
+
+V vml_list(VM *vm, int n, ...)
+{
+    V items[16];
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n && i < 16; i++)
+        items[i] = va_arg(ap, V);
+    va_end(ap);
+    int nr = 0;
+    for (int i = 0; i < n && i < 16; i++, nr++)
+        VML_ROOT(vm, items[i]);
+    V l = VNIL;
+    VML_ROOT(vm, l);
+    for (int i = n - 1; i >= 0; i--)
+        l = vml_cons(vm, items[i], l);
+    VML_UNROOT(vm, nr + 1);
+    return l;
+}
+
+size_t vml_list_length(V l)
+{
+    size_t n = 0;
+    while (l.t == T_PAIR) {
+        n++;
+        l = CDR(l);
+    }
+    return l.t == T_NIL ? n : (size_t)-1;
+}
+
+/* ---- equality and hashing ---- */
+int vml_eqv(V a, V b)
+{
+    if (a.t != b.t)
+        return 0;
+    if (a.t == T_FLO)
+        return a.d == b.d || (a.d != a.d && b.d != b.d);
+    if (a.t == T_STR && a.o != b.o)
+        return 0;
+    return a.u == b.u;
+}
+
+int vml_equal(V a, V b)
+{
+    for (;;) {
+        if (a.t != b.t)
+            return 0;
+        switch (a.t) {
+        case T_PAIR:
+            if (a.o == b.o)
+                return 1;
+            if (!vml_equal(CAR(a), CAR(b)))
+                return 0;
+            a = CDR(a);
+            b = CDR(b);
+            continue;
+        case T_STR:
+            return AS(Str, a)->len == AS(Str, b)->len && !memcmp(AS(Str, a)->s, AS(Str, b)->s, AS(Str, a)->len);
+        case T_VEC: {
+            Vec *x = AS(Vec, a), *y = AS(Vec, b);
+            if (x->n != y->n)
+                return 0;
+            for (size_t i = 0; i < x->n; i++)
+                if (!vml_equal(x->v[i], y->v[i]))
+                    return 0;
+            return 1;
+        }
+        case T_BVEC:
+            return AS(Bvec, a)->n == AS(Bvec, b)->n && !memcmp(AS(Bvec, a)->b, AS(Bvec, b)->b, AS(Bvec, a)->n);
+        default:
+            return vml_eqv(a, b);
+        }
+    }
+}
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x;
+}
+
+uint64_t vml_hash_value(V v, int equal)
+{
+    if (equal) {
+        switch (v.t) {
+        case T_STR: return strhash(AS(Str, v)->s, AS(Str, v)->len);
+        case T_PAIR: {
+            uint64_t h = 17;
+            int n = 0;
+            while (v.t == T_PAIR && n++ < 8) {
+                h = h * 31 + vml_hash_value(CAR(v), 1);
+                v = CDR(v);
+            }
+            return mix(h);
+        }
+        case T_VEC: {
+            uint64_t h = 19;
+            Vec *x = AS(Vec, v);
+            for (size_t i = 0; i < x->n && i < 8; i++)
+                h = h * 31 + vml_hash_value(x->v[i], 1);
+            return mix(h);
+        }
+        default: break;
+        }
+    }
+    if (v.t == T_FLO && v.d == 0)
+        return 0;
+    return mix(v.u ^ ((uint64_t)v.t << 56));
+}
+
+V vml_hash(VM *vm, int equal, size_t cap)
+{
+    size_t c = 8;
+    while (c < cap * 2)
+        c *= 2;
+    Hash *h = vml_alloc(vm, T_HASH, sizeof *h + c * 2 * sizeof(V));
+    h->weak_equal = equal;
+    h->cap = 0;
+    h->keys = malloc(c * sizeof(V));
+    h->vals = malloc(c * sizeof(V));
+    if (!h->keys || !h->vals)
+        vml_error(vm, VNIL, "out of memory (hash table)");
+    for (size_t i = 0; i < c; i++) {
+        h->keys[i] = VUNBOUND;
+        h->vals[i] = VNIL;
+    }
+    h->cap = c;
+    return vobj(h);
+}
+
+/* Tombstones are keys tagged T_EOF with payload 1. */
+static int is_tomb(V k) { return k.t == T_EOF && k.i == 1; }
+
+static size_t find_slot(Hash *h, V key, int *found)
+{
+    size_t mask = h->cap - 1, i = vml_hash_value(key, h->weak_equal) & mask, tomb = (size_t)-1;
+    for (;;) {
+        V k = h->keys[i];
+        if (k.t == T_UNBOUND) {
+            *found = 0;
+            return tomb != (size_t)-1 ? tomb : i;
+        }
+        if (is_tomb(k)) {
+            if (tomb == (size_t)-1)
+                tomb = i;
+        } else if (h->weak_equal ? vml_equal(k, key) : vml_eqv(k, key)) {
+            *found = 1;
+            return i;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+V vml_hash_ref(VM *vm, V hv, V key, V dflt)
+{
+    Hash *h = AS(Hash, hv);
+    int found;
+    size_t i = find_slot(h, key, &found);
+    return found ? h->vals[i] : dflt;
+}
+
+static void rehash(VM *vm, Hash *h, size_t ncap)
+{
+    V *ok = h->keys, *ov = h->vals;
+    size_t oc = h->cap;
+    V *nk = malloc(ncap * sizeof(V)), *nv = malloc(ncap * sizeof(V));
+    if (!nk || !nv) {
+        free(nk);
+        free(nv);
+        vml_error(vm, VNIL, "out of memory (hash table of %zu slots)", ncap);
+    }
+    for (size_t i = 0; i < ncap; i++)
+        nk[i] = VUNBOUND;
+    h->keys = nk;
+    h->vals = nv;
+    vm->bytes += (ncap - oc) * 2 * sizeof(V);
+    h->cap = ncap;
+    h->count = h->used = 0;
+    for (size_t i = 0; i < oc; i++)
+        if (ok[i].t != T_UNBOUND && !is_tomb(ok[i])) {
+            int f;
+            size_t j = find_slot(h, ok[i], &f);
+            h->keys[j] = ok[i];
+            h->vals[j] = ov[i];
+            h->count++;
+            h->used++;
+        }
+    free(ok);
+    free(ov);
+}
+
+void vml_hash_set(VM *vm, V hv, V key, V val)
+{
+    Hash *h = AS(Hash, hv);
+    int found;
+    size_t i = find_slot(h, key, &found);
+    if (found) {
+        h->vals[i] = val;
+        return;
+    }
+    if ((h->used + 1) * 4 > h->cap * 3) {
+        rehash(vm, h, h->count * 4 > h->cap ? h->cap * 2 : h->cap);
+        i = find_slot(h, key, &found);
+    }
+    if (h->keys[i].t == T_UNBOUND)
+        h->used++;
+    h->keys[i] = key;
+    h->vals[i] = val;
+    h->count++;
+}
+
+int vml_hash_del(VM *vm, V hv, V key)
+{
+    Hash *h = AS(Hash, hv);
+    int found;
+    size_t i = find_slot(h, key, &found);
+    if (!found)
+        return 0;
+    h->keys[i].t = T_EOF;
+    h->keys[i].i = 1;
+    h->vals[i] = VNIL;
+    h->count--;
+    return 1;
+}
+
+void vml_heap_init(VM *vm)
+{
+    vm->symcap = 1024;
+    vm->symtab = calloc(vm->symcap, sizeof *vm->symtab);
+    vm->threshold = 8 << 20;
+    vm->max_bytes = (size_t)1 << 30;
+    const char *s = getenv("VVM_VML_GC_STRESS");
+    vm->gc_stress = s && *s && *s != '0';
+    const char *m = getenv("VVM_VML_HEAP_MB");
+    if (m && atol(m) > 0)
+        vm->max_bytes = (size_t)atol(m) << 20;
+}
+
+void vml_heap_free(VM *vm)
+{
+    for (Obj *o = vm->objects, *n; o; o = n) {
+        n = o->gcnext;
+        free_obj(vm, o);
+    }
+    vm->objects = NULL;
+    for (size_t i = 0; i < vm->symcap; i++)
+        for (Sym *y = vm->symtab[i], *n; y; y = n) {
+            n = y->chain;
+            free(y);
+        }
+    free(vm->symtab);
+}
