@@ -26,7 +26,7 @@ LDFLAGS_ALL := -pthread $(SANFLAGS) $(LDFLAGS)
 LIBS := -lm
 
 # Layers, bottom up.  Every .c file in these folders goes into libvvm.a.
-LIB_DIRS := core meta engine isa/riscv os/linux machines
+LIB_DIRS := core meta meta/vm engine isa/riscv os/linux machines
 LIB_SRC := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRC := $(wildcard cli/*.c)
 LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
@@ -48,7 +48,17 @@ $(GEN_RISCV): $(B)/isagen $(ISA_RISCV)
 	@mkdir -p $(dir $@)
 	$(B)/isagen -p rv -o $(B)/gen $(ISA_RISCV)
 
-$(B)/obj/%.o: %.c | $(GEN_RISCV)
+# The meta VM's bytecode (meta/vm/bytecode.isa) and prelude, the same way.
+GEN_VML := $(B)/gen/vml_ops.h
+$(B)/vmlgen: tools/vmlgen.c meta/sexp.c meta/sexp.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O1 -g $(WARN) -I. -o $@ tools/vmlgen.c meta/sexp.c
+
+$(GEN_VML): $(B)/vmlgen meta/vm/bytecode.isa meta/vm/prelude.vml
+	@mkdir -p $(dir $@)
+	$(B)/vmlgen -o $(B)/gen -e meta/vm/prelude.vml meta/vm/bytecode.isa
+
+$(B)/obj/%.o: %.c | $(GEN_RISCV) $(GEN_VML)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 

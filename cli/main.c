@@ -1,4 +1,4 @@
-/* vvm: the command line.  Subcommands: run, disasm, info, help, version. */
+/* vvm: the command line.  Subcommands: run, repl, disasm, info, help, version. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/vmlet.h"
+#include "machines/machines.h"
 
 extern char **environ;
 
@@ -15,7 +16,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: vvm COMMAND [ARGS...]\n"
             "\n"
-            "  run [OPTIONS] PROGRAM [ARGS...]   run a program (a riscv64 Linux ELF)\n"
+            "  run [OPTIONS] PROGRAM [ARGS...]   run a program (a riscv64 Linux ELF, a .vml script)\n"
+            "  repl [FILE...]                    the meta language's read-eval-print loop\n"
             "  disasm FILE                       disassemble the code of an ELF file\n"
             "  info                              list the machines (VMlets) and join points\n"
             "  help                              this text; `vvm run --help` for run's options\n"
@@ -196,6 +198,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "repl"))
+        return vvm_meta_repl(argc - 2, argv + 2);
     if (!strcmp(cmd, "disasm"))
         return cmd_disasm(argc - 1, argv + 1);
     if (!strcmp(cmd, "info"))

@@ -56,6 +56,29 @@ int vvm_write(vvm *m, uint64_t addr, const void *buf, size_t n);
 
 void vvm_destroy(vvm *m);
 
+/* ---- the meta language (the .vml VM) ----
+ *
+ *   vvm_meta *m = vvm_meta_create();
+ *   char out[256];
+ *   vvm_meta_eval(m, "(define (sq x) (* x x)) (sq 12)", out, sizeof out);   // out = "144"
+ *   int64_t r, a[] = {7};
+ *   vvm_meta_call(m, "sq", 1, a, &r, out, sizeof out);                       // r = 49
+ *   vvm_meta_define(m, "host-add", 2, my_add, ctx);   // (host-add 1 2) calls my_add
+ *   vvm_meta_destroy(m);
+ */
+typedef struct vvm_meta vvm_meta;
+/* A C primitive: argv holds the integer arguments; 0 with *result set, or nonzero to raise an error. */
+typedef int (*vvm_meta_fn)(void *ctx, int argc, const int64_t *argv, int64_t *result);
+
+vvm_meta *vvm_meta_create(void);
+/* Evaluates every form of src; out gets the last value as `write` prints it, or the error message (-1). */
+int vvm_meta_eval(vvm_meta *m, const char *src, char *out, size_t outlen);
+/* Calls the global procedure `proc` with integer arguments; its integer result goes to *result. */
+int vvm_meta_call(vvm_meta *m, const char *proc, int argc, const int64_t *argv, int64_t *result, char *err, size_t errlen);
+/* Makes `name` a primitive taking nargs integers (-1: any number) that calls fn(ctx, ...). */
+int vvm_meta_define(vvm_meta *m, const char *name, int nargs, vvm_meta_fn fn, void *ctx);
+void vvm_meta_destroy(vvm_meta *m);
+
 #ifdef __cplusplus
 }
 #endif

@@ -471,7 +471,8 @@ static void comp_call(FS *fs, V x, int dst, int tail)
     int op = find_inline(fs, h, n, &kind);
     int save = fs->freereg;
     if (op >= 0) {
-        if (n == 2 && (op == VML_OP_add || op == VML_OP_sub) && is_small_int(nth(x, 2)) && nth(x, 2).i != -32768) {
+        if (n == 2 && (op == VML_OP_add || op == VML_OP_sub) && is_small_int(nth(x, 2)) && nth(x, 2).i != -32768 &&
+            fs->vm->userop[op].proc.t == T_FALSE) {   /* a replaced add/sub is not bypassed by addi */
             int b = anyreg(fs, nth(x, 1));
             int64_t c = op == VML_OP_add ? nth(x, 2).i : -nth(x, 2).i;
             emit(fs, ENC(VML_OP_addi, dst, b, (int16_t)c));

@@ -265,6 +265,7 @@ V vml_intern(VM *vm, const char *s, size_t len)
     vm->objects = y->h.gcnext;
     y->h.gcnext = NULL;
     y->value = VUNBOUND;
+    y->special = 0;
     y->hash = h;
     y->len = len;
     memcpy(y->name, s, len);
@@ -322,6 +323,7 @@ V vml_prim(VM *vm, const char *name, vml_cfn fn, int minargs, int maxargs)
     p->maxargs = maxargs;
     p->name = name;
     p->data = VFALSE;
+    p->cdata = NULL;
     return vobj(p);
 }
 
@@ -453,7 +455,7 @@ V vml_hash(VM *vm, int equal, size_t cap)
         c *= 2;
     Hash *h = vml_alloc(vm, T_HASH, sizeof *h + c * 2 * sizeof(V));
     h->weak_equal = equal;
-    h->cap = 0;
+    h->cap = h->count = h->used = 0;
     h->keys = malloc(c * sizeof(V));
     h->vals = malloc(c * sizeof(V));
     if (!h->keys || !h->vals)

@@ -174,11 +174,12 @@ PRIM(p_sqrt)
     UNUSED;
     if (argv[0].t == T_INT && argv[0].i >= 0) {
         int64_t s = (int64_t)sqrt((double)argv[0].i);
-        while (s * s > argv[0].i)
+        uint64_t x = (uint64_t)argv[0].i;
+        while (s > 0 && (uint64_t)s * (uint64_t)s > x)
             s--;
-        while ((s + 1) * (s + 1) <= argv[0].i)
+        while (s < 3037000499 && (uint64_t)(s + 1) * (uint64_t)(s + 1) <= x)
             s++;
-        if (s * s == argv[0].i)
+        if ((uint64_t)s * (uint64_t)s == x)
             return vint(s);
     }
     return vflo(sqrt(farg(vm, self, argv[0])));
@@ -1649,6 +1650,27 @@ PRIM(p_disassemble)
         vml_type_error(vm, WHO, "a procedure", argv[0]);
     return VUNSPEC;
 }
+static V proto_ops(VM *vm, Proto *p, V l, int depth)
+{
+    VML_ROOT(vm, l);
+    for (size_t i = p->ncode; i-- > 0;) {
+        V s = vobj(vml_sym(vm, vm->opnames[p->code[i] & 0xff]));
+        l = vml_cons(vm, s, l);
+    }
+    for (size_t i = 0; depth < 20 && i < p->nk; i++)
+        if (p->k[i].t == T_PROTO)
+            l = proto_ops(vm, AS(Proto, p->k[i]), l, depth + 1);
+    VML_UNROOT(vm, 1);
+    return l;
+}
+/* (procedure-instructions proc): the opcodes of proc and of the procedures nested in it */
+PRIM(p_procedure_instructions)
+{
+    UNUSED;
+    if (argv[0].t != T_CLO)
+        return VNIL;
+    return proto_ops(vm, AS(Clo, argv[0])->p, VNIL, 0);
+}
 PRIM(p_define_instruction)
 {
     UNUSED;
@@ -1799,7 +1821,7 @@ static const PrimDef prims[] = {
     {"procedure-free-variables", p_procedure_free_variables, 1, 1},
     {"procedure-free-values", p_procedure_free_values, 1, 1},
     {"procedure-source", p_procedure_source, 1, 1}, {"disassemble", p_disassemble, 1, 1},
-    {"%define-instruction", p_define_instruction, 4, 4}, {"bytecodes", p_bytecodes, 0, 0},
+    {"%define-instruction", p_define_instruction, 4, 4}, {"procedure-instructions", p_procedure_instructions, 1, 1}, {"bytecodes", p_bytecodes, 0, 0},
     {"%define-primitive", p_define_primitive, 2, 2}, {"primitives", p_primitives, 0, 0},
 };
 

@@ -381,6 +381,14 @@ V vml_tostring_value(VM *vm, V v, int display)
 
 void vml_print_error(VM *vm, V err, FILE *f)
 {
+    char msg[900];
+    vml_tostring(vm, err, 1, msg, sizeof msg);
+    if (err.t == T_ERR && AS(Err, err)->where.t == T_STR)
+        snprintf(vm->last_error, sizeof vm->last_error, "%s: %s", AS(Str, AS(Err, err)->where)->s, msg);
+    else
+        snprintf(vm->last_error, sizeof vm->last_error, "%s", msg);
+    if (vm->quiet)
+        return;
     if (err.t == T_ERR) {
         Err *e = AS(Err, err);
         fputs("error: ", f);
@@ -505,7 +513,9 @@ int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *re
             break;
         if (rc < 0) {
             fflush(stdout);
-            fprintf(stderr, "error: %s:%d:%d: syntax error: %s\n", fname, r.err_line, r.err_col, r.err);
+            snprintf(vm->last_error, sizeof vm->last_error, "%s:%d:%d: syntax error: %s", fname, r.err_line, r.err_col, r.err);
+            if (!vm->quiet)
+                fprintf(stderr, "error: %s\n", vm->last_error);
             VML_UNROOT(vm, 1);
             return -1;
         }

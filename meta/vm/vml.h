@@ -141,6 +141,8 @@ typedef struct VM {
     char raise_trace[2048];
     char **argv;
     int argc;
+    int quiet;                     /* 1: uncaught errors only go to last_error */
+    char last_error[1024];
     /* well-known symbols */
     Sym *s_quote, *s_quasiquote, *s_unquote, *s_unquote_splicing, *s_lambda, *s_define, *s_if,
         *s_set, *s_begin, *s_let, *s_letrec, *s_and, *s_or, *s_else, *s_arrow, *s_define_macro,

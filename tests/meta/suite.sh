@@ -1,0 +1,107 @@
+# The meta language: the .vml suites (every assertion counted), the same
+# suites with the collector run at every allocation, error cases, scripts,
+# the REPL and the embedding API.
+# Sourced by tests/run.sh (see there for $VVM, $B, $TMP, pass/fail/...).
+# asan-pass: yes
+
+M=$ROOT/tests/meta
+export VML_TESTS=$M
+
+# meta_suite PREFIX FILE [ENV...]: runs FILE, one PASS/FAIL per assertion
+meta_suite() {
+	local prefix=$1 file=$2
+	shift 2
+	local name out
+	name=$(basename "$file" .vml)
+	out=$TMP/${prefix//\//-}$name.out
+	env "$@" VML_TESTS="$M" timeout "$(scaled 300)" "$VVM" run "$file" >"$out" 2>"$out.err"
+	local st=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) pass "meta/$prefix$name/${line#ok }" ;;
+		"not ok "*) fail "meta/$prefix$name/${line#not ok }" ;;
+		esac
+	done <"$out"
+	if [ $st -ne 0 ] && ! grep -q '^not ok' "$out"; then
+		fail "meta/$prefix$name" "exit status $st"
+		show "$out.err"
+	fi
+}
+
+for f in "$M"/*.vml; do
+	[ "$(basename "$f")" = lib.vml ] && continue
+	meta_suite "" "$f"
+	if [ "${SANITIZE_PASS:-0}" != 1 ]; then
+		meta_suite "gc-stress/" "$f" VVM_VML_GC_STRESS=1
+	fi
+done
+
+# error cases: a clear message with a position, status 1, never a crash
+# meta_err NAME EXPECTED-REGEX SOURCE [ENV...]
+meta_err() {
+	local name=$1 want=$2 src=$3
+	shift 3
+	printf '%s\n' "$src" >"$TMP/$name.vml"
+	env "$@" timeout "$(scaled 60)" "$VVM" run "$TMP/$name.vml" >"$TMP/$name.out" 2>"$TMP/$name.err"
+	local st=$?
+	if [ $st -eq 1 ] && grep -Eq "$want" "$TMP/$name.err" && ! grep -q "Sanitizer" "$TMP/$name.err"; then
+		pass "meta/error/$name"
+	else
+		fail "meta/error/$name" "status $st"
+		show "$TMP/$name.err"
+	fi
+}
+meta_err syntax 'syntax.vml:2:1: syntax error: unterminated list' '(display 1)
+(car (quote (1 2))'
+meta_err unbound 'unbound variable: nosuch$' '(define (f) (nosuch)) (f)'
+meta_err unbound-pos 'at .*unbound-pos.vml:1:13' '(define (f) (nosuch)) (f)'
+meta_err arity 'f: wrong number of arguments: expected 1, got 2' '(define (f x) x) (f 1 2)'
+meta_err type 'car: expected a pair, got integer 5' '(define (f x) (car x))
+(f 5)'
+meta_err type-pos 'at .*type-pos.vml:1:15' '(define (f x) (car x))
+(f 5)'
+meta_err backtrace 'at g \(' '(define (f x) (car x))
+(define (g y) (+ 1 (f y)))
+(g 5)'
+meta_err deep-recursion 'stack overflow' '(define (d n) (+ 1 (d n))) (d 1)'
+meta_err out-of-memory 'out of memory' '(define (grow l) (grow (cons (make-vector 100000 0) l))) (grow (quote ()))' VVM_VML_HEAP_MB=64
+meta_err raise 'uncaught exception: oops' '(raise (quote oops))'
+meta_err bad-syntax 'syntax error: if needs' '(if)'
+meta_err not-procedure 'not a procedure: 5' '(5 1)'
+
+# scripts: .vml by name, #! by content, arguments, exit status
+printf '#!/usr/bin/env vvm\n(display (cdr (command-line)))(newline)(exit 3)\n' >"$TMP/script"
+out=$(run_to 10 "$VVM" run "$TMP/script" a b)
+st=$?
+if [ $st -eq 3 ] && [ "$out" = "(a b)" ]; then pass meta/shebang; else fail meta/shebang "status $st, output '$out'"; fi
+printf '(display "hello, world")(newline)\n' >"$TMP/hello.vml"
+out=$(run_to 10 "$VVM" run "$TMP/hello.vml")
+if [ "$out" = "hello, world" ]; then pass meta/hello; else fail meta/hello "output '$out'"; fi
+
+# the REPL: multi-line input, errors leave it alive, commands
+out=$(printf '(define x 5)\n(+ x\n 1)\n(car 1)\n(* x 2)\n,disasm (lambda (a) (+ a 1))\n,time (+ 1 2)\n' | run_to 10 "$VVM" repl 2>"$TMP/repl.err")
+if printf '%s\n' "$out" | grep -qx 6 && printf '%s\n' "$out" | grep -qx 10 && printf '%s\n' "$out" | grep -q addi &&
+	printf '%s\n' "$out" | grep -q '; .* ms' && grep -q 'car: expected a pair' "$TMP/repl.err"; then
+	pass meta/repl
+else
+	fail meta/repl "output: $out"
+	show "$TMP/repl.err"
+fi
+
+# the embedding API
+if [ "${SANITIZE_PASS:-0}" != 1 ]; then
+	if ${CC:-cc} -std=gnu11 -I"$ROOT/include" -o "$TMP/embed" "$M/embed.c" "$B/libvvm.a" -lm -pthread 2>"$TMP/embed.log"; then
+		run_to 10 "$TMP/embed" >"$TMP/embed.out" 2>&1
+		st=$?
+		while IFS= read -r line; do
+			case $line in
+			"ok "*) pass "meta/embed/${line#ok }" ;;
+			"not ok "*) fail "meta/embed/${line#not ok }" ;;
+			esac
+		done <"$TMP/embed.out"
+		[ $st -eq 0 ] || fail meta/embed "status $st"
+	else
+		fail meta/embed "does not build"
+		show "$TMP/embed.log"
+	fi
+fi
