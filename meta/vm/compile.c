@@ -16,6 +16,13 @@
 typedef struct Local { V name; int reg, boxed; } Local;
 typedef struct Upv { V name; int instack, index, boxed; } Upv;
 
+typedef struct JL { int idx[64]; int n; struct JL *more; } JL;
+
+/* A named let whose name is only called in tail position of its own body:
+ * compiled as a loop in the enclosing frame (params are registers, a
+ * self-call is moves and a backward jump). */
+typedef struct Loop { V name, params; int base, n, head; JL exit; struct Loop *prev; } Loop;
+
 typedef struct FS {
     struct FS *parent;
     VM *vm;
@@ -32,9 +39,9 @@ typedef struct FS {
     uint32_t pos;
     uint16_t file;
     V assigned;                    /* hash of symbols that some set! targets */
+    Loop *loop;                    /* innermost loop being compiled (tail mode 2 exits it) */
 } FS;
 
-typedef struct JL { int idx[64]; int n; struct JL *more; } JL;
 
 #define ENC(op, a, b, c) ((uint64_t)(op) | (uint64_t)(uint16_t)(a) << 8 | (uint64_t)(uint16_t)(b) << 24 | (uint64_t)(uint16_t)(c) << 40)
 
@@ -294,10 +301,13 @@ static int anyreg(FS *fs, V x)
     return r;
 }
 
+/* tail: 0 = value in dst, 1 = return it, 2 = value in dst then leave the innermost loop */
 static void ret_if(FS *fs, int dst, int tail)
 {
-    if (tail)
+    if (tail == 1)
         emit(fs, ENC(VML_OP_ret, dst, 0, 0));
+    else if (tail == 2)
+        jl_add(fs, &fs->loop->exit, emit(fs, ENC(VML_OP_jmp, 0, 0, 0)));
 }
 
 static void load_const(FS *fs, V v, int dst)
@@ -463,10 +473,47 @@ static void comp_body_seq(FS *fs, V body, int dst, int tail)
     }
 }
 
+static int is_special(VM *vm, V h)
+{
+    Sym *s = AS(Sym, h);
+    return s == vm->s_if || s == vm->s_and || s == vm->s_or || s == vm->s_let || s == vm->s_letrec ||
+           s == vm->s_begin || s == vm->s_set || s == vm->s_define || s == vm->s_lambda || s == vm->s_quote;
+}
+
 static void comp_call(FS *fs, V x, int dst, int tail)
 {
     V h = CAR(x);
     int n = (int)vml_list_length(CDR(x));
+    if (fs->loop && h.t == T_SYM && h.o == fs->loop->name.o) {   /* a loop's self-call */
+        Loop *L = fs->loop;
+        int save = fs->freereg;
+        int t = reserve(fs, n);
+        int i = 0;
+        /* an argument goes straight to its parameter unless a later argument reads that parameter */
+        char direct[256];
+        V pp = L->params;
+        for (V p = CDR(x); p.t == T_PAIR; p = CDR(p), pp = CDR(pp), i++) {
+            V pname = CAR(pp);
+            int idx, boxed;
+            resolve(fs, pname, &idx, &boxed);
+            V a = CAR(p);
+            /* control forms may write their target before they read the parameter */
+            int early = a.t == T_PAIR && CAR(a).t == T_SYM && is_special(fs->vm, CAR(a)) && occurs(a, pname, 0);
+            direct[i] = !boxed && idx == L->base + i && !early && !occurs(CDR(p), pname, 0);
+            if (CAR(p).t == T_SYM && CAR(p).o == pname.o && !boxed && idx == L->base + i)
+                direct[i] = 2;   /* unchanged */
+            if (direct[i] == 1)
+                comp(fs, CAR(p), L->base + i, 0);
+            else if (direct[i] == 0)
+                comp(fs, CAR(p), t + i, 0);
+        }
+        for (i = 0; i < n; i++)
+            if (!direct[i])
+                emit(fs, ENC(VML_OP_move, L->base + i, t + i, 0));
+        patch_one(fs, emit(fs, ENC(VML_OP_jmp, 0, 0, 0)), L->head);
+        fs->freereg = save;
+        return;
+    }
     int kind;
     int op = find_inline(fs, h, n, &kind);
     int save = fs->freereg;
@@ -476,6 +523,12 @@ static void comp_call(FS *fs, V x, int dst, int tail)
             int b = anyreg(fs, nth(x, 1));
             int64_t c = op == VML_OP_add ? nth(x, 2).i : -nth(x, 2).i;
             emit(fs, ENC(VML_OP_addi, dst, b, (int16_t)c));
+        } else if (n == 2 && (op == VML_OP_add || op == VML_OP_sub || op == VML_OP_mul || op == VML_OP_div) &&
+                   fs->vm->userop[op].proc.t == T_FALSE &&
+                   (nth(x, 2).t == T_FLO || (nth(x, 2).t == T_INT && (op == VML_OP_mul || op == VML_OP_div || !is_small_int(nth(x, 2)))))) {
+            int b = anyreg(fs, nth(x, 1));
+            int kop = op == VML_OP_add ? VML_OP_addk : op == VML_OP_sub ? VML_OP_subk : op == VML_OP_mul ? VML_OP_mulk : VML_OP_divk;
+            emit(fs, ENC(kop, dst, b, addk(fs, nth(x, 2))));
         } else if (kind == K_EFFECT3) {
             int a = anyreg(fs, nth(x, 1));
             int b = anyreg(fs, nth(x, 2));
@@ -495,11 +548,18 @@ static void comp_call(FS *fs, V x, int dst, int tail)
     if (n > 2 && is_global_sym(fs, h) && (!strcmp(AS(Sym, h)->name, "+") || !strcmp(AS(Sym, h)->name, "*"))) {
         int opx = AS(Sym, h)->name[0] == '+' ? VML_OP_add : VML_OP_mul;
         int acc = reserve(fs, 1);
-        comp(fs, nth(x, 1), acc, 0);
-        for (V p = CDR(CDR(x)); p.t == T_PAIR; p = CDR(p)) {
+        int a0 = anyreg(fs, nth(x, 1));
+        int a1 = anyreg(fs, nth(x, 2));
+        emit(fs, ENC(opx, acc, a0, a1));
+        fs->freereg = acc + 1;
+        for (V p = CDR(CDR(CDR(x))); p.t == T_PAIR; p = CDR(p)) {
             int s2 = fs->freereg;
-            int b = anyreg(fs, CAR(p));
-            emit(fs, ENC(opx, acc, acc, b));
+            if (CAR(p).t == T_FLO || (CAR(p).t == T_INT && !is_small_int(CAR(p)))) {
+                emit(fs, ENC(opx == VML_OP_add ? VML_OP_addk : VML_OP_mulk, acc, acc, addk(fs, CAR(p))));
+            } else {
+                int b = anyreg(fs, CAR(p));
+                emit(fs, ENC(opx, acc, acc, b));
+            }
             fs->freereg = s2;
         }
         if (acc != dst)
@@ -517,12 +577,14 @@ static void comp_call(FS *fs, V x, int dst, int tail)
     for (V p = CDR(x); p.t == T_PAIR; p = CDR(p), i++)
         comp(fs, CAR(p), base + i, 0);
     fs->pos = pos;
-    if (tail) {
+    if (tail == 1) {
         emit(fs, ENC(VML_OP_tailcall, base, n, 0));
     } else {
         emit(fs, ENC(VML_OP_call, base, n, 0));
         if (base != dst)
             emit(fs, ENC(VML_OP_move, dst, base, 0));
+        fs->freereg = save;
+        ret_if(fs, dst, tail);
     }
     fs->freereg = save;
 }
@@ -558,8 +620,109 @@ static void comp_let(FS *fs, V x, int dst, int tail)
 
 static int is_lambda(FS *fs, V x) { return x.t == T_PAIR && CAR(x).t == T_SYM && CAR(x).o == &fs->vm->s_lambda->h; }
 
+/* Is every use of name in x a call with n arguments in tail position (tp)? */
+static int loop_ok(VM *vm, V x, V name, int tp, int n, int depth)
+{
+    if (depth > 5000)
+        return 0;
+    if (x.t == T_SYM)
+        return x.o != name.o;
+    if (x.t != T_PAIR)
+        return 1;
+    V h = CAR(x);
+    if (h.t == T_SYM) {
+        Sym *s = AS(Sym, h);
+        if (s == vm->s_quote)
+            return 1;
+        if (s == vm->s_if)
+            return loop_ok(vm, nth(x, 1), name, 0, n, depth + 1) && loop_ok(vm, nth(x, 2), name, tp, n, depth + 1) &&
+                   loop_ok(vm, nth(x, 3), name, tp, n, depth + 1);
+        if (s == vm->s_define || s == vm->s_set)
+            return nth(x, 1).o != name.o && loop_ok(vm, nth(x, 2), name, 0, n, depth + 1);
+        if (s == vm->s_lambda)
+            return !occurs(CDR(x), name, 0);
+        if (s == vm->s_begin || s == vm->s_and || s == vm->s_or) {
+            for (V p = CDR(x); p.t == T_PAIR; p = CDR(p))
+                if (!loop_ok(vm, CAR(p), name, CDR(p).t == T_NIL ? tp : 0, n, depth + 1))
+                    return 0;
+            return 1;
+        }
+        if (s == vm->s_let || s == vm->s_letrec) {
+            for (V b = nth(x, 1); b.t == T_PAIR; b = CDR(b))
+                if (CAR(CAR(b)).o == name.o || !loop_ok(vm, nth(CAR(b), 1), name, 0, n, depth + 1))
+                    return 0;
+            return loop_ok(vm, nth(x, 2), name, tp, n, depth + 1);
+        }
+        if (h.o == name.o) {
+            if (!tp || (int)vml_list_length(CDR(x)) != n)
+                return 0;
+            for (V p = CDR(x); p.t == T_PAIR; p = CDR(p))
+                if (!loop_ok(vm, CAR(p), name, 0, n, depth + 1))
+                    return 0;
+            return 1;
+        }
+    }
+    for (V p = x; p.t == T_PAIR; p = CDR(p))
+        if (!loop_ok(vm, CAR(p), name, 0, n, depth + 1))
+            return 0;
+    return 1;
+}
+
+/* (letrec ((name (lambda params body))) (name args...)) as a loop, when it can be */
+static int comp_loop(FS *fs, V x, int dst, int tail)
+{
+    VM *vm = fs->vm;
+    V binds = nth(x, 1), call = nth(x, 2);
+    if (binds.t != T_PAIR || CDR(binds).t != T_NIL)
+        return 0;
+    V name = CAR(CAR(binds)), lam = nth(CAR(binds), 1);
+    if (!is_lambda(fs, lam) || call.t != T_PAIR || CAR(call).o != name.o || is_assigned(fs, name))
+        return 0;
+    V params = nth(lam, 1), body = nth(lam, 2);
+    size_t n = vml_list_length(params);
+    if (n == (size_t)-1 || n > 200 || vml_list_length(CDR(call)) != n || occurs(CDR(call), name, 0))
+        return 0;
+    for (V p = params; p.t == T_PAIR; p = CDR(p))
+        if (CAR(p).t != T_SYM || CAR(p).o == name.o)
+            return 0;
+    if (!loop_ok(vm, body, name, 1, (int)n, 0))
+        return 0;
+    int save = fs->freereg, savel = fs->nlocals;
+    int base = reserve(fs, (int)n);
+    int i = 0;
+    for (V p = CDR(call); p.t == T_PAIR; p = CDR(p), i++)
+        comp(fs, CAR(p), base + i, 0);
+    i = 0;
+    for (V p = params; p.t == T_PAIR; p = CDR(p), i++)
+        add_local(fs, CAR(p), base + i, is_assigned(fs, CAR(p)) && in_lambda(vm, body, CAR(p), 0));
+    Loop L;
+    memset(&L, 0, sizeof L);
+    L.name = name;
+    L.params = params;
+    L.base = base;
+    L.n = (int)n;
+    L.head = here(fs);
+    L.prev = fs->loop;
+    for (int j = savel; j < fs->nlocals; j++)
+        if (fs->locals[j].boxed)
+            emit(fs, ENC(VML_OP_box, fs->locals[j].reg, 0, 0));
+    fs->loop = &L;
+    int btail = tail == 1 ? 1 : 2;
+    comp(fs, body, dst, btail);
+    fs->loop = L.prev;
+    if (btail == 2) {
+        jl_patch(fs, &L.exit, here(fs));
+        ret_if(fs, dst, tail);
+    }
+    fs->nlocals = savel;
+    fs->freereg = save;
+    return 1;
+}
+
 static void comp_letrec(FS *fs, V x, int dst, int tail)
 {
+    if (comp_loop(fs, x, dst, tail))
+        return;
     V binds = nth(x, 1), body = nth(x, 2);
     int save = fs->freereg, savel = fs->nlocals;
     int n = (int)vml_list_length(binds);
@@ -622,6 +785,11 @@ static void comp(FS *fs, V x, int dst, int tail)
 {
     VM *vm = fs->vm;
     if (x.t == T_SYM) {
+        int idx, boxed;
+        if (tail == 1 && resolve(fs, x, &idx, &boxed) == VAR_LOCAL && !boxed) {
+            emit(fs, ENC(VML_OP_ret, idx, 0, 0));
+            return;
+        }
         comp_var(fs, x, dst);
         ret_if(fs, dst, tail);
         return;
