@@ -606,6 +606,14 @@ static void emit_expr(FILE *o, const sx *e)
     }
 }
 
+/* (add pc imm) or (add imm pc): a target fixed by the encoding */
+static int is_pc_relative(const sx *e)
+{
+    return sx_len(e) == 3 && sx_is_sym(sx_at(e, 0), "add") &&
+           ((sx_is_sym(sx_at(e, 1), "pc") && sx_is_sym(sx_at(e, 2), "imm")) ||
+            (sx_is_sym(sx_at(e, 1), "imm") && sx_is_sym(sx_at(e, 2), "pc")));
+}
+
 static void indent(FILE *o, int n) { fprintf(o, "%*s", n * 4, ""); }
 
 static void emit_body(FILE *o, const sx *s, size_t from, int ind)
@@ -640,11 +648,13 @@ static void emit_stmt(FILE *o, const sx *s, int ind)
         emit_expr(o, sx_at(s, 3));
         fprintf(o, ");\n");
     } else if (!strcmp(h, "jump")) {
-        fprintf(o, "JUMP(");
+        /* a pc-relative target is the same every time: the engine may chain
+         * it without checking (JUMP_DIRECT); anything else is checked */
+        fprintf(o, is_pc_relative(sx_at(s, 1)) ? "JUMP_DIRECT(" : "JUMP(");
         emit_expr(o, sx_at(s, 1));
         fprintf(o, ");\n");
     } else if (!strcmp(h, "branch")) {
-        fprintf(o, "BRANCH(");
+        fprintf(o, is_pc_relative(sx_at(s, 2)) ? "BRANCH_DIRECT(" : "BRANCH(");
         emit_expr(o, sx_at(s, 1));
         fprintf(o, ", ");
         emit_expr(o, sx_at(s, 2));

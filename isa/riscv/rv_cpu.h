@@ -59,7 +59,16 @@ struct rv_cpu {
 
     uint64_t instret;           /* retired instructions */
     int64_t budget;             /* instructions left before RV_EXIT_BUDGET; <0: none */
-    volatile int interrupt;     /* nonzero: leave the run loop at the next block boundary */
+    /* Checked with one load at every block entry: interrupt (nonzero: leave
+     * the run loop at the next block boundary) and budget_on (budget >= 0,
+     * kept by rv_run). */
+    union {
+        struct {
+            volatile int interrupt;
+            int budget_on;
+        };
+        volatile uint64_t events;
+    };
 
     /* LR/SC reservation */
     uint64_t res_addr, res_val;

@@ -285,6 +285,28 @@ static eng_block *rv_translate(rv_cpu *cpu, uint64_t pc, unsigned max, const voi
     } while (0)
 #define NEXT() do { I++; goto *I->handler; } while (0)
 #define JUMP(t) do { cpu->pc = (t); CHAIN(0); } while (0)
+/* A pc-relative target never changes, and invalidation clears every link,
+ * so a recorded successor is right without looking at its pc; cpu->pc is
+ * written only when the block is left (enter's slow path, dispatch). */
+#define CHAIN_DIRECT(slot, t) \
+    do { \
+        eng_block *n_ = b->succ[slot]; \
+        if (likely(n_ != NULL)) { \
+            b = n_; \
+            goto enter; \
+        } \
+        cpu->pc = (t); \
+        prev = b; \
+        prev_slot = (slot); \
+        goto dispatch; \
+    } while (0)
+#define JUMP_DIRECT(t) CHAIN_DIRECT(0, t)
+#define BRANCH_DIRECT(c, t) \
+    do { \
+        if (c) \
+            CHAIN_DIRECT(0, t); \
+        CHAIN_DIRECT(1, PC + I->len); \
+    } while (0)
 #define BRANCH(c, t) \
     do { \
         if (c) { \
@@ -314,11 +336,12 @@ static __attribute__((noinline)) void rv_loop(rv_cpu *cpu, vvm_fault_target *ft)
     eng_block *b, *prev = NULL;
     int prev_slot = 0;
 
-dispatch:
-    if (unlikely(cpu->inval && eng_inval_pending(cpu->inval, &cpu->cache))) {
+    /* Invalidations are applied here only: whoever announces one also sets
+     * every hart's interrupt flag, which makes the loop below return. */
+    if (cpu->inval && eng_inval_pending(cpu->inval, &cpu->cache))
         eng_inval_apply(cpu->inval, &cpu->cache);
-        prev = NULL;  /* it may have been freed */
-    }
+
+dispatch:
     b = cpu->cache.jcache[eng_jhash(cpu->pc)];
     if (unlikely(!b || b->pc != cpu->pc)) {
         b = eng_cache_find(&cpu->cache, cpu->pc);
@@ -335,25 +358,29 @@ dispatch:
         prev = NULL;
     }
 enter:
-    if (unlikely(cpu->interrupt)) {
-        cpu->exit = RV_EXIT_INTERRUPT;
-        goto leave;
-    }
-    if (unlikely(cpu->budget >= 0)) {
-        if (cpu->budget == 0) {
-            cpu->exit = RV_EXIT_BUDGET;
+    /* one load on the way in: a pending interrupt or a budget */
+    if (unlikely(cpu->events)) {
+        cpu->pc = b->pc;  /* a direct chain did not write it */
+        if (cpu->interrupt) {
+            cpu->exit = RV_EXIT_INTERRUPT;
             goto leave;
         }
-        if ((uint64_t)cpu->budget < b->n) {
-            /* run exactly the instructions left: a truncated copy, not cached */
-            free(cpu->scratch);
-            cpu->scratch = rv_translate(cpu, cpu->pc, (unsigned)cpu->budget, tbl, &&L_insn_advice,
-                                        &&L_block_advice, &&L_fallthrough);
-            if (!cpu->scratch)
+        if (cpu->budget_on) {
+            if (cpu->budget == 0) {
+                cpu->exit = RV_EXIT_BUDGET;
                 goto leave;
-            b = cpu->scratch;
+            }
+            if ((uint64_t)cpu->budget < b->n) {
+                /* run exactly the instructions left: a truncated copy, not cached */
+                free(cpu->scratch);
+                cpu->scratch = rv_translate(cpu, cpu->pc, (unsigned)cpu->budget, tbl, &&L_insn_advice,
+                                            &&L_block_advice, &&L_fallthrough);
+                if (!cpu->scratch)
+                    goto leave;
+                b = cpu->scratch;
+            }
+            cpu->budget -= b->n;
         }
-        cpu->budget -= b->n;
     }
     cpu->instret += b->n;
     cpu->cur_block = b;
@@ -362,8 +389,7 @@ enter:
     goto *I->handler;
 
 L_fallthrough:
-    cpu->pc = PC;
-    CHAIN(1);
+    CHAIN_DIRECT(1, PC);
 
 L_block_advice: {
     vvm_jp_event ev = {.jp = VVM_JP_BLOCK, .machine = cpu->machine, .vcpu = cpu, .pc = blk_pc, .n = b->n};
@@ -393,6 +419,7 @@ rv_exit rv_run(rv_cpu *cpu)
 {
     vvm_fault_target *ft = vvm_hostfault_target();
     cpu->exit = RV_EXIT_NONE;
+    cpu->budget_on = cpu->budget >= 0;
     if (sigsetjmp(cpu->fault_jmp, 0) == 0) {
         ft->lo = cpu->mem;
         ft->hi = cpu->mem + cpu->mem_limit;

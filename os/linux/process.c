@@ -21,7 +21,7 @@ static void weaver_changed(vvm_weaver *w, void *arg)
     lx_process *p = arg;
     (void)w;
     /* blocks were decoded with or without advice trampolines: decode again */
-    eng_inval_announce(&p->inval, 0, UINT64_MAX);
+    lx_code_changed(p, 0, UINT64_MAX);
 }
 
 static void fence_i(rv_cpu *cpu, uint64_t lo, uint64_t hi)
