@@ -6,7 +6,19 @@
 
 static unsigned hhash(uint64_t pc) { return (unsigned)((pc >> 1) * 0x9E3779B1u) >> (32 - ENG_HASH_BITS); }
 
-void eng_cache_init(eng_cache *c) { memset(c, 0, sizeof *c); }
+int eng_cache_init(eng_cache *c)
+{
+    memset(c, 0, sizeof *c);
+    c->jcache = calloc((size_t)1 << ENG_JCACHE_BITS, sizeof *c->jcache);
+    c->hash = calloc((size_t)1 << ENG_HASH_BITS, sizeof *c->hash);
+    if (!c->jcache || !c->hash) {
+        free(c->jcache);
+        free(c->hash);
+        c->jcache = c->hash = NULL;
+        return -1;
+    }
+    return 0;
+}
 
 void eng_cache_flush(eng_cache *c)
 {
@@ -19,13 +31,21 @@ void eng_cache_flush(eng_cache *c)
         }
         c->hash[i] = NULL;
     }
-    memset(c->jcache, 0, sizeof c->jcache);
+    memset(c->jcache, 0, ((size_t)1 << ENG_JCACHE_BITS) * sizeof *c->jcache);
     c->nblocks = 0;
     c->bytes = 0;
     c->flushes++;
 }
 
-void eng_cache_fini(eng_cache *c) { eng_cache_flush(c); }
+void eng_cache_fini(eng_cache *c)
+{
+    if (!c->hash)
+        return;
+    eng_cache_flush(c);
+    free(c->jcache);
+    free(c->hash);
+    c->jcache = c->hash = NULL;
+}
 
 eng_block *eng_block_new(uint32_t nslots)
 {
@@ -78,7 +98,7 @@ void eng_cache_invalidate(eng_cache *c, uint64_t lo, uint64_t hi)
     }
     if (any) {
         /* chained successor pointers may name freed blocks: drop them all */
-        memset(c->jcache, 0, sizeof c->jcache);
+        memset(c->jcache, 0, ((size_t)1 << ENG_JCACHE_BITS) * sizeof *c->jcache);
         for (unsigned i = 0; i < (1u << ENG_HASH_BITS); i++)
             for (eng_block *b = c->hash[i]; b; b = b->hnext)
                 b->succ[0] = b->succ[1] = NULL;

@@ -41,8 +41,10 @@ typedef struct eng_block {
 #define ENG_HASH_BITS 14
 
 typedef struct eng_cache {
-    eng_block *jcache[1 << ENG_JCACHE_BITS];   /* direct-mapped: pc -> block */
-    eng_block *hash[1 << ENG_HASH_BITS];
+    /* both calloc'd: untouched zero pages until used, which keeps start-up
+     * and a small program's memory small */
+    eng_block **jcache;     /* direct-mapped: pc -> block, 1 << ENG_JCACHE_BITS */
+    eng_block **hash;       /* 1 << ENG_HASH_BITS chains */
     size_t nblocks, bytes;
     uint64_t inval_seen;    /* position in the shared invalidation log applied so far */
     uint64_t flushes;
@@ -57,7 +59,8 @@ typedef struct eng_inval {
     int lock;
 } eng_inval;
 
-void eng_cache_init(eng_cache *c);
+/* Returns 0, or -1 when out of memory. */
+int eng_cache_init(eng_cache *c);
 void eng_cache_flush(eng_cache *c);
 void eng_cache_fini(eng_cache *c);
 

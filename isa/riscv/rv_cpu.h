@@ -98,8 +98,9 @@ struct rv_cpu {
     void *env;                  /* the machine's per-hart context (a Linux thread, ...) */
 };
 
-/* Initialises a hart on an address space; weaver may be NULL. */
-void rv_cpu_init(rv_cpu *cpu, vvm_aspace *as, eng_inval *inval, const vvm_weaver *weaver);
+/* Initialises a hart on an address space; weaver may be NULL.  Returns 0,
+ * or -1 when out of memory. */
+int rv_cpu_init(rv_cpu *cpu, vvm_aspace *as, eng_inval *inval, const vvm_weaver *weaver);
 void rv_cpu_fini(rv_cpu *cpu);
 
 /* Runs from cpu->pc until an exit condition; returns it (also in cpu->exit). */

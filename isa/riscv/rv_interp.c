@@ -98,7 +98,7 @@ _Noreturn void rv_host_fault(rv_cpu *cpu, uint64_t guest_addr, int is_write)
     rv_raise(cpu, is_write ? RV_EXIT_STORE : RV_EXIT_LOAD, guest_addr);
 }
 
-void rv_cpu_init(rv_cpu *cpu, vvm_aspace *as, eng_inval *inval, const vvm_weaver *weaver)
+int rv_cpu_init(rv_cpu *cpu, vvm_aspace *as, eng_inval *inval, const vvm_weaver *weaver)
 {
     memset(cpu, 0, sizeof *cpu);
     cpu->as = as;
@@ -107,9 +107,11 @@ void rv_cpu_init(rv_cpu *cpu, vvm_aspace *as, eng_inval *inval, const vvm_weaver
     cpu->inval = inval;
     cpu->weaver = weaver;
     cpu->budget = -1;
-    eng_cache_init(&cpu->cache);
+    if (eng_cache_init(&cpu->cache) < 0)
+        return -1;
     if (inval)
         cpu->cache.inval_seen = inval->seq;
+    return 0;
 }
 
 void rv_cpu_fini(rv_cpu *cpu)

@@ -77,7 +77,10 @@ lx_thread *lx_thread_new(lx_process *p)
     if (!t)
         return NULL;
     t->proc = p;
-    rv_cpu_init(&t->cpu, &p->as, &p->inval, &p->weaver);
+    if (rv_cpu_init(&t->cpu, &p->as, &p->inval, &p->weaver) < 0) {
+        free(t);
+        return NULL;
+    }
     t->cpu.env = t;
     t->cpu.machine = p;
     t->cpu.ops = &lx_env_ops;
