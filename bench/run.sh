@@ -92,3 +92,10 @@ sn=$(startup "$OUT/hello.native"); sq=$(startup $QEMU "$OUT/hello.rv64"); sv=$(s
 printf '\n| start-up (static hello) | native ms | qemu ms | vvm ms |\n|---|---:|---:|---:|\n| | %s | %s | %s |\n' "$sn" "$sq" "$sv"
 rq=$(measure $QEMU "$OUT/hello.rv64"); rv=$(measure "$VVM" run "$OUT/hello.rv64"); rn=$(measure "$OUT/hello.native")
 printf '\n| peak RSS (static hello) | native KiB | qemu KiB | vvm KiB |\n|---|---:|---:|---:|\n| | %s | %s | %s |\n' "${rn#* }" "${rq#* }" "${rv#* }"
+
+# the meta language against Lua 5.4 (issue 3)
+if [ -x "$B/vvm" ] && [ -f "$ROOT/bench/meta/run.sh" ]; then
+    printf '\n### meta language vs lua5.4 (CPU s)\n\n```\n'
+    B="$B" bash "$ROOT/bench/meta/run.sh"
+    printf '```\n'
+fi
