@@ -3,8 +3,7 @@
  * I/O, reflection).  Procedures that take procedures (map, for-each, fold...)
  * are in the prelude (prelude.c), written in the language itself, so they
  * do not nest C calls. */
-#include "meta/sexp.h"
-#include "meta/vm/vml.h"
+#include "meta/vm/prims.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,62 +11,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#define PRIM(cname) static V cname(VM *vm, int argc, V *argv, V self)
-#define WHO (AS(Prim, self)->name)
-#define UNUSED (void)argc; (void)self
-
-void vml_format_double(double d, char *buf, size_t n);
-V vml_tostring_value(VM *vm, V v, int display);
-void vml_unwind_to(VM *vm, Handler *h);
-extern const char vml_prelude[];
-
-static int64_t iarg(VM *vm, V self, V v)
-{
-    if (v.t != T_INT)
-        vml_type_error(vm, WHO, "an integer", v);
-    return v.i;
-}
-static double farg(VM *vm, V self, V v)
-{
-    if (v.t == T_INT)
-        return (double)v.i;
-    if (v.t != T_FLO)
-        vml_type_error(vm, WHO, "a number", v);
-    return v.d;
-}
-static Str *sarg(VM *vm, V self, V v)
-{
-    if (v.t != T_STR)
-        vml_type_error(vm, WHO, "a string", v);
-    return AS(Str, v);
-}
-static Vec *varg(VM *vm, V self, V v)
-{
-    if (v.t != T_VEC)
-        vml_type_error(vm, WHO, "a vector", v);
-    return AS(Vec, v);
-}
-static Bvec *bvarg(VM *vm, V self, V v)
-{
-    if (v.t != T_BVEC)
-        vml_type_error(vm, WHO, "a bytevector", v);
-    return AS(Bvec, v);
-}
-static V harg(VM *vm, V self, V v)
-{
-    if (v.t != T_HASH)
-        vml_type_error(vm, WHO, "a hash table", v);
-    return v;
-}
-static size_t index_arg(VM *vm, V self, V v, size_t limit)
-{
-    int64_t i = iarg(vm, self, v);
-    if (i < 0 || (uint64_t)i >= limit)
-        vml_error(vm, vml_list(vm, 1, v), "%s: index %lld out of range (length %zu)", WHO, (long long)i, limit);
-    return (size_t)i;
-}
-
 /* ---- numbers ---- */
 PRIM(p_add) { UNUSED; V r = vint(0); for (int i = 0; i < argc; i++) r = vml_arith(vm, 0, r, argv[i]); return r; }
 PRIM(p_mul) { UNUSED; V r = vint(1); for (int i = 0; i < argc; i++) r = vml_arith(vm, 2, r, argv[i]); return r; }
@@ -518,12 +461,6 @@ PRIM(p_gensym)
     snprintf(buf, sizeof buf, "%.60s%%%llu", pfx, (unsigned long long)++vm->gensym_counter);
     return vml_intern(vm, buf, strlen(buf));
 }
-static uint32_t chr_arg(VM *vm, V self, V v)
-{
-    if (v.t != T_CHAR)
-        vml_type_error(vm, WHO, "a character", v);
-    return (uint32_t)v.i;
-}
 PRIM(p_char_to_integer) { UNUSED; return vint(chr_arg(vm, self, argv[0])); }
 PRIM(p_integer_to_char) { UNUSED; int64_t c = iarg(vm, self, argv[0]); if (c < 0 || c > 0x10FFFF) vml_error(vm, VNIL, "integer->char: %lld is not a code point", (long long)c); return vchar((uint32_t)c); }
 PRIM(p_char_upcase) { UNUSED; uint32_t c = chr_arg(vm, self, argv[0]); return vchar(c >= 'a' && c <= 'z' ? c - 32 : c); }
@@ -578,25 +515,6 @@ static size_t str_offset(Str *s, size_t idx)
         idx--;
     }
     return i;
-}
-static uint32_t utf8_at(Str *s, size_t off, size_t *len)
-{
-    const unsigned char *p = (const unsigned char *)s->s + off;
-    size_t rem = s->len - off;
-    if (p[0] < 0x80 || rem < 2) { *len = 1; return p[0]; }
-    if ((p[0] & 0xE0) == 0xC0) { *len = 2; return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F); }
-    if ((p[0] & 0xF0) == 0xE0 && rem >= 3) { *len = 3; return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F); }
-    if (rem >= 4) { *len = 4; return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 | (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F); }
-    *len = 1;
-    return p[0];
-}
-static size_t utf8_enc(uint32_t c, char *u)
-{
-    if (c < 0x80) { u[0] = (char)c; return 1; }
-    if (c < 0x800) { u[0] = (char)(0xC0 | c >> 6); u[1] = (char)(0x80 | (c & 63)); return 2; }
-    if (c < 0x10000) { u[0] = (char)(0xE0 | c >> 12); u[1] = (char)(0x80 | (c >> 6 & 63)); u[2] = (char)(0x80 | (c & 63)); return 3; }
-    u[0] = (char)(0xF0 | c >> 18); u[1] = (char)(0x80 | (c >> 12 & 63)); u[2] = (char)(0x80 | (c >> 6 & 63)); u[3] = (char)(0x80 | (c & 63));
-    return 4;
 }
 PRIM(p_string_length) { UNUSED; return vint((int64_t)str_nchars(sarg(vm, self, argv[0]))); }
 PRIM(p_string_ref)
@@ -1276,511 +1194,69 @@ PRIM(p_exit)
     vml_raise(vm, vml_cstr(vm, "exit"));
 }
 
-/* ---- I/O ---- */
-static FILE *out_port(VM *vm, V self, int argc, V *argv, int at)
-{
-    if (argc > at) {
-        if (argv[at].t != T_PORT || !AS(Port, argv[at])->output || !AS(Port, argv[at])->f)
-            vml_type_error(vm, WHO, "an open output port", argv[at]);
-        return AS(Port, argv[at])->f;
-    }
-    return vm->out->f;
-}
-static FILE *in_port(VM *vm, V self, int argc, V *argv, int at)
-{
-    if (argc > at) {
-        if (argv[at].t != T_PORT || AS(Port, argv[at])->output || !AS(Port, argv[at])->f)
-            vml_type_error(vm, WHO, "an open input port", argv[at]);
-        return AS(Port, argv[at])->f;
-    }
-    return vm->in->f;
-}
-PRIM(p_display) { vml_write(vm, out_port(vm, self, argc, argv, 1), argv[0], 1); return VUNSPEC; }
-PRIM(p_write) { vml_write(vm, out_port(vm, self, argc, argv, 1), argv[0], 0); return VUNSPEC; }
-PRIM(p_newline) { fputc('\n', out_port(vm, self, argc, argv, 0)); return VUNSPEC; }
-PRIM(p_write_char)
-{
-    char u[4];
-    size_t n = utf8_enc(chr_arg(vm, self, argv[0]), u);
-    fwrite(u, 1, n, out_port(vm, self, argc, argv, 1));
-    return VUNSPEC;
-}
-PRIM(p_flush) { fflush(out_port(vm, self, argc, argv, 0)); return VUNSPEC; }
-PRIM(p_read_line)
-{
-    FILE *f = in_port(vm, self, argc, argv, 0);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, f);
-    if (n < 0) {
-        free(line);
-        return vimm(T_EOF);
-    }
-    if (n > 0 && line[n - 1] == '\n')
-        n--;
-    V s = vml_str(vm, line, (size_t)n);
-    free(line);
-    return s;
-}
-PRIM(p_read_char)
-{
-    FILE *f = in_port(vm, self, argc, argv, 0);
-    int c = fgetc(f);
-    if (c == EOF)
-        return vimm(T_EOF);
-    unsigned char b[4] = {(unsigned char)c};
-    int n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    for (int i = 1; i < n; i++) {
-        int d = fgetc(f);
-        b[i] = d == EOF ? 0 : (unsigned char)d;
-    }
-    Str tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.s = (char *)b;
-    tmp.len = (size_t)n;
-    size_t len;
-    return vchar(utf8_at(&tmp, 0, &len));
-}
-PRIM(p_peek_char)
-{
-    FILE *f = in_port(vm, self, argc, argv, 0);
-    int c = fgetc(f);
-    if (c == EOF)
-        return vimm(T_EOF);
-    ungetc(c, f);
-    return vchar((uint32_t)c);
-}
-/* (read [port]): reads lines until they hold one complete datum */
-PRIM(p_read)
-{
-    FILE *f = in_port(vm, self, argc, argv, 0);
-    char *acc = NULL;
-    size_t n = 0;
-    for (;;) {
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t k = getline(&line, &cap, f);
-        if (k < 0) {
-            free(line);
-            if (!acc)
-                return vimm(T_EOF);
-            break;
-        }
-        char *na = realloc(acc, n + (size_t)k + 1);
-        if (!na) {
-            free(line);
-            free(acc);
-            vml_error(vm, VNIL, "out of memory");
-        }
-        acc = na;
-        memcpy(acc + n, line, (size_t)k);
-        n += (size_t)k;
-        acc[n] = 0;
-        free(line);
-        sx_reader r;
-        sx_reader_init(&r, "<read>", acc, n);
-        sx *x;
-        int rc = sx_read(&r, &x);
-        if (rc > 0) {
-            V v = VUNSPEC;
-            Handler h;
-            h.prev = vm->handler;
-            h.nframes = vm->nframes;
-            h.top = vm->top;
-            h.ncroots = vm->ncroots;
-            h.cdepth = vm->cdepth;
-            h.winds = vm->winds;
-            h.value = VNIL;
-            vm->handler = &h;
-            if (setjmp(h.jb) == 0) {
-                v = vml_from_sx(vm, x);
-                vm->handler = h.prev;
-                sx_free(x);
-                free(acc);
-                return v;
-            }
-            vm->handler = h.prev;
-            vm->ncroots = h.ncroots;
-            sx_free(x);
-            free(acc);
-            vml_raise(vm, h.value);
-        }
-        if (rc < 0 && strncmp(r.err, "unterminated", 12)) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "read: syntax error at %d:%d: %s", r.err_line, r.err_col, r.err);
-            free(acc);
-            vml_error(vm, VNIL, "%s", msg);
-        }
-    }
-    free(acc);
-    return vimm(T_EOF);
-}
-static V mk_port(VM *vm, FILE *f, int output, int owned)
-{
-    Port *p = vml_alloc(vm, T_PORT, sizeof *p);
-    p->f = f;
-    p->output = output;
-    p->owned = owned;
-    return vobj(p);
-}
-PRIM(p_open_input_file)
-{
-    UNUSED;
-    Str *s = sarg(vm, self, argv[0]);
-    FILE *f = fopen(s->s, "rb");
-    if (!f)
-        vml_error(vm, vml_list(vm, 1, argv[0]), "open-input-file: cannot open %s: %s", s->s, strerror(errno));
-    return mk_port(vm, f, 0, 1);
-}
-PRIM(p_open_output_file)
-{
-    UNUSED;
-    Str *s = sarg(vm, self, argv[0]);
-    FILE *f = fopen(s->s, "wb");
-    if (!f)
-        vml_error(vm, vml_list(vm, 1, argv[0]), "open-output-file: cannot open %s: %s", s->s, strerror(errno));
-    return mk_port(vm, f, 1, 1);
-}
-PRIM(p_close_port)
-{
-    UNUSED;
-    if (argv[0].t != T_PORT)
-        vml_type_error(vm, WHO, "a port", argv[0]);
-    Port *p = AS(Port, argv[0]);
-    if (p->owned && p->f)
-        fclose(p->f);
-    p->f = NULL;
-    return VUNSPEC;
-}
-PRIM(p_current_output) { UNUSED; (void)argv; return vobj(vm->out); }
-PRIM(p_current_input) { UNUSED; (void)argv; return vobj(vm->in); }
-PRIM(p_current_error) { UNUSED; (void)argv; return vobj(vm->err); }
-PRIM(p_file_exists) { UNUSED; return vbool(access(sarg(vm, self, argv[0])->s, F_OK) == 0); }
-PRIM(p_delete_file) { UNUSED; return vbool(unlink(sarg(vm, self, argv[0])->s) == 0); }
-PRIM(p_file_to_string)
-{
-    UNUSED;
-    Str *s = sarg(vm, self, argv[0]);
-    FILE *f = fopen(s->s, "rb");
-    if (!f)
-        vml_error(vm, vml_list(vm, 1, argv[0]), "%s: cannot open %s: %s", WHO, s->s, strerror(errno));
-    char *buf = NULL;
-    size_t n = 0, cap = 0, k;
-    char chunk[65536];
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (n + k > cap) {
-            cap = (n + k) * 2;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                vml_error(vm, VNIL, "out of memory");
-            }
-            buf = nb;
-        }
-        memcpy(buf + n, chunk, k);
-        n += k;
-    }
-    fclose(f);
-    V r = vml_str(vm, buf, n);
-    free(buf);
-    return r;
-}
-PRIM(p_load)
-{
-    UNUSED;
-    Str *s = sarg(vm, self, argv[0]);
-    char path[4096];
-    snprintf(path, sizeof path, "%s", s->s);
-    if (vml_load_file(vm, path) < 0)
-        vml_error(vm, vml_list(vm, 1, argv[0]), "load: %s failed", path);
-    return VUNSPEC;
-}
-PRIM(p_command_line)
-{
-    UNUSED;
-    (void)argv;
-    V l = VNIL;
-    VML_ROOT(vm, l);
-    for (int i = vm->argc - 1; i >= 0; i--) {
-        V s = vml_cstr(vm, vm->argv[i]);
-        l = vml_cons(vm, s, l);
-    }
-    VML_UNROOT(vm, 1);
-    return l;
-}
-PRIM(p_getenv) { UNUSED; const char *v = getenv(sarg(vm, self, argv[0])->s); return v ? vml_cstr(vm, v) : VFALSE; }
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-PRIM(p_current_time) { UNUSED; (void)vm; (void)argv; return vflo(now()); }
-PRIM(p_current_jiffy) { UNUSED; (void)vm; (void)argv; return vint((int64_t)(now() * 1e6)); }
-PRIM(p_tostring) { UNUSED; return vml_tostring_value(vm, argv[0], argc > 1 ? TRUTHY(argv[1]) : 1); }
-PRIM(p_read_from_string)
-{
-    UNUSED;
-    Str *s = sarg(vm, self, argv[0]);
-    sx_reader r;
-    sx_reader_init(&r, "<string>", s->s, s->len);
-    sx *x;
-    int rc = sx_read(&r, &x);
-    if (rc == 0)
-        return vimm(T_EOF);
-    if (rc < 0)
-        vml_error(vm, VNIL, "read-from-string: syntax error at %d:%d: %s", r.err_line, r.err_col, r.err);
-    Handler h;
-    h.prev = vm->handler; h.nframes = vm->nframes; h.top = vm->top; h.ncroots = vm->ncroots;
-    h.cdepth = vm->cdepth; h.winds = vm->winds; h.value = VNIL;
-    vm->handler = &h;
-    if (setjmp(h.jb) == 0) {
-        V v = vml_from_sx(vm, x);
-        vm->handler = h.prev;
-        sx_free(x);
-        return v;
-    }
-    vm->handler = h.prev;
-    vm->ncroots = h.ncroots;
-    sx_free(x);
-    vml_raise(vm, h.value);
-}
-
-/* ---- reflection ---- */
-PRIM(p_eval) { UNUSED; V c = vml_compile_toplevel(vm, argv[0]); return vml_apply(vm, c, 0, NULL); }
-PRIM(p_expand) { UNUSED; return vml_expand(vm, argv[0]); }
-PRIM(p_gc) { UNUSED; (void)argv; vml_gc(vm); return VUNSPEC; }
-PRIM(p_gc_stats)
-{
-    UNUSED;
-    (void)argv;
-    V l = VNIL;
-    VML_ROOT(vm, l);
-    struct { const char *k; V v; } rows[] = {
-        {"collections", vint((int64_t)vm->gc_count)}, {"heap-bytes", vint((int64_t)vm->bytes)},
-        {"freed-bytes", vint((int64_t)vm->gc_freed)}, {"allocations", vint((int64_t)vm->allocs)},
-        {"gc-seconds", vflo(vm->gc_seconds)}, {"heap-limit", vint((int64_t)vm->max_bytes)},
-        {"stress", vbool(vm->gc_stress)},
-    };
-    for (int i = (int)(sizeof rows / sizeof rows[0]) - 1; i >= 0; i--) {
-        V k = vobj(vml_sym(vm, rows[i].k));
-        V p = vml_cons(vm, k, rows[i].v);
-        l = vml_cons(vm, p, l);
-    }
-    VML_UNROOT(vm, 1);
-    return l;
-}
-PRIM(p_set_heap_limit) { UNUSED; vm->max_bytes = (size_t)iarg(vm, self, argv[0]); return VUNSPEC; }
-static void proc_arg(VM *vm, V self, V v)
-{
-    if (v.t != T_CLO && v.t != T_PRIM)
-        vml_type_error(vm, WHO, "a procedure", v);
-}
-PRIM(p_procedure_arity)
-{
-    UNUSED;
-    proc_arg(vm, self, argv[0]);
-    if (argv[0].t == T_PRIM) {
-        Prim *p = AS(Prim, argv[0]);
-        return vml_cons(vm, vint(p->minargs), p->maxargs < 0 ? VFALSE : vint(p->maxargs));
-    }
-    Proto *p = AS(Clo, argv[0])->p;
-    return vml_cons(vm, vint(p->nparams), p->rest ? VFALSE : vint(p->nparams));
-}
-PRIM(p_procedure_name)
-{
-    UNUSED;
-    proc_arg(vm, self, argv[0]);
-    if (argv[0].t == T_PRIM)
-        return vobj(vml_sym(vm, AS(Prim, argv[0])->name));
-    return AS(Clo, argv[0])->p->name;
-}
-PRIM(p_procedure_free_variables)
-{
-    UNUSED;
-    proc_arg(vm, self, argv[0]);
-    if (argv[0].t == T_PRIM)
-        return VNIL;
-    V l = VNIL;
-    VML_ROOT(vm, l);
-    Proto *p = AS(Clo, argv[0])->p;
-    for (int i = p->nupv - 1; i >= 0; i--)
-        l = vml_cons(vm, AS(Clo, argv[0])->p->upv_names[i], l);
-    VML_UNROOT(vm, 1);
-    return l;
-}
-PRIM(p_procedure_free_values)
-{
-    UNUSED;
-    proc_arg(vm, self, argv[0]);
-    if (argv[0].t == T_PRIM)
-        return VNIL;
-    V l = VNIL;
-    VML_ROOT(vm, l);
-    for (int i = AS(Clo, argv[0])->nupv - 1; i >= 0; i--) {
-        V x = AS(Clo, argv[0])->upv[i];
-        if (x.t == T_BOX)
-            x = AS(Box, x)->v;
-        l = vml_cons(vm, x, l);
-    }
-    VML_UNROOT(vm, 1);
-    return l;
-}
-PRIM(p_procedure_source)
-{
-    UNUSED;
-    proc_arg(vm, self, argv[0]);
-    if (argv[0].t == T_PRIM)
-        return VFALSE;
-    Proto *p = AS(Clo, argv[0])->p;
-    char buf[300];
-    snprintf(buf, sizeof buf, "%s:%u:%u", vm->files[p->file] ? vm->files[p->file] : "?", p->pos >> 12, p->pos & 4095);
-    return vml_cstr(vm, buf);
-}
-PRIM(p_disassemble)
-{
-    UNUSED;
-    fflush(vm->out->f);
-    if (argv[0].t == T_PRIM) {
-        fprintf(vm->out->f, "primitive %s (C code)\n", AS(Prim, argv[0])->name);
-        return VUNSPEC;
-    }
-    if (vml_disassemble(vm, vm->out->f, argv[0]) < 0)
-        vml_type_error(vm, WHO, "a procedure", argv[0]);
-    return VUNSPEC;
-}
-static V proto_ops(VM *vm, Proto *p, V l, int depth)
-{
-    VML_ROOT(vm, l);
-    for (size_t i = p->ncode; i-- > 0;) {
-        V s = vobj(vml_sym(vm, vm->opnames[p->code[i] & 0xff]));
-        l = vml_cons(vm, s, l);
-    }
-    for (size_t i = 0; depth < 20 && i < p->nk; i++)
-        if (p->k[i].t == T_PROTO)
-            l = proto_ops(vm, AS(Proto, p->k[i]), l, depth + 1);
-    VML_UNROOT(vm, 1);
-    return l;
-}
-/* (procedure-instructions proc): the opcodes of proc and of the procedures nested in it */
-PRIM(p_procedure_instructions)
-{
-    UNUSED;
-    if (argv[0].t != T_CLO)
-        return VNIL;
-    return proto_ops(vm, AS(Clo, argv[0])->p, VNIL, 0);
-}
-PRIM(p_define_instruction)
-{
-    UNUSED;
-    return vml_define_instruction(vm, argv[0], (int)iarg(vm, self, argv[1]), argv[2], argv[3]);
-}
-PRIM(p_bytecodes)
-{
-    UNUSED;
-    (void)argv;
-    V l = VNIL;
-    VML_ROOT(vm, l);
-    for (int i = vm->nops - 1; i >= 0; i--) {
-        V s = vobj(vml_sym(vm, vm->opnames[i]));
-        l = vml_cons(vm, s, l);
-    }
-    VML_UNROOT(vm, 1);
-    return l;
-}
-PRIM(p_define_primitive)
-{
-    UNUSED;
-    if (argv[0].t != T_SYM)
-        vml_type_error(vm, WHO, "a symbol", argv[0]);
-    proc_arg(vm, self, argv[1]);
-    if (vm->features.t != T_HASH) {
-        V h = vml_hash(vm, 0, 16);
-        vm->features = h;
-    }
-    vml_hash_set(vm, vm->features, argv[0], argv[1]);
-    AS(Sym, argv[0])->value = argv[1];
-    if (argv[1].t == T_CLO && AS(Clo, argv[1])->p->name.t == T_FALSE)
-        AS(Clo, argv[1])->p->name = argv[0];
-    return argv[0];
-}
-PRIM(p_primitives)
-{
-    UNUSED;
-    (void)argv;
-    V l = VNIL;
-    VML_ROOT(vm, l);
-    for (size_t i = 0; i < vm->symcap; i++)
-        for (Sym *s = vm->symtab[i]; s; s = s->chain)
-            if (s->value.t == T_PRIM || (vm->features.t == T_HASH && vml_hash_ref(vm, vm->features, vobj(s), VFALSE).t != T_FALSE))
-                l = vml_cons(vm, vobj(s), l);
-    VML_UNROOT(vm, 1);
-    return l;
-}
-
 /* ---- registration ---- */
-typedef struct { const char *name; vml_cfn fn; int min, max; } PrimDef;
 static const PrimDef prims[] = {
-    {"+", p_add, 0, -1}, {"-", p_sub, 1, -1}, {"*", p_mul, 0, -1}, {"/", p_div, 1, -1},
-    {"<", p_lt, 1, -1}, {"<=", p_le, 1, -1}, {">", p_gt, 1, -1}, {">=", p_ge, 1, -1}, {"=", p_numeq, 1, -1},
+    {"+", p_add, 0, -1}, {"-", p_sub, 1, -1}, {"*", p_mul, 0, -1}, {"/", p_div, 1, -1}, {"<", p_lt, 1, -1},
+    {"<=", p_le, 1, -1}, {">", p_gt, 1, -1}, {">=", p_ge, 1, -1}, {"=", p_numeq, 1, -1},
     {"quotient", p_quotient, 2, 2}, {"remainder", p_remainder, 2, 2}, {"modulo", p_modulo, 2, 2},
     {"number?", p_numberp, 1, 1}, {"integer?", p_integerp, 1, 1}, {"real?", p_numberp, 1, 1},
     {"exact?", p_exactp, 1, 1}, {"inexact?", p_inexactp, 1, 1}, {"flonum?", p_floatp, 1, 1},
     {"exact->inexact", p_inexact, 1, 1}, {"inexact", p_inexact, 1, 1}, {"exact->inexact", p_inexact, 1, 1},
-    {"inexact->exact", p_exact, 1, 1}, {"exact", p_exact, 1, 1},
-    {"floor", p_floor, 1, 1}, {"ceiling", p_ceiling, 1, 1}, {"truncate", p_truncate, 1, 1}, {"round", p_round, 1, 1},
-    {"abs", p_abs, 1, 1}, {"min", p_min, 1, -1}, {"max", p_max, 1, -1}, {"sqrt", p_sqrt, 1, 1}, {"expt", p_expt, 2, 2},
-    {"exp", p_exp, 1, 1}, {"log", p_log, 1, 2}, {"sin", p_sin, 1, 1}, {"cos", p_cos, 1, 1}, {"tan", p_tan, 1, 1},
-    {"asin", p_asin, 1, 1}, {"acos", p_acos, 1, 1}, {"atan", p_atan, 1, 2},
-    {"zero?", p_zerop, 1, 1}, {"positive?", p_positivep, 1, 1}, {"negative?", p_negativep, 1, 1},
-    {"odd?", p_oddp, 1, 1}, {"even?", p_evenp, 1, 1},
+    {"inexact->exact", p_exact, 1, 1}, {"exact", p_exact, 1, 1}, {"floor", p_floor, 1, 1},
+    {"ceiling", p_ceiling, 1, 1}, {"truncate", p_truncate, 1, 1}, {"round", p_round, 1, 1},
+    {"abs", p_abs, 1, 1}, {"min", p_min, 1, -1}, {"max", p_max, 1, -1}, {"sqrt", p_sqrt, 1, 1},
+    {"expt", p_expt, 2, 2}, {"exp", p_exp, 1, 1}, {"log", p_log, 1, 2}, {"sin", p_sin, 1, 1},
+    {"cos", p_cos, 1, 1}, {"tan", p_tan, 1, 1}, {"asin", p_asin, 1, 1}, {"acos", p_acos, 1, 1},
+    {"atan", p_atan, 1, 2}, {"zero?", p_zerop, 1, 1}, {"positive?", p_positivep, 1, 1},
+    {"negative?", p_negativep, 1, 1}, {"odd?", p_oddp, 1, 1}, {"even?", p_evenp, 1, 1},
     {"number->string", p_number_to_string, 1, 2}, {"string->number", p_string_to_number, 1, 2},
     {"bitwise-and", p_band, 0, -1}, {"bitwise-or", p_bor, 0, -1}, {"bitwise-xor", p_bxor, 0, -1},
-    {"bitwise-not", p_bnot, 1, 1}, {"logand", p_band, 0, -1}, {"logior", p_bor, 0, -1}, {"logxor", p_bxor, 0, -1},
-    {"shift-left", p_shl, 2, 2}, {"shift-right", p_srl, 2, 2}, {"shift-right-arithmetic", p_sra, 2, 2},
-    {"arithmetic-shift", p_ash, 2, 2}, {"ash", p_ash, 2, 2},
+    {"bitwise-not", p_bnot, 1, 1}, {"logand", p_band, 0, -1}, {"logior", p_bor, 0, -1},
+    {"logxor", p_bxor, 0, -1}, {"shift-left", p_shl, 2, 2}, {"shift-right", p_srl, 2, 2},
+    {"shift-right-arithmetic", p_sra, 2, 2}, {"arithmetic-shift", p_ash, 2, 2}, {"ash", p_ash, 2, 2},
     {"u64+", p_u64add, 2, 2}, {"u64-", p_u64sub, 2, 2}, {"u64*", p_u64mul, 2, 2}, {"u64/", p_u64div, 2, 2},
     {"u64rem", p_u64rem, 2, 2}, {"u64<", p_u64lt, 2, 2}, {"u64<=", p_u64le, 2, 2}, {"u64>", p_u64gt, 2, 2},
-    {"u64>=", p_u64ge, 2, 2}, {"sext8", p_sext8, 1, 1}, {"sext16", p_sext16, 1, 1}, {"sext32", p_sext32, 1, 1},
-    {"zext8", p_zext8, 1, 1}, {"zext16", p_zext16, 1, 1}, {"zext32", p_zext32, 1, 1},
-    {"bit-count", p_bitcount, 1, 1}, {"bits", p_bits, 3, 3}, {"u64->string", p_u64_to_string, 1, 2},
-    {"eq?", p_eq, 2, 2}, {"eqv?", p_eqv, 2, 2}, {"equal?", p_equal, 2, 2}, {"not", p_not, 1, 1},
-    {"boolean?", p_booleanp, 1, 1}, {"pair?", p_pairp, 1, 1}, {"null?", p_nullp, 1, 1}, {"symbol?", p_symbolp, 1, 1},
-    {"string?", p_stringp, 1, 1}, {"char?", p_charp, 1, 1}, {"vector?", p_vectorp, 1, 1},
-    {"bytevector?", p_bytevectorp, 1, 1}, {"procedure?", p_procedurep, 1, 1}, {"hash-table?", p_hashp, 1, 1},
-    {"eof-object?", p_eofp, 1, 1}, {"eof-object", p_eof, 0, 0}, {"void", p_void, 0, -1},
-    {"error-object?", p_errp, 1, 1}, {"error?", p_errp, 1, 1},
-    {"cons", p_cons, 2, 2}, {"car", p_car, 1, 1}, {"cdr", p_cdr, 1, 1}, {"set-car!", p_setcar, 2, 2},
-    {"set-cdr!", p_setcdr, 2, 2}, {"caar", p_caar, 1, 1}, {"cadr", p_cadr, 1, 1}, {"cdar", p_cdar, 1, 1},
-    {"cddr", p_cddr, 1, 1}, {"caddr", p_caddr, 1, 1}, {"cdddr", p_cdddr, 1, 1}, {"cadddr", p_cadddr, 1, 1},
-    {"caadr", p_caadr, 1, 1}, {"cddar", p_cddar, 1, 1}, {"cdadr", p_cdadr, 1, 1},
-    {"list", p_list, 0, -1}, {"list?", p_listp, 1, 1}, {"length", p_length, 1, 1}, {"append", p_append, 0, -1},
-    {"reverse", p_reverse, 1, 1}, {"list-tail", p_list_tail, 2, 2}, {"list-ref", p_list_ref, 2, 2},
-    {"memq", p_memq, 2, 2}, {"memv", p_memv, 2, 2}, {"member", p_member, 2, 2}, {"assq", p_assq, 2, 2},
-    {"assv", p_assv, 2, 2}, {"assoc", p_assoc, 2, 2}, {"list-copy", p_list_copy, 1, 1},
-    {"symbol->string", p_symbol_to_string, 1, 1}, {"string->symbol", p_string_to_symbol, 1, 1},
-    {"gensym", p_gensym, 0, 1},
+    {"u64>=", p_u64ge, 2, 2}, {"sext8", p_sext8, 1, 1}, {"sext16", p_sext16, 1, 1},
+    {"sext32", p_sext32, 1, 1}, {"zext8", p_zext8, 1, 1}, {"zext16", p_zext16, 1, 1},
+    {"zext32", p_zext32, 1, 1}, {"bit-count", p_bitcount, 1, 1}, {"bits", p_bits, 3, 3},
+    {"u64->string", p_u64_to_string, 1, 2}, {"eq?", p_eq, 2, 2}, {"eqv?", p_eqv, 2, 2},
+    {"equal?", p_equal, 2, 2}, {"not", p_not, 1, 1}, {"boolean?", p_booleanp, 1, 1}, {"pair?", p_pairp, 1, 1},
+    {"null?", p_nullp, 1, 1}, {"symbol?", p_symbolp, 1, 1}, {"string?", p_stringp, 1, 1},
+    {"char?", p_charp, 1, 1}, {"vector?", p_vectorp, 1, 1}, {"bytevector?", p_bytevectorp, 1, 1},
+    {"procedure?", p_procedurep, 1, 1}, {"hash-table?", p_hashp, 1, 1}, {"eof-object?", p_eofp, 1, 1},
+    {"eof-object", p_eof, 0, 0}, {"void", p_void, 0, -1}, {"error-object?", p_errp, 1, 1},
+    {"error?", p_errp, 1, 1}, {"cons", p_cons, 2, 2}, {"car", p_car, 1, 1}, {"cdr", p_cdr, 1, 1},
+    {"set-car!", p_setcar, 2, 2}, {"set-cdr!", p_setcdr, 2, 2}, {"caar", p_caar, 1, 1},
+    {"cadr", p_cadr, 1, 1}, {"cdar", p_cdar, 1, 1}, {"cddr", p_cddr, 1, 1}, {"caddr", p_caddr, 1, 1},
+    {"cdddr", p_cdddr, 1, 1}, {"cadddr", p_cadddr, 1, 1}, {"caadr", p_caadr, 1, 1}, {"cddar", p_cddar, 1, 1},
+    {"cdadr", p_cdadr, 1, 1}, {"list", p_list, 0, -1}, {"list?", p_listp, 1, 1}, {"length", p_length, 1, 1},
+    {"append", p_append, 0, -1}, {"reverse", p_reverse, 1, 1}, {"list-tail", p_list_tail, 2, 2},
+    {"list-ref", p_list_ref, 2, 2}, {"memq", p_memq, 2, 2}, {"memv", p_memv, 2, 2},
+    {"member", p_member, 2, 2}, {"assq", p_assq, 2, 2}, {"assv", p_assv, 2, 2}, {"assoc", p_assoc, 2, 2},
+    {"list-copy", p_list_copy, 1, 1}, {"symbol->string", p_symbol_to_string, 1, 1},
+    {"string->symbol", p_string_to_symbol, 1, 1}, {"gensym", p_gensym, 0, 1},
     {"char->integer", p_char_to_integer, 1, 1}, {"integer->char", p_integer_to_char, 1, 1},
     {"char-upcase", p_char_upcase, 1, 1}, {"char-downcase", p_char_downcase, 1, 1},
     {"char-alphabetic?", p_char_alphabeticp, 1, 1}, {"char-numeric?", p_char_numericp, 1, 1},
-    {"char-whitespace?", p_char_whitespacep, 1, 1}, {"char=?", p_char_eq, 1, -1}, {"char<?", p_char_lt, 1, -1},
-    {"char>?", p_char_gt, 1, -1},
-    {"string-length", p_string_length, 1, 1}, {"string-ref", p_string_ref, 2, 2}, {"substring", p_substring, 2, 3},
+    {"char-whitespace?", p_char_whitespacep, 1, 1}, {"char=?", p_char_eq, 1, -1},
+    {"char<?", p_char_lt, 1, -1}, {"char>?", p_char_gt, 1, -1}, {"string-length", p_string_length, 1, 1},
+    {"string-ref", p_string_ref, 2, 2}, {"substring", p_substring, 2, 3},
     {"string-append", p_string_append, 0, -1}, {"string-copy", p_string_copy, 1, 1},
     {"make-string", p_make_string, 1, 2}, {"string", p_string, 0, -1}, {"string-set!", p_string_set, 3, 3},
     {"string=?", p_string_eq, 1, -1}, {"string<?", p_string_lt, 1, -1}, {"string>?", p_string_gt, 1, -1},
-    {"string<=?", p_string_le, 1, -1}, {"string>=?", p_string_ge, 1, -1}, {"string-ci=?", p_string_ci_eq, 1, -1},
-    {"string->list", p_string_to_list, 1, 1}, {"list->string", p_list_to_string, 1, 1},
-    {"string-upcase", p_string_upcase, 1, 1}, {"string-downcase", p_string_downcase, 1, 1},
-    {"string-index", p_string_index, 2, 2}, {"string-contains", p_string_contains, 2, 2},
-    {"string-prefix?", p_string_prefixp, 2, 2}, {"string-suffix?", p_string_suffixp, 2, 2},
-    {"string-join", p_string_join, 1, 2}, {"string-split", p_string_split, 2, 2}, {"string-trim", p_string_trim, 1, 1},
+    {"string<=?", p_string_le, 1, -1}, {"string>=?", p_string_ge, 1, -1},
+    {"string-ci=?", p_string_ci_eq, 1, -1}, {"string->list", p_string_to_list, 1, 1},
+    {"list->string", p_list_to_string, 1, 1}, {"string-upcase", p_string_upcase, 1, 1},
+    {"string-downcase", p_string_downcase, 1, 1}, {"string-index", p_string_index, 2, 2},
+    {"string-contains", p_string_contains, 2, 2}, {"string-prefix?", p_string_prefixp, 2, 2},
+    {"string-suffix?", p_string_suffixp, 2, 2}, {"string-join", p_string_join, 1, 2},
+    {"string-split", p_string_split, 2, 2}, {"string-trim", p_string_trim, 1, 1},
     {"string->utf8", p_string_to_utf8, 1, 1}, {"utf8->string", p_utf8_to_string, 1, 1},
-    {"make-vector", p_make_vector, 1, 2}, {"vector", p_vector, 0, -1}, {"vector-length", p_vector_length, 1, 1},
-    {"vector-ref", p_vector_ref, 2, 2}, {"vector-set!", p_vector_set, 3, 3}, {"vector->list", p_vector_to_list, 1, 1},
-    {"list->vector", p_list_to_vector, 1, 1}, {"vector-fill!", p_vector_fill, 2, 2}, {"vector-copy", p_vector_copy, 1, 3},
-    {"sort!", p_sort_x, 2, 2}, {"sort", p_sort, 2, 2},
+    {"make-vector", p_make_vector, 1, 2}, {"vector", p_vector, 0, -1},
+    {"vector-length", p_vector_length, 1, 1}, {"vector-ref", p_vector_ref, 2, 2},
+    {"vector-set!", p_vector_set, 3, 3}, {"vector->list", p_vector_to_list, 1, 1},
+    {"list->vector", p_list_to_vector, 1, 1}, {"vector-fill!", p_vector_fill, 2, 2},
+    {"vector-copy", p_vector_copy, 1, 3}, {"sort!", p_sort_x, 2, 2}, {"sort", p_sort, 2, 2},
     {"make-bytevector", p_make_bytevector, 1, 2}, {"bytevector", p_bytevector, 0, -1},
     {"bytevector-length", p_bytevector_length, 1, 1}, {"bytevector-u8-ref", p_bv_u8_ref, 2, 2},
     {"bytevector-u16-ref", p_bv_u16_ref, 2, 2}, {"bytevector-u32-ref", p_bv_u32_ref, 2, 2},
@@ -1788,41 +1264,19 @@ static const PrimDef prims[] = {
     {"bytevector-u16-set!", p_bv_u16_set, 3, 3}, {"bytevector-u32-set!", p_bv_u32_set, 3, 3},
     {"bytevector-u64-set!", p_bv_u64_set, 3, 3}, {"bytevector-copy", p_bytevector_copy, 1, 1},
     {"make-hash-table", p_make_hash_table, 0, 1}, {"make-eqv-hash-table", p_make_eqv_hash_table, 0, 0},
-    {"make-eq-hash-table", p_make_eqv_hash_table, 0, 0},
-    {"hash-table-ref", p_hash_ref, 2, 3}, {"hash-table-set!", p_hash_set, 3, 3},
-    {"hash-table-delete!", p_hash_delete, 2, 2}, {"hash-table-contains?", p_hash_contains, 2, 2},
-    {"hash-table-count", p_hash_count, 1, 1}, {"hash-table-keys", p_hash_keys, 1, 1},
-    {"hash-table-values", p_hash_values, 1, 1}, {"hash-table->alist", p_hash_to_alist, 1, 1},
-    {"hash-table-clear!", p_hash_clear, 1, 1},
+    {"make-eq-hash-table", p_make_eqv_hash_table, 0, 0}, {"hash-table-ref", p_hash_ref, 2, 3},
+    {"hash-table-set!", p_hash_set, 3, 3}, {"hash-table-delete!", p_hash_delete, 2, 2},
+    {"hash-table-contains?", p_hash_contains, 2, 2}, {"hash-table-count", p_hash_count, 1, 1},
+    {"hash-table-keys", p_hash_keys, 1, 1}, {"hash-table-values", p_hash_values, 1, 1},
+    {"hash-table->alist", p_hash_to_alist, 1, 1}, {"hash-table-clear!", p_hash_clear, 1, 1},
     {"hash-ref", p_hash_ref, 2, 3}, {"hash-set!", p_hash_set, 3, 3},
     {"%make-record-type", p_make_record_type, 2, 2}, {"%record-constructor", p_record_constructor, 2, 2},
     {"%record-predicate", p_record_predicate, 1, 1}, {"%record-accessor", p_record_accessor, 2, 2},
-    {"%record-modifier", p_record_modifier, 2, 2}, {"record?", p_recordp, 1, 1},
-    {"apply", p_apply, 2, -1}, {"error", p_error, 1, -1}, {"raise", p_raise, 1, 1},
-    {"error-object-message", p_error_message, 1, 1}, {"error-object-irritants", p_error_irritants, 1, 1},
-    {"error-object-where", p_error_where, 1, 1}, {"condition->string", p_error_string, 1, 1},
-    {"%guard", p_guard, 2, 2}, {"dynamic-wind", p_dynamic_wind, 3, 3}, {"exit", p_exit, 0, 1},
-    {"display", p_display, 1, 2}, {"write", p_write, 1, 2}, {"newline", p_newline, 0, 1},
-    {"write-char", p_write_char, 1, 2}, {"write-string", p_display, 1, 2}, {"flush-output", p_flush, 0, 1},
-    {"read-line", p_read_line, 0, 1}, {"read-char", p_read_char, 0, 1}, {"peek-char", p_peek_char, 0, 1},
-    {"read", p_read, 0, 1}, {"open-input-file", p_open_input_file, 1, 1},
-    {"open-output-file", p_open_output_file, 1, 1}, {"close-port", p_close_port, 1, 1},
-    {"close-input-port", p_close_port, 1, 1}, {"close-output-port", p_close_port, 1, 1},
-    {"current-output-port", p_current_output, 0, 0}, {"current-input-port", p_current_input, 0, 0},
-    {"current-error-port", p_current_error, 0, 0},
-    {"file-exists?", p_file_exists, 1, 1}, {"delete-file", p_delete_file, 1, 1},
-    {"file->string", p_file_to_string, 1, 1}, {"load", p_load, 1, 1}, {"command-line", p_command_line, 0, 0},
-    {"get-environment-variable", p_getenv, 1, 1}, {"getenv", p_getenv, 1, 1},
-    {"current-time", p_current_time, 0, 0}, {"current-jiffy", p_current_jiffy, 0, 0},
-    {"->string", p_tostring, 1, 2}, {"read-from-string", p_read_from_string, 1, 1},
-    {"eval", p_eval, 1, 2}, {"macroexpand", p_expand, 1, 1}, {"gc", p_gc, 0, 0}, {"gc-stats", p_gc_stats, 0, 0},
-    {"set-heap-limit!", p_set_heap_limit, 1, 1},
-    {"procedure-arity", p_procedure_arity, 1, 1}, {"procedure-name", p_procedure_name, 1, 1},
-    {"procedure-free-variables", p_procedure_free_variables, 1, 1},
-    {"procedure-free-values", p_procedure_free_values, 1, 1},
-    {"procedure-source", p_procedure_source, 1, 1}, {"disassemble", p_disassemble, 1, 1},
-    {"%define-instruction", p_define_instruction, 4, 4}, {"procedure-instructions", p_procedure_instructions, 1, 1}, {"bytecodes", p_bytecodes, 0, 0},
-    {"%define-primitive", p_define_primitive, 2, 2}, {"primitives", p_primitives, 0, 0},
+    {"%record-modifier", p_record_modifier, 2, 2}, {"record?", p_recordp, 1, 1}, {"apply", p_apply, 2, -1},
+    {"error", p_error, 1, -1}, {"raise", p_raise, 1, 1}, {"error-object-message", p_error_message, 1, 1},
+    {"error-object-irritants", p_error_irritants, 1, 1}, {"error-object-where", p_error_where, 1, 1},
+    {"condition->string", p_error_string, 1, 1}, {"%guard", p_guard, 2, 2},
+    {"dynamic-wind", p_dynamic_wind, 3, 3}, {"exit", p_exit, 0, 1},
 };
 
 void vml_define_cfn(VM *vm, const char *name, vml_cfn fn, int min, int max)
@@ -1836,9 +1290,10 @@ void vml_prims_init(VM *vm)
 {
     for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++)
         vml_define_cfn(vm, prims[i].name, prims[i].fn, prims[i].min, prims[i].max);
-    vm->out = AS(Port, mk_port(vm, stdout, 1, 0));
-    vm->in = AS(Port, mk_port(vm, stdin, 0, 0));
-    vm->err = AS(Port, mk_port(vm, stderr, 1, 0));
+    vml_prims_io_init(vm);
+    vm->out = AS(Port, vml_mk_port(vm, stdout, 1, 0));
+    vm->in = AS(Port, vml_mk_port(vm, stdin, 0, 0));
+    vm->err = AS(Port, vml_mk_port(vm, stderr, 1, 0));
     if (vml_eval_string(vm, "<prelude>", vml_prelude, strlen(vml_prelude), NULL) < 0)
         fprintf(stderr, "vvm: the meta prelude failed to load\n");
 }
