@@ -264,6 +264,10 @@ int vvm_aspace_code_write(vvm_aspace *as, uint64_t addr, uint64_t len)
     int found = 0;
     uint64_t lo = UINT64_MAX, hi = 0;
     for (uint64_t i = addr / VVM_PAGE; i <= (addr + len - 1) / VVM_PAGE; i++) {
+        /* a plain load first: system calls pass every buffer through here,
+         * and almost no page holds code */
+        if (!(__atomic_load_n(&as->pages[i], __ATOMIC_RELAXED) & VVM_PAGE_CODE))
+            continue;
         uint8_t v = __atomic_fetch_and(&as->pages[i], (uint8_t)~VVM_PAGE_CODE, __ATOMIC_ACQ_REL);
         if (!(v & VVM_PAGE_CODE))
             continue;

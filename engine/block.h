@@ -30,7 +30,6 @@ typedef struct eng_block {
     uint64_t end;           /* guest address just past the last byte decoded */
     uint32_t n;             /* guest instructions */
     uint32_t nslots;        /* entries of insn[]: guest ones plus engine pseudo-entries */
-    uint32_t execs;         /* execution count (profiling for later tiers) */
     struct eng_block *hnext;        /* hash chain */
     struct eng_block *succ[2];      /* chained successors: [0] taken/jump, [1] fall-through */
     uint64_t succ_pc[2];

@@ -110,10 +110,6 @@ rv_exit rv_run(rv_cpu *cpu);
  * cpu->pc is set from cpu->cur).  Used by helpers and the fault handler. */
 _Noreturn void rv_raise(rv_cpu *cpu, rv_exit why, uint64_t tval);
 
-/* The host fault handler calls this when a host fault hits guest memory while
- * cpu->in_guest; it does not return. */
-_Noreturn void rv_host_fault(rv_cpu *cpu, uint64_t guest_addr, int is_write);
-
 /* Decoder, generated from isa/riscv/NAME.isa: fills *out (handler left to the
  * caller) and returns the length (2 or 4), or 0 for an illegal encoding. */
 int rv_decode(uint32_t raw, eng_insn *out);

@@ -93,11 +93,6 @@ static int on_host_fault(void *arg, uint64_t off, int is_write, int sig)
     rv_raise(cpu, is_write ? RV_EXIT_STORE : RV_EXIT_LOAD, off);
 }
 
-_Noreturn void rv_host_fault(rv_cpu *cpu, uint64_t guest_addr, int is_write)
-{
-    rv_raise(cpu, is_write ? RV_EXIT_STORE : RV_EXIT_LOAD, guest_addr);
-}
-
 int rv_cpu_init(rv_cpu *cpu, vvm_aspace *as, eng_inval *inval, const vvm_weaver *weaver)
 {
     memset(cpu, 0, sizeof *cpu);

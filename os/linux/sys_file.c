@@ -294,27 +294,22 @@ static int64_t iov_from_guest(lx_thread *t, uint64_t giov, uint64_t cnt, int pro
     return (int64_t)cnt;
 }
 
-LX_SYSCALL(readv)
+/* The vectored calls, one shape: guest iovecs to host ones, then the host
+ * call.  Arguments the kernel does not take for a call (offset and flags for
+ * readv/writev) are ignored by it. */
+static int64_t vector_io(lx_thread *t, const uint64_t *a, long nr, int prot)
 {
     struct iovec *v;
-    int64_t n = iov_from_guest(t, a[1], a[2], VVM_PROT_W, &v);
+    int64_t n = iov_from_guest(t, a[1], a[2], prot, &v);
     if (n < 0)
         return n;
-    int64_t r = lx_host(readv((int)a[0], v, (int)n));
+    int64_t r = lx_host(syscall(nr, (int)a[0], v, (int)n, (long)a[3], 0L, (int)a[5]));
     free(v);
     return r;
 }
 
-LX_SYSCALL(writev)
-{
-    struct iovec *v;
-    int64_t n = iov_from_guest(t, a[1], a[2], VVM_PROT_R, &v);
-    if (n < 0)
-        return n;
-    int64_t r = lx_host(writev((int)a[0], v, (int)n));
-    free(v);
-    return r;
-}
+LX_SYSCALL(readv) { return vector_io(t, a, SYS_readv, VVM_PROT_W); }
+LX_SYSCALL(writev) { return vector_io(t, a, SYS_writev, VVM_PROT_R); }
 
 LX_SYSCALL(lseek)
 {
@@ -637,49 +632,13 @@ LX_SYSCALL(memfd_create)
 }
 
 /* preadv/pwritev(fd, iov, cnt, pos_l, pos_h): on 64-bit pos_l is the offset */
-LX_SYSCALL(preadv)
-{
-    struct iovec *v;
-    int64_t n = iov_from_guest(t, a[1], a[2], VVM_PROT_W, &v);
-    if (n < 0)
-        return n;
-    int64_t r = lx_host(syscall(SYS_preadv, (int)a[0], v, (int)n, (long)a[3], 0L));
-    free(v);
-    return r;
-}
+LX_SYSCALL(preadv) { return vector_io(t, a, SYS_preadv, VVM_PROT_W); }
+LX_SYSCALL(pwritev) { return vector_io(t, a, SYS_pwritev, VVM_PROT_R); }
+LX_SYSCALL(preadv2) { return vector_io(t, a, SYS_preadv2, VVM_PROT_W); }
+LX_SYSCALL(pwritev2) { return vector_io(t, a, SYS_pwritev2, VVM_PROT_R); }
 
-LX_SYSCALL(pwritev)
-{
-    struct iovec *v;
-    int64_t n = iov_from_guest(t, a[1], a[2], VVM_PROT_R, &v);
-    if (n < 0)
-        return n;
-    int64_t r = lx_host(syscall(SYS_pwritev, (int)a[0], v, (int)n, (long)a[3], 0L));
-    free(v);
-    return r;
-}
 
-LX_SYSCALL(preadv2)
-{
-    struct iovec *v;
-    int64_t n = iov_from_guest(t, a[1], a[2], VVM_PROT_W, &v);
-    if (n < 0)
-        return n;
-    int64_t r = lx_host(syscall(SYS_preadv2, (int)a[0], v, (int)n, (long)a[3], 0L, (int)a[5]));
-    free(v);
-    return r;
-}
 
-LX_SYSCALL(pwritev2)
-{
-    struct iovec *v;
-    int64_t n = iov_from_guest(t, a[1], a[2], VVM_PROT_R, &v);
-    if (n < 0)
-        return n;
-    int64_t r = lx_host(syscall(SYS_pwritev2, (int)a[0], v, (int)n, (long)a[3], 0L, (int)a[5]));
-    free(v);
-    return r;
-}
 
 LX_SYSCALL(splice)
 {

@@ -90,7 +90,8 @@ LX_SYSCALL(accept)
     return lx_sys_accept4(t, b);
 }
 
-LX_SYSCALL(getsockname)
+/* getsockname/getpeername: an address written back to the guest */
+static int64_t sockname(lx_thread *t, const uint64_t *a, int (*get)(int, struct sockaddr *, socklen_t *))
 {
     void *sa;
     socklen_t *len;
@@ -99,20 +100,11 @@ LX_SYSCALL(getsockname)
         return r;
     if (!len || !sa)
         return -EFAULT;
-    return lx_host(getsockname((int)a[0], sa, len));
+    return lx_host(get((int)a[0], sa, len));
 }
 
-LX_SYSCALL(getpeername)
-{
-    void *sa;
-    socklen_t *len;
-    int r = addr_out(t, a[1], a[2], &sa, &len);
-    if (r < 0)
-        return r;
-    if (!len || !sa)
-        return -EFAULT;
-    return lx_host(getpeername((int)a[0], sa, len));
-}
+LX_SYSCALL(getsockname) { return sockname(t, a, getsockname); }
+LX_SYSCALL(getpeername) { return sockname(t, a, getpeername); }
 
 LX_SYSCALL(sendto)
 {
