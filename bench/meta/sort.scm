@@ -1,0 +1,13 @@
+;; Guile's sort! sorts a vector in place (a stable merge sort), as vml's does.
+(define (make-data n)
+  (let ((v (make-vector n 0)))
+    (let loop ((i 0) (x 12345))
+      (when (< i n)
+        (vector-set! v i (modulo x 1000003))
+        (loop (+ i 1) (modulo (+ (* x 1103515245) 12345) 2147483648))))
+    v))
+(define (run k)
+  (let ((v (make-data 200000)))
+    (sort! v <)
+    (if (= k 1) (vector-ref v 100000) (run (- k 1)))))
+(display (run 5)) (newline)
