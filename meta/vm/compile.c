@@ -268,14 +268,22 @@ static int is_global_sym(FS *fs, V h)
 {
     if (h.t != T_SYM)
         return 0;
-    int idx, boxed;
     for (FS *f = fs; f; f = f->parent)
         for (int i = 0; i < f->nlocals; i++)
             if (f->locals[i].name.o == h.o)
                 return 0;
-    (void)idx;
-    (void)boxed;
     return 1;
+}
+
+/* A global still bound to the builtin primitive of its name: only then may
+ * a call to it compile to a bytecode (after (define (car x) ...), code
+ * compiled later calls the new definition). */
+static int is_builtin_prim(FS *fs, V h)
+{
+    if (!is_global_sym(fs, h))
+        return 0;
+    V v = AS(Sym, h)->value;
+    return v.t == T_PRIM && AS(Prim, v)->name && !strcmp(AS(Prim, v)->name, AS(Sym, h)->name);
 }
 
 static int is_small_int(V x) { return x.t == T_INT && x.i >= -32768 && x.i <= 32767; }
@@ -319,7 +327,7 @@ static void load_const(FS *fs, V v, int dst)
 }
 
 typedef struct { const char *name; int op, nargs, kind; } Inline;
-enum { K_VAL, K_EFFECT3 };
+enum { K_VAL, K_EFFECT3, K_REF /* (ref table key [default]): key, default in C, C+1 */ };
 static const Inline inlines[] = {
     {"+", VML_OP_add, 2, K_VAL}, {"-", VML_OP_sub, 2, K_VAL}, {"*", VML_OP_mul, 2, K_VAL},
     {"/", VML_OP_div, 2, K_VAL}, {"<", VML_OP_lt, 2, K_VAL}, {"<=", VML_OP_le, 2, K_VAL},
@@ -329,6 +337,9 @@ static const Inline inlines[] = {
     {"null?", VML_OP_nullP, 1, K_VAL}, {"pair?", VML_OP_pairP, 1, K_VAL}, {"cons", VML_OP_cons, 2, K_VAL},
     {"car", VML_OP_car, 1, K_VAL}, {"cdr", VML_OP_cdr, 1, K_VAL}, {"vector-ref", VML_OP_vector_ref, 2, K_VAL},
     {"vector-set!", VML_OP_vector_setX, 3, K_EFFECT3},
+    {"hash-table-ref", VML_OP_hash_ref, 2, K_REF}, {"hash-table-ref", VML_OP_hash_ref, 3, K_REF},
+    {"hash-ref", VML_OP_hash_ref, 2, K_REF}, {"hash-ref", VML_OP_hash_ref, 3, K_REF},
+    {"hash-table-set!", VML_OP_hash_setX, 3, K_EFFECT3}, {"hash-set!", VML_OP_hash_setX, 3, K_EFFECT3},
 };
 
 /* An inlined primitive or a run-time instruction rule for (h args...), or -1. */
@@ -341,6 +352,8 @@ static int find_inline(FS *fs, V h, int nargs, int *kind)
         *kind = K_VAL;
         return (int)CAR(rule).i;
     }
+    if (!is_builtin_prim(fs, h))
+        return -1;
     const char *name = AS(Sym, h)->name;
     for (size_t i = 0; i < sizeof inlines / sizeof inlines[0]; i++)
         if (inlines[i].nargs == nargs && !strcmp(inlines[i].name, name)) {
@@ -388,7 +401,7 @@ static void cjump(FS *fs, V x, int when_true, JL *l)
             jl_patch(fs, &skip, here(fs));
             return;
         }
-        if (is_global_sym(fs, h)) {
+        if (is_builtin_prim(fs, h)) {
             const char *name = AS(Sym, h)->name;
             if (n == 1 && !strcmp(name, "not")) {
                 cjump(fs, nth(x, 1), !when_true, l);
@@ -529,6 +542,15 @@ static void comp_call(FS *fs, V x, int dst, int tail)
             int b = anyreg(fs, nth(x, 1));
             int kop = op == VML_OP_add ? VML_OP_addk : op == VML_OP_sub ? VML_OP_subk : op == VML_OP_mul ? VML_OP_mulk : VML_OP_divk;
             emit(fs, ENC(kop, dst, b, addk(fs, nth(x, 2))));
+        } else if (kind == K_REF) {
+            int b = anyreg(fs, nth(x, 1));
+            int c = reserve(fs, 2);
+            comp(fs, nth(x, 2), c, 0);
+            if (n == 3)
+                comp(fs, nth(x, 3), c + 1, 0);
+            else
+                load_const(fs, VFALSE, c + 1);
+            emit(fs, ENC(op, dst, b, c));
         } else if (kind == K_EFFECT3) {
             int a = anyreg(fs, nth(x, 1));
             int b = anyreg(fs, nth(x, 2));
@@ -545,7 +567,7 @@ static void comp_call(FS *fs, V x, int dst, int tail)
         return;
     }
     /* (+ a b c ...) folds left */
-    if (n > 2 && is_global_sym(fs, h) && (!strcmp(AS(Sym, h)->name, "+") || !strcmp(AS(Sym, h)->name, "*"))) {
+    if (n > 2 && is_builtin_prim(fs, h) && (!strcmp(AS(Sym, h)->name, "+") || !strcmp(AS(Sym, h)->name, "*"))) {
         int opx = AS(Sym, h)->name[0] == '+' ? VML_OP_add : VML_OP_mul;
         int acc = reserve(fs, 1);
         int a0 = anyreg(fs, nth(x, 1));

@@ -15,7 +15,8 @@
 
 static void free_obj(VM *vm, Obj *o);
 
-void *vml_alloc(VM *vm, int type, size_t size)
+/* Before size more bytes: collect when due; past the limit, an error. */
+static void heap_reserve(VM *vm, size_t size)
 {
     if (!vm->gc_off && (vm->gc_stress || vm->bytes + size > vm->threshold)) {
         vml_gc(vm);
@@ -24,6 +25,11 @@ void *vml_alloc(VM *vm, int type, size_t size)
             vml_error(vm, VNIL, "out of memory (heap limit %zu MB)", vm->max_bytes >> 20);
         }
     }
+}
+
+void *vml_alloc(VM *vm, int type, size_t size)
+{
+    heap_reserve(vm, size);
     Obj *o = malloc(size);
     if (!o)
         vml_error(vm, VNIL, "out of memory (malloc of %zu bytes failed)", size);
@@ -63,10 +69,10 @@ static void trace(mstack *s, Obj *o)
     case T_VEC: { Vec *v = (Vec *)o; for (size_t i = 0; i < v->n; i++) PUSHV(s, v->v[i]); break; }
     case T_HASH: {
         Hash *h = (Hash *)o;
-        for (size_t i = 0; i < h->cap; i++)
-            if (h->keys[i].t != T_UNBOUND) {
-                PUSHV(s, h->keys[i]);
-                PUSHV(s, h->vals[i]);
+        for (size_t i = 0; i < h->n; i++)
+            if (VML_HASH_LIVE(h->e[i].k)) {
+                PUSHV(s, h->e[i].k);
+                PUSHV(s, h->e[i].v);
             }
         break;
     }
@@ -160,7 +166,7 @@ static size_t obj_size(Obj *o)
     case T_SYM: return sizeof(Sym) + ((Sym *)o)->len + 1;
     case T_VEC: return sizeof(Vec) + ((Vec *)o)->n * sizeof(V);
     case T_BVEC: return sizeof(Bvec) + ((Bvec *)o)->n;
-    case T_HASH: return sizeof(Hash) + ((Hash *)o)->cap * 2 * sizeof(V);
+    case T_HASH: return sizeof(Hash) + vml_hash_bytes(((Hash *)o)->cap);
     case T_RTYPE: return sizeof(Rtype);
     case T_REC: return sizeof(Rec) + ((Rec *)o)->n * sizeof(V);
     case T_CLO: return sizeof(Clo) + (size_t)((Clo *)o)->nupv * sizeof(V);
@@ -183,7 +189,7 @@ static void free_obj(VM *vm, Obj *o)
     case T_STR: free(((Str *)o)->s); break;
     case T_VEC: free(((Vec *)o)->v); break;
     case T_BVEC: free(((Bvec *)o)->b); break;
-    case T_HASH: free(((Hash *)o)->keys); free(((Hash *)o)->vals); break;
+    case T_HASH: free(((Hash *)o)->idx); free(((Hash *)o)->e); break;
     case T_PROTO: {
         Proto *p = (Proto *)o;
         free(p->code); free(p->lines); free(p->k); free(p->upv_instack); free(p->upv_index); free(p->upv_names);
@@ -411,7 +417,7 @@ int vml_equal(V a, V b)
     }
 }
 
-static uint64_t mix(uint64_t x)
+static inline uint64_t mix(uint64_t x)
 {
     x ^= x >> 33;
     x *= 0xff51afd7ed558ccdULL;
@@ -448,85 +454,108 @@ uint64_t vml_hash_value(V v, int equal)
     return mix(v.u ^ ((uint64_t)v.t << 56));
 }
 
-V vml_hash(VM *vm, int equal, size_t cap)
+static size_t ecap_of(size_t cap) { return cap - cap / 4; }
+size_t vml_hash_bytes(size_t cap) { return cap * sizeof(uint32_t) + ecap_of(cap) * sizeof(HEnt); }
+
+/* Where a key's probe sequence starts.  Integers hash to themselves, as in
+ * Lua and CPython: keys near each other land near each other, which keeps
+ * the caches and TLB warm on the common patterns; the perturbed probe
+ * sequence (next_slot) spreads keys that share their low bits. */
+static inline uint64_t key_hash(const Hash *h, V key, int slow)
+{
+    if (key.t == T_INT)
+        return key.u;
+    return slow ? vml_hash_value(key, h->weak_equal) : mix(key.u ^ ((uint64_t)key.t << 56));
+}
+static inline int slow_key(const Hash *h, V key) { return key.t == T_FLO || (h->weak_equal && key.t >= T_PAIR); }
+#define next_slot(i, perturb, mask) ((perturb) >>= 5, (i) = ((i) * 5 + (perturb) + 1) & (mask))
+
+/* A fresh index of cap free slots and room for cap * 3/4 entries (the
+ * old entries moved over); on failure the table is unchanged. */
+static void hash_resize(VM *vm, Hash *h, size_t cap)
+{
+    uint32_t *idx = calloc(cap, sizeof *idx);
+    HEnt *e = idx ? malloc(ecap_of(cap) * sizeof *e) : NULL;
+    if (!e) {
+        free(idx);
+        vml_error(vm, VNIL, "out of memory (hash table of %zu entries)", ecap_of(cap));
+    }
+    size_t n = 0, mask = cap - 1;
+    for (size_t i = 0; i < h->n; i++) {
+        V k = h->e[i].k;
+        if (!VML_HASH_LIVE(k))
+            continue;
+        uint64_t perturb = key_hash(h, k, slow_key(h, k));
+        size_t j = perturb & mask;
+        while (idx[j])
+            next_slot(j, perturb, mask);
+        idx[j] = (uint32_t)(n + 1);
+        e[n++] = h->e[i];
+    }
+    free(h->idx);
+    free(h->e);
+    if (h->cap)
+        vm->bytes -= vml_hash_bytes(h->cap);
+    vm->bytes += vml_hash_bytes(cap);
+    h->idx = idx;
+    h->e = e;
+    h->cap = cap;
+    h->n = h->count = n;
+}
+
+V vml_hash(VM *vm, int equal, size_t size)
 {
     size_t c = 8;
-    while (c < cap * 2)
+    while (ecap_of(c) < size)
         c *= 2;
-    Hash *h = vml_alloc(vm, T_HASH, sizeof *h + c * 2 * sizeof(V));
+    heap_reserve(vm, sizeof(Hash) + vml_hash_bytes(c));
+    Hash *h = vml_alloc(vm, T_HASH, sizeof *h);
     h->weak_equal = equal;
-    h->cap = h->count = h->used = 0;
-    h->keys = malloc(c * sizeof(V));
-    h->vals = malloc(c * sizeof(V));
-    if (!h->keys || !h->vals)
-        vml_error(vm, VNIL, "out of memory (hash table)");
-    for (size_t i = 0; i < c; i++) {
-        h->keys[i] = VUNBOUND;
-        h->vals[i] = VNIL;
-    }
-    h->cap = c;
+    h->cap = h->count = h->n = 0;
+    h->idx = NULL;
+    h->e = NULL;
+    hash_resize(vm, h, c);   /* a failure leaves an empty table */
     return vobj(h);
 }
 
 /* Tombstones are keys tagged T_EOF with payload 1. */
-static int is_tomb(V k) { return k.t == T_EOF && k.i == 1; }
+static void set_tomb(V *k) { k->t = T_EOF; k->i = 1; }
 
-static size_t find_slot(Hash *h, V key, int *found)
+/* The index slot of key, or the first free or deleted slot where it would
+ * go (*found = 0).  Identical bits are eqv (and equal); only doubles (0.0 =
+ * -0.0, NaNs) and, in equal tables, heap objects need a full comparison. */
+static inline size_t find_slot(Hash *h, V key, int *found)
 {
-    size_t mask = h->cap - 1, i = vml_hash_value(key, h->weak_equal) & mask, tomb = (size_t)-1;
+    size_t mask = h->cap - 1, dummy = (size_t)-1;
+    int slow = slow_key(h, key);
+    uint64_t perturb = key_hash(h, key, slow);
+    size_t i = perturb & mask;
     for (;;) {
-        V k = h->keys[i];
-        if (k.t == T_UNBOUND) {
+        uint32_t x = h->idx[i];
+        if (x == 0) {
             *found = 0;
-            return tomb != (size_t)-1 ? tomb : i;
+            return dummy != (size_t)-1 ? dummy : i;
         }
-        if (is_tomb(k)) {
-            if (tomb == (size_t)-1)
-                tomb = i;
-        } else if (h->weak_equal ? vml_equal(k, key) : vml_eqv(k, key)) {
-            *found = 1;
-            return i;
+        if (x != VML_HASH_DUMMY) {
+            V k = h->e[x - 1].k;
+            if (k.t == key.t && (k.u == key.u || (slow && (h->weak_equal ? vml_equal(k, key) : vml_eqv(k, key))))) {
+                *found = 1;
+                return i;
+            }
+        } else if (dummy == (size_t)-1) {
+            dummy = i;
         }
-        i = (i + 1) & mask;
+        next_slot(i, perturb, mask);
     }
 }
 
 V vml_hash_ref(VM *vm, V hv, V key, V dflt)
 {
+    (void)vm;
     Hash *h = AS(Hash, hv);
     int found;
     size_t i = find_slot(h, key, &found);
-    return found ? h->vals[i] : dflt;
-}
-
-static void rehash(VM *vm, Hash *h, size_t ncap)
-{
-    V *ok = h->keys, *ov = h->vals;
-    size_t oc = h->cap;
-    V *nk = malloc(ncap * sizeof(V)), *nv = malloc(ncap * sizeof(V));
-    if (!nk || !nv) {
-        free(nk);
-        free(nv);
-        vml_error(vm, VNIL, "out of memory (hash table of %zu slots)", ncap);
-    }
-    for (size_t i = 0; i < ncap; i++)
-        nk[i] = VUNBOUND;
-    h->keys = nk;
-    h->vals = nv;
-    vm->bytes += (ncap - oc) * 2 * sizeof(V);
-    h->cap = ncap;
-    h->count = h->used = 0;
-    for (size_t i = 0; i < oc; i++)
-        if (ok[i].t != T_UNBOUND && !is_tomb(ok[i])) {
-            int f;
-            size_t j = find_slot(h, ok[i], &f);
-            h->keys[j] = ok[i];
-            h->vals[j] = ov[i];
-            h->count++;
-            h->used++;
-        }
-    free(ok);
-    free(ov);
+    return found ? h->e[h->idx[i] - 1].v : dflt;
 }
 
 void vml_hash_set(VM *vm, V hv, V key, V val)
@@ -535,32 +564,46 @@ void vml_hash_set(VM *vm, V hv, V key, V val)
     int found;
     size_t i = find_slot(h, key, &found);
     if (found) {
-        h->vals[i] = val;
+        h->e[h->idx[i] - 1].v = val;
         return;
     }
-    if ((h->used + 1) * 4 > h->cap * 3) {
-        rehash(vm, h, h->count * 4 > h->cap ? h->cap * 2 : h->cap);
+    if (h->n == ecap_of(h->cap)) {   /* entries full: drop the deleted ones, or grow */
+        size_t cap = h->count * 2 >= h->n ? h->cap * 2 : h->cap;
+        if (cap > h->cap)
+            heap_reserve(vm, vml_hash_bytes(cap) - vml_hash_bytes(h->cap));   /* may collect: h is reachable */
+        if (cap > ((size_t)1 << 32))
+            vml_error(vm, VNIL, "hash table too large");
+        hash_resize(vm, h, cap);
         i = find_slot(h, key, &found);
     }
-    if (h->keys[i].t == T_UNBOUND)
-        h->used++;
-    h->keys[i] = key;
-    h->vals[i] = val;
+    h->e[h->n].k = key;
+    h->e[h->n].v = val;
+    h->idx[i] = (uint32_t)++h->n;
     h->count++;
 }
 
 int vml_hash_del(VM *vm, V hv, V key)
 {
+    (void)vm;
     Hash *h = AS(Hash, hv);
     int found;
     size_t i = find_slot(h, key, &found);
     if (!found)
         return 0;
-    h->keys[i].t = T_EOF;
-    h->keys[i].i = 1;
-    h->vals[i] = VNIL;
+    HEnt *e = &h->e[h->idx[i] - 1];
+    set_tomb(&e->k);
+    e->v = VNIL;
+    h->idx[i] = VML_HASH_DUMMY;
     h->count--;
     return 1;
+}
+
+void vml_hash_clear(VM *vm, V hv)
+{
+    (void)vm;
+    Hash *h = AS(Hash, hv);
+    memset(h->idx, 0, h->cap * sizeof *h->idx);
+    h->n = h->count = 0;
 }
 
 void vml_heap_init(VM *vm)

@@ -75,6 +75,19 @@ static V vml_op_vector_ref(VM *vm, V v, V i)
         vml_error(vm, vml_list(vm, 2, v, i), "vector-ref: index %lld out of range (length %zu)", (long long)i.i, AS(Vec, v)->n);
     return AS(Vec, v)->v[i.i];
 }
+static V vml_op_hash_ref(VM *vm, V h, V k, V dflt)
+{
+    if (h.t != T_HASH)
+        vml_type_error(vm, "hash-table-ref", "a hash table", h);
+    return vml_hash_ref(vm, h, k, dflt);
+}
+static V vml_op_hash_set(VM *vm, V h, V k, V x)
+{
+    if (h.t != T_HASH)
+        vml_type_error(vm, "hash-table-set!", "a hash table", h);
+    vml_hash_set(vm, h, k, x);
+    return VUNSPEC;
+}
 static V vml_op_vector_set(VM *vm, V v, V i, V x)
 {
     if (v.t != T_VEC)

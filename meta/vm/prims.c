@@ -957,11 +957,11 @@ static V hash_list(VM *vm, V h, int what)
     VML_ROOT(vm, l);
     VML_ROOT(vm, h);
     Hash *t = AS(Hash, h);
-    for (size_t i = 0; i < t->cap; i++) {
-        V k = t->keys[i];
-        if (k.t == T_UNBOUND || (k.t == T_EOF && k.i == 1))
+    for (size_t i = t->n; i-- > 0;) {   /* consed from the back: insertion order */
+        V k = t->e[i].k;
+        if (!VML_HASH_LIVE(k))
             continue;
-        V item = what == 0 ? k : what == 1 ? t->vals[i] : vml_cons(vm, k, t->vals[i]);
+        V item = what == 0 ? k : what == 1 ? t->e[i].v : vml_cons(vm, k, t->e[i].v);
         l = vml_cons(vm, item, l);
         t = AS(Hash, h);
     }
@@ -971,15 +971,7 @@ static V hash_list(VM *vm, V h, int what)
 PRIM(p_hash_keys) { UNUSED; return hash_list(vm, harg(vm, self, argv[0]), 0); }
 PRIM(p_hash_values) { UNUSED; return hash_list(vm, harg(vm, self, argv[0]), 1); }
 PRIM(p_hash_to_alist) { UNUSED; return hash_list(vm, harg(vm, self, argv[0]), 2); }
-PRIM(p_hash_clear)
-{
-    UNUSED;
-    Hash *h = AS(Hash, harg(vm, self, argv[0]));
-    for (size_t i = 0; i < h->cap; i++)
-        h->keys[i] = VUNBOUND;
-    h->count = h->used = 0;
-    return VUNSPEC;
-}
+PRIM(p_hash_clear) { UNUSED; vml_hash_clear(vm, harg(vm, self, argv[0])); return VUNSPEC; }
 
 /* ---- records ---- */
 PRIM(p_make_record_type)

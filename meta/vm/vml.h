@@ -49,7 +49,15 @@ typedef struct Str { Obj h; size_t len; char *s; } Str;   /* UTF-8, NUL terminat
 typedef struct Sym { Obj h; V value; struct Sym *chain; uint32_t hash; int special; size_t len; char name[]; } Sym;
 typedef struct Vec { Obj h; size_t n; V *v; } Vec;
 typedef struct Bvec { Obj h; size_t n; uint8_t *b; } Bvec;
-typedef struct Hash { Obj h; int weak_equal; size_t cap, count, used; V *keys, *vals; } Hash;
+/* A hash table is an index and a dense entry array, in insertion order: idx
+ * (cap slots, a power of two, probed as in CPython) holds 1 + an entry's number,
+ * 0 for free, VML_HASH_DUMMY for deleted.  Entries 0..n-1 are used, deleted
+ * ones keep a tombstone key; the array has room for cap * 3/4.  Lookups
+ * touch a small index and one entry (as compact as Lua's tables). */
+typedef struct HEnt { V k, v; } HEnt;
+typedef struct Hash { Obj h; int weak_equal; size_t cap, count, n; uint32_t *idx; HEnt *e; } Hash;
+#define VML_HASH_DUMMY UINT32_MAX
+#define VML_HASH_LIVE(k) ((k).t != T_UNBOUND && !((k).t == T_EOF && (k).i == 1))
 typedef struct Rtype { Obj h; V name; V fields; /* vector of symbols */ } Rtype;
 typedef struct Rec { Obj h; Rtype *rt; size_t n; V f[]; } Rec;
 typedef struct Box { Obj h; V v; } Box;
@@ -187,6 +195,8 @@ V vml_hash(VM *vm, int equal, size_t cap);
 V vml_hash_ref(VM *vm, V h, V key, V dflt);
 void vml_hash_set(VM *vm, V h, V key, V val);
 int vml_hash_del(VM *vm, V h, V key);
+void vml_hash_clear(VM *vm, V h);
+size_t vml_hash_bytes(size_t cap);
 uint64_t vml_hash_value(V v, int equal);
 int vml_eqv(V a, V b);
 int vml_equal(V a, V b);
