@@ -27,10 +27,34 @@ static void heap_reserve(VM *vm, size_t size)
     }
 }
 
+/* Pairs, the commonest object, come from slabs and go back to a free list
+ * when swept: no malloc or free per cons. */
+#define PAIR_SLAB 1024
+struct PairSlab { struct PairSlab *next; Pair p[PAIR_SLAB]; };
+
+static Pair *pair_get(VM *vm)
+{
+    Pair *p = vm->pair_free;
+    if (p) {
+        vm->pair_free = (Pair *)p->h.gcnext;
+        return p;
+    }
+    struct PairSlab *s = malloc(sizeof *s);
+    if (!s)
+        return NULL;
+    s->next = vm->pair_slabs;
+    vm->pair_slabs = s;
+    for (int i = PAIR_SLAB - 1; i > 0; i--) {
+        s->p[i].h.gcnext = &vm->pair_free->h;
+        vm->pair_free = &s->p[i];
+    }
+    return &s->p[0];
+}
+
 void *vml_alloc(VM *vm, int type, size_t size)
 {
     heap_reserve(vm, size);
-    Obj *o = malloc(size);
+    Obj *o = type == T_PAIR ? &pair_get(vm)->h : malloc(size);
     if (!o)
         vml_error(vm, VNIL, "out of memory (malloc of %zu bytes failed)", size);
     memset(o, 0, sizeof *o);
@@ -186,7 +210,7 @@ static void free_obj(VM *vm, Obj *o)
 {
     vm->bytes -= obj_size(o);
     switch (o->type) {
-    case T_STR: free(((Str *)o)->s); break;
+    case T_STR: if (((Str *)o)->s != (char *)((Str *)o + 1)) free(((Str *)o)->s); break;
     case T_VEC: free(((Vec *)o)->v); break;
     case T_BVEC: free(((Bvec *)o)->b); break;
     case T_HASH: free(((Hash *)o)->idx); free(((Hash *)o)->e); break;
@@ -201,6 +225,10 @@ static void free_obj(VM *vm, Obj *o)
             fclose(p->f);
         break;
     }
+    case T_PAIR:
+        o->gcnext = &vm->pair_free->h;
+        vm->pair_free = (Pair *)o;
+        return;
     default: break;
     }
     free(o);
@@ -220,13 +248,11 @@ V vml_cons(VM *vm, V a, V d)
 
 V vml_str(VM *vm, const char *s, size_t len)
 {
+    if (len > ((size_t)1 << 40))
+        vml_error(vm, VNIL, "out of memory (string of %zu bytes)", len);
     Str *o = vml_alloc(vm, T_STR, sizeof *o + len + 1);
     o->len = len;
-    o->s = malloc(len + 1);
-    if (!o->s) {
-        o->len = 0;
-        vml_error(vm, VNIL, "out of memory (string of %zu bytes)", len);
-    }
+    o->s = (char *)(o + 1);
     if (s)
         memcpy(o->s, s, len);
     else
@@ -289,12 +315,14 @@ V vml_vec(VM *vm, size_t n, V fill)
     VML_ROOT(vm, fill);
     if (n > ((size_t)1 << 40))
         vml_error(vm, VNIL, "out of memory (vector of %zu elements)", n);
-    Vec *v = vml_alloc(vm, T_VEC, sizeof *v + n * sizeof(V));
+    heap_reserve(vm, n * sizeof(V));
+    Vec *v = vml_alloc(vm, T_VEC, sizeof *v);
     VML_UNROOT(vm, 1);
     v->n = 0;
     v->v = malloc((n ? n : 1) * sizeof(V));
     if (!v->v)
         vml_error(vm, VNIL, "out of memory (vector of %zu elements)", n);
+    vm->bytes += n * sizeof(V);   /* obj_size counts the elements */
     for (size_t i = 0; i < n; i++)
         v->v[i] = fill;
     v->n = n;
@@ -303,11 +331,15 @@ V vml_vec(VM *vm, size_t n, V fill)
 
 V vml_bvec(VM *vm, size_t n)
 {
-    Bvec *b = vml_alloc(vm, T_BVEC, sizeof *b + n);
+    if (n > ((size_t)1 << 40))
+        vml_error(vm, VNIL, "out of memory (bytevector of %zu bytes)", n);
+    heap_reserve(vm, n);
+    Bvec *b = vml_alloc(vm, T_BVEC, sizeof *b);
     b->n = 0;
     b->b = calloc(n ? n : 1, 1);
     if (!b->b)
         vml_error(vm, VNIL, "out of memory (bytevector of %zu bytes)", n);
+    vm->bytes += n;   /* obj_size counts the bytes */
     b->n = n;
     return vobj(b);
 }
@@ -626,6 +658,12 @@ void vml_heap_free(VM *vm)
         free_obj(vm, o);
     }
     vm->objects = NULL;
+    for (struct PairSlab *p = vm->pair_slabs, *n; p; p = n) {
+        n = p->next;
+        free(p);
+    }
+    vm->pair_slabs = NULL;
+    vm->pair_free = NULL;
     for (size_t i = 0; i < vm->symcap; i++)
         for (Sym *y = vm->symtab[i], *n; y; y = n) {
             n = y->chain;

@@ -600,7 +600,8 @@ PRIM(p_string_set)
         memcpy(ns, s->s, off);
         memcpy(ns + off, u, nl);
         memcpy(ns + off + nl, s->s + off + oldlen, s->len - off - oldlen + 1);
-        free(s->s);
+        if (s->s != (char *)(s + 1))
+            free(s->s);
         vm->bytes += nl - oldlen;
         s->s = ns;
         s->len = s->len - oldlen + nl;

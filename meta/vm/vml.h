@@ -45,7 +45,7 @@ typedef struct Obj {
 } Obj;
 
 typedef struct Pair { Obj h; V car, cdr; } Pair;
-typedef struct Str { Obj h; size_t len; char *s; } Str;   /* UTF-8, NUL terminated */
+typedef struct Str { Obj h; size_t len; char *s; } Str;   /* UTF-8, NUL terminated; s points just past the Str unless string-set! moved it */
 typedef struct Sym { Obj h; V value; struct Sym *chain; uint32_t hash; int special; size_t len; char name[]; } Sym;
 typedef struct Vec { Obj h; size_t n; V *v; } Vec;
 typedef struct Bvec { Obj h; size_t n; uint8_t *b; } Bvec;
@@ -121,6 +121,8 @@ typedef struct VM {
     Sym **symtab;
     size_t symcap, nsyms;
     Obj *objects;
+    Pair *pair_free;               /* free pairs, linked through h.gcnext */
+    struct PairSlab *pair_slabs;
     size_t bytes, threshold, max_bytes;
     int gc_stress, gc_off;
     uint64_t gc_count, gc_freed, allocs;
