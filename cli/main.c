@@ -198,8 +198,13 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
-    if (!strcmp(cmd, "repl"))
-        return vvm_meta_repl(argc - 2, argv + 2);
+    if (!strcmp(cmd, "repl")) {
+        int edit = repl_edit_begin();
+        int rc = vvm_meta_repl(argc - 2, argv + 2);
+        if (edit)
+            repl_edit_end();
+        return rc;
+    }
     if (!strcmp(cmd, "disasm"))
         return cmd_disasm(argc - 1, argv + 1);
     if (!strcmp(cmd, "info"))

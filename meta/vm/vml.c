@@ -679,7 +679,7 @@ static char *plain_readline(const char *prompt)
         }
         buf[n++] = (char)c;
     }
-    if (c == EOF && n == 0) {
+    if (c == EOF && (n == 0 || ferror(stdin))) {   /* end of input, or interrupted */
         free(buf);
         return NULL;
     }
@@ -727,7 +727,16 @@ int vml_repl(VM *vm)
     char *acc = NULL;
     size_t acclen = 0;
     for (;;) {
+        vm->interrupt = 0;
         char *line = repl_readline(!tty ? "" : acc ? "...   " : "vml> ");
+        if (!line && tty && vm->interrupt) {   /* Ctrl-C at the prompt: drop the input, stay */
+            free(acc);
+            acc = NULL;
+            acclen = 0;
+            clearerr(stdin);
+            putchar('\n');
+            continue;
+        }
         if (!line)
             break;
         vm->interrupt = 0;

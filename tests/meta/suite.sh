@@ -105,3 +105,7 @@ if [ "${SANITIZE_PASS:-0}" != 1 ]; then
 		show "$TMP/embed.log"
 	fi
 fi
+
+# the REPL on a terminal: line editing, history file, Ctrl-C
+# shellcheck source=tests/meta/repl_tty.sh
+source "$M/repl_tty.sh"
