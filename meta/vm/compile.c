@@ -40,6 +40,8 @@ typedef struct FS {
     uint16_t file;
     V assigned;                    /* hash of symbols that some set! targets */
     Loop *loop;                    /* innermost loop being compiled (tail mode 2 exits it) */
+    int ncopies;                   /* loop tests copied to the back edge: (copy, original) */
+    int copies[32][2];
 } FS;
 
 
@@ -128,6 +130,20 @@ static void patch_one(FS *fs, int idx, int target)
     if (off < -32768 || off > 32767)
         vml_error(fs->vm, VNIL, "procedure too large (a branch spans more than 32767 instructions)");
     fs->code[idx] = (ins & ~(0xffffULL << 40)) | (uint64_t)(uint16_t)(int16_t)off << 40;
+}
+
+/* The conditional branches (target in sC, no effect but the jump). */
+static int is_cbranch(int op)
+{
+    switch (op) {
+    case VML_OP_jf: case VML_OP_jt: case VML_OP_jlt: case VML_OP_jle: case VML_OP_jgt: case VML_OP_jge:
+    case VML_OP_jeq: case VML_OP_jne: case VML_OP_jlti: case VML_OP_jlei: case VML_OP_jgti: case VML_OP_jgei:
+    case VML_OP_jeqi: case VML_OP_jnei: case VML_OP_jeqP: case VML_OP_jneqP: case VML_OP_jnull:
+    case VML_OP_jnnull: case VML_OP_jpair: case VML_OP_jnpair:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 static void jl_patch(FS *fs, JL *l, int target)
@@ -523,7 +539,18 @@ static void comp_call(FS *fs, V x, int dst, int tail)
         for (i = 0; i < n; i++)
             if (!direct[i])
                 emit(fs, ENC(VML_OP_move, L->base + i, t + i, 0));
-        patch_one(fs, emit(fs, ENC(VML_OP_jmp, 0, 0, 0)), L->head);
+        /* a loop that starts with its test: the back edge repeats the test
+         * (same branch, same target, fixed up in fs_finish) and falls
+         * through to what follows the original, one dispatch per turn */
+        if ((size_t)L->head < fs->n && is_cbranch((int)(fs->code[L->head] & 0xff)) && fs->ncopies < 32) {
+            int c = emit(fs, fs->code[L->head]);
+            fs->lines[c] = fs->lines[L->head];
+            fs->copies[fs->ncopies][0] = c;
+            fs->copies[fs->ncopies++][1] = L->head;
+            patch_one(fs, emit(fs, ENC(VML_OP_jmp, 0, 0, 0)), L->head + 1);
+        } else {
+            patch_one(fs, emit(fs, ENC(VML_OP_jmp, 0, 0, 0)), L->head);
+        }
         fs->freereg = save;
         return;
     }
@@ -584,8 +611,8 @@ static void comp_call(FS *fs, V x, int dst, int tail)
             }
             fs->freereg = s2;
         }
-        if (acc != dst)
-            emit(fs, ENC(VML_OP_move, dst, acc, 0));
+        if (acc != dst)   /* the last step writes dst itself (its operands are read first) */
+            fs->code[fs->n - 1] = (fs->code[fs->n - 1] & ~((uint64_t)0xffff << 8)) | (uint64_t)(uint16_t)dst << 8;
         fs->freereg = save;
         ret_if(fs, dst, tail);
         return;
@@ -937,6 +964,10 @@ static void fs_init(FS *fs, VM *vm, FS *parent)
 static Proto *fs_finish(FS *fs, int nparams, int rest, V name, uint32_t pos)
 {
     VM *vm = fs->vm;
+    for (int i = 0; i < fs->ncopies; i++) {   /* a copied loop test jumps where the original does */
+        int c = fs->copies[i][0], h = fs->copies[i][1];
+        patch_one(fs, c, h + 1 + (int16_t)(fs->code[h] >> 40));
+    }
     VML_ROOT(vm, name);
     Proto *p = vml_alloc(vm, T_PROTO, sizeof *p);
     VML_UNROOT(vm, 1);

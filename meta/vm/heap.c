@@ -27,37 +27,53 @@ static void heap_reserve(VM *vm, size_t size)
     }
 }
 
-/* Pairs, the commonest object, come from slabs and go back to a free list
- * when swept: no malloc or free per cons. */
-#define PAIR_SLAB 1024
-struct PairSlab { struct PairSlab *next; Pair p[PAIR_SLAB]; };
+/* Small objects (pairs, closures, boxes, short strings ...) come from
+ * slabs cut into blocks of one size class and go back to that class's free
+ * list when swept: no malloc or free per object.  Slabs live until the VM
+ * is freed. */
+#define SLAB_BYTES (64u << 10)
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_MAX 0   /* under ASan every object is malloc'd, so use-after-free is caught */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_MAX 0
+#endif
+#endif
+#ifndef POOL_MAX
+#define POOL_MAX (VML_POOL_CLASSES * 16)
+#endif
+struct PoolSlab { struct PoolSlab *next; char mem[]; };
 
-static Pair *pair_get(VM *vm)
+static Obj *pool_get(VM *vm, unsigned cls)
 {
-    Pair *p = vm->pair_free;
-    if (p) {
-        vm->pair_free = (Pair *)p->h.gcnext;
-        return p;
+    Obj *o = vm->pool[cls];
+    if (o) {
+        vm->pool[cls] = o->gcnext;
+        return o;
     }
-    struct PairSlab *s = malloc(sizeof *s);
+    struct PoolSlab *s = malloc(sizeof *s + SLAB_BYTES);
     if (!s)
         return NULL;
-    s->next = vm->pair_slabs;
-    vm->pair_slabs = s;
-    for (int i = PAIR_SLAB - 1; i > 0; i--) {
-        s->p[i].h.gcnext = &vm->pair_free->h;
-        vm->pair_free = &s->p[i];
+    s->next = vm->slabs;
+    vm->slabs = s;
+    size_t bs = (size_t)cls * 16, n = SLAB_BYTES / bs;
+    for (size_t i = n - 1; i > 0; i--) {
+        Obj *b = (Obj *)(s->mem + i * bs);
+        b->gcnext = vm->pool[cls];
+        vm->pool[cls] = b;
     }
-    return &s->p[0];
+    return (Obj *)s->mem;
 }
 
 void *vml_alloc(VM *vm, int type, size_t size)
 {
     heap_reserve(vm, size);
-    Obj *o = type == T_PAIR ? &pair_get(vm)->h : malloc(size);
+    unsigned cls = size <= POOL_MAX ? (unsigned)(size + 15) / 16 : 0;
+    Obj *o = cls ? pool_get(vm, cls) : malloc(size);
     if (!o)
         vml_error(vm, VNIL, "out of memory (malloc of %zu bytes failed)", size);
     memset(o, 0, sizeof *o);
+    o->sizeclass = cls & 127;
     o->type = (uint8_t)type;
     o->gcnext = vm->objects;
     vm->objects = o;
@@ -225,13 +241,14 @@ static void free_obj(VM *vm, Obj *o)
             fclose(p->f);
         break;
     }
-    case T_PAIR:
-        o->gcnext = &vm->pair_free->h;
-        vm->pair_free = (Pair *)o;
-        return;
     default: break;
     }
-    free(o);
+    if (o->sizeclass) {
+        o->gcnext = vm->pool[o->sizeclass];
+        vm->pool[o->sizeclass] = o;
+    } else {
+        free(o);
+    }
 }
 
 /* ---- constructors ---- */
@@ -658,16 +675,17 @@ void vml_heap_free(VM *vm)
         free_obj(vm, o);
     }
     vm->objects = NULL;
-    for (struct PairSlab *p = vm->pair_slabs, *n; p; p = n) {
-        n = p->next;
-        free(p);
-    }
-    vm->pair_slabs = NULL;
-    vm->pair_free = NULL;
     for (size_t i = 0; i < vm->symcap; i++)
         for (Sym *y = vm->symtab[i], *n; y; y = n) {
             n = y->chain;
-            free(y);
+            if (!y->h.sizeclass)
+                free(y);
         }
+    for (struct PoolSlab *p = vm->slabs, *n; p; p = n) {
+        n = p->next;
+        free(p);
+    }
+    vm->slabs = NULL;
+    memset(vm->pool, 0, sizeof vm->pool);
     free(vm->symtab);
 }

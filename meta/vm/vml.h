@@ -39,7 +39,8 @@ typedef struct V {
 /* Every heap object starts with this.  pos/file: where a pair was read. */
 typedef struct Obj {
     struct Obj *gcnext;
-    uint8_t type, mark;
+    uint8_t type;
+    uint8_t mark : 1, sizeclass : 7;   /* sizeclass: 16-byte units of a pooled block, 0 = malloc'd */
     uint16_t file;
     uint32_t pos;                  /* line << 12 | col (col clamped to 4095) */
 } Obj;
@@ -112,6 +113,7 @@ typedef struct Handler {
 } Handler;
 
 #define VML_MAX_CROOTS 4096
+#define VML_POOL_CLASSES 16         /* objects up to 16 * 16 bytes come from pools */
 #define VML_MAX_FILES 65535
 
 typedef struct VM {
@@ -121,8 +123,8 @@ typedef struct VM {
     Sym **symtab;
     size_t symcap, nsyms;
     Obj *objects;
-    Pair *pair_free;               /* free pairs, linked through h.gcnext */
-    struct PairSlab *pair_slabs;
+    Obj *pool[VML_POOL_CLASSES + 1]; /* free small blocks by size class, linked through gcnext */
+    struct PoolSlab *slabs;
     size_t bytes, threshold, max_bytes;
     int gc_stress, gc_off;
     uint64_t gc_count, gc_freed, allocs;
