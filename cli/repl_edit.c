@@ -18,12 +18,10 @@
 #include <editline/readline.h>
 
 #include "cli/cli.h"
+#include "meta/vm/vml.h"
 
 #define HISTORY_LINES 1000
 
-/* meta/vm/vml.c: the REPL's line reader and history hooks (NULL, NULL: the
- * plain reader). */
-void vml_repl_set_line_editor(char *(*readline_fn)(const char *prompt), void (*add_history_fn)(const char *line));
 
 static char *hist_path;
 

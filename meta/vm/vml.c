@@ -657,7 +657,6 @@ static int incomplete(const char *err)
     return !strncmp(err, "unterminated", 12) || strstr(err, "with no datum after it") != NULL;
 }
 
-typedef char *(*readline_fn)(const char *prompt);
 
 static char *plain_readline(const char *prompt)
 {

@@ -247,6 +247,10 @@ void vml_free(VM *vm);
 int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *result);
 int vml_load_file(VM *vm, const char *path);
 int vml_repl(VM *vm);
+/* The REPL's line reader (returns a malloc'd line, NULL at end of input or
+ * on Ctrl-C) and history hook; NULL, NULL: the plain reader. */
+typedef char *(*readline_fn)(const char *prompt);
+void vml_repl_set_line_editor(readline_fn rl, void (*add_history)(const char *line));
 void vml_print_error(VM *vm, V err, FILE *f);
 V vml_protected_apply(VM *vm, V fn, int argc, V *argv, int *ok);
 
