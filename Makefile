@@ -67,7 +67,7 @@ $(B)/libvvm.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(B)/vvm: $(CLI_OBJ) $(B)/libvvm.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(B)/libvvm.a $(LIBS) -ledit
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(B)/libvvm.a $(LIBS) -ldl
 
 $(B)/embed: examples/embed.c $(B)/libvvm.a include/vvm/vvm.h
 	$(CC) $(CFLAGS_ALL) -Iinclude -o $@ examples/embed.c $(B)/libvvm.a $(LIBS)
