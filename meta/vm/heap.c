@@ -51,18 +51,19 @@ static Obj *pool_get(VM *vm, unsigned cls)
         vm->pool[cls] = o->gcnext;
         return o;
     }
-    struct PoolSlab *s = malloc(sizeof *s + SLAB_BYTES);
-    if (!s)
-        return NULL;
-    s->next = vm->slabs;
-    vm->slabs = s;
-    size_t bs = (size_t)cls * 16, n = SLAB_BYTES / bs;
-    for (size_t i = n - 1; i > 0; i--) {
-        Obj *b = (Obj *)(s->mem + i * bs);
-        b->gcnext = vm->pool[cls];
-        vm->pool[cls] = b;
+    size_t bs = (size_t)cls * 16;
+    if (vm->pool_end[cls] - vm->pool_next[cls] < (ptrdiff_t)bs) {   /* cut blocks as needed: untouched pages stay free */
+        struct PoolSlab *s = malloc(sizeof *s + SLAB_BYTES);
+        if (!s)
+            return NULL;
+        s->next = vm->slabs;
+        vm->slabs = s;
+        vm->pool_next[cls] = s->mem;
+        vm->pool_end[cls] = s->mem + SLAB_BYTES;
     }
-    return (Obj *)s->mem;
+    o = (Obj *)vm->pool_next[cls];
+    vm->pool_next[cls] += bs;
+    return o;
 }
 
 void *vml_alloc(VM *vm, int type, size_t size)
@@ -687,5 +688,7 @@ void vml_heap_free(VM *vm)
     }
     vm->slabs = NULL;
     memset(vm->pool, 0, sizeof vm->pool);
+    memset(vm->pool_next, 0, sizeof vm->pool_next);
+    memset(vm->pool_end, 0, sizeof vm->pool_end);
     free(vm->symtab);
 }

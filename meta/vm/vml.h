@@ -124,6 +124,7 @@ typedef struct VM {
     size_t symcap, nsyms;
     Obj *objects;
     Obj *pool[VML_POOL_CLASSES + 1]; /* free small blocks by size class, linked through gcnext */
+    char *pool_next[VML_POOL_CLASSES + 1], *pool_end[VML_POOL_CLASSES + 1];   /* uncut rest of each class's slab */
     struct PoolSlab *slabs;
     size_t bytes, threshold, max_bytes;
     int gc_stress, gc_off;
