@@ -100,18 +100,41 @@ static V gensym(VM *vm, const char *pfx)
 
 static V expand(VM *vm, V x);
 
-/* expands each element of a list */
+/* The expander recurses on the C stack and roots values as it goes, so its
+ * nesting counts in vm->cdepth like nested runs (every handler restores it)
+ * and is bounded, as is the use of C roots: a deeply nested form or a macro
+ * that expands without end is an error, not a stack or root overflow. */
+#define MAX_NEST 2000
+static void nest_enter(VM *vm, V form)
+{
+    if (vm->cdepth >= MAX_NEST || vm->ncroots > VML_MAX_CROOTS - 128)
+        serr(vm, form, "form nested too deeply (or a macro that expands without end)", NULL);
+    vm->cdepth++;
+}
+
+/* expands each element of a list (any length: a loop, not a recursion) */
 static V expand_list(VM *vm, V l)
 {
     if (l.t != T_PAIR)
         return l.t == T_NIL ? l : expand(vm, l);
-    VML_ROOT(vm, l);
-    V a = expand(vm, CAR(l));
-    VML_ROOT(vm, a);
-    V d = expand_list(vm, CDR(l));
-    V r = with_pos(cons(vm, a, d), l);
+    V head = VNIL, tail = VNIL, p = l;   /* p: the rest to expand, head: the result */
+    VML_ROOT(vm, head);
+    VML_ROOT(vm, p);
+    for (; p.t == T_PAIR; p = CDR(p)) {
+        V a = expand(vm, CAR(p));
+        V c = with_pos(cons(vm, a, VNIL), p);
+        if (head.t == T_NIL)
+            head = c;
+        else
+            CDR(tail) = c;
+        tail = c;
+    }
+    if (p.t != T_NIL) {   /* improper: the tail expanded as a form */
+        V d = expand(vm, p);
+        CDR(tail) = d;
+    }
     VML_UNROOT(vm, 2);
-    return r;
+    return head;
 }
 
 static V body_of(VM *vm, V body, V form);
@@ -192,30 +215,44 @@ static V body_of(VM *vm, V body, V form)
     return r;
 }
 
+/* ((name init) | name ...) -> ((name expanded-init) ...), any number of them */
 static V expand_bindings(VM *vm, V binds, V form)
 {
-    if (binds.t == T_NIL)
-        return VNIL;
-    if (binds.t != T_PAIR)
+    V head = VNIL, tail = VNIL, p = binds;
+    VML_ROOT(vm, head);
+    VML_ROOT(vm, p);
+    for (; p.t == T_PAIR; p = CDR(p)) {
+        V b = CAR(p);
+        if (b.t != T_SYM && (b.t != T_PAIR || CAR(b).t != T_SYM))
+            serr(vm, form, "bad binding", NULL);
+        V init = b.t == T_PAIR && CDR(b).t == T_PAIR ? expand(vm, CAR(CDR(b))) : VUNSPEC;
+        V nb = L2(b.t == T_SYM ? b : CAR(b), init);
+        V c = cons(vm, nb, VNIL);
+        if (head.t == T_NIL)
+            head = c;
+        else
+            CDR(tail) = c;
+        tail = c;
+    }
+    if (p.t != T_NIL)
         serr(vm, form, "bad binding list", NULL);
-    V b = CAR(binds);
-    if (b.t == T_SYM)
-        b = L2(b, VUNSPEC);
-    if (b.t != T_PAIR || CAR(b).t != T_SYM)
-        serr(vm, form, "bad binding", NULL);
-    VML_ROOT(vm, binds);
-    V init = CDR(b).t == T_PAIR ? expand(vm, CAR(CDR(b))) : VUNSPEC;
-    VML_ROOT(vm, init);
-    V rest = expand_bindings(vm, CDR(binds), form);
-    VML_ROOT(vm, rest);
-    V nb = L2(CAR(CAR(binds)).t == T_SYM ? CAR(CAR(binds)) : CAR(binds), init);
-    V r = cons(vm, nb, rest);
-    VML_UNROOT(vm, 3);
-    return r;
+    VML_UNROOT(vm, 2);
+    return head;
 }
 
 /* quasiquote at depth d */
+static V qq1(VM *vm, V x, int d);
 static V qq(VM *vm, V x, int d)
+{
+    if (x.t != T_PAIR && x.t != T_VEC)
+        return L2(S(quote), x);
+    nest_enter(vm, x);
+    V r = qq1(vm, x, d);
+    vm->cdepth--;
+    return r;
+}
+
+static V qq1(VM *vm, V x, int d)
 {
     if (x.t == T_VEC) {
         V l = VNIL;
@@ -263,10 +300,19 @@ static V qq(VM *vm, V x, int d)
     return r;
 }
 
+static V expand_cond1(VM *vm, V clauses, V form);
 static V expand_cond(VM *vm, V clauses, V form)
 {
     if (clauses.t != T_PAIR)
         return VUNSPEC;
+    nest_enter(vm, form);
+    V r = expand_cond1(vm, clauses, form);
+    vm->cdepth--;
+    return r;
+}
+
+static V expand_cond1(VM *vm, V clauses, V form)
+{
     V c = CAR(clauses);
     if (c.t != T_PAIR)
         serr(vm, form, "bad cond clause", NULL);
@@ -302,10 +348,19 @@ static V expand_cond(VM *vm, V clauses, V form)
     return with_pos(r, c);
 }
 
+static V expand_case1(VM *vm, V key, V clauses, V form);
 static V expand_case(VM *vm, V key, V clauses, V form)
 {
     if (clauses.t != T_PAIR)
         return VUNSPEC;
+    nest_enter(vm, form);
+    V r = expand_case1(vm, key, clauses, form);
+    vm->cdepth--;
+    return r;
+}
+
+static V expand_case1(VM *vm, V key, V clauses, V form)
+{
     V c = CAR(clauses);
     if (c.t != T_PAIR)
         serr(vm, form, "bad case clause", NULL);
@@ -347,10 +402,19 @@ static V run_macro(VM *vm, V mac, V form)
     return with_pos(r, form);
 }
 
+static V expand1(VM *vm, V x);
 static V expand(VM *vm, V x)
 {
-    if (x.t == T_SYM || x.t != T_PAIR)
+    if (x.t != T_PAIR)
         return x;
+    nest_enter(vm, x);
+    V r = expand1(vm, x);
+    vm->cdepth--;
+    return r;
+}
+
+static V expand1(VM *vm, V x)
+{
     V h = CAR(x);
     V r = VUNBOUND;
     VML_ROOT(vm, x);
