@@ -18,6 +18,11 @@ typedef struct Upv { V name; int instack, index, boxed; } Upv;
 
 typedef struct JL { int idx[64]; int n; struct JL *more; } JL;
 
+/* Blocks a function's compilation needs for a while (jump-list chunks,
+ * letrec's prototype lists): freed with the function's other buffers when it
+ * is finished or abandoned by an error (see guarded). */
+typedef struct Scratch { struct Scratch *next; max_align_t data[]; } Scratch;
+
 /* A named let whose name is only called in tail position of its own body:
  * compiled as a loop in the enclosing frame (params are registers, a
  * self-call is moves and a backward jump). */
@@ -42,6 +47,7 @@ typedef struct FS {
     Loop *loop;                    /* innermost loop being compiled (tail mode 2 exits it) */
     int ncopies;                   /* loop tests copied to the back edge: (copy, original) */
     int copies[32][2];
+    Scratch *scratch;
 } FS;
 
 
@@ -105,14 +111,21 @@ static int addk(FS *fs, V v)
     return (int)fs->nk++;
 }
 
+static void *scratch(FS *fs, size_t n)
+{
+    Scratch *s = calloc(1, sizeof *s + n);
+    if (!s)
+        vml_error(fs->vm, VNIL, "out of memory (compiling)");
+    s->next = fs->scratch;
+    fs->scratch = s;
+    return s->data;
+}
+
 static void jl_add(FS *fs, JL *l, int idx)
 {
     while (l->n == 64) {
-        if (!l->more) {
-            l->more = calloc(1, sizeof *l->more);
-            if (!l->more)
-                vml_error(fs->vm, VNIL, "out of memory (compiling)");
-        }
+        if (!l->more)
+            l->more = scratch(fs, sizeof *l->more);
         l = l->more;
     }
     l->idx[l->n++] = idx;
@@ -151,11 +164,7 @@ static void jl_patch(FS *fs, JL *l, int target)
     for (JL *p = l; p; p = p->more)
         for (int i = 0; i < p->n; i++)
             patch_one(fs, p->idx[i], target);
-    for (JL *p = l->more, *nx; p; p = nx) {
-        nx = p->more;
-        free(p);
-    }
-    l->more = NULL;
+    l->more = NULL;   /* the chunks are freed with fs's scratch */
     l->n = 0;
 }
 
@@ -776,9 +785,7 @@ static void comp_letrec(FS *fs, V x, int dst, int tail)
     int save = fs->freereg, savel = fs->nlocals;
     int n = (int)vml_list_length(binds);
     int base = reserve(fs, n);
-    Proto **protos = calloc((size_t)n + 1, sizeof *protos);
-    if (!protos)
-        vml_error(fs->vm, VNIL, "out of memory (compiling)");
+    Proto **protos = scratch(fs, ((size_t)n + 1) * sizeof *protos);
     int i = 0;
     for (V b = binds; b.t == T_PAIR; b = CDR(b), i++) {
         V name = CAR(CAR(b));
@@ -824,7 +831,6 @@ static void comp_letrec(FS *fs, V x, int dst, int tail)
                         emit(fs, ENC(VML_OP_fixupv, base + k, u, base + i));
             }
     }
-    free(protos);
     comp(fs, body, dst, tail);
     fs->nlocals = savel;
     fs->freereg = save;
@@ -961,6 +967,24 @@ static void fs_init(FS *fs, VM *vm, FS *parent)
     }
 }
 
+/* Frees what fs holds outside the heap (the prototype owns code and lines once made). */
+static void fs_release(FS *fs)
+{
+    free(fs->code);
+    free(fs->lines);
+    free(fs->locals);
+    free(fs->upv);
+    fs->code = NULL;
+    fs->lines = NULL;
+    fs->locals = NULL;
+    fs->upv = NULL;
+    for (Scratch *s = fs->scratch, *nx; s; s = nx) {
+        nx = s->next;
+        free(s);
+    }
+    fs->scratch = NULL;
+}
+
 static Proto *fs_finish(FS *fs, int nparams, int rest, V name, uint32_t pos)
 {
     VM *vm = fs->vm;
@@ -974,6 +998,8 @@ static Proto *fs_finish(FS *fs, int nparams, int rest, V name, uint32_t pos)
     memset((char *)p + sizeof(Obj), 0, sizeof *p - sizeof(Obj));
     p->code = fs->code;
     p->lines = fs->lines;
+    fs->code = NULL;
+    fs->lines = NULL;
     p->ncode = fs->n;
     p->nk = fs->nk;
     p->k = malloc((fs->nk ? fs->nk : 1) * sizeof(V));
@@ -999,49 +1025,85 @@ static Proto *fs_finish(FS *fs, int nparams, int rest, V name, uint32_t pos)
     p->file = fs->file;
     p->pos = pos;
     vm->bytes += fs->n * 12 + fs->nk * sizeof(V) + (size_t)fs->nupv * (3 + sizeof(V));
-    fs->code = NULL;
-    fs->lines = NULL;
-    free(fs->locals);
-    free(fs->upv);
+    fs_release(fs);
     VML_UNROOT(vm, 1);   /* kvec */
     return p;
 }
 
+/* Runs body(fs, x, name) with a handler: if compiling raises an error, what
+ * fs holds outside the heap is freed before the error goes on. */
+static Proto *guarded(FS *fs, V x, V name, Proto *(*body)(FS *, V, V))
+{
+    VM *vm = fs->vm;
+    Handler h;
+    h.prev = vm->handler;
+    h.nframes = vm->nframes;
+    h.top = vm->top;
+    h.ncroots = vm->ncroots;
+    h.cdepth = vm->cdepth;
+    h.winds = vm->winds;
+    h.value = VNIL;
+    vm->handler = &h;
+    if (setjmp(h.jb) != 0) {
+        vm->handler = h.prev;
+        fs_release(fs);
+        vml_raise(vm, h.value);
+    }
+    Proto *p = body(fs, x, name);
+    vm->handler = h.prev;
+    return p;
+}
+
+static Proto *lambda_body(FS *fs, V x, V name);
+
 static Proto *comp_lambda(FS *parent, V x, V name)
 {
-    VM *vm = parent->vm;
     FS fs;
-    fs_init(&fs, vm, parent);
+    fs_init(&fs, parent->vm, parent);
+    return guarded(&fs, x, name, lambda_body);
+}
+
+static Proto *lambda_body(FS *fs, V x, V name)
+{
+    VM *vm = fs->vm;
     if (x.o->pos) {
-        fs.pos = x.o->pos;
-        fs.file = x.o->file;
+        fs->pos = x.o->pos;
+        fs->file = x.o->file;
     }
-    uint32_t pos = fs.pos;
+    uint32_t pos = fs->pos;
     V params = nth(x, 1), body = nth(x, 2);
     int n = 0, rest = 0;
     V p;
     for (p = params; p.t == T_PAIR; p = CDR(p)) {
         if (CAR(p).t != T_SYM)
-            cerr(&fs, x, "a parameter must be a symbol", NULL);
-        add_local(&fs, CAR(p), reserve(&fs, 1), 0);
+            cerr(fs, x, "a parameter must be a symbol", NULL);
+        add_local(fs, CAR(p), reserve(fs, 1), 0);
         n++;
     }
     if (p.t == T_SYM) {
         rest = 1;
-        add_local(&fs, p, reserve(&fs, 1), 0);
+        add_local(fs, p, reserve(fs, 1), 0);
     } else if (p.t != T_NIL) {
-        cerr(&fs, x, "bad parameter list", NULL);
+        cerr(fs, x, "bad parameter list", NULL);
     }
     if (n > 250)
-        cerr(&fs, x, "too many parameters (at most 250)", NULL);
-    for (int i = 0; i < fs.nlocals; i++)
-        if (is_assigned(&fs, fs.locals[i].name) && in_lambda(vm, body, fs.locals[i].name, 0)) {
-            fs.locals[i].boxed = 1;
-            emit(&fs, ENC(VML_OP_box, fs.locals[i].reg, 0, 0));
+        cerr(fs, x, "too many parameters (at most 250)", NULL);
+    for (int i = 0; i < fs->nlocals; i++)
+        if (is_assigned(fs, fs->locals[i].name) && in_lambda(vm, body, fs->locals[i].name, 0)) {
+            fs->locals[i].boxed = 1;
+            emit(fs, ENC(VML_OP_box, fs->locals[i].reg, 0, 0));
         }
-    int dst = reserve(&fs, 1);
-    comp(&fs, body, dst, 1);
-    return fs_finish(&fs, n, rest, name, pos);
+    int dst = reserve(fs, 1);
+    comp(fs, body, dst, 1);
+    return fs_finish(fs, n, rest, name, pos);
+}
+
+static Proto *toplevel_body(FS *fs, V x, V name)
+{
+    (void)name;
+    int dst = reserve(fs, 1);
+    comp(fs, x, dst, 1);
+    return fs_finish(fs, 0, 0, VFALSE, fs->pos);
 }
 
 V vml_compile_toplevel(VM *vm, V form)
@@ -1059,9 +1121,7 @@ V vml_compile_toplevel(VM *vm, V form)
         fs.pos = form.o->pos;
         fs.file = form.o->file;
     }
-    int dst = reserve(&fs, 1);
-    comp(&fs, x, dst, 1);
-    Proto *p = fs_finish(&fs, 0, 0, VFALSE, fs.pos);
+    Proto *p = guarded(&fs, x, VFALSE, toplevel_body);
     V pv = vobj(p);
     VML_ROOT(vm, pv);
     Clo *c = vml_closure(vm, p);
