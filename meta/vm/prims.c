@@ -195,6 +195,8 @@ PRIM(p_string_to_number)
     char *end;
     errno = 0;
     if (radix != 10) {
+        if (radix < 2 || radix > 36)   /* strtoll would not set end */
+            vml_error(vm, VNIL, "string->number: bad radix %d", radix);
         long long v = strtoll(s->s, &end, radix);
         return *end || errno ? VFALSE : vint(v);
     }
