@@ -47,6 +47,8 @@ int vvm_meta_call(vvm_meta *m, const char *proc, int argc, const int64_t *argv, 
         return -1;
     }
     Sym *s = vml_sym(vm, proc);
+    if (s->value.t == T_UNBOUND && s->value.i)   /* a prelude procedure not loaded yet: a reference loads it */
+        vml_eval_string(vm, "<embed>", proc, strlen(proc), NULL);
     if (s->value.t != T_CLO && s->value.t != T_PRIM) {
         snprintf(err, errlen, "vvm_meta_call: %s is not a procedure", proc);
         return -1;

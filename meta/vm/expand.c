@@ -421,6 +421,8 @@ static V expand1(VM *vm, V x)
     if (h.t == T_SYM) {
         Sym *s = AS(Sym, h);
         V mac = vml_hash_ref(vm, vm->macros, h, VFALSE);
+        if (mac.t == T_FALSE && s->value.t == T_UNBOUND && vml_autoload(vm, s, 1))   /* a prelude macro */
+            mac = vml_hash_ref(vm, vm->macros, h, VFALSE);
         if (mac.t != T_FALSE) {
             r = expand(vm, run_macro(vm, mac, x));
         } else if (s == vm->s_quote) {

@@ -27,14 +27,17 @@ static const struct { const char *name; int fmt; const char *kinds; } op_info[] 
 static V vml_op_gget(VM *vm, V sym)
 {
     V v = AS(Sym, sym)->value;
-    if (v.t == T_UNBOUND)
+    if (v.t == T_UNBOUND) {
+        if (vml_autoload(vm, AS(Sym, sym), 0))
+            return vml_op_gget(vm, sym);
         vml_error(vm, VNIL, "unbound variable: %s", AS(Sym, sym)->name);
+    }
     return v;
 }
 
 static V vml_op_gset(VM *vm, V sym, V val)
 {
-    if (AS(Sym, sym)->value.t == T_UNBOUND)
+    if (AS(Sym, sym)->value.t == T_UNBOUND && !AS(Sym, sym)->value.i)   /* else a prelude name not loaded yet */
         vml_error(vm, VNIL, "set! of an undefined variable: %s", AS(Sym, sym)->name);
     AS(Sym, sym)->value = val;
     return VUNSPEC;

@@ -1289,6 +1289,5 @@ void vml_prims_init(VM *vm)
     vm->out = AS(Port, vml_mk_port(vm, stdout, 1, 0));
     vm->in = AS(Port, vml_mk_port(vm, stdin, 0, 0));
     vm->err = AS(Port, vml_mk_port(vm, stderr, 1, 0));
-    if (vml_eval_string(vm, "<prelude>", vml_prelude, strlen(vml_prelude), NULL) < 0)
-        fprintf(stderr, "vvm: the meta prelude failed to load\n");
+    vml_prelude_init(vm);
 }

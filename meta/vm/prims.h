@@ -18,7 +18,6 @@ typedef struct { const char *name; vml_cfn fn; int min, max; } PrimDef;
 void vml_format_double(double d, char *buf, size_t n);
 V vml_tostring_value(VM *vm, V v, int display);
 void vml_unwind_to(VM *vm, Handler *h);
-extern const char vml_prelude[];
 
 static inline int64_t iarg(VM *vm, V self, V v)
 {

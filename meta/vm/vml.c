@@ -413,10 +413,6 @@ void vml_print_error(VM *vm, V err, FILE *f)
 }
 
 /* ---- protected calls ---- */
-#define HANDLER_ENTER(vm, h) \
-    do { (h).prev = (vm)->handler; (h).nframes = (vm)->nframes; (h).top = (vm)->top; \
-         (h).ncroots = (vm)->ncroots; (h).cdepth = (vm)->cdepth; (h).winds = (vm)->winds; \
-         (h).value = VNIL; (vm)->handler = &(h); } while (0)
 
 /* Runs the after thunks of the dynamic-winds being left (the caller has
  * already restored frames, stack and roots to those of handler h). */

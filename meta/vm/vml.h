@@ -112,6 +112,13 @@ typedef struct Handler {
     V value;                       /* the raised object */
 } Handler;
 
+/* Installs handler h (then: if (setjmp(h.jb) == 0) ... else h.value is
+ * what was raised; the VM state is the caller's to restore). */
+#define HANDLER_ENTER(vm, h) \
+    do { (h).prev = (vm)->handler; (h).nframes = (vm)->nframes; (h).top = (vm)->top; \
+         (h).ncroots = (vm)->ncroots; (h).cdepth = (vm)->cdepth; (h).winds = (vm)->winds; \
+         (h).value = VNIL; (vm)->handler = &(h); } while (0)
+
 #define VML_MAX_CROOTS 4096
 #define VML_POOL_CLASSES 16         /* objects up to 16 * 16 bytes come from pools */
 #define VML_MAX_FILES 65535
@@ -247,6 +254,8 @@ void vml_free(VM *vm);
  * -1, else 0 (and *result, if given, is the last value). */
 int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *result);
 int vml_load_file(VM *vm, const char *path);
+void vml_prelude_init(VM *vm);               /* prelude.c: autoload marks, lazy forms */
+int vml_autoload(VM *vm, Sym *s, int macro); /* 1 if s named a prelude form (a macro), now loaded */
 int vml_repl(VM *vm);
 /* The REPL's line reader (returns a malloc'd line, NULL at end of input or
  * on Ctrl-C) and history hook; NULL, NULL: the plain reader. */
