@@ -786,6 +786,15 @@ static void comp_letrec(FS *fs, V x, int dst, int tail)
     int n = (int)vml_list_length(binds);
     int base = reserve(fs, n);
     Proto **protos = scratch(fs, ((size_t)n + 1) * sizeof *protos);
+    /* A closure patched after a later non-lambda init has run is patched
+     * through a copy in a register of its own: that code may have assigned
+     * the variable (and a boxed variable's register holds its box). */
+    int copies = -1, lambdas = 0;
+    for (V b = binds; b.t == T_PAIR; b = CDR(b))
+        if (is_lambda(fs, nth(CAR(b), 1)))
+            lambdas = 1;
+        else if (lambdas && copies < 0)
+            copies = reserve(fs, n);
     int i = 0;
     for (V b = binds; b.t == T_PAIR; b = CDR(b), i++) {
         V name = CAR(CAR(b));
@@ -814,6 +823,8 @@ static void comp_letrec(FS *fs, V x, int dst, int tail)
         if (is_lambda(fs, init)) {
             protos[i] = comp_lambda(fs, init, CAR(CAR(b)));
             emit(fs, ENC(VML_OP_closure, target, addk(fs, vobj(protos[i])), 0));
+            if (copies >= 0)
+                emit(fs, ENC(VML_OP_move, copies + i, target, 0));
         } else {
             comp(fs, init, target, 0);
         }
@@ -827,8 +838,18 @@ static void comp_letrec(FS *fs, V x, int dst, int tail)
                 if (!protos[k])
                     continue;
                 for (int u = 0; u < protos[k]->nupv; u++)
-                    if (protos[k]->upv_instack[u] && protos[k]->upv_index[u] == base + i)
-                        emit(fs, ENC(VML_OP_fixupv, base + k, u, base + i));
+                    if (protos[k]->upv_instack[u] && protos[k]->upv_index[u] == base + i) {
+                        if (copies >= 0) {
+                            emit(fs, ENC(VML_OP_fixupv, copies + k, u, base + i));
+                        } else if (fs->locals[savel + k].boxed) {   /* that closure is in a box */
+                            int t = reserve(fs, 1);
+                            emit(fs, ENC(VML_OP_unbox, t, base + k, 0));
+                            emit(fs, ENC(VML_OP_fixupv, t, u, base + i));
+                            fs->freereg--;
+                        } else {
+                            emit(fs, ENC(VML_OP_fixupv, base + k, u, base + i));
+                        }
+                    }
             }
     }
     comp(fs, body, dst, tail);
