@@ -360,7 +360,7 @@ V vml_apply(VM *vm, V fn, int argc, V *argv)
         char buf[128];
         vml_error(vm, vml_list(vm, 1, fn), "not a procedure: %s", vml_tostring(vm, fn, 0, buf, sizeof buf));
     }
-    if (vm->cdepth > 2000)
+    if (vm->cdepth > 2000 || vm->ncroots > VML_MAX_CROOTS - 256)   /* C stack, C roots */
         vml_error(vm, VNIL, "stack overflow (too many nested calls through C primitives)");
     V *slot = vm->top;
     if (slot + argc + 300 >= vm->stack_end)

@@ -1106,7 +1106,11 @@ PRIM(p_recordp) { UNUSED; (void)vm; return vbool(argv[0].t == T_REC); }
 PRIM(p_apply)
 {
     UNUSED;
-    V args[256];
+    /* the arguments go on the value stack, not in a C array: apply nests C
+     * calls, and 4 KB a level overflowed the C stack before the depth limit */
+    V *args = vm->top, *savetop = vm->top;
+    if (args + 256 + 300 >= vm->stack_end)
+        vml_error(vm, VNIL, "stack overflow (recursion deeper than the meta VM allows)");
     int n = 0;
     for (int i = 1; i < argc - 1 && n < 256; i++)
         args[n++] = argv[i];
@@ -1115,7 +1119,10 @@ PRIM(p_apply)
         args[n++] = CAR(l);
     if (l.t != T_NIL)
         vml_error(vm, VNIL, "apply: the last argument must be a proper list of at most 256 elements");
-    return vml_apply(vm, argv[0], n, args);
+    vm->top = args + n;   /* they are roots, and what the callee runs goes above them */
+    V r = vml_apply(vm, argv[0], n, args);
+    vm->top = savetop;
+    return r;
 }
 PRIM(p_error)
 {
