@@ -325,7 +325,7 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
         *cp = s[0];
         return 1;
     }
-    size_t len = (s[0] >= 0xF0) ? 4 : (s[0] >= 0xE0) ? 3 : (s[0] >= 0xC0) ? 2 : 0;
+    size_t len = (s[0] >= 0xF8) ? 0 : (s[0] >= 0xF0) ? 4 : (s[0] >= 0xE0) ? 3 : (s[0] >= 0xC0) ? 2 : 0;
     if (len == 0 || len > n)
         return 0;
     uint32_t v = s[0] & (0x3F >> (len - 1));
@@ -334,6 +334,10 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
             return 0;
         v = (v << 6) | (s[i] & 0x3F);
     }
+    /* overlong forms, surrogates and values past U+10FFFF are not characters */
+    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (v < least[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
     *cp = v;
     return len;
 }

@@ -76,13 +76,18 @@ static inline uint32_t chr_arg(VM *vm, V self, V v)
 
 static inline uint32_t utf8_at(Str *s, size_t off, size_t *len)
 {
+    /* a character is its first byte and the continuation bytes after it (as
+     * str_nchars counts), so invalid UTF-8 never takes a reader past the end */
     const unsigned char *p = (const unsigned char *)s->s + off;
-    size_t rem = s->len - off;
-    if (p[0] < 0x80 || rem < 2) { *len = 1; return p[0]; }
-    if ((p[0] & 0xE0) == 0xC0) { *len = 2; return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F); }
-    if ((p[0] & 0xF0) == 0xE0 && rem >= 3) { *len = 3; return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F); }
-    if (rem >= 4) { *len = 4; return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 | (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F); }
-    *len = 1;
+    size_t rem = off < s->len ? s->len - off : 0, n = 1;
+    while (n < rem && n < 4 && (p[n] & 0xC0) == 0x80)
+        n++;
+    *len = n;
+    if (rem == 0) return 0;
+    if (p[0] < 0x80 || n == 1) return p[0];
+    if ((p[0] & 0xE0) == 0xC0 && n == 2) return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+    if ((p[0] & 0xF0) == 0xE0 && n == 3) return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+    if ((p[0] & 0xF8) == 0xF0 && n == 4) return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 | (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
     return p[0];
 }
 

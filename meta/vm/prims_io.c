@@ -181,7 +181,9 @@ PRIM(p_close_port)
     if (argv[0].t != T_PORT)
         vml_type_error(vm, WHO, "a port", argv[0]);
     Port *p = AS(Port, argv[0]);
-    if (p->owned && p->f)
+    if (!p->owned)   /* the standard streams stay open: the current ports write to them */
+        return VUNSPEC;
+    if (p->f)
         fclose(p->f);
     p->f = NULL;
     return VUNSPEC;
