@@ -96,7 +96,7 @@ printf '\n| peak RSS (static hello) | native KiB | qemu KiB | vvm KiB |\n|---|--
 
 # the meta language against Lua 5.4 (issue 3)
 if [ -x "$B/vvm" ] && [ -f "$ROOT/bench/meta/run.sh" ]; then
-    printf '\n### meta language vs lua5.4 (CPU s)\n\n```\n'
+    printf '\n### meta language vs lua5.4 and guile-3.0 (CPU s)\n\n```\n'
     B="$B" bash "$ROOT/bench/meta/run.sh"
     printf '```\n'
 fi
