@@ -415,9 +415,15 @@ V vml_list(VM *vm, int n, ...)
 size_t vml_list_length(V l)
 {
     size_t n = 0;
+    V slow = l;   /* a circular list is not a proper one (Floyd: slow takes every other step) */
     while (l.t == T_PAIR) {
         n++;
         l = CDR(l);
+        if (!(n & 1)) {
+            slow = CDR(slow);
+            if (l.t == T_PAIR && l.o == slow.o)
+                return (size_t)-1;
+        }
     }
     return l.t == T_NIL ? n : (size_t)-1;
 }
@@ -434,37 +440,137 @@ int vml_eqv(V a, V b)
     return a.u == b.u;
 }
 
+/* equal? on any structure, circular ones too: the walk keeps the pairs
+ * still to compare on a stack of its own (no C recursion), and once it has
+ * been long it remembers the pairs of objects it compared; a pair met again
+ * is taken as equal, which is right (those compared form a bisimulation). */
+#define EQ_REMEMBER 10000
+typedef struct EqWalk { V *v; size_t n, cap; const void **seen; size_t scap, sn; V local[64]; } EqWalk;
+static inline uint64_t mix(uint64_t x);
+
+static int eq_push(EqWalk *w, V a, V b)
+{
+    if (w->n + 2 > w->cap) {
+        size_t nc = w->cap * 2;
+        V *nv = w->v == w->local ? malloc(nc * sizeof *nv) : realloc(w->v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        if (w->v == w->local)
+            memcpy(nv, w->local, w->n * sizeof *nv);
+        w->v = nv;
+        w->cap = nc;
+    }
+    w->v[w->n++] = a;
+    w->v[w->n++] = b;
+    return 0;
+}
+
+/* 1: a and b were compared before; 0: not (now they are recorded); -1: no memory */
+static int eq_seen(EqWalk *w, const void *a, const void *b)
+{
+    if ((w->sn + 1) * 2 > w->scap / 2) {
+        size_t oc = w->scap / 2, nc = oc ? oc * 2 : 1024;
+        const void **ns = calloc(nc * 2, sizeof *ns);
+        if (!ns)
+            return -1;
+        for (size_t i = 0; i < oc; i++)
+            if (w->seen[2 * i])
+                for (size_t j = mix((uintptr_t)w->seen[2 * i] * 31 + (uintptr_t)w->seen[2 * i + 1]) & (nc - 1);; j = (j + 1) & (nc - 1))
+                    if (!ns[2 * j]) {
+                        ns[2 * j] = w->seen[2 * i];
+                        ns[2 * j + 1] = w->seen[2 * i + 1];
+                        break;
+                    }
+        free(w->seen);
+        w->seen = ns;
+        w->scap = nc * 2;
+    }
+    size_t mask = w->scap / 2 - 1;
+    for (size_t j = mix((uintptr_t)a * 31 + (uintptr_t)b) & mask;; j = (j + 1) & mask) {
+        if (!w->seen[2 * j]) {
+            w->seen[2 * j] = a;
+            w->seen[2 * j + 1] = b;
+            w->sn++;
+            return 0;
+        }
+        if (w->seen[2 * j] == a && w->seen[2 * j + 1] == b)
+            return 1;
+    }
+}
+
 int vml_equal(V a, V b)
 {
+    EqWalk w;
+    w.v = w.local;
+    w.n = 0;
+    w.cap = sizeof w.local / sizeof w.local[0];
+    w.seen = NULL;
+    w.scap = w.sn = 0;
+    size_t steps = 0;
+    int r = 1, s;
     for (;;) {
-        if (a.t != b.t)
-            return 0;
+        if (a.t != b.t) {
+            r = 0;
+            break;
+        }
         switch (a.t) {
         case T_PAIR:
             if (a.o == b.o)
-                return 1;
-            if (!vml_equal(CAR(a), CAR(b)))
-                return 0;
-            a = CDR(a);
-            b = CDR(b);
+                break;
+            if (++steps > EQ_REMEMBER && (s = eq_seen(&w, a.o, b.o)) != 0) {
+                r = s > 0;
+                if (s > 0)
+                    break;
+                goto out;
+            }
+            if (eq_push(&w, CDR(a), CDR(b)) < 0) {
+                r = 0;
+                goto out;
+            }
+            b = CAR(b);
+            a = CAR(a);
             continue;
         case T_STR:
-            return AS(Str, a)->len == AS(Str, b)->len && !memcmp(AS(Str, a)->s, AS(Str, b)->s, AS(Str, a)->len);
+            r = AS(Str, a)->len == AS(Str, b)->len && !memcmp(AS(Str, a)->s, AS(Str, b)->s, AS(Str, a)->len);
+            break;
         case T_VEC: {
             Vec *x = AS(Vec, a), *y = AS(Vec, b);
-            if (x->n != y->n)
-                return 0;
-            for (size_t i = 0; i < x->n; i++)
-                if (!vml_equal(x->v[i], y->v[i]))
-                    return 0;
-            return 1;
+            if (x->n != y->n) {
+                r = 0;
+                break;
+            }
+            if (a.o == b.o)
+                break;
+            if (++steps > EQ_REMEMBER && (s = eq_seen(&w, a.o, b.o)) != 0) {
+                r = s > 0;
+                if (s > 0)
+                    break;
+                goto out;
+            }
+            for (size_t i = x->n; i-- > 0;)
+                if (eq_push(&w, x->v[i], y->v[i]) < 0) {
+                    r = 0;
+                    goto out;
+                }
+            break;
         }
         case T_BVEC:
-            return AS(Bvec, a)->n == AS(Bvec, b)->n && !memcmp(AS(Bvec, a)->b, AS(Bvec, b)->b, AS(Bvec, a)->n);
+            r = AS(Bvec, a)->n == AS(Bvec, b)->n && !memcmp(AS(Bvec, a)->b, AS(Bvec, b)->b, AS(Bvec, a)->n);
+            break;
         default:
-            return vml_eqv(a, b);
+            r = vml_eqv(a, b);
+            break;
         }
+        if (!r || w.n == 0)
+            break;
+        b = w.v[--w.n];
+        a = w.v[--w.n];
     }
+out:
+    if (w.v != w.local)
+        free(w.v);
+    free(w.seen);
+    return r;
 }
 
 static inline uint64_t mix(uint64_t x)
@@ -475,7 +581,12 @@ static inline uint64_t mix(uint64_t x)
     return x;
 }
 
-uint64_t vml_hash_value(V v, int equal)
+/* equal-hashing looks at most 8 elements of a list or vector and 8 levels
+ * deep, so it ends on circular structures too */
+static uint64_t hash_value(V v, int equal, int depth);
+uint64_t vml_hash_value(V v, int equal) { return hash_value(v, equal, 0); }
+
+static uint64_t hash_value(V v, int equal, int depth)
 {
     if (equal) {
         switch (v.t) {
@@ -483,8 +594,8 @@ uint64_t vml_hash_value(V v, int equal)
         case T_PAIR: {
             uint64_t h = 17;
             int n = 0;
-            while (v.t == T_PAIR && n++ < 8) {
-                h = h * 31 + vml_hash_value(CAR(v), 1);
+            while (v.t == T_PAIR && n++ < 8 && depth < 8) {
+                h = h * 31 + hash_value(CAR(v), 1, depth + 1);
                 v = CDR(v);
             }
             return mix(h);
@@ -492,8 +603,8 @@ uint64_t vml_hash_value(V v, int equal)
         case T_VEC: {
             uint64_t h = 19;
             Vec *x = AS(Vec, v);
-            for (size_t i = 0; i < x->n && i < 8; i++)
-                h = h * 31 + vml_hash_value(x->v[i], 1);
+            for (size_t i = 0; i < x->n && i < 8 && depth < 8; i++)
+                h = h * 31 + hash_value(x->v[i], 1, depth + 1);
             return mix(h);
         }
         default: break;

@@ -408,9 +408,13 @@ PRIM(p_list_ref)
         vml_error(vm, vml_list(vm, 1, argv[1]), "%s: index out of range", WHO);
     return CAR(p);
 }
+/* Floyd on circular lists: slow takes every other step; when l meets it,
+ * every element has been looked at */
+#define CIRCLE_END(k, l, slow) ((k) && !((k) & 1) && ((slow) = CDR(slow)).o == (l).o)
 static V mem(V x, V l, int kind)
 {
-    for (; l.t == T_PAIR; l = CDR(l)) {
+    V slow = l;
+    for (size_t k = 0; l.t == T_PAIR && !CIRCLE_END(k, l, slow); l = CDR(l), k++) {
         V y = CAR(l);
         if (kind == 0 ? (x.t == y.t && x.u == y.u) : kind == 1 ? vml_eqv(x, y) : vml_equal(x, y))
             return l;
@@ -422,7 +426,8 @@ PRIM(p_memv) { UNUSED; return mem(argv[0], argv[1], 1); }
 PRIM(p_member) { UNUSED; return mem(argv[0], argv[1], 2); }
 static V ass(V x, V l, int kind)
 {
-    for (; l.t == T_PAIR; l = CDR(l)) {
+    V slow = l;
+    for (size_t k = 0; l.t == T_PAIR && !CIRCLE_END(k, l, slow); l = CDR(l), k++) {
         V e = CAR(l);
         if (e.t != T_PAIR)
             continue;
@@ -735,6 +740,8 @@ PRIM(p_string_join)
     UNUSED;
     Str *sep = argc > 1 ? sarg(vm, self, argv[1]) : NULL;
     size_t total = 0, n = 0;
+    if (vml_list_length(argv[0]) == (size_t)-1)
+        vml_type_error(vm, WHO, "a list of strings", argv[0]);
     for (V p = argv[0]; p.t == T_PAIR; p = CDR(p), n++)
         total += sarg(vm, self, CAR(p))->len;
     if (sep && n > 1)
