@@ -1,12 +1,15 @@
 # fuzz/build.sh: builds the libFuzzer targets and their seed corpora.
 # Sourced by fuzz/run.sh (`make fuzz`) and fuzz/suite.sh (`make check`).
-#   fuzz_build     -> $FB/fuzz_decode, $FB/fuzz_elf   (log: $FB/build.log)
-#   fuzz_seeds     -> $FB/seeds/decode, $FB/seeds/elf  (made here, not committed)
+#   fuzz_build     -> $FB/fuzz_TARGET for each of FUZZ_TARGETS  (log: $FB/build.log)
+#   fuzz_seeds     -> $FB/seeds/TARGET  (made here, not committed)
+# Targets: decode (RISC-V decoder and disassembler), elf (ELF reader),
+# vml_read (the s-expression reader and its conversion to meta VM values),
+# vml_compile (random well-formed vml programs compiled and run).
 # Needs ROOT and FB (the fuzz build directory: build-fuzz beside $B).  The
 # library is built by the project Makefile with clang and the fuzzer's
 # coverage instrumentation plus ASan/UBSan, in its own build tree.
 
-FUZZ_TARGETS="decode elf"
+FUZZ_TARGETS="decode elf vml_read vml_compile"
 FUZZ_SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
 fuzz_build() {
@@ -27,13 +30,27 @@ fuzz_build() {
 	done
 }
 
-# Seeds: instruction bytes from real code, and small riscv64 ELF files (an
-# object, a static executable with .symtab, a versioned shared object with
-# .dynsym, each also stripped and truncated).
+# Seeds: the project's .vml files for the reader; a few byte strings for the
+# program generator of vml_compile (its input is choices, not text);
+# instruction bytes from real code, and small riscv64 ELF files (an object, a
+# static executable with .symtab, a versioned shared object with .dynsym,
+# each also stripped and truncated).
 fuzz_seeds() {
-	local s=$FB/seeds w=$FB/seeds/work cc=riscv64-linux-gnu-gcc
-	rm -rf "$s" && mkdir -p "$s/decode" "$s/elf" "$w" || return 1
-	command -v $cc >/dev/null || { echo "fuzz: $cc not installed; no seeds" >&2; return 0; }
+	local s=$FB/seeds w=$FB/seeds/work cc=riscv64-linux-gnu-gcc t
+	rm -rf "$s" || return 1
+	for t in $FUZZ_TARGETS; do mkdir -p "$s/$t" || return 1; done
+	mkdir -p "$w" || return 1
+	local v
+	for v in "$ROOT"/tests/meta/*.vml "$ROOT"/bench/meta/*.vml "$ROOT"/meta/vm/prelude.vml "$ROOT"/examples/*.vml; do
+		[ -f "$v" ] && cp "$v" "$s/vml_read/$(basename "$(dirname "$v")")-$(basename "$v")"
+	done
+	local k
+	for k in 1 2 3 5 8 13 21 34; do   # generator choices: counting, repeating and mixed bytes
+		LC_ALL=C awk -v k=$k 'BEGIN { for (i = 0; i < 256; i++) printf "%c", (i * k + k) % 256 }' >"$s/vml_compile/count$k"
+		LC_ALL=C awk -v k=$k 'BEGIN { for (i = 0; i < 128; i++) printf "%c", (i % 7 == 0) ? k : (i * 37 + k * 11) % 256 }' >"$s/vml_compile/mix$k"
+	done
+	head -c 512 "$ROOT/meta/vm/prelude.vml" >"$s/vml_compile/text"
+	command -v $cc >/dev/null || { echo "fuzz: $cc not installed; no decode/elf seeds" >&2; rm -rf "$w"; return 0; }
 	cat >"$w/t.c" <<'CEOF'
 double g(double x, float y) { return x * y + (double)(long)x; }
 long h(long *p, long v) { return __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL) + __atomic_exchange_n(p, 1, __ATOMIC_SEQ_CST); }

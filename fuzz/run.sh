@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make fuzz`: builds the libFuzzer targets (fuzz/build.sh) and runs each for
 # FUZZ_SECONDS (300) seconds, growing a corpus kept in build-fuzz/corpus/.
-# A crash leaves its input in build-fuzz/crashes/ and fails the run.
-#   B=build FUZZ_SECONDS=60 bash fuzz/run.sh [TARGET...]   (decode, elf)
+# A crash, leak or input running longer than FUZZ_TIMEOUT (25) seconds leaves
+# its input in build-fuzz/crashes/ and fails the run.
+#   B=build FUZZ_SECONDS=60 bash fuzz/run.sh [TARGET...]
+# TARGETs (fuzz/fuzz_TARGET.c): decode, elf, vml_read, vml_compile.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 B=${B:-build}
@@ -26,13 +28,13 @@ st=0
 for t in $targets; do
 	mkdir -p "$FB/corpus/$t" "$FB/crashes/$t"
 	echo "fuzz: $t for ${secs}s"
-	if ! "$FB/fuzz_$t" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$FB/crashes/$t/" \
+	if ! "$FB/fuzz_$t" -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-25}" -print_final_stats=1 -artifact_prefix="$FB/crashes/$t/" \
 		"$FB/corpus/$t" "$FB/seeds/$t" >"$FB/$t.log" 2>&1; then
-		echo "fuzz: $t FAILED: $(grep -m1 -E 'ERROR|SUMMARY|Assertion|runtime error' "$FB/$t.log")" >&2
+		echo "fuzz: $t FAILED: $(grep -m1 -E 'ERROR|SUMMARY|Assertion|runtime error|timeout' "$FB/$t.log")" >&2
 		echo "      log $FB/$t.log, inputs in $FB/crashes/$t/" >&2
 		st=1
 	else
-		grep -E '^stat::number_of_executed_units|^stat::new_units_added' "$FB/$t.log" | sed 's/^/      /'
+		grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec|^stat::new_units_added' "$FB/$t.log" | sed 's/^/      /'
 	fi
 done
 exit $st

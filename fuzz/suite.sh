@@ -1,6 +1,8 @@
 # Short fuzzing runs for `make check` (sourced through tests/fuzz/suite.sh):
-# each libFuzzer target for FUZZ_CHECK_SECONDS (20) seconds from generated
-# seeds.  `make fuzz` runs them longer (fuzz/run.sh).
+# each libFuzzer target of fuzz/build.sh (decode, elf, vml_read, vml_compile)
+# for FUZZ_CHECK_SECONDS (20) seconds from generated seeds; an input running
+# longer than 25 seconds fails like a crash.  `make fuzz` runs them longer
+# (fuzz/run.sh).
 
 FB=$(cd "$B/.." && pwd)/build-fuzz
 # shellcheck source=fuzz/build.sh
@@ -16,7 +18,7 @@ else
 		mkdir -p "$TMP/corpus-$t" "$TMP/crash-$t"
 		if run_to $((secs + 60)) env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-			"$FB/fuzz_$t" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$TMP/crash-$t/" \
+			"$FB/fuzz_$t" -max_total_time="$secs" -timeout=25 -print_final_stats=1 -artifact_prefix="$TMP/crash-$t/" \
 			"$TMP/corpus-$t" "$FB/seeds/$t" >"$TMP/$t.log" 2>&1; then
 			pass "fuzz/$t"
 		else
