@@ -860,6 +860,24 @@ static void expr(G *g)
         expr(g);
         put(g->out, " #f))");
         break;
+    case 37:   /* now and then, code nested or long past what the reader takes, through eval */
+        if (chance(g, 8)) {
+            static const char *const shapes[] = {
+                "(lambda (x) (list 'car (list 'list x)))", "(lambda (x) (list 'let (list (list 'a x)) 'a))",
+                "(lambda (x) (list 'not x))", "(lambda (x) (list 'if x x 2))", "(lambda (x) (list x))",
+                "(lambda (x) (list (list 'lambda '() x)))", "(lambda (x) (list 'quasiquote (list x (list 'unquote 1))))",
+                "(lambda (x) (vector x))", "(lambda (x) (list 'begin 1 x))", "(lambda (x) (list 'and x 1))",
+            };
+            static const char *const lengths[] = {"10", "300", "1000", "1500", "2500", "6000"};
+            const char *n = lengths[pick(g, sizeof lengths / sizeof *lengths)];
+            switch (pick(g, 3)) {
+            case 0: putf(g->out, "(eval (fz-nest %s %s 1))", n, shapes[pick(g, sizeof shapes / sizeof *shapes)]); break;
+            case 1: putf(g->out, "(eval (cons '%s (iota %s)))", pick(g, 2) ? "begin" : "list", n); break;
+            default: putf(g->out, "(eval (list 'quasiquote (iota %s)))", n); break;
+            }
+            break;
+        }
+        /* fall through */
     default: call_prim(g, &prims[pick(g, NPRIMS)]); break;
     }
     g->nloc = save;
@@ -1043,7 +1061,7 @@ static const char fuzz_prelude[] =
     "(define (random-ish x) (if (number? x) x 0))"
     "(define-record-type fz-pt (make-fz-pt x y) fz-pt? (x fz-pt-x set-fz-pt-x!) (y fz-pt-y))"
     "(define gr (make-fz-pt 1 2)) (define gz (lambda args args)) (define (ga . xs) (length xs))"
-    "(define (fzcall x) x)"
+    "(define (fzcall x) x) (define (fz-nest n f x) (if (<= n 0) x (fz-nest (- n 1) f (f x))))"
     "(define gcy (list 1 \"2\" 3)) (set-cdr! (cddr gcy) gcy) (define gcc (list 1 2)) (set-car! gcc gcc)";
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)

@@ -203,6 +203,12 @@ void vml_format_double(double d, char *buf, size_t n)
 static void print(VM *vm, sb *b, V v, int display, int depth)
 {
     char tmp[64];
+    /* Shared structure can make the text exponentially long: stop at the
+     * length limit, and at an interrupt (which the VM then raises). */
+    if (vm->interrupt)
+        b->limit = b->n;
+    if (b->n >= b->limit)
+        return;
     if (depth > 200) {
         sputs(b, "...");
         return;
