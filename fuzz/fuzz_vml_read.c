@@ -120,14 +120,7 @@ static void to_value(const sx *x)
 {
     Handler h;
     memset(&h, 0, sizeof h);
-    h.prev = vm->handler;
-    h.nframes = vm->nframes;
-    h.top = vm->top;
-    h.ncroots = vm->ncroots;
-    h.cdepth = vm->cdepth;
-    h.winds = vm->winds;
-    h.value = VNIL;
-    vm->handler = &h;
+    HANDLER_ENTER(vm, h);
     if (setjmp(h.jb) == 0) {
         V v = vml_from_sx(vm, x);
         VML_ROOT(vm, v);

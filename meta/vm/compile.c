@@ -1057,14 +1057,7 @@ static Proto *guarded(FS *fs, V x, V name, Proto *(*body)(FS *, V, V))
 {
     VM *vm = fs->vm;
     Handler h;
-    h.prev = vm->handler;
-    h.nframes = vm->nframes;
-    h.top = vm->top;
-    h.ncroots = vm->ncroots;
-    h.cdepth = vm->cdepth;
-    h.winds = vm->winds;
-    h.value = VNIL;
-    vm->handler = &h;
+    HANDLER_ENTER(vm, h);
     if (setjmp(h.jb) != 0) {
         vm->handler = h.prev;
         fs_release(fs);

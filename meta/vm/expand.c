@@ -52,6 +52,21 @@ V vml_from_sx(VM *vm, const void *p)
     return VUNSPEC;
 }
 
+V vml_from_sx_free(VM *vm, void *x)
+{
+    Handler h;
+    HANDLER_ENTER(vm, h);
+    if (setjmp(h.jb) != 0) {   /* out of memory while converting */
+        vml_handler_restore(vm, &h);
+        sx_free(x);
+        vml_raise(vm, h.value);
+    }
+    V v = vml_from_sx(vm, x);
+    vm->handler = h.prev;
+    sx_free(x);
+    return v;
+}
+
 /* ---- helpers ---- */
 #define S(name) vobj(vm->s_##name)
 static int is(V x, Sym *s) { return x.t == T_SYM && x.o == &s->h; }

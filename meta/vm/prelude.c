@@ -96,18 +96,7 @@ static void run_form(VM *vm, int k)
     sx *x = NULL;
     if (sx_read(&r, &x) <= 0)
         vml_error(vm, VNIL, "the meta prelude is damaged (form %d: %s)", k, r.err);
-    Handler h;
-    HANDLER_ENTER(vm, h);
-    V form = VUNSPEC;
-    if (setjmp(h.jb) != 0) {   /* out of memory while converting */
-        vm->handler = h.prev;
-        vm->ncroots = h.ncroots;
-        sx_free(x);
-        vml_raise(vm, h.value);
-    }
-    form = vml_from_sx(vm, x);
-    vm->handler = h.prev;
-    sx_free(x);
+    V form = vml_from_sx_free(vm, x);
     VML_ROOT(vm, form);
     V clo = vml_compile_toplevel(vm, form);
     VML_UNROOT(vm, 1);

@@ -84,34 +84,22 @@ PRIM(p_abs)
         return vint(argv[0].i < 0 ? (int64_t)(0 - (uint64_t)argv[0].i) : argv[0].i);
     return vflo(fabs(farg(vm, self, argv[0])));
 }
-PRIM(p_min)
+/* min (cmp 0: <) and max (cmp 2: >); inexact if any argument is */
+static V min_max(VM *vm, V self, int argc, V *argv, int cmp)
 {
-    UNUSED;
     V r = argv[0];
     int flo = r.t == T_FLO;
     farg(vm, self, r);
     for (int i = 1; i < argc; i++) {
         farg(vm, self, argv[i]);
         flo |= argv[i].t == T_FLO;
-        if (vml_compare(vm, 0, argv[i], r))
+        if (vml_compare(vm, cmp, argv[i], r))
             r = argv[i];
     }
     return flo && r.t == T_INT ? vflo((double)r.i) : r;
 }
-PRIM(p_max)
-{
-    UNUSED;
-    V r = argv[0];
-    int flo = r.t == T_FLO;
-    farg(vm, self, r);
-    for (int i = 1; i < argc; i++) {
-        farg(vm, self, argv[i]);
-        flo |= argv[i].t == T_FLO;
-        if (vml_compare(vm, 2, argv[i], r))
-            r = argv[i];
-    }
-    return flo && r.t == T_INT ? vflo((double)r.i) : r;
-}
+PRIM(p_min) { UNUSED; return min_max(vm, self, argc, argv, 0); }
+PRIM(p_max) { UNUSED; return min_max(vm, self, argc, argv, 2); }
 PRIM(p_sqrt)
 {
     UNUSED;
@@ -1155,25 +1143,14 @@ PRIM(p_guard)
 {
     UNUSED;
     Handler h;
-    h.prev = vm->handler;
-    h.nframes = vm->nframes;
-    h.top = vm->top;
-    h.ncroots = vm->ncroots;
-    h.cdepth = vm->cdepth;
-    h.winds = vm->winds;
-    h.value = VNIL;
-    vm->handler = &h;
+    HANDLER_ENTER(vm, h);
     if (setjmp(h.jb) == 0) {
         V r = vml_apply(vm, argv[1], 0, NULL);
         vm->handler = h.prev;
         return r;
     }
     V e = h.value;
-    vm->nframes = h.nframes;
-    vm->top = h.top;
-    vm->ncroots = h.ncroots;
-    vm->cdepth = h.cdepth;
-    vm->handler = h.prev;
+    vml_handler_restore(vm, &h);
     VML_ROOT(vm, e);
     vml_unwind_to(vm, &h);
     if (vm->exit_requested)

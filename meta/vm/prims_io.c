@@ -116,28 +116,8 @@ PRIM(p_read)
         sx *x;
         int rc = sx_read(&r, &x);
         if (rc > 0) {
-            V v = VUNSPEC;
-            Handler h;
-            h.prev = vm->handler;
-            h.nframes = vm->nframes;
-            h.top = vm->top;
-            h.ncroots = vm->ncroots;
-            h.cdepth = vm->cdepth;
-            h.winds = vm->winds;
-            h.value = VNIL;
-            vm->handler = &h;
-            if (setjmp(h.jb) == 0) {
-                v = vml_from_sx(vm, x);
-                vm->handler = h.prev;
-                sx_free(x);
-                free(acc);
-                return v;
-            }
-            vm->handler = h.prev;
-            vm->ncroots = h.ncroots;
-            sx_free(x);
-            free(acc);
-            vml_raise(vm, h.value);
+            free(acc);   /* the tree holds copies */
+            return vml_from_sx_free(vm, x);
         }
         if (rc < 0 && strncmp(r.err, "unterminated", 12)) {
             char msg[300];
@@ -157,24 +137,16 @@ V vml_mk_port(VM *vm, FILE *f, int output, int owned)
     p->owned = owned;
     return vobj(p);
 }
-PRIM(p_open_input_file)
+static V open_file(VM *vm, V self, V name, int output)
 {
-    UNUSED;
-    Str *s = sarg(vm, self, argv[0]);
-    FILE *f = fopen(s->s, "rb");
+    Str *s = sarg(vm, self, name);
+    FILE *f = fopen(s->s, output ? "wb" : "rb");
     if (!f)
-        vml_error(vm, vml_list(vm, 1, argv[0]), "open-input-file: cannot open %s: %s", s->s, strerror(errno));
-    return vml_mk_port(vm, f, 0, 1);
+        vml_error(vm, vml_list(vm, 1, name), "%s: cannot open %s: %s", WHO, s->s, strerror(errno));
+    return vml_mk_port(vm, f, output, 1);
 }
-PRIM(p_open_output_file)
-{
-    UNUSED;
-    Str *s = sarg(vm, self, argv[0]);
-    FILE *f = fopen(s->s, "wb");
-    if (!f)
-        vml_error(vm, vml_list(vm, 1, argv[0]), "open-output-file: cannot open %s: %s", s->s, strerror(errno));
-    return vml_mk_port(vm, f, 1, 1);
-}
+PRIM(p_open_input_file) { UNUSED; return open_file(vm, self, argv[0], 0); }
+PRIM(p_open_output_file) { UNUSED; return open_file(vm, self, argv[0], 1); }
 PRIM(p_close_port)
 {
     UNUSED;
@@ -267,20 +239,7 @@ PRIM(p_read_from_string)
         return vimm(T_EOF);
     if (rc < 0)
         vml_error(vm, VNIL, "read-from-string: syntax error at %d:%d: %s", r.err_line, r.err_col, r.err);
-    Handler h;
-    h.prev = vm->handler; h.nframes = vm->nframes; h.top = vm->top; h.ncroots = vm->ncroots;
-    h.cdepth = vm->cdepth; h.winds = vm->winds; h.value = VNIL;
-    vm->handler = &h;
-    if (setjmp(h.jb) == 0) {
-        V v = vml_from_sx(vm, x);
-        vm->handler = h.prev;
-        sx_free(x);
-        return v;
-    }
-    vm->handler = h.prev;
-    vm->ncroots = h.ncroots;
-    sx_free(x);
-    vml_raise(vm, h.value);
+    return vml_from_sx_free(vm, x);
 }
 
 /* ---- reflection ---- */

@@ -432,7 +432,7 @@ void vml_unwind_to(VM *vm, Handler *h)
     }
 }
 
-static void handler_restore(VM *vm, Handler *h)
+void vml_handler_restore(VM *vm, Handler *h)
 {
     vm->handler = h->prev;
     vm->nframes = h->nframes;
@@ -451,7 +451,7 @@ V vml_protected_apply(VM *vm, V fn, int argc, V *argv, int *ok)
         *ok = 1;
         return r;
     }
-    handler_restore(vm, &h);
+    vml_handler_restore(vm, &h);
     V e = h.value;
     VML_ROOT(vm, e);
     Handler h2;
@@ -460,7 +460,7 @@ V vml_protected_apply(VM *vm, V fn, int argc, V *argv, int *ok)
         vml_unwind_to(vm, &h);
         vm->handler = h.prev;
     } else {
-        handler_restore(vm, &h);
+        vml_handler_restore(vm, &h);
         vm->winds = h.winds;
         e = h2.value;
         VML_ROOT(vm, e);
@@ -484,11 +484,7 @@ static int run_form(VM *vm, V form, V *result)
         return 0;
     }
     V e = h.value;
-    vm->handler = h.prev;
-    vm->nframes = h.nframes;
-    vm->top = h.top;
-    vm->ncroots = h.ncroots;
-    vm->cdepth = h.cdepth;
+    vml_handler_restore(vm, &h);
     vm->winds = h.winds;
     if (vm->exit_requested)
         return -1;
@@ -526,17 +522,14 @@ int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *re
         HANDLER_ENTER(vm, h);
         V form = VUNSPEC;
         if (setjmp(h.jb) == 0) {
-            form = vml_from_sx(vm, x);
+            form = vml_from_sx_free(vm, x);
             vm->handler = h.prev;
         } else {
-            vm->handler = h.prev;
-            vm->ncroots = h.ncroots;
-            sx_free(x);
+            vml_handler_restore(vm, &h);
             vml_print_error(vm, h.value, stderr);
             VML_UNROOT(vm, 1);
             return -1;
         }
-        sx_free(x);
         if (run_form(vm, form, &last) < 0) {
             VML_UNROOT(vm, 1);
             return -1;

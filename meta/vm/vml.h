@@ -119,6 +119,11 @@ typedef struct Handler {
          (h).ncroots = (vm)->ncroots; (h).cdepth = (vm)->cdepth; (h).winds = (vm)->winds; \
          (h).value = VNIL; (vm)->handler = &(h); } while (0)
 
+/* After a raise reached h: the frames, stack, C roots and depth as they
+ * were at HANDLER_ENTER, and h off the handler stack (winds are the
+ * caller's: vml_unwind_to runs the after thunks). */
+void vml_handler_restore(struct VM *vm, Handler *h);
+
 #define VML_MAX_CROOTS 4096
 #define VML_POOL_CLASSES 16         /* objects up to 16 * 16 bytes come from pools */
 #define VML_MAX_FILES 65535
@@ -243,6 +248,7 @@ int vml_disassemble(VM *vm, FILE *f, V proc);
 V vml_compile_toplevel(VM *vm, V form);      /* a closure with no args */
 V vml_expand(VM *vm, V form);
 V vml_from_sx(VM *vm, const void *sx);       /* sx tree -> heap value */
+V vml_from_sx_free(VM *vm, void *sx);        /* the same, and frees the tree (also when it raises) */
 
 /* prims.c */
 void vml_prims_init(VM *vm);
