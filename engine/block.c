@@ -4,25 +4,50 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned hhash(uint64_t pc) { return (unsigned)((pc >> 1) * 0x9E3779B1u) >> (32 - ENG_HASH_BITS); }
+static unsigned hhash(const eng_cache *c, uint64_t pc)
+{
+    return (unsigned)((pc >> 1) * 0x9E3779B1u) >> (32 - c->hash_bits);
+}
+
+/* Sizes both tables for hash_bits; the block chains are rehashed, the
+ * direct-mapped cache starts empty.  Returns 0, or -1 when out of memory
+ * (the cache is then unchanged). */
+static int cache_resize(eng_cache *c, unsigned hash_bits)
+{
+    unsigned jbits = hash_bits < ENG_JCACHE_BITS_MAX ? hash_bits : ENG_JCACHE_BITS_MAX;
+    eng_block **h = calloc((size_t)1 << hash_bits, sizeof *h);
+    eng_block **j = calloc((size_t)1 << jbits, sizeof *j);
+    if (!h || !j) {
+        free(h);
+        free(j);
+        return -1;
+    }
+    unsigned old = c->hash ? 1u << c->hash_bits : 0;
+    c->hash_bits = hash_bits;
+    for (unsigned i = 0; i < old; i++)
+        for (eng_block *b = c->hash[i], *n; b; b = n) {
+            n = b->hnext;
+            unsigned k = hhash(c, b->pc);
+            b->hnext = h[k];
+            h[k] = b;
+        }
+    free(c->hash);
+    free(c->jcache);
+    c->hash = h;
+    c->jcache = j;
+    c->jmask = (1u << jbits) - 1;
+    return 0;
+}
 
 int eng_cache_init(eng_cache *c)
 {
     memset(c, 0, sizeof *c);
-    c->jcache = calloc((size_t)1 << ENG_JCACHE_BITS, sizeof *c->jcache);
-    c->hash = calloc((size_t)1 << ENG_HASH_BITS, sizeof *c->hash);
-    if (!c->jcache || !c->hash) {
-        free(c->jcache);
-        free(c->hash);
-        c->jcache = c->hash = NULL;
-        return -1;
-    }
-    return 0;
+    return cache_resize(c, ENG_HASH_BITS_MIN);
 }
 
 void eng_cache_flush(eng_cache *c)
 {
-    for (unsigned i = 0; i < (1u << ENG_HASH_BITS); i++) {
+    for (unsigned i = 0; i < (1u << c->hash_bits); i++) {
         eng_block *b = c->hash[i];
         while (b) {
             eng_block *n = b->hnext;
@@ -31,7 +56,7 @@ void eng_cache_flush(eng_cache *c)
         }
         c->hash[i] = NULL;
     }
-    memset(c->jcache, 0, ((size_t)1 << ENG_JCACHE_BITS) * sizeof *c->jcache);
+    memset(c->jcache, 0, ((size_t)c->jmask + 1) * sizeof *c->jcache);
     c->nblocks = 0;
     c->bytes = 0;
     c->flushes++;
@@ -57,12 +82,12 @@ eng_block *eng_block_new(uint32_t nslots)
 
 eng_block *eng_cache_find(eng_cache *c, uint64_t pc)
 {
-    eng_block *b = c->jcache[eng_jhash(pc)];
+    eng_block *b = c->jcache[eng_jhash(c, pc)];
     if (b && b->pc == pc)
         return b;
-    for (b = c->hash[hhash(pc)]; b; b = b->hnext)
+    for (b = c->hash[hhash(c, pc)]; b; b = b->hnext)
         if (b->pc == pc) {
-            c->jcache[eng_jhash(pc)] = b;
+            c->jcache[eng_jhash(c, pc)] = b;
             return b;
         }
     return NULL;
@@ -70,10 +95,14 @@ eng_block *eng_cache_find(eng_cache *c, uint64_t pc)
 
 void eng_cache_insert(eng_cache *c, eng_block *b)
 {
-    unsigned h = hhash(b->pc);
+    /* two blocks a chain on average at most; failing to grow only makes
+     * the chains longer */
+    if (c->nblocks >= (size_t)2 << c->hash_bits && c->hash_bits < ENG_HASH_BITS_MAX)
+        (void)cache_resize(c, c->hash_bits + 2 > ENG_HASH_BITS_MAX ? ENG_HASH_BITS_MAX : c->hash_bits + 2);
+    unsigned h = hhash(c, b->pc);
     b->hnext = c->hash[h];
     c->hash[h] = b;
-    c->jcache[eng_jhash(b->pc)] = b;
+    c->jcache[eng_jhash(c, b->pc)] = b;
     c->nblocks++;
     c->bytes += sizeof *b + b->nslots * sizeof(eng_insn);
 }
@@ -81,7 +110,7 @@ void eng_cache_insert(eng_cache *c, eng_block *b)
 void eng_cache_invalidate(eng_cache *c, uint64_t lo, uint64_t hi)
 {
     int any = 0;
-    for (unsigned i = 0; i < (1u << ENG_HASH_BITS); i++) {
+    for (unsigned i = 0; i < (1u << c->hash_bits); i++) {
         eng_block **pp = &c->hash[i];
         while (*pp) {
             eng_block *b = *pp;
@@ -98,8 +127,8 @@ void eng_cache_invalidate(eng_cache *c, uint64_t lo, uint64_t hi)
     }
     if (any) {
         /* chained successor pointers may name freed blocks: drop them all */
-        memset(c->jcache, 0, ((size_t)1 << ENG_JCACHE_BITS) * sizeof *c->jcache);
-        for (unsigned i = 0; i < (1u << ENG_HASH_BITS); i++)
+        memset(c->jcache, 0, ((size_t)c->jmask + 1) * sizeof *c->jcache);
+        for (unsigned i = 0; i < (1u << c->hash_bits); i++)
             for (eng_block *b = c->hash[i]; b; b = b->hnext)
                 b->succ[0] = b->succ[1] = NULL;
     }
