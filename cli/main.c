@@ -76,16 +76,11 @@ static int env_set(envlist *e, const char *kv)
     return 0;
 }
 
-static int cmd_run(int argc, char **argv)
+/* Parses run's options and runs the program; env and *logf belong to the
+ * caller, which frees them on every path (env_set may move env->v). */
+static int run_with(int argc, char **argv, envlist *env, FILE **logfp)
 {
     vvm_run_opts o = {0};
-    envlist env = {0};
-    for (char **p = environ; *p; p++)
-        env.n++;
-    env.v = calloc(env.n + 1, sizeof(char *));
-    if (!env.v)
-        return 1;
-    memcpy(env.v, environ, env.n * sizeof(char *));
     FILE *logf = NULL;
     int i = 1;
     for (; i < argc; i++) {
@@ -117,10 +112,10 @@ static int cmd_run(int argc, char **argv)
                 fprintf(stderr, "vvm run: -E wants VAR=VALUE, got '%s'\n", argv[i + 1]);
                 return 2;
             }
-            env_set(&env, argv[++i]);
+            env_set(env, argv[++i]);
         } else if (!strcmp(a, "-U")) {
             NEEDARG();
-            env_set(&env, argv[++i]);
+            env_set(env, argv[++i]);
         } else if (!strcmp(a, "-0")) {
             NEEDARG();
             o.argv0 = argv[++i];
@@ -140,7 +135,9 @@ static int cmd_run(int argc, char **argv)
             }
         } else if (!strcmp(a, "--log")) {
             NEEDARG();
-            logf = fopen(argv[++i], "w");
+            if (logf)
+                fclose(logf);
+            logf = *logfp = fopen(argv[++i], "w");
             if (!logf) {
                 fprintf(stderr, "vvm run: --log %s: %s\n", argv[i], strerror(errno));
                 return 2;
@@ -162,13 +159,27 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "vvm: %s: %s\n", path, err);
         return errno == ENOENT ? 127 : 126;
     }
-    o.envp = env.v;
+    o.envp = env->v;
     o.log = logf ? logf : stderr;
     if (logf)
         setvbuf(logf, NULL, _IOFBF, 1 << 16);
-    int rc = v->run(path, argv + i, &o);
+    return v->run(path, argv + i, &o);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    envlist env = {0};
+    for (char **p = environ; *p; p++)
+        env.n++;
+    env.v = calloc(env.n + 1, sizeof(char *));
+    if (!env.v)
+        return 1;
+    memcpy(env.v, environ, env.n * sizeof(char *));
+    FILE *logf = NULL;
+    int rc = run_with(argc, argv, &env, &logf);
     if (logf)
         fclose(logf);
+    free(env.v);
     return rc;
 }
 
