@@ -585,15 +585,18 @@ LX_SYSCALL(sendfile)
     return lx_host(syscall(SYS_sendfile, (int)a[0], (int)a[1], off, (size_t)a[3]));
 }
 
-LX_SYSCALL(copy_file_range)
+/* copy_file_range and splice: (fd_in, off_in *, fd_out, off_out *, len, flags) */
+static int64_t two_offsets(lx_thread *t, const uint64_t *a, long nr)
 {
     int bad = 0;
     void *oin = lx_gptr_opt(t, a[1], 8, VVM_PROT_R | VVM_PROT_W, &bad);
     void *oout = lx_gptr_opt(t, a[3], 8, VVM_PROT_R | VVM_PROT_W, &bad);
     if (bad)
         return -EFAULT;
-    return lx_host(syscall(SYS_copy_file_range, (int)a[0], oin, (int)a[2], oout, (size_t)a[4], (unsigned)a[5]));
+    return lx_host(syscall(nr, (int)a[0], oin, (int)a[2], oout, (size_t)a[4], (unsigned)a[5]));
 }
+
+LX_SYSCALL(copy_file_range) { return two_offsets(t, a, SYS_copy_file_range); }
 
 LX_SYSCALL(fadvise64)
 {
@@ -637,18 +640,7 @@ LX_SYSCALL(pwritev) { return vector_io(t, a, SYS_pwritev, VVM_PROT_R); }
 LX_SYSCALL(preadv2) { return vector_io(t, a, SYS_preadv2, VVM_PROT_W); }
 LX_SYSCALL(pwritev2) { return vector_io(t, a, SYS_pwritev2, VVM_PROT_R); }
 
-
-
-
-LX_SYSCALL(splice)
-{
-    int bad = 0;
-    void *oin = lx_gptr_opt(t, a[1], 8, VVM_PROT_R | VVM_PROT_W, &bad);
-    void *oout = lx_gptr_opt(t, a[3], 8, VVM_PROT_R | VVM_PROT_W, &bad);
-    if (bad)
-        return -EFAULT;
-    return lx_host(syscall(SYS_splice, (int)a[0], oin, (int)a[2], oout, (size_t)a[4], (unsigned)a[5]));
-}
+LX_SYSCALL(splice) { return two_offsets(t, a, SYS_splice); }
 
 LX_SYSCALL(tee)
 {

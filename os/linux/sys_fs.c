@@ -290,58 +290,39 @@ LX_SYSCALL(openat2)
 
 /* ---- extended attributes: names and values are plain bytes ---- */
 
-/* getxattr/lgetxattr (nofollow) on a path, fgetxattr on fd */
-static int64_t xattr_get(lx_thread *t, const uint64_t *a, int kind)
+/* get/set (set = 1) of an attribute value: kind 0 on a path, 1 on a path
+ * without following a last symbolic link (l...), 2 on a descriptor (f...).
+ * The flags argument a[4] of the set calls is ignored by the get ones. */
+static int64_t xattr_value(lx_thread *t, const uint64_t *a, int kind, int set)
 {
+    static const long nr[2][3] = {{SYS_getxattr, SYS_lgetxattr, SYS_fgetxattr},
+                                  {SYS_setxattr, SYS_lsetxattr, SYS_fsetxattr}};
     int err = 0, bad = 0;
     char *name = vvm_strdup_from_guest(lx_as(t), a[1], 256, &err);
     if (!name)
         return err == -ENAMETOOLONG ? -ERANGE : err;
-    void *val = lx_gptr_opt(t, a[2], a[3], VVM_PROT_W, &bad);
+    void *val = lx_gptr_opt(t, a[2], a[3], set ? VVM_PROT_R : VVM_PROT_W, &bad);
     int64_t r = -EFAULT;
     if (!bad) {
         if (kind == 2) {
-            r = lx_host(syscall(SYS_fgetxattr, (int)a[0], name, val, (size_t)a[3]));
+            r = lx_host(syscall(nr[set][2], (int)a[0], name, val, (size_t)a[3], (int)a[4]));
         } else {
             char *path = lx_sys_path(t, a[0], &err);
             r = err;
             if (path)
-                r = lx_host(syscall(kind ? SYS_lgetxattr : SYS_getxattr, path, name, val, (size_t)a[3]));
+                r = lx_host(syscall(nr[set][kind], path, name, val, (size_t)a[3], (int)a[4]));
             free(path);
         }
     }
     free(name);
     return r;
 }
-LX_SYSCALL(getxattr) { return xattr_get(t, a, 0); }
-LX_SYSCALL(lgetxattr) { return xattr_get(t, a, 1); }
-LX_SYSCALL(fgetxattr) { return xattr_get(t, a, 2); }
-
-static int64_t xattr_set(lx_thread *t, const uint64_t *a, int kind)
-{
-    int err = 0, bad = 0;
-    char *name = vvm_strdup_from_guest(lx_as(t), a[1], 256, &err);
-    if (!name)
-        return err == -ENAMETOOLONG ? -ERANGE : err;
-    const void *val = lx_gptr_opt(t, a[2], a[3], VVM_PROT_R, &bad);
-    int64_t r = -EFAULT;
-    if (!bad) {
-        if (kind == 2) {
-            r = lx_host(syscall(SYS_fsetxattr, (int)a[0], name, val, (size_t)a[3], (int)a[4]));
-        } else {
-            char *path = lx_sys_path(t, a[0], &err);
-            r = err;
-            if (path)
-                r = lx_host(syscall(kind ? SYS_lsetxattr : SYS_setxattr, path, name, val, (size_t)a[3], (int)a[4]));
-            free(path);
-        }
-    }
-    free(name);
-    return r;
-}
-LX_SYSCALL(setxattr) { return xattr_set(t, a, 0); }
-LX_SYSCALL(lsetxattr) { return xattr_set(t, a, 1); }
-LX_SYSCALL(fsetxattr) { return xattr_set(t, a, 2); }
+LX_SYSCALL(getxattr) { return xattr_value(t, a, 0, 0); }
+LX_SYSCALL(lgetxattr) { return xattr_value(t, a, 1, 0); }
+LX_SYSCALL(fgetxattr) { return xattr_value(t, a, 2, 0); }
+LX_SYSCALL(setxattr) { return xattr_value(t, a, 0, 1); }
+LX_SYSCALL(lsetxattr) { return xattr_value(t, a, 1, 1); }
+LX_SYSCALL(fsetxattr) { return xattr_value(t, a, 2, 1); }
 
 static int64_t xattr_list(lx_thread *t, const uint64_t *a, int kind)
 {
