@@ -452,7 +452,7 @@ static void disasm_proto(VM *vm, FILE *f, Proto *p, int depth)
         int a = A_, b = B_, c = C_;
         fprintf(f, "  %4zu  %4u:%-3u %-12s", i, p->lines[i] >> 12, p->lines[i] & 4095, vm->opnames[op]);
         const char *kinds = op < VML_NBUILTIN_OPS ? op_info[op].kinds : (fmt == VML_FMT_A ? "r" : fmt == VML_FMT_AB ? "rr" : "rrr");
-        int vals[3];
+        int vals[3] = {0, 0, 0};
         switch (fmt) {
         case VML_FMT_sJ: vals[0] = SJ_; break;
         case VML_FMT_AsC: vals[0] = a; vals[1] = SC_; break;
