@@ -4,7 +4,8 @@
  * libvvm.a so that programs embedding vvm need not link libedit.
  *
  * History: one line per entry, at most HISTORY_LINES, read at start and
- * written at exit to $VVM_HISTORY if set (set but empty: no history file),
+ * written after each entry (so a session that ends by (exit), a signal or a
+ * crash keeps it) to $VVM_HISTORY if set (set but empty: no history file),
  * else $XDG_STATE_HOME/vvm/history (XDG_STATE_HOME defaulting to
  * ~/.local/state).  A missing or unwritable file is silently ignored.
  *
@@ -151,8 +152,11 @@ static void edit_add_history(const char *entry)
     if (!entry[strspn(entry, " \t\n")])
         return;   /* blank */
     char *l = strchr(entry, '\n') ? one_line(entry) : NULL;
-    if (!l || *l)
+    if (!l || *l) {
         el.add_history(l ? l : entry);
+        if (hist_path)
+            el.write_history(hist_path);
+    }
     free(l);
 }
 
@@ -170,8 +174,10 @@ int repl_edit_begin(void)
     el.using_history();
     el.stifle_history(HISTORY_LINES);
     hist_path = history_path();
-    if (hist_path)
+    if (hist_path) {
+        make_parent_dirs(hist_path);
         el.read_history(hist_path);
+    }
     vml_repl_set_line_editor(el.readline, edit_add_history);
     return 1;
 }
@@ -180,7 +186,6 @@ void repl_edit_end(void)
 {
     vml_repl_set_line_editor(NULL, NULL);
     if (hist_path) {
-        make_parent_dirs(hist_path);
         el.write_history(hist_path);
         free(hist_path);
         hist_path = NULL;

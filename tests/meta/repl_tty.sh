@@ -149,6 +149,20 @@ else
 	else
 		fail meta/repl-tty/history-bound "$n entries kept of 1100"
 	fi
+	# an entry is in the file as soon as it is entered: a session killed by a
+	# hang-up (SIGHUP, whose default action ends vvm at once) keeps it
+	tty_start 4
+	tty_wait '^vml> '
+	tty_line '(* 6 7 8)'
+	pkill -HUP -f -- "^$VVM repl\$"
+	exec 7>&-
+	wait "$TTY_PID"
+	if tty_has 336 && tail -n 1 "$TMP/tty.hist" | sed 's/\\040/ /g' | grep -qxF '(* 6 7 8)'; then
+		pass meta/repl-tty/history-kept
+	else
+		fail meta/repl-tty/history-kept "(* 6 7 8) is not in the history file of a session ended by SIGHUP"
+		show "$TMP/tty.hist"
+	fi
 fi
 # piped input: the plain reader, no history file
 printf '(+ 1 2)\n' | VVM_HISTORY=$TMP/nohist run_to 10 "$VVM" repl >/dev/null 2>&1
