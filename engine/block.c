@@ -9,19 +9,13 @@ static unsigned hhash(const eng_cache *c, uint64_t pc)
     return (unsigned)((pc >> 1) * 0x9E3779B1u) >> (32 - c->hash_bits);
 }
 
-/* Sizes both tables for hash_bits; the block chains are rehashed, the
- * direct-mapped cache starts empty.  Returns 0, or -1 when out of memory
- * (the cache is then unchanged). */
-static int cache_resize(eng_cache *c, unsigned hash_bits)
+/* Sizes the hash table for hash_bits and rehashes the blocks into it.
+ * Returns 0, or -1 when out of memory (the table is then unchanged). */
+static int hash_resize(eng_cache *c, unsigned hash_bits)
 {
-    unsigned jbits = hash_bits < ENG_JCACHE_BITS_MAX ? hash_bits : ENG_JCACHE_BITS_MAX;
     eng_block **h = calloc((size_t)1 << hash_bits, sizeof *h);
-    eng_block **j = calloc((size_t)1 << jbits, sizeof *j);
-    if (!h || !j) {
-        free(h);
-        free(j);
+    if (!h)
         return -1;
-    }
     unsigned old = c->hash ? 1u << c->hash_bits : 0;
     c->hash_bits = hash_bits;
     for (unsigned i = 0; i < old; i++)
@@ -32,17 +26,20 @@ static int cache_resize(eng_cache *c, unsigned hash_bits)
             h[k] = b;
         }
     free(c->hash);
-    free(c->jcache);
     c->hash = h;
-    c->jcache = j;
-    c->jmask = (1u << jbits) - 1;
     return 0;
 }
 
 int eng_cache_init(eng_cache *c)
 {
     memset(c, 0, sizeof *c);
-    return cache_resize(c, ENG_HASH_BITS_MIN);
+    c->jcache = calloc((size_t)1 << ENG_JCACHE_BITS, sizeof *c->jcache);
+    if (!c->jcache || hash_resize(c, ENG_HASH_BITS_MIN) < 0) {
+        free(c->jcache);
+        c->jcache = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 void eng_cache_flush(eng_cache *c)
@@ -56,7 +53,7 @@ void eng_cache_flush(eng_cache *c)
         }
         c->hash[i] = NULL;
     }
-    memset(c->jcache, 0, ((size_t)c->jmask + 1) * sizeof *c->jcache);
+    memset(c->jcache, 0, ((size_t)1 << ENG_JCACHE_BITS) * sizeof *c->jcache);
     c->nblocks = 0;
     c->bytes = 0;
     c->flushes++;
@@ -82,12 +79,12 @@ eng_block *eng_block_new(uint32_t nslots)
 
 eng_block *eng_cache_find(eng_cache *c, uint64_t pc)
 {
-    eng_block *b = c->jcache[eng_jhash(c, pc)];
+    eng_block *b = c->jcache[eng_jhash(pc)];
     if (b && b->pc == pc)
         return b;
     for (b = c->hash[hhash(c, pc)]; b; b = b->hnext)
         if (b->pc == pc) {
-            c->jcache[eng_jhash(c, pc)] = b;
+            c->jcache[eng_jhash(pc)] = b;
             return b;
         }
     return NULL;
@@ -98,11 +95,11 @@ void eng_cache_insert(eng_cache *c, eng_block *b)
     /* two blocks a chain on average at most; failing to grow only makes
      * the chains longer */
     if (c->nblocks >= (size_t)2 << c->hash_bits && c->hash_bits < ENG_HASH_BITS_MAX)
-        (void)cache_resize(c, c->hash_bits + 2 > ENG_HASH_BITS_MAX ? ENG_HASH_BITS_MAX : c->hash_bits + 2);
+        (void)hash_resize(c, c->hash_bits + 2 > ENG_HASH_BITS_MAX ? ENG_HASH_BITS_MAX : c->hash_bits + 2);
     unsigned h = hhash(c, b->pc);
     b->hnext = c->hash[h];
     c->hash[h] = b;
-    c->jcache[eng_jhash(c, b->pc)] = b;
+    c->jcache[eng_jhash(b->pc)] = b;
     c->nblocks++;
     c->bytes += sizeof *b + b->nslots * sizeof(eng_insn);
 }
@@ -127,7 +124,7 @@ void eng_cache_invalidate(eng_cache *c, uint64_t lo, uint64_t hi)
     }
     if (any) {
         /* chained successor pointers may name freed blocks: drop them all */
-        memset(c->jcache, 0, ((size_t)c->jmask + 1) * sizeof *c->jcache);
+        memset(c->jcache, 0, ((size_t)1 << ENG_JCACHE_BITS) * sizeof *c->jcache);
         for (unsigned i = 0; i < (1u << c->hash_bits); i++)
             for (eng_block *b = c->hash[i]; b; b = b->hnext)
                 b->succ[0] = b->succ[1] = NULL;

@@ -339,7 +339,7 @@ static __attribute__((noinline)) void rv_loop(rv_cpu *cpu, vvm_fault_target *ft)
         eng_inval_apply(cpu->inval, &cpu->cache);
 
 dispatch:
-    b = cpu->cache.jcache[eng_jhash(&cpu->cache, cpu->pc)];
+    b = cpu->cache.jcache[eng_jhash(cpu->pc)];
     if (unlikely(!b || b->pc != cpu->pc)) {
         b = eng_cache_find(&cpu->cache, cpu->pc);
         if (!b) {
