@@ -77,6 +77,15 @@ static int emit(FS *fs, uint64_t ins)
     return (int)fs->n++;
 }
 
+/* Is r the register of a variable in scope? */
+static int is_local_reg(const FS *fs, int r)
+{
+    for (int i = 0; i < fs->nlocals; i++)
+        if (fs->locals[i].reg == r)
+            return 1;
+    return 0;
+}
+
 static int reserve(FS *fs, int n)
 {
     int r = fs->freereg;
@@ -628,12 +637,22 @@ static void comp_call(FS *fs, V x, int dst, int tail)
     }
     if (n > 250)
         cerr(fs, x, "too many arguments in a call (at most 250)", NULL);
-    int base = reserve(fs, n + 1);
+    /* When dst is a fresh temporary on top of the registers (nothing above it
+     * is live and no variable lives in it), the call's frame starts at dst
+     * and the result needs no move: (+ (f a) (g b)) puts f's frame in the
+     * first operand's register, as Lua does.  (A variable's register is never
+     * used: the procedure would overwrite it before the arguments read it.) */
+    int base = tail != 1 && dst == fs->freereg - 1 && !is_local_reg(fs, dst) ? dst : reserve(fs, 1);
     uint32_t pos = fs->pos;
     comp(fs, h, base, 0);
+    /* each argument's register is reserved just before it is compiled, so an
+     * argument that is itself a call gets its frame there (the same rule) */
     int i = 1;
-    for (V p = CDR(x); p.t == T_PAIR; p = CDR(p), i++)
+    for (V p = CDR(x); p.t == T_PAIR; p = CDR(p), i++) {
+        if (reserve(fs, 1) != base + i)
+            cerr(fs, x, "internal error: a call's registers are not contiguous", NULL);
         comp(fs, CAR(p), base + i, 0);
+    }
     fs->pos = pos;
     if (tail == 1) {
         emit(fs, ENC(VML_OP_tailcall, base, n, 0));
