@@ -28,24 +28,32 @@ build() {
     fi
 }
 
-# CPU seconds (user+sys, all threads) and peak RSS (KiB), the best of
-# $REPEAT runs: prints "SECONDS KIB", or "FAIL".  CPU time rather than
-# elapsed time keeps the ratios steady on a machine shared with other work.
+# CPU seconds (user+sys, all threads) and peak RSS (KiB) of one run: prints
+# "SECONDS KIB", or "FAIL".  CPU time rather than elapsed time keeps the
+# ratios steady on a machine shared with other work.
 REPEAT=${REPEAT:-2}
 cc -std=gnu11 -O2 -o "$OUT/cputime" "$ROOT/bench/cputime.c" || exit 1   # microsecond CPU times
+TF=$(mktemp)
+trap 'rm -f "$TF"' EXIT
+once() {
+    if "$OUT/cputime" -o "$TF" "$@" >"$OUT/last.out" 2>"$OUT/last.err"; then
+        awk '{ printf "%.3f %s\n", $1 + $2, $3 }' "$TF"
+    else
+        echo FAIL
+    fi
+}
+# minof A B: the faster of two results ("" is none yet; a failure sticks)
+minof() {
+    if [ -z "$1" ]; then echo "$2"
+    elif [ "$1" = FAIL ] || [ "$2" = FAIL ]; then echo FAIL
+    elif awk -v a="${2%% *}" -v b="${1%% *}" 'BEGIN { exit !(a < b) }'; then echo "$2"
+    else echo "$1"; fi
+}
+# the best of $REPEAT runs
 measure() {
-    local tf best="" rss="" r
-    tf=$(mktemp)
-    for _ in $(seq "$REPEAT"); do
-        if ! "$OUT/cputime" -o "$tf" "$@" >"$OUT/last.out" 2>"$OUT/last.err"; then
-            rm -f "$tf"; echo FAIL; return
-        fi
-        r=$(awk '{ printf "%.3f", $1 + $2 }' "$tf")
-        rss=$(awk '{ print $3 }' "$tf")
-        if [ -z "$best" ] || awk -v a="$r" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$r; fi
-    done
-    rm -f "$tf"
-    echo "$best $rss"
+    local best="" _
+    for _ in $(seq "$REPEAT"); do best=$(minof "$best" "$(once "$@")"); done
+    echo "$best"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "FAIL" || b == "FAIL" || b == 0) print "-"; else printf "%.1fx", a / b }'; }
@@ -53,21 +61,23 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "FAIL" || b == "FAIL" || b =
 build || { echo "bench: build failed"; exit 1; }
 
 GOFILE=/usr/lib/go/src/cmd/compile/internal/ssa/rewriteAMD64.go
-printf '| program (CPU s, best of %s) | native | qemu | vvm |' "$REPEAT"
+printf '| program (CPU s, best of %s rounds) | native | qemu | vvm |' "$REPEAT"
 printf ' qemu/native | vvm/native | vvm/qemu |\n'
 printf '|---|---:|---:|---:|---:|---:|---:|\n'
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(int_arith branchy memchase fp strings gofmt)
+# The three run in turn, $REPEAT rounds, so that a slow spell of the machine
+# falls on all of them; the native program, whose short times move the
+# ratios most, runs three times a round.
 for n in "${names[@]}"; do
-    if [ "$n" = gofmt ]; then
-        nat=$(measure "$OUT/gofmt.native" "$GOFILE")
-        qem=$(measure $QEMU "$OUT/gofmt.rv64" "$GOFILE")
-        vv=$(measure "$VVM" run "$OUT/gofmt.rv64" "$GOFILE")
-    else
-        nat=$(measure "$OUT/$n.native")
-        qem=$(measure $QEMU "$OUT/$n.rv64")
-        vv=$(measure "$VVM" run "$OUT/$n.rv64")
-    fi
+    args=()
+    [ "$n" = gofmt ] && args=("$GOFILE")
+    nat="" qem="" vv=""
+    for _ in $(seq "$REPEAT"); do
+        for _ in 1 2 3; do nat=$(minof "$nat" "$(once "$OUT/$n.native" "${args[@]}")"); done
+        qem=$(minof "$qem" "$(once $QEMU "$OUT/$n.rv64" "${args[@]}")")
+        vv=$(minof "$vv" "$(once "$VVM" run "$OUT/$n.rv64" "${args[@]}")")
+    done
     ns=${nat%% *}; qs=${qem%% *}; vs=${vv%% *}
     printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$ns" "$qs" "$vs" "$(ratio "$qs" "$ns")" "$(ratio "$vs" "$ns")" "$(ratio "$vs" "$qs")"
 done
@@ -77,7 +87,11 @@ done
 make -s -C "$ROOT" B="$OUT/nojp" CFLAGS=-DVVM_JOINPOINTS=0 "$OUT/nojp/vvm" >/dev/null 2>&1 || echo "bench: nojp build failed"
 printf '\n| join points, nothing woven | vvm s | vvm without join points s | ratio |\n|---|---:|---:|---:|\n'
 for n in int_arith branchy; do
-    a=$(measure "$VVM" run "$OUT/$n.rv64"); c=$(measure "$OUT/nojp/vvm" run "$OUT/$n.rv64")
+    a="" c=""
+    for _ in $(seq "$REPEAT"); do
+        a=$(minof "$a" "$(once "$VVM" run "$OUT/$n.rv64")")
+        c=$(minof "$c" "$(once "$OUT/nojp/vvm" run "$OUT/$n.rv64")")
+    done
     printf '| %s | %s | %s | %s |\n' "$n" "${a%% *}" "${c%% *}" "$(ratio "${a%% *}" "${c%% *}")"
 done
 
