@@ -14,26 +14,18 @@
 /* ---- numbers ---- */
 PRIM(p_add) { UNUSED; V r = vint(0); for (int i = 0; i < argc; i++) r = vml_arith(vm, 0, r, argv[i]); return r; }
 PRIM(p_mul) { UNUSED; V r = vint(1); for (int i = 0; i < argc; i++) r = vml_arith(vm, 2, r, argv[i]); return r; }
-PRIM(p_sub)
+/* - and /: one argument is taken from the unit (0 - x, 1 / x), more fold left */
+static V fold_inverse(VM *vm, int op, V unit, int argc, V *argv)
 {
-    UNUSED;
     if (argc == 1)
-        return vml_arith(vm, 1, vint(0), argv[0]);
+        return vml_arith(vm, op, unit, argv[0]);
     V r = argv[0];
     for (int i = 1; i < argc; i++)
-        r = vml_arith(vm, 1, r, argv[i]);
+        r = vml_arith(vm, op, r, argv[i]);
     return r;
 }
-PRIM(p_div)
-{
-    UNUSED;
-    if (argc == 1)
-        return vml_arith(vm, 3, vint(1), argv[0]);
-    V r = argv[0];
-    for (int i = 1; i < argc; i++)
-        r = vml_arith(vm, 3, r, argv[i]);
-    return r;
-}
+PRIM(p_sub) { UNUSED; return fold_inverse(vm, 1, vint(0), argc, argv); }
+PRIM(p_div) { UNUSED; return fold_inverse(vm, 3, vint(1), argc, argv); }
 static V cmp_chain(VM *vm, int op, int argc, V *argv)
 {
     if (argc == 1)

@@ -151,9 +151,9 @@ void lx_code_changed(lx_process *p, uint64_t lo, uint64_t hi);
 static inline vvm_aspace *lx_as(lx_thread *t) { return &t->proc->as; }
 /* Host pointer to a guest range with the given access, or NULL (EFAULT). */
 void *lx_guest_ptr(lx_thread *t, uint64_t addr, uint64_t len, int prot);
-/* Guest path -> host path (sysroot applied to absolute paths that exist
- * there, as qemu's -L does); returns malloc'd string or NULL with *err set. */
-char *lx_path(lx_thread *t, uint64_t guest_path, int *err);
+/* The host path for an absolute guest path: the file under the sysroot when
+ * it exists there (as qemu's -L does), written to buf; else path itself.
+ * (lx_sys_path in lx_sys.h reads a guest path and applies this.) */
 const char *lx_sysroot_path(lx_process *p, const char *path, char *buf, size_t n);
 
 /* Signals (signal.c). */

@@ -26,8 +26,10 @@ static inline void *lx_gptr_opt(lx_thread *t, uint64_t addr, uint64_t len, int p
     return p;
 }
 
-/* lx_path plus the /proc/self/exe family, which names the guest program
- * (not vvm).  Returns a malloc'd host path or NULL with *err set. */
+/* Reads a guest path and gives the host path: the /proc/self/exe family
+ * names the guest program (not vvm); an absolute path that exists under the
+ * sysroot names that file (lx_sysroot_path).  Returns a malloc'd host path
+ * or NULL with *err set. */
 char *lx_sys_path(lx_thread *t, uint64_t guest_path, int *err);
 /* Nonzero if the guest string s names the running guest's own executable
  * through /proc (/proc/self/exe, /proc/<pid>/exe, /proc/thread-self/exe). */

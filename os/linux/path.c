@@ -21,20 +21,3 @@ const char *lx_sysroot_path(lx_process *p, const char *path, char *buf, size_t n
         return buf;
     return path;
 }
-
-char *lx_path(lx_thread *t, uint64_t guest_path, int *err)
-{
-    char *s = vvm_strdup_from_guest(lx_as(t), guest_path, 4096, err);
-    if (!s)
-        return NULL;
-    char buf[4096 + 256];
-    const char *h = lx_sysroot_path(t->proc, s, buf, sizeof buf);
-    if (h != s) {
-        char *d = strdup(h);
-        free(s);
-        if (!d)
-            *err = -ENOMEM;
-        return d;
-    }
-    return s;
-}

@@ -82,7 +82,9 @@ LX_SYSCALL(mkdirat)
     return r;
 }
 
-LX_SYSCALL(renameat2)
+/* renameat2 and linkat: (dirfd, path, dirfd, path, flags), both paths the
+ * guest's */
+static int64_t two_paths(lx_thread *t, const uint64_t *a, long nr)
 {
     PATH_ARG(from, a[1]);
     int err = 0;
@@ -91,11 +93,14 @@ LX_SYSCALL(renameat2)
         free(from);
         return err;
     }
-    int64_t r = lx_host(syscall(SYS_renameat2, (int)a[0], from, (int)a[2], to, (unsigned)a[4]));
+    int64_t r = lx_host(syscall(nr, (int)a[0], from, (int)a[2], to, (int)a[4]));
     free(from);
     free(to);
     return r;
 }
+
+LX_SYSCALL(renameat2) { return two_paths(t, a, SYS_renameat2); }
+LX_SYSCALL(linkat) { return two_paths(t, a, SYS_linkat); }
 
 LX_SYSCALL(symlinkat)
 {
@@ -115,20 +120,6 @@ LX_SYSCALL(symlinkat)
     return r;
 }
 
-LX_SYSCALL(linkat)
-{
-    PATH_ARG(from, a[1]);
-    int err = 0;
-    char *to = lx_sys_path(t, a[3], &err);
-    if (!to) {
-        free(from);
-        return err;
-    }
-    int64_t r = lx_host(linkat((int)a[0], from, (int)a[2], to, (int)a[4]));
-    free(from);
-    free(to);
-    return r;
-}
 
 LX_SYSCALL(fchmod)
 {

@@ -32,28 +32,29 @@ LX_SYSCALL(setuid)
     return lx_host(syscall(SYS_setuid, (uid_t)a[0]));
 }
 
+/* getresuid/getresgid: the three 32-bit ids to the guest pointers a[0..2] */
+static int64_t put_res_ids(lx_thread *t, const uint64_t *a, const uint32_t id[3])
+{
+    for (int i = 0; i < 3; i++)
+        if (vvm_copy_to_guest(lx_as(t), a[i], &id[i], 4) < 0)
+            return -EFAULT;
+    return 0;
+}
+
 LX_SYSCALL(getresuid)
 {
-    uid_t r, e, s;
-    if (getresuid(&r, &e, &s) < 0)
+    uid_t id[3];
+    if (getresuid(&id[0], &id[1], &id[2]) < 0)
         return -errno;
-    vvm_aspace *as = lx_as(t);
-    if (vvm_copy_to_guest(as, a[0], &r, 4) < 0 || vvm_copy_to_guest(as, a[1], &e, 4) < 0 ||
-        vvm_copy_to_guest(as, a[2], &s, 4) < 0)
-        return -EFAULT;
-    return 0;
+    return put_res_ids(t, a, id);
 }
 
 LX_SYSCALL(getresgid)
 {
-    gid_t r, e, s;
-    if (getresgid(&r, &e, &s) < 0)
+    gid_t id[3];
+    if (getresgid(&id[0], &id[1], &id[2]) < 0)
         return -errno;
-    vvm_aspace *as = lx_as(t);
-    if (vvm_copy_to_guest(as, a[0], &r, 4) < 0 || vvm_copy_to_guest(as, a[1], &e, 4) < 0 ||
-        vvm_copy_to_guest(as, a[2], &s, 4) < 0)
-        return -EFAULT;
-    return 0;
+    return put_res_ids(t, a, id);
 }
 
 LX_SYSCALL(getgroups)
