@@ -14,8 +14,11 @@ tty_start() {
 	rm -f "$in" "$TTY_OUT"
 	mkfifo "$in"
 	mkdir -p "$TMP/ttyhome"
-	HOME=$TMP/ttyhome TERM=dumb VVM_HISTORY=$TMP/tty.hist \
-		run_to "$(scaled 20)" script -qfec "$(printf '%q' "$VVM") repl" /dev/null <"$in" >"$TTY_OUT" 2>&1 &
+	# script(1) runs the command with $SHELL -c; exec makes vvm the process
+	# on the pty, so a Ctrl-C reaches vvm alone (dash, Debian's /bin/sh, would
+	# otherwise wait for vvm and then die of the SIGINT it received)
+	HOME=$TMP/ttyhome TERM=dumb VVM_HISTORY=$TMP/tty.hist SHELL=/bin/sh \
+		run_to "$(scaled 20)" script -qfec "exec $(printf '%q' "$VVM") repl" /dev/null <"$in" >"$TTY_OUT" 2>&1 &
 	TTY_PID=$!
 	exec 7>"$in"
 	TTY_PROMPTS=1
