@@ -176,6 +176,10 @@ void vml_gc(VM *vm)
     while (s.n > 0)
         trace(&s, s.v[--s.n]);
     free(s.v);
+    /* what finished frames left above top may point to what is freed next */
+    for (V *p = vm->top; p < vm->stack_hw; p++)
+        p->t = T_NIL;
+    vm->stack_hw = vm->top;
 
     size_t before = vm->bytes;
     Obj **link = &vm->objects;

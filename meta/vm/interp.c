@@ -202,11 +202,14 @@ _Noreturn static void arity_error(VM *vm, V fn, int n)
     vml_error(vm, VNIL, "%s: wrong number of arguments: expected %d to %d, got %d", p->name, p->minargs, p->maxargs, n);
 }
 
-/* Checks arity, gathers rest arguments, clears the rest of the frame. */
+/* Checks arity and gathers rest arguments.  The other registers keep what
+ * they hold (see VM.stack_hw): compiled code writes a register before it
+ * reads it. */
 static inline void enter(VM *vm, V fn, Proto *p, V *nb, int n)
 {
     if (nb + p->nregs + 256 >= vm->stack_end || vm->nframes >= vm->maxframes)
         vml_error(vm, VNIL, "stack overflow (recursion deeper than the meta VM allows)");
+    vml_stack_hw(vm, nb + p->nregs);
     if (n != p->nparams) {
         if (!p->rest || n < p->nparams)
             arity_error(vm, fn, n);
@@ -223,8 +226,6 @@ static inline void enter(VM *vm, V fn, Proto *p, V *nb, int n)
     } else if (p->rest) {
         nb[n] = VNIL;
     }
-    for (int i = p->nparams + p->rest; i < p->nregs; i++)
-        nb[i].t = T_NIL;
 }
 
 static V call_prim(VM *vm, V f, int n, V *args)
@@ -365,6 +366,7 @@ V vml_apply(VM *vm, V fn, int argc, V *argv)
     V *slot = vm->top;
     if (slot + argc + 300 >= vm->stack_end)
         vml_error(vm, VNIL, "stack overflow (recursion deeper than the meta VM allows)");
+    vml_stack_hw(vm, slot + argc + 1);
     if (argc > 0)
         memmove(slot + 1, argv, (size_t)argc * sizeof(V));
     slot[0] = fn;

@@ -1098,6 +1098,7 @@ PRIM(p_apply)
     V *args = vm->top, *savetop = vm->top;
     if (args + 256 + 300 >= vm->stack_end)
         vml_error(vm, VNIL, "stack overflow (recursion deeper than the meta VM allows)");
+    vml_stack_hw(vm, args + 256);
     int n = 0;
     for (int i = 1; i < argc - 1 && n < 256; i++)
         args[n++] = argv[i];

@@ -130,6 +130,13 @@ void vml_handler_restore(struct VM *vm, Handler *h);
 
 typedef struct VM {
     V *stack, *stack_end, *top;
+    /* Registers are not cleared when a frame is entered: slots at and above
+     * top may hold values of finished frames.  Each such value pointed to a
+     * live object when it was written, and a collection clears every slot
+     * from top up to stack_hw (the highest top since the last collection),
+     * so no slot ever holds a pointer to a freed object.  Whatever raises top
+     * or writes above it raises stack_hw first (vml_stack_hw). */
+    V *stack_hw;
     Frame *frames;
     int nframes, maxframes;
     Sym **symtab;
@@ -174,6 +181,8 @@ typedef struct VM {
         *s_dot3, *s_letstar, *s_cond, *s_case, *s_when, *s_unless, *s_do, *s_named_lambda,
         *s_define_record_type, *s_guard, *s_letrec_star, *s_define_instruction, *s_define_values;
 } VM;
+
+static inline void vml_stack_hw(VM *vm, V *t) { if (t > vm->stack_hw) vm->stack_hw = t; }
 
 /* ---- value constructors and predicates ---- */
 static inline V vint(int64_t i) { V v; v.i = i; v.t = T_INT; return v; }
