@@ -125,6 +125,13 @@ static const format *find_format(const char *n)
             return &formats[i];
     return NULL;
 }
+/* (define-fusion A B ...): one handler runs A, then B, ... (2 to 4 of
+ * them), so the run costs one dispatch */
+#define MAXFUSE 4
+typedef struct fusion { int n; const insn *p[MAXFUSE]; } fusion;
+static fusion fusions[MAXN];
+static int nfusions;
+
 static insn *find_insn(const char *n)
 {
     for (int i = 0; i < ninsns; i++)
@@ -371,6 +378,39 @@ static void def_alias(const sx *f)
             in->asms[def] = t;
         }
     }
+}
+
+static void def_fusion(const sx *f)
+{
+    if (sx_len(f) < 3 || sx_len(f) > 1 + MAXFUSE)
+        die_at(f, "(define-fusion INSN INSN ...) with 2 to %d instructions", MAXFUSE);
+    fusion *u = &fusions[nfusions];
+    u->n = (int)sx_len(f) - 1;
+    for (int k = 0; k < u->n; k++) {
+        const char *n = sym_or_die(sx_at(f, 1 + k), "instruction name");
+        u->p[k] = find_insn(n);
+        if (!u->p[k] || !u->p[k]->sem)
+            die_at(f, "fusion of '%s', which is not an instruction with semantics of its own", n);
+        if (k + 1 < u->n && (u->p[k]->flags & F_ENDS))
+            die_at(f, "fusion after '%s', which ends a block", n);
+    }
+    for (int i = 0; i < nfusions; i++)
+        if (fusions[i].n == u->n && !memcmp(fusions[i].p, u->p, (size_t)u->n * sizeof u->p[0]))
+            die_at(f, "fusion defined twice");
+    nfusions++;
+}
+
+/* the handler's C name: the instructions' joined by "__" */
+static char *fusion_cname(const fusion *u)
+{
+    static char buf[256];
+    buf[0] = 0;
+    for (int k = 0; k < u->n; k++) {
+        char *c = cname(u->p[k]->name);
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", k ? "__" : "", c);
+        free(c);
+    }
+    return buf;
 }
 
 static void read_file(const char *path, sx ***forms, size_t *nforms)
@@ -812,7 +852,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < nforms; i++) {
             const sx *f = forms[i];
             const char *k = sym_or_die(sx_at(f, 0), "top-level form");
-            int is_alias = !strcmp(k, "define-alias");
+            int is_alias = !strcmp(k, "define-alias") || !strcmp(k, "define-fusion");
             if (pass != is_alias)
                 continue;
             if (!strcmp(k, "define-field"))
@@ -823,11 +863,13 @@ int main(int argc, char **argv)
                 def_format(f);
             else if (!strcmp(k, "define-instruction"))
                 def_insn(f);
+            else if (!strcmp(k, "define-fusion"))
+                def_fusion(f);
             else if (is_alias)
                 def_alias(f);
             else
                 die_at(f, "unknown top-level form '%s'", k);
-            if (nfields >= MAXN || nimms >= MAXN || nformats >= MAXN || ninsns >= MAXN)
+            if (nfields >= MAXN || nimms >= MAXN || nformats >= MAXN || ninsns >= MAXN || nfusions >= MAXN)
                 die_at(f, "too many definitions");
         }
     for (int i = 0; i < ninsns; i++) {
@@ -889,6 +931,40 @@ int main(int argc, char **argv)
         free(c);
         free(h);
     }
+    /* fused runs grouped by their first instruction, longest first (the
+     * decoder takes the first that matches): X(handler-cname, length, op,
+     * op, op, op) with unused ops 0; then for every op the range of runs
+     * that start with the instruction whose body it runs, {first, count} */
+    fprintf(o, "\n#define %s_NFUSE %d\n#define %s_FUSE_LIST(X) \\\n", P, nfusions, P);
+    int *fstart = calloc((size_t)ninsns, sizeof *fstart), *fcount = calloc((size_t)ninsns, sizeof *fcount);
+    int nf = 0;
+    for (int op = 0; op < ninsns; op++)
+        for (int len = MAXFUSE; len >= 2; len--)
+        for (int i = 0; i < nfusions; i++) {
+            if (fusions[i].n != len || fusions[i].p[0] != &insns[op])
+                continue;
+            if (!fcount[op]++)
+                fstart[op] = nf;
+            nf++;
+            fprintf(o, "    X(%s, %d", fusion_cname(&fusions[i]), len);
+            for (int k = 0; k < MAXFUSE; k++) {
+                char *c = k < len ? cname(fusions[i].p[k]->name) : NULL;
+                if (c)
+                    fprintf(o, ", %s_OP_%s", P, c);
+                else
+                    fprintf(o, ", 0");
+                free(c);
+            }
+            fprintf(o, ") \\\n");
+        }
+    fprintf(o, "\n#define %s_FUSE_RANGES \\\n", P);
+    for (int op = 0; op < ninsns; op++) {
+        const insn *h = insns[op].expand ? find_insn(insns[op].expand) : &insns[op];
+        int t = (int)(h - insns);
+        fprintf(o, "    {%d, %d}, \\\n", fstart[t], fcount[t]);
+    }
+    free(fstart);
+    free(fcount);
     /* every disassembly operand kind used, so the printer must handle each */
     fprintf(o, "\n#define %s_DIS_KINDS(X) \\\n", P);
     {
@@ -978,6 +1054,22 @@ int main(int argc, char **argv)
         emit_body(o, in->sem, 1, 1);
         fprintf(o, "    %s;\n}\n", (in->flags & F_ENDS) ? "END_BLOCK()" : "NEXT()");
         free(c);
+    }
+    /* a fused run: each body in turn, with I at its own instruction (so
+     * PC, SYNC and traps see the right one) */
+    for (int i = 0; i < nfusions; i++) {
+        const fusion *u = &fusions[i];
+        fprintf(o, "OP(%s) {\n", fusion_cname(u));
+        for (int k = 0; k < u->n; k++) {
+            fprintf(o, "    {\n");
+            if (u->p[k]->flags & (F_LOAD | F_STORE | F_CALL))
+                fprintf(o, "        SYNC();\n");
+            emit_body(o, u->p[k]->sem, 1, 2);
+            fprintf(o, "    }\n");
+            if (k + 1 < u->n)
+                fprintf(o, "    I++;\n");
+        }
+        fprintf(o, "    %s;\n}\n", (u->p[u->n - 1]->flags & F_ENDS) ? "END_BLOCK()" : "NEXT()");
     }
     fclose(o);
 

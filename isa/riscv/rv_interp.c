@@ -208,6 +208,32 @@ static eng_block *rv_translate(rv_cpu *cpu, uint64_t pc, unsigned max, const voi
             break;
         }
     }
+    /* fused runs (isa/riscv/fusion.isa), left to right, the longest that
+     * matches; tbl[RV_NOPS + i] is the handler of run i.  Not under
+     * instruction advice, which must see every instruction. */
+    if (!adv_insn) {
+        static const struct { uint16_t n, op[4]; } fuse[] = {
+#define FUSE(h, n, a, b, c, d) {n, {a, b, c, d}},
+            RV_FUSE_LIST(FUSE)
+#undef FUSE
+        };
+        static const struct { uint16_t first, count; } range[RV_NOPS] = {RV_FUSE_RANGES};
+        for (unsigned q = 0; q + 1 < k; q++) {
+            if (tmp[q].op >= RV_NOPS)
+                continue;   /* a pseudo-entry */
+            unsigned f0 = range[tmp[q].op].first, f1 = f0 + range[tmp[q].op].count;
+            for (unsigned f = f0; f < f1; f++) {
+                unsigned j = 1;
+                while (j < fuse[f].n && q + j < k && tmp[q + j].handler == tbl[fuse[f].op[j]])
+                    j++;
+                if (j == fuse[f].n) {
+                    tmp[q].handler = tbl[RV_NOPS + f];
+                    q += j - 1;
+                    break;
+                }
+            }
+        }
+    }
     if (!ended) {
         memset(&tmp[k], 0, sizeof tmp[k]);
         tmp[k].handler = fallthrough;
@@ -325,6 +351,9 @@ static __attribute__((noinline)) void rv_loop(rv_cpu *cpu, vvm_fault_target *ft)
 #define LABEL(h) &&L_##h,
 #include "rv_labels.inc"
 #undef LABEL
+#define FUSE(h, n, a, b, c, d) &&L_##h,
+        RV_FUSE_LIST(FUSE)
+#undef FUSE
     };
     uint8_t *const mem = cpu->mem;
     const uint64_t lim = cpu->mem_limit;

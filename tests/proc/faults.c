@@ -3,7 +3,10 @@
  * page fixed by the handler (mprotect) and retried, SIGILL from `.word 0`
  * (si_addr = that instruction), SIGTRAP from ebreak (handler skips it by
  * editing the saved pc), kill(getpid(), SIGSEGV) as an asynchronous signal,
- * FP and integer registers intact across a handler. */
+ * FP and integer registers intact across a handler, and faults inside runs
+ * of instructions the interpreter fuses into one handler (isa/riscv/
+ * fusion.isa): the pc is the faulting instruction's, what came before it in
+ * the run took effect, and the handler resumes after it. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
@@ -66,6 +69,75 @@ static void on_usr1_fp(int sig)
 	fp_in_handler = x * y + x / y;
 }
 
+/* SIGSEGV: records the pc and a copy of the registers, gives the faulting
+ * load's destination (a3 or a6, per fz_dest) the value 77 and skips it */
+static volatile uintptr_t fz_pc;
+static volatile long fz_regs[32];
+static volatile int fz_dest, fz_count;
+static void on_segv_skip(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	fz_count++;   /* once: a wrong pc (an earlier instruction) would fault again on resuming */
+	fz_pc = uc->uc_mcontext.__gregs[REG_PC];
+	for (int i = 0; i < 32; i++)
+		fz_regs[i] = (long)uc->uc_mcontext.__gregs[i];
+	if (fz_dest)
+		uc->uc_mcontext.__gregs[fz_dest] = 77;
+	uc->uc_mcontext.__gregs[REG_PC] += 4;
+}
+extern char fz_lw[], fz_ld3[], fz_sd3[];
+
+static void fused_faults(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_segv_skip;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, NULL);
+	long mem[4] = {11, 22, 33, 44};
+
+	/* add + lw: the load faults, the add before it is done */
+	{
+		register long a0 __asm__("a0") = 8, a1 __asm__("a1") = 16;
+		register long a2 __asm__("a2"), a3 __asm__("a3");
+		fz_dest = 13;
+		fz_count = 0;
+		__asm__ volatile(".option push\n.option norvc\n"
+				 "add a2, a0, a1\n.globl fz_lw\nfz_lw: lw a3, 0(a2)\n"
+				 ".option pop\n"
+				 : "=&r"(a2), "=&r"(a3) : "r"(a0), "r"(a1) : "memory");
+		CHECK(fz_count == 1 && fz_pc == (uintptr_t)fz_lw && fz_regs[12] == 24 && a2 == 24 && a3 == 77);
+	}
+	/* ld, ld, ld: the third faults after the first two loaded */
+	{
+		register long a0 __asm__("a0") = (long)mem, a1 __asm__("a1") = 32;
+		register long a4 __asm__("a4"), a5 __asm__("a5"), a6 __asm__("a6");
+		fz_dest = 16;
+		fz_count = 0;
+		__asm__ volatile(".option push\n.option norvc\n"
+				 "ld a4, 0(a0)\nld a5, 8(a0)\n.globl fz_ld3\nfz_ld3: ld a6, 0(a1)\n"
+				 ".option pop\n"
+				 : "=&r"(a4), "=&r"(a5), "=&r"(a6) : "r"(a0), "r"(a1) : "memory");
+		CHECK(fz_count == 1 && fz_pc == (uintptr_t)fz_ld3 && fz_regs[14] == 11 && fz_regs[15] == 22 && a4 == 11 && a5 == 22 &&
+		      a6 == 77);
+	}
+	/* sd, sd, sd, sd: the third faults; the first two stored, the fourth
+	 * runs after the handler */
+	{
+		register long a0 __asm__("a0") = (long)mem, a1 __asm__("a1") = 40;
+		register long a2 __asm__("a2") = 100, a3 __asm__("a3") = 200, a4 __asm__("a4") = 300,
+			      a5 __asm__("a5") = 400;
+		fz_dest = 0;
+		fz_count = 0;
+		__asm__ volatile(".option push\n.option norvc\n"
+				 "sd a2, 0(a0)\nsd a3, 8(a0)\n.globl fz_sd3\nfz_sd3: sd a4, 0(a1)\nsd a5, 16(a0)\n"
+				 ".option pop\n"
+				 : : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5) : "memory");
+		CHECK(fz_count == 1 && fz_pc == (uintptr_t)fz_sd3 && mem[0] == 100 && mem[1] == 200 && mem[2] == 400 && mem[3] == 44);
+	}
+	printf("faults in fused runs: precise\n");
+}
+
 int main(void)
 {
 	struct sigaction sa;
@@ -124,5 +196,6 @@ int main(void)
 	CHECK(keep == 0x1234567890L);
 	CHECK(b == a * 3.0 && fp_in_handler == 3.25 * 1.5 + 3.25 / 1.5);
 	printf("registers kept\n");
+	fused_faults();
 	DONE("faults");
 }
