@@ -42,13 +42,7 @@ once() {
         echo FAIL
     fi
 }
-# minof A B: the faster of two results ("" is none yet; a failure sticks)
-minof() {
-    if [ -z "$1" ]; then echo "$2"
-    elif [ "$1" = FAIL ] || [ "$2" = FAIL ]; then echo FAIL
-    elif awk -v a="${2%% *}" -v b="${1%% *}" 'BEGIN { exit !(a < b) }'; then echo "$2"
-    else echo "$1"; fi
-}
+. "$ROOT/bench/lib.sh"   # minof
 # the best of $REPEAT runs
 measure() {
     local best="" _

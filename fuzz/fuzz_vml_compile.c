@@ -307,6 +307,16 @@ static void body(G *g)
     }
 }
 
+/* half the time, the (else BODY) clause of a cond or case */
+static void else_clause(G *g)
+{
+    if (pick(g, 2)) {
+        put(g->out, " (else");
+        body(g);
+        put(g->out, ")");
+    }
+}
+
 static void lambda(G *g, int nparams, int rest)
 {
     int save = g->nloc;
@@ -646,11 +656,7 @@ static void expr(G *g)
             }
             put(g->out, ")");
         }
-        if (pick(g, 2)) {
-            put(g->out, " (else");
-            body(g);
-            put(g->out, ")");
-        }
+        else_clause(g);
         put(g->out, ")");
         break;
     case 16:
@@ -666,11 +672,7 @@ static void expr(G *g)
             body(g);
             put(g->out, ")");
         }
-        if (pick(g, 2)) {
-            put(g->out, " (else");
-            body(g);
-            put(g->out, ")");
-        }
+        else_clause(g);
         put(g->out, ")");
         break;
     case 17: put(g->out, pick(g, 2) ? "(when " : "(unless "); expr(g); body(g); put(g->out, ")"); break;

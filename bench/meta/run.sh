@@ -40,13 +40,7 @@ once() {
     "$TMP/cputime" -o "$TMP/time" "$@" >/dev/null 2>&1 || { echo FAIL; return; }
     awk '{printf "%.3f\n", $1 + $2}' "$TMP/time"
 }
-# minof A B: the smaller ("" is none yet, FAIL sticks)
-minof() {
-    if [ -z "$1" ]; then echo "$2"
-    elif [ "$1" = FAIL ] || [ "$2" = FAIL ]; then echo FAIL
-    elif awk -v a="$2" -v b="$1" 'BEGIN{exit !(a < b)}'; then echo "$2"
-    else echo "$1"; fi
-}
+. "$ROOT/bench/lib.sh"   # minof
 ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN{ if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/) print "-";
         else if (b > 0) printf "%.2f", a / b; else print "-" }'

@@ -502,6 +502,15 @@ static int eq_seen(EqWalk *w, const void *a, const void *b)
     }
 }
 
+/* 1: a and b are one object, or were compared before (so equal as far as
+ * this walk is concerned); 0: compare them; -1: no memory */
+static int eq_known(EqWalk *w, size_t *steps, V a, V b)
+{
+    if (a.o == b.o)
+        return 1;
+    return ++*steps > EQ_REMEMBER ? eq_seen(w, a.o, b.o) : 0;
+}
+
 int vml_equal(V a, V b)
 {
     EqWalk w;
@@ -519,15 +528,9 @@ int vml_equal(V a, V b)
         }
         switch (a.t) {
         case T_PAIR:
-            if (a.o == b.o)
+            if ((s = eq_known(&w, &steps, a, b)) > 0)
                 break;
-            if (++steps > EQ_REMEMBER && (s = eq_seen(&w, a.o, b.o)) != 0) {
-                r = s > 0;
-                if (s > 0)
-                    break;
-                goto out;
-            }
-            if (eq_push(&w, CDR(a), CDR(b)) < 0) {
+            if (s < 0 || eq_push(&w, CDR(a), CDR(b)) < 0) {
                 r = 0;
                 goto out;
             }
@@ -543,12 +546,10 @@ int vml_equal(V a, V b)
                 r = 0;
                 break;
             }
-            if (a.o == b.o)
+            if ((s = eq_known(&w, &steps, a, b)) > 0)
                 break;
-            if (++steps > EQ_REMEMBER && (s = eq_seen(&w, a.o, b.o)) != 0) {
-                r = s > 0;
-                if (s > 0)
-                    break;
+            if (s < 0) {
+                r = 0;
                 goto out;
             }
             for (size_t i = x->n; i-- > 0;)
