@@ -185,6 +185,8 @@ void lx_strace_exit(lx_thread *t, long nr, const uint64_t *a, int64_t ret);
 int lx_trace_setup(lx_process *p, const char *what);
 /* Weaves the --strace advice on the system-call join points. */
 int lx_strace_install(lx_process *p);
+/* The name of an ioctl request vvm forwards (sys_file.c's table), or NULL. */
+const char *lx_ioctl_name(uint32_t cmd);
 
 /* The thread running on this host thread (NULL outside guest threads). */
 lx_thread *lx_current(void);

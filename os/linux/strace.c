@@ -164,45 +164,6 @@ static const char *futex_name(uint64_t v)
     }
 }
 
-static const char *ioctl_name(uint64_t v)
-{
-    switch ((uint32_t)v) {
-    case 0x5401: return "TCGETS";
-    case 0x5402: return "TCSETS";
-    case 0x5403: return "TCSETSW";
-    case 0x5404: return "TCSETSF";
-    case 0x5405: return "TCGETA";
-    case 0x5406: return "TCSETA";
-    case 0x5407: return "TCSETAW";
-    case 0x5408: return "TCSETAF";
-    case 0x5409: return "TCSBRK";
-    case 0x540A: return "TCXONC";
-    case 0x540B: return "TCFLSH";
-    case 0x540E: return "TIOCSCTTY";
-    case 0x540F: return "TIOCGPGRP";
-    case 0x5410: return "TIOCSPGRP";
-    case 0x5411: return "TIOCOUTQ";
-    case 0x5413: return "TIOCGWINSZ";
-    case 0x5414: return "TIOCSWINSZ";
-    case 0x541B: return "FIONREAD";
-    case 0x5421: return "FIONBIO";
-    case 0x5422: return "TIOCNOTTY";
-    case 0x5429: return "TIOCGSID";
-    case 0x5450: return "FIONCLEX";
-    case 0x5451: return "FIOCLEX";
-    case 0x5452: return "FIOASYNC";
-    case 0x80045430: return "TIOCGPTN";
-    case 0x40045431: return "TIOCSPTLCK";
-    case 0x8912: return "SIOCGIFCONF";
-    case 0x8913: return "SIOCGIFFLAGS";
-    case 0x8915: return "SIOCGIFADDR";
-    case 0x8921: return "SIOCGIFMTU";
-    case 0x8927: return "SIOCGIFHWADDR";
-    case 0x8933: return "SIOCGIFINDEX";
-    default: return NULL;
-    }
-}
-
 static const flagname at_flags[] = {
     FLAG(AT_SYMLINK_NOFOLLOW), FLAG(AT_REMOVEDIR), FLAG(AT_SYMLINK_FOLLOW), FLAG(AT_NO_AUTOMOUNT),
     FLAG(AT_EMPTY_PATH),
@@ -267,7 +228,7 @@ static int put_special(FILE *f, lx_thread *t, long nr, int i, uint64_t v, int64_
         break;
     case 29: /* ioctl */
         if (i == 1)
-            n = ioctl_name(v);
+            n = lx_ioctl_name((uint32_t)v);
         break;
     case 79: /* newfstatat */
         if (i == 3) {
