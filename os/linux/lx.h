@@ -21,7 +21,6 @@
 
 #define LX_NSIG 64
 #define LX_SPACE_BITS 38          /* Sv39 user space: 256 GiB */
-#define LX_STACK_SIZE (8ULL << 20)
 #define LX_ET_DYN_BASE 0x2aaaaab000ULL
 
 typedef struct lx_process lx_process;
@@ -178,6 +177,17 @@ void lx_signal_block_all(sigset_t *old);
 /* Guest <-> host signal numbers (0: none). */
 int lx_sig_g2h(int g);
 int lx_sig_h2g(int h);
+
+/* The guest's soft limit for an emulated resource (RLIMIT_AS, RLIMIT_DATA,
+ * RLIMIT_STACK: kept for the guest, never applied to vvm itself). */
+uint64_t lx_rlimit_cur(int res);
+/* The size of an exec'd program's stack region, from RLIMIT_STACK. */
+uint64_t lx_stack_size(void);
+/* The emulated limits as `vvm run --rlimits` takes them (AS, DATA and STACK,
+ * each CUR:MAX, comma-separated): a guest's execve hands them on this way.
+ * format returns -1 if buf is too small; parse returns -1 for a bad spec. */
+int lx_rlimit_format(char *buf, size_t n);
+int lx_rlimit_parse(const char *spec);
 
 /* Tracing (strace.c) */
 void lx_strace_enter(lx_thread *t, long nr, const uint64_t *a);

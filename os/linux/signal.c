@@ -539,7 +539,11 @@ LX_SYSCALL(rt_sigreturn)
         lx_die_by_signal(t, SIGSEGV, cpu->pc);
     const uint8_t *uc = f + FR_UC;
     t->sigmask = get64(uc, UC_SIGMASK) & ~UNBLOCKABLE;
-    cpu->pc = get64(uc, UC_MCONTEXT);
+    /* the kernel returns through sret, and sepc[0] is always zero (a WARL
+     * field: with the C extension IALIGN is 16), so an odd pc in the frame
+     * resumes at the even address below it, as on hardware (qemu-riscv64
+     * keeps the bit and fetches from the odd address) */
+    cpu->pc = get64(uc, UC_MCONTEXT) & ~1ULL;
     for (int i = 1; i < 32; i++)
         cpu->x[i] = get64(uc, UC_MCONTEXT + 8 * (size_t)i);
     for (int i = 0; i < 32; i++)

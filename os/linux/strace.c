@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "core/escape.h"
 #include "os/linux/lx.h"
 
 static void put_str(FILE *f, lx_thread *t, uint64_t addr, size_t max)
@@ -30,16 +31,9 @@ static void put_str(FILE *f, lx_thread *t, uint64_t addr, size_t max)
         unsigned char c = as->base[addr + i];
         if (c == 0)
             break;
-        if (c == '\n')
-            fputs("\\n", f);
-        else if (c == '\t')
-            fputs("\\t", f);
-        else if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 32 || c >= 127)
-            fprintf(f, "\\%o", c);
-        else
-            fputc(c, f);
+        char e[5];
+        vvm_escape_byte(e, c);
+        fputs(e, f);
     }
     fputc('"', f);
     if (i == max)
@@ -60,15 +54,9 @@ static void put_buf(FILE *f, lx_thread *t, uint64_t addr, int64_t len)
     }
     fputc('"', f);
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = as->base[addr + i];
-        if (c == '\n')
-            fputs("\\n", f);
-        else if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 32 || c >= 127)
-            fprintf(f, "\\x%02x", c);
-        else
-            fputc(c, f);
+        char e[5];
+        vvm_escape_byte(e, as->base[addr + i]);
+        fputs(e, f);
     }
     fputc('"', f);
     if ((size_t)len > n)
