@@ -74,6 +74,8 @@ static uint64_t mapped_in(const vvm_aspace *as, uint64_t addr, uint64_t len)
 /* mlockall(MCL_FUTURE) in force: MLOCK_ONFAULT or 0 for new mappings, -1 when off */
 static int mlock_future = -1;
 
+/* The host calls are made directly: a sanitizer runtime turns the libc
+ * wrappers of mlock and munlock into no-ops. */
 static int64_t host_mlock2(void *p, uint64_t len, int flags)
 {
     return syscall(SYS_mlock2, p, (size_t)len, flags) < 0 ? -errno : 0;
@@ -360,7 +362,7 @@ static int64_t do_mlock(lx_thread *t, uint64_t addr, uint64_t len, int lock, int
     else if (lock)
         r = host_mlock2(as->base + start, len, flags);
     else
-        r = munlock(as->base + start, len) < 0 ? -errno : 0;
+        r = syscall(SYS_munlock, as->base + start, (size_t)len) < 0 ? -errno : 0;
     pthread_mutex_unlock(&as->lock);
     return r;
 }
@@ -424,7 +426,7 @@ LX_SYSCALL(munlockall)
     vvm_aspace *as = lx_as(t);
     pthread_mutex_lock(&as->lock);
     mlock_future = -1;
-    int64_t r = munlockall() < 0 ? -errno : 0;
+    int64_t r = syscall(SYS_munlockall) < 0 ? -errno : 0;
     pthread_mutex_unlock(&as->lock);
     return r;
 }
