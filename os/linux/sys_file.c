@@ -600,12 +600,18 @@ const char *lx_ioctl_name(uint32_t cmd)
     return d ? d->name : NULL;
 }
 
+/* A bad guest pointer goes to the host as one no user access can reach
+ * (kernel space), so the host answers as Linux would: EFAULT where it
+ * touches the argument, its own errno (ENOTTY on a pipe, ...) where the
+ * file refuses the request first. */
+#define HOST_NOWHERE ((void *)~(uintptr_t)0xfffff)
+
 /* SIOCGIFCONF: struct ifconf {int len; char *buf;} */
 static int64_t ioctl_ifconf(lx_thread *t, int fd, uint64_t arg)
 {
     uint8_t *ifc = lx_guest_ptr(t, arg, 16, VVM_PROT_R | VVM_PROT_W);
     if (!ifc)
-        return -EFAULT;
+        return lx_host(ioctl(fd, SIOCGIFCONF, HOST_NOWHERE));
     struct {
         int len;
         void *buf;
@@ -615,8 +621,8 @@ static int64_t ioctl_ifconf(lx_thread *t, int fd, uint64_t arg)
     memcpy(&gbuf, ifc + 8, 8);
     int bad = 0;
     h.buf = lx_gptr_opt(t, gbuf, h.len > 0 ? (uint64_t)h.len : 0, VVM_PROT_W, &bad);
-    if (bad || h.len < 0)
-        return -EFAULT;
+    if (bad)
+        h.buf = HOST_NOWHERE;
     long r = ioctl(fd, SIOCGIFCONF, &h);
     if (r < 0)
         return -errno;
@@ -645,13 +651,7 @@ LX_SYSCALL(ioctl)
     }
     int prot = d->kind == IOA_IN ? VVM_PROT_R : d->kind == IOA_OUT ? VVM_PROT_W : VVM_PROT_R | VVM_PROT_W;
     void *p = lx_guest_ptr(t, a[2], d->size, prot);
-    /* A bad guest pointer goes to the host as one no user access can reach
-     * (kernel space), so the host answers as Linux would: EFAULT where it
-     * touches the argument, its own errno (ENOTTY on a pipe, ...) where the
-     * file refuses the request first. */
-    if (!p)
-        p = (void *)~(uintptr_t)0xfffff;
-    return lx_host(ioctl(fd, cmd, p));
+    return lx_host(ioctl(fd, cmd, p ? p : HOST_NOWHERE));
 }
 
 /* ---- data movement and housekeeping ---- */

@@ -211,6 +211,8 @@ static void on_socket(void)
     CHECK("inet_SIOCGIFCONF", ioctl(u, SIOCGIFCONF, &ifc) == 0 && ifc.ifc_len >= 0 && ifc.ifc_len % 40 == 0,
           "len %d errno %s", ifc.ifc_len, strerror(errno));
     CHECK_ERR("inet_SIOCGIFCONF_wild", ioctl(u, SIOCGIFCONF, WILD), EFAULT);
+    struct ifconf wild = {.ifc_len = 40 * 4, .ifc_buf = (char *)WILD};
+    CHECK_ERR("inet_SIOCGIFCONF_wild_buf", ioctl(u, SIOCGIFCONF, &wild), EFAULT);
     int at = -1;
     CHECK_ERR("inet_SIOCATMARK", ioctl(u, SIOCATMARK, &at), ENOTTY); /* only stream sockets know it */
     shapeless_on("inet", u);
@@ -237,6 +239,7 @@ static void on_pipe(void)
     CHECK_ERR("pipe_TCGETS_wild", ioctl(p[0], TCGETS, WILD), ENOTTY);
     CHECK_ERR("pipe_TIOCGWINSZ_wild", ioctl(p[0], TIOCGWINSZ, WILD), ENOTTY);
     CHECK_ERR("pipe_TIOCSIG", ioctl(p[0], TIOCSIG, SIGQUIT), ENOTTY);
+    CHECK_ERR("pipe_SIOCGIFCONF_wild", ioctl(p[0], SIOCGIFCONF, WILD), ENOTTY);
     shapeless_on("pipe", p[0]);
     unknown_on("pipe", p[0], ENOTTY);
     close(p[0]);
