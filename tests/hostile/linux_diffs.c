@@ -273,6 +273,29 @@ static void stack_exec(const char *self)
 }
 
 #ifdef __riscv
+static volatile int handled;
+static void plain_handler(int s)
+{
+    handled = s;
+}
+#endif
+
+/* a handler at an odd address runs from the even one (sepc[0] is zero) */
+static void odd_handler(void)
+{
+#ifdef __riscv
+    struct sigaction sa = {0};
+    sa.sa_handler = (void (*)(int))((uintptr_t)plain_handler + 1);
+    sigaction(SIGUSR2, &sa, NULL);
+    raise(SIGUSR2);
+    CHECK("odd_handler", handled == SIGUSR2, "handled %d", handled);
+    signal(SIGUSR2, SIG_DFL);
+#else
+    SKIP("odd_handler", "riscv64 only");
+#endif
+}
+
+#ifdef __riscv
 static volatile int landed;
 static void landing(void)
 {
@@ -316,6 +339,7 @@ int main(int argc, char **argv)
     clones();
     limits();
     stack_exec(argv[0]);
+    odd_handler();
     odd_pc(); /* last: on riscv64 it ends the program from the landing pad */
     DONE();
 }
