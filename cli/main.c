@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/escape.h"
 #include "core/vmlet.h"
 #include "machines/machines.h"
 
@@ -42,6 +43,8 @@ static void run_usage(FILE *f)
             "  --trace WHAT            trace insn, block or translate (comma-separated)\n"
             "  --engine interp|jit|auto  execution tier (interp is the one built so far)\n"
             "  --log FILE              write traces to FILE instead of stderr\n"
+            "  --rlimits A:A,D:D,S:S   the guest's RLIMIT_AS, RLIMIT_DATA and RLIMIT_STACK\n"
+            "                          (CUR:MAX each; what a guest's execve hands on)\n"
             "  -h, --help              this text\n");
 }
 
@@ -126,6 +129,9 @@ static int run_with(int argc, char **argv, envlist *env, FILE **logfp)
             o.trace = argv[++i];
         } else if (!strncmp(a, "--trace=", 8)) {
             o.trace = a + 8;
+        } else if (!strcmp(a, "--rlimits")) {
+            NEEDARG();
+            o.rlimits = argv[++i];
         } else if (!strcmp(a, "--engine")) {
             NEEDARG();
             o.engine = argv[++i];
@@ -156,7 +162,8 @@ static int run_with(int argc, char **argv, envlist *env, FILE **logfp)
     vvm_builtin_vmlets();
     const vvm_vmlet *v = vvm_vmlet_for_file(path, err, sizeof err);
     if (!v) {
-        fprintf(stderr, "vvm: %s: %s\n", path, err);
+        char epath[1024]; /* the path may come from a guest's execve */
+        fprintf(stderr, "vvm: %s: %s\n", vvm_escape(epath, sizeof epath, path), err);
         return errno == ENOENT ? 127 : 126;
     }
     o.envp = env->v;

@@ -57,7 +57,12 @@ static int range_ok(const vvm_aspace *as, uint64_t addr, uint64_t len)
 
 static void set_pages(vvm_aspace *as, uint64_t addr, uint64_t len, uint8_t v)
 {
-    memset(as->pages + addr / VVM_PAGE, v, (size_t)((len + VVM_PAGE_MASK) / VVM_PAGE));
+    uint8_t *pg = as->pages + addr / VVM_PAGE;
+    size_t n = (size_t)((len + VVM_PAGE_MASK) / VVM_PAGE), was = 0;
+    for (size_t i = 0; i < n; i++)
+        was += (pg[i] & VVM_PAGE_MAPPED) != 0;
+    as->mapped += ((v & VVM_PAGE_MAPPED) ? n : 0) * VVM_PAGE - was * VVM_PAGE;
+    memset(pg, v, n);
 }
 
 int vvm_aspace_map(vvm_aspace *as, uint64_t addr, uint64_t len, int prot, int host_flags, int fd, uint64_t off)

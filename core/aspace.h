@@ -31,6 +31,7 @@ typedef struct vvm_aspace {
     uint64_t mmap_top;      /* top-down search for mmap without a usable hint */
     uint64_t mmap_min;      /* lowest address handed out by the search */
     uint64_t brk_start, brk_cur, brk_mapped;
+    uint64_t mapped;        /* bytes of mapped guest pages (the guest's total_vm, for RLIMIT_AS) */
     pthread_mutex_t lock;
     /* told when a write lands on a page code was decoded from */
     void (*code_written)(void *arg, uint64_t lo, uint64_t hi);

@@ -22,6 +22,7 @@ typedef struct vvm_run_opts {
     const char *engine;         /* --engine interp|jit|auto */
     char **envp;                /* environment for the guest (after -E/-U) */
     FILE *log;
+    const char *rlimits;        /* --rlimits (rv64-linux: the guest's own limits across its execve) */
 } vvm_run_opts;
 
 typedef struct vvm_vmlet {

@@ -40,6 +40,10 @@ static int run(const char *path, char **argv, const vvm_run_opts *o)
         fprintf(stderr, "vvm: cannot reserve the guest address space: %s\n", strerror(-rc));
         return 1;
     }
+    if (o->rlimits && lx_rlimit_parse(o->rlimits) < 0) {
+        fprintf(stderr, "vvm run: --rlimits wants AS,DATA,STACK limits as CUR:MAX,CUR:MAX,CUR:MAX\n");
+        return 2;
+    }
     char err[8192];
     char *saved0 = argv[0];
     if (o->argv0)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/elf.h"
+#include "core/escape.h"
 #include "os/linux/lx.h"
 
 #define PAGE_DOWN(x) ((x) & ~VVM_PAGE_MASK)
@@ -178,7 +179,10 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
 {
     vvm_aspace *as = &p->as;
     loaded prog, interp;
-    int rc = load_one(p, path, path, 0, &prog, err, errlen);
+    /* names in messages are escaped: a guest or a file chose them */
+    char epath[1024], einterp[1024], eroot[1024];
+    vvm_escape(epath, sizeof epath, path);
+    int rc = load_one(p, path, epath, 0, &prog, err, errlen);
     if (rc < 0)
         return rc;
     p->exe_path = realpath(path, NULL);
@@ -197,11 +201,12 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
             snprintf(err, errlen,
                      "%s: its dynamic loader %s was not found%s%s; pass --sysroot DIR (-L DIR), the riscv64 "
                      "root that holds it (Debian: /usr/riscv64-linux-gnu)",
-                     path, prog.interp, p->opt.sysroot ? " under " : "", p->opt.sysroot ? p->opt.sysroot : "");
+                     epath, vvm_escape(einterp, sizeof einterp, prog.interp), p->opt.sysroot ? " under " : "",
+                     p->opt.sysroot ? vvm_escape(eroot, sizeof eroot, p->opt.sysroot) : "");
             return -ENOENT;
         }
-        char shown[8400];
-        snprintf(shown, sizeof shown, "%s (dynamic loader of %s)", host, path);
+        char shown[2100];
+        snprintf(shown, sizeof shown, "%s (dynamic loader of %s)", vvm_escape(einterp, sizeof einterp, host), epath);
         rc = load_one(p, host, shown, 1, &interp, err, errlen);
         if (rc < 0)
             return rc;
@@ -212,9 +217,9 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
     as->brk_start = as->brk_cur = as->brk_mapped = PAGE_UP(prog.end);
 
     /* the stack: top of the space, below a guard page */
-    uint64_t top = as->size - VVM_PAGE;
-    uint64_t bottom = top - LX_STACK_SIZE;
-    rc = vvm_aspace_map(as, bottom, LX_STACK_SIZE, VVM_PROT_R | VVM_PROT_W, MAP_PRIVATE | MAP_NORESERVE, -1, 0);
+    uint64_t top = as->size - VVM_PAGE, stack_size = lx_stack_size();
+    uint64_t bottom = top - stack_size;
+    rc = vvm_aspace_map(as, bottom, stack_size, VVM_PROT_R | VVM_PROT_W, MAP_PRIVATE | MAP_NORESERVE, -1, 0);
     if (rc < 0) {
         snprintf(err, errlen, "cannot map the stack: %s", strerror(-rc));
         return rc;
@@ -234,7 +239,7 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
         strbytes += strlen(argv[i]) + 1;
     for (int i = 0; i < envc; i++)
         strbytes += strlen(envp[i]) + 1;
-    if (strbytes > LX_STACK_SIZE / 4) {
+    if (strbytes > stack_size / 4) {
         snprintf(err, errlen, "arguments and environment too large (%zu bytes)", strbytes);
         return -E2BIG;
     }

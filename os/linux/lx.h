@@ -21,7 +21,6 @@
 
 #define LX_NSIG 64
 #define LX_SPACE_BITS 38          /* Sv39 user space: 256 GiB */
-#define LX_STACK_SIZE (8ULL << 20)
 #define LX_ET_DYN_BASE 0x2aaaaab000ULL
 
 typedef struct lx_process lx_process;
@@ -179,12 +178,25 @@ void lx_signal_block_all(sigset_t *old);
 int lx_sig_g2h(int g);
 int lx_sig_h2g(int h);
 
+/* The guest's soft limit for an emulated resource (RLIMIT_AS, RLIMIT_DATA,
+ * RLIMIT_STACK: kept for the guest, never applied to vvm itself). */
+uint64_t lx_rlimit_cur(int res);
+/* The size of an exec'd program's stack region, from RLIMIT_STACK. */
+uint64_t lx_stack_size(void);
+/* The emulated limits as `vvm run --rlimits` takes them (AS, DATA and STACK,
+ * each CUR:MAX, comma-separated): a guest's execve hands them on this way.
+ * format returns -1 if buf is too small; parse returns -1 for a bad spec. */
+int lx_rlimit_format(char *buf, size_t n);
+int lx_rlimit_parse(const char *spec);
+
 /* Tracing (strace.c) */
 void lx_strace_enter(lx_thread *t, long nr, const uint64_t *a);
 void lx_strace_exit(lx_thread *t, long nr, const uint64_t *a, int64_t ret);
 int lx_trace_setup(lx_process *p, const char *what);
 /* Weaves the --strace advice on the system-call join points. */
 int lx_strace_install(lx_process *p);
+/* The name of an ioctl request vvm forwards (sys_file.c's table), or NULL. */
+const char *lx_ioctl_name(uint32_t cmd);
 
 /* The thread running on this host thread (NULL outside guest threads). */
 lx_thread *lx_current(void);

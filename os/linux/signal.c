@@ -282,6 +282,13 @@ _Noreturn void lx_die_by_signal(lx_thread *t, int sig, uint64_t pc)
 
 /* ---- delivery ---- */
 
+/* The pc the kernel hands a guest through sret (a handler's address, the
+ * pc of a sigreturn frame): sepc[0] is always zero (a WARL field; with the
+ * C extension IALIGN is 16), so an odd address runs from the even one
+ * below it, as on hardware.  (qemu-riscv64 keeps the bit and fetches from
+ * the odd address.) */
+#define SRET_PC(pc) ((pc) & ~1ULL)
+
 static int on_altstack(const lx_thread *t, uint64_t sp)
 {
     if (t->altstack_flags & G_SS_AUTODISARM)
@@ -371,7 +378,7 @@ static int setup_frame(lx_thread *t, int g, const lx_sigaction *act, const sigin
     cpu->x[10] = (uint64_t)g;
     cpu->x[11] = frame + FR_INFO;
     cpu->x[12] = frame + FR_UC;
-    cpu->pc = act->handler;
+    cpu->pc = SRET_PC(act->handler);
     cpu->res_valid = 0;
     return 0;
 }
@@ -539,7 +546,7 @@ LX_SYSCALL(rt_sigreturn)
         lx_die_by_signal(t, SIGSEGV, cpu->pc);
     const uint8_t *uc = f + FR_UC;
     t->sigmask = get64(uc, UC_SIGMASK) & ~UNBLOCKABLE;
-    cpu->pc = get64(uc, UC_MCONTEXT);
+    cpu->pc = SRET_PC(get64(uc, UC_MCONTEXT));
     for (int i = 1; i < 32; i++)
         cpu->x[i] = get64(uc, UC_MCONTEXT + 8 * (size_t)i);
     for (int i = 0; i < 32; i++)

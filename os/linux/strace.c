@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "core/escape.h"
 #include "os/linux/lx.h"
 
 static void put_str(FILE *f, lx_thread *t, uint64_t addr, size_t max)
@@ -30,16 +31,9 @@ static void put_str(FILE *f, lx_thread *t, uint64_t addr, size_t max)
         unsigned char c = as->base[addr + i];
         if (c == 0)
             break;
-        if (c == '\n')
-            fputs("\\n", f);
-        else if (c == '\t')
-            fputs("\\t", f);
-        else if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 32 || c >= 127)
-            fprintf(f, "\\%o", c);
-        else
-            fputc(c, f);
+        char e[5];
+        vvm_escape_byte(e, c);
+        fputs(e, f);
     }
     fputc('"', f);
     if (i == max)
@@ -60,15 +54,9 @@ static void put_buf(FILE *f, lx_thread *t, uint64_t addr, int64_t len)
     }
     fputc('"', f);
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = as->base[addr + i];
-        if (c == '\n')
-            fputs("\\n", f);
-        else if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 32 || c >= 127)
-            fprintf(f, "\\x%02x", c);
-        else
-            fputc(c, f);
+        char e[5];
+        vvm_escape_byte(e, as->base[addr + i]);
+        fputs(e, f);
     }
     fputc('"', f);
     if ((size_t)len > n)
@@ -164,45 +152,6 @@ static const char *futex_name(uint64_t v)
     }
 }
 
-static const char *ioctl_name(uint64_t v)
-{
-    switch ((uint32_t)v) {
-    case 0x5401: return "TCGETS";
-    case 0x5402: return "TCSETS";
-    case 0x5403: return "TCSETSW";
-    case 0x5404: return "TCSETSF";
-    case 0x5405: return "TCGETA";
-    case 0x5406: return "TCSETA";
-    case 0x5407: return "TCSETAW";
-    case 0x5408: return "TCSETAF";
-    case 0x5409: return "TCSBRK";
-    case 0x540A: return "TCXONC";
-    case 0x540B: return "TCFLSH";
-    case 0x540E: return "TIOCSCTTY";
-    case 0x540F: return "TIOCGPGRP";
-    case 0x5410: return "TIOCSPGRP";
-    case 0x5411: return "TIOCOUTQ";
-    case 0x5413: return "TIOCGWINSZ";
-    case 0x5414: return "TIOCSWINSZ";
-    case 0x541B: return "FIONREAD";
-    case 0x5421: return "FIONBIO";
-    case 0x5422: return "TIOCNOTTY";
-    case 0x5429: return "TIOCGSID";
-    case 0x5450: return "FIONCLEX";
-    case 0x5451: return "FIOCLEX";
-    case 0x5452: return "FIOASYNC";
-    case 0x80045430: return "TIOCGPTN";
-    case 0x40045431: return "TIOCSPTLCK";
-    case 0x8912: return "SIOCGIFCONF";
-    case 0x8913: return "SIOCGIFFLAGS";
-    case 0x8915: return "SIOCGIFADDR";
-    case 0x8921: return "SIOCGIFMTU";
-    case 0x8927: return "SIOCGIFHWADDR";
-    case 0x8933: return "SIOCGIFINDEX";
-    default: return NULL;
-    }
-}
-
 static const flagname at_flags[] = {
     FLAG(AT_SYMLINK_NOFOLLOW), FLAG(AT_REMOVEDIR), FLAG(AT_SYMLINK_FOLLOW), FLAG(AT_NO_AUTOMOUNT),
     FLAG(AT_EMPTY_PATH),
@@ -267,7 +216,7 @@ static int put_special(FILE *f, lx_thread *t, long nr, int i, uint64_t v, int64_
         break;
     case 29: /* ioctl */
         if (i == 1)
-            n = ioctl_name(v);
+            n = lx_ioctl_name((uint32_t)v);
         break;
     case 79: /* newfstatat */
         if (i == 3) {

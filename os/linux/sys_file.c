@@ -446,132 +446,212 @@ LX_SYSCALL(flock)
     return lx_host(flock((int)a[0], (int)a[1]));
 }
 
-/* ioctl: the requests vvm knows, with what their argument is.  Terminal
- * (asm-generic numbers == x86-64) and a few socket/file requests; other
- * requests of the types listed in ioctl_types pass through by their _IOC
- * size and direction; anything else is ENOTTY. */
-enum { IOA_INT, IOA_IN, IOA_OUT, IOA_INOUT };
+/* ioctl: the requests vvm knows, each with the shape of its argument.  This
+ * table is the one source of truth: a request is forwarded to the host only
+ * when it is here (so a guest integer never reaches the host kernel as a
+ * pointer, whatever the request's number claims), and --strace names
+ * requests from it (lx_ioctl_name).  Requests whose _IOC bits carry no
+ * direction or size (the old tty ones) and those whose bits lie (TIOCSIG
+ * says _IOW but takes a signal number; FS_IOC_GETFLAGS says long but the
+ * kernel moves an int; BLKSSZGET says _IO but writes an int) are listed
+ * with what the kernel really does.  Every size below is the same on
+ * riscv64 and x86-64 (both take terminal and socket numbers from
+ * asm-generic; struct termios 36 bytes, termios2 44, termio 18, winsize 8,
+ * serial_struct 72, serial_icounter_struct 80, serial_rs485 32, ifreq 40,
+ * timeval/timespec 16, fsxattr 28, file_clone_range 32, fstrim_range 24,
+ * checked with both compilers).  Anything else is ENOTTY, which is what
+ * Linux answers for a request the file does not know; requests that would
+ * need their argument taken apart per sub-command (TIOCLINUX, FIEMAP,
+ * SIOCETHTOOL, ...) are not forwarded either. */
+enum {
+    IOA_VAL,    /* argument unused or an integer by value */
+    IOA_IN,     /* pointer to size bytes the kernel reads */
+    IOA_OUT,    /* ... writes */
+    IOA_INOUT,  /* ... reads and writes */
+    IOA_SIG,    /* a guest signal number by value */
+    IOA_IFCONF, /* struct ifconf, which holds a pointer */
+};
 typedef struct ioctl_desc {
-    unsigned long cmd;
+    uint32_t cmd;
     unsigned char kind;
-    unsigned short size;
+    unsigned char size;
+    const char *name;
 } ioctl_desc;
 
+#define IOC(name, cmd, kind, size) {cmd, kind, size, #name}
 static const ioctl_desc ioctls[] = {
-    {0x5401, IOA_OUT, 36},   /* TCGETS */
-    {0x5402, IOA_IN, 36},    /* TCSETS */
-    {0x5403, IOA_IN, 36},    /* TCSETSW */
-    {0x5404, IOA_IN, 36},    /* TCSETSF */
-    {0x5405, IOA_OUT, 18},   /* TCGETA */
-    {0x5406, IOA_IN, 18},    /* TCSETA */
-    {0x5407, IOA_IN, 18},    /* TCSETAW */
-    {0x5408, IOA_IN, 18},    /* TCSETAF */
-    {0x5409, IOA_INT, 0},    /* TCSBRK */
-    {0x540A, IOA_INT, 0},    /* TCXONC */
-    {0x540B, IOA_INT, 0},    /* TCFLSH */
-    {0x540C, IOA_INT, 0},    /* TIOCEXCL */
-    {0x540D, IOA_INT, 0},    /* TIOCNXCL */
-    {0x540E, IOA_INT, 0},    /* TIOCSCTTY */
-    {0x540F, IOA_OUT, 4},    /* TIOCGPGRP */
-    {0x5410, IOA_IN, 4},     /* TIOCSPGRP */
-    {0x5411, IOA_OUT, 4},    /* TIOCOUTQ */
-    {0x5412, IOA_IN, 1},     /* TIOCSTI */
-    {0x5413, IOA_OUT, 8},    /* TIOCGWINSZ */
-    {0x5414, IOA_IN, 8},     /* TIOCSWINSZ */
-    {0x5415, IOA_OUT, 4},    /* TIOCMGET */
-    {0x5416, IOA_IN, 4},     /* TIOCMBIS */
-    {0x5417, IOA_IN, 4},     /* TIOCMBIC */
-    {0x5418, IOA_IN, 4},     /* TIOCMSET */
-    {0x5419, IOA_OUT, 4},    /* TIOCGSOFTCAR */
-    {0x541A, IOA_IN, 4},     /* TIOCSSOFTCAR */
-    {0x541B, IOA_OUT, 4},    /* FIONREAD */
-    {0x541D, IOA_INT, 0},    /* TIOCCONS */
-    {0x5420, IOA_IN, 4},     /* TIOCPKT */
-    {0x5421, IOA_IN, 4},     /* FIONBIO */
-    {0x5422, IOA_INT, 0},    /* TIOCNOTTY */
-    {0x5423, IOA_IN, 4},     /* TIOCSETD */
-    {0x5424, IOA_OUT, 4},    /* TIOCGETD */
-    {0x5425, IOA_INT, 0},    /* TCSBRKP */
-    {0x5427, IOA_INT, 0},    /* TIOCSBRK */
-    {0x5428, IOA_INT, 0},    /* TIOCCBRK */
-    {0x5429, IOA_OUT, 4},    /* TIOCGSID */
-    {0x5441, IOA_INT, 0},    /* TIOCGPTPEER */
-    {0x5450, IOA_INT, 0},    /* FIONCLEX */
-    {0x5451, IOA_INT, 0},    /* FIOCLEX */
-    {0x5452, IOA_IN, 4},     /* FIOASYNC */
-    {0x5456, IOA_OUT, 36},   /* TIOCGLCKTRMIOS */
-    {0x5457, IOA_IN, 36},    /* TIOCSLCKTRMIOS */
-    {0x5460, IOA_OUT, 8},    /* FIOQSIZE */
-    {0x0002, IOA_OUT, 4},    /* FIGETBSZ */
-    {0x8905, IOA_OUT, 4},    /* SIOCATMARK */
-    {0x8906, IOA_OUT, 16},   /* SIOCGSTAMP */
-    {0x8907, IOA_OUT, 16},   /* SIOCGSTAMPNS */
-    {0x8910, IOA_INOUT, 40}, /* SIOCGIFNAME */
-    {0x8913, IOA_INOUT, 40}, /* SIOCGIFFLAGS */
-    {0x8915, IOA_INOUT, 40}, /* SIOCGIFADDR */
-    {0x8917, IOA_INOUT, 40}, /* SIOCGIFDSTADDR */
-    {0x8919, IOA_INOUT, 40}, /* SIOCGIFBRDADDR */
-    {0x891b, IOA_INOUT, 40}, /* SIOCGIFNETMASK */
-    {0x891d, IOA_INOUT, 40}, /* SIOCGIFMETRIC */
-    {0x8921, IOA_INOUT, 40}, /* SIOCGIFMTU */
-    {0x8927, IOA_INOUT, 40}, /* SIOCGIFHWADDR */
-    {0x8933, IOA_INOUT, 40}, /* SIOCGIFINDEX */
+    /* terminals (asm-generic/ioctls.h) */
+    IOC(TCGETS, 0x5401, IOA_OUT, 36),
+    IOC(TCSETS, 0x5402, IOA_IN, 36),
+    IOC(TCSETSW, 0x5403, IOA_IN, 36),
+    IOC(TCSETSF, 0x5404, IOA_IN, 36),
+    IOC(TCGETA, 0x5405, IOA_OUT, 18),
+    IOC(TCSETA, 0x5406, IOA_IN, 18),
+    IOC(TCSETAW, 0x5407, IOA_IN, 18),
+    IOC(TCSETAF, 0x5408, IOA_IN, 18),
+    IOC(TCSBRK, 0x5409, IOA_VAL, 0),
+    IOC(TCXONC, 0x540A, IOA_VAL, 0),
+    IOC(TCFLSH, 0x540B, IOA_VAL, 0),
+    IOC(TIOCEXCL, 0x540C, IOA_VAL, 0),
+    IOC(TIOCNXCL, 0x540D, IOA_VAL, 0),
+    IOC(TIOCSCTTY, 0x540E, IOA_VAL, 0),
+    IOC(TIOCGPGRP, 0x540F, IOA_OUT, 4),
+    IOC(TIOCSPGRP, 0x5410, IOA_IN, 4),
+    IOC(TIOCOUTQ, 0x5411, IOA_OUT, 4),
+    IOC(TIOCSTI, 0x5412, IOA_IN, 1),
+    IOC(TIOCGWINSZ, 0x5413, IOA_OUT, 8),
+    IOC(TIOCSWINSZ, 0x5414, IOA_IN, 8),
+    IOC(TIOCMGET, 0x5415, IOA_OUT, 4),
+    IOC(TIOCMBIS, 0x5416, IOA_IN, 4),
+    IOC(TIOCMBIC, 0x5417, IOA_IN, 4),
+    IOC(TIOCMSET, 0x5418, IOA_IN, 4),
+    IOC(TIOCGSOFTCAR, 0x5419, IOA_OUT, 4),
+    IOC(TIOCSSOFTCAR, 0x541A, IOA_IN, 4),
+    IOC(FIONREAD, 0x541B, IOA_OUT, 4),
+    IOC(TIOCCONS, 0x541D, IOA_VAL, 0),
+    IOC(TIOCGSERIAL, 0x541E, IOA_OUT, 72),
+    IOC(TIOCSSERIAL, 0x541F, IOA_IN, 72),
+    IOC(TIOCPKT, 0x5420, IOA_IN, 4),
+    IOC(FIONBIO, 0x5421, IOA_IN, 4),
+    IOC(TIOCNOTTY, 0x5422, IOA_VAL, 0),
+    IOC(TIOCSETD, 0x5423, IOA_IN, 4),
+    IOC(TIOCGETD, 0x5424, IOA_OUT, 4),
+    IOC(TCSBRKP, 0x5425, IOA_VAL, 0),
+    IOC(TIOCSBRK, 0x5427, IOA_VAL, 0),
+    IOC(TIOCCBRK, 0x5428, IOA_VAL, 0),
+    IOC(TIOCGSID, 0x5429, IOA_OUT, 4),
+    IOC(TCGETS2, 0x802C542A, IOA_OUT, 44),
+    IOC(TCSETS2, 0x402C542B, IOA_IN, 44),
+    IOC(TCSETSW2, 0x402C542C, IOA_IN, 44),
+    IOC(TCSETSF2, 0x402C542D, IOA_IN, 44),
+    IOC(TIOCGRS485, 0x542E, IOA_OUT, 32),
+    IOC(TIOCSRS485, 0x542F, IOA_INOUT, 32),
+    IOC(TIOCGPTN, 0x80045430, IOA_OUT, 4),
+    IOC(TIOCSPTLCK, 0x40045431, IOA_IN, 4),
+    IOC(TIOCGDEV, 0x80045432, IOA_OUT, 4),
+    IOC(TIOCSIG, 0x40045436, IOA_SIG, 0),
+    IOC(TIOCVHANGUP, 0x5437, IOA_VAL, 0),
+    IOC(TIOCGPKT, 0x80045438, IOA_OUT, 4),
+    IOC(TIOCGPTLCK, 0x80045439, IOA_OUT, 4),
+    IOC(TIOCGEXCL, 0x80045440, IOA_OUT, 4),
+    IOC(TIOCGPTPEER, 0x5441, IOA_VAL, 0),
+    IOC(FIONCLEX, 0x5450, IOA_VAL, 0),
+    IOC(FIOCLEX, 0x5451, IOA_VAL, 0),
+    IOC(FIOASYNC, 0x5452, IOA_IN, 4),
+    IOC(TIOCSERCONFIG, 0x5453, IOA_VAL, 0),
+    IOC(TIOCGLCKTRMIOS, 0x5456, IOA_OUT, 36),
+    IOC(TIOCSLCKTRMIOS, 0x5457, IOA_IN, 36),
+    IOC(TIOCSERGETLSR, 0x5459, IOA_OUT, 4),
+    IOC(TIOCMIWAIT, 0x545C, IOA_VAL, 0),
+    IOC(TIOCGICOUNT, 0x545D, IOA_OUT, 80),
+    IOC(FIOQSIZE, 0x5460, IOA_OUT, 8),
+    /* files and block devices (linux/fs.h) */
+    IOC(FIBMAP, 0x0001, IOA_INOUT, 4),
+    IOC(FIGETBSZ, 0x0002, IOA_OUT, 4),
+    IOC(BLKGETSIZE, 0x1260, IOA_OUT, 8),
+    IOC(BLKSSZGET, 0x1268, IOA_OUT, 4),
+    IOC(BLKGETSIZE64, 0x80081272, IOA_OUT, 8),
+    IOC(FS_IOC_GETFLAGS, 0x80086601, IOA_OUT, 4),
+    IOC(FS_IOC_SETFLAGS, 0x40086602, IOA_IN, 4),
+    IOC(FS_IOC_GETVERSION, 0x80087601, IOA_OUT, 4),
+    IOC(FS_IOC_SETVERSION, 0x40087602, IOA_IN, 4),
+    IOC(FS_IOC_FSGETXATTR, 0x801C581F, IOA_OUT, 28),
+    IOC(FS_IOC_FSSETXATTR, 0x401C5820, IOA_IN, 28),
+    IOC(FIFREEZE, 0xC0045877, IOA_VAL, 0),
+    IOC(FITHAW, 0xC0045878, IOA_VAL, 0),
+    IOC(FITRIM, 0xC0185879, IOA_INOUT, 24),
+    IOC(FICLONE, 0x40049409, IOA_VAL, 0),
+    IOC(FICLONERANGE, 0x4020940D, IOA_IN, 32),
+    /* sockets (asm-generic/sockios.h, linux/sockios.h) */
+    IOC(FIOSETOWN, 0x8901, IOA_IN, 4),
+    IOC(SIOCSPGRP, 0x8902, IOA_IN, 4),
+    IOC(FIOGETOWN, 0x8903, IOA_OUT, 4),
+    IOC(SIOCGPGRP, 0x8904, IOA_OUT, 4),
+    IOC(SIOCATMARK, 0x8905, IOA_OUT, 4),
+    IOC(SIOCGSTAMP, 0x8906, IOA_OUT, 16),
+    IOC(SIOCGSTAMPNS, 0x8907, IOA_OUT, 16),
+    IOC(SIOCGIFNAME, 0x8910, IOA_INOUT, 40),
+    IOC(SIOCGIFCONF, 0x8912, IOA_IFCONF, 16),
+    IOC(SIOCGIFFLAGS, 0x8913, IOA_INOUT, 40),
+    IOC(SIOCGIFADDR, 0x8915, IOA_INOUT, 40),
+    IOC(SIOCGIFDSTADDR, 0x8917, IOA_INOUT, 40),
+    IOC(SIOCGIFBRDADDR, 0x8919, IOA_INOUT, 40),
+    IOC(SIOCGIFNETMASK, 0x891B, IOA_INOUT, 40),
+    IOC(SIOCGIFMETRIC, 0x891D, IOA_INOUT, 40),
+    IOC(SIOCGIFMTU, 0x8921, IOA_INOUT, 40),
+    IOC(SIOCGIFHWADDR, 0x8927, IOA_INOUT, 40),
+    IOC(SIOCGIFINDEX, 0x8933, IOA_INOUT, 40),
+    IOC(SIOCGIFTXQLEN, 0x8942, IOA_INOUT, 40),
+    IOC(SIOCOUTQNSD, 0x894B, IOA_OUT, 4),
 };
+#undef IOC
 
-/* _IOC types whose other requests carry plain data of their _IOC size */
-static const unsigned char ioctl_types[] = {'T', 'f', 'X'};
+static const ioctl_desc *ioctl_find(uint32_t cmd)
+{
+    for (size_t i = 0; i < sizeof ioctls / sizeof ioctls[0]; i++)
+        if (ioctls[i].cmd == cmd)
+            return &ioctls[i];
+    return NULL;
+}
+
+const char *lx_ioctl_name(uint32_t cmd)
+{
+    const ioctl_desc *d = ioctl_find(cmd);
+    return d ? d->name : NULL;
+}
+
+/* A bad guest pointer goes to the host as one no user access can reach
+ * (kernel space), so the host answers as Linux would: EFAULT where it
+ * touches the argument, its own errno (ENOTTY on a pipe, ...) where the
+ * file refuses the request first. */
+#define HOST_NOWHERE ((void *)~(uintptr_t)0xfffff)
+
+/* SIOCGIFCONF: struct ifconf {int len; char *buf;} */
+static int64_t ioctl_ifconf(lx_thread *t, int fd, uint64_t arg)
+{
+    uint8_t *ifc = lx_guest_ptr(t, arg, 16, VVM_PROT_R | VVM_PROT_W);
+    if (!ifc)
+        return lx_host(ioctl(fd, SIOCGIFCONF, HOST_NOWHERE));
+    struct {
+        int len;
+        void *buf;
+    } h;
+    uint64_t gbuf;
+    memcpy(&h.len, ifc, 4);
+    memcpy(&gbuf, ifc + 8, 8);
+    int bad = 0;
+    h.buf = lx_gptr_opt(t, gbuf, h.len > 0 ? (uint64_t)h.len : 0, VVM_PROT_W, &bad);
+    if (bad)
+        h.buf = HOST_NOWHERE;
+    long r = ioctl(fd, SIOCGIFCONF, &h);
+    if (r < 0)
+        return -errno;
+    memcpy(ifc, &h.len, 4);
+    return r;
+}
 
 LX_SYSCALL(ioctl)
 {
     int fd = (int)a[0];
-    unsigned long cmd = (unsigned long)(uint32_t)a[1];
-    const ioctl_desc *d = NULL;
-    ioctl_desc gen;
-    for (size_t i = 0; i < sizeof ioctls / sizeof ioctls[0]; i++)
-        if (ioctls[i].cmd == cmd) {
-            d = &ioctls[i];
-            break;
-        }
-    if (!d && cmd == 0x8912) { /* SIOCGIFCONF: struct ifconf {int len; char *buf;} */
-        uint8_t *ifc = lx_guest_ptr(t, a[2], 16, VVM_PROT_R | VVM_PROT_W);
-        if (!ifc)
-            return -EFAULT;
-        struct {
-            int len;
-            void *buf;
-        } h;
-        uint64_t gbuf;
-        memcpy(&h.len, ifc, 4);
-        memcpy(&gbuf, ifc + 8, 8);
-        int bad = 0;
-        h.buf = lx_gptr_opt(t, gbuf, h.len > 0 ? (uint64_t)h.len : 0, VVM_PROT_W, &bad);
-        if (bad || h.len < 0)
-            return -EFAULT;
-        long r = ioctl(fd, cmd, &h);
-        if (r < 0)
-            return -errno;
-        memcpy(ifc, &h.len, 4);
-        return r;
-    }
-    if (!d) {
-        unsigned dir = (cmd >> 30) & 3, size = (cmd >> 16) & 0x3fff, type = (cmd >> 8) & 0xff;
-        int known = 0;
-        for (size_t i = 0; i < sizeof ioctl_types; i++)
-            known |= ioctl_types[i] == type;
-        if (!known || (dir && !size))
-            return -ENOTTY;
-        gen.cmd = cmd;
-        gen.size = (unsigned short)size;
-        gen.kind = dir == 0 ? IOA_INT : dir == 1 ? IOA_IN : dir == 2 ? IOA_OUT : IOA_INOUT;
-        d = &gen;
-    }
-    if (d->kind == IOA_INT)
+    uint32_t cmd = (uint32_t)a[1]; /* the kernel takes an unsigned int */
+    const ioctl_desc *d = ioctl_find(cmd);
+    if (!d)
+        return -ENOTTY;
+    switch (d->kind) {
+    case IOA_VAL:
         return lx_host(ioctl(fd, cmd, (unsigned long)a[2]));
+    case IOA_SIG: {
+        /* a number with no host signal is 0, which the host refuses as the
+         * guest's kernel would */
+        int h = a[2] >= 1 && a[2] <= LX_NSIG ? lx_sig_g2h((int)a[2]) : 0;
+        return lx_host(ioctl(fd, cmd, (unsigned long)h));
+    }
+    case IOA_IFCONF:
+        return ioctl_ifconf(t, fd, a[2]);
+    }
     int prot = d->kind == IOA_IN ? VVM_PROT_R : d->kind == IOA_OUT ? VVM_PROT_W : VVM_PROT_R | VVM_PROT_W;
     void *p = lx_guest_ptr(t, a[2], d->size, prot);
-    if (!p)
-        return -EFAULT;
-    return lx_host(ioctl(fd, cmd, p));
+    return lx_host(ioctl(fd, cmd, p ? p : HOST_NOWHERE));
 }
 
 /* ---- data movement and housekeeping ---- */

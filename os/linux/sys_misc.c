@@ -6,6 +6,7 @@
  * break under a small RLIMIT_AS) and seccomp. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -133,9 +134,88 @@ static struct {
     rv_rlimit v;
 } rlim_emul[RLIMIT_NLIMITS];
 
+/* The emulated resources, in the order --rlimits gives them. */
+static const int rlim_kept[] = {RLIMIT_AS, RLIMIT_DATA, RLIMIT_STACK};
+#define NKEPT (sizeof rlim_kept / sizeof rlim_kept[0])
+
 static int rlim_emulated(int res)
 {
-    return res == RLIMIT_AS || res == RLIMIT_DATA || res == RLIMIT_STACK;
+    for (size_t i = 0; i < NKEPT; i++)
+        if (rlim_kept[i] == res)
+            return 1;
+    return 0;
+}
+
+/* An emulated limit, taken from the host's on first use; rlim_lock held. */
+static rv_rlimit *rlim_slot(int res)
+{
+    if (!rlim_emul[res].set) {
+        struct rlimit h;
+        if (getrlimit(res, &h) == 0) {
+            rlim_emul[res].v.cur = h.rlim_cur;
+            rlim_emul[res].v.max = h.rlim_max;
+        } else {
+            rlim_emul[res].v.cur = rlim_emul[res].v.max = RLIM_INFINITY;
+        }
+        rlim_emul[res].set = 1;
+    }
+    return &rlim_emul[res].v;
+}
+
+uint64_t lx_rlimit_cur(int res)
+{
+    pthread_mutex_lock(&rlim_lock);
+    uint64_t v = rlim_slot(res)->cur;
+    pthread_mutex_unlock(&rlim_lock);
+    return v;
+}
+
+int lx_rlimit_format(char *buf, size_t n)
+{
+    size_t k = 0;
+    pthread_mutex_lock(&rlim_lock);
+    for (size_t i = 0; i < NKEPT && k < n; i++) {
+        const rv_rlimit *v = rlim_slot(rlim_kept[i]);
+        k += (size_t)snprintf(buf + k, n - k, "%s%llu:%llu", i ? "," : "", (unsigned long long)v->cur,
+                              (unsigned long long)v->max);
+    }
+    pthread_mutex_unlock(&rlim_lock);
+    return k < n ? 0 : -1;
+}
+
+int lx_rlimit_parse(const char *spec)
+{
+    rv_rlimit v[NKEPT];
+    const char *s = spec;
+    for (size_t i = 0; i < NKEPT; i++) {
+        char *end;
+        if (*s < '0' || *s > '9')
+            return -1;
+        errno = 0;
+        v[i].cur = strtoull(s, &end, 10);
+        if (*end != ':' || end[1] < '0' || end[1] > '9')
+            return -1;
+        v[i].max = strtoull(end + 1, &end, 10);
+        if (errno || v[i].cur > v[i].max || *end != (i + 1 < NKEPT ? ',' : 0))
+            return -1;
+        s = end + 1;
+    }
+    pthread_mutex_lock(&rlim_lock);
+    for (size_t i = 0; i < NKEPT; i++) {
+        rlim_emul[rlim_kept[i]].v = v[i];
+        rlim_emul[rlim_kept[i]].set = 1;
+    }
+    pthread_mutex_unlock(&rlim_lock);
+    return 0;
+}
+
+uint64_t lx_stack_size(void)
+{
+    /* Linux grows the stack up to RLIMIT_STACK; vvm maps that much up front
+     * (MAP_NORESERVE), at least 128 KiB as Linux's first expansion, and at
+     * most 1 GiB (RLIM_INFINITY included) so the mmap area keeps its room */
+    uint64_t v = lx_rlimit_cur(RLIMIT_STACK) & ~VVM_PAGE_MASK;
+    return v < (128ULL << 10) ? 128ULL << 10 : v > (1ULL << 30) ? 1ULL << 30 : v;
 }
 
 static int64_t do_prlimit(lx_thread *t, pid_t pid, int res, uint64_t gnew, uint64_t gold)
@@ -150,17 +230,7 @@ static int64_t do_prlimit(lx_thread *t, pid_t pid, int res, uint64_t gnew, uint6
         if (gnew && nv.cur > nv.max)
             return -EINVAL;
         pthread_mutex_lock(&rlim_lock);
-        if (!rlim_emul[res].set) {
-            struct rlimit h;
-            if (getrlimit(res, &h) == 0) {
-                rlim_emul[res].v.cur = h.rlim_cur;
-                rlim_emul[res].v.max = h.rlim_max;
-            } else {
-                rlim_emul[res].v.cur = rlim_emul[res].v.max = RLIM_INFINITY;
-            }
-            rlim_emul[res].set = 1;
-        }
-        ov = rlim_emul[res].v;
+        ov = *rlim_slot(res);
         int64_t r = 0;
         if (gnew) {
             if (nv.max > ov.max && geteuid() != 0)

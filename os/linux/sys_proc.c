@@ -216,6 +216,11 @@ static void exec_vvm(lx_process *p, const char *prog, char *const *gargv, int sk
         v[k++] = "--trace";
         v[k++] = (char *)p->opt.trace;
     }
+    char rl[128];
+    if (lx_rlimit_format(rl, sizeof rl) == 0) {
+        v[k++] = "--rlimits";
+        v[k++] = rl;
+    }
     if (argv0) {
         v[k++] = "-0";
         v[k++] = (char *)argv0;

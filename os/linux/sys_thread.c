@@ -52,8 +52,6 @@ static void *thread_main(void *arg)
 static int64_t new_thread(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t tls, uint64_t ctid)
 {
     lx_process *p = t->proc;
-    if (!(flags & CLONE_SIGHAND) || !(flags & CLONE_VM))
-        return -EINVAL;
     lx_thread *c = lx_thread_new(p);
     if (!c)
         return -EAGAIN;
@@ -103,8 +101,31 @@ static int64_t new_thread(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t pt
     return tid;
 }
 
+/* The combinations of clone flags Linux refuses with EINVAL (copy_process,
+ * before it looks at permissions): a thread shares the signal handlers,
+ * shared handlers need a shared VM, a thread stays in its namespaces, a
+ * new mount or user namespace cannot share the fs info, and CLONE_DETACHED
+ * is kept from CLONE_PIDFD (since Linux 6.9 a thread may have a pidfd). */
+static int clone_flags_bad(uint64_t flags)
+{
+    if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS) ||
+        (flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
+        return 1;
+    if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+        return 1;
+    if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+        return 1;
+    if ((flags & CLONE_THREAD) && (flags & (CLONE_NEWUSER | CLONE_NEWPID)))
+        return 1;
+    if ((flags & CLONE_PIDFD) && (flags & CLONE_DETACHED))
+        return 1;
+    return 0;
+}
+
 int64_t lx_clone(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t tls, uint64_t ctid)
 {
+    if (clone_flags_bad(flags))
+        return -EINVAL;
     if (flags & CLONE_THREAD)
         return new_thread(t, flags, sp, ptid, tls, ctid);
     if ((flags & (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
@@ -118,7 +139,10 @@ int64_t lx_clone(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint6
 
 LX_SYSCALL(clone)
 {
-    /* riscv64: flags, newsp, parent_tid, tls, child_tid */
+    /* riscv64: flags, newsp, parent_tid, tls, child_tid; the pidfd would go
+     * where parent_tid points, so the two cannot both be asked for */
+    if ((a[0] & CLONE_PIDFD) && (a[0] & CLONE_PARENT_SETTID))
+        return -EINVAL;
     return lx_clone(t, a[0], a[1], a[2], a[3], a[4]);
 }
 

@@ -102,6 +102,35 @@ if need bad/sysroot-missing "$BAD_OUT/dyn"; then
 	expect_error bad/sysroot-missing '--sysroot' "$VVM" run --sysroot /nonexistent "$BAD_OUT/dyn"
 fi
 
+# --- names a guest or a file chose reach the terminal escaped: a PT_INTERP
+# and a program path holding terminal escape sequences (ESC, BEL) are
+# printed with those bytes as \ooo
+# expect_escaped NAME CMD...: an error whose stderr shows \033 and holds no raw ESC or BEL
+expect_escaped() {
+	local name=$1
+	shift
+	bad_run "$name" "$@" || return
+	if [ $st -eq 0 ] || { [ $st -gt 128 ] && [ $st -le 192 ]; }; then
+		fail "$name" "exit $st, want an error message"
+		show "$err" 3
+	elif grep -q $'[\033\007]' "$err"; then
+		fail "$name" "a raw ESC or BEL byte reached stderr"
+		cat -v "$err" | show - 3
+	elif ! grep -qF '\033' "$err"; then
+		fail "$name" "the escape sequence is not shown as \\033"
+		show "$err" 3
+	else
+		pass "$name"
+	fi
+}
+if need bad/interp-escaped "$BAD_OUT/dyn"; then
+	off=$(grep -obUaF /lib/ld-linux-riscv64 "$BAD_OUT/dyn" | head -n 1 | cut -d: -f1)
+	cp "$BAD_OUT/dyn" "$TMP/evil-interp"
+	printf '/\033]0;pwned\007\033[2J\033[31m' | dd of="$TMP/evil-interp" bs=1 seek="$off" conv=notrunc status=none
+	expect_escaped bad/interp-escaped "$VVM" run --sysroot /nonexistent "$TMP/evil-interp"
+fi
+expect_escaped bad/path-escaped "$VVM" run "$TMP/"$'\033[2J\033]0;pwned\007'
+
 # --- guests that fail: garbage code ends in a guest signal, reported as a
 # process killed by that signal (exit 128+N) plus one line naming the
 # signal and the guest PC.
