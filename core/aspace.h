@@ -67,10 +67,21 @@ static inline void *vvm_g2h(const vvm_aspace *as, uint64_t addr, uint64_t len)
     return as->base + addr;
 }
 
-/* Copies that check the guest's permissions first (for system calls).
- * Return 0 or -EFAULT. */
+/* The one way vvm reads and writes guest memory on the guest's behalf
+ * (system calls, signal frames): the guest's permissions are checked first
+ * and the copy is guarded (core/hostfault), so a page with nothing behind it
+ * (a truncated shared file mapping) gives -EFAULT instead of a host crash,
+ * and a write to a page the decoder write-protected, even concurrently,
+ * invalidates that code.  Any alignment.  Return 0 or -EFAULT. */
 int vvm_copy_from_guest(const vvm_aspace *as, void *dst, uint64_t src, size_t len);
 int vvm_copy_to_guest(vvm_aspace *as, uint64_t dst, const void *src, size_t len);
+/* Atomic compare-and-swap of the aligned guest word at addr, as the kernel
+ * does for futexes: returns 1 (swapped), 0 (*expect now holds the value
+ * found) or -EFAULT. */
+int vvm_aspace_cas32(vvm_aspace *as, uint64_t addr, uint32_t *expect, uint32_t desired);
+/* How many bytes from addr on (at most len) the guest may access with prot:
+ * a call that gives a partial count (read, write) stops there. */
+size_t vvm_aspace_prefix(const vvm_aspace *as, uint64_t addr, size_t len, int prot);
 /* Decoded code comes from the page holding addr: if the guest may write
  * it, write-protect the host page so writes can be detected. */
 void vvm_aspace_mark_code(vvm_aspace *as, uint64_t addr);

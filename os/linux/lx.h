@@ -149,7 +149,12 @@ void lx_code_changed(lx_process *p, uint64_t lo, uint64_t hi);
 
 /* Guest memory helpers for system calls. */
 static inline vvm_aspace *lx_as(lx_thread *t) { return &t->proc->as; }
-/* Host pointer to a guest range with the given access, or NULL (EFAULT). */
+/* Host pointer to a guest range with the given access, or NULL (EFAULT),
+ * only to hand to a host system call (the host kernel reports a fault there
+ * as EFAULT).  C code never dereferences guest memory: it reads and writes
+ * guest structures with vvm_copy_from_guest/vvm_copy_to_guest (any
+ * alignment, fault-safe; core/aspace.h), and lx_sys.h has lx_guest_buf for
+ * partial transfers and lx_iov_from_guest for iovec arrays. */
 void *lx_guest_ptr(lx_thread *t, uint64_t addr, uint64_t len, int prot);
 /* The host path for an absolute guest path: the file under the sysroot when
  * it exists there (as qemu's -L does), written to buf; else path itself.

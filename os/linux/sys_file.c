@@ -232,66 +232,38 @@ LX_SYSCALL(close_range)
 
 LX_SYSCALL(write)
 {
-    const void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_R);
+    uint64_t n = a[2];
+    const void *buf = lx_guest_buf(t, a[1], &n, VVM_PROT_R);
     if (!buf)
         return -EFAULT;
-    return lx_host(write((int)a[0], buf, a[2]));
+    return lx_host(write((int)a[0], buf, n));
 }
 
 LX_SYSCALL(read)
 {
-    void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_W);
+    uint64_t n = a[2];
+    void *buf = lx_guest_buf(t, a[1], &n, VVM_PROT_W);
     if (!buf)
         return -EFAULT;
-    return lx_host(read((int)a[0], buf, a[2]));
+    return lx_host(read((int)a[0], buf, n));
 }
 
 LX_SYSCALL(pread64)
 {
-    void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_W);
+    uint64_t n = a[2];
+    void *buf = lx_guest_buf(t, a[1], &n, VVM_PROT_W);
     if (!buf)
         return -EFAULT;
-    return lx_host(pread((int)a[0], buf, a[2], (off_t)a[3]));
+    return lx_host(pread((int)a[0], buf, n, (off_t)a[3]));
 }
 
 LX_SYSCALL(pwrite64)
 {
-    const void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_R);
+    uint64_t n = a[2];
+    const void *buf = lx_guest_buf(t, a[1], &n, VVM_PROT_R);
     if (!buf)
         return -EFAULT;
-    return lx_host(pwrite((int)a[0], buf, a[2], (off_t)a[3]));
-}
-
-/* Builds host iovecs for a guest iovec array; prot is what the call does to
- * the buffers (VVM_PROT_W for reads into them).  Returns count or -errno. */
-static int64_t iov_from_guest(lx_thread *t, uint64_t giov, uint64_t cnt, int prot, struct iovec **out)
-{
-    *out = NULL;
-    if (cnt > IOV_MAX)
-        return -EINVAL;
-    if (cnt == 0)
-        return 0;
-    const uint64_t *g = lx_guest_ptr(t, giov, cnt * 16, VVM_PROT_R);
-    if (!g)
-        return -EFAULT;
-    struct iovec *v = malloc(cnt * sizeof *v);
-    if (!v)
-        return -ENOMEM;
-    for (uint64_t i = 0; i < cnt; i++) {
-        uint64_t base = g[2 * i], len = g[2 * i + 1];
-        if ((int64_t)len < 0) {
-            free(v);
-            return -EINVAL;
-        }
-        v[i].iov_len = len;
-        v[i].iov_base = len ? lx_guest_ptr(t, base, len, prot) : NULL;
-        if (len && !v[i].iov_base) {
-            free(v);
-            return -EFAULT;
-        }
-    }
-    *out = v;
-    return (int64_t)cnt;
+    return lx_host(pwrite((int)a[0], buf, n, (off_t)a[3]));
 }
 
 /* The vectored calls, one shape: guest iovecs to host ones, then the host
@@ -300,7 +272,9 @@ static int64_t iov_from_guest(lx_thread *t, uint64_t giov, uint64_t cnt, int pro
 static int64_t vector_io(lx_thread *t, const uint64_t *a, long nr, int prot)
 {
     struct iovec *v;
-    int64_t n = iov_from_guest(t, a[1], a[2], prot, &v);
+    if (a[2] > IOV_MAX)
+        return -EINVAL;
+    int64_t n = lx_iov_from_guest(t, a[1], a[2], prot, 1, &v);
     if (n < 0)
         return n;
     int64_t r = lx_host(syscall(nr, (int)a[0], v, (int)n, (long)a[3], 0L, (int)a[5]));
@@ -533,16 +507,14 @@ LX_SYSCALL(ioctl)
             break;
         }
     if (!d && cmd == 0x8912) { /* SIOCGIFCONF: struct ifconf {int len; char *buf;} */
-        uint8_t *ifc = lx_guest_ptr(t, a[2], 16, VVM_PROT_R | VVM_PROT_W);
-        if (!ifc)
-            return -EFAULT;
         struct {
             int len;
             void *buf;
         } h;
         uint64_t gbuf;
-        memcpy(&h.len, ifc, 4);
-        memcpy(&gbuf, ifc + 8, 8);
+        if (!lx_guest_ptr(t, a[2], 16, VVM_PROT_R | VVM_PROT_W) || vvm_copy_from_guest(lx_as(t), &h.len, a[2], 4) < 0 ||
+            vvm_copy_from_guest(lx_as(t), &gbuf, a[2] + 8, 8) < 0)
+            return -EFAULT;
         int bad = 0;
         h.buf = lx_gptr_opt(t, gbuf, h.len > 0 ? (uint64_t)h.len : 0, VVM_PROT_W, &bad);
         if (bad || h.len < 0)
@@ -550,8 +522,7 @@ LX_SYSCALL(ioctl)
         long r = ioctl(fd, cmd, &h);
         if (r < 0)
             return -errno;
-        memcpy(ifc, &h.len, 4);
-        return r;
+        return vvm_copy_to_guest(lx_as(t), a[2], &h.len, 4) < 0 ? -EFAULT : r;
     }
     if (!d) {
         unsigned dir = (cmd >> 30) & 3, size = (cmd >> 16) & 0x3fff, type = (cmd >> 8) & 0xff;
@@ -579,7 +550,7 @@ LX_SYSCALL(ioctl)
 LX_SYSCALL(sendfile)
 {
     int bad = 0;
-    off_t *off = lx_gptr_opt(t, a[2], 8, VVM_PROT_R | VVM_PROT_W, &bad);
+    void *off = lx_gptr_opt(t, a[2], 8, VVM_PROT_R | VVM_PROT_W, &bad);
     if (bad)
         return -EFAULT;
     return lx_host(syscall(SYS_sendfile, (int)a[0], (int)a[1], off, (size_t)a[3]));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "os/linux/lx.h"
+#include "os/linux/lx_sys.h"
 
 const lx_syscall_desc lx_syscalls[LX_NR_MAX] = {
 #define SC(nr, name, fmt) [nr] = {#name, fmt, lx_sys_##name},
@@ -64,4 +65,64 @@ void *lx_guest_ptr(lx_thread *t, uint64_t addr, uint64_t len, int prot)
     if (prot & VVM_PROT_W)  /* the host will write there: code on those pages goes stale */
         vvm_aspace_code_write(as, addr, len);
     return as->base + addr;
+}
+
+void *lx_guest_buf(lx_thread *t, uint64_t addr, uint64_t *len, int prot)
+{
+    vvm_aspace *as = lx_as(t);
+    if (*len == 0)  /* not looked at, as Linux does below the kernel's half */
+        return (int64_t)addr < 0 ? NULL : as->base;
+    if (addr >= as->size || *len > as->size - addr)
+        return NULL;
+    size_t n = vvm_aspace_prefix(as, addr, *len, prot);
+    if (n == 0)
+        return NULL;
+    *len = n;
+    if (prot & VVM_PROT_W)
+        vvm_aspace_code_write(as, addr, n);
+    return as->base + addr;
+}
+
+int64_t lx_iov_from_guest(lx_thread *t, uint64_t giov, uint64_t cnt, int prot, int partial, struct iovec **out)
+{
+    *out = NULL;
+    if (cnt == 0)
+        return 0;
+    if (cnt > (1u << 20))
+        return -EINVAL;
+    /* the guest's array, read once: each entry is {base, len} */
+    uint64_t *g = malloc(cnt * 16);
+    struct iovec *v = malloc(cnt * sizeof *v);
+    if (!g || !v) {
+        free(g);
+        free(v);
+        return -ENOMEM;
+    }
+    int64_t r = vvm_copy_from_guest(lx_as(t), g, giov, cnt * 16);
+    uint64_t n = 0, total = 0;
+    for (uint64_t i = 0; r == 0 && i < cnt; i++)
+        if ((int64_t)g[2 * i + 1] < 0)
+            r = -EINVAL;
+    for (uint64_t i = 0; r == 0 && i < cnt; i++) {
+        uint64_t base = g[2 * i], len = g[2 * i + 1], want = len;
+        void *p = partial ? lx_guest_buf(t, base, &len, prot) : len ? lx_guest_ptr(t, base, len, prot) : NULL;
+        if (want && !p) {
+            if (!partial || !total)
+                r = -EFAULT;
+            break;
+        }
+        v[n].iov_base = want ? p : NULL;
+        v[n].iov_len = len;
+        n++;
+        total += len;
+        if (len < want)
+            break;  /* the transfer stops where the guest's access does */
+    }
+    free(g);
+    if (r < 0) {
+        free(v);
+        return r;
+    }
+    *out = v;
+    return (int64_t)n;
 }
