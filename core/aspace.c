@@ -370,6 +370,16 @@ int vvm_aspace_poke(vvm_aspace *as, uint64_t addr, const void *src, size_t len)
     return 0;
 }
 
+/* Nonzero if a host system call is writing page i (under lock). */
+static int host_writing(const vvm_aspace *as, uint64_t i)
+{
+    uint64_t a = i * VVM_PAGE;
+    for (int k = 0; k < VVM_HOST_WRITES; k++)
+        if (as->host_writes[k].hi > a && as->host_writes[k].lo < a + VVM_PAGE)
+            return 1;
+    return 0;
+}
+
 void vvm_aspace_mark_code(vvm_aspace *as, uint64_t addr)
 {
     if (addr >= as->size)
@@ -380,10 +390,64 @@ void vvm_aspace_mark_code(vvm_aspace *as, uint64_t addr)
         return;
     pthread_mutex_lock(&as->lock);
     v = as->pages[i];
-    if ((v & (VVM_PAGE_MAPPED | VVM_PROT_W | VVM_PAGE_CODE)) == (VVM_PAGE_MAPPED | VVM_PROT_W) &&
-        mprotect(as->base + i * VVM_PAGE, VVM_PAGE, PROT_READ) == 0)
-        __atomic_store_n(&as->pages[i], (uint8_t)(v | VVM_PAGE_CODE), __ATOMIC_RELEASE);
+    if ((v & (VVM_PAGE_MAPPED | VVM_PROT_W | VVM_PAGE_CODE)) == (VVM_PAGE_MAPPED | VVM_PROT_W)) {
+        if (host_writing(as, i))
+            __atomic_or_fetch(&as->pages[i], (uint8_t)VVM_PAGE_CODE_BUSY, __ATOMIC_RELEASE);
+        else if (mprotect(as->base + i * VVM_PAGE, VVM_PAGE, PROT_READ) == 0)
+            __atomic_store_n(&as->pages[i], (uint8_t)(v | VVM_PAGE_CODE), __ATOMIC_RELEASE);
+    }
     pthread_mutex_unlock(&as->lock);
+}
+
+int vvm_aspace_host_write_begin(vvm_aspace *as, uint64_t addr, uint64_t len)
+{
+    if (len == 0 || addr >= as->size || len > as->size - addr)
+        return -1;
+    /* only a page the guest may both write and run can hold decoded code
+     * that is kept write-protected */
+    int wx = VVM_PROT_W | VVM_PROT_X;
+    uint64_t i, last = (addr + len - 1) / VVM_PAGE;
+    for (i = addr / VVM_PAGE; i <= last; i++)
+        if ((__atomic_load_n(&as->pages[i], __ATOMIC_RELAXED) & wx) == wx)
+            break;
+    if (i > last)
+        return -1;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    int token = -1;
+    pthread_mutex_lock(&as->lock);
+    for (int k = 0; k < VVM_HOST_WRITES && token < 0; k++)
+        if (!as->host_writes[k].hi) {
+            as->host_writes[k].lo = addr;
+            as->host_writes[k].hi = addr + len;
+            token = k;
+        }
+    /* full: the pages are unprotected all the same, without the promise */
+    int found = unprotect_code(as, addr, len, &lo, &hi);
+    pthread_mutex_unlock(&as->lock);
+    if (found && as->code_written)
+        as->code_written(as->code_written_arg, lo, hi);
+    return token;
+}
+
+void vvm_aspace_host_write_end(vvm_aspace *as, int token)
+{
+    if (token < 0 || token >= VVM_HOST_WRITES)
+        return;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    pthread_mutex_lock(&as->lock);
+    uint64_t addr = as->host_writes[token].lo, end = as->host_writes[token].hi;
+    as->host_writes[token].lo = as->host_writes[token].hi = 0;
+    for (uint64_t i = addr / VVM_PAGE; end && i <= (end - 1) / VVM_PAGE; i++) {
+        uint8_t v = __atomic_fetch_and(&as->pages[i], (uint8_t)~VVM_PAGE_CODE_BUSY, __ATOMIC_ACQ_REL);
+        if (v & VVM_PAGE_CODE_BUSY) {
+            if (i * VVM_PAGE < lo)
+                lo = i * VVM_PAGE;
+            hi = (i + 1) * VVM_PAGE;
+        }
+    }
+    pthread_mutex_unlock(&as->lock);
+    if (hi && as->code_written)
+        as->code_written(as->code_written_arg, lo, hi);
 }
 
 int vvm_aspace_code_write(vvm_aspace *as, uint64_t addr, uint64_t len)

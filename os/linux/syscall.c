@@ -32,6 +32,7 @@ void lx_syscall(lx_thread *t)
         t->in_syscall = 1;
         ret = lx_syscalls[nr].fn(t, a);
         t->in_syscall = 0;
+        lx_guest_writes_done(t);
     } else {
         ret = -ENOSYS;
     }
@@ -55,6 +56,26 @@ void lx_syscall(lx_thread *t)
     cpu->pc = pc + 4;
 }
 
+/* The host will write guest [addr, addr+len) during this call: code on those
+ * pages goes stale, and the decoder must not protect them until the call is
+ * over (vvm_aspace_host_write_begin). */
+static void host_write(lx_thread *t, uint64_t addr, uint64_t len)
+{
+    int token = vvm_aspace_host_write_begin(lx_as(t), addr, len);
+    if (token < 0)
+        return;
+    if (t->nhost_writes < (int)(sizeof t->host_writes / sizeof t->host_writes[0]))
+        t->host_writes[t->nhost_writes++] = token;
+    else
+        vvm_aspace_host_write_end(lx_as(t), token);  /* unprotected, without the promise */
+}
+
+void lx_guest_writes_done(lx_thread *t)
+{
+    while (t->nhost_writes > 0)
+        vvm_aspace_host_write_end(lx_as(t), t->host_writes[--t->nhost_writes]);
+}
+
 void *lx_guest_ptr(lx_thread *t, uint64_t addr, uint64_t len, int prot)
 {
     vvm_aspace *as = lx_as(t);
@@ -62,8 +83,8 @@ void *lx_guest_ptr(lx_thread *t, uint64_t addr, uint64_t len, int prot)
         return vvm_g2h(as, addr, 0);
     if (!vvm_aspace_check(as, addr, len, prot))
         return NULL;
-    if (prot & VVM_PROT_W)  /* the host will write there: code on those pages goes stale */
-        vvm_aspace_code_write(as, addr, len);
+    if (prot & VVM_PROT_W)
+        host_write(t, addr, len);
     return as->base + addr;
 }
 
@@ -79,7 +100,7 @@ void *lx_guest_buf(lx_thread *t, uint64_t addr, uint64_t *len, int prot)
         return NULL;
     *len = n;
     if (prot & VVM_PROT_W)
-        vvm_aspace_code_write(as, addr, n);
+        host_write(t, addr, n);
     return as->base + addr;
 }
 
