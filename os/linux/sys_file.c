@@ -232,38 +232,34 @@ LX_SYSCALL(close_range)
 
 LX_SYSCALL(write)
 {
-    uint64_t n = a[2];
-    const void *buf = lx_guest_buf(t, a[1], &n, VVM_PROT_R);
+    const void *buf = lx_guest_buf(t, a[1], a[2], VVM_PROT_R);
     if (!buf)
         return -EFAULT;
-    return lx_host(write((int)a[0], buf, n));
+    return lx_host(write((int)a[0], buf, a[2]));
 }
 
 LX_SYSCALL(read)
 {
-    uint64_t n = a[2];
-    void *buf = lx_guest_buf(t, a[1], &n, VVM_PROT_W);
+    void *buf = lx_guest_buf(t, a[1], a[2], VVM_PROT_W);
     if (!buf)
         return -EFAULT;
-    return lx_host(read((int)a[0], buf, n));
+    return lx_host(read((int)a[0], buf, a[2]));
 }
 
 LX_SYSCALL(pread64)
 {
-    uint64_t n = a[2];
-    void *buf = lx_guest_buf(t, a[1], &n, VVM_PROT_W);
+    void *buf = lx_guest_buf(t, a[1], a[2], VVM_PROT_W);
     if (!buf)
         return -EFAULT;
-    return lx_host(pread((int)a[0], buf, n, (off_t)a[3]));
+    return lx_host(pread((int)a[0], buf, a[2], (off_t)a[3]));
 }
 
 LX_SYSCALL(pwrite64)
 {
-    uint64_t n = a[2];
-    const void *buf = lx_guest_buf(t, a[1], &n, VVM_PROT_R);
+    const void *buf = lx_guest_buf(t, a[1], a[2], VVM_PROT_R);
     if (!buf)
         return -EFAULT;
-    return lx_host(pwrite((int)a[0], buf, n, (off_t)a[3]));
+    return lx_host(pwrite((int)a[0], buf, a[2], (off_t)a[3]));
 }
 
 /* The vectored calls, one shape: guest iovecs to host ones, then the host

@@ -113,11 +113,10 @@ LX_SYSCALL(getrusage)
 
 LX_SYSCALL(getrandom)
 {
-    uint64_t n = a[1];
-    void *buf = lx_guest_buf(t, a[0], &n, VVM_PROT_W);
+    void *buf = lx_guest_buf(t, a[0], a[1], VVM_PROT_W);
     if (!buf)
         return -EFAULT;
-    return lx_host(syscall(SYS_getrandom, buf, (size_t)n, (unsigned)a[2]));
+    return lx_host(syscall(SYS_getrandom, buf, (size_t)a[1], (unsigned)a[2]));
 }
 
 /* ---- resource limits ---- */

@@ -109,25 +109,23 @@ LX_SYSCALL(getpeername) { return sockname(t, a, SYS_getpeername); }
 LX_SYSCALL(sendto)
 {
     int bad = 0;
-    uint64_t n = a[2];
-    const void *buf = lx_guest_buf(t, a[1], &n, VVM_PROT_R);
+    const void *buf = lx_guest_buf(t, a[1], a[2], VVM_PROT_R);
     const void *sa = lx_gptr_opt(t, a[4], (uint32_t)a[5], VVM_PROT_R, &bad);
     if (!buf || bad)
         return -EFAULT;
-    return lx_host(sendto((int)a[0], buf, n, (int)a[3], sa, sa ? (socklen_t)a[5] : 0));
+    return lx_host(sendto((int)a[0], buf, a[2], (int)a[3], sa, sa ? (socklen_t)a[5] : 0));
 }
 
 LX_SYSCALL(recvfrom)
 {
-    uint64_t n = a[2];
-    void *buf = lx_guest_buf(t, a[1], &n, VVM_PROT_W);
+    void *buf = lx_guest_buf(t, a[1], a[2], VVM_PROT_W);
     if (!buf)
         return -EFAULT;
     void *sa, *len;
     int r = addr_out(t, a[4], a[5], 1, &sa, &len);
     if (r < 0)
         return r;
-    return lx_host(syscall(SYS_recvfrom, (int)a[0], buf, (size_t)n, (int)a[3], sa, sa ? len : NULL));
+    return lx_host(syscall(SYS_recvfrom, (int)a[0], buf, (size_t)a[2], (int)a[3], sa, sa ? len : NULL));
 }
 
 LX_SYSCALL(shutdown)

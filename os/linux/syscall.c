@@ -88,19 +88,15 @@ void *lx_guest_ptr(lx_thread *t, uint64_t addr, uint64_t len, int prot)
     return as->base + addr;
 }
 
-void *lx_guest_buf(lx_thread *t, uint64_t addr, uint64_t *len, int prot)
+void *lx_guest_buf(lx_thread *t, uint64_t addr, uint64_t len, int prot)
 {
     vvm_aspace *as = lx_as(t);
-    if (*len == 0)  /* not looked at, as Linux does below the kernel's half */
+    if (len == 0)  /* not looked at, as Linux does below the kernel's half */
         return (int64_t)addr < 0 ? NULL : as->base;
-    if (addr >= as->size || *len > as->size - addr)
+    if (addr >= as->size || len > as->size - addr || !vvm_aspace_prefix(as, addr, len, prot))
         return NULL;
-    size_t n = vvm_aspace_prefix(as, addr, *len, prot);
-    if (n == 0)
-        return NULL;
-    *len = n;
     if (prot & VVM_PROT_W)
-        host_write(t, addr, n);
+        host_write(t, addr, len);
     return as->base + addr;
 }
 
@@ -120,24 +116,25 @@ int64_t lx_iov_from_guest(lx_thread *t, uint64_t giov, uint64_t cnt, int prot, i
         return -ENOMEM;
     }
     int64_t r = vvm_copy_from_guest(lx_as(t), g, giov, cnt * 16);
-    uint64_t n = 0, total = 0;
     for (uint64_t i = 0; r == 0 && i < cnt; i++)
         if ((int64_t)g[2 * i + 1] < 0)
             r = -EINVAL;
     for (uint64_t i = 0; r == 0 && i < cnt; i++) {
-        uint64_t base = g[2 * i], len = g[2 * i + 1], want = len;
-        void *p = partial ? lx_guest_buf(t, base, &len, prot) : len ? lx_guest_ptr(t, base, len, prot) : NULL;
-        if (want && !p) {
-            if (!partial || !total)
-                r = -EFAULT;
-            break;
+        uint64_t base = g[2 * i], len = g[2 * i + 1];
+        v[i].iov_len = len;
+        if (!len) {
+            v[i].iov_base = NULL;
+        } else if (partial) {
+            /* in the guest's space is enough: the host kernel's copy stops
+             * where the guest's pages do, as Linux's would */
+            v[i].iov_base = vvm_g2h(lx_as(t), base, len);
+            if (v[i].iov_base && (prot & VVM_PROT_W))
+                host_write(t, base, len);
+        } else {
+            v[i].iov_base = lx_guest_ptr(t, base, len, prot);
         }
-        v[n].iov_base = want ? p : NULL;
-        v[n].iov_len = len;
-        n++;
-        total += len;
-        if (len < want)
-            break;  /* the transfer stops where the guest's access does */
+        if (len && !v[i].iov_base)
+            r = -EFAULT;
     }
     free(g);
     if (r < 0) {
@@ -145,5 +142,5 @@ int64_t lx_iov_from_guest(lx_thread *t, uint64_t giov, uint64_t cnt, int prot, i
         return r;
     }
     *out = v;
-    return (int64_t)n;
+    return (int64_t)cnt;
 }
