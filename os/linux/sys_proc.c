@@ -56,6 +56,10 @@ int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64
         p->threads = t;
         t->next = NULL;
         p->nthreads = 1;
+        /* host-write windows of threads that are not here end now */
+        for (int k = 0; k < VVM_HOST_WRITES; k++)
+            vvm_aspace_host_write_end(&p->as, k);
+        t->nhost_writes = 0;
         t->pending = 0;
         p->pending = 0;
         if (sp)
