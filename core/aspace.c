@@ -156,10 +156,23 @@ uint64_t vvm_aspace_find_free(vvm_aspace *as, uint64_t hint, uint64_t len)
     return 0;
 }
 
-/* Guest memory as the host sees it, for guarded copies. */
-static int gcopy(const vvm_aspace *as, void *dst, const void *src, size_t n, vvm_fault_info *fi)
+typedef struct copy_op {
+    void *dst;
+    const void *src;
+    size_t n;
+} copy_op;
+
+static void do_copy(void *arg)
 {
-    return vvm_guarded_memcpy(dst, src, n, as->base, as->base + as->size, fi);
+    copy_op *c = arg;
+    memcpy(c->dst, c->src, c->n);
+}
+
+/* memcpy that touches guest memory, guarded: 0 or -1 (a fault) */
+static int gcopy(const vvm_aspace *as, void *dst, const void *src, size_t n)
+{
+    copy_op c = {dst, src, n};
+    return vvm_guarded_call(do_copy, &c, as->base, as->base + as->size);
 }
 
 size_t vvm_aspace_prefix(const vvm_aspace *as, uint64_t addr, size_t len, int prot)
@@ -179,7 +192,7 @@ int vvm_copy_from_guest(const vvm_aspace *as, void *dst, uint64_t src, size_t le
 {
     if (!vvm_aspace_check(as, src, len, VVM_PROT_R))
         return -EFAULT;
-    return gcopy(as, dst, as->base + src, len, NULL) < 0 ? -EFAULT : 0;
+    return gcopy(as, dst, as->base + src, len) < 0 ? -EFAULT : 0;
 }
 
 /* Clears VVM_PAGE_CODE on the pages of [addr, addr+len) and gives them their
@@ -219,28 +232,16 @@ static int write_guest(vvm_aspace *as, uint64_t dst, uint64_t len, void (*fn)(vo
     if (len == 0)
         return 0;
     vvm_aspace_code_write(as, dst, len);
-    if (vvm_guarded_call(fn, arg, lo_h, hi_h, NULL) == 0)
+    if (vvm_guarded_call(fn, arg, lo_h, hi_h) == 0)
         return 0;
     uint64_t lo = UINT64_MAX, hi = 0;
     pthread_mutex_lock(&as->lock);
     int found = unprotect_code(as, dst, len, &lo, &hi);
-    int r = vvm_guarded_call(fn, arg, lo_h, hi_h, NULL);
+    int r = vvm_guarded_call(fn, arg, lo_h, hi_h);
     pthread_mutex_unlock(&as->lock);
     if (found && as->code_written)
         as->code_written(as->code_written_arg, lo, hi);
     return r < 0 ? -EFAULT : 0;
-}
-
-typedef struct copy_op {
-    void *dst;
-    const void *src;
-    size_t n;
-} copy_op;
-
-static void do_copy(void *arg)
-{
-    copy_op *c = arg;
-    memcpy(c->dst, c->src, c->n);
 }
 
 int vvm_copy_to_guest(vvm_aspace *as, uint64_t dst, const void *src, size_t len)
@@ -303,7 +304,7 @@ char *vvm_strdup_from_guest(const vvm_aspace *as, uint64_t src, size_t max, int 
             s = ns;
             cap = nc;
         }
-        if (gcopy(as, s + n, as->base + at, chunk, NULL) < 0) {
+        if (gcopy(as, s + n, as->base + at, chunk) < 0) {
             *err = -EFAULT;
             break;
         }
@@ -336,7 +337,7 @@ int vvm_aspace_peek(const vvm_aspace *as, uint64_t addr, void *dst, size_t len)
 {
     if (!all_accessible(as, addr, len))
         return -EFAULT;
-    return gcopy(as, dst, as->base + addr, len, NULL) < 0 ? -EFAULT : 0;
+    return gcopy(as, dst, as->base + addr, len) < 0 ? -EFAULT : 0;
 }
 
 int vvm_aspace_poke(vvm_aspace *as, uint64_t addr, const void *src, size_t len)
@@ -354,7 +355,7 @@ int vvm_aspace_poke(vvm_aspace *as, uint64_t addr, const void *src, size_t len)
             vvm_aspace_code_write(as, addr, n);
             if (mprotect(as->base + page, VVM_PAGE, PROT_READ | PROT_WRITE) < 0)
                 return -EFAULT;
-            int r = gcopy(as, as->base + addr, s, n, NULL);
+            int r = gcopy(as, as->base + addr, s, n);
             mprotect(as->base + page, VVM_PAGE, host_prot(prot));
             if (r < 0)
                 return -EFAULT;

@@ -8,11 +8,10 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-/* A guarded copy in progress on this thread. */
+/* A guarded access in progress on this thread. */
 typedef struct guard {
     sigjmp_buf jmp;
     uintptr_t lo, hi;
-    vvm_fault_info fi;
 } guard;
 
 static __thread vvm_fault_target tls_target;
@@ -96,9 +95,6 @@ static void on_fault(int sig, siginfo_t *si, void *uc_)
     } else {
         guard *g = tls_guard;
         if (g && (uintptr_t)a >= g->lo && (uintptr_t)a < g->hi) {
-            g->fi.addr = (uintptr_t)a;
-            g->fi.sig = sig;
-            g->fi.is_write = fault_is_write(uc_);
             tls_guard = NULL;
             restore_fp(uc_);
             siglongjmp(g->jmp, 1);
@@ -119,41 +115,19 @@ static void on_fault(int sig, siginfo_t *si, void *uc_)
     raise(sig);
 }
 
-int vvm_guarded_call(void (*fn)(void *), void *arg, const void *lo, const void *hi, vvm_fault_info *fi)
+int vvm_guarded_call(void (*fn)(void *), void *arg, const void *lo, const void *hi)
 {
     guard g;
     g.lo = (uintptr_t)lo;
     g.hi = (uintptr_t)hi;
-    if (sigsetjmp(g.jmp, 0)) {
-        /* on_fault cleared tls_guard and filled g.fi */
-        if (fi)
-            *fi = g.fi;
-        return -1;
-    }
+    if (sigsetjmp(g.jmp, 0))
+        return -1;  /* on_fault cleared tls_guard */
     tls_guard = &g;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     fn(arg);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     tls_guard = NULL;
     return 0;
-}
-
-typedef struct copy_args {
-    void *dst;
-    const void *src;
-    size_t n;
-} copy_args;
-
-static void do_copy(void *arg)
-{
-    copy_args *c = arg;
-    memcpy(c->dst, c->src, c->n);
-}
-
-int vvm_guarded_memcpy(void *dst, const void *src, size_t n, const void *lo, const void *hi, vvm_fault_info *fi)
-{
-    copy_args c = {dst, src, n};
-    return vvm_guarded_call(do_copy, &c, lo, hi, fi);
 }
 
 int vvm_hostfault_install(void)

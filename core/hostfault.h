@@ -5,7 +5,7 @@
  * memory occupies and a function to call on a fault inside it (which does not
  * return: it longjmps back to the run loop).  vvm's own accesses to guest
  * memory on the guest's behalf (system calls) go through
- * vvm_guarded_memcpy, which turns a fault in the guest range into an error
+ * vvm_guarded_call, which turns a fault in the guest range into an error
  * return.  A fault anywhere else is a bug in vvm: it is reported with the host
  * address and the process aborts.
  *
@@ -16,7 +16,6 @@
 #define VVM_HOSTFAULT_H
 
 #include <signal.h>
-#include <stddef.h>
 #include <stdint.h>
 
 /* Returns nonzero when it dealt with the fault and the access should be
@@ -50,22 +49,11 @@ vvm_fault_target *vvm_hostfault_target(void);
  * protection (or segment) fault reported as SI_KERNEL with no address. */
 int vvm_hostfault_is_fault(int sig, const siginfo_t *si, const void *uc);
 
-/* What stopped a guarded copy. */
-typedef struct vvm_fault_info {
-    uintptr_t addr;             /* host address of the access */
-    int sig;                    /* SIGSEGV or SIGBUS */
-    int is_write;
-} vvm_fault_info;
-
-/* memcpy(dst, src, n) that survives a fault at a host address in [lo, hi)
- * (guest memory): returns 0 when all n bytes were copied, or -1 with *fi (if
- * not NULL) describing the fault, some bytes possibly copied.  A fault
- * outside [lo, hi) is still a bug in vvm.  Not reentrant from signal
- * handlers. */
-int vvm_guarded_memcpy(void *dst, const void *src, size_t n, const void *lo, const void *hi, vvm_fault_info *fi);
-/* The same guard around any access: fn(arg) runs until it returns (0) or
- * faults in [lo, hi) (-1, *fi filled); fn must not hold locks or
- * allocate, as it may be left at any point. */
-int vvm_guarded_call(void (*fn)(void *), void *arg, const void *lo, const void *hi, vvm_fault_info *fi);
+/* Runs fn(arg), an access of vvm's to guest memory on the guest's behalf,
+ * guarded: a fault at a host address in [lo, hi) (guest memory) abandons fn
+ * where it stands and returns -1; 0 when fn returned.  fn may be left at any
+ * point, so it must not take locks or allocate.  A fault outside [lo, hi)
+ * is still a bug in vvm.  Not for use in signal handlers. */
+int vvm_guarded_call(void (*fn)(void *), void *arg, const void *lo, const void *hi);
 
 #endif
