@@ -1,6 +1,8 @@
 /* aspace: a process VM's guest address space (see aspace.h). */
 #include "core/aspace.h"
 
+#include "core/hostfault.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,43 +161,168 @@ uint64_t vvm_aspace_find_free(vvm_aspace *as, uint64_t hint, uint64_t len)
     return 0;
 }
 
+typedef struct copy_op {
+    void *dst;
+    const void *src;
+    size_t n;
+} copy_op;
+
+static void do_copy(void *arg)
+{
+    copy_op *c = arg;
+    memcpy(c->dst, c->src, c->n);
+}
+
+/* memcpy that touches guest memory, guarded: 0 or -1 (a fault) */
+static int gcopy(const vvm_aspace *as, void *dst, const void *src, size_t n)
+{
+    copy_op c = {dst, src, n};
+    return vvm_guarded_call(do_copy, &c, as->base, as->base + as->size);
+}
+
+size_t vvm_aspace_prefix(const vvm_aspace *as, uint64_t addr, size_t len, int prot)
+{
+    if (addr >= as->size || len == 0)
+        return 0;
+    if (len > as->size - addr)
+        len = (size_t)(as->size - addr);
+    int want = prot | VVM_PAGE_MAPPED;
+    size_t n = 0;
+    for (uint64_t i = addr / VVM_PAGE; n < len && (as->pages[i] & want) == want; i++)
+        n = (size_t)((i + 1) * VVM_PAGE - addr);
+    return n < len ? n : len;
+}
+
 int vvm_copy_from_guest(const vvm_aspace *as, void *dst, uint64_t src, size_t len)
 {
     if (!vvm_aspace_check(as, src, len, VVM_PROT_R))
         return -EFAULT;
-    memcpy(dst, as->base + src, len);
-    return 0;
+    return gcopy(as, dst, as->base + src, len) < 0 ? -EFAULT : 0;
+}
+
+/* Clears VVM_PAGE_CODE on the pages of [addr, addr+len) and gives them their
+ * write permission back; widens [*lo, *hi) over them.  Returns 1 if any. */
+static int unprotect_code(vvm_aspace *as, uint64_t addr, uint64_t len, uint64_t *lo, uint64_t *hi)
+{
+    int found = 0;
+    for (uint64_t i = addr / VVM_PAGE; i <= (addr + len - 1) / VVM_PAGE; i++) {
+        /* a plain load first: system calls pass every buffer through here,
+         * and almost no page holds code */
+        if (!(__atomic_load_n(&as->pages[i], __ATOMIC_RELAXED) & VVM_PAGE_CODE))
+            continue;
+        uint8_t v = __atomic_fetch_and(&as->pages[i], (uint8_t)~VVM_PAGE_CODE, __ATOMIC_ACQ_REL);
+        if (!(v & VVM_PAGE_CODE))
+            continue;
+        mprotect(as->base + i * VVM_PAGE, VVM_PAGE, host_prot(v & 7));
+        if (i * VVM_PAGE < *lo)
+            *lo = i * VVM_PAGE;
+        if ((i + 1) * VVM_PAGE > *hi)
+            *hi = (i + 1) * VVM_PAGE;
+        found = 1;
+    }
+    return found;
+}
+
+/* Runs fn(arg), which writes guest [dst, dst+len) (checked by the caller:
+ * the guest may write it), guarded.  A host write fault there is either a
+ * page the decoder has write-protected since (code_write ran first, but
+ * another thread ran code from the page in between) or a page with nothing
+ * behind it (a shared file mapping of a truncated file).  So on a fault fn
+ * runs again under the lock, which keeps vvm_aspace_mark_code from
+ * protecting the pages again; a second fault is the guest's: -EFAULT.  fn
+ * must be safe to run twice. */
+static int write_guest(vvm_aspace *as, uint64_t dst, uint64_t len, void (*fn)(void *), void *arg)
+{
+    uint8_t *lo_h = as->base, *hi_h = as->base + as->size;
+    if (len == 0)
+        return 0;
+    vvm_aspace_code_write(as, dst, len);
+    if (vvm_guarded_call(fn, arg, lo_h, hi_h) == 0)
+        return 0;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    pthread_mutex_lock(&as->lock);
+    int found = unprotect_code(as, dst, len, &lo, &hi);
+    int r = vvm_guarded_call(fn, arg, lo_h, hi_h);
+    pthread_mutex_unlock(&as->lock);
+    if (found && as->code_written)
+        as->code_written(as->code_written_arg, lo, hi);
+    return r < 0 ? -EFAULT : 0;
 }
 
 int vvm_copy_to_guest(vvm_aspace *as, uint64_t dst, const void *src, size_t len)
 {
     if (!vvm_aspace_check(as, dst, len, VVM_PROT_W))
         return -EFAULT;
-    vvm_aspace_code_write(as, dst, len);
-    memcpy(as->base + dst, src, len);
-    return 0;
+    copy_op c = {as->base + dst, src, len};
+    return write_guest(as, dst, len, do_copy, &c);
+}
+
+typedef struct cas_op {
+    uint32_t *p;
+    uint32_t expect, desired, old;
+    int ok;
+} cas_op;
+
+static void do_cas(void *arg)
+{
+    cas_op *c = arg;
+    uint32_t v = c->expect;
+    c->ok = __atomic_compare_exchange_n(c->p, &v, c->desired, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    c->old = v;
+}
+
+int vvm_aspace_cas32(vvm_aspace *as, uint64_t addr, uint32_t *expect, uint32_t desired)
+{
+    if ((addr & 3) || !vvm_aspace_check(as, addr, 4, VVM_PROT_R | VVM_PROT_W))
+        return -EFAULT;
+    cas_op c = {(uint32_t *)(void *)(as->base + addr), *expect, desired, 0, 0};
+    if (write_guest(as, addr, 4, do_cas, &c) < 0)
+        return -EFAULT;
+    *expect = c.old;
+    return c.ok;
 }
 
 char *vvm_strdup_from_guest(const vvm_aspace *as, uint64_t src, size_t max, int *err)
 {
-    for (size_t n = 0; n < max; n++) {
-        if (((src + n) & VVM_PAGE_MASK) == 0 || n == 0) {
-            if (!vvm_aspace_check(as, src + n, 1, VVM_PROT_R)) {
-                *err = -EFAULT;
-                return NULL;
-            }
+    char *s = NULL;
+    size_t n = 0, cap = 0;
+    /* a page at a time: the string may end just before a page the guest
+     * cannot read */
+    while (n < max) {
+        uint64_t at = src + n;
+        size_t chunk = (size_t)(VVM_PAGE - (at & VVM_PAGE_MASK));
+        if (chunk > max - n)
+            chunk = max - n;
+        if (!vvm_aspace_check(as, at, chunk, VVM_PROT_R)) {
+            *err = -EFAULT;
+            break;
         }
-        if (as->base[src + n] == 0) {
-            char *s = malloc(n + 1);
-            if (!s) {
+        if (n + chunk + 1 > cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            while (nc < n + chunk + 1)
+                nc *= 2;
+            char *ns = realloc(s, nc);
+            if (!ns) {
                 *err = -ENOMEM;
-                return NULL;
+                break;
             }
-            memcpy(s, as->base + src, n + 1);
-            return s;
+            s = ns;
+            cap = nc;
         }
+        if (gcopy(as, s + n, as->base + at, chunk) < 0) {
+            *err = -EFAULT;
+            break;
+        }
+        char *z = memchr(s + n, 0, chunk);
+        if (z)
+            return s;
+        n += chunk;
+        if (n == max)
+            *err = -ENAMETOOLONG;
     }
-    *err = -ENAMETOOLONG;
+    if (max == 0)
+        *err = -ENAMETOOLONG;
+    free(s);
     return NULL;
 }
 
@@ -215,8 +342,7 @@ int vvm_aspace_peek(const vvm_aspace *as, uint64_t addr, void *dst, size_t len)
 {
     if (!all_accessible(as, addr, len))
         return -EFAULT;
-    memcpy(dst, as->base + addr, len);
-    return 0;
+    return gcopy(as, dst, as->base + addr, len) < 0 ? -EFAULT : 0;
 }
 
 int vvm_aspace_poke(vvm_aspace *as, uint64_t addr, const void *src, size_t len)
@@ -229,20 +355,34 @@ int vvm_aspace_poke(vvm_aspace *as, uint64_t addr, const void *src, size_t len)
         size_t n = (size_t)(page + VVM_PAGE - addr);
         if (n > len)
             n = len;
-        vvm_aspace_code_write(as, addr, n);
         int prot = as->pages[page / VVM_PAGE] & 7;
         if (!(prot & VVM_PROT_W)) {
+            vvm_aspace_code_write(as, addr, n);
             if (mprotect(as->base + page, VVM_PAGE, PROT_READ | PROT_WRITE) < 0)
                 return -EFAULT;
-            memcpy(as->base + addr, s, n);
+            int r = gcopy(as, as->base + addr, s, n);
             mprotect(as->base + page, VVM_PAGE, host_prot(prot));
+            if (r < 0)
+                return -EFAULT;
         } else {
-            memcpy(as->base + addr, s, n);
+            copy_op c = {as->base + addr, s, n};
+            if (write_guest(as, addr, n, do_copy, &c) < 0)
+                return -EFAULT;
         }
         addr += n;
         s += n;
         len -= n;
     }
+    return 0;
+}
+
+/* Nonzero if a host system call is writing page i (under lock). */
+static int host_writing(const vvm_aspace *as, uint64_t i)
+{
+    uint64_t a = i * VVM_PAGE;
+    for (int k = 0; k < VVM_HOST_WRITES; k++)
+        if (as->host_writes[k].hi > a && as->host_writes[k].lo < a + VVM_PAGE)
+            return 1;
     return 0;
 }
 
@@ -256,32 +396,72 @@ void vvm_aspace_mark_code(vvm_aspace *as, uint64_t addr)
         return;
     pthread_mutex_lock(&as->lock);
     v = as->pages[i];
-    if ((v & (VVM_PAGE_MAPPED | VVM_PROT_W | VVM_PAGE_CODE)) == (VVM_PAGE_MAPPED | VVM_PROT_W) &&
-        mprotect(as->base + i * VVM_PAGE, VVM_PAGE, PROT_READ) == 0)
-        __atomic_store_n(&as->pages[i], (uint8_t)(v | VVM_PAGE_CODE), __ATOMIC_RELEASE);
+    if ((v & (VVM_PAGE_MAPPED | VVM_PROT_W | VVM_PAGE_CODE)) == (VVM_PAGE_MAPPED | VVM_PROT_W)) {
+        if (host_writing(as, i))
+            __atomic_or_fetch(&as->pages[i], (uint8_t)VVM_PAGE_CODE_BUSY, __ATOMIC_RELEASE);
+        else if (mprotect(as->base + i * VVM_PAGE, VVM_PAGE, PROT_READ) == 0)
+            __atomic_store_n(&as->pages[i], (uint8_t)(v | VVM_PAGE_CODE), __ATOMIC_RELEASE);
+    }
     pthread_mutex_unlock(&as->lock);
+}
+
+int vvm_aspace_host_write_begin(vvm_aspace *as, uint64_t addr, uint64_t len)
+{
+    if (len == 0 || addr >= as->size || len > as->size - addr)
+        return -1;
+    /* only a page the guest may both write and run can hold decoded code
+     * that is kept write-protected */
+    int wx = VVM_PROT_W | VVM_PROT_X;
+    uint64_t i, last = (addr + len - 1) / VVM_PAGE;
+    for (i = addr / VVM_PAGE; i <= last; i++)
+        if ((__atomic_load_n(&as->pages[i], __ATOMIC_RELAXED) & wx) == wx)
+            break;
+    if (i > last)
+        return -1;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    int token = -1;
+    pthread_mutex_lock(&as->lock);
+    for (int k = 0; k < VVM_HOST_WRITES && token < 0; k++)
+        if (!as->host_writes[k].hi) {
+            as->host_writes[k].lo = addr;
+            as->host_writes[k].hi = addr + len;
+            token = k;
+        }
+    /* full: the pages are unprotected all the same, without the promise */
+    int found = unprotect_code(as, addr, len, &lo, &hi);
+    pthread_mutex_unlock(&as->lock);
+    if (found && as->code_written)
+        as->code_written(as->code_written_arg, lo, hi);
+    return token;
+}
+
+void vvm_aspace_host_write_end(vvm_aspace *as, int token)
+{
+    if (token < 0 || token >= VVM_HOST_WRITES)
+        return;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    pthread_mutex_lock(&as->lock);
+    uint64_t addr = as->host_writes[token].lo, end = as->host_writes[token].hi;
+    as->host_writes[token].lo = as->host_writes[token].hi = 0;
+    for (uint64_t i = addr / VVM_PAGE; end && i <= (end - 1) / VVM_PAGE; i++) {
+        uint8_t v = __atomic_fetch_and(&as->pages[i], (uint8_t)~VVM_PAGE_CODE_BUSY, __ATOMIC_ACQ_REL);
+        if (v & VVM_PAGE_CODE_BUSY) {
+            if (i * VVM_PAGE < lo)
+                lo = i * VVM_PAGE;
+            hi = (i + 1) * VVM_PAGE;
+        }
+    }
+    pthread_mutex_unlock(&as->lock);
+    if (hi && as->code_written)
+        as->code_written(as->code_written_arg, lo, hi);
 }
 
 int vvm_aspace_code_write(vvm_aspace *as, uint64_t addr, uint64_t len)
 {
     if (len == 0 || addr >= as->size || len > as->size - addr)
         return 0;
-    int found = 0;
     uint64_t lo = UINT64_MAX, hi = 0;
-    for (uint64_t i = addr / VVM_PAGE; i <= (addr + len - 1) / VVM_PAGE; i++) {
-        /* a plain load first: system calls pass every buffer through here,
-         * and almost no page holds code */
-        if (!(__atomic_load_n(&as->pages[i], __ATOMIC_RELAXED) & VVM_PAGE_CODE))
-            continue;
-        uint8_t v = __atomic_fetch_and(&as->pages[i], (uint8_t)~VVM_PAGE_CODE, __ATOMIC_ACQ_REL);
-        if (!(v & VVM_PAGE_CODE))
-            continue;
-        mprotect(as->base + i * VVM_PAGE, VVM_PAGE, host_prot(v & 7));
-        if (i * VVM_PAGE < lo)
-            lo = i * VVM_PAGE;
-        hi = (i + 1) * VVM_PAGE;
-        found = 1;
-    }
+    int found = unprotect_code(as, addr, len, &lo, &hi);
     if (found && as->code_written)
         as->code_written(as->code_written_arg, lo, hi);
     return found;

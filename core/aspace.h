@@ -22,7 +22,14 @@ enum {
     /* code was decoded from this guest-writable page: the host page is kept
      * read-only so that the first write is seen and the code invalidated */
     VVM_PAGE_CODE = 16,
+    /* code was decoded from this page while a host system call could write
+     * it (vvm_aspace_host_write_begin): it is invalidated at the end */
+    VVM_PAGE_CODE_BUSY = 32,
 };
+
+/* Host system calls writing guest memory at most at once (see
+ * vvm_aspace_host_write_begin). */
+#define VVM_HOST_WRITES 64
 
 typedef struct vvm_aspace {
     uint8_t *base;          /* host address of guest 0 */
@@ -36,6 +43,10 @@ typedef struct vvm_aspace {
     /* told when a write lands on a page code was decoded from */
     void (*code_written)(void *arg, uint64_t lo, uint64_t hi);
     void *code_written_arg;
+    /* guest ranges host system calls are writing, under lock (hi == 0: free) */
+    struct {
+        uint64_t lo, hi;
+    } host_writes[VVM_HOST_WRITES];
 } vvm_aspace;
 
 /* Reserves a guest space of `size` bytes (a power of two).  Returns 0 or -errno. */
@@ -68,10 +79,21 @@ static inline void *vvm_g2h(const vvm_aspace *as, uint64_t addr, uint64_t len)
     return as->base + addr;
 }
 
-/* Copies that check the guest's permissions first (for system calls).
- * Return 0 or -EFAULT. */
+/* The one way vvm reads and writes guest memory on the guest's behalf
+ * (system calls, signal frames): the guest's permissions are checked first
+ * and the copy is guarded (core/hostfault), so a page with nothing behind it
+ * (a truncated shared file mapping) gives -EFAULT instead of a host crash,
+ * and a write to a page the decoder write-protected, even concurrently,
+ * invalidates that code.  Any alignment.  Return 0 or -EFAULT. */
 int vvm_copy_from_guest(const vvm_aspace *as, void *dst, uint64_t src, size_t len);
 int vvm_copy_to_guest(vvm_aspace *as, uint64_t dst, const void *src, size_t len);
+/* Atomic compare-and-swap of the aligned guest word at addr, as the kernel
+ * does for futexes: returns 1 (swapped), 0 (*expect now holds the value
+ * found) or -EFAULT. */
+int vvm_aspace_cas32(vvm_aspace *as, uint64_t addr, uint32_t *expect, uint32_t desired);
+/* How many bytes from addr on (at most len) the guest may access with prot:
+ * a call that gives a partial count (read, write) stops there. */
+size_t vvm_aspace_prefix(const vvm_aspace *as, uint64_t addr, size_t len, int prot);
 /* Decoded code comes from the page holding addr: if the guest may write
  * it, write-protect the host page so writes can be detected. */
 void vvm_aspace_mark_code(vvm_aspace *as, uint64_t addr);
@@ -79,6 +101,16 @@ void vvm_aspace_mark_code(vvm_aspace *as, uint64_t addr);
  * code get their write permission back and code_written is told.  Returns 1
  * if any such page was found.  Async-signal-safe apart from code_written. */
 int vvm_aspace_code_write(vvm_aspace *as, uint64_t addr, uint64_t len);
+
+/* A host system call is about to write guest [addr, addr+len) (read into a
+ * buffer, say).  Pages holding decoded code get their write permission back,
+ * as with vvm_aspace_code_write, and the decoder leaves pages of the range
+ * writable until vvm_aspace_host_write_end: the host kernel must not find
+ * one write-protected halfway (a spurious EFAULT).  Code decoded from them
+ * meanwhile is invalidated at the end.  Returns a token for the end, or -1
+ * when no page of the range may hold code (nothing to end). */
+int vvm_aspace_host_write_begin(vvm_aspace *as, uint64_t addr, uint64_t len);
+void vvm_aspace_host_write_end(vvm_aspace *as, int token);
 
 /* Debugger-style access for embedders and tools: reads any readable or
  * executable guest page, writes even read-only ones.  Return 0 or -EFAULT. */

@@ -1,13 +1,21 @@
 /* hostfault: host fault handler for guest memory accesses (see hostfault.h). */
 #include "core/hostfault.h"
 
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <ucontext.h>
 #include <unistd.h>
 
+/* A guarded access in progress on this thread. */
+typedef struct guard {
+    sigjmp_buf jmp;
+    uintptr_t lo, hi;
+} guard;
+
 static __thread vvm_fault_target tls_target;
+static __thread guard *volatile tls_guard;
 static int installed;
 static vvm_async_fn async_hook;
 
@@ -15,32 +23,87 @@ void vvm_hostfault_set_async(vvm_async_fn fn) { async_hook = fn; }
 
 vvm_fault_target *vvm_hostfault_target(void) { return &tls_target; }
 
+int vvm_hostfault_is_fault(int sig, const siginfo_t *si, const void *uc_)
+{
+    (void)sig;
+    if (si->si_code <= 0)
+        return 0;  /* SI_USER, SI_QUEUE, SI_TKILL, ...: sent */
+#if defined(__x86_64__)
+    /* The kernel writes the thread's last trap into every signal frame:
+     * for a fault, the one that raised this signal.  A sent signal finds
+     * whatever the thread's previous fault left there, which can match only
+     * a sender that knows the exact host address of that fault. */
+    const ucontext_t *uc = uc_;
+    long long trapno = uc->uc_mcontext.gregs[REG_TRAPNO];
+    uintptr_t cr2 = (uintptr_t)uc->uc_mcontext.gregs[REG_CR2];
+    switch (trapno) {
+    case 14: /* #PF: SEGV_MAPERR/ACCERR/PKUERR, BUS_ADRERR, BUS_MCEERR_AR */
+        return cr2 == (uintptr_t)si->si_addr;
+    case 10: /* #TS */
+    case 11: /* #NP */
+    case 12: /* #SS */
+    case 13: /* #GP (a non-canonical address) */
+        return si->si_code == SI_KERNEL && si->si_addr == NULL;
+    case 17: /* #AC */
+        return sig == SIGBUS && si->si_code == BUS_ADRALN;
+    default:
+        return 0;
+    }
+#else
+    (void)uc_;
+    return 1;
+#endif
+}
+
+/* The kernel gave the handler a fresh SSE control/status word; the
+ * interrupted code's rounding mode and accrued FP flags live in the
+ * interrupted context.  Take them back before longjmp'ing away. */
+static void restore_fp(void *uc_)
+{
+#if defined(__x86_64__)
+    ucontext_t *uc = uc_;
+    if (uc->uc_mcontext.fpregs) {
+        unsigned mxcsr = uc->uc_mcontext.fpregs->mxcsr;
+        __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+    }
+#else
+    (void)uc_;
+#endif
+}
+
+static int fault_is_write(const void *uc_)
+{
+#if defined(__x86_64__)
+    const ucontext_t *uc = uc_;
+    return (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
+#else
+    (void)uc_;
+    return 0;
+#endif
+}
+
 static void on_fault(int sig, siginfo_t *si, void *uc_)
 {
     vvm_fault_target *t = &tls_target;
     uint8_t *a = (uint8_t *)si->si_addr;
-    if (si->si_code <= 0 && async_hook) {
-        /* sent by kill/tgkill, not a fault: the machine's signal */
-        async_hook(sig, si, uc_);
-        return;
-    }
-    if (t->armed && si->si_code > 0 && a >= t->lo && a < t->hi) {
-        int is_write = 0;
-#if defined(__x86_64__)
-        ucontext_t *uc = uc_;
-        is_write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
-        /* the kernel gave this handler a fresh SSE control/status word; the
-         * guest's rounding mode and accrued FP flags live in the interrupted
-         * context, and fn longjmps away: take them back first */
-        if (uc->uc_mcontext.fpregs) {
-            unsigned mxcsr = uc->uc_mcontext.fpregs->mxcsr;
-            __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+    if (!vvm_hostfault_is_fault(sig, si, uc_)) {
+        if (async_hook) {
+            /* sent by a process, not a fault: the machine's signal */
+            async_hook(sig, si, uc_);
+            return;
         }
-#else
-        (void)uc_;
-#endif
-        if (t->fn(t->arg, (uint64_t)(a - t->lo), is_write, sig))
-            return;  /* retry the access */
+    } else {
+        guard *g = tls_guard;
+        if (g && (uintptr_t)a >= g->lo && (uintptr_t)a < g->hi) {
+            tls_guard = NULL;
+            restore_fp(uc_);
+            siglongjmp(g->jmp, 1);
+        }
+        if (t->armed && a >= t->lo && a < t->hi) {
+            restore_fp(uc_);
+            if (t->fn(t->arg, (uint64_t)(a - t->lo), fault_is_write(uc_), sig))
+                return;  /* retry the access */
+        }
     }
     /* not a guest access: a bug in vvm itself */
     char msg[160];
@@ -50,6 +113,21 @@ static void on_fault(int sig, siginfo_t *si, void *uc_)
         (void)!write(2, msg, (size_t)n);
     signal(sig, SIG_DFL);
     raise(sig);
+}
+
+int vvm_guarded_call(void (*fn)(void *), void *arg, const void *lo, const void *hi)
+{
+    guard g;
+    g.lo = (uintptr_t)lo;
+    g.hi = (uintptr_t)hi;
+    if (sigsetjmp(g.jmp, 0))
+        return -1;  /* on_fault cleared tls_guard */
+    tls_guard = &g;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    fn(arg);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    tls_guard = NULL;
+    return 0;
 }
 
 int vvm_hostfault_install(void)

@@ -3,8 +3,15 @@
  *
  * Each host thread that runs guest code registers the host range its guest
  * memory occupies and a function to call on a fault inside it (which does not
- * return: it longjmps back to the run loop).  A fault anywhere else is a bug
- * in vvm: it is reported with the host address and the process aborts. */
+ * return: it longjmps back to the run loop).  vvm's own accesses to guest
+ * memory on the guest's behalf (system calls) go through
+ * vvm_guarded_call, which turns a fault in the guest range into an error
+ * return.  A fault anywhere else is a bug in vvm: it is reported with the host
+ * address and the process aborts.
+ *
+ * Only a fault raised by the processor counts: a SIGSEGV/SIGBUS that some
+ * process sent (kill, sigqueue with a made-up si_code and si_addr, F_SETSIG)
+ * is the machine's asynchronous signal, whatever its siginfo says. */
 #ifndef VVM_HOSTFAULT_H
 #define VVM_HOSTFAULT_H
 
@@ -22,8 +29,9 @@ typedef struct vvm_fault_target {
     volatile int armed;         /* only while guest code runs */
 } vvm_fault_target;
 
-/* A SIGSEGV/SIGBUS that is not a fault (si_code <= 0: kill, tgkill, sigqueue)
- * goes to this hook when one is set (the machine's asynchronous signal). */
+/* A SIGSEGV/SIGBUS that is not a fault (kill, tgkill, sigqueue, F_SETSIG: see
+ * vvm_hostfault_is_fault) goes to this hook when one is set (the machine's
+ * asynchronous signal). */
 typedef void (*vvm_async_fn)(int sig, siginfo_t *si, void *uc);
 void vvm_hostfault_set_async(vvm_async_fn fn);
 
@@ -31,5 +39,21 @@ void vvm_hostfault_set_async(vvm_async_fn fn);
 int vvm_hostfault_install(void);
 /* The calling thread's target (thread-local). */
 vvm_fault_target *vvm_hostfault_target(void);
+
+
+/* Nonzero when the SIGSEGV/SIGBUS described by si and the handler's ucontext
+ * was raised by the processor for an access of the interrupted thread, zero
+ * when a process sent it.  A sender chooses si_code and si_addr freely (Linux
+ * lets a process queue any si_code to itself), so on x86-64 the trap recorded
+ * in the context decides: a page fault whose address is si_addr, or a general
+ * protection (or segment) fault reported as SI_KERNEL with no address. */
+int vvm_hostfault_is_fault(int sig, const siginfo_t *si, const void *uc);
+
+/* Runs fn(arg), an access of vvm's to guest memory on the guest's behalf,
+ * guarded: a fault at a host address in [lo, hi) (guest memory) abandons fn
+ * where it stands and returns -1; 0 when fn returned.  fn may be left at any
+ * point, so it must not take locks or allocate.  A fault outside [lo, hi)
+ * is still a bug in vvm.  Not for use in signal handlers. */
+int vvm_guarded_call(void (*fn)(void *), void *arg, const void *lo, const void *hi);
 
 #endif

@@ -30,6 +30,8 @@ typedef enum rv_exit {
     RV_EXIT_MISALIGNED, /* misaligned AMO/LR/SC at tval */
     RV_EXIT_BUDGET,     /* the instruction budget ran out */
     RV_EXIT_INTERRUPT,  /* someone set cpu->interrupt (signal, exit of the group) */
+    RV_EXIT_BUS,        /* access at tval to a mapped page with nothing behind it (a
+                           shared mapping past the end of its file), pc precise */
 } rv_exit;
 
 /* Rounding modes and fflags bits as the ISA numbers them. */

@@ -85,12 +85,12 @@ void rv_raise(rv_cpu *cpu, rv_exit why, uint64_t tval)
 static int on_host_fault(void *arg, uint64_t off, int is_write, int sig)
 {
     rv_cpu *cpu = arg;
-    (void)sig;
     /* a write to a page code was decoded from: invalidate, then retry */
     if (is_write && (vvm_aspace_page_prot(cpu->as, off) & (VVM_PAGE_CODE | VVM_PROT_W)) ==
                         (VVM_PAGE_CODE | VVM_PROT_W) && vvm_aspace_code_write(cpu->as, off, 1))
         return 1;
-    rv_raise(cpu, is_write ? RV_EXIT_STORE : RV_EXIT_LOAD, off);
+    /* the host's SIGBUS is the guest's: a page past the end of its file */
+    rv_raise(cpu, sig == SIGBUS ? RV_EXIT_BUS : is_write ? RV_EXIT_STORE : RV_EXIT_LOAD, off);
 }
 
 int rv_cpu_init(rv_cpu *cpu, vvm_aspace *as, eng_inval *inval, const vvm_weaver *weaver)

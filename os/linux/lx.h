@@ -55,6 +55,8 @@ struct lx_thread {
     uint64_t altstack_sp, altstack_size;
     int altstack_flags;
     int in_syscall;
+    /* host-write windows this call opened (lx_guest_ptr), closed after it */
+    int host_writes[8], nhost_writes;
     volatile int exited;        /* the guest thread called exit */
     lx_thread *next;
     /* the signal being delivered for a synchronous fault */
@@ -148,8 +150,16 @@ void lx_code_changed(lx_process *p, uint64_t lo, uint64_t hi);
 
 /* Guest memory helpers for system calls. */
 static inline vvm_aspace *lx_as(lx_thread *t) { return &t->proc->as; }
-/* Host pointer to a guest range with the given access, or NULL (EFAULT). */
+/* Host pointer to a guest range with the given access, or NULL (EFAULT),
+ * only to hand to a host system call (the host kernel reports a fault there
+ * as EFAULT).  C code never dereferences guest memory: it reads and writes
+ * guest structures with vvm_copy_from_guest/vvm_copy_to_guest (any
+ * alignment, fault-safe; core/aspace.h), and lx_sys.h has lx_guest_buf for
+ * partial transfers and lx_iov_from_guest for iovec arrays. */
 void *lx_guest_ptr(lx_thread *t, uint64_t addr, uint64_t len, int prot);
+/* Ends the host-write windows lx_guest_ptr opened for the current call
+ * (lx_syscall does, after each call). */
+void lx_guest_writes_done(lx_thread *t);
 /* The host path for an absolute guest path: the file under the sysroot when
  * it exists there (as qemu's -L does), written to buf; else path itself.
  * (lx_sys_path in lx_sys.h reads a guest path and applies this.) */

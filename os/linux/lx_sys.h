@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "os/linux/lx.h"
 
@@ -25,6 +26,23 @@ static inline void *lx_gptr_opt(lx_thread *t, uint64_t addr, uint64_t len, int p
         *bad = 1;
     return p;
 }
+
+/* Host pointer for the buffer of a call that may move part of it (read,
+ * write, getrandom, ...): the whole buffer lies in the guest's address space
+ * and its first byte is accessible with prot; the host kernel stops where the
+ * guest's pages do (the host mapping mirrors them), giving the partial count
+ * or EFAULT exactly as Linux would for that kind of file.  NULL (EFAULT)
+ * otherwise.  A zero-length buffer is not looked at. */
+void *lx_guest_buf(lx_thread *t, uint64_t addr, uint64_t len, int prot);
+/* Host iovecs for the guest's array of cnt {base, len} at giov (read with
+ * vvm_copy_from_guest), each buffer checked for prot (VVM_PROT_W: the call
+ * writes them).  With partial (readv, writev) a buffer need only lie in the
+ * guest's address space: the host kernel moves what it can reach, as Linux
+ * would (see lx_guest_buf); without (sendmsg, recvmsg), every buffer must be
+ * accessible.
+ * Returns the host count (free *out) or -errno (EINVAL for a negative
+ * length). */
+int64_t lx_iov_from_guest(lx_thread *t, uint64_t giov, uint64_t cnt, int prot, int partial, struct iovec **out);
 
 /* Reads a guest path and gives the host path: the /proc/self/exe family
  * names the guest program (not vvm); an absolute path that exists under the

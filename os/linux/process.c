@@ -239,11 +239,9 @@ LX_SYSCALL(exit)
     lx_robust_exit(t);
     /* clear_child_tid and wake a joiner, then stop */
     if (t->clear_child_tid) {
-        uint32_t *ctid = lx_guest_ptr(t, t->clear_child_tid, 4, VVM_PROT_W);
-        if (ctid) {
-            __atomic_store_n(ctid, 0, __ATOMIC_SEQ_CST);
-            syscall(SYS_futex, ctid, FUTEX_WAKE, 1, NULL, NULL, 0);
-        }
+        uint32_t zero = 0;
+        if (vvm_copy_to_guest(lx_as(t), t->clear_child_tid, &zero, 4) == 0)
+            syscall(SYS_futex, lx_guest_ptr(t, t->clear_child_tid, 4, VVM_PROT_W), FUTEX_WAKE, 1, NULL, NULL, 0);
     }
     return LX_NORETURN_PC;
 }

@@ -346,9 +346,10 @@ static int setup_frame(lx_thread *t, int g, const lx_sigaction *act, const sigin
         }
     }
     uint64_t frame = (sp - FRAME_SIZE) & ~15ULL;
-    uint8_t *f = lx_guest_ptr(t, frame, FRAME_SIZE, VVM_PROT_R | VVM_PROT_W);
-    if (!f)
+    if (!vvm_aspace_check(lx_as(t), frame, FRAME_SIZE, VVM_PROT_R | VVM_PROT_W))
         return -1;
+    /* built here, then copied out in one guarded copy */
+    uint8_t f[FRAME_SIZE];
     memset(f, 0, FRAME_SIZE);
     memcpy(f + FR_INFO, info, 128);
     uint8_t *uc = f + FR_UC;
@@ -366,6 +367,8 @@ static int setup_frame(lx_thread *t, int g, const lx_sigaction *act, const sigin
         put64(uc, UC_FP + 8 * (size_t)i, cpu->f[i]);
     uint32_t fcsr = (cpu->fflags & 0x1f) | (cpu->frm & 7) << 5;
     memcpy(uc + UC_FP + 256, &fcsr, 4);
+    if (vvm_copy_to_guest(lx_as(t), frame, f, FRAME_SIZE) < 0)
+        return -1;
 
     t->saved_mask_valid = 0;
     uint64_t m = t->sigmask | act->mask;
@@ -478,6 +481,10 @@ void lx_signal_fault(lx_thread *t, rv_exit why)
         sig = SIGBUS;
         code = BUS_ADRALN;
         break;
+    case RV_EXIT_BUS:
+        sig = SIGBUS;
+        code = BUS_ADRERR;
+        break;
     default:
         code = (vvm_aspace_page_prot(lx_as(t), addr) & VVM_PAGE_MAPPED) ? SEGV_ACCERR : SEGV_MAPERR;
         break;
@@ -529,7 +536,7 @@ int lx_signal_map_tramp(lx_process *p)
         0x08b00893, /* li a7, 139 (rt_sigreturn) */
         0x00000073, /* ecall */
     };
-    memcpy(as->base + at, code, sizeof code);
+    vvm_copy_to_guest(as, at, code, sizeof code);
     vvm_aspace_protect(as, at, VVM_PAGE, VVM_PROT_R | VVM_PROT_X);
     p->sigreturn_tramp = at;
     return 0;
@@ -541,8 +548,8 @@ LX_SYSCALL(rt_sigreturn)
 {
     rv_cpu *cpu = &t->cpu;
     uint64_t frame = cpu->x[2];
-    const uint8_t *f = lx_guest_ptr(t, frame, FRAME_SIZE, VVM_PROT_R);
-    if (!f)
+    uint8_t f[FRAME_SIZE];
+    if (vvm_copy_from_guest(lx_as(t), f, frame, FRAME_SIZE) < 0)
         lx_die_by_signal(t, SIGSEGV, cpu->pc);
     const uint8_t *uc = f + FR_UC;
     t->sigmask = get64(uc, UC_SIGMASK) & ~UNBLOCKABLE;

@@ -24,11 +24,11 @@ static void put_str(FILE *f, lx_thread *t, uint64_t addr, size_t max)
     fputc('"', f);
     size_t i;
     for (i = 0; i < max; i++) {
-        if (!vvm_aspace_check(as, addr + i, 1, VVM_PROT_R)) {
+        unsigned char c;
+        if (vvm_copy_from_guest(as, &c, addr + i, 1) < 0) {
             fprintf(f, "\"<bad address 0x%" PRIx64 ">", addr);
             return;
         }
-        unsigned char c = as->base[addr + i];
         if (c == 0)
             break;
         char e[5];
@@ -48,14 +48,15 @@ static void put_buf(FILE *f, lx_thread *t, uint64_t addr, int64_t len)
         return;
     }
     size_t n = (size_t)len < 32 ? (size_t)len : 32;
-    if (!vvm_aspace_check(as, addr, n, VVM_PROT_R)) {
+    unsigned char b[32];
+    if (vvm_copy_from_guest(as, b, addr, n) < 0) {
         fprintf(f, "0x%" PRIx64, addr);
         return;
     }
     fputc('"', f);
     for (size_t i = 0; i < n; i++) {
         char e[5];
-        vvm_escape_byte(e, as->base[addr + i]);
+        vvm_escape_byte(e, b[i]);
         fputs(e, f);
     }
     fputc('"', f);
@@ -175,11 +176,11 @@ static const char *file_type(uint32_t mode)
 static void put_stat(FILE *f, lx_thread *t, uint64_t addr)
 {
     vvm_aspace *as = lx_as(t);
-    if (!vvm_aspace_check(as, addr, 128, VVM_PROT_R)) {
+    uint8_t p[128];
+    if (vvm_copy_from_guest(as, p, addr, sizeof p) < 0) {
         fprintf(f, "%#" PRIx64, addr);
         return;
     }
-    const uint8_t *p = as->base + addr;
     uint32_t mode;
     uint64_t rdev;
     int64_t size;

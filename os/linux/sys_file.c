@@ -232,7 +232,7 @@ LX_SYSCALL(close_range)
 
 LX_SYSCALL(write)
 {
-    const void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_R);
+    const void *buf = lx_guest_buf(t, a[1], a[2], VVM_PROT_R);
     if (!buf)
         return -EFAULT;
     return lx_host(write((int)a[0], buf, a[2]));
@@ -240,7 +240,7 @@ LX_SYSCALL(write)
 
 LX_SYSCALL(read)
 {
-    void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_W);
+    void *buf = lx_guest_buf(t, a[1], a[2], VVM_PROT_W);
     if (!buf)
         return -EFAULT;
     return lx_host(read((int)a[0], buf, a[2]));
@@ -248,7 +248,7 @@ LX_SYSCALL(read)
 
 LX_SYSCALL(pread64)
 {
-    void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_W);
+    void *buf = lx_guest_buf(t, a[1], a[2], VVM_PROT_W);
     if (!buf)
         return -EFAULT;
     return lx_host(pread((int)a[0], buf, a[2], (off_t)a[3]));
@@ -256,42 +256,10 @@ LX_SYSCALL(pread64)
 
 LX_SYSCALL(pwrite64)
 {
-    const void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_R);
+    const void *buf = lx_guest_buf(t, a[1], a[2], VVM_PROT_R);
     if (!buf)
         return -EFAULT;
     return lx_host(pwrite((int)a[0], buf, a[2], (off_t)a[3]));
-}
-
-/* Builds host iovecs for a guest iovec array; prot is what the call does to
- * the buffers (VVM_PROT_W for reads into them).  Returns count or -errno. */
-static int64_t iov_from_guest(lx_thread *t, uint64_t giov, uint64_t cnt, int prot, struct iovec **out)
-{
-    *out = NULL;
-    if (cnt > IOV_MAX)
-        return -EINVAL;
-    if (cnt == 0)
-        return 0;
-    const uint64_t *g = lx_guest_ptr(t, giov, cnt * 16, VVM_PROT_R);
-    if (!g)
-        return -EFAULT;
-    struct iovec *v = malloc(cnt * sizeof *v);
-    if (!v)
-        return -ENOMEM;
-    for (uint64_t i = 0; i < cnt; i++) {
-        uint64_t base = g[2 * i], len = g[2 * i + 1];
-        if ((int64_t)len < 0) {
-            free(v);
-            return -EINVAL;
-        }
-        v[i].iov_len = len;
-        v[i].iov_base = len ? lx_guest_ptr(t, base, len, prot) : NULL;
-        if (len && !v[i].iov_base) {
-            free(v);
-            return -EFAULT;
-        }
-    }
-    *out = v;
-    return (int64_t)cnt;
 }
 
 /* The vectored calls, one shape: guest iovecs to host ones, then the host
@@ -300,7 +268,9 @@ static int64_t iov_from_guest(lx_thread *t, uint64_t giov, uint64_t cnt, int pro
 static int64_t vector_io(lx_thread *t, const uint64_t *a, long nr, int prot)
 {
     struct iovec *v;
-    int64_t n = iov_from_guest(t, a[1], a[2], prot, &v);
+    if (a[2] > IOV_MAX)
+        return -EINVAL;
+    int64_t n = lx_iov_from_guest(t, a[1], a[2], prot, 1, &v);
     if (n < 0)
         return n;
     int64_t r = lx_host(syscall(nr, (int)a[0], v, (int)n, (long)a[3], 0L, (int)a[5]));
@@ -609,16 +579,14 @@ const char *lx_ioctl_name(uint32_t cmd)
 /* SIOCGIFCONF: struct ifconf {int len; char *buf;} */
 static int64_t ioctl_ifconf(lx_thread *t, int fd, uint64_t arg)
 {
-    uint8_t *ifc = lx_guest_ptr(t, arg, 16, VVM_PROT_R | VVM_PROT_W);
-    if (!ifc)
-        return lx_host(ioctl(fd, SIOCGIFCONF, HOST_NOWHERE));
     struct {
         int len;
         void *buf;
     } h;
     uint64_t gbuf;
-    memcpy(&h.len, ifc, 4);
-    memcpy(&gbuf, ifc + 8, 8);
+    if (!lx_guest_ptr(t, arg, 16, VVM_PROT_R | VVM_PROT_W) || vvm_copy_from_guest(lx_as(t), &h.len, arg, 4) < 0 ||
+        vvm_copy_from_guest(lx_as(t), &gbuf, arg + 8, 8) < 0)
+        return lx_host(ioctl(fd, SIOCGIFCONF, HOST_NOWHERE));
     int bad = 0;
     h.buf = lx_gptr_opt(t, gbuf, h.len > 0 ? (uint64_t)h.len : 0, VVM_PROT_W, &bad);
     if (bad)
@@ -626,8 +594,7 @@ static int64_t ioctl_ifconf(lx_thread *t, int fd, uint64_t arg)
     long r = ioctl(fd, SIOCGIFCONF, &h);
     if (r < 0)
         return -errno;
-    memcpy(ifc, &h.len, 4);
-    return r;
+    return vvm_copy_to_guest(lx_as(t), arg, &h.len, 4) < 0 ? -EFAULT : r;
 }
 
 LX_SYSCALL(ioctl)
@@ -659,7 +626,7 @@ LX_SYSCALL(ioctl)
 LX_SYSCALL(sendfile)
 {
     int bad = 0;
-    off_t *off = lx_gptr_opt(t, a[2], 8, VVM_PROT_R | VVM_PROT_W, &bad);
+    void *off = lx_gptr_opt(t, a[2], 8, VVM_PROT_R | VVM_PROT_W, &bad);
     if (bad)
         return -EFAULT;
     return lx_host(syscall(SYS_sendfile, (int)a[0], (int)a[1], off, (size_t)a[3]));

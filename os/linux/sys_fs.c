@@ -158,7 +158,7 @@ LX_SYSCALL(fchownat)
 LX_SYSCALL(utimensat)
 {
     int bad = 0;
-    const struct timespec *ts = lx_gptr_opt(t, a[2], 2 * sizeof(struct timespec), VVM_PROT_R, &bad);
+    const void *ts = lx_gptr_opt(t, a[2], 2 * sizeof(struct timespec), VVM_PROT_R, &bad);
     if (bad)
         return -EFAULT;
     char *path = NULL;

@@ -93,8 +93,8 @@ LX_SYSCALL(ppoll)
     if (nfds > (1u << 20))
         return -EINVAL;
     int bad = 0;
-    struct pollfd *fds = lx_gptr_opt(t, a[0], nfds * sizeof *fds, VVM_PROT_R | VVM_PROT_W, &bad);
-    struct timespec *ts = lx_gptr_opt(t, a[2], sizeof *ts, VVM_PROT_R | VVM_PROT_W, &bad);
+    void *fds = lx_gptr_opt(t, a[0], nfds * sizeof(struct pollfd), VVM_PROT_R | VVM_PROT_W, &bad);
+    void *ts = lx_gptr_opt(t, a[2], sizeof(struct timespec), VVM_PROT_R | VVM_PROT_W, &bad);
     if (bad || (nfds && !fds))
         return -EFAULT;
     tmpmask m;
@@ -116,7 +116,7 @@ LX_SYSCALL(pselect6)
     void *in = lx_gptr_opt(t, a[1], setlen, VVM_PROT_R | VVM_PROT_W, &bad);
     void *out = lx_gptr_opt(t, a[2], setlen, VVM_PROT_R | VVM_PROT_W, &bad);
     void *ex = lx_gptr_opt(t, a[3], setlen, VVM_PROT_R | VVM_PROT_W, &bad);
-    struct timespec *ts = lx_gptr_opt(t, a[4], sizeof *ts, VVM_PROT_R | VVM_PROT_W, &bad);
+    void *ts = lx_gptr_opt(t, a[4], sizeof(struct timespec), VVM_PROT_R | VVM_PROT_W, &bad);
     if (bad)
         return -EFAULT;
     /* a[5] points at {const sigset_t *ss; size_t ss_len} */
@@ -170,11 +170,10 @@ static int64_t do_epoll_pwait(lx_thread *t, const uint64_t *a, int pwait2)
     int max = (int)a[2];
     if (max <= 0 || max > (int)(0x7fffffff / sizeof(rv_epoll_event)))
         return -EINVAL;
-    rv_epoll_event *gev = lx_guest_ptr(t, a[1], (uint64_t)max * sizeof *gev, VVM_PROT_W);
-    if (!gev)
+    if (!lx_guest_ptr(t, a[1], (uint64_t)max * sizeof(rv_epoll_event), VVM_PROT_W))
         return -EFAULT;
     int bad = 0;
-    const struct timespec *ts = pwait2 ? lx_gptr_opt(t, a[3], sizeof *ts, VVM_PROT_R, &bad) : NULL;
+    const void *ts = pwait2 ? lx_gptr_opt(t, a[3], sizeof(struct timespec), VVM_PROT_R, &bad) : NULL;
     if (bad)
         return -EFAULT;
     struct epoll_event small[64], *hev = small;
@@ -196,7 +195,8 @@ static int64_t do_epoll_pwait(lx_thread *t, const uint64_t *a, int pwait2)
     r = tmpmask_end(t, &m, r);
     for (int i = 0; i < n; i++) {
         rv_epoll_event g = {.events = hev[i].events, .pad = 0, .data = hev[i].data.u64};
-        memcpy(&gev[i], &g, sizeof g);
+        if (vvm_copy_to_guest(lx_as(t), a[1] + (uint64_t)i * sizeof g, &g, sizeof g) < 0)
+            r = -EFAULT;  /* the events are taken: as the kernel, report the fault */
     }
     if (hev != small)
         free(hev);
@@ -228,21 +228,21 @@ LX_SYSCALL(timerfd_create)
 LX_SYSCALL(timerfd_settime)
 {
     int bad = 0;
-    const struct itimerspec *nv = lx_guest_ptr(t, a[2], sizeof *nv, VVM_PROT_R);
+    const void *nv = lx_guest_ptr(t, a[2], sizeof(struct itimerspec), VVM_PROT_R);
     if (!nv)
         return -EFAULT;
-    struct itimerspec *ov = lx_gptr_opt(t, a[3], sizeof *ov, VVM_PROT_W, &bad);
+    void *ov = lx_gptr_opt(t, a[3], sizeof(struct itimerspec), VVM_PROT_W, &bad);
     if (bad)
         return -EFAULT;
-    return lx_host(timerfd_settime((int)a[0], (int)a[1], nv, ov));
+    return lx_host(syscall(SYS_timerfd_settime, (int)a[0], (int)a[1], nv, ov));
 }
 
 LX_SYSCALL(timerfd_gettime)
 {
-    struct itimerspec *cur = lx_guest_ptr(t, a[1], sizeof *cur, VVM_PROT_W);
+    void *cur = lx_guest_ptr(t, a[1], sizeof(struct itimerspec), VVM_PROT_W);
     if (!cur)
         return -EFAULT;
-    return lx_host(timerfd_gettime((int)a[0], cur));
+    return lx_host(syscall(SYS_timerfd_gettime, (int)a[0], cur));
 }
 
 /* inotify: struct inotify_event has one layout on both ABIs */

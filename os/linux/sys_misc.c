@@ -64,7 +64,7 @@ LX_SYSCALL(getgroups)
     if (n < 0)
         return -EINVAL;
     int bad = 0;
-    gid_t *list = n ? lx_gptr_opt(t, a[1], (uint64_t)n * sizeof(gid_t), VVM_PROT_W, &bad) : NULL;
+    void *list = n ? lx_gptr_opt(t, a[1], (uint64_t)n * sizeof(gid_t), VVM_PROT_W, &bad) : NULL;
     if (bad || (n && !list))
         return -EFAULT;
     return lx_host(syscall(SYS_getgroups, n, list));
@@ -89,16 +89,16 @@ LX_SYSCALL(uname)
 
 LX_SYSCALL(sysinfo)
 {
-    struct sysinfo *si = lx_guest_ptr(t, a[0], sizeof *si, VVM_PROT_W);
+    void *si = lx_guest_ptr(t, a[0], sizeof(struct sysinfo), VVM_PROT_W);
     if (!si)
         return -EFAULT;
-    return lx_host(sysinfo(si));
+    return lx_host(syscall(SYS_sysinfo, si));
 }
 
 LX_SYSCALL(times)
 {
     int bad = 0;
-    struct tms *tb = lx_gptr_opt(t, a[0], sizeof *tb, VVM_PROT_W, &bad);
+    void *tb = lx_gptr_opt(t, a[0], sizeof(struct tms), VVM_PROT_W, &bad);
     if (bad)
         return -EFAULT;
     return lx_host(syscall(SYS_times, tb));
@@ -106,15 +106,15 @@ LX_SYSCALL(times)
 
 LX_SYSCALL(getrusage)
 {
-    struct rusage *ru = lx_guest_ptr(t, a[1], sizeof *ru, VVM_PROT_W);
+    void *ru = lx_guest_ptr(t, a[1], sizeof(struct rusage), VVM_PROT_W);
     if (!ru)
         return -EFAULT;
-    return lx_host(getrusage((int)a[0], ru));
+    return lx_host(syscall(SYS_getrusage, (int)a[0], ru));
 }
 
 LX_SYSCALL(getrandom)
 {
-    void *buf = lx_guest_ptr(t, a[0], a[1], VVM_PROT_W);
+    void *buf = lx_guest_buf(t, a[0], a[1], VVM_PROT_W);
     if (!buf)
         return -EFAULT;
     return lx_host(syscall(SYS_getrandom, buf, (size_t)a[1], (unsigned)a[2]));
@@ -304,8 +304,8 @@ LX_SYSCALL(sched_yield)
 LX_SYSCALL(getcpu)
 {
     int bad = 0;
-    unsigned *cpu = lx_gptr_opt(t, a[0], sizeof *cpu, VVM_PROT_W, &bad);
-    unsigned *node = lx_gptr_opt(t, a[1], sizeof *node, VVM_PROT_W, &bad);
+    void *cpu = lx_gptr_opt(t, a[0], sizeof(unsigned), VVM_PROT_W, &bad);
+    void *node = lx_gptr_opt(t, a[1], sizeof(unsigned), VVM_PROT_W, &bad);
     if (bad)
         return -EFAULT;
     return lx_host(syscall(SYS_getcpu, cpu, node, NULL));
@@ -353,7 +353,7 @@ LX_SYSCALL(prctl)
     }
     case PR_GET_PDEATHSIG:
     case PR_GET_CHILD_SUBREAPER: {
-        int *p = lx_gptr_opt(t, a[1], sizeof(int), VVM_PROT_W, &bad);
+        void *p = lx_gptr_opt(t, a[1], sizeof(int), VVM_PROT_W, &bad);
         if (bad || !p)
             return -EFAULT;
         return lx_host(prctl(op, p, 0, 0, 0));
@@ -413,12 +413,14 @@ LX_SYSCALL(riscv_hwprobe)
         return -EINVAL;
     if (count > (1u << 20))
         return -EINVAL;
-    int64_t *pairs = lx_guest_ptr(t, a[0], count * 16, VVM_PROT_R | VVM_PROT_W);
-    if (count && !pairs)
+    if (count && !lx_guest_ptr(t, a[0], count * 16, VVM_PROT_R | VVM_PROT_W))
         return -EFAULT;
     /* the cpu set (a[2], a[3]) does not matter: every hart is the same */
     for (uint64_t i = 0; i < count; i++) {
-        int64_t key = pairs[2 * i];
+        int64_t pair[2];
+        if (vvm_copy_from_guest(lx_as(t), pair, a[0] + 16 * i, 16) < 0)
+            return -EFAULT;
+        int64_t key = pair[0];
         uint64_t v = 0;
         switch (key) {
         case HWPROBE_MVENDORID:
@@ -435,11 +437,13 @@ LX_SYSCALL(riscv_hwprobe)
         case HWPROBE_HIGHEST_VIRT_ADDRESS: v = (1ULL << LX_SPACE_BITS) - 1; break;
         case HWPROBE_TIME_CSR_FREQ: v = 10000000; break; /* rv_csr.c: 10 MHz */
         default:
-            pairs[2 * i] = -1;
+            pair[0] = -1;
             v = 0;
             break;
         }
-        pairs[2 * i + 1] = (int64_t)v;
+        pair[1] = (int64_t)v;
+        if (vvm_copy_to_guest(lx_as(t), a[0] + 16 * i, pair, 16) < 0)
+            return -EFAULT;
     }
     return 0;
 }
@@ -460,7 +464,7 @@ LX_SYSCALL(setgroups)
     if (n < 0 || n > 65536)
         return -EINVAL;
     int bad = 0;
-    const gid_t *list = n ? lx_gptr_opt(t, a[1], (uint64_t)n * sizeof(gid_t), VVM_PROT_R, &bad) : NULL;
+    const void *list = n ? lx_gptr_opt(t, a[1], (uint64_t)n * sizeof(gid_t), VVM_PROT_R, &bad) : NULL;
     if (bad || (n && !list))
         return -EFAULT;
     return lx_host(syscall(SYS_setgroups, n, list));
@@ -470,10 +474,11 @@ LX_SYSCALL(setgroups)
  * {effective, permitted, inheritable} u32 triples */
 static int64_t do_cap(lx_thread *t, const uint64_t *a, int set)
 {
-    uint32_t *hdr = lx_guest_ptr(t, a[0], 8, VVM_PROT_R | VVM_PROT_W);
-    if (!hdr)
+    void *hdr = lx_guest_ptr(t, a[0], 8, VVM_PROT_R | VVM_PROT_W);
+    uint32_t version;
+    if (!hdr || vvm_copy_from_guest(lx_as(t), &version, a[0], 4) < 0)
         return -EFAULT;
-    uint64_t n = hdr[0] == 0x19980330 ? 1 : 2;
+    uint64_t n = version == 0x19980330 ? 1 : 2;
     int bad = 0;
     void *data = lx_gptr_opt(t, a[1], n * 12, set ? VVM_PROT_R : VVM_PROT_W, &bad);
     if (bad)
@@ -534,7 +539,7 @@ LX_SYSCALL(sched_get_priority_min) { (void)t; return lx_host(syscall(SYS_sched_g
 
 LX_SYSCALL(sched_rr_get_interval)
 {
-    struct timespec *ts = lx_guest_ptr(t, a[1], sizeof *ts, VVM_PROT_W);
+    void *ts = lx_guest_ptr(t, a[1], sizeof(struct timespec), VVM_PROT_W);
     if (!ts)
         return -EFAULT;
     return lx_host(syscall(SYS_sched_rr_get_interval, (pid_t)a[0], ts));

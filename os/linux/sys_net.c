@@ -55,16 +55,20 @@ LX_SYSCALL(listen)
     return lx_host(listen((int)a[0], (int)a[1]));
 }
 
-/* An (address buffer, socklen_t *length) result pair: both optional. */
-static int addr_out(lx_thread *t, uint64_t gaddr, uint64_t glen, void **addr, socklen_t **len)
+/* A (buffer, socklen_t *length) result pair, the length read and written by
+ * the kernel: with opt both may be absent.  *len is the host pointer to the
+ * guest's length (handed to the host call, never dereferenced here). */
+static int addr_out(lx_thread *t, uint64_t gaddr, uint64_t glen, int opt, void **addr, void **len)
 {
     int bad = 0;
     *addr = NULL;
     *len = lx_gptr_opt(t, glen, sizeof(socklen_t), VVM_PROT_R | VVM_PROT_W, &bad);
-    if (bad)
+    if (bad || (!opt && !*len))
         return -EFAULT;
-    if (gaddr && *len) {
-        int32_t n = (int32_t)**len;
+    if (*len && (gaddr || !opt)) {
+        int32_t n;
+        if (vvm_copy_from_guest(lx_as(t), &n, glen, 4) < 0)
+            return -EFAULT;
         if (n < 0)
             return -EINVAL;
         *addr = lx_gptr_opt(t, gaddr, (uint64_t)n, VVM_PROT_W, &bad);
@@ -76,12 +80,11 @@ static int addr_out(lx_thread *t, uint64_t gaddr, uint64_t glen, void **addr, so
 
 LX_SYSCALL(accept4)
 {
-    void *sa;
-    socklen_t *len;
-    int r = addr_out(t, a[1], a[2], &sa, &len);
+    void *sa, *len;
+    int r = addr_out(t, a[1], a[2], 1, &sa, &len);
     if (r < 0)
         return r;
-    return lx_host(accept4((int)a[0], sa, sa ? len : NULL, (int)a[3]));
+    return lx_host(syscall(SYS_accept4, (int)a[0], sa, sa ? len : NULL, (int)a[3]));
 }
 
 LX_SYSCALL(accept)
@@ -91,25 +94,22 @@ LX_SYSCALL(accept)
 }
 
 /* getsockname/getpeername: an address written back to the guest */
-static int64_t sockname(lx_thread *t, const uint64_t *a, int (*get)(int, struct sockaddr *, socklen_t *))
+static int64_t sockname(lx_thread *t, const uint64_t *a, long nr)
 {
-    void *sa;
-    socklen_t *len;
-    int r = addr_out(t, a[1], a[2], &sa, &len);
+    void *sa, *len;
+    int r = addr_out(t, a[1], a[2], 0, &sa, &len);
     if (r < 0)
         return r;
-    if (!len || !sa)
-        return -EFAULT;
-    return lx_host(get((int)a[0], sa, len));
+    return lx_host(syscall(nr, (int)a[0], sa, len));
 }
 
-LX_SYSCALL(getsockname) { return sockname(t, a, getsockname); }
-LX_SYSCALL(getpeername) { return sockname(t, a, getpeername); }
+LX_SYSCALL(getsockname) { return sockname(t, a, SYS_getsockname); }
+LX_SYSCALL(getpeername) { return sockname(t, a, SYS_getpeername); }
 
 LX_SYSCALL(sendto)
 {
     int bad = 0;
-    const void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_R);
+    const void *buf = lx_guest_buf(t, a[1], a[2], VVM_PROT_R);
     const void *sa = lx_gptr_opt(t, a[4], (uint32_t)a[5], VVM_PROT_R, &bad);
     if (!buf || bad)
         return -EFAULT;
@@ -118,15 +118,14 @@ LX_SYSCALL(sendto)
 
 LX_SYSCALL(recvfrom)
 {
-    void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_W);
+    void *buf = lx_guest_buf(t, a[1], a[2], VVM_PROT_W);
     if (!buf)
         return -EFAULT;
-    void *sa;
-    socklen_t *len;
-    int r = addr_out(t, a[4], a[5], &sa, &len);
+    void *sa, *len;
+    int r = addr_out(t, a[4], a[5], 1, &sa, &len);
     if (r < 0)
         return r;
-    return lx_host(recvfrom((int)a[0], buf, a[2], (int)a[3], sa, sa ? len : NULL));
+    return lx_host(syscall(SYS_recvfrom, (int)a[0], buf, (size_t)a[2], (int)a[3], sa, sa ? len : NULL));
 }
 
 LX_SYSCALL(shutdown)
@@ -146,17 +145,11 @@ LX_SYSCALL(setsockopt)
 
 LX_SYSCALL(getsockopt)
 {
-    int bad = 0;
-    socklen_t *len = lx_gptr_opt(t, a[4], sizeof(socklen_t), VVM_PROT_R | VVM_PROT_W, &bad);
-    if (bad || !len)
-        return -EFAULT;
-    int32_t n = (int32_t)*len;
-    if (n < 0)
-        return -EINVAL;
-    void *val = lx_gptr_opt(t, a[3], (uint64_t)n, VVM_PROT_W, &bad);
-    if (bad)
-        return -EFAULT;
-    return lx_host(getsockopt((int)a[0], (int)a[1], (int)a[2], val, len));
+    void *val, *len;
+    int r = addr_out(t, a[3], a[4], 0, &val, &len);
+    if (r < 0)
+        return r;
+    return lx_host(syscall(SYS_getsockopt, (int)a[0], (int)a[1], (int)a[2], val, len));
 }
 
 /* The guest's struct msghdr (same layout as the host's, guest pointers). */
@@ -190,26 +183,11 @@ static int64_t msg_from_guest(lx_thread *t, uint64_t gm, int prot, rv_msghdr *g,
     if (bad)
         return -EFAULT;
     h->msg_flags = g->flags;
-    if (g->iovlen) {
-        const uint64_t *gi = lx_guest_ptr(t, g->iov, g->iovlen * 16, VVM_PROT_R);
-        if (!gi)
-            return -EFAULT;
-        struct iovec *v = malloc(g->iovlen * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        for (uint64_t i = 0; i < g->iovlen; i++) {
-            uint64_t len = gi[2 * i + 1];
-            v[i].iov_len = len;
-            v[i].iov_base = len ? lx_guest_ptr(t, gi[2 * i], len, prot) : NULL;
-            if (len && !v[i].iov_base) {
-                free(v);
-                return -EFAULT;
-            }
-        }
-        h->msg_iov = v;
-        h->msg_iovlen = g->iovlen;
-        *iov_out = v;
-    }
+    int64_t n = lx_iov_from_guest(t, g->iov, g->iovlen, prot, 0, iov_out);
+    if (n < 0)
+        return n;
+    h->msg_iov = *iov_out;
+    h->msg_iovlen = (size_t)n;
     return 0;
 }
 
@@ -257,7 +235,7 @@ static int64_t do_mmsg(lx_thread *t, const uint64_t *a, int recv)
     if (vlen == 0)
         return 0;
     int bad = 0;
-    struct timespec *ts = recv ? lx_gptr_opt(t, a[4], sizeof *ts, VVM_PROT_R | VVM_PROT_W, &bad) : NULL;
+    void *ts = recv ? lx_gptr_opt(t, a[4], 16, VVM_PROT_R | VVM_PROT_W, &bad) : NULL;
     if (bad)
         return -EFAULT;
     rv_msghdr *g = calloc(vlen, sizeof *g);

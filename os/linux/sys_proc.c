@@ -56,6 +56,10 @@ int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64
         p->threads = t;
         t->next = NULL;
         p->nthreads = 1;
+        /* host-write windows of threads that are not here end now */
+        for (int k = 0; k < VVM_HOST_WRITES; k++)
+            vvm_aspace_host_write_end(&p->as, k);
+        t->nhost_writes = 0;
         t->pending = 0;
         p->pending = 0;
         if (sp)
@@ -63,9 +67,8 @@ int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64
         if (flags & CLONE_SETTLS)
             t->cpu.x[4] = tls;
         if (flags & CLONE_CHILD_SETTID) {
-            uint32_t *w = lx_guest_ptr(t, ctid, 4, VVM_PROT_W);
-            if (w)
-                *w = (uint32_t)t->tid;
+            uint32_t v = (uint32_t)t->tid;
+            (void)vvm_copy_to_guest(lx_as(t), ctid, &v, 4);
         }
         if (flags & CLONE_CHILD_CLEARTID)
             t->clear_child_tid = ctid;
@@ -73,9 +76,8 @@ int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64
         return 0;
     }
     if (flags & CLONE_PARENT_SETTID) {
-        uint32_t *w = lx_guest_ptr(t, ptid, 4, VVM_PROT_W);
-        if (w)
-            *w = (uint32_t)pid;
+        uint32_t v = (uint32_t)pid;
+        (void)vvm_copy_to_guest(lx_as(t), ptid, &v, 4);
     }
     if (vfork_pipe[0] >= 0) {
         /* vfork: wait until the child has exec'd or exited */

@@ -26,9 +26,8 @@ typedef struct thread_start {
 
 static void put_tid(lx_thread *t, uint64_t addr, int tid)
 {
-    uint32_t *w = lx_guest_ptr(t, addr, 4, VVM_PROT_W);
-    if (w)
-        __atomic_store_n(w, (uint32_t)tid, __ATOMIC_SEQ_CST);
+    uint32_t v = (uint32_t)tid;
+    (void)vvm_copy_to_guest(lx_as(t), addr, &v, 4);
 }
 
 static void *thread_main(void *arg)
@@ -270,12 +269,15 @@ LX_SYSCALL(futex)
 static void futex_death(lx_thread *t, uint64_t addr)
 {
     uint32_t *w = futex_word(t, addr);
-    if (!w || !vvm_aspace_check(lx_as(t), addr, 4, VVM_PROT_R | VVM_PROT_W))
+    uint32_t v;
+    if (!w || vvm_copy_from_guest(lx_as(t), &v, addr, 4) < 0)
         return;
-    uint32_t v = __atomic_load_n(w, __ATOMIC_SEQ_CST);
     for (int tries = 0; tries < 64 && (v & FUTEX_TID_MASK) == (uint32_t)t->tid; tries++) {
         uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-        if (__atomic_compare_exchange_n(w, &v, nv, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+        int r = vvm_aspace_cas32(lx_as(t), addr, &v, nv);
+        if (r < 0)
+            break;
+        if (r) {
             if (v & FUTEX_WAITERS)
                 syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
             break;

@@ -1,7 +1,8 @@
 /* sys_time: clocks and sleeping.  Clock ids (including the negative
  * per-process/per-thread CPU clocks, since guest pids and tids are host
- * ones), struct timespec and struct timeval are the same on both ABIs.
- * Sleeps block the host thread. */
+ * ones), struct timespec and struct timeval are the same on both ABIs, and
+ * the host kernel reads and writes them (at any alignment).  Sleeps block
+ * the host thread. */
 #include <errno.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -12,7 +13,7 @@
 
 LX_SYSCALL(clock_gettime)
 {
-    struct timespec *ts = lx_guest_ptr(t, a[1], sizeof *ts, VVM_PROT_W);
+    void *ts = lx_guest_ptr(t, a[1], sizeof(struct timespec), VVM_PROT_W);
     if (!ts)
         return -EFAULT;
     return lx_host(syscall(SYS_clock_gettime, (clockid_t)a[0], ts));
@@ -21,7 +22,7 @@ LX_SYSCALL(clock_gettime)
 LX_SYSCALL(clock_getres)
 {
     int bad = 0;
-    struct timespec *ts = lx_gptr_opt(t, a[1], sizeof *ts, VVM_PROT_W, &bad);
+    void *ts = lx_gptr_opt(t, a[1], sizeof(struct timespec), VVM_PROT_W, &bad);
     if (bad)
         return -EFAULT;
     return lx_host(syscall(SYS_clock_getres, (clockid_t)a[0], ts));
@@ -30,8 +31,8 @@ LX_SYSCALL(clock_getres)
 LX_SYSCALL(gettimeofday)
 {
     int bad = 0;
-    struct timeval *tv = lx_gptr_opt(t, a[0], sizeof *tv, VVM_PROT_W, &bad);
-    struct timezone *tz = lx_gptr_opt(t, a[1], sizeof *tz, VVM_PROT_W, &bad);
+    void *tv = lx_gptr_opt(t, a[0], sizeof(struct timeval), VVM_PROT_W, &bad);
+    void *tz = lx_gptr_opt(t, a[1], sizeof(struct timezone), VVM_PROT_W, &bad);
     if (bad)
         return -EFAULT;
     return lx_host(syscall(SYS_gettimeofday, tv, tz));
@@ -40,8 +41,8 @@ LX_SYSCALL(gettimeofday)
 LX_SYSCALL(nanosleep)
 {
     int bad = 0;
-    const struct timespec *req = lx_guest_ptr(t, a[0], sizeof *req, VVM_PROT_R);
-    struct timespec *rem = lx_gptr_opt(t, a[1], sizeof *rem, VVM_PROT_W, &bad);
+    const void *req = lx_guest_ptr(t, a[0], sizeof(struct timespec), VVM_PROT_R);
+    void *rem = lx_gptr_opt(t, a[1], sizeof(struct timespec), VVM_PROT_W, &bad);
     if (!req || bad)
         return -EFAULT;
     return lx_host(syscall(SYS_nanosleep, req, rem));
@@ -50,8 +51,8 @@ LX_SYSCALL(nanosleep)
 LX_SYSCALL(clock_nanosleep)
 {
     int bad = 0;
-    const struct timespec *req = lx_guest_ptr(t, a[2], sizeof *req, VVM_PROT_R);
-    struct timespec *rem = lx_gptr_opt(t, a[3], sizeof *rem, VVM_PROT_W, &bad);
+    const void *req = lx_guest_ptr(t, a[2], sizeof(struct timespec), VVM_PROT_R);
+    void *rem = lx_gptr_opt(t, a[3], sizeof(struct timespec), VVM_PROT_W, &bad);
     if (!req || bad)
         return -EFAULT;
     /* returns the error number itself, not -1/errno */

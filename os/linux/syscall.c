@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "os/linux/lx.h"
+#include "os/linux/lx_sys.h"
 
 const lx_syscall_desc lx_syscalls[LX_NR_MAX] = {
 #define SC(nr, name, fmt) [nr] = {#name, fmt, lx_sys_##name},
@@ -31,6 +32,7 @@ void lx_syscall(lx_thread *t)
         t->in_syscall = 1;
         ret = lx_syscalls[nr].fn(t, a);
         t->in_syscall = 0;
+        lx_guest_writes_done(t);
     } else {
         ret = -ENOSYS;
     }
@@ -54,6 +56,26 @@ void lx_syscall(lx_thread *t)
     cpu->pc = pc + 4;
 }
 
+/* The host will write guest [addr, addr+len) during this call: code on those
+ * pages goes stale, and the decoder must not protect them until the call is
+ * over (vvm_aspace_host_write_begin). */
+static void host_write(lx_thread *t, uint64_t addr, uint64_t len)
+{
+    int token = vvm_aspace_host_write_begin(lx_as(t), addr, len);
+    if (token < 0)
+        return;
+    if (t->nhost_writes < (int)(sizeof t->host_writes / sizeof t->host_writes[0]))
+        t->host_writes[t->nhost_writes++] = token;
+    else
+        vvm_aspace_host_write_end(lx_as(t), token);  /* unprotected, without the promise */
+}
+
+void lx_guest_writes_done(lx_thread *t)
+{
+    while (t->nhost_writes > 0)
+        vvm_aspace_host_write_end(lx_as(t), t->host_writes[--t->nhost_writes]);
+}
+
 void *lx_guest_ptr(lx_thread *t, uint64_t addr, uint64_t len, int prot)
 {
     vvm_aspace *as = lx_as(t);
@@ -61,7 +83,64 @@ void *lx_guest_ptr(lx_thread *t, uint64_t addr, uint64_t len, int prot)
         return vvm_g2h(as, addr, 0);
     if (!vvm_aspace_check(as, addr, len, prot))
         return NULL;
-    if (prot & VVM_PROT_W)  /* the host will write there: code on those pages goes stale */
-        vvm_aspace_code_write(as, addr, len);
+    if (prot & VVM_PROT_W)
+        host_write(t, addr, len);
     return as->base + addr;
+}
+
+void *lx_guest_buf(lx_thread *t, uint64_t addr, uint64_t len, int prot)
+{
+    vvm_aspace *as = lx_as(t);
+    if (len == 0)  /* not looked at, as Linux does below the kernel's half */
+        return (int64_t)addr < 0 ? NULL : as->base;
+    if (addr >= as->size || len > as->size - addr || !vvm_aspace_prefix(as, addr, len, prot))
+        return NULL;
+    if (prot & VVM_PROT_W)
+        host_write(t, addr, len);
+    return as->base + addr;
+}
+
+int64_t lx_iov_from_guest(lx_thread *t, uint64_t giov, uint64_t cnt, int prot, int partial, struct iovec **out)
+{
+    *out = NULL;
+    if (cnt == 0)
+        return 0;
+    if (cnt > (1u << 20))
+        return -EINVAL;
+    /* the guest's array, read once: each entry is {base, len} */
+    uint64_t *g = malloc(cnt * 16);
+    struct iovec *v = malloc(cnt * sizeof *v);
+    if (!g || !v) {
+        free(g);
+        free(v);
+        return -ENOMEM;
+    }
+    int64_t r = vvm_copy_from_guest(lx_as(t), g, giov, cnt * 16);
+    for (uint64_t i = 0; r == 0 && i < cnt; i++)
+        if ((int64_t)g[2 * i + 1] < 0)
+            r = -EINVAL;
+    for (uint64_t i = 0; r == 0 && i < cnt; i++) {
+        uint64_t base = g[2 * i], len = g[2 * i + 1];
+        v[i].iov_len = len;
+        if (!len) {
+            v[i].iov_base = NULL;
+        } else if (partial) {
+            /* in the guest's space is enough: the host kernel's copy stops
+             * where the guest's pages do, as Linux's would */
+            v[i].iov_base = vvm_g2h(lx_as(t), base, len);
+            if (v[i].iov_base && (prot & VVM_PROT_W))
+                host_write(t, base, len);
+        } else {
+            v[i].iov_base = lx_guest_ptr(t, base, len, prot);
+        }
+        if (len && !v[i].iov_base)
+            r = -EFAULT;
+    }
+    free(g);
+    if (r < 0) {
+        free(v);
+        return r;
+    }
+    *out = v;
+    return (int64_t)cnt;
 }
