@@ -12,6 +12,7 @@
 
 #include "core/elf.h"
 #include "os/linux/lx.h"
+#include "os/linux/procfs.h"
 
 #define PAGE_DOWN(x) ((x) & ~VVM_PAGE_MASK)
 #define PAGE_UP(x) (((x) + VVM_PAGE_MASK) & ~VVM_PAGE_MASK)
@@ -246,10 +247,13 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
+    p->env_end = sp;
     for (int i = envc - 1; i >= 0; i--)
         envs[i] = push(p, &sp, envp[i], strlen(envp[i]) + 1);
+    p->env_start = p->arg_end = sp;
     for (int i = argc - 1; i >= 0; i--)
         args[i] = push(p, &sp, argv[i], strlen(argv[i]) + 1);
+    p->arg_start = sp;
     uint8_t rnd[16];
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
         memset(rnd, 0x5a, sizeof rnd);
@@ -268,6 +272,9 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
         {AT_EXECFN, execfn},       {AT_PLATFORM, at_platform},     {AT_MINSIGSTKSZ, 2048},
         {AT_HWCAP2, 0},            {AT_NULL, 0},
     };
+    _Static_assert(sizeof auxv <= sizeof p->auxv, "lx_process has room for the auxiliary vector");
+    memcpy(p->auxv, auxv, sizeof auxv);
+    p->nauxv = sizeof auxv / sizeof auxv[0];
     size_t nwords = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * (sizeof auxv / sizeof auxv[0]);
     sp -= nwords * 8;
     sp &= ~15ULL;
@@ -287,5 +294,6 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
     free(envs);
     free(args);
     p->start_sp = sp;
+    lx_proc_init(p);
     return 0;
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -22,6 +23,7 @@
 
 #include "os/linux/lx.h"
 #include "os/linux/lx_sys.h"
+#include "os/linux/procfs.h"
 
 int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t tls, uint64_t ctid)
 {
@@ -235,7 +237,7 @@ LX_SYSCALL(execve)
 {
     lx_process *p = t->proc;
     int err = 0;
-    char *path = lx_sys_path(t, a[0], &err);  /* /proc/self/exe is the guest program */
+    char *path = lx_sys_path(t, a[0], &err);
     if (!path)
         return err;
     char **argv = read_vec(t, a[1], &err);
@@ -246,9 +248,20 @@ LX_SYSCALL(execve)
         return err;
     }
     int64_t ret;
-    if (access(path, X_OK) != 0) {
+    struct stat st;
+    if (access(path, X_OK) != 0 || stat(path, &st) != 0) {
         ret = -errno;
         goto out;
+    }
+    const char *exe; /* /proc/PID/exe is the guest program */
+    if (lx_proc_is_vvm(st.st_dev, st.st_ino) && (exe = lx_proc_exe(t, AT_FDCWD, path))) {
+        char *e = strdup(exe);
+        if (!e) {
+            ret = -ENOMEM;
+            goto out;
+        }
+        free(path);
+        path = e;
     }
     /* the new image starts with the guest's mask (vvm reads it back) */
     lx_signal_block_all(NULL);

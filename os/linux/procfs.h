@@ -1,0 +1,57 @@
+/* procfs: what a guest sees of its own process under /proc.
+ *
+ * Guest paths pass to the host, so a guest can name vvm's own /proc entries
+ * in endless ways (/proc/self//maps, task/TID, thread-self, symbolic links,
+ * `..`, directory descriptors, /dev/fd, .../root/proc/...).  The decision is
+ * therefore taken on the file actually opened: the host opens the guest's
+ * path, and when the descriptor is on procfs and names an entry of this
+ * process (any of its threads), it is replaced by the guest's view (maps,
+ * smaps, smaps_rollup, numa_maps, auxv, cmdline, environ, stat, status,
+ * statm, mem, exe) or refused with EACCES (pagemap, syscall, stack,
+ * map_files, clear_refs).  Other processes' entries are kept from the guest
+ * by the kernel: vvm makes itself non-dumpable (lx_proc_init), so only a
+ * process with CAP_SYS_PTRACE may read another vvm's maps or mem.
+ */
+#ifndef VVM_LX_PROCFS_H
+#define VVM_LX_PROCFS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "os/linux/lx.h"
+
+/* Once per vvm process, before the guest runs: makes the host process
+ * non-dumpable and names its threads after the guest program. */
+void lx_proc_init(lx_process *p);
+
+/* After the host opened the guest's path (dirfd, path as given to the host,
+ * the guest's flags) with result r (a descriptor or -errno): the descriptor
+ * the guest gets, or -errno.  Closes r when it substitutes it. */
+int64_t lx_proc_opened(lx_thread *t, int dirfd, const char *path, int flags, int64_t r);
+
+/* Nonzero if the file (dev, ino) is vvm's own program. */
+int lx_proc_is_vvm(dev_t dev, ino_t ino);
+/* When the host path (dirfd, path), its last symbolic links followed,
+ * is this process's /proc/PID/exe: the guest program's host path; else
+ * NULL.  Only worth asking for a path that led to vvm's own program. */
+const char *lx_proc_exe(lx_thread *t, int dirfd, const char *path);
+
+/* readlinkat for a host path: when the link is this process's exe, writes
+ * the guest program's path to buf and returns its length; when it is a
+ * descriptor link to a substituted entry, the /proc name Linux would give;
+ * otherwise what the host's readlinkat gives.  Returns the length or
+ * -errno. */
+int64_t lx_proc_readlink(lx_thread *t, int dirfd, const char *path, char *buf, size_t n);
+
+/* dup, dup3, F_DUPFD: descriptor to (or -errno) is a copy of from;
+ * returns to. */
+int64_t lx_proc_dup(int from, int64_t to);
+/* Nonzero if guest descriptor fd is one of the guest's /proc/PID/mem. */
+int lx_proc_is_mem(int fd);
+/* read/write (write nonzero) of len bytes at guest buffer gbuf on a mem
+ * descriptor, at offset off (or the descriptor's position when off < 0). */
+int64_t lx_proc_mem_rw(lx_thread *t, int fd, uint64_t gbuf, uint64_t len, int64_t off, int write);
+/* The same for a guest iovec array (readv, preadv, ...). */
+int64_t lx_proc_mem_rwv(lx_thread *t, int fd, uint64_t giov, uint64_t cnt, int64_t off, int write);
+
+#endif
