@@ -148,7 +148,7 @@ fail:
 /* Nonzero if the host file is a riscv64 ELF. */
 static int is_riscv_elf(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return 0;
     unsigned char h[20];
@@ -160,7 +160,7 @@ static int is_riscv_elf(const char *path)
 /* The interpreter line of a #! script: *interp and *arg point into buf. */
 static int shebang(const char *path, char *buf, size_t n, char **interp, char **arg)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return 0;
     ssize_t r = read(fd, buf, n - 1);
@@ -251,6 +251,10 @@ LX_SYSCALL(execve)
     struct stat st;
     if (access(path, X_OK) != 0 || stat(path, &st) != 0) {
         ret = -errno;
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) { /* a FIFO or device: Linux refuses it, and opening it could block */
+        ret = -EACCES;
         goto out;
     }
     const char *exe; /* /proc/PID/exe is the guest program */
