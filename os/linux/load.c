@@ -158,6 +158,30 @@ out:
     return rc;
 }
 
+/* Maps the stack in the highest free range with a guard page on each side
+ * and moves the mmap search below it. */
+static int place_stack(vvm_aspace *as, uint64_t *top, uint64_t *bottom)
+{
+    const uint64_t gap = 1ULL << 28; /* left free below the stack for it to be found by hints */
+    uint64_t min = as->mmap_min;
+    as->mmap_top = as->size;
+    pthread_mutex_lock(&as->lock);
+    uint64_t at = vvm_aspace_find_free(as, 0, LX_STACK_SIZE + 2 * VVM_PAGE);
+    pthread_mutex_unlock(&as->lock);
+    as->mmap_min = min;
+    if (!at)
+        return -ENOMEM;
+    *bottom = at + VVM_PAGE;
+    *top = *bottom + LX_STACK_SIZE;
+    int rc = vvm_aspace_map(as, *bottom, LX_STACK_SIZE, VVM_PROT_R | VVM_PROT_W, MAP_PRIVATE | MAP_NORESERVE, -1, 0);
+    if (rc < 0)
+        return rc;
+    as->mmap_top = at > gap + 16 * VVM_PAGE ? at - gap : at;
+    if (as->mmap_min > as->mmap_top)
+        as->mmap_min = as->mmap_top;
+    return 0;
+}
+
 /* Pushes n bytes on the guest stack; returns the guest address. */
 static uint64_t push(lx_process *p, uint64_t *sp, const void *data, size_t n)
 {
@@ -212,17 +236,17 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
     /* the heap starts after the program's bss */
     as->brk_start = as->brk_cur = as->brk_mapped = PAGE_UP(prog.end);
 
-    /* the stack: top of the space, below a guard page */
-    uint64_t top = as->size - VVM_PAGE;
-    uint64_t bottom = top - LX_STACK_SIZE;
-    rc = vvm_aspace_map(as, bottom, LX_STACK_SIZE, VVM_PROT_R | VVM_PROT_W, MAP_PRIVATE | MAP_NORESERVE, -1, 0);
+    /* the stack: as high as nothing is mapped (the top of the space unless
+     * the program lies there), with a free guard page above and below;
+     * mmap's search starts below it */
+    uint64_t top, bottom;
+    rc = place_stack(as, &top, &bottom);
     if (rc < 0) {
         snprintf(err, errlen, "cannot map the stack: %s", strerror(-rc));
         return rc;
     }
     p->stack_top = top;
     p->stack_bottom = bottom;
-    as->mmap_top = bottom - (1ULL << 28);
 
     uint64_t sp = top;
     int argc = 0, envc = 0;

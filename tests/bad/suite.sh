@@ -170,3 +170,5 @@ guest_ok() { # guest_ok NAME EXPECTED-STDOUT-LINE PROGRAM
 }
 bad_timeout=$(scaled 30) guest_ok bad/oom 'oom ok' "$BAD_OUT/oom"
 guest_ok bad/mmap-1tib 'bigmmap ok.*' "$BAD_OUT/bigmmap"
+# a valid program linked at 0x3ffffe0000, where vvm used to map the stack
+guest_ok bad/high-link 'highlink ok' "$BAD_OUT/highlink"
