@@ -33,10 +33,6 @@ void lx_proc_init(lx_process *p)
         vvm_dev = st.st_dev;
         vvm_ino = st.st_ino;
     }
-    /* Another process (a native one the guest runs, or another vvm's guest)
-     * may then read or write this process's memory only with CAP_SYS_PTRACE:
-     * the kernel refuses /proc/PID/mem, maps, process_vm_readv and ptrace. */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (p->exe_path) {
         const char *b = strrchr(p->exe_path, '/');
         prctl(PR_SET_NAME, b ? b + 1 : p->exe_path, 0, 0, 0);
@@ -394,9 +390,9 @@ static const proc_entry *entry_named(const char *s, size_t len)
     return NULL;
 }
 
-/* Nonzero if the path component [s, s+len) is the id of a thread of this
- * process (the process itself included) */
-static int own_id(const char *s, size_t len)
+/* 0 if the path component [s, s+len) is no process or thread id, 2 if it
+ * is one of this process (the process itself included), else 1 */
+static int id_kind(const char *s, size_t len)
 {
     if (len == 0 || len > 9)
         return 0;
@@ -407,14 +403,20 @@ static int own_id(const char *s, size_t len)
         id = id * 10 + (s[i] - '0');
     }
     pid_t pid = getpid();
-    return id == pid || syscall(SYS_tgkill, pid, (pid_t)id, 0) == 0;
+    return id == pid || syscall(SYS_tgkill, pid, (pid_t)id, 0) == 0 ? 2 : 1;
 }
 
-/* The entry of this process that host descriptor fd is, or NULL.  The
- * kernel names the file: /proc/PID/NAME or /proc/PID/task/TID/NAME (under
- * wherever procfs is mounted).  Every PID component of the name that is
- * this process is tried, so a mount point with such a component changes
- * nothing.  *unknown is set when fd is on procfs but cannot be named. */
+/* Another process's mem (or pagemap, ...): it may be another vvm, whose
+ * host memory the guest must not reach */
+static const proc_entry foreign = {"mem", ENT_DENY, NULL};
+
+/* The entry that host descriptor fd is, or NULL.  The kernel names the
+ * file: /proc/PID/NAME or /proc/PID/task/TID/NAME (under wherever procfs is
+ * mounted).  Every numeric component of the name is tried, so a mount point
+ * with such a component changes nothing.  An entry of this process is
+ * returned as it is; another process's mem and the entries refused to the
+ * guest for itself come back as `foreign` (refused).  *unknown is set when
+ * fd is on procfs but cannot be named. */
 static const proc_entry *classify(int fd, int *unknown)
 {
     *unknown = 0;
@@ -435,7 +437,8 @@ static const proc_entry *classify(int fd, int *unknown)
             s++;
         size_t len = strcspn(s, "/");
         const char *next = s + len;
-        if (own_id(s, len)) {
+        int kind = id_kind(s, len);
+        if (kind) {
             const char *e = next;
             while (*e == '/')
                 e++;
@@ -445,7 +448,7 @@ static const proc_entry *classify(int fd, int *unknown)
                 while (*tid == '/')
                     tid++;
                 size_t tlen = strcspn(tid, "/");
-                if (own_id(tid, tlen)) {
+                if (id_kind(tid, tlen)) {
                     e = tid + tlen;
                     while (*e == '/')
                         e++;
@@ -453,8 +456,10 @@ static const proc_entry *classify(int fd, int *unknown)
                 }
             }
             const proc_entry *pe = entry_named(e, elen);
-            if (pe)
+            if (pe && kind == 2)
                 return pe;
+            if (pe && (pe->kind == ENT_MEM || pe->kind == ENT_DENY))
+                return &foreign;
         }
         s = next;
     }
@@ -681,9 +686,12 @@ int64_t lx_proc_readlink(lx_thread *t, int dirfd, const char *path, char *buf, s
         if (pe && pe->kind == ENT_EXE && t->proc->exe_path) {
             res = t->proc->exe_path;
             rlen = strlen(res);
-        } else if (pe && pe->kind == ENT_DENY) {
-            close(fd);
-            return -EACCES;
+        } else if (pe && pe->kind == ENT_DENY) { /* map_files/...: host files */
+            struct stat st;
+            if (fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+                close(fd);
+                return -EACCES;
+            }
         }
     }
     if (!res) {

@@ -8,9 +8,14 @@
  * process (any of its threads), it is replaced by the guest's view (maps,
  * smaps, smaps_rollup, numa_maps, auxv, cmdline, environ, stat, status,
  * statm, mem, exe) or refused with EACCES (pagemap, syscall, stack,
- * map_files, clear_refs).  Other processes' entries are kept from the guest
- * by the kernel: vvm makes itself non-dumpable (lx_proc_init), so only a
- * process with CAP_SYS_PTRACE may read another vvm's maps or mem.
+ * map_files, clear_refs).  Another process's mem (and those refused
+ * entries) is refused too: it may be another vvm (a forked guest runs in
+ * one), whose host memory a guest must not write.  ptrace, kcmp and
+ * process_vm_readv/writev are not offered to guests at all (ENOSYS).
+ * (vvm stays dumpable: a non-dumpable process's /proc entries belong to
+ * root, and a guest could no longer write its own comm, uid_map or
+ * oom_score_adj.  Native programs a guest runs are host code with the
+ * user's rights; they are outside this.)
  */
 #ifndef VVM_LX_PROCFS_H
 #define VVM_LX_PROCFS_H
@@ -20,8 +25,8 @@
 
 #include "os/linux/lx.h"
 
-/* Once per vvm process, before the guest runs: makes the host process
- * non-dumpable and names its threads after the guest program. */
+/* Once per vvm process, before the guest runs: notes vvm's own program
+ * file and names the host process after the guest program (comm). */
 void lx_proc_init(lx_process *p);
 
 /* After the host opened the guest's path (dirfd, path as given to the host,

@@ -7,6 +7,7 @@
  * through /proc/self/mem; here no listed range may lie outside the guest,
  * and code written through mem runs as written. */
 #include <dirent.h>
+#include <pthread.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -123,6 +124,29 @@ static void maps_fd(const char *name, int fd, uintptr_t local)
     close(fd);
 }
 
+/* In a second thread: its own names for the files (thread-self, /proc/TID,
+ * task/TID) */
+static void *thread_main(void *arg)
+{
+    (void)arg;
+    volatile uint64_t mine = 0x6162636465666768ULL;
+    char p[128];
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    maps_like("thread/thread-self-maps", "/proc/thread-self/maps", (uintptr_t)&mine);
+    snprintf(p, sizeof p, "/proc/%d/maps", tid);
+    maps_like("thread/tid-maps", p, (uintptr_t)&mine);
+    snprintf(p, sizeof p, "/proc/self/task/%d/smaps", tid);
+    maps_like("thread/task-smaps", p, (uintptr_t)&mine);
+    snprintf(p, sizeof p, "/proc/%d/mem", tid);
+    int fd = open(p, O_RDONLY);
+    uint64_t v = 0;
+    CHECK("thread/tid-mem", fd >= 0 && pread(fd, &v, 8, (off_t)(uintptr_t)&mine) == 8 && v == mine, "%s: %llx", p,
+          (unsigned long long)v);
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
 static int __attribute__((noipa)) patched(void)
 {
     return 1;
@@ -192,6 +216,12 @@ int main(int argc, char **argv)
     /* back to the scratch directory */
     if (fchdir(home) != 0)
         FAIL("chdir", "%s", strerror(errno));
+
+    pthread_t th;
+    if (pthread_create(&th, NULL, thread_main, NULL) == 0)
+        pthread_join(th, NULL);
+    else
+        FAIL("thread", "pthread_create failed");
 
     /* ---- the other maps-like files ---- */
     maps_like("smaps/self", "/proc/self/smaps", la);
@@ -468,6 +498,45 @@ int main(int argc, char **argv)
             waitpid(c, &st, 0);
             CHECK("fork/maps", n > 0 && !*res, "in the child: %s", res);
         }
+    }
+
+    /* ---- another process's memory ---- */
+    {
+        /* natively a parent may write its child's memory; under vvm the
+         * child is another vvm, whose host memory the guest must not reach */
+        int pp[2];
+        if (pipe(pp) < 0)
+            FAIL("other/mem", "pipe");
+        pid_t c = fork();
+        if (c == 0) {
+            char ch;
+            close(pp[1]);
+            if (read(pp[0], &ch, 1) < 0)
+                _exit(1);
+            _exit(0);
+        }
+        close(pp[0]);
+#ifdef __riscv
+        snprintf(p, sizeof p, "/proc/%d/mem", c);
+        CHECK_ERR("other/mem", open(p, O_RDWR), EACCES);
+        snprintf(p, sizeof p, "/proc/%d/task/%d/mem", c, c);
+        CHECK_ERR("other/task-mem", open(p, O_RDONLY), EACCES);
+        snprintf(p, sizeof p, "/proc/%d/mem", getppid());
+        if (getppid() > 0)
+            CHECK_ERR("other/parent-mem", open(p, O_RDWR), EACCES);
+        else
+            SKIP("other/parent-mem", "the parent is outside this pid namespace");
+        snprintf(p, sizeof p, "/proc/%d", c);
+        unlink("link-child");
+        if (symlink(p, "link-child") == 0)
+            CHECK_ERR("other/symlink-mem", open("link-child/mem", O_RDWR), EACCES);
+        else
+            FAIL("other/symlink-mem", "symlink: %s", strerror(errno));
+#else
+        SKIP("other/mem", "natively a parent may write its child's memory");
+#endif
+        close(pp[1]);
+        waitpid(c, NULL, 0);
     }
 
     /* ---- what may not be read is refused ---- */
