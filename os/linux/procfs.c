@@ -18,20 +18,31 @@
 
 #include "os/linux/lx_sys.h"
 
-#define PROC_MAGIC 0x9fa0 /* PROC_SUPER_MAGIC */
+#define PROC_MAGIC 0x9fa0     /* PROC_SUPER_MAGIC */
+#define TMPFS_MAGIC 0x01021994 /* memfds live there */
 #define MEMFD_PREFIX "vvm-proc:"
 
 /* vvm's own program file: a guest that reaches it through /proc/PID/exe
  * gets its own program instead */
 static dev_t vvm_dev;
 static ino_t vvm_ino;
+static long vvm_fs; /* the type of its file system */
+
+/* The type of file system fd is on (0 if unknown) */
+static long fs_type(int fd)
+{
+    struct statfs sf;
+    return fstatfs(fd, &sf) == 0 ? (long)sf.f_type : 0;
+}
 
 void lx_proc_init(lx_process *p)
 {
     struct stat st;
-    if (stat("/proc/self/exe", &st) == 0) {
+    struct statfs sf;
+    if (stat("/proc/self/exe", &st) == 0 && statfs("/proc/self/exe", &sf) == 0) {
         vvm_dev = st.st_dev;
         vvm_ino = st.st_ino;
+        vvm_fs = (long)sf.f_type;
     }
     if (p->exe_path) {
         const char *b = strrchr(p->exe_path, '/');
@@ -415,13 +426,12 @@ static const proc_entry foreign = {"mem", ENT_DENY, NULL};
  * mounted).  Every numeric component of the name is tried, so a mount point
  * with such a component changes nothing.  An entry of this process is
  * returned as it is; another process's mem and the entries refused to the
- * guest for itself come back as `foreign` (refused).  *unknown is set when
- * fd is on procfs but cannot be named. */
-static const proc_entry *classify(int fd, int *unknown)
+ * guest for itself come back as `foreign` (refused).  fstype is fd's file
+ * system type; *unknown is set when fd is on procfs but cannot be named. */
+static const proc_entry *classify(int fd, long fstype, int *unknown)
 {
     *unknown = 0;
-    struct statfs sf;
-    if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_MAGIC)
+    if (fstype != PROC_MAGIC)
         return NULL;
     char lp[64], name[PATH_MAX + 1];
     snprintf(lp, sizeof lp, "/proc/self/fd/%d", fd);
@@ -473,11 +483,11 @@ static const proc_entry *classify(int fd, int *unknown)
 #define MEM_FDS 4096
 static uint64_t mem_fds[MEM_FDS / 64];
 
-/* Nonzero if fd is the memfd vvm made for the guest's entry name */
-static int is_placeholder(int fd, const char *name)
+/* Nonzero if fd (on file system fstype) is the memfd vvm made for the
+ * guest's entry name */
+static int is_placeholder(int fd, long fstype, const char *name)
 {
-    struct statfs sf;
-    if (fstatfs(fd, &sf) < 0 || sf.f_type != 0x01021994 /* TMPFS_MAGIC: memfds */)
+    if (fstype != TMPFS_MAGIC)
         return 0;
     char lp[64], got[128], want[128];
     snprintf(lp, sizeof lp, "/proc/self/fd/%d", fd);
@@ -541,7 +551,7 @@ static int64_t substitute(lx_thread *t, const proc_entry *pe, int hostfd, int fl
             return -ENOENT;
         return lx_host(open(t->proc->exe_path, flags & ~(O_CREAT | O_TRUNC | O_EXCL)));
     case ENT_MEM: {
-        int64_t fd = memfd_file(pe->name, "", 0, flags);
+        int64_t fd = memfd_file("mem", "", 0, flags);
         if (fd >= 0 && fd < MEM_FDS)
             mark_mem(fd);
         else if (fd >= 0) { /* cannot be told apart later */
@@ -588,13 +598,14 @@ int64_t lx_proc_opened(lx_thread *t, int dirfd, const char *path, int flags, int
             return r;
     }
     int unknown;
-    const proc_entry *pe = classify(fd, &unknown);
-    if (r >= 0 && !pe && !unknown && is_placeholder(fd, "mem"))
+    long fst = fs_type(fd);
+    const proc_entry *pe = classify(fd, fst, &unknown);
+    if (r >= 0 && !pe && !unknown && is_placeholder(fd, fst, "mem"))
         mark_mem(fd); /* a mem descriptor reopened through /proc/self/fd */
     if (!pe && !unknown) {
         struct stat st;
         const char *exe;
-        if (r >= 0 && fstat(fd, &st) == 0 && lx_proc_is_vvm(st.st_dev, st.st_ino) &&
+        if (r >= 0 && fst == vvm_fs && fstat(fd, &st) == 0 && lx_proc_is_vvm(st.st_dev, st.st_ino) &&
             (exe = lx_proc_exe(t, dirfd, path))) { /* reached through exe: the guest program */
             close(fd);
             if ((flags & O_ACCMODE) != O_RDONLY)
@@ -639,10 +650,10 @@ const char *lx_proc_exe(lx_thread *t, int dirfd, const char *path)
             close(fd);
             break;
         }
-        int on_proc;
-        const proc_entry *pe = classify(fd, &on_proc);
-        struct statfs sf;
-        if (pe || on_proc || (fstatfs(fd, &sf) == 0 && sf.f_type == PROC_MAGIC)) {
+        int unknown;
+        long fst = fs_type(fd);
+        const proc_entry *pe = classify(fd, fst, &unknown);
+        if (fst == PROC_MAGIC) {
             if (pe && pe->kind == ENT_EXE)
                 res = exe;
             close(fd);
@@ -682,7 +693,7 @@ int64_t lx_proc_readlink(lx_thread *t, int dirfd, const char *path, char *buf, s
     int fd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0) {
         int unknown;
-        const proc_entry *pe = classify(fd, &unknown);
+        const proc_entry *pe = classify(fd, fs_type(fd), &unknown);
         if (pe && pe->kind == ENT_EXE && t->proc->exe_path) {
             res = t->proc->exe_path;
             rlen = strlen(res);
@@ -741,7 +752,7 @@ int lx_proc_is_mem(int fd)
 {
     if (fd < 0 || fd >= MEM_FDS || !(__atomic_load_n(&mem_fds[fd / 64], __ATOMIC_RELAXED) >> (fd % 64) & 1))
         return 0;
-    if (is_placeholder(fd, "mem"))
+    if (is_placeholder(fd, fs_type(fd), "mem"))
         return 1;
     __atomic_fetch_and(&mem_fds[fd / 64], ~(1ULL << (fd % 64)), __ATOMIC_RELAXED);
     return 0;
