@@ -483,17 +483,26 @@ static const proc_entry *classify(int fd, long fstype, int *unknown)
 #define MEM_FDS 4096
 static uint64_t mem_fds[MEM_FDS / 64];
 
-/* Nonzero if fd (on file system fstype) is the memfd vvm made for the
- * guest's entry name */
-static int is_placeholder(int fd, long fstype, const char *name)
+/* The entry whose substitute a descriptor link text names
+ * ("/memfd:vvm-proc:NAME (deleted)"), or NULL */
+static const proc_entry *placeholder_named(const char *link, size_t n)
+{
+    static const char pre[] = "/memfd:" MEMFD_PREFIX, del[] = " (deleted)";
+    const size_t np = sizeof pre - 1, nd = sizeof del - 1;
+    if (n <= np + nd || memcmp(link, pre, np) || memcmp(link + n - nd, del, nd))
+        return NULL;
+    return entry_named(link + np, n - np - nd);
+}
+
+/* The entry fd (on file system fstype) is the substitute of, or NULL */
+static const proc_entry *placeholder_of(int fd, long fstype)
 {
     if (fstype != TMPFS_MAGIC)
-        return 0;
-    char lp[64], got[128], want[128];
+        return NULL;
+    char lp[64], got[128];
     snprintf(lp, sizeof lp, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(lp, got, sizeof got - 1);
-    int wn = snprintf(want, sizeof want, "/memfd:" MEMFD_PREFIX "%s (deleted)", name);
-    return n == wn && !memcmp(got, want, (size_t)n);
+    ssize_t n = readlink(lp, got, sizeof got);
+    return n > 0 ? placeholder_named(got, (size_t)n) : NULL;
 }
 
 static void mark_mem(int64_t fd)
@@ -600,8 +609,16 @@ int64_t lx_proc_opened(lx_thread *t, int dirfd, const char *path, int flags, int
     int unknown;
     long fst = fs_type(fd);
     const proc_entry *pe = classify(fd, fst, &unknown);
-    if (r >= 0 && !pe && !unknown && is_placeholder(fd, fst, "mem"))
-        mark_mem(fd); /* a mem descriptor reopened through /proc/self/fd */
+    const proc_entry *ph;
+    if (r >= 0 && !pe && !unknown && (ph = placeholder_of(fd, fst))) {
+        /* a substitute reopened through /proc/self/fd or /dev/fd: mem stays
+         * mem (with its own position), a generated file is made anew */
+        if (ph->kind == ENT_MEM) {
+            mark_mem(fd);
+            return r;
+        }
+        pe = ph;
+    }
     if (!pe && !unknown) {
         struct stat st;
         const char *exe;
@@ -691,9 +708,10 @@ int64_t lx_proc_readlink(lx_thread *t, int dirfd, const char *path, char *buf, s
     const char *res = NULL;
     size_t rlen = 0;
     int fd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    long fst = fd >= 0 ? fs_type(fd) : 0;
     if (fd >= 0) {
         int unknown;
-        const proc_entry *pe = classify(fd, fs_type(fd), &unknown);
+        const proc_entry *pe = classify(fd, fst, &unknown);
         if (pe && pe->kind == ENT_EXE && t->proc->exe_path) {
             res = t->proc->exe_path;
             rlen = strlen(res);
@@ -725,18 +743,11 @@ int64_t lx_proc_readlink(lx_thread *t, int dirfd, const char *path, char *buf, s
         tmp[k] = 0;
         rlen = (size_t)k;
         res = tmp;
-        /* a descriptor link to a substituted entry: the name Linux gives */
-        static const char memfd[] = "/memfd:" MEMFD_PREFIX, del[] = " (deleted)";
-        if (!strncmp(tmp, memfd, sizeof memfd - 1) && rlen > sizeof memfd + sizeof del - 2 &&
-            !strcmp(tmp + rlen - (sizeof del - 1), del)) {
-            char nm[64];
-            size_t nl = rlen - (sizeof memfd - 1) - (sizeof del - 1);
-            if (nl < sizeof nm && entry_named(tmp + sizeof memfd - 1, nl)) {
-                memcpy(nm, tmp + sizeof memfd - 1, nl);
-                nm[nl] = 0;
-                rlen = (size_t)snprintf(tmp, sizeof tmp, "/proc/%d/%s", (int)getpid(), nm);
-            }
-        }
+        /* a descriptor link (/proc/PID/fd/N) to a substitute: the name
+         * Linux gives */
+        const proc_entry *ph = fst == PROC_MAGIC ? placeholder_named(tmp, rlen) : NULL;
+        if (ph)
+            rlen = (size_t)snprintf(tmp, sizeof tmp, "/proc/%d/%s", (int)getpid(), ph->name);
     }
     if (fd >= 0)
         close(fd);
@@ -752,7 +763,8 @@ int lx_proc_is_mem(int fd)
 {
     if (fd < 0 || fd >= MEM_FDS || !(__atomic_load_n(&mem_fds[fd / 64], __ATOMIC_RELAXED) >> (fd % 64) & 1))
         return 0;
-    if (is_placeholder(fd, fs_type(fd), "mem"))
+    const proc_entry *ph = placeholder_of(fd, fs_type(fd));
+    if (ph && ph->kind == ENT_MEM)
         return 1;
     __atomic_fetch_and(&mem_fds[fd / 64], ~(1ULL << (fd % 64)), __ATOMIC_RELAXED);
     return 0;

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -222,6 +223,27 @@ int main(int argc, char **argv)
         pthread_join(th, NULL);
     else
         FAIL("thread", "pthread_create failed");
+
+    {
+        /* a maps descriptor reopened through /dev/fd reads the maps of now,
+         * and is called /proc/PID/maps */
+        int fd = open("/proc/self/maps", O_RDONLY);
+        void *m = mmap(NULL, 3 * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        snprintf(p, sizeof p, "/dev/fd/%d", fd);
+        char *s = slurp(p), key[32];
+        snprintf(key, sizeof key, "%08lx-", (unsigned long)(uintptr_t)m);
+        CHECK("maps/reopen-fresh", s && m != MAP_FAILED && strstr(s, key), "no line for the new mapping %s", key);
+        free(s);
+        char lk[128] = "", want[64];
+        snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+        ssize_t k = readlink(p, lk, sizeof lk - 1);
+        if (k > 0)
+            lk[k] = 0;
+        snprintf(want, sizeof want, "/proc/%d/maps", pid);
+        CHECK("maps/readlink-fd", !strcmp(lk, want), "readlink %s: %s, want %s", p, lk, want);
+        close(fd);
+        munmap(m, 3 * 4096);
+    }
 
     /* ---- the other maps-like files ---- */
     maps_like("smaps/self", "/proc/self/smaps", la);
