@@ -598,8 +598,9 @@ int64_t lx_proc_opened(lx_thread *t, int dirfd, const char *path, int flags, int
             return r;
         fd = (int)r;
     } else {
-        /* vvm is not dumpable, so the kernel refuses some of the entries
-         * the guest gets its own view of: look at what the path names */
+        /* the host refused (say, maps opened for writing, or another
+         * process's mem): when the path names an entry vvm answers for,
+         * the answer is vvm's */
         if (r != -EACCES && r != -EPERM)
             return r;
         fd = openat(dirfd, path, O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW));
