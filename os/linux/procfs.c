@@ -590,13 +590,28 @@ static int64_t substitute(lx_thread *t, const proc_entry *pe, int hostfd, int fl
     return r;
 }
 
+/* The guest program's path when fd (on file system fstype), opened from
+ * (dirfd, path), is vvm's own program reached through /proc/PID/exe */
+static const char *reached_exe(lx_thread *t, int fd, long fstype, int dirfd, const char *path)
+{
+    struct stat st;
+    if (fstype != vvm_fs || fstat(fd, &st) != 0 || !lx_proc_is_vvm(st.st_dev, st.st_ino))
+        return NULL;
+    return lx_proc_exe(t, dirfd, path);
+}
+
 int64_t lx_proc_opened(lx_thread *t, int dirfd, const char *path, int flags, int64_t r)
 {
     int fd;
+    const char *exe;
     if (r >= 0) {
-        if (flags & O_PATH) /* names the file, opens nothing: reopening it comes back here */
-            return r;
         fd = (int)r;
+        if (flags & O_PATH) { /* names the file, opens nothing: reopening it comes back here */
+            if (!(exe = reached_exe(t, fd, fs_type(fd), dirfd, path)))
+                return r;
+            close(fd);
+            return lx_host(open(exe, flags & ~(O_CREAT | O_TRUNC | O_EXCL)));
+        }
     } else {
         /* the host refused (say, maps opened for writing, or another
          * process's mem): when the path names an entry vvm answers for,
@@ -621,10 +636,7 @@ int64_t lx_proc_opened(lx_thread *t, int dirfd, const char *path, int flags, int
         pe = ph;
     }
     if (!pe && !unknown) {
-        struct stat st;
-        const char *exe;
-        if (r >= 0 && fst == vvm_fs && fstat(fd, &st) == 0 && lx_proc_is_vvm(st.st_dev, st.st_ino) &&
-            (exe = lx_proc_exe(t, dirfd, path))) { /* reached through exe: the guest program */
+        if (r >= 0 && (exe = reached_exe(t, fd, fst, dirfd, path))) { /* the guest program */
             close(fd);
             if ((flags & O_ACCMODE) != O_RDONLY)
                 return -ETXTBSY;
@@ -708,7 +720,8 @@ int64_t lx_proc_readlink(lx_thread *t, int dirfd, const char *path, char *buf, s
     char tmp[PATH_MAX + 64];
     const char *res = NULL;
     size_t rlen = 0;
-    int fd = openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    /* an empty path: the link dirfd is (opened O_PATH|O_NOFOLLOW) */
+    int fd = *path ? openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC) : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
     long fst = fd >= 0 ? fs_type(fd) : 0;
     if (fd >= 0) {
         int unknown;

@@ -495,6 +495,22 @@ int main(int argc, char **argv)
             snprintf(nm, sizeof nm, "exe/stat%d", i);
             CHECK(nm, stat(names[i], &ex) == 0 && ex.st_ino == me.st_ino, "stat %s: not this program", names[i]);
         }
+        /* an O_PATH descriptor of exe, reopened; of the link itself, read */
+        int op = open("/proc/self/exe", O_PATH);
+        snprintf(p, sizeof p, "/proc/self/fd/%d", op);
+        int fd = open(p, O_RDONLY);
+        CHECK("exe/opath-reopen", fd >= 0 && fstat(fd, &viafd) == 0 && viafd.st_ino == me.st_ino,
+              "reopening an O_PATH descriptor of /proc/self/exe: not this program");
+        if (fd >= 0)
+            close(fd);
+        close(op);
+        op = open("/proc/self/exe", O_PATH | O_NOFOLLOW);
+        k = readlinkat(op, "", lk, sizeof lk - 1);
+        if (k > 0)
+            lk[k] = 0;
+        CHECK("exe/opath-readlink", k > 0 && stat(lk, &ex) == 0 && ex.st_ino == me.st_ino,
+              "readlinkat(O_PATH exe, \"\"): %s", k > 0 ? lk : strerror(errno));
+        close(op);
         snprintf(p, sizeof p, "/proc/%d/exe", pid);
         k = readlink(p, lk, sizeof lk - 1);
         if (k > 0)
