@@ -272,8 +272,10 @@ static char *read_host(int fd)
     return s;
 }
 
-/* stat: the host's line with the memory and address fields the guest's */
-static void gen_stat(gen_ctx *c, FILE *f)
+/* stat: the host's line with the memory and address fields the guest's
+ * (own) or, for another process, the address fields 0 as Linux shows them
+ * to a reader that may not trace it */
+static void stat_fields(gen_ctx *c, FILE *f, int own)
 {
     lx_process *p = c->t->proc;
     char *s = read_host(c->hostfd);
@@ -282,27 +284,25 @@ static void gen_stat(gen_ctx *c, FILE *f)
         free(s);
         return;
     }
-    mem_sum m = guest_sum(p);
     /* fields numbered as in proc(5); field 3 is the first after ") " */
     uint64_t v[53] = {0};
     int set[53] = {0};
-#define SETF(i, x) (v[i] = (x), set[i] = 1)
-    SETF(23, m.total);
-    SETF(24, m.total / VVM_PAGE);
-    SETF(26, m.code_lo);
-    SETF(27, m.code_hi);
-    SETF(28, p->start_sp);
-    SETF(29, 0);
-    SETF(30, 0);
-    SETF(32, c->t->sigmask);
-    SETF(45, p->as.brk_start);
-    SETF(46, p->as.brk_start);
-    SETF(47, p->as.brk_start);
-    SETF(48, p->arg_start);
-    SETF(49, p->arg_end);
-    SETF(50, p->env_start);
-    SETF(51, p->env_end);
-#undef SETF
+    static const int addr[] = {26, 27, 28, 29, 30, 45, 46, 47, 48, 49, 50, 51};
+    for (size_t i = 0; i < sizeof addr / sizeof addr[0]; i++)
+        set[addr[i]] = 1; /* 0 unless this is the guest's own */
+    if (own) {
+        mem_sum m = guest_sum(p);
+        const uint64_t mine[][2] = {
+            {23, m.total},      {24, m.total / VVM_PAGE}, {26, m.code_lo},        {27, m.code_hi},
+            {28, p->start_sp},  {32, c->t->sigmask},      {45, p->as.brk_start},  {46, p->as.brk_start},
+            {47, p->as.brk_start}, {48, p->arg_start},    {49, p->arg_end},       {50, p->env_start},
+            {51, p->env_end},
+        };
+        for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++) {
+            v[mine[i][0]] = mine[i][1];
+            set[mine[i][0]] = 1;
+        }
+    }
     fwrite(s, 1, (size_t)(rp + 1 - s), f);
     char *save = NULL;
     int i = 3;
@@ -315,6 +315,9 @@ static void gen_stat(gen_ctx *c, FILE *f)
     fputc('\n', f);
     free(s);
 }
+
+static void gen_stat(gen_ctx *c, FILE *f) { stat_fields(c, f, 1); }
+static void gen_stat_other(gen_ctx *c, FILE *f) { stat_fields(c, f, 0); }
 
 /* status: the host's lines with Vm*, Rss* and SigBlk the guest's */
 static void gen_status(gen_ctx *c, FILE *f)
@@ -367,30 +370,32 @@ typedef struct proc_entry {
     const char *name;
     int kind;
     void (*gen)(gen_ctx *c, FILE *f);
+    int host; /* shows a process's host memory or addresses: another
+               * process's (perhaps another vvm's) is refused */
 } proc_entry;
 
 /* Entries not listed pass through: they describe the process, not vvm's
  * memory (fd, cwd and root name the guest's own files). */
 static const proc_entry entries[] = {
-    {"maps", ENT_GEN, gen_maps_plain},
-    {"smaps", ENT_GEN, gen_smaps},
-    {"smaps_rollup", ENT_GEN, gen_smaps_rollup},
-    {"numa_maps", ENT_GEN, gen_numa_maps},
-    {"auxv", ENT_GEN, gen_auxv},
-    {"cmdline", ENT_GEN, gen_cmdline},
-    {"environ", ENT_GEN, gen_environ},
-    {"stat", ENT_GEN, gen_stat},
-    {"status", ENT_GEN, gen_status},
-    {"statm", ENT_GEN, gen_statm},
-    {"mem", ENT_MEM, NULL},
-    {"exe", ENT_EXE, NULL},
+    {"maps", ENT_GEN, gen_maps_plain, 1},
+    {"smaps", ENT_GEN, gen_smaps, 1},
+    {"smaps_rollup", ENT_GEN, gen_smaps_rollup, 1},
+    {"numa_maps", ENT_GEN, gen_numa_maps, 1},
+    {"auxv", ENT_GEN, gen_auxv, 1},
+    {"cmdline", ENT_GEN, gen_cmdline, 0},
+    {"environ", ENT_GEN, gen_environ, 0},
+    {"stat", ENT_GEN, gen_stat, 0},
+    {"status", ENT_GEN, gen_status, 0},
+    {"statm", ENT_GEN, gen_statm, 0},
+    {"mem", ENT_MEM, NULL, 1},
+    {"exe", ENT_EXE, NULL, 0},
     /* host addresses or host memory: refused as Linux refuses a file the
      * caller may not read */
-    {"pagemap", ENT_DENY, NULL},
-    {"syscall", ENT_DENY, NULL},
-    {"stack", ENT_DENY, NULL},
-    {"map_files", ENT_DENY, NULL},
-    {"clear_refs", ENT_DENY, NULL},
+    {"pagemap", ENT_DENY, NULL, 1},
+    {"syscall", ENT_DENY, NULL, 1},
+    {"stack", ENT_DENY, NULL, 1},
+    {"map_files", ENT_DENY, NULL, 1},
+    {"clear_refs", ENT_DENY, NULL, 1},
 };
 
 static const proc_entry *entry_named(const char *s, size_t len)
@@ -417,16 +422,19 @@ static int id_kind(const char *s, size_t len)
     return id == pid || syscall(SYS_tgkill, pid, (pid_t)id, 0) == 0 ? 2 : 1;
 }
 
-/* Another process's mem (or pagemap, ...): it may be another vvm, whose
- * host memory the guest must not reach */
-static const proc_entry foreign = {"mem", ENT_DENY, NULL};
+/* Another process's mem, maps, auxv, pagemap, ...: it may be another vvm
+ * (a forked guest runs in one), whose host memory the guest must not reach
+ * nor locate */
+static const proc_entry foreign = {"mem", ENT_DENY, NULL, 1};
+/* Another process's stat: its address fields 0 */
+static const proc_entry foreign_stat = {"stat", ENT_GEN, gen_stat_other, 0};
 
 /* The entry that host descriptor fd is, or NULL.  The kernel names the
  * file: /proc/PID/NAME or /proc/PID/task/TID/NAME (under wherever procfs is
  * mounted).  Every numeric component of the name is tried, so a mount point
  * with such a component changes nothing.  An entry of this process is
- * returned as it is; another process's mem and the entries refused to the
- * guest for itself come back as `foreign` (refused).  fstype is fd's file
+ * returned as it is; another process's entries that show host memory or
+ * addresses come back as `foreign` (refused).  fstype is fd's file
  * system type; *unknown is set when fd is on procfs but cannot be named. */
 static const proc_entry *classify(int fd, long fstype, int *unknown)
 {
@@ -468,8 +476,10 @@ static const proc_entry *classify(int fd, long fstype, int *unknown)
             const proc_entry *pe = entry_named(e, elen);
             if (pe && kind == 2)
                 return pe;
-            if (pe && (pe->kind == ENT_MEM || pe->kind == ENT_DENY))
+            if (pe && pe->host)
                 return &foreign;
+            if (pe && pe->gen == gen_stat)
+                return &foreign_stat;
         }
         s = next;
     }

@@ -8,9 +8,10 @@
  * process (any of its threads), it is replaced by the guest's view (maps,
  * smaps, smaps_rollup, numa_maps, auxv, cmdline, environ, stat, status,
  * statm, mem, exe) or refused with EACCES (pagemap, syscall, stack,
- * map_files, clear_refs).  Another process's mem (and those refused
- * entries) is refused too: it may be another vvm (a forked guest runs in
- * one), whose host memory a guest must not write.  ptrace, kcmp and
+ * map_files, clear_refs).  Another process's entries that show its memory
+ * or its addresses (mem, maps, smaps, smaps_rollup, numa_maps, auxv and the
+ * refused ones) are refused too: it may be another vvm (a forked guest runs
+ * in one), whose host memory a guest must neither write nor locate.  ptrace, kcmp and
  * process_vm_readv/writev are not offered to guests at all (ENOSYS).
  * (vvm stays dumpable: a non-dumpable process's /proc entries belong to
  * root, and a guest could no longer write its own comm, uid_map or

@@ -595,6 +595,25 @@ int main(int argc, char **argv)
             CHECK_ERR("other/parent-mem", open(p, O_RDWR), EACCES);
         else
             SKIP("other/parent-mem", "the parent is outside this pid namespace");
+        static const char *const other[] = {"maps", "smaps", "smaps_rollup", "numa_maps", "auxv", "pagemap", NULL};
+        for (int i = 0; other[i]; i++) {
+            char nm[64];
+            snprintf(nm, sizeof nm, "other/%s", other[i]);
+            snprintf(p, sizeof p, "/proc/%d/%s", c, other[i]);
+            CHECK_ERR(nm, open(p, O_RDONLY), EACCES);
+        }
+        /* another process's stat opens, with no addresses in it (fields
+         * 26-30: code, stack, sp, pc; Linux zeroes them for a reader that
+         * may not trace the process) */
+        snprintf(p, sizeof p, "/proc/%d/stat", c);
+        char *os = slurp(p), *orp = os ? strrchr(os, ')') : NULL;
+        int zeros = 0, fno = 3;
+        char *save = NULL;
+        for (char *tok = orp ? strtok_r(orp + 2, " ", &save) : NULL; tok; tok = strtok_r(NULL, " ", &save), fno++)
+            if (fno >= 26 && fno <= 30 && !strcmp(tok, "0"))
+                zeros++;
+        CHECK("other/stat", orp && zeros == 5, "%s: %d of fields 26-30 are 0", p, zeros);
+        free(os);
         snprintf(p, sizeof p, "/proc/%d", c);
         unlink("link-child");
         if (symlink(p, "link-child") == 0)
