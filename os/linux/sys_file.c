@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,10 +281,12 @@ LX_SYSCALL(statx)
     if (!path)
         return -ENOMEM;
     int64_t r = lx_host(syscall(SYS_statx, (int)a[0], path, flags, (unsigned)a[3], buf));
-    const struct statx *sx = buf;
+    uint64_t ino;
+    uint32_t dev[2]; /* the guest's buffer may be unaligned */
+    memcpy(&ino, (const char *)buf + offsetof(struct statx, stx_ino), sizeof ino);
+    memcpy(dev, (const char *)buf + offsetof(struct statx, stx_dev_major), sizeof dev);
     const char *exe; /* /proc/PID/exe: the guest program */
-    if (r == 0 && !(flags & AT_SYMLINK_NOFOLLOW) &&
-        lx_proc_is_vvm(makedev(sx->stx_dev_major, sx->stx_dev_minor), sx->stx_ino) &&
+    if (r == 0 && !(flags & AT_SYMLINK_NOFOLLOW) && lx_proc_is_vvm(makedev(dev[0], dev[1]), ino) &&
         (exe = lx_proc_exe(t, (int)a[0], path)))
         r = lx_host(syscall(SYS_statx, AT_FDCWD, exe, flags, (unsigned)a[3], buf));
     free(path);

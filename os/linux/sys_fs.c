@@ -1,6 +1,7 @@
 /* sys_fs: the file system name space: paths, links, permissions, times,
  * the working directory and file-system statistics.  Every path the guest
- * passes goes through lx_sys_path (sysroot, /proc/self/exe). */
+ * passes goes through lx_sys_path (sysroot); what a path reaches under
+ * /proc is procfs.c's business. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -494,6 +494,10 @@ int main(int argc, char **argv)
                 close(fd);
             snprintf(nm, sizeof nm, "exe/stat%d", i);
             CHECK(nm, stat(names[i], &ex) == 0 && ex.st_ino == me.st_ino, "stat %s: not this program", names[i]);
+            struct statx sx;
+            snprintf(nm, sizeof nm, "exe/statx%d", i);
+            CHECK(nm, statx(AT_FDCWD, names[i], 0, STATX_INO, &sx) == 0 && sx.stx_ino == me.st_ino,
+                  "statx %s: not this program", names[i]);
         }
         /* an O_PATH descriptor of exe, reopened; of the link itself, read */
         int op = open("/proc/self/exe", O_PATH);
