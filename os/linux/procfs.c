@@ -794,7 +794,7 @@ int lx_proc_is_mem(int fd)
     return 0;
 }
 
-int64_t lx_proc_mem_rw(lx_thread *t, int fd, uint64_t gbuf, uint64_t len, int64_t off, int write)
+static int64_t mem_rw(lx_thread *t, int fd, uint64_t gbuf, uint64_t len, int64_t off, int write)
 {
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0)
@@ -843,7 +843,7 @@ int64_t lx_proc_mem_rw(lx_thread *t, int fd, uint64_t gbuf, uint64_t len, int64_
     return done ? (int64_t)done : err;
 }
 
-int64_t lx_proc_mem_rwv(lx_thread *t, int fd, uint64_t giov, uint64_t cnt, int64_t off, int write)
+static int64_t mem_rwv(lx_thread *t, int fd, uint64_t giov, uint64_t cnt, int64_t off, int write)
 {
     if (cnt > IOV_MAX)
         return -EINVAL;
@@ -854,7 +854,7 @@ int64_t lx_proc_mem_rwv(lx_thread *t, int fd, uint64_t giov, uint64_t cnt, int64
             return total ? total : -EFAULT;
         if (!iv[1])
             continue;
-        int64_t r = lx_proc_mem_rw(t, fd, iv[0], iv[1], off >= 0 ? off + total : -1, write);
+        int64_t r = mem_rw(t, fd, iv[0], iv[1], off >= 0 ? off + total : -1, write);
         if (r < 0)
             return total ? total : r;
         total += r;
@@ -862,4 +862,35 @@ int64_t lx_proc_mem_rwv(lx_thread *t, int fd, uint64_t giov, uint64_t cnt, int64
             break;
     }
     return total;
+}
+
+/* The read and write calls, by how they take their buffer and offset */
+enum { AT_POS, AT_OFF, AT_OFF_OR_POS }; /* the position; a[3]; a[3], -1 the position */
+static const struct mem_call {
+    lx_syscall_fn fn;
+    unsigned char write, vector, off;
+} mem_calls[] = {
+    {lx_sys_read, 0, 0, AT_POS},          {lx_sys_write, 1, 0, AT_POS},
+    {lx_sys_pread64, 0, 0, AT_OFF},       {lx_sys_pwrite64, 1, 0, AT_OFF},
+    {lx_sys_readv, 0, 1, AT_POS},         {lx_sys_writev, 1, 1, AT_POS},
+    {lx_sys_preadv, 0, 1, AT_OFF},        {lx_sys_pwritev, 1, 1, AT_OFF},
+    {lx_sys_preadv2, 0, 1, AT_OFF_OR_POS}, {lx_sys_pwritev2, 1, 1, AT_OFF_OR_POS},
+};
+
+int lx_proc_mem_call(lx_thread *t, lx_syscall_fn fn, const uint64_t *a, int64_t *ret)
+{
+    const struct mem_call *c = NULL;
+    for (size_t i = 0; i < sizeof mem_calls / sizeof mem_calls[0] && !c; i++)
+        if (mem_calls[i].fn == fn)
+            c = &mem_calls[i];
+    if (!c || !lx_proc_is_mem((int)a[0]))
+        return 0;
+    int64_t off = c->off == AT_POS ? -1 : (int64_t)a[3];
+    if (off < -1 || (off == -1 && c->off == AT_OFF))
+        *ret = -EINVAL;
+    else if (c->vector)
+        *ret = mem_rwv(t, (int)a[0], a[1], a[2], off, c->write);
+    else
+        *ret = mem_rw(t, (int)a[0], a[1], a[2], off, c->write);
+    return 1;
 }

@@ -54,10 +54,10 @@ int64_t lx_proc_readlink(lx_thread *t, int dirfd, const char *path, char *buf, s
 int64_t lx_proc_dup(int from, int64_t to);
 /* Nonzero if guest descriptor fd is one of the guest's /proc/PID/mem. */
 int lx_proc_is_mem(int fd);
-/* read/write (write nonzero) of len bytes at guest buffer gbuf on a mem
- * descriptor, at offset off (or the descriptor's position when off < 0). */
-int64_t lx_proc_mem_rw(lx_thread *t, int fd, uint64_t gbuf, uint64_t len, int64_t off, int write);
-/* The same for a guest iovec array (readv, preadv, ...). */
-int64_t lx_proc_mem_rwv(lx_thread *t, int fd, uint64_t giov, uint64_t cnt, int64_t off, int write);
+/* When fn is a read or write call (read, write, pread64, pwrite64, readv,
+ * writev, preadv, pwritev, preadv2, pwritev2) and its descriptor one of the
+ * guest's /proc/PID/mem: does it on guest memory, sets *ret and returns 1;
+ * else returns 0. */
+int lx_proc_mem_call(lx_thread *t, lx_syscall_fn fn, const uint64_t *a, int64_t *ret);
 
 #endif

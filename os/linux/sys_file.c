@@ -135,8 +135,6 @@ LX_SYSCALL(close_range)
 
 LX_SYSCALL(write)
 {
-    if (lx_proc_is_mem((int)a[0]))
-        return lx_proc_mem_rw(t, (int)a[0], a[1], a[2], -1, 1);
     const void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_R);
     if (!buf)
         return -EFAULT;
@@ -145,8 +143,6 @@ LX_SYSCALL(write)
 
 LX_SYSCALL(read)
 {
-    if (lx_proc_is_mem((int)a[0]))
-        return lx_proc_mem_rw(t, (int)a[0], a[1], a[2], -1, 0);
     void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_W);
     if (!buf)
         return -EFAULT;
@@ -155,8 +151,6 @@ LX_SYSCALL(read)
 
 LX_SYSCALL(pread64)
 {
-    if (lx_proc_is_mem((int)a[0]))
-        return (int64_t)a[3] < 0 ? -EINVAL : lx_proc_mem_rw(t, (int)a[0], a[1], a[2], (int64_t)a[3], 0);
     void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_W);
     if (!buf)
         return -EFAULT;
@@ -165,8 +159,6 @@ LX_SYSCALL(pread64)
 
 LX_SYSCALL(pwrite64)
 {
-    if (lx_proc_is_mem((int)a[0]))
-        return (int64_t)a[3] < 0 ? -EINVAL : lx_proc_mem_rw(t, (int)a[0], a[1], a[2], (int64_t)a[3], 1);
     const void *buf = lx_guest_ptr(t, a[1], a[2], VVM_PROT_R);
     if (!buf)
         return -EFAULT;
@@ -210,12 +202,6 @@ static int64_t iov_from_guest(lx_thread *t, uint64_t giov, uint64_t cnt, int pro
  * readv/writev) are ignored by it. */
 static int64_t vector_io(lx_thread *t, const uint64_t *a, long nr, int prot)
 {
-    if (lx_proc_is_mem((int)a[0])) { /* offset -1: the position (readv, writev, preadv2, pwritev2) */
-        int64_t off = nr == SYS_readv || nr == SYS_writev ? -1 : (int64_t)a[3];
-        if (off < -1 || (off == -1 && (nr == SYS_preadv || nr == SYS_pwritev)))
-            return -EINVAL;
-        return lx_proc_mem_rwv(t, (int)a[0], a[1], a[2], off, prot == VVM_PROT_R);
-    }
     struct iovec *v;
     int64_t n = iov_from_guest(t, a[1], a[2], prot, &v);
     if (n < 0)
