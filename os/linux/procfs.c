@@ -146,6 +146,9 @@ typedef struct gen_ctx {
     int hostfd;     /* the host's own file, for stat and status; -1 if none */
 } gen_ctx;
 
+enum { MAPS, SMAPS, SMAPS_ROLLUP, NUMA_MAPS };
+
+/* maps and the files that list the same ranges */
 static void gen_maps(gen_ctx *c, FILE *f, int kind)
 {
     lx_process *p = c->t->proc;
@@ -158,16 +161,16 @@ static void gen_maps(gen_ctx *c, FILE *f, int kind)
         uint64_t kb = (v[i].hi - v[i].lo) / 1024;
         total += kb;
         switch (kind) {
-        case 0: /* maps */
+        case MAPS:
             range_line(f, p, &v[i]);
             break;
-        case 1: /* smaps */
+        case SMAPS:
             range_line(f, p, &v[i]);
             mem_counters(f, kb, 1);
             fprintf(f, "THPeligible:    0\nVmFlags: %s%s%smr mw me ac\n", v[i].prot & VVM_PROT_R ? "rd " : "",
                     v[i].prot & VVM_PROT_W ? "wr " : "", v[i].prot & VVM_PROT_X ? "ex " : "");
             break;
-        case 3: /* numa_maps */
+        case NUMA_MAPS:
             fprintf(f, "%08llx default anon=%llu dirty=%llu N0=%llu kernelpagesize_kB=%u\n",
                     (unsigned long long)v[i].lo, (unsigned long long)(kb * 1024 / VVM_PAGE),
                     (unsigned long long)(kb * 1024 / VVM_PAGE), (unsigned long long)(kb * 1024 / VVM_PAGE),
@@ -175,7 +178,7 @@ static void gen_maps(gen_ctx *c, FILE *f, int kind)
             break;
         }
     }
-    if (kind == 2 && n) { /* smaps_rollup */
+    if (kind == SMAPS_ROLLUP && n) {
         fprintf(f, "%08llx-%08llx ---p 00000000 00:00 0%*s[rollup]\n", (unsigned long long)v[0].lo,
                 (unsigned long long)v[n - 1].hi, 20, "");
         mem_counters(f, total, 0);
@@ -183,10 +186,10 @@ static void gen_maps(gen_ctx *c, FILE *f, int kind)
     free(v);
 }
 
-static void gen_maps_plain(gen_ctx *c, FILE *f) { gen_maps(c, f, 0); }
-static void gen_smaps(gen_ctx *c, FILE *f) { gen_maps(c, f, 1); }
-static void gen_smaps_rollup(gen_ctx *c, FILE *f) { gen_maps(c, f, 2); }
-static void gen_numa_maps(gen_ctx *c, FILE *f) { gen_maps(c, f, 3); }
+static void gen_maps_plain(gen_ctx *c, FILE *f) { gen_maps(c, f, MAPS); }
+static void gen_smaps(gen_ctx *c, FILE *f) { gen_maps(c, f, SMAPS); }
+static void gen_smaps_rollup(gen_ctx *c, FILE *f) { gen_maps(c, f, SMAPS_ROLLUP); }
+static void gen_numa_maps(gen_ctx *c, FILE *f) { gen_maps(c, f, NUMA_MAPS); }
 
 static void gen_auxv(gen_ctx *c, FILE *f)
 {
@@ -224,7 +227,7 @@ static mem_sum guest_sum(lx_process *p)
     for (size_t i = 0; v && i < n; i++) {
         uint64_t len = v[i].hi - v[i].lo;
         s.total += len;
-        if (*range_name(p, &v[i]) == '[' && range_name(p, &v[i])[1] == 's')
+        if (!strcmp(range_name(p, &v[i]), "[stack]"))
             s.stack += len;
         else if (v[i].prot & VVM_PROT_X) {
             s.exec += len;
