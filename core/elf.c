@@ -75,7 +75,9 @@ int vvm_elf_open(vvm_elf *e, const char *path, int machine, char *err, size_t er
     memset(e, 0, sizeof *e);
     e->path = path;
     e->fd = -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO (or a device) for reading must not wait
+     * for a writer; such files are refused below */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         int er = errno;
         snprintf(err, errlen, "%s", strerror(er));

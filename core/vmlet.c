@@ -40,15 +40,16 @@ void vvm_vmlet_each(void (*fn)(const vvm_vmlet *v, void *arg), void *arg)
 
 const vvm_vmlet *vvm_vmlet_for_file(const char *path, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO or a device must not keep vvm waiting in open */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         snprintf(err, errlen, "%s", strerror(errno));
         return NULL;
     }
     struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
         close(fd);
-        snprintf(err, errlen, "is a directory");
+        snprintf(err, errlen, "%s", S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
         return NULL;
     }
     uint8_t head[256];

@@ -13,6 +13,7 @@
 #include "core/elf.h"
 #include "core/escape.h"
 #include "os/linux/lx.h"
+#include "os/linux/procfs.h"
 
 #define PAGE_DOWN(x) ((x) & ~VVM_PAGE_MASK)
 #define PAGE_UP(x) (((x) + VVM_PAGE_MASK) & ~VVM_PAGE_MASK)
@@ -158,6 +159,30 @@ out:
     return rc;
 }
 
+/* Maps the stack in the highest free range with a guard page on each side
+ * and moves the mmap search below it. */
+static int place_stack(vvm_aspace *as, uint64_t size, uint64_t *top, uint64_t *bottom)
+{
+    const uint64_t gap = 1ULL << 28; /* left free below the stack for it to be found by hints */
+    uint64_t min = as->mmap_min;
+    as->mmap_top = as->size;
+    pthread_mutex_lock(&as->lock);
+    uint64_t at = vvm_aspace_find_free(as, 0, size + 2 * VVM_PAGE);
+    pthread_mutex_unlock(&as->lock);
+    as->mmap_min = min;
+    if (!at)
+        return -ENOMEM;
+    *bottom = at + VVM_PAGE;
+    *top = *bottom + size;
+    int rc = vvm_aspace_map(as, *bottom, size, VVM_PROT_R | VVM_PROT_W, MAP_PRIVATE | MAP_NORESERVE, -1, 0);
+    if (rc < 0)
+        return rc;
+    as->mmap_top = at > gap + 16 * VVM_PAGE ? at - gap : at;
+    if (as->mmap_min > as->mmap_top)
+        as->mmap_min = as->mmap_top;
+    return 0;
+}
+
 /* Pushes n bytes on the guest stack; returns the guest address. */
 static uint64_t push(lx_process *p, uint64_t *sp, const void *data, size_t n)
 {
@@ -216,17 +241,17 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
     /* the heap starts after the program's bss */
     as->brk_start = as->brk_cur = as->brk_mapped = PAGE_UP(prog.end);
 
-    /* the stack: top of the space, below a guard page */
-    uint64_t top = as->size - VVM_PAGE, stack_size = lx_stack_size();
-    uint64_t bottom = top - stack_size;
-    rc = vvm_aspace_map(as, bottom, stack_size, VVM_PROT_R | VVM_PROT_W, MAP_PRIVATE | MAP_NORESERVE, -1, 0);
+    /* the stack: as high as nothing is mapped (the top of the space unless
+     * the program lies there), with a free guard page above and below;
+     * mmap's search starts below it */
+    uint64_t top, bottom;
+    rc = place_stack(as, lx_stack_size(), &top, &bottom);
     if (rc < 0) {
         snprintf(err, errlen, "cannot map the stack: %s", strerror(-rc));
         return rc;
     }
     p->stack_top = top;
     p->stack_bottom = bottom;
-    as->mmap_top = bottom - (1ULL << 28);
 
     uint64_t sp = top;
     int argc = 0, envc = 0;
@@ -251,10 +276,13 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
+    p->env_end = sp;
     for (int i = envc - 1; i >= 0; i--)
         envs[i] = push(p, &sp, envp[i], strlen(envp[i]) + 1);
+    p->env_start = p->arg_end = sp;
     for (int i = argc - 1; i >= 0; i--)
         args[i] = push(p, &sp, argv[i], strlen(argv[i]) + 1);
+    p->arg_start = sp;
     uint8_t rnd[16];
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
         memset(rnd, 0x5a, sizeof rnd);
@@ -273,6 +301,9 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
         {AT_EXECFN, execfn},       {AT_PLATFORM, at_platform},     {AT_MINSIGSTKSZ, 2048},
         {AT_HWCAP2, 0},            {AT_NULL, 0},
     };
+    _Static_assert(sizeof auxv <= sizeof p->auxv, "lx_process has room for the auxiliary vector");
+    memcpy(p->auxv, auxv, sizeof auxv);
+    p->nauxv = sizeof auxv / sizeof auxv[0];
     size_t nwords = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * (sizeof auxv / sizeof auxv[0]);
     sp -= nwords * 8;
     sp &= ~15ULL;
@@ -292,5 +323,6 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
     free(envs);
     free(args);
     p->start_sp = sp;
+    lx_proc_init(p);
     return 0;
 }

@@ -89,6 +89,9 @@ struct lx_process {
     uint64_t phdr, phnum;
     uint64_t stack_top, stack_bottom;
     uint64_t start_sp;
+    uint64_t arg_start, arg_end, env_start, env_end; /* argv and envp strings */
+    uint64_t auxv[32][2];       /* the auxiliary vector the guest started with */
+    unsigned nauxv;
 
     lx_sigaction sigact[LX_NSIG + 1];
     volatile uint64_t pending;  /* taken by a host thread that runs no guest thread */

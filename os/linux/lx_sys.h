@@ -44,14 +44,11 @@ void *lx_guest_buf(lx_thread *t, uint64_t addr, uint64_t len, int prot);
  * length). */
 int64_t lx_iov_from_guest(lx_thread *t, uint64_t giov, uint64_t cnt, int prot, int partial, struct iovec **out);
 
-/* Reads a guest path and gives the host path: the /proc/self/exe family
- * names the guest program (not vvm); an absolute path that exists under the
- * sysroot names that file (lx_sysroot_path).  Returns a malloc'd host path
- * or NULL with *err set. */
+/* Reads a guest path and gives the host path: an absolute path that exists
+ * under the sysroot names that file (lx_sysroot_path).  Returns a malloc'd
+ * host path or NULL with *err set.  (What the path names under /proc is
+ * decided on the file it reaches: procfs.h.) */
 char *lx_sys_path(lx_thread *t, uint64_t guest_path, int *err);
-/* Nonzero if the guest string s names the running guest's own executable
- * through /proc (/proc/self/exe, /proc/<pid>/exe, /proc/thread-self/exe). */
-int lx_is_self_exe(lx_thread *t, const char *s);
 /* Nonzero for a host descriptor vvm itself uses (the --log file): the guest
  * may not close it or dup over it. */
 int lx_fd_reserved(lx_thread *t, int fd);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,39 +15,21 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "os/linux/lx_sys.h"
+#include "os/linux/procfs.h"
 
 /* ---- shared helpers (declared in lx_sys.h) ---- */
-
-int lx_is_self_exe(lx_thread *t, const char *s)
-{
-    (void)t;
-    if (strncmp(s, "/proc/", 6) != 0)
-        return 0;
-    s += 6;
-    if (!strcmp(s, "self/exe") || !strcmp(s, "thread-self/exe"))
-        return 1;
-    char *end;
-    long pid = strtol(s, &end, 10);
-    return end != s && pid == (long)getpid() && !strcmp(end, "/exe");
-}
 
 char *lx_sys_path(lx_thread *t, uint64_t guest_path, int *err)
 {
     char *s = vvm_strdup_from_guest(lx_as(t), guest_path, 4096, err);
     if (!s)
         return NULL;
-    if (lx_is_self_exe(t, s) && t->proc->exe_path) {
-        free(s);
-        s = strdup(t->proc->exe_path);
-        if (!s)
-            *err = -ENOMEM;
-        return s;
-    }
     char buf[4096 + 256];
     const char *h = lx_sysroot_path(t->proc, s, buf, sizeof buf);
     if (h != s) {
@@ -106,96 +89,16 @@ static int64_t stat_to_guest(lx_thread *t, uint64_t gaddr, const struct stat *h)
     return vvm_copy_to_guest(lx_as(t), gaddr, &g, sizeof g);
 }
 
-/* ---- /proc/self/maps: the guest's mappings, not vvm's ---- */
-
-/* Nonzero if s names this process's maps file through /proc. */
-static int is_self_maps(const char *s)
-{
-    if (strncmp(s, "/proc/", 6) != 0)
-        return 0;
-    s += 6;
-    if (!strcmp(s, "self/maps") || !strcmp(s, "thread-self/maps"))
-        return 1;
-    char *end;
-    long pid = strtol(s, &end, 10);
-    return end != s && pid == (long)getpid() && !strcmp(end, "/maps");
-}
-
-static void maps_line(FILE *f, lx_process *p, uint64_t lo, uint64_t hi, int prot)
-{
-    const char *name = "";
-    if (lo < p->stack_top && hi > p->stack_bottom && p->stack_top)
-        name = "[stack]";
-    else if (lo >= p->as.brk_start && hi <= p->as.brk_mapped && p->as.brk_start)
-        name = "[heap]";
-    fprintf(f, "%08llx-%08llx %c%c%cp 00000000 00:00 0%*s%s\n", (unsigned long long)lo, (unsigned long long)hi,
-            prot & VVM_PROT_R ? 'r' : '-', prot & VVM_PROT_W ? 'w' : '-', prot & VVM_PROT_X ? 'x' : '-',
-            *name ? 20 : 0, "", name);
-}
-
-/* A memfd holding a maps file made from the guest page table (ranges of
- * pages with one protection; no file names). */
-static int open_self_maps(lx_thread *t, int flags)
-{
-    lx_process *p = t->proc;
-    vvm_aspace *as = &p->as;
-    int fd = (int)syscall(SYS_memfd_create, "maps", (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0u);
-    if (fd < 0)
-        return -errno;
-    int dfd = dup(fd);
-    FILE *f = dfd >= 0 ? fdopen(dfd, "w") : NULL;
-    if (!f) {
-        if (dfd >= 0)
-            close(dfd);
-        close(fd);
-        return -ENOMEM;
-    }
-    uint64_t npages = as->size / VVM_PAGE;
-    pthread_mutex_lock(&as->lock);
-    uint64_t i = 0;
-    while (i < npages) {
-        /* skip unmapped pages a word at a time */
-        if (!(i & 7) && i + 8 <= npages) {
-            uint64_t w;
-            memcpy(&w, as->pages + i, 8);
-            if (w == 0) {
-                i += 8;
-                continue;
-            }
-        }
-        int pr = as->pages[i];
-        if (!(pr & VVM_PAGE_MAPPED)) {
-            i++;
-            continue;
-        }
-        uint64_t j = i + 1;
-        while (j < npages && as->pages[j] == pr)
-            j++;
-        maps_line(f, p, i * VVM_PAGE, j * VVM_PAGE, pr);
-        i = j;
-    }
-    pthread_mutex_unlock(&as->lock);
-    fclose(f);
-    lseek(fd, 0, SEEK_SET);
-    return fd;
-}
-
 /* ---- open, close, read, write ---- */
 
 LX_SYSCALL(openat)
 {
     int err = 0;
-    char *s = vvm_strdup_from_guest(lx_as(t), a[1], 4096, &err);
-    if (!s)
-        return err;
-    int maps = is_self_maps(s);
-    free(s);
-    if (maps && ((int)a[2] & O_ACCMODE) == O_RDONLY)
-        return open_self_maps(t, (int)a[2]);
     char *path = lx_sys_path(t, a[1], &err);
     if (!path)
         return err;
     int64_t r = lx_host(syscall(SYS_openat, (int)a[0], path, (int)a[2], (mode_t)a[3]));
+    r = lx_proc_opened(t, (int)a[0], path, (int)a[2], r);
     free(path);
     return r;
 }
@@ -309,6 +212,10 @@ LX_SYSCALL(newfstatat)
         return -ENOMEM;
     struct stat st;
     int r = fstatat((int)a[0], path, &st, flags);
+    const char *exe; /* /proc/PID/exe: the guest program */
+    if (r == 0 && !(flags & AT_SYMLINK_NOFOLLOW) && lx_proc_is_vvm(st.st_dev, st.st_ino) &&
+        (exe = lx_proc_exe(t, (int)a[0], path)))
+        r = stat(exe, &st);
     free(path);
     if (r < 0)
         return -errno;
@@ -330,6 +237,14 @@ LX_SYSCALL(statx)
     if (!path)
         return -ENOMEM;
     int64_t r = lx_host(syscall(SYS_statx, (int)a[0], path, flags, (unsigned)a[3], buf));
+    uint64_t ino;
+    uint32_t dev[2]; /* the guest's buffer may be unaligned */
+    memcpy(&ino, (const char *)buf + offsetof(struct statx, stx_ino), sizeof ino);
+    memcpy(dev, (const char *)buf + offsetof(struct statx, stx_dev_major), sizeof dev);
+    const char *exe; /* /proc/PID/exe: the guest program */
+    if (r == 0 && !(flags & AT_SYMLINK_NOFOLLOW) && lx_proc_is_vvm(makedev(dev[0], dev[1]), ino) &&
+        (exe = lx_proc_exe(t, (int)a[0], path)))
+        r = lx_host(syscall(SYS_statx, AT_FDCWD, exe, flags, (unsigned)a[3], buf));
     free(path);
     return r;
 }
@@ -346,14 +261,14 @@ LX_SYSCALL(getdents64)
 
 LX_SYSCALL(dup)
 {
-    return lx_host(dup((int)a[0]));
+    return lx_proc_dup((int)a[0], lx_host(dup((int)a[0])));
 }
 
 LX_SYSCALL(dup3)
 {
     if (lx_fd_reserved(t, (int)a[1]))
         return -EBADF;
-    return lx_host(dup3((int)a[0], (int)a[1], (int)a[2]));
+    return lx_proc_dup((int)a[0], lx_host(dup3((int)a[0], (int)a[1], (int)a[2])));
 }
 
 LX_SYSCALL(pipe2)
@@ -401,6 +316,9 @@ LX_SYSCALL(fcntl)
     case 1038: /* F_SET_FILE_RW_HINT */
         len = 8;
         break;
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        return lx_proc_dup(fd, lx_host(syscall(SYS_fcntl, fd, cmd, (unsigned long)a[2])));
     default:
         /* integer argument (or none) */
         return lx_host(syscall(SYS_fcntl, fd, cmd, (unsigned long)a[2]));

@@ -1,6 +1,7 @@
 /* sys_fs: the file system name space: paths, links, permissions, times,
  * the working directory and file-system statistics.  Every path the guest
- * passes goes through lx_sys_path (sysroot, /proc/self/exe). */
+ * passes goes through lx_sys_path (sysroot); what a path reaches under
+ * /proc is procfs.c's business. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "os/linux/lx_sys.h"
+#include "os/linux/procfs.h"
 
 /* Guest path argument -> host path, or return its error from the caller. */
 #define PATH_ARG(var, g)                                                                                               \
@@ -24,27 +26,18 @@ LX_SYSCALL(readlinkat)
     int64_t bufsiz = (int64_t)a[3];
     if ((int)bufsiz <= 0)
         return -EINVAL;
+    void *buf = lx_guest_ptr(t, a[2], (uint64_t)bufsiz, VVM_PROT_W);
+    if (!buf)
+        return -EFAULT;
+    /* the guest's spelling (under the sysroot): lx_proc_readlink tells the
+     * exe link by the file it names */
     int err = 0;
     char *s = vvm_strdup_from_guest(lx_as(t), a[1], 4096, &err);
     if (!s)
         return err;
-    if (lx_is_self_exe(t, s) && t->proc->exe_path) {
-        free(s);
-        const char *exe = t->proc->exe_path;
-        size_t n = strlen(exe);
-        if (n > (size_t)bufsiz)
-            n = (size_t)bufsiz;
-        if (vvm_copy_to_guest(lx_as(t), a[2], exe, n) < 0)
-            return -EFAULT;
-        return (int64_t)n;
-    }
+    char hb[4096 + 256];
+    int64_t r = lx_proc_readlink(t, (int)a[0], lx_sysroot_path(t->proc, s, hb, sizeof hb), buf, (size_t)bufsiz);
     free(s);
-    void *buf = lx_guest_ptr(t, a[2], (uint64_t)bufsiz, VVM_PROT_W);
-    if (!buf)
-        return -EFAULT;
-    PATH_ARG(path, a[1]);
-    int64_t r = lx_host(readlinkat((int)a[0], path, buf, (size_t)bufsiz));
-    free(path);
     return r;
 }
 
@@ -275,6 +268,9 @@ LX_SYSCALL(openat2)
         return -EFAULT;
     PATH_ARG(path, a[1]);
     int64_t r = lx_host(syscall(437 /* openat2 */, (int)a[0], path, how, (size_t)size));
+    uint64_t flags;
+    memcpy(&flags, how, 8);
+    r = lx_proc_opened(t, (int)a[0], path, (int)flags, r);
     free(path);
     return r;
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -22,6 +23,7 @@
 
 #include "os/linux/lx.h"
 #include "os/linux/lx_sys.h"
+#include "os/linux/procfs.h"
 
 int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t tls, uint64_t ctid)
 {
@@ -148,7 +150,7 @@ fail:
 /* Nonzero if the host file is a riscv64 ELF. */
 static int is_riscv_elf(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return 0;
     unsigned char h[20];
@@ -160,7 +162,7 @@ static int is_riscv_elf(const char *path)
 /* The interpreter line of a #! script: *interp and *arg point into buf. */
 static int shebang(const char *path, char *buf, size_t n, char **interp, char **arg)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return 0;
     ssize_t r = read(fd, buf, n - 1);
@@ -242,7 +244,7 @@ LX_SYSCALL(execve)
 {
     lx_process *p = t->proc;
     int err = 0;
-    char *path = lx_sys_path(t, a[0], &err);  /* /proc/self/exe is the guest program */
+    char *path = lx_sys_path(t, a[0], &err);
     if (!path)
         return err;
     char **argv = read_vec(t, a[1], &err);
@@ -253,9 +255,24 @@ LX_SYSCALL(execve)
         return err;
     }
     int64_t ret;
-    if (access(path, X_OK) != 0) {
+    struct stat st;
+    if (access(path, X_OK) != 0 || stat(path, &st) != 0) {
         ret = -errno;
         goto out;
+    }
+    if (!S_ISREG(st.st_mode)) { /* a FIFO or device: Linux refuses it, and opening it could block */
+        ret = -EACCES;
+        goto out;
+    }
+    const char *exe; /* /proc/PID/exe is the guest program */
+    if (lx_proc_is_vvm(st.st_dev, st.st_ino) && (exe = lx_proc_exe(t, AT_FDCWD, path))) {
+        char *e = strdup(exe);
+        if (!e) {
+            ret = -ENOMEM;
+            goto out;
+        }
+        free(path);
+        path = e;
     }
     /* the new image starts with the guest's mask (vvm reads it back) */
     lx_signal_block_all(NULL);

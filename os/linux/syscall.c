@@ -6,6 +6,7 @@
 
 #include "os/linux/lx.h"
 #include "os/linux/lx_sys.h"
+#include "os/linux/procfs.h"
 
 const lx_syscall_desc lx_syscalls[LX_NR_MAX] = {
 #define SC(nr, name, fmt) [nr] = {#name, fmt, lx_sys_##name},
@@ -30,7 +31,8 @@ void lx_syscall(lx_thread *t)
     int64_t ret;
     if (nr >= 0 && nr < LX_NR_MAX && lx_syscalls[nr].fn) {
         t->in_syscall = 1;
-        ret = lx_syscalls[nr].fn(t, a);
+        if (!lx_proc_mem_call(t, lx_syscalls[nr].fn, a, &ret)) /* I/O on a guest /proc/PID/mem */
+            ret = lx_syscalls[nr].fn(t, a);
         t->in_syscall = 0;
         lx_guest_writes_done(t);
     } else {

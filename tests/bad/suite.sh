@@ -79,6 +79,11 @@ chmod +x "$TMP/script.sh"
 expect_error bad/not-elf '' "$VVM" run "$TMP/script.sh"
 head -c 100000 /dev/urandom >"$TMP/random"
 expect_error bad/random-bytes '' "$VVM" run "$TMP/random"
+# a FIFO (even an executable one) is no program: opening it must not wait
+# for a writer
+rm -f "$TMP/fifo"
+mkfifo -m 755 "$TMP/fifo"
+expect_error bad/fifo 'not a regular file' "$VVM" run "$TMP/fifo"
 expect_error bad/no-program '' "$VVM" run
 expect_error bad/unknown-command '' "$VVM" no-such-command
 
@@ -100,6 +105,16 @@ fi
 
 if need bad/sysroot-missing "$BAD_OUT/dyn"; then
 	expect_error bad/sysroot-missing '--sysroot' "$VVM" run --sysroot /nonexistent "$BAD_OUT/dyn"
+	# the dynamic loader (PT_INTERP) is a FIFO under the sysroot
+	interp=$(readelf -l "$BAD_OUT/dyn" 2>/dev/null | sed -n 's/.*program interpreter: \(.*\)]$/\1/p')
+	if [ -n "$interp" ]; then
+		rm -rf "$TMP/fifo-root"
+		mkdir -p "$TMP/fifo-root$(dirname "$interp")"
+		mkfifo -m 755 "$TMP/fifo-root$interp"
+		expect_error bad/fifo-interp 'not a regular file' "$VVM" run --sysroot "$TMP/fifo-root" "$BAD_OUT/dyn"
+	else
+		skip bad/fifo-interp "readelf found no PT_INTERP in dyn"
+	fi
 fi
 
 # --- names a guest or a file chose reach the terminal escaped: a PT_INTERP
@@ -184,3 +199,5 @@ guest_ok() { # guest_ok NAME EXPECTED-STDOUT-LINE PROGRAM
 }
 bad_timeout=$(scaled 30) guest_ok bad/oom 'oom ok' "$BAD_OUT/oom"
 guest_ok bad/mmap-1tib 'bigmmap ok.*' "$BAD_OUT/bigmmap"
+# a valid program linked at 0x3ffffe0000, where vvm used to map the stack
+guest_ok bad/high-link 'highlink ok' "$BAD_OUT/highlink"
