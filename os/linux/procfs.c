@@ -728,7 +728,7 @@ const char *lx_proc_exe(lx_thread *t, int dirfd, const char *path)
 
 /* ---- readlink ---- */
 
-int64_t lx_proc_readlink(lx_thread *t, int dirfd, const char *path, char *buf, size_t n)
+int64_t lx_proc_readlink(lx_thread *t, int dirfd, const char *path, uint64_t gbuf, size_t n)
 {
     char tmp[PATH_MAX + 64];
     const char *res = NULL;
@@ -780,7 +780,8 @@ int64_t lx_proc_readlink(lx_thread *t, int dirfd, const char *path, char *buf, s
         close(fd);
     if (rlen > n)
         rlen = n;
-    memcpy(buf, res, rlen);
+    if (vvm_copy_to_guest(lx_as(t), gbuf, res, rlen) < 0)
+        return -EFAULT;
     return (int64_t)rlen;
 }
 

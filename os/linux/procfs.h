@@ -43,11 +43,11 @@ int lx_proc_is_vvm(dev_t dev, ino_t ino);
 const char *lx_proc_exe(lx_thread *t, int dirfd, const char *path);
 
 /* readlinkat for a host path: when the link is this process's exe, writes
- * the guest program's path to buf and returns its length; when it is a
- * descriptor link to a substituted entry, the /proc name Linux would give;
- * otherwise what the host's readlinkat gives.  Returns the length or
- * -errno. */
-int64_t lx_proc_readlink(lx_thread *t, int dirfd, const char *path, char *buf, size_t n);
+ * the guest program's path to the guest buffer gbuf (n bytes, copied
+ * fault-safely) and returns its length; when it is a descriptor link to a
+ * substituted entry, the /proc name Linux would give; otherwise what the
+ * host's readlinkat gives.  Returns the length or -errno. */
+int64_t lx_proc_readlink(lx_thread *t, int dirfd, const char *path, uint64_t gbuf, size_t n);
 
 /* dup, dup3, F_DUPFD: descriptor to (or -errno) is a copy of from;
  * returns to. */

@@ -26,8 +26,7 @@ LX_SYSCALL(readlinkat)
     int64_t bufsiz = (int64_t)a[3];
     if ((int)bufsiz <= 0)
         return -EINVAL;
-    void *buf = lx_guest_ptr(t, a[2], (uint64_t)bufsiz, VVM_PROT_W);
-    if (!buf)
+    if (!lx_guest_ptr(t, a[2], (uint64_t)bufsiz, VVM_PROT_W))
         return -EFAULT;
     /* the guest's spelling (under the sysroot): lx_proc_readlink tells the
      * exe link by the file it names */
@@ -36,7 +35,7 @@ LX_SYSCALL(readlinkat)
     if (!s)
         return err;
     char hb[4096 + 256];
-    int64_t r = lx_proc_readlink(t, (int)a[0], lx_sysroot_path(t->proc, s, hb, sizeof hb), buf, (size_t)bufsiz);
+    int64_t r = lx_proc_readlink(t, (int)a[0], lx_sysroot_path(t->proc, s, hb, sizeof hb), a[2], (size_t)bufsiz);
     free(s);
     return r;
 }
