@@ -28,9 +28,10 @@
  * own or read-only system files; sockets are AF_UNIX only.  It refuses to
  * run as root.
  *
- *   sysfuzz [-s SEED] [-n CALLS] [-f FIRST] [-t ALARM_MS] [-k KILL_MS]
- *           [-d DIR] [-x NAME,...] [-X KIND,...]
- * -x skips calls by name, -X pointer kinds by label (e.g. -X trunc).
+ *   sysfuzz [-s SEED] [-n CALLS] [-T SECONDS] [-f FIRST] [-t ALARM_MS]
+ *           [-k KILL_MS] [-d DIR] [-x NAME,...] [-X KIND,...]
+ * makes calls FIRST.. (0..) until CALLS (1000) are made or SECONDS have
+ * passed; -x skips calls by name, -X pointer kinds by label (-X trunc).
  * The last line on stdout is the summary: "sysfuzz: done: ...".
  */
 #ifndef __riscv
@@ -299,8 +300,13 @@ enum {
     S_STACK = 1600,     /* stack_t */
     S_RLIM = 1700,      /* struct rlimit */
     S_FUTEX = 1800,     /* futex words */
+    S_SIGINFO = 1900,   /* siginfo: fault codes, forged addresses */
     S_RANDOM = 2048,    /* random bytes from here */
 };
+
+static const int signals[] = {0, 1, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGKILL, SIGSTOP, SIGCHLD,
+                              SIGALRM, SIGUSR1, SIGPIPE, SIGCONT, SIGTSTP, SIGSYS, 31, 32, 33, 34, 63, 64,
+                              65, 128, -1};
 
 static void ptr_arg(arg *a);
 
@@ -398,6 +404,12 @@ static void build_structs(void)
     put64(s + S_RLIM + 8, t.v);
     put64(s + S_FUTEX, rnd() & 0xffffffff0000ffffULL);
     put64(s + S_FUTEX + 8, chance(50) ? P(s + S_FUTEX) : bad_ptr());
+    /* siginfo: signo, errno, code, then si_addr/si_pid... */
+    static const int codes[] = {0, -1, -6, 1, 2, 3, 4, 128, 0x80000000, 0x7fffffff};
+    int si[3] = {PICK(signals), 0, PICK(codes)};
+    memset(s + S_SIGINFO, 0, 128);
+    memcpy(s + S_SIGINFO, si, sizeof si);
+    put64(s + S_SIGINFO + 16, chance(50) ? 0x4141414141ULL : rnd());
     for (size_t i = S_RANDOM; i < STRUCT_SIZE; i += 8)
         put64(s + i, chance(20) ? some_ptr() : rnd());
 }
@@ -410,7 +422,7 @@ static void ptr_arg(arg *a)
                                     ~0ULL, 1ULL << 63};
     static const int structs[] = {S_IOV, S_TS, S_TS + 16, S_TS + 32, S_TS + 48, S_TS + 64, S_PTRS, S_MSG,
                                   S_SIGSET, S_SUN, S_CLONE, S_PSEL, S_ITS, S_EPEV, S_POLL, S_MMSG,
-                                  S_SIGACT, S_STACK, S_RLIM, S_FUTEX, S_RANDOM};
+                                  S_SIGACT, S_STACK, S_RLIM, S_FUTEX, S_SIGINFO, S_RANDOM};
     for (;;) {
         switch (below(18)) {
         case 0: set(a, 0, "NULL"); return;
@@ -478,9 +490,6 @@ static void flags_arg(arg *a, const uint64_t *bits, size_t n, const char *what)
     set(a, v, what);
 }
 
-static const int signals[] = {0, 1, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGKILL, SIGSTOP, SIGCHLD,
-                              SIGALRM, SIGUSR1, SIGPIPE, SIGCONT, SIGTSTP, SIGSYS, 31, 32, 33, 34, 63, 64,
-                              65, 128, -1};
 
 /* A plausible value of the kind: half of the calls take most of their
  * arguments from here, so that they get past the first check and reach
@@ -488,7 +497,7 @@ static const int signals[] = {0, 1, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SI
 static int sane_arg(arg *a, char kind)
 {
     static const int structs[] = {S_IOV, S_TS, S_PTRS, S_MSG, S_SIGSET, S_SUN, S_ITS, S_EPEV, S_POLL,
-                                  S_MMSG, S_SIGACT, S_STACK, S_RLIM, S_FUTEX};
+                                  S_MMSG, S_SIGACT, S_STACK, S_RLIM, S_FUTEX, S_SIGINFO};
     static const int fdk[] = {FD_FILE, FD_FILE, FD_PIPE_R, FD_PIPE_W, FD_SOCK_A, FD_SOCK_B, FD_LISTEN,
                               FD_EVENT, FD_EPOLL, FD_MEMFD, FD_DIR, FD_NULL, FD_TIMER};
     int i;
@@ -595,6 +604,35 @@ static void gen_arg(arg *a, char kind, long nr)
     }
 }
 
+/* calls whose arguments need a value of their own to reach anything */
+static void enrich(long nr, arg *a)
+{
+    /* tty and serial ioctls whose numbers carry no size, others with one */
+    static const uint64_t ioctls[] = {0x541B /* FIONREAD */, 0x5421 /* FIONBIO */, 0x5401 /* TCGETS */,
+                                      0x5413 /* TIOCGWINSZ */, 0x541E /* TIOCGSERIAL */,
+                                      0x541F /* TIOCSSERIAL */, 0x545D /* TIOCGICOUNT */,
+                                      0x541C /* TIOCLINUX */, 0x5459 /* TIOCSERGETLSR */,
+                                      0x40045436 /* TIOCSIG */, 0x5451 /* FIOCLEX */,
+                                      0x80086601 /* FS_IOC_GETFLAGS */, 0x5460 /* FIOQSIZE */,
+                                      0xc0ffee00 /* huge size */, 0x5402 /* TCSETS */};
+    switch (nr) {
+    case __NR_ioctl:
+        if (chance(70))
+            set(&a[1], PICK(ioctls), "ioctl");
+        break;
+    /* a fault signal queued by hand must not pass for a fault of vvm's */
+    case __NR_rt_sigqueueinfo:
+    case __NR_rt_tgsigqueueinfo: {
+        int k = nr == __NR_rt_sigqueueinfo ? 1 : 2;
+        if (chance(50))
+            set(&a[k], chance(50) ? SIGSEGV : SIGBUS, "sig");
+        if (chance(60))
+            set(&a[k + 1], P(m_struct) + S_SIGINFO, "siginfo");
+        break;
+    }
+    }
+}
+
 /* ---- defanging: what would break the test or the machine even confined */
 
 static int self_pid;
@@ -603,9 +641,10 @@ static int self_pid;
 static void safe_pid(arg *a)
 {
     static const int64_t other[] = {0, 0x7ffffff0, -0x7ffffff0, INT_MIN, 1LL << 32};
-    switch (below(3)) {
-    case 0: set(a, (uint64_t)(int64_t)self_pid, "self"); return;
-    case 1: set(a, (uint64_t)-(int64_t)self_pid, "-self"); return;
+    switch (below(4)) {
+    case 0:
+    case 1: set(a, (uint64_t)(int64_t)self_pid, "self"); return;
+    case 2: set(a, (uint64_t)-(int64_t)self_pid, "-self"); return;
     default: set(a, (uint64_t)PICK(other), "pid"); return;
     }
 }
@@ -621,7 +660,7 @@ static void unblock_alarm(uint64_t p)
             lo = m_struct, hi = m_struct + STRUCT_SIZE;
         if (k == 2)
             lo = m_edge, hi = EDGE_END;
-        if (p >= P(lo) && p + 8 <= P(hi)) {
+        if (p >= P(lo) && p <= P(hi) - 8) {
             uint64_t v;
             memcpy(&v, (void *)(uintptr_t)p, 8);
             v &= ~(1ULL << (SIGALRM - 1));
@@ -707,7 +746,7 @@ static void defang(long nr, arg *a)
         unblock_alarm(a[4].v);
         break;
     case __NR_pselect6:
-        if (a[5].v >= P(m_struct) && a[5].v + 8 <= P(m_struct) + STRUCT_SIZE) {
+        if (a[5].v >= P(m_struct) && a[5].v <= P(m_struct) + STRUCT_SIZE - 8) {
             uint64_t p;
             memcpy(&p, (void *)(uintptr_t)a[5].v, 8);
             unblock_alarm(p);
@@ -804,6 +843,7 @@ static void child(uint64_t i, call c)
     for (size_t k = 0; k < nargs && c.fmt; k++)
         if ((c.fmt[k] == 'd' || c.fmt[k] == 'D') && (int)a[k].v == 2)
             a[k].v = 1;
+    enrich(c.nr, a);
     defang(c.nr, a);
     uint64_t sp = 0;
     char sp_what[64] = "";
@@ -957,15 +997,19 @@ static void on_parent_alarm(int sig)
 int main(int argc, char **argv)
 {
     uint64_t ncalls = 1000, first = 0;
-    int kill_ms = 2000;
+    int kill_ms = 2000, seconds = 0;
     const char *dir = "sysfuzz.d";
     int opt;
     if (argc < 1)
         return 0;   /* exec'd by a fuzzed execve */
-    while ((opt = getopt(argc, argv, "s:n:f:t:k:d:x:X:")) != -1) {
+    while ((opt = getopt(argc, argv, "s:n:T:f:t:k:d:x:X:")) != -1) {
         switch (opt) {
         case 's': seed = strtoull(optarg, NULL, 0); break;
         case 'n': ncalls = strtoull(optarg, NULL, 0); break;
+        case 'T':
+            seconds = atoi(optarg);
+            ncalls = UINT64_MAX / 2;
+            break;
         case 'f': first = strtoull(optarg, NULL, 0); break;
         case 't': alarm_ms = atoi(optarg); break;
         case 'k': kill_ms = atoi(optarg); break;
@@ -973,7 +1017,7 @@ int main(int argc, char **argv)
         case 'x': snprintf(skip_calls, sizeof skip_calls, "%s", optarg); break;
         case 'X': snprintf(skip_kinds, sizeof skip_kinds, "%s", optarg); break;
         default:
-            fprintf(stderr, "usage: sysfuzz [-s SEED] [-n CALLS] [-f FIRST] [-t ALARM_MS] [-k KILL_MS] "
+            fprintf(stderr, "usage: sysfuzz [-s SEED] [-n CALLS] [-T SECONDS] [-f FIRST] [-t ALARM_MS] [-k KILL_MS] "
                             "[-d DIR] [-x NAME,...] [-X KIND,...]\n");
             return 2;
         }
@@ -995,7 +1039,15 @@ int main(int argc, char **argv)
     uint64_t made = 0, returned = 0, errors = 0, enosys = 0, alarmed = 0, signalled = 0, stuck = 0,
              early = 0, stuck_blocking = 0, stopped = 0;
     static int succeeded[NDEF];
-    for (uint64_t i = first; i < first + ncalls; i++) {
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint64_t i;
+    for (i = first; i < first + ncalls; i++) {
+        if (seconds && (i & 15) == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if (now.tv_sec - t0.tv_sec >= seconds)
+                break;
+        }
         char namebuf[32];
         call c = call_at(i, namebuf, sizeof namebuf);
         if (name_skipped(c.name))
@@ -1049,8 +1101,11 @@ int main(int argc, char **argv)
             kill(-pid, SIGKILL);   /* what it left behind */
             it.it_value.tv_sec = it.it_value.tv_usec = 0;
             setitimer(ITIMER_REAL, &it, NULL);
-            if (!m_shared->reached)
+            if (!m_shared->reached) {
                 early++;
+                printf("sysfuzz: #%llu %s: the child ended before the call (status %#x)\n", (unsigned long long)i,
+                       c.name, st);
+            }
             else if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
                 alarmed++;
             else if (WIFSIGNALED(st))
@@ -1071,7 +1126,7 @@ int main(int argc, char **argv)
     int nsucc = 0;
     for (size_t k = 0; k < NDEF; k++)
         nsucc += succeeded[k] > 0;
-    if (ncalls >= NDEF) {
+    if (i - first >= NDEF) {
         printf("sysfuzz: never succeeded:");
         for (size_t k = 0; k < NDEF; k++)
             if (!succeeded[k])
@@ -1081,7 +1136,7 @@ int main(int argc, char **argv)
     printf("sysfuzz: done: seed %llu, calls %llu..%llu: %llu made, %llu returned (%llu errors, %llu ENOSYS), "
            "%llu ended by the alarm, %llu died of a signal, %llu stopped, %llu died before the call, %llu stuck "
            "(%llu waiting with a sigset); %d of %zu defined calls succeeded at least once\n",
-           (unsigned long long)seed, (unsigned long long)first, (unsigned long long)(first + ncalls - 1),
+           (unsigned long long)seed, (unsigned long long)first, (unsigned long long)(i - 1),
            (unsigned long long)made, (unsigned long long)returned, (unsigned long long)errors,
            (unsigned long long)enosys, (unsigned long long)alarmed, (unsigned long long)signalled, (unsigned long long)stopped,
            (unsigned long long)early, (unsigned long long)stuck, (unsigned long long)stuck_blocking, nsucc, NDEF);
