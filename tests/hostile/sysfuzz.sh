@@ -45,10 +45,9 @@ if [ -x "$sf_exe" ]; then
 	sf_err=$TMP/sysfuzz.err
 	ho_run "$sf_timeout" "$HO_VVM" run "$HO_SCRATCH/sysfuzz" "${sf_args[@]}" -k $(($(scaled 2) * 1000)) -d sysfuzz.d >"$sf_out" 2>"$sf_err"
 	sf_st=$?
-	sf_bad='internal error|ERROR: AddressSanitizer|runtime error:|LeakSanitizer|AddressSanitizer:DEADLYSIGNAL'
 	sf_summary=$(grep -a '^sysfuzz: done:' "$sf_out")
 	# each report of vvm's own death, after the call printed before it
-	sf_crashes=$(awk -v bad="$sf_bad" '/^sysfuzz: #/ { call = $0 } $0 ~ bad && !seen[call]++ { print call; print "  => " $0 }' "$sf_err")
+	sf_crashes=$(awk -v bad="$HO_CRASH" '/^sysfuzz: #/ { call = $0 } $0 ~ bad && !seen[call]++ { print call; print "  => " $0 }' "$sf_err")
 	if [ $sf_st -eq 124 ] || [ $sf_st -eq 137 ]; then
 		fail hostile/sysfuzz "hung: timed out after ${sf_timeout}s (seed $sf_seed); last call: $(grep -a '^sysfuzz: #' "$sf_err" | tail -n 1 | cut -c1-160)"
 	elif [ -n "$sf_crashes" ]; then

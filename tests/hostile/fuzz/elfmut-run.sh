@@ -15,4 +15,5 @@ em_one() {
 	rm -f "$EM_DIR/m/$name"
 }
 export -f em_one
+# shellcheck disable=SC2016 # $1 is em_one's, in the shell xargs starts
 cut -d' ' -f1 "$EM_DIR/list" | xargs -P2 -n1 bash -c 'em_one "$1" 2>/dev/null' _
