@@ -62,6 +62,8 @@ if [ "${ELFMUT:-1}" != 0 ] && [ -x "$em_out/elfmut" ] && [ -x "$em_out/hello-s" 
 		elif [ "$st" != 0 ] && [ ! -s "$err" ]; then
 			why="exit $st with no message"
 		fi
+		# the unchanged programs must run, or the check tests nothing
+		[ "$what" = unchanged ] && [ "$st" != 0 ] && why="the unchanged program did not run (exit $st): $(head -c 120 "$err")"
 		[ -n "$why" ] && em_bad+=("$name ($what): $why")
 		LC_ALL=C grep -qa $'[\x01-\x08\x0b-\x1f\x7f]' "$err" 2>/dev/null && em_esc+=("$name ($what): $(head -c 160 "$err" | cat -v)")
 	done <"$em_dir/list"
@@ -69,7 +71,7 @@ if [ "${ELFMUT:-1}" != 0 ] && [ -x "$em_out/elfmut" ] && [ -x "$em_out/hello-s" 
 	if [ "$em_st" = 124 ] || [ "$em_st" = 137 ]; then
 		fail hostile/elfmut "the whole check hung (over $(scaled 300)s)"
 	elif [ ${#em_bad[@]} -gt 0 ]; then
-		fail hostile/elfmut "${#em_bad[@]} of $em_n mutants (seed $em_seed) crashed or hung vvm; $em_replay"
+		fail hostile/elfmut "${#em_bad[@]} of $em_n mutants (seed $em_seed) failed (a crash, a hang, a silent failure); $em_replay"
 		printf '%s\n' "${em_bad[@]}" | show - 12
 	else
 		pass hostile/elfmut

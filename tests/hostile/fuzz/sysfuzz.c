@@ -532,7 +532,11 @@ static int sane_arg(arg *a, char kind)
         snprintf(a->what, sizeof a->what, "\"%.20s\"", paths[i]);
         return 1;
     case 'D': set(a, (uint64_t)(int64_t)AT_FDCWD, "AT_FDCWD"); return 1;
-    case 'o': set(a, 0644, "mode"); return 1;
+    case 'o': {
+        static const uint64_t modes[] = {0644, 0600, 0755, 0, 4 /* R_OK */, 7};
+        set(a, PICK(modes), "mode");
+        return 1;
+    }
     case 'C': set(a, chance(50) ? SIGCHLD : CLONE_VM | CLONE_VFORK | SIGCHLD, "clone"); return 1;
     default: return 0;
     }
