@@ -15,7 +15,8 @@
  * Each call runs in a forked child that makes it and exits at once; the
  * child may die of a signal, that is fine.  A real-time alarm (-t) ends
  * calls that block; the parent kills a child still there after -k ms and
- * reports it as stuck.  Before each call the child prints the call on
+ * reports it as stuck.  In one call of ten a second thread changes the
+ * memory under the call (racer()).  Before each call the child prints the call on
  * stderr ("sysfuzz: #N name(args)"), so whatever vvm prints next (an
  * "internal error") names the call that caused it, and
  * `sysfuzz -s SEED -f N -n 1` makes it again.
@@ -40,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
@@ -761,6 +763,40 @@ static void defang(long nr, arg *a)
 
 /* ---- the child's side */
 
+/* The racer: in some calls (marked "race" in the log) a second thread
+ * changes the memory the arguments point into while the call runs: it
+ * unmaps, remaps, reprotects and discards pages of the buffers, and maps a
+ * file there that it then truncates.  What the call copies from or to guest
+ * memory may vanish under it; vvm must give EFAULT (or a partial count) or
+ * deliver the signal Linux would, never fault itself. */
+static uint64_t racer_state;
+static void *racer(void *arg)
+{
+    (void)arg;
+    uint8_t *const areas[] = {m_rnd, m_edge, m_struct};
+    const size_t sizes[] = {RND_SIZE, 8192, STRUCT_SIZE};
+    for (;;) {
+        uint64_t z = (racer_state += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z ^= z >> 27;
+        int a = (int)(z % 3);
+        uint8_t *page = areas[a] + ((z >> 8) % (sizes[a] / 4096)) * 4096;
+        switch ((z >> 20) % 6) {
+        case 0: mprotect(page, 4096, (int)((z >> 32) % 4)); break;
+        case 1: munmap(page, 4096); break;
+        case 2: mmap(page, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0); break;
+        case 3: madvise(page, 4096, MADV_DONTNEED); break;
+        case 4:     /* -X trunc leaves this out too */
+            if (fds[FD_FILE] >= 0 && !kind_skipped("trunc") &&
+                mmap(page, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fds[FD_FILE], 0) != MAP_FAILED)
+                (void)!ftruncate(fds[FD_FILE], (off_t)((z >> 40) % 2 * 4096));
+            break;
+        default: mprotect(page, 4096, PROT_READ | PROT_WRITE); break;
+        }
+    }
+    return NULL;
+}
+
 /* Makes the call with the stack pointer replaced by sp (if nonzero), stores
  * the result in *res and exits at once without touching the stack (a clone
  * child, a bad sp or a clobbered stack must not matter). */
@@ -858,13 +894,16 @@ static void child(uint64_t i, call c)
         snprintf(sp_what, sizeof sp_what, " sp=%s:%#llx", t.what, (unsigned long long)sp);
     }
 
+    int race = chance(10);
+    racer_state = rnd();
+
     char line[600];
     int n = snprintf(line, sizeof line, "sysfuzz: #%llu %s(", (unsigned long long)i, c.name);
     for (size_t k = 0; k < 6 && n < (int)sizeof line; k++)
         n += snprintf(line + n, sizeof line - (size_t)n, "%s%s:%#llx", k ? ", " : "", a[k].what,
                       (unsigned long long)a[k].v);
     if (n < (int)sizeof line)
-        n += snprintf(line + n, sizeof line - (size_t)n, ")%s\n", sp_what);
+        n += snprintf(line + n, sizeof line - (size_t)n, ")%s%s\n", sp_what, race ? " race" : "");
     if (n > (int)sizeof line)
         n = sizeof line;
     (void)!write(2, line, (size_t)n);
@@ -873,6 +912,9 @@ static void child(uint64_t i, call c)
     for (int k = 0; k < 6; k++)
         v[k] = a[k].v;
     struct itimerval it = {.it_value = {.tv_sec = alarm_ms / 1000, .tv_usec = alarm_ms % 1000 * 1000}};
+    pthread_t th;
+    if (race)
+        pthread_create(&th, NULL, racer, NULL);
     m_shared->reached = 1;
     setitimer(ITIMER_REAL, &it, NULL);
     fire(c.nr, v, sp, &m_shared->ret);
