@@ -38,7 +38,7 @@ if [ "${ELFMUT:-1}" != 0 ] && [ -x "$em_out/elfmut" ] && [ -x "$em_out/hello-s" 
 	done
 	# under ASan every second mutant (a run costs three times as much there)
 	if [ "${SANITIZED:-0}" = 1 ]; then
-		awk 'NR % 2' "$em_dir/list" >"$em_dir/list.half" && mv "$em_dir/list.half" "$em_dir/list"
+		awk 'NR % 2 || / unchanged$/' "$em_dir/list" >"$em_dir/list.half" && mv "$em_dir/list.half" "$em_dir/list"
 	fi
 	em_secs=$(scaled 5)
 	ho_run "$(scaled 300)" bash "$em_dir/elfmut-run.sh" "$em_dir" "$HO_VVM" "$em_secs" "$em_seed" "$em_sysroot"

@@ -51,7 +51,7 @@ if [ -x "$sf_exe" ]; then
 	if [ $sf_st -eq 124 ] || [ $sf_st -eq 137 ]; then
 		fail hostile/sysfuzz "hung: timed out after ${sf_timeout}s (seed $sf_seed); last call: $(grep -a '^sysfuzz: #' "$sf_err" | tail -n 1 | cut -c1-160)"
 	elif [ -n "$sf_crashes" ]; then
-		fail hostile/sysfuzz "vvm crashed or drew a sanitizer report in $(grep -c '^  => ' <<<"$sf_crashes") call(s) (seed $sf_seed; the number after # is the call: replay one with vvm run sysfuzz -s $sf_seed -f N -n 1)"
+		fail hostile/sysfuzz "vvm crashed or drew a sanitizer report in $(grep -c '^  => ' <<<"$sf_crashes") call(s) (seed $sf_seed; the number after # is the call: replay one with vvm run sysfuzz -s $sf_seed -f N -n 1${SYSFUZZ_ARGS:+ $SYSFUZZ_ARGS}, as an unprivileged user)"
 		show - 20 <<<"$sf_crashes"
 	elif [ $sf_st -ne 0 ] || [ -z "$sf_summary" ]; then
 		fail hostile/sysfuzz "exit $sf_st without its summary (seed $sf_seed)"
