@@ -13,26 +13,28 @@
  * open flags, signals, mmap flags, ...) values of that kind.
  *
  * Each call runs in a forked child that makes it and exits at once; the
- * child may die of a signal, that is fine.  A real-time alarm (-t) ends
- * calls that block; the parent kills a child still there after -k ms and
- * reports it as stuck.  In one call of ten a second thread changes the
- * memory under the call (racer()).  Before each call the child prints the call on
- * stderr ("sysfuzz: #N name(args)"), so whatever vvm prints next (an
- * "internal error") names the call that caused it, and
+ * child may die of a signal or stop itself, that is fine.  A real-time
+ * alarm (-t ms) ends calls that block; the parent kills a child still there
+ * after -k ms and reports it as stuck.  In one call of ten a second thread
+ * changes the memory under the call (racer()).  Before each call the child
+ * prints it on stderr ("sysfuzz: #N name(args)"), so whatever vvm prints
+ * next (an "internal error") names the call that caused it, and
  * `sysfuzz -s SEED -f N -n 1` makes it again.
  *
  * What could break the test itself or the machine is defanged (see
  * defang()): signals and resource limits go only to the child itself, its
  * process group or pids that do not exist; clone never uses CLONE_PARENT;
  * no call populates or locks more than 64 MiB; files stay below 16 MiB
- * (RLIMIT_FSIZE); paths name files in a scratch directory of the fuzzer's
- * own or read-only system files; sockets are AF_UNIX only.  It refuses to
- * run as root.
+ * (RLIMIT_FSIZE); paths name files in the fuzzer's scratch directory (-d,
+ * made in the current one) or system files an unprivileged user cannot
+ * change; the sockets calls are handed are AF_UNIX.  It refuses to run as
+ * root.
  *
  *   sysfuzz [-s SEED] [-n CALLS] [-T SECONDS] [-f FIRST] [-t ALARM_MS]
  *           [-k KILL_MS] [-d DIR] [-x NAME,...] [-X KIND,...]
  * makes calls FIRST.. (0..) until CALLS (1000) are made or SECONDS have
- * passed; -x skips calls by name, -X pointer kinds by label (-X trunc).
+ * passed, in DIR (sysfuzz.d); -x skips calls by name, -X pointer kinds by
+ * label (-X trunc also keeps the racer from truncating a mapped file).
  * The last line on stdout is the summary: "sysfuzz: done: ...".
  */
 #ifndef __riscv
