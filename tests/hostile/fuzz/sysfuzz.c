@@ -218,15 +218,18 @@ typedef struct arg {
     char what[24];      /* where the value came from, for the log */
 } arg;
 
-static char skip_kinds[256];    /* -X: comma-separated pointer kinds not to use */
-static int kind_skipped(const char *k)
+/* Nonzero if name is an item of the comma-separated list. */
+static int in_list(const char *list, const char *name)
 {
-    size_t n = strlen(k);
-    for (const char *s = skip_kinds; (s = strstr(s, k)); s += n)
-        if ((s == skip_kinds || s[-1] == ',') && (s[n] == ',' || s[n] == 0))
+    size_t n = strlen(name);
+    for (const char *s = list; (s = strstr(s, name)); s += n)
+        if ((s == list || s[-1] == ',') && (s[n] == ',' || s[n] == 0))
             return 1;
     return 0;
 }
+
+static char skip_kinds[256];    /* -X: pointer kinds not to use */
+static int kind_skipped(const char *k) { return in_list(skip_kinds, k); }
 
 static void set(arg *a, uint64_t v, const char *what)
 {
@@ -1026,15 +1029,6 @@ static void setup(const char *dir)
             signal(s, SIG_IGN);
 }
 
-static int name_skipped(const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *s = skip_calls; (s = strstr(s, name)); s += n)
-        if ((s == skip_calls || s[-1] == ',') && (s[n] == ',' || s[n] == 0))
-            return 1;
-    return 0;
-}
-
 static volatile sig_atomic_t timed_out;
 static void on_parent_alarm(int sig)
 {
@@ -1098,7 +1092,7 @@ int main(int argc, char **argv)
         }
         char namebuf[32];
         call c = call_at(i, namebuf, sizeof namebuf);
-        if (name_skipped(c.name))
+        if (in_list(skip_calls, c.name))
             continue;
         rnd_seed(seed, i);
         m_shared->ret = INT64_MIN;
