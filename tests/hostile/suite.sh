@@ -91,6 +91,8 @@ ho_report() {
 	done <"$out"
 }
 
+# what vvm prints when it dies itself (grep -E): a test fails on any of it
+HO_CRASH='internal error|ERROR: AddressSanitizer|runtime error:|LeakSanitizer'
 ho_timeout=$(scaled 60)
 for src in "$HO_SRC"/*.c; do
 	[ -f "$src" ] || continue
@@ -131,9 +133,9 @@ for src in "$HO_SRC"/*.c; do
 	ho_report "hostile/$name" "$out"
 	if [ $st -eq 124 ] || [ $st -eq 137 ]; then
 		fail "hostile/$name" "hung: timed out after ${ho_timeout}s"
-	elif grep -qE 'internal error|ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$err"; then
+	elif grep -qE "$HO_CRASH" "$err"; then
 		fail "hostile/$name" "vvm crashed or drew a sanitizer report (exit $st)"
-		grep -m3 -E 'internal error|ERROR: AddressSanitizer|runtime error:|LeakSanitizer|^ +#[0-9]+ ' "$err" | show -
+		grep -m3 -E "$HO_CRASH|^ +#[0-9]+ " "$err" | show -
 	elif [ $st -ne 0 ] || [ "$(tail -n 1 "$out")" != done ]; then
 		fail "hostile/$name" "exit $st before the program said done"
 		show "$err" 4
