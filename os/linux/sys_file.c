@@ -238,12 +238,12 @@ LX_SYSCALL(statx)
         return -ENOMEM;
     int64_t r = lx_host(syscall(SYS_statx, (int)a[0], path, flags, (unsigned)a[3], buf));
     uint64_t ino;
-    uint32_t dev[2]; /* the guest's buffer may be unaligned */
-    memcpy(&ino, (const char *)buf + offsetof(struct statx, stx_ino), sizeof ino);
-    memcpy(dev, (const char *)buf + offsetof(struct statx, stx_dev_major), sizeof dev);
+    uint32_t dev[2];
     const char *exe; /* /proc/PID/exe: the guest program */
-    if (r == 0 && !(flags & AT_SYMLINK_NOFOLLOW) && lx_proc_is_vvm(makedev(dev[0], dev[1]), ino) &&
-        (exe = lx_proc_exe(t, (int)a[0], path)))
+    if (r == 0 && !(flags & AT_SYMLINK_NOFOLLOW) &&
+        vvm_copy_from_guest(lx_as(t), &ino, a[4] + offsetof(struct statx, stx_ino), sizeof ino) == 0 &&
+        vvm_copy_from_guest(lx_as(t), dev, a[4] + offsetof(struct statx, stx_dev_major), sizeof dev) == 0 &&
+        lx_proc_is_vvm(makedev(dev[0], dev[1]), ino) && (exe = lx_proc_exe(t, (int)a[0], path)))
         r = lx_host(syscall(SYS_statx, AT_FDCWD, exe, flags, (unsigned)a[3], buf));
     free(path);
     return r;

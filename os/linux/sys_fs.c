@@ -262,13 +262,13 @@ LX_SYSCALL(openat2)
         return -EINVAL;
     if (size > 4096)
         return -E2BIG;
-    const void *how = lx_guest_ptr(t, a[2], size, VVM_PROT_R);
-    if (!how)
+    /* one copy: the host reads the same open_how vvm looks at */
+    uint64_t how[4096 / 8];
+    if (vvm_copy_from_guest(lx_as(t), how, a[2], size) < 0)
         return -EFAULT;
     PATH_ARG(path, a[1]);
     int64_t r = lx_host(syscall(437 /* openat2 */, (int)a[0], path, how, (size_t)size));
-    uint64_t flags;
-    memcpy(&flags, how, 8);
+    uint64_t flags = how[0];
     r = lx_proc_opened(t, (int)a[0], path, (int)flags, r);
     free(path);
     return r;
