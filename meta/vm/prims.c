@@ -627,17 +627,16 @@ PRIM(p_string_to_list)
     Str *s = sarg(vm, self, argv[0]);
     /* build backwards from a vector of code points */
     size_t n = str_nchars(s), off = 0, len;
-    uint32_t *cps = malloc((n + 1) * sizeof *cps);
-    if (!cps)
-        vml_error(vm, VNIL, "out of memory");
+    V buf = VNIL, l = VNIL;   /* the code points: counted, and freed by the collector if a cons fails */
+    VML_ROOT(vm, buf);
+    VML_ROOT(vm, l);
+    vml_buf_reserve(vm, &buf, (n + 1) * sizeof(uint32_t));
+    uint32_t *cps = (uint32_t *)AS(Bvec, buf)->b;
     for (size_t i = 0; i < n; i++, off += len)
         cps[i] = utf8_at(s, off, &len);
-    V l = VNIL;
-    VML_ROOT(vm, l);
     for (size_t i = n; i-- > 0;)
         l = vml_cons(vm, vchar(cps[i]), l);
-    VML_UNROOT(vm, 1);
-    free(cps);
+    VML_UNROOT(vm, 2);
     return l;
 }
 PRIM(p_list_to_string)

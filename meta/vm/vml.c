@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -157,12 +158,26 @@ _Noreturn void vml_type_error(VM *vm, const char *who, const char *want, V got)
 }
 
 /* ---- printing ---- */
-typedef struct sb { char *s; size_t n, cap, limit; } sb;
+/* Printed text: in a buffer, written out to f (if set) as it fills, up to
+ * limit bytes in all. */
+typedef struct sb { char *s; size_t n, cap, limit, flushed; FILE *f; } sb;
+#define SB_FLUSH 65536
+static inline size_t sb_len(const sb *b) { return b->flushed + b->n; }
 
 static void sput(sb *b, const char *s, size_t n)
 {
-    if (b->n >= b->limit)
+    if (sb_len(b) >= b->limit)
         return;
+    if (b->f && b->n + n > SB_FLUSH) {
+        fwrite(b->s, 1, b->n, b->f);
+        b->flushed += b->n;
+        b->n = 0;
+        if (n > SB_FLUSH) {
+            fwrite(s, 1, n, b->f);
+            b->flushed += n;
+            return;
+        }
+    }
     if (b->n + n + 1 > b->cap) {
         size_t nc = (b->n + n + 1) * 2;
         char *p = realloc(b->s, nc);
@@ -206,8 +221,8 @@ static void print(VM *vm, sb *b, V v, int display, int depth)
     /* Shared structure can make the text exponentially long: stop at the
      * length limit, and at an interrupt (which the VM then raises). */
     if (vm->interrupt)
-        b->limit = b->n;
-    if (b->n >= b->limit)
+        b->limit = sb_len(b);
+    if (sb_len(b) >= b->limit)
         return;
     if (depth > 200) {
         sputs(b, "...");
@@ -258,7 +273,7 @@ static void print(VM *vm, sb *b, V v, int display, int depth)
         for (;;) {
             print(vm, b, CAR(v), display, depth + 1);
             v = CDR(v);
-            if (v.t != T_PAIR || b->n >= b->limit)
+            if (v.t != T_PAIR || sb_len(b) >= b->limit)
                 break;
             if (++count > 100000) {
                 sputs(b, " ...");
@@ -297,7 +312,7 @@ static void print(VM *vm, sb *b, V v, int display, int depth)
     case T_VEC: {
         Vec *x = AS(Vec, v);
         sputs(b, "#(");
-        for (size_t i = 0; i < x->n && b->n < b->limit; i++) {
+        for (size_t i = 0; i < x->n && sb_len(b) < b->limit; i++) {
             if (i)
                 sputs(b, " ");
             print(vm, b, x->v[i], display, depth + 1);
@@ -308,7 +323,7 @@ static void print(VM *vm, sb *b, V v, int display, int depth)
     case T_BVEC: {
         Bvec *x = AS(Bvec, v);
         sputs(b, "#u8(");
-        for (size_t i = 0; i < x->n && b->n < b->limit; i++) {
+        for (size_t i = 0; i < x->n && sb_len(b) < b->limit; i++) {
             snprintf(tmp, sizeof tmp, "%s%u", i ? " " : "", x->b[i]);
             sputs(b, tmp);
         }
@@ -358,7 +373,7 @@ static void print(VM *vm, sb *b, V v, int display, int depth)
 
 void vml_write(VM *vm, FILE *f, V v, int display)
 {
-    sb b = {NULL, 0, 0, (size_t)1 << 30};
+    sb b = {NULL, 0, 0, (size_t)1 << 30, 0, f};
     print(vm, &b, v, display, 0);
     if (b.s)
         fwrite(b.s, 1, b.n, f);
@@ -367,7 +382,7 @@ void vml_write(VM *vm, FILE *f, V v, int display)
 
 char *vml_tostring(VM *vm, V v, int display, char *buf, size_t n)
 {
-    sb b = {NULL, 0, 0, n};
+    sb b = {NULL, 0, 0, n, 0, NULL};
     print(vm, &b, v, display, 0);
     snprintf(buf, n, "%s", b.s ? b.s : "");
     if (b.n >= n && n > 4)
@@ -376,10 +391,17 @@ char *vml_tostring(VM *vm, V v, int display, char *buf, size_t n)
     return buf;
 }
 
+/* The text and the string made of it each take at most half the room left
+ * under the heap limit. */
 V vml_tostring_value(VM *vm, V v, int display)
 {
-    sb b = {NULL, 0, 0, (size_t)1 << 30};
+    size_t room = vm->max_bytes > vm->bytes ? (vm->max_bytes - vm->bytes) / 2 : 0;
+    sb b = {NULL, 0, 0, room < ((size_t)1 << 30) ? room : (size_t)1 << 30, 0, NULL};
     print(vm, &b, v, display, 0);
+    if (b.n >= b.limit && !vm->interrupt) {
+        free(b.s);
+        vml_error(vm, VNIL, "out of memory (heap limit %zu MB)", vm->max_bytes >> 20);
+    }
     V s = vml_str(vm, b.s ? b.s : "", b.n);
     free(b.s);
     return s;
@@ -506,7 +528,7 @@ int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *re
     VML_ROOT(vm, last);
     for (;;) {
         sx *x = NULL;
-        int rc = sx_read(&r, &x);
+        int rc = vml_sx_read(vm, &r, &x);
         if (rc == 0)
             break;
         if (rc < 0) {
@@ -522,7 +544,7 @@ int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *re
         HANDLER_ENTER(vm, h);
         V form = VUNSPEC;
         if (setjmp(h.jb) == 0) {
-            form = vml_from_sx_free(vm, x);
+            form = vml_from_sx_free(vm, x, r.used);
             vm->handler = h.prev;
         } else {
             vml_handler_restore(vm, &h);
@@ -541,36 +563,69 @@ int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *re
     return 0;
 }
 
-int vml_load_file(VM *vm, const char *path)
+FILE *vml_open_file(const char *path, int output)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "error: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
+    FILE *f = fopen(path, output ? "wb" : "rb");
+    struct stat st;
+    if (f && !output && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        errno = EISDIR;
+        return NULL;
     }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    size_t k;
-    while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
+    return f;
+}
+
+size_t vml_read_file(VM *vm, const char *who, const char *path, V *buf)
+{
+    FILE *f = vml_open_file(path, 0);
+    if (!f)
+        vml_error(vm, VNIL, "%s: cannot open %s: %s", who, path, strerror(errno));
+    size_t n = 0, k;
+    int err = 0;
+    for (;;) {
+        if (buf->t != T_BVEC || n == AS(Bvec, *buf)->n) {
+            Handler h;   /* out of memory: close f before the error goes on */
+            HANDLER_ENTER(vm, h);
+            if (setjmp(h.jb) != 0) {
+                vml_handler_restore(vm, &h);
+                fclose(f);
+                vml_raise(vm, h.value);
             }
-            buf = nb;
-            cap *= 2;
+            vml_buf_reserve(vm, buf, n + 1);
+            vm->handler = h.prev;
+        }
+        Bvec *b = AS(Bvec, *buf);
+        k = fread(b->b + n, 1, b->n - n, f);
+        n += k;
+        if (k == 0) {
+            err = ferror(f) ? errno : 0;
+            break;
         }
     }
     fclose(f);
-    if (!buf) {
-        fprintf(stderr, "error: %s: out of memory\n", path);
-        return -1;
+    if (err)
+        vml_error(vm, VNIL, "%s: cannot read %s: %s", who, path, strerror(err));
+    return n;
+}
+
+int vml_load_file(VM *vm, const char *path)
+{
+    V buf = VNIL;
+    VML_ROOT(vm, buf);
+    Handler h;
+    HANDLER_ENTER(vm, h);
+    size_t n;
+    if (setjmp(h.jb) == 0) {
+        n = vml_read_file(vm, "load", path, &buf);
+        vm->handler = h.prev;
+    } else {
+        vml_handler_restore(vm, &h);
+        vml_print_error(vm, h.value, stderr);
+        VML_UNROOT(vm, 1);
+        return -2;
     }
-    int rc = vml_eval_string(vm, path, buf, n, NULL);
-    free(buf);
+    int rc = vml_eval_string(vm, path, (const char *)AS(Bvec, buf)->b, n, NULL);
+    VML_UNROOT(vm, 1);
     return rc;
 }
 

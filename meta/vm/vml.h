@@ -208,6 +208,16 @@ static inline V vobj(void *o) { V v; v.o = (Obj *)o; v.t = ((Obj *)o)->type; ret
 
 /* heap.c */
 void *vml_alloc(VM *vm, int type, size_t size);
+/* Makes room for size more bytes under the heap limit (may collect; past
+ * the limit an "out of memory" error); the caller then adds them to bytes. */
+void vml_heap_reserve(VM *vm, size_t size);
+void vml_set_heap_limit(VM *vm, size_t bytes);
+/* A growable byte buffer for reading (files, lines, data): a bytevector
+ * whose length is its capacity, so what it holds counts against the heap
+ * limit and an error anywhere frees it with the rest of the garbage.  The
+ * caller roots *buf (VNIL at first); after the call it holds at least need
+ * bytes. */
+void vml_buf_reserve(VM *vm, V *buf, size_t need);
 void vml_gc(VM *vm);
 V vml_cons(VM *vm, V a, V d);
 V vml_str(VM *vm, const char *s, size_t len);
@@ -256,8 +266,14 @@ int vml_disassemble(VM *vm, FILE *f, V proc);
 /* compile.c */
 V vml_compile_toplevel(VM *vm, V form);      /* a closure with no args */
 V vml_expand(VM *vm, V form);
+struct sx;
+struct sx_reader;
 V vml_from_sx(VM *vm, const void *sx);       /* sx tree -> heap value */
-V vml_from_sx_free(VM *vm, void *sx);        /* the same, and frees the tree (also when it raises) */
+/* The same, and frees the tree (also when it raises); its bytes (the
+ * reader's used) count against the heap limit until then. */
+V vml_from_sx_free(VM *vm, void *sx, size_t bytes);
+/* sx_read with the tree limited to the room left under the heap limit. */
+int vml_sx_read(VM *vm, struct sx_reader *r, struct sx **out);
 
 /* prims.c */
 void vml_prims_init(VM *vm);
@@ -268,7 +284,16 @@ void vml_free(VM *vm);
 /* Evaluates every form of src; prints an uncaught error to stderr and returns
  * -1, else 0 (and *result, if given, is the last value). */
 int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *result);
+/* Loads a file: 0, -1 after printing an error it raised, -2 after printing
+ * why it cannot be read. */
 int vml_load_file(VM *vm, const char *path);
+/* fopen for reading ("rb") or writing ("wb"); a directory opened for reading
+ * is refused with EISDIR. */
+FILE *vml_open_file(const char *path, int output);
+/* Reads the whole file into *buf (rooted by the caller, see vml_buf_reserve)
+ * and returns its length; a file that cannot be opened or read, or does not
+ * fit in the heap, raises an error naming who and why. */
+size_t vml_read_file(VM *vm, const char *who, const char *path, V *buf);
 void vml_prelude_init(VM *vm);               /* prelude.c: autoload marks, lazy forms */
 int vml_autoload(VM *vm, Sym *s, int macro); /* 1 if s named a prelude form (a macro), now loaded */
 int vml_repl(VM *vm);

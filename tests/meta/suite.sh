@@ -69,6 +69,51 @@ meta_err raise 'uncaught exception: oops' '(raise (quote oops))'
 meta_err bad-syntax 'syntax error: if needs' '(if)'
 meta_err not-procedure 'not a procedure: 5' '(5 1)'
 
+# the heap limit holds on every allocation path, I/O buffers included: each
+# case ends in "out of memory (heap limit MB MB)" (status 1, never #<eof>)
+# with the peak RSS near the limit (MB + 48 MB for vvm itself and slack;
+# the address space is capped at 1 GB so a regression cannot eat the machine).
+# MB is 32, or $HEAP_MB (the growth loops: the old collector overshot the
+# limit by up to half of it).
+# meta_heap NAME SOURCE [STDIN]
+meta_heap() {
+	local name=$1 src=$2 in=${3:-/dev/null} mb=${HEAP_MB:-32}
+	printf '%s\n' "$src" >"$TMP/heap-$name.vml"
+	local timer=()
+	if [ "${SANITIZE_PASS:-0}" != 1 ] && [ -x /usr/bin/time ]; then timer=(/usr/bin/time -o "$TMP/heap-$name.rss" -f %M); fi
+	(
+		[ "${SANITIZE_PASS:-0}" = 1 ] || ulimit -v 1000000
+		VVM_VML_HEAP_MB=$mb timeout "$(scaled 60)" "${timer[@]}" "$VVM" run "$TMP/heap-$name.vml" <"$in" >"$TMP/heap-$name.out" 2>"$TMP/heap-$name.err"
+	)
+	local st=$? rss=0
+	[ -s "$TMP/heap-$name.rss" ] && rss=$(tail -1 "$TMP/heap-$name.rss")
+	if [ $st -eq 1 ] && grep -q "out of memory (heap limit $mb MB)" "$TMP/heap-$name.err" && [ "$rss" -lt $(((mb + 48) * 1024)) ]; then
+		pass "meta/heap-limit/$name"
+	else
+		fail "meta/heap-limit/$name" "status $st, peak RSS ${rss} KB"
+		show "$TMP/heap-$name.err"
+	fi
+}
+meta_heap file-to-string '(display (string-length (file->string "/dev/zero")))'
+meta_heap load '(load "/dev/zero")'
+meta_heap read-line '(display (read-line))' /dev/zero
+meta_heap read '(display (read))' /dev/zero
+meta_heap read-line-port '(display (read-line (open-input-file "/dev/zero")))'
+meta_heap read-string-datum '(display (read))' <(printf '"'; head -c 100000000 /dev/zero | tr '\0' a)
+(printf '('; yes 1 | head -n 5000000 | tr '\n' ' '; printf ')\n') >"$TMP/heap-tree.txt"   # 10 MB of text, 400 MB as a tree
+meta_heap read-tree '(display (length (read)))' "$TMP/heap-tree.txt"
+meta_heap read-from-string "(display (length (read-from-string (file->string \"$TMP/heap-tree.txt\"))))"
+meta_heap load-tree "(load \"$TMP/heap-tree.txt\")"
+HEAP_MB=256 meta_heap vectors '(define (grow l) (grow (cons (make-vector 100000 0) l))) (grow (quote ()))'
+HEAP_MB=256 meta_heap strings '(define (grow l) (grow (cons (make-string 1000 #\a) l))) (grow (quote ()))'
+meta_heap to-string '(define (dup l n) (if (= n 0) l (dup (list l l) (- n 1))))
+(display (string-length (->string (dup (make-string 100000 #\a) 12))))'
+meta_heap string-to-list '(define s (make-string 3000000 #\a)) (define l (string->list s)) (display (length l))'
+# the limit is an error guard catches, like any other
+printf '%s\n' '(display (guard (e (#t (error-object-message e))) (file->string "/dev/zero")))' >"$TMP/heap-guard.vml"
+out=$(VVM_VML_HEAP_MB=32 run_to 60 "$VVM" run "$TMP/heap-guard.vml" 2>&1)
+if [ "$out" = "out of memory (heap limit 32 MB)" ]; then pass meta/heap-limit/caught; else fail meta/heap-limit/caught "output '$out'"; fi
+
 # scripts: .vml by name, #! by content, arguments, exit status
 printf '#!/usr/bin/env vvm\n(display (cdr (command-line)))(newline)(exit 3)\n' >"$TMP/script"
 out=$(run_to 10 "$VVM" run "$TMP/script" a b)
