@@ -14,7 +14,6 @@
 #include <string.h>
 
 /* ---- reader trees to values ---- */
-static uint32_t mkpos(int line, int col) { return (uint32_t)line << 12 | (uint32_t)(col > 4095 ? 4095 : col); }
 
 V vml_from_sx(VM *vm, const void *p)
 {
@@ -44,7 +43,7 @@ V vml_from_sx(VM *vm, const void *p)
             V e = vml_from_sx(vm, x->u.list.items[i]);
             l = vml_cons(vm, e, l);
             l.o->file = file;
-            l.o->pos = mkpos(x->line, x->col);
+            l.o->pos = vml_pos(x->line, x->col);
         }
         VML_UNROOT(vm, 1);
         return l;

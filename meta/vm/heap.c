@@ -182,6 +182,7 @@ void vml_gc(VM *vm)
     for (Handler *h = vm->handler; h; h = h->prev) {
         PUSHV(&s, h->winds);
         PUSHV(&s, h->value);
+        PUSHV(&s, h->proc);
     }
     for (int i = 0; i < 256; i++) {
         PUSHV(&s, vm->userop[i].proc);

@@ -1141,16 +1141,35 @@ PRIM(p_guard)
         vm->handler = h.prev;
         return r;
     }
-    V e = h.value;
     vml_handler_restore(vm, &h);
+    V e = vml_unwind_catching(vm, &h, h.value, 0);   /* an error in an after thunk is the guard's */
     VML_ROOT(vm, e);
-    vml_unwind_to(vm, &h);
     if (vm->exit_requested)
         vml_raise(vm, e);
     V r = vml_apply(vm, argv[0], 1, &e);
     VML_UNROOT(vm, 1);
     return r;
 }
+/* (with-exception-handler handler thunk): calls thunk with handler
+ * installed; a raise in it calls handler where it happens (vml_raise). */
+PRIM(p_with_exception_handler)
+{
+    UNUSED;
+    if (argv[0].t != T_CLO && argv[0].t != T_PRIM)
+        vml_type_error(vm, WHO, "a procedure", argv[0]);
+    Handler h;
+    HANDLER_ENTER(vm, h);
+    h.proc = argv[0];
+    if (setjmp(h.jb) == 0) {
+        V r = vml_apply(vm, argv[1], 0, NULL);
+        vm->handler = h.prev;
+        return r;
+    }
+    /* never the target of a raise: vml_raise calls h.proc instead */
+    vml_handler_restore(vm, &h);
+    vml_raise(vm, h.value);
+}
+PRIM(p_raise_continuable) { UNUSED; return vml_raise_continuable(vm, argv[0]); }
 PRIM(p_dynamic_wind)
 {
     UNUSED;
@@ -1254,7 +1273,8 @@ static const PrimDef prims[] = {
     {"error", p_error, 1, -1}, {"raise", p_raise, 1, 1}, {"error-object-message", p_error_message, 1, 1},
     {"error-object-irritants", p_error_irritants, 1, 1}, {"error-object-where", p_error_where, 1, 1},
     {"condition->string", p_error_string, 1, 1}, {"%guard", p_guard, 2, 2},
-    {"dynamic-wind", p_dynamic_wind, 3, 3}, {"exit", p_exit, 0, 1},
+    {"dynamic-wind", p_dynamic_wind, 3, 3}, {"with-exception-handler", p_with_exception_handler, 2, 2},
+    {"raise-continuable", p_raise_continuable, 1, 1}, {"exit", p_exit, 0, 1},
 };
 
 void vml_define_cfn(VM *vm, const char *name, vml_cfn fn, int min, int max)

@@ -62,7 +62,8 @@ static void trace_into(VM *vm, char *out, size_t n)
         Frame *f = &vm->frames[i];
         char w[200];
         Proto *p = f->cl->p;
-        at += (size_t)snprintf(out + at, n - at, "  at %s (%s)\n", p->name.t == T_SYM ? AS(Sym, p->name)->name : "(anonymous)",
+        at += (size_t)snprintf(out + at, n - at, "  at %s (%s)\n",
+                               p->name.t == T_SYM ? AS(Sym, p->name)->name : p->toplevel ? "top level" : "(anonymous)",
                                vml_where(vm, f, f->pc, w, sizeof w));
         shown++;
         if (at >= n)
@@ -98,7 +99,7 @@ V vml_make_error(VM *vm, V msg, V irritants)
     return ev;
 }
 
-_Noreturn void vml_raise(VM *vm, V obj)
+static void note_raise_site(VM *vm, V obj)
 {
     if (obj.t != T_ERR) {
         vm->raise_where[0] = 0;
@@ -109,7 +110,29 @@ _Noreturn void vml_raise(VM *vm, V obj)
             trace_into(vm, vm->raise_trace, sizeof vm->raise_trace);
         }
     }
+}
+
+/* Calls with-exception-handler's procedure of h where the raise happens,
+ * with the handlers outside h current (a raise in it goes outward). */
+static V call_handler(VM *vm, Handler *h, V obj)
+{
+    VML_ROOT(vm, obj);
+    vm->handler = h->prev;
+    V r = vml_apply(vm, h->proc, 1, &obj);
+    VML_UNROOT(vm, 1);
+    return r;
+}
+
+_Noreturn void vml_raise(VM *vm, V obj)
+{
+    note_raise_site(vm, obj);
     Handler *h = vm->handler;
+    while (h && h->proc.t != T_FALSE && vm->exit_requested)   /* exit passes the handlers by */
+        h = h->prev;
+    if (h && h->proc.t != T_FALSE) {
+        call_handler(vm, h, obj);
+        vml_error(vm, vml_list(vm, 1, obj), "handler returned from a non-continuable raise");
+    }
     if (!h) {
         fprintf(stderr, "vvm: meta VM error with no handler\n");
         vml_print_error(vm, obj, stderr);
@@ -117,6 +140,16 @@ _Noreturn void vml_raise(VM *vm, V obj)
     }
     h->value = obj;
     longjmp(h->jb, 1);
+}
+
+V vml_raise_continuable(VM *vm, V obj)
+{
+    Handler *h = vm->handler;
+    if (!h || h->proc.t == T_FALSE || vm->exit_requested)
+        vml_raise(vm, obj);
+    V r = call_handler(vm, h, obj);
+    vm->handler = h;
+    return r;
 }
 
 _Noreturn void vml_error(VM *vm, V irritants, const char *fmt, ...)
@@ -454,6 +487,28 @@ void vml_unwind_to(VM *vm, Handler *h)
     }
 }
 
+V vml_unwind_catching(VM *vm, Handler *h, V e, int report)
+{
+    VML_ROOT(vm, e);
+    for (;;) {
+        Handler h2;
+        HANDLER_ENTER(vm, h2);
+        if (setjmp(h2.jb) == 0) {
+            vml_unwind_to(vm, h);
+            vm->handler = h2.prev;
+            break;
+        }
+        vml_handler_restore(vm, &h2);
+        e = h2.value;
+        if (report && !vm->exit_requested) {
+            fflush(stdout);
+            vml_print_error(vm, e, stderr);
+        }
+    }
+    VML_UNROOT(vm, 1);
+    return e;
+}
+
 void vml_handler_restore(VM *vm, Handler *h)
 {
     vm->handler = h->prev;
@@ -474,44 +529,31 @@ V vml_protected_apply(VM *vm, V fn, int argc, V *argv, int *ok)
         return r;
     }
     vml_handler_restore(vm, &h);
-    V e = h.value;
-    VML_ROOT(vm, e);
-    Handler h2;
-    HANDLER_ENTER(vm, h2);
-    if (setjmp(h2.jb) == 0) {
-        vml_unwind_to(vm, &h);
-        vm->handler = h.prev;
-    } else {
-        vml_handler_restore(vm, &h);
-        vm->winds = h.winds;
-        e = h2.value;
-        VML_ROOT(vm, e);
-    }
-    VML_UNROOT(vm, 1);
     *ok = 0;
-    return e;
+    return vml_unwind_catching(vm, &h, h.value, 0);
 }
 
-/* Runs one top-level form; 0, or -1 after printing the error. */
-static int run_form(VM *vm, V form, V *result)
+/* Runs one top-level form; 0, or -1 after printing the error (then the
+ * after thunks of the dynamic-winds it leaves run, and their errors are
+ * printed too). */
+static int run_form(VM *vm, V form, uint16_t file, uint32_t pos, V *result)
 {
     Handler h;
     HANDLER_ENTER(vm, h);
     if (setjmp(h.jb) == 0) {
-        V clo = vml_compile_toplevel(vm, form);
+        V clo = vml_compile_toplevel_at(vm, form, file, pos);
         V r = vml_apply(vm, clo, 0, NULL);
         vm->handler = h.prev;
         if (result)
             *result = r;
         return 0;
     }
-    V e = h.value;
     vml_handler_restore(vm, &h);
-    vm->winds = h.winds;
-    if (vm->exit_requested)
-        return -1;
-    fflush(stdout);
-    vml_print_error(vm, e, stderr);
+    if (!vm->exit_requested) {
+        fflush(stdout);
+        vml_print_error(vm, h.value, stderr);
+    }
+    vml_unwind_catching(vm, &h, h.value, 1);
     return -1;
 }
 
@@ -543,6 +585,7 @@ int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *re
         Handler h;
         HANDLER_ENTER(vm, h);
         V form = VUNSPEC;
+        uint32_t pos = vml_pos(x->line, x->col);
         if (setjmp(h.jb) == 0) {
             form = vml_from_sx_free(vm, x, r.used);
             vm->handler = h.prev;
@@ -552,7 +595,7 @@ int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *re
             VML_UNROOT(vm, 1);
             return -1;
         }
-        if (run_form(vm, form, &last) < 0) {
+        if (run_form(vm, form, vml_file_id(vm, fname), pos, &last) < 0) {
             VML_UNROOT(vm, 1);
             return -1;
         }

@@ -45,6 +45,8 @@ typedef struct Obj {
     uint32_t pos;                  /* line << 12 | col (col clamped to 4095) */
 } Obj;
 
+static inline uint32_t vml_pos(int line, int col) { return (uint32_t)line << 12 | (uint32_t)(col > 4095 ? 4095 : col); }
+
 typedef struct Pair { Obj h; V car, cdr; } Pair;
 typedef struct Str { Obj h; size_t len; char *s; } Str;   /* UTF-8, NUL terminated; s points just past the Str unless string-set! moved it */
 typedef struct Sym { Obj h; V value; struct Sym *chain; uint32_t hash; int special; size_t len; char name[]; } Sym;
@@ -78,6 +80,7 @@ typedef struct Proto {
     V *upv_names;
     int nupv;
     int nparams, rest, nregs;
+    int toplevel;                  /* 1: a top-level form's code */
     V name;                        /* symbol or #f */
     uint16_t file;
     uint32_t pos;
@@ -110,6 +113,8 @@ typedef struct Handler {
     int cdepth;
     V winds;                       /* list of (before . after) at entry */
     V value;                       /* the raised object */
+    V proc;                        /* with-exception-handler's handler, called where
+                                      the raise happens; #f: catch by longjmp */
 } Handler;
 
 /* Installs handler h (then: if (setjmp(h.jb) == 0) ... else h.value is
@@ -117,7 +122,7 @@ typedef struct Handler {
 #define HANDLER_ENTER(vm, h) \
     do { (h).prev = (vm)->handler; (h).nframes = (vm)->nframes; (h).top = (vm)->top; \
          (h).ncroots = (vm)->ncroots; (h).cdepth = (vm)->cdepth; (h).winds = (vm)->winds; \
-         (h).value = VNIL; (vm)->handler = &(h); } while (0)
+         (h).value = VNIL; (h).proc = VFALSE; (vm)->handler = &(h); } while (0)
 
 /* After a raise reached h: the frames, stack, C roots and depth as they
  * were at HANDLER_ENTER, and h off the handler stack (winds are the
@@ -244,7 +249,14 @@ V vml_list(VM *vm, int n, ...);
 size_t vml_list_length(V l);   /* (size_t)-1 if improper */
 
 /* error.c-ish (vml.c) */
+/* Raises obj: the innermost handler catches it (longjmp), or, if it is
+ * with-exception-handler's, its procedure is called right here with the
+ * outer handlers current; if that returns, a secondary error is raised
+ * there. */
 _Noreturn void vml_raise(VM *vm, V obj);
+/* raise-continuable: the same, but a with-exception-handler procedure's
+ * value is returned. */
+V vml_raise_continuable(VM *vm, V obj);
 _Noreturn void vml_error(VM *vm, V irritants, const char *fmt, ...);
 _Noreturn void vml_type_error(VM *vm, const char *who, const char *want, V got);
 V vml_make_error(VM *vm, V msg, V irritants);
@@ -265,6 +277,9 @@ int vml_disassemble(VM *vm, FILE *f, V proc);
 
 /* compile.c */
 V vml_compile_toplevel(VM *vm, V form);      /* a closure with no args */
+/* The same for a form read at file:pos (what a form that is not a list,
+ * and so carries no position, is reported at). */
+V vml_compile_toplevel_at(VM *vm, V form, uint16_t file, uint32_t pos);
 V vml_expand(VM *vm, V form);
 struct sx;
 struct sx_reader;

@@ -66,6 +66,33 @@ meta_err backtrace 'at g \(' '(define (f x) (car x))
 meta_err deep-recursion 'stack overflow' '(define (d n) (+ 1 (d n))) (d 1)'
 meta_err out-of-memory 'out of memory' '(define (grow l) (grow (cons (make-vector 100000 0) l))) (grow (quote ()))' VVM_VML_HEAP_MB=64
 meta_err raise 'uncaught exception: oops' '(raise (quote oops))'
+meta_err big-integer 'big-integer.vml:2:10: syntax error: integer 9223372036854775808 out of range' '(display 1)
+(display 9223372036854775808)'
+# a procedure tail-called by a top-level form: the backtrace names the form's line
+meta_err toplevel-tail 'at top level \(.*toplevel-tail.vml:3:3\)' '(define (f x) (car x))
+(display "x")
+  (f 5)'
+meta_err toplevel-atom 'at .*toplevel-atom.vml:2:3$' '(display 1)
+  nosuch'
+# at the top level an error leaves its dynamic-winds: the after thunks run,
+# and an error in one is reported too
+meta_err wind-after-error 'error: after' '(dynamic-wind (lambda () 0) (lambda () (error "body")) (lambda () (error "after")))'
+meta_err wind-after-runs 'error: body' '(dynamic-wind (lambda () 0) (lambda () (error "body")) (lambda () (display "after ran")))'
+if [ "$(cat "$TMP/wind-after-runs.out")" = "after ran" ]; then pass meta/wind-after-runs-output; else fail meta/wind-after-runs-output "output '$(cat "$TMP/wind-after-runs.out")'"; fi
+meta_err weh-returns 'handler returned from a non-continuable raise boom' '(with-exception-handler (lambda (e) 42) (lambda () (+ 1 (raise (quote boom)))))'
+# a NUL byte outside a string: a syntax error at its position
+printf '(display 1)\n  \0(display 2)\n' >"$TMP/nul.vml"
+run_to 10 "$VVM" run "$TMP/nul.vml" >"$TMP/nul.out" 2>"$TMP/nul.err"
+st=$?
+if [ $st -eq 1 ] && grep -q 'nul.vml:2:3: syntax error: NUL byte outside a string' "$TMP/nul.err"; then pass meta/error/nul-byte; else fail meta/error/nul-byte "status $st"; show "$TMP/nul.err"; fi
+# a directory is not a program: vvm repl DIR and vvm run DIR.vml fail, naming the cause
+mkdir -p "$TMP/dir.vml"
+run_to 10 "$VVM" repl "$TMP/dir.vml" </dev/null >"$TMP/repl-dir.out" 2>&1
+st=$?
+if [ $st -eq 1 ] && grep -q 'Is a directory' "$TMP/repl-dir.out"; then pass meta/repl-directory; else fail meta/repl-directory "status $st"; show "$TMP/repl-dir.out"; fi
+run_to 10 "$VVM" run "$TMP/dir.vml" >"$TMP/run-dir.out" 2>&1
+st=$?
+if [ $st -ne 0 ] && grep -q 'is a directory' "$TMP/run-dir.out"; then pass meta/run-directory; else fail meta/run-directory "status $st"; show "$TMP/run-dir.out"; fi
 meta_err bad-syntax 'syntax error: if needs' '(if)'
 meta_err not-procedure 'not a procedure: 5' '(5 1)'
 
