@@ -751,6 +751,16 @@ static int incomplete(const char *err)
 }
 
 
+/* The most bytes the REPL's input may take: the room left under the heap
+ * limit (set before each line is read). */
+static size_t repl_room;
+
+static void input_too_long(void)
+{
+    fflush(stdout);
+    fprintf(stderr, "error: out of memory (input longer than the heap limit allows): dropped\n");
+}
+
 static char *plain_readline(const char *prompt)
 {
     fputs(prompt, stdout);
@@ -759,19 +769,25 @@ static char *plain_readline(const char *prompt)
     char *buf = malloc(cap);
     if (!buf)
         return NULL;
-    int c;
+    int c, dropped = 0;
     while ((c = getchar()) != EOF && c != '\n') {
+        if (dropped)
+            continue;
         if (n + 1 >= cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                return NULL;
+            char *nb = n + 1 < repl_room / 2 ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {   /* too long: the rest of the line goes unread */
+                dropped = 1;
+                n = 0;
+                continue;
             }
             buf = nb;
+            cap *= 2;
         }
         buf[n++] = (char)c;
     }
-    if (c == EOF && (n == 0 || ferror(stdin))) {   /* end of input, or interrupted */
+    if (dropped)
+        input_too_long();
+    if (c == EOF && (n == 0 || ferror(stdin)) && !dropped) {   /* end of input, or interrupted */
         free(buf);
         return NULL;
     }
@@ -820,6 +836,7 @@ int vml_repl(VM *vm)
     size_t acclen = 0;
     for (;;) {
         vm->interrupt = 0;
+        repl_room = vm->max_bytes > vm->bytes ? vm->max_bytes - vm->bytes : 0;
         char *line = repl_readline(!tty ? "" : acc ? "...   " : "vml> ");
         if (!line && tty && vm->interrupt) {   /* Ctrl-C at the prompt: drop the input, stay */
             free(acc);
@@ -871,10 +888,14 @@ int vml_repl(VM *vm)
             continue;
         }
         size_t ln = strlen(line);
-        char *na = realloc(acc, acclen + ln + 2);
-        if (!na) {
+        char *na = acclen + ln + 2 < repl_room / 2 ? realloc(acc, acclen + ln + 2) : NULL;
+        if (!na) {   /* a datum longer than the heap can hold: dropped, the REPL goes on */
+            input_too_long();
             free(line);
-            break;
+            free(acc);
+            acc = NULL;
+            acclen = 0;
+            continue;
         }
         acc = na;
         memcpy(acc + acclen, line, ln);
@@ -887,7 +908,7 @@ int vml_repl(VM *vm)
         sx_reader_init(&r, "<repl>", acc, acclen);
         sx *x;
         int rc, any = 0;
-        while ((rc = sx_read(&r, &x)) > 0) {
+        while ((rc = vml_sx_read(vm, &r, &x)) > 0) {
             sx_free(x);
             any = 1;
         }

@@ -136,6 +136,21 @@ HEAP_MB=256 meta_heap strings '(define (grow l) (grow (cons (make-string 1000 #\
 meta_heap to-string '(define (dup l n) (if (= n 0) l (dup (list l l) (- n 1))))
 (display (string-length (->string (dup (make-string 100000 #\a) 12))))'
 meta_heap string-to-list '(define s (make-string 3000000 #\a)) (define l (string->list s)) (display (length l))'
+# the REPL's input too: a 100 MB line is dropped with an error, the REPL goes on
+(head -c 100000000 /dev/zero | tr '\0' a; printf '\n(display 42)\n') >"$TMP/heap-repl-line.txt"
+rm -f "$TMP/heap-repl.rss"
+timer=()
+if [ "${SANITIZE_PASS:-0}" != 1 ] && [ -x /usr/bin/time ]; then timer=(/usr/bin/time -o "$TMP/heap-repl.rss" -f %M); fi
+out=$(VVM_VML_HEAP_MB=32 timeout "$(scaled 60)" "${timer[@]}" "$VVM" repl <"$TMP/heap-repl-line.txt" 2>"$TMP/heap-repl.err")
+st=$? rss=0
+[ -s "$TMP/heap-repl.rss" ] && rss=$(tail -1 "$TMP/heap-repl.rss")
+if [ $st -eq 0 ] && [ "$out" = 42 ] && grep -q 'out of memory (input longer than the heap limit allows): dropped' "$TMP/heap-repl.err" && [ "$rss" -lt $(((32 + 48) * 1024)) ]; then
+	pass meta/heap-limit/repl-line
+else
+	fail meta/heap-limit/repl-line "status $st, output '$out', peak RSS $rss KB"
+	show "$TMP/heap-repl.err"
+fi
+rm -f "$TMP/heap-repl-line.txt" "$TMP/heap-tree.txt"
 # the limit is an error guard catches, like any other
 printf '%s\n' '(display (guard (e (#t (error-object-message e))) (file->string "/dev/zero")))' >"$TMP/heap-guard.vml"
 out=$(VVM_VML_HEAP_MB=32 run_to 60 "$VVM" run "$TMP/heap-guard.vml" 2>&1)
