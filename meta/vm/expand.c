@@ -54,7 +54,7 @@ V vml_from_sx(VM *vm, const void *p)
 
 int vml_sx_read(VM *vm, sx_reader *r, sx **out)
 {
-    r->limit = vm->max_bytes > vm->bytes ? vm->max_bytes - vm->bytes : 1;
+    r->limit = vml_heap_room(vm);
     int rc = sx_read(r, out);
     if (rc < 0 && r->used > r->limit)
         snprintf(r->err, sizeof r->err, "out of memory (heap limit %zu MB)", vm->max_bytes >> 20);

@@ -42,6 +42,12 @@ static void set_threshold(VM *vm)
     vm->threshold = t < vm->max_bytes ? t : vm->max_bytes;
 }
 
+size_t vml_heap_room(VM *vm)
+{
+    size_t room = vm->max_bytes > vm->bytes ? vm->max_bytes - vm->bytes : 0;
+    return room > (64u << 10) ? room : 64u << 10;
+}
+
 void vml_set_heap_limit(VM *vm, size_t bytes)
 {
     vm->max_bytes = bytes;

@@ -428,7 +428,7 @@ char *vml_tostring(VM *vm, V v, int display, char *buf, size_t n)
  * under the heap limit. */
 V vml_tostring_value(VM *vm, V v, int display)
 {
-    size_t room = vm->max_bytes > vm->bytes ? (vm->max_bytes - vm->bytes) / 2 : 0;
+    size_t room = vml_heap_room(vm) / 2;
     sb b = {NULL, 0, 0, room < ((size_t)1 << 30) ? room : (size_t)1 << 30, 0, NULL};
     print(vm, &b, v, display, 0);
     if (b.n >= b.limit && !vm->interrupt) {
@@ -836,7 +836,7 @@ int vml_repl(VM *vm)
     size_t acclen = 0;
     for (;;) {
         vm->interrupt = 0;
-        repl_room = vm->max_bytes > vm->bytes ? vm->max_bytes - vm->bytes : 0;
+        repl_room = vml_heap_room(vm);
         char *line = repl_readline(!tty ? "" : acc ? "...   " : "vml> ");
         if (!line && tty && vm->interrupt) {   /* Ctrl-C at the prompt: drop the input, stay */
             free(acc);

@@ -217,6 +217,11 @@ void *vml_alloc(VM *vm, int type, size_t size);
  * the limit an "out of memory" error); the caller then adds them to bytes. */
 void vml_heap_reserve(VM *vm, size_t size);
 void vml_set_heap_limit(VM *vm, size_t bytes);
+/* What is left under the limit, but at least 64 KB (right after an "out of
+ * memory" the heap may stand past the limit until the next collection):
+ * the bound for scratch memory sized before the objects made from it,
+ * which are checked against the limit again. */
+size_t vml_heap_room(VM *vm);
 /* A growable byte buffer for reading (files, lines, data): a bytevector
  * whose length is its capacity, so what it holds counts against the heap
  * limit and an error anywhere frees it with the rest of the garbage.  The
