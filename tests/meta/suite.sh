@@ -98,7 +98,8 @@ meta_err not-procedure 'not a procedure: 5' '(5 1)'
 
 # the heap limit holds on every allocation path, I/O buffers included: each
 # case ends in "out of memory (heap limit MB MB)" (status 1, never #<eof>)
-# with the peak RSS near the limit (MB + 48 MB for vvm itself and slack;
+# with the peak RSS near the limit (MB + 48 MB for vvm itself and slack,
+# not measured under ASan;
 # the address space is capped at 1 GB so a regression cannot eat the machine).
 # MB is 32, or $HEAP_MB (the growth loops: the old collector overshot the
 # limit by up to half of it).
@@ -107,9 +108,9 @@ meta_heap() {
 	local name=$1 src=$2 in=${3:-/dev/null} mb=${HEAP_MB:-32}
 	printf '%s\n' "$src" >"$TMP/heap-$name.vml"
 	local timer=()
-	if [ "${SANITIZE_PASS:-0}" != 1 ] && [ -x /usr/bin/time ]; then timer=(/usr/bin/time -o "$TMP/heap-$name.rss" -f %M); fi
+	if [ "${SANITIZED:-0}" != 1 ] && [ -x /usr/bin/time ]; then timer=(/usr/bin/time -o "$TMP/heap-$name.rss" -f %M); fi
 	(
-		[ "${SANITIZE_PASS:-0}" = 1 ] || ulimit -v 1000000
+		[ "${SANITIZED:-0}" = 1 ] || ulimit -v 1000000   # ASan reserves terabytes of shadow
 		VVM_VML_HEAP_MB=$mb timeout "$(scaled 60)" "${timer[@]}" "$VVM" run "$TMP/heap-$name.vml" <"$in" >"$TMP/heap-$name.out" 2>"$TMP/heap-$name.err"
 	)
 	local st=$? rss=0
@@ -140,7 +141,7 @@ meta_heap string-to-list '(define s (make-string 3000000 #\a)) (define l (string
 (head -c 100000000 /dev/zero | tr '\0' a; printf '\n(display 42)\n') >"$TMP/heap-repl-line.txt"
 rm -f "$TMP/heap-repl.rss"
 timer=()
-if [ "${SANITIZE_PASS:-0}" != 1 ] && [ -x /usr/bin/time ]; then timer=(/usr/bin/time -o "$TMP/heap-repl.rss" -f %M); fi
+if [ "${SANITIZED:-0}" != 1 ] && [ -x /usr/bin/time ]; then timer=(/usr/bin/time -o "$TMP/heap-repl.rss" -f %M); fi
 out=$(VVM_VML_HEAP_MB=32 timeout "$(scaled 60)" "${timer[@]}" "$VVM" repl <"$TMP/heap-repl-line.txt" 2>"$TMP/heap-repl.err")
 st=$? rss=0
 [ -s "$TMP/heap-repl.rss" ] && rss=$(tail -1 "$TMP/heap-repl.rss")
