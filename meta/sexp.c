@@ -375,8 +375,7 @@ static int all_digits(const char *p, size_t n, int base)
     return 1;
 }
 
-/* 1: tok is a number (in x); 0: it is not; -1: an integer out of range */
-static int parse_number(const char *tok, size_t n, sx *x)
+int sx_parse_number(const char *tok, size_t n, sx *x)
 {
     int base = 10;
     const char *p = tok;
@@ -426,6 +425,13 @@ static int parse_number(const char *tok, size_t n, sx *x)
     }
     if (base != 10)
         return 0;
+    if (!strcmp(tmp, "+inf.0") || !strcmp(tmp, "-inf.0") || !strcmp(tmp, "+nan.0")) {
+        x->kind = SX_REAL;
+        x->u.d = tmp[1] == 'n' ? __builtin_nan("") : (tmp[0] == '-' ? -__builtin_inf() : __builtin_inf());
+        return 1;
+    }
+    if (strspn(tmp, "0123456789+-.eE") != n)   /* not strtod's hex floats, nan(...) or infinity */
+        return 0;
     errno = 0;
     double d = strtod(tmp, &end);
     if (*end == 0 && end != tmp) {
@@ -437,11 +443,6 @@ static int parse_number(const char *tok, size_t n, sx *x)
             return 0;  /* "inf", "nan" are symbols unless written +inf.0 style */
         x->kind = SX_REAL;
         x->u.d = d;
-        return 1;
-    }
-    if (!strcmp(tmp, "+inf.0") || !strcmp(tmp, "-inf.0") || !strcmp(tmp, "+nan.0")) {
-        x->kind = SX_REAL;
-        x->u.d = tmp[1] == 'n' ? __builtin_nan("") : (tmp[0] == '-' ? -__builtin_inf() : __builtin_inf());
         return 1;
     }
     return 0;
@@ -478,7 +479,7 @@ static int read_atom(sx_reader *r, sx **out, int line, int col)
     sx *x = mk(r, SX_SYMBOL, line, col);
     if (!x)
         return oom(r, line, col);
-    int num = parse_number(tok, n, x);
+    int num = sx_parse_number(tok, n, x);
     if (num > 0) {
         *out = x;
         return 1;

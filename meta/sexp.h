@@ -58,6 +58,10 @@ int sx_read(sx_reader *r, sx **out);
 
 void sx_free(sx *x);
 
+/* The reader's numbers: 1 if tok[0..n) is one (x->kind and x->u set), 0 if
+ * not, -1 for an integer outside 64 bits. */
+int sx_parse_number(const char *tok, size_t n, sx *x);
+
 /* Helpers for tree walkers. */
 static inline int sx_is_sym(const sx *x, const char *name);
 size_t sx_len(const sx *x);                 /* list length, 0 for non-lists */

@@ -178,13 +178,15 @@ PRIM(p_string_to_number)
         if (radix < 2 || radix > 36)   /* strtoll would not set end */
             vml_error(vm, VNIL, "string->number: bad radix %d", radix);
         long long v = strtoll(s->s, &end, radix);
+        if (!*end && errno == ERANGE)
+            vml_error(vm, vml_list(vm, 1, argv[0]), "string->number: integer %s out of range (integers are 64-bit)", s->s);
         return *end || errno ? VFALSE : vint(v);
     }
-    long long v = strtoll(s->s, &end, 10);
-    if (!*end && !errno)
-        return vint(v);
-    double d = strtod(s->s, &end);
-    return *end ? VFALSE : vflo(d);
+    sx x;   /* what the reader takes for a number */
+    int rc = sx_parse_number(s->s, s->len, &x);
+    if (rc < 0)
+        vml_error(vm, vml_list(vm, 1, argv[0]), "string->number: integer %s out of range (integers are 64-bit)", s->s);
+    return rc == 0 ? VFALSE : x.kind == SX_INT ? vint(x.u.i) : vflo(x.u.d);
 }
 
 /* ---- machine words ---- */
