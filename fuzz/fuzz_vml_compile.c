@@ -230,7 +230,7 @@ static const Prim1 prims[] = {
     {"hash-table-delete!", "ha"}, {"hash-table-contains?", "ha"}, {"hash-table-count", "h"},
     {"hash-table-keys", "h"}, {"hash-table-values", "h"}, {"hash-table->alist", "h"}, {"hash-table-clear!", "h"},
     {"hash-ref", "ha|a"}, {"hash-set!", "haa"}, {"hash-table-update!/default", "haPa"},
-    {"hash-table-update!", "haP|T"}, {"hash-table-walk", "hQ"}, {"error", "sa*"}, {"raise", "a"},
+    {"hash-table-update!", "haP|T"}, {"hash-table-walk", "hQ"}, {"error", "sa*"}, {"raise", "a"}, {"raise-continuable", "a"},
     {"error-object-message", "e"}, {"error-object-irritants", "e"}, {"error-object-where", "e"},
     {"condition->string", "e"}, {"dynamic-wind", "TTT"}, {"with-exception-handler", "PT"}, {"%guard", "PT"},
     {"->string", "a|a"}, {"read-from-string", "s"}, {"display", "a|o"}, {"write", "a|o"}, {"newline", "|o"},
@@ -844,10 +844,21 @@ static void expr(G *g)
         putf(g->out, ") (string-upcase %s)))", s);
         break;
     }
-    case 34: {   /* with-exception-handler, error objects */
-        put(g->out, "(with-exception-handler (lambda (c) (list (condition->string c) (error-object-message c) (error-object-irritants c))) ");
-        lambda(g, 0, 0);
-        put(g->out, ")");
+    case 34: {   /* with-exception-handler (called where the raise happens), raise-continuable, error objects */
+        static const char *handlers[] = {
+            "(lambda (c) (list (condition->string c) (error-object-message c) (error-object-irritants c)))",
+            "(lambda (c) (raise (list 'again c)))", "(lambda (c) (raise-continuable c))"};
+        putf(g->out, "(with-exception-handler %s ", handlers[pick(g, 3)]);
+        if (pick(g, 2)) {
+            put(g->out, "(lambda () (list (raise-continuable ");
+            expr(g);
+            put(g->out, ") ");
+            expr(g);
+            put(g->out, ")))");
+        } else {
+            lambda(g, 0, 0);
+            put(g->out, ")");
+        }
         break;
     }
     case 35:   /* sort */

@@ -54,10 +54,18 @@ int vvm_meta_repl(int argc, char **argv)
     }
     vm->argc = argc;
     vm->argv = argv;
-    for (int i = 0; i < argc; i++)   /* vvm repl FILE...: load them first */
-        if (vml_load_file(vm, argv[i]) < 0 || vm->exit_requested)
+    int rc = -1;
+    for (int i = 0; i < argc && rc < 0; i++) {   /* vvm repl FILE...: load them first */
+        int lr = vml_load_file(vm, argv[i]);
+        if (vm->exit_requested)
+            rc = vm->exit_status;
+        else if (lr == -2)   /* cannot be read (missing, a directory): no REPL */
+            rc = 1;
+        else if (lr < 0)     /* an error in it: the REPL goes on, as after any error */
             break;
-    int rc = vm->exit_requested ? vm->exit_status : vml_repl(vm);
+    }
+    if (rc < 0)
+        rc = vml_repl(vm);
     fflush(stdout);
     vml_free(vm);
     return rc;

@@ -47,8 +47,25 @@ static int fail(sx_reader *r, int line, int col, const char *fmt, ...)
     return -1;
 }
 
+/* Counts n more bytes of the tree against r->limit: 0, or -1 past it. */
+static int charge(sx_reader *r, size_t n)
+{
+    r->used += n;
+    return r->limit && r->used > r->limit ? -1 : 0;
+}
+
+/* A failed allocation, or one past r->limit. */
+static int oom(sx_reader *r, int line, int col)
+{
+    if (r->limit && r->used > r->limit)
+        return fail(r, line, col, "out of memory (the datum needs more than the %zu bytes left in the heap)", r->limit);
+    return fail(r, line, col, "out of memory");
+}
+
 static sx *mk(sx_reader *r, sx_kind k, int line, int col)
 {
+    if (charge(r, sizeof(sx) + 16))
+        return NULL;
     sx *x = calloc(1, sizeof *x);
     if (!x)
         return NULL;
@@ -61,7 +78,7 @@ static sx *mk(sx_reader *r, sx_kind k, int line, int col)
 
 static int is_delim(int c)
 {
-    return c == -1 || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+    return c == -1 || c == 0 || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
            c == '(' || c == ')' || c == '[' || c == ']' || c == '"' || c == ';';
 }
 
@@ -116,9 +133,11 @@ static int push(sx_reader *r, sx *list, sx *item)
     size_t n = list->u.list.n;
     if ((n & (n - 1)) == 0) {  /* grow at powers of two */
         size_t cap = n ? n * 2 : 4;
+        if (charge(r, (cap - n) * sizeof(sx *)))
+            return oom(r, item->line, item->col);
         sx **p = realloc(list->u.list.items, cap * sizeof *p);
         if (!p)
-            return fail(r, item->line, item->col, "out of memory");
+            return oom(r, item->line, item->col);
         list->u.list.items = p;
     }
     list->u.list.items[n] = item;
@@ -130,7 +149,7 @@ static int read_seq(sx_reader *r, sx **out, int close, sx_kind kind, int line, i
 {
     sx *list = mk(r, kind, line, col);
     if (!list)
-        return fail(r, line, col, "out of memory");
+        return oom(r, line, col);
     for (;;) {
         if (skip_ws(r, depth) < 0)
             goto bad;
@@ -234,7 +253,7 @@ static int read_string(sx_reader *r, sx **out, int line, int col)
     char *buf = NULL;
     size_t len = 0, cap = 0;
     if (append_utf8(&buf, &len, &cap, 0) < 0)  /* makes buf non-NULL, then reset */
-        return fail(r, line, col, "out of memory");
+        return oom(r, line, col);
     len = 0;
     buf[0] = 0;
     for (;;) {
@@ -288,21 +307,21 @@ static int read_string(sx_reader *r, sx **out, int line, int col)
             }
             if (append_utf8(&buf, &len, &cap, cp) < 0) {
                 free(buf);
-                return fail(r, line, col, "out of memory");
+                return oom(r, line, col);
             }
             continue;
         }
         if (append_utf8(&buf, &len, &cap, 0) < 0) {  /* ensure room */
             free(buf);
-            return fail(r, line, col, "out of memory");
+            return oom(r, line, col);
         }
         buf[len - 1] = (char)c;  /* overwrite the NUL appended above */
         buf[len] = 0;
     }
-    sx *x = mk(r, SX_STRING, line, col);
+    sx *x = charge(r, cap) ? NULL : mk(r, SX_STRING, line, col);
     if (!x) {
         free(buf);
-        return fail(r, line, col, "out of memory");
+        return oom(r, line, col);
     }
     x->u.str.s = buf;
     x->u.str.len = len;
@@ -342,7 +361,21 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
     return len;
 }
 
-static int parse_number(const char *tok, size_t n, sx *x)
+/* Is p[0..n) a nonempty run of digits of base? */
+static int all_digits(const char *p, size_t n, int base)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)p[i];
+        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'z' ? c - 'a' + 10 : c >= 'A' && c <= 'Z' ? c - 'A' + 10 : 99;
+        if (v >= base)
+            return 0;
+    }
+    return 1;
+}
+
+int sx_parse_number(const char *tok, size_t n, sx *x)
 {
     int base = 10;
     const char *p = tok;
@@ -359,9 +392,11 @@ static int parse_number(const char *tok, size_t n, sx *x)
     }
     if (n == 0)
         return 0;
+    int sign = p[0] == '-' || p[0] == '+';
+    int integer = all_digits(p + sign, n - (size_t)sign, base);
     char tmp[128];
     if (n >= sizeof tmp)
-        return 0;
+        return integer ? -1 : 0;
     memcpy(tmp, p, n);
     tmp[n] = 0;
     const char *digits = tmp;
@@ -376,19 +411,26 @@ static int parse_number(const char *tok, size_t n, sx *x)
     errno = 0;
     unsigned long long v = strtoull(digits, &end, base);
     if (*end == 0 && digits[0] != '-' && digits[0] != '+' && digits[0] != ' ') {
-        /* Integers wrap to 64 bits only for hex/binary/octal literals written as
-         * bit patterns; a decimal literal out of range is not an integer. */
+        /* Hex, binary and octal literals are 64-bit patterns; a decimal
+         * literal must fit a signed 64-bit integer.  Beyond that: an error. */
         if (errno == ERANGE)
-            return 0;
+            return -1;
         if (base == 10 && !neg && v > (unsigned long long)INT64_MAX)
-            return 0;
+            return -1;
         if (base == 10 && neg && v > (unsigned long long)INT64_MAX + 1ULL)
-            return 0;
+            return -1;
         x->kind = SX_INT;
         x->u.i = neg ? (int64_t)(0 - v) : (int64_t)v;
         return 1;
     }
     if (base != 10)
+        return 0;
+    if (!strcmp(tmp, "+inf.0") || !strcmp(tmp, "-inf.0") || !strcmp(tmp, "+nan.0")) {
+        x->kind = SX_REAL;
+        x->u.d = tmp[1] == 'n' ? __builtin_nan("") : (tmp[0] == '-' ? -__builtin_inf() : __builtin_inf());
+        return 1;
+    }
+    if (strspn(tmp, "0123456789+-.eE") != n)   /* not strtod's hex floats, nan(...) or infinity */
         return 0;
     errno = 0;
     double d = strtod(tmp, &end);
@@ -401,11 +443,6 @@ static int parse_number(const char *tok, size_t n, sx *x)
             return 0;  /* "inf", "nan" are symbols unless written +inf.0 style */
         x->kind = SX_REAL;
         x->u.d = d;
-        return 1;
-    }
-    if (!strcmp(tmp, "+inf.0") || !strcmp(tmp, "-inf.0") || !strcmp(tmp, "+nan.0")) {
-        x->kind = SX_REAL;
-        x->u.d = tmp[1] == 'n' ? __builtin_nan("") : (tmp[0] == '-' ? -__builtin_inf() : __builtin_inf());
         return 1;
     }
     return 0;
@@ -424,10 +461,10 @@ static int read_atom(sx_reader *r, sx **out, int line, int col)
             return fail(r, line, col, "unterminated |symbol|");
         size_t n = r->pos - start;
         getc_(r);
-        sx *x = mk(r, SX_SYMBOL, line, col);
+        sx *x = charge(r, n + 1) ? NULL : mk(r, SX_SYMBOL, line, col);
         if (!x || !(x->u.str.s = malloc(n + 1))) {
             free(x);
-            return fail(r, line, col, "out of memory");
+            return oom(r, line, col);
         }
         memcpy(x->u.str.s, r->src + start, n);
         x->u.str.s[n] = 0;
@@ -441,20 +478,26 @@ static int read_atom(sx_reader *r, sx **out, int line, int col)
     const char *tok = r->src + start;
     sx *x = mk(r, SX_SYMBOL, line, col);
     if (!x)
-        return fail(r, line, col, "out of memory");
-    if (parse_number(tok, n, x)) {
+        return oom(r, line, col);
+    int num = sx_parse_number(tok, n, x);
+    if (num > 0) {
         *out = x;
         return 1;
+    }
+    if (num < 0) {
+        free(x);
+        return fail(r, line, col, "integer %.*s%s out of range (integers are 64-bit: -9223372036854775808 to 9223372036854775807)",
+                    (int)(n > 60 ? 60 : n), tok, n > 60 ? "..." : "");
     }
     if (tok[0] == '#') {
         free(x);
         return fail(r, line, col, "bad syntax '%.*s'", (int)(n > 40 ? 40 : n), tok);
     }
     x->kind = SX_SYMBOL;
-    x->u.str.s = malloc(n + 1);
+    x->u.str.s = charge(r, n + 1) ? NULL : malloc(n + 1);
     if (!x->u.str.s) {
         free(x);
-        return fail(r, line, col, "out of memory");
+        return oom(r, line, col);
     }
     memcpy(x->u.str.s, tok, n);
     x->u.str.s[n] = 0;
@@ -477,7 +520,7 @@ static int wrap(sx_reader *r, sx **out, const char *name, int line, int col, int
         free(list);
         free(sym);
         sx_free(inner);
-        return fail(r, line, col, "out of memory");
+        return oom(r, line, col);
     }
     sym->u.str.len = strlen(name);
     if (push(r, list, sym) < 0 || push(r, list, inner) < 0) {
@@ -502,6 +545,7 @@ static int read_datum(sx_reader *r, sx **out, int depth)
     case '(': getc_(r); return read_seq(r, out, ')', SX_LIST, line, col, depth);
     case '[': getc_(r); return read_seq(r, out, ']', SX_LIST, line, col, depth);
     case ')': case ']': getc_(r); return fail(r, line, col, "unexpected '%c'", c);
+    case 0: return fail(r, line, col, "NUL byte outside a string");
     case '"': getc_(r); return read_string(r, out, line, col);
     case '\'': getc_(r); return wrap(r, out, "quote", line, col, depth);
     case '`': getc_(r); return wrap(r, out, "quasiquote", line, col, depth);
@@ -558,7 +602,7 @@ static int read_datum(sx_reader *r, sx **out, int depth)
             }
             sx *x = mk(r, SX_CHAR, line, col);
             if (!x)
-                return fail(r, line, col, "out of memory");
+                return oom(r, line, col);
             x->u.ch = cp;
             *out = x;
             return 1;
@@ -578,7 +622,7 @@ static int read_datum(sx_reader *r, sx **out, int depth)
         if (b >= 0) {
             sx *x = mk(r, SX_BOOL, line, col);
             if (!x)
-                return fail(r, line, col, "out of memory");
+                return oom(r, line, col);
             x->u.i = b;
             *out = x;
             return 1;
@@ -598,6 +642,7 @@ int sx_read(sx_reader *r, sx **out)
 {
     *out = NULL;
     r->err[0] = 0;
+    r->used = 0;
     return read_datum(r, out, 0);
 }
 

@@ -43,15 +43,24 @@ typedef struct sx_reader {
     int line, col;
     char err[256];          /* set when a read fails */
     int err_line, err_col;
+    size_t limit;           /* 0, or the most bytes one datum's tree may take */
+    size_t used;            /* bytes the tree of the last datum read takes */
 } sx_reader;
 
 void sx_reader_init(sx_reader *r, const char *file, const char *src, size_t len);
 
 /* Reads the next datum.  Returns 1 and sets *out on success, 0 at end of
- * input, -1 on a syntax error (message and position in r->err*). */
+ * input, -1 on a syntax error (message and position in r->err*).  An
+ * integer literal outside 64 bits is an error (hex, octal and binary ones
+ * up to 64 bits are bit patterns: #xffffffffffffffff is -1), and so is a
+ * NUL byte outside a string. */
 int sx_read(sx_reader *r, sx **out);
 
 void sx_free(sx *x);
+
+/* The reader's numbers: 1 if tok[0..n) is one (x->kind and x->u set), 0 if
+ * not, -1 for an integer outside 64 bits. */
+int sx_parse_number(const char *tok, size_t n, sx *x);
 
 /* Helpers for tree walkers. */
 static inline int sx_is_sym(const sx *x, const char *name);

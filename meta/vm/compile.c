@@ -1134,12 +1134,18 @@ static Proto *lambda_body(FS *fs, V x, V name)
 static Proto *toplevel_body(FS *fs, V x, V name)
 {
     (void)name;
+    /* not a tail call: the form's own frame stays, so a backtrace names it */
     int dst = reserve(fs, 1);
-    comp(fs, x, dst, 1);
-    return fs_finish(fs, 0, 0, VFALSE, fs->pos);
+    comp(fs, x, dst, 0);
+    ret_if(fs, dst, 1);
+    Proto *p = fs_finish(fs, 0, 0, VFALSE, fs->pos);
+    p->toplevel = 1;
+    return p;
 }
 
-V vml_compile_toplevel(VM *vm, V form)
+V vml_compile_toplevel(VM *vm, V form) { return vml_compile_toplevel_at(vm, form, 0, 0); }
+
+V vml_compile_toplevel_at(VM *vm, V form, uint16_t file, uint32_t pos)
 {
     VML_ROOT(vm, form);
     V x = vml_expand(vm, form);
@@ -1150,6 +1156,8 @@ V vml_compile_toplevel(VM *vm, V form)
     FS fs;
     fs_init(&fs, vm, NULL);
     fs.assigned = assigned;
+    fs.pos = pos;
+    fs.file = file;
     if (form.t == T_PAIR && form.o->pos) {
         fs.pos = form.o->pos;
         fs.file = form.o->file;

@@ -10,10 +10,10 @@
 #include "meta/sexp.h"
 #include "meta/vm/vml.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* ---- reader trees to values ---- */
-static uint32_t mkpos(int line, int col) { return (uint32_t)line << 12 | (uint32_t)(col > 4095 ? 4095 : col); }
 
 V vml_from_sx(VM *vm, const void *p)
 {
@@ -43,7 +43,7 @@ V vml_from_sx(VM *vm, const void *p)
             V e = vml_from_sx(vm, x->u.list.items[i]);
             l = vml_cons(vm, e, l);
             l.o->file = file;
-            l.o->pos = mkpos(x->line, x->col);
+            l.o->pos = vml_pos(x->line, x->col);
         }
         VML_UNROOT(vm, 1);
         return l;
@@ -52,17 +52,29 @@ V vml_from_sx(VM *vm, const void *p)
     return VUNSPEC;
 }
 
-V vml_from_sx_free(VM *vm, void *x)
+int vml_sx_read(VM *vm, sx_reader *r, sx **out)
+{
+    r->limit = vml_heap_room(vm);
+    int rc = sx_read(r, out);
+    if (rc < 0 && r->used > r->limit)
+        snprintf(r->err, sizeof r->err, "out of memory (heap limit %zu MB)", vm->max_bytes >> 20);
+    return rc;
+}
+
+V vml_from_sx_free(VM *vm, void *x, size_t bytes)
 {
     Handler h;
     HANDLER_ENTER(vm, h);
+    vm->bytes += bytes;
     if (setjmp(h.jb) != 0) {   /* out of memory while converting */
         vml_handler_restore(vm, &h);
+        vm->bytes -= bytes;
         sx_free(x);
         vml_raise(vm, h.value);
     }
     V v = vml_from_sx(vm, x);
     vm->handler = h.prev;
+    vm->bytes -= bytes;
     sx_free(x);
     return v;
 }

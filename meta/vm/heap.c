@@ -15,16 +15,43 @@
 
 static void free_obj(VM *vm, Obj *o);
 
-/* Before size more bytes: collect when due; past the limit, an error. */
-static void heap_reserve(VM *vm, size_t size)
+/* Past the next-collection threshold (which never exceeds the limit):
+ * collect (unless collections are off), then fail if size more bytes would
+ * still pass the limit. */
+__attribute__((noinline, cold)) static void heap_full(VM *vm, size_t size)
 {
-    if (!vm->gc_off && (vm->gc_stress || vm->bytes + size > vm->threshold)) {
+    if (!vm->gc_off)
         vml_gc(vm);
-        if (vm->bytes + size > vm->max_bytes) {
-            vm->threshold = vm->bytes * 2 + (1 << 20);
-            vml_error(vm, VNIL, "out of memory (heap limit %zu MB)", vm->max_bytes >> 20);
-        }
-    }
+    if (size > vm->max_bytes || vm->bytes > vm->max_bytes - size)
+        vml_error(vm, VNIL, "out of memory (heap limit %zu MB)", vm->max_bytes >> 20);
+}
+
+/* Before size more bytes: collect when due; past the limit, an error. */
+static inline void heap_reserve(VM *vm, size_t size)
+{
+    if (__builtin_expect(vm->bytes + size > vm->threshold || vm->gc_stress, 0))
+        heap_full(vm, size);
+}
+
+void vml_heap_reserve(VM *vm, size_t size) { heap_reserve(vm, size); }
+
+/* The threshold: twice what survived plus 4 MB, never past the limit. */
+static void set_threshold(VM *vm)
+{
+    size_t t = vm->bytes * 2 + (4 << 20);
+    vm->threshold = t < vm->max_bytes ? t : vm->max_bytes;
+}
+
+size_t vml_heap_room(VM *vm)
+{
+    size_t room = vm->max_bytes > vm->bytes ? vm->max_bytes - vm->bytes : 0;
+    return room > (64u << 10) ? room : 64u << 10;
+}
+
+void vml_set_heap_limit(VM *vm, size_t bytes)
+{
+    vm->max_bytes = bytes;
+    set_threshold(vm);
 }
 
 /* Small objects (pairs, closures, boxes, short strings ...) come from
@@ -161,6 +188,7 @@ void vml_gc(VM *vm)
     for (Handler *h = vm->handler; h; h = h->prev) {
         PUSHV(&s, h->winds);
         PUSHV(&s, h->value);
+        PUSHV(&s, h->proc);
     }
     for (int i = 0; i < 256; i++) {
         PUSHV(&s, vm->userop[i].proc);
@@ -198,7 +226,7 @@ void vml_gc(VM *vm)
             y->h.mark = 0;
     vm->gc_count++;
     vm->gc_freed += before - vm->bytes;
-    vm->threshold = vm->bytes * 2 + (4 << 20);
+    set_threshold(vm);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     vm->gc_seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
 }
@@ -364,6 +392,30 @@ V vml_bvec(VM *vm, size_t n)
     vm->bytes += n;   /* obj_size counts the bytes */
     b->n = n;
     return vobj(b);
+}
+
+void vml_buf_reserve(VM *vm, V *buf, size_t need)
+{
+    if (buf->t != T_BVEC) {
+        *buf = vml_bvec(vm, need < 4096 ? 4096 : need);
+        return;
+    }
+    Bvec *b = AS(Bvec, *buf);
+    if (b->n >= need)
+        return;
+    if (need > ((size_t)1 << 40))
+        vml_error(vm, VNIL, "out of memory (buffer of %zu bytes)", need);
+    size_t cap = b->n * 2 > need ? b->n * 2 : need;
+    size_t room = vm->max_bytes > vm->bytes ? vm->max_bytes - vm->bytes : 0;
+    if (cap - b->n > room && need - b->n <= room)   /* near the limit: no more than fits */
+        cap = b->n + room;
+    heap_reserve(vm, cap - b->n);   /* may collect: the caller roots *buf */
+    uint8_t *nb = realloc(b->b, cap);
+    if (!nb)
+        vml_error(vm, VNIL, "out of memory (buffer of %zu bytes)", cap);
+    vm->bytes += cap - b->n;   /* obj_size counts the bytes */
+    b->b = nb;
+    b->n = cap;
 }
 
 V vml_box(VM *vm, V v)
@@ -776,13 +828,12 @@ void vml_heap_init(VM *vm)
 {
     vm->symcap = 1024;
     vm->symtab = calloc(vm->symcap, sizeof *vm->symtab);
-    vm->threshold = 8 << 20;
-    vm->max_bytes = (size_t)1 << 30;
     const char *s = getenv("VVM_VML_GC_STRESS");
     vm->gc_stress = s && *s && *s != '0';
     const char *m = getenv("VVM_VML_HEAP_MB");
-    if (m && atol(m) > 0)
-        vm->max_bytes = (size_t)atol(m) << 20;
+    vml_set_heap_limit(vm, m && atol(m) > 0 ? (size_t)atol(m) << 20 : (size_t)1 << 30);
+    if (vm->threshold > (8u << 20))   /* the first collection comes early */
+        vm->threshold = 8 << 20;
 }
 
 void vml_heap_free(VM *vm)

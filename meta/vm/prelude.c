@@ -96,7 +96,7 @@ static void run_form(VM *vm, int k)
     sx *x = NULL;
     if (sx_read(&r, &x) <= 0)
         vml_error(vm, VNIL, "the meta prelude is damaged (form %d: %s)", k, r.err);
-    V form = vml_from_sx_free(vm, x);
+    V form = vml_from_sx_free(vm, x, r.used);
     VML_ROOT(vm, form);
     V clo = vml_compile_toplevel(vm, form);
     VML_UNROOT(vm, 1);

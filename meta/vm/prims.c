@@ -178,13 +178,15 @@ PRIM(p_string_to_number)
         if (radix < 2 || radix > 36)   /* strtoll would not set end */
             vml_error(vm, VNIL, "string->number: bad radix %d", radix);
         long long v = strtoll(s->s, &end, radix);
+        if (!*end && errno == ERANGE)
+            vml_error(vm, vml_list(vm, 1, argv[0]), "string->number: integer %s out of range (integers are 64-bit)", s->s);
         return *end || errno ? VFALSE : vint(v);
     }
-    long long v = strtoll(s->s, &end, 10);
-    if (!*end && !errno)
-        return vint(v);
-    double d = strtod(s->s, &end);
-    return *end ? VFALSE : vflo(d);
+    sx x;   /* what the reader takes for a number */
+    int rc = sx_parse_number(s->s, s->len, &x);
+    if (rc < 0)
+        vml_error(vm, vml_list(vm, 1, argv[0]), "string->number: integer %s out of range (integers are 64-bit)", s->s);
+    return rc == 0 ? VFALSE : x.kind == SX_INT ? vint(x.u.i) : vflo(x.u.d);
 }
 
 /* ---- machine words ---- */
@@ -627,17 +629,16 @@ PRIM(p_string_to_list)
     Str *s = sarg(vm, self, argv[0]);
     /* build backwards from a vector of code points */
     size_t n = str_nchars(s), off = 0, len;
-    uint32_t *cps = malloc((n + 1) * sizeof *cps);
-    if (!cps)
-        vml_error(vm, VNIL, "out of memory");
+    V buf = VNIL, l = VNIL;   /* the code points: counted, and freed by the collector if a cons fails */
+    VML_ROOT(vm, buf);
+    VML_ROOT(vm, l);
+    vml_buf_reserve(vm, &buf, (n + 1) * sizeof(uint32_t));
+    uint32_t *cps = (uint32_t *)AS(Bvec, buf)->b;
     for (size_t i = 0; i < n; i++, off += len)
         cps[i] = utf8_at(s, off, &len);
-    V l = VNIL;
-    VML_ROOT(vm, l);
     for (size_t i = n; i-- > 0;)
         l = vml_cons(vm, vchar(cps[i]), l);
-    VML_UNROOT(vm, 1);
-    free(cps);
+    VML_UNROOT(vm, 2);
     return l;
 }
 PRIM(p_list_to_string)
@@ -1142,16 +1143,35 @@ PRIM(p_guard)
         vm->handler = h.prev;
         return r;
     }
-    V e = h.value;
     vml_handler_restore(vm, &h);
+    V e = vml_unwind_catching(vm, &h, h.value, 0);   /* an error in an after thunk is the guard's */
     VML_ROOT(vm, e);
-    vml_unwind_to(vm, &h);
     if (vm->exit_requested)
         vml_raise(vm, e);
     V r = vml_apply(vm, argv[0], 1, &e);
     VML_UNROOT(vm, 1);
     return r;
 }
+/* (with-exception-handler handler thunk): calls thunk with handler
+ * installed; a raise in it calls handler where it happens (vml_raise). */
+PRIM(p_with_exception_handler)
+{
+    UNUSED;
+    if (argv[0].t != T_CLO && argv[0].t != T_PRIM)
+        vml_type_error(vm, WHO, "a procedure", argv[0]);
+    Handler h;
+    HANDLER_ENTER(vm, h);
+    h.proc = argv[0];
+    if (setjmp(h.jb) == 0) {
+        V r = vml_apply(vm, argv[1], 0, NULL);
+        vm->handler = h.prev;
+        return r;
+    }
+    /* never the target of a raise: vml_raise calls h.proc instead */
+    vml_handler_restore(vm, &h);
+    vml_raise(vm, h.value);
+}
+PRIM(p_raise_continuable) { UNUSED; return vml_raise_continuable(vm, argv[0]); }
 PRIM(p_dynamic_wind)
 {
     UNUSED;
@@ -1255,7 +1275,8 @@ static const PrimDef prims[] = {
     {"error", p_error, 1, -1}, {"raise", p_raise, 1, 1}, {"error-object-message", p_error_message, 1, 1},
     {"error-object-irritants", p_error_irritants, 1, 1}, {"error-object-where", p_error_where, 1, 1},
     {"condition->string", p_error_string, 1, 1}, {"%guard", p_guard, 2, 2},
-    {"dynamic-wind", p_dynamic_wind, 3, 3}, {"exit", p_exit, 0, 1},
+    {"dynamic-wind", p_dynamic_wind, 3, 3}, {"with-exception-handler", p_with_exception_handler, 2, 2},
+    {"raise-continuable", p_raise_continuable, 1, 1}, {"exit", p_exit, 0, 1},
 };
 
 void vml_define_cfn(VM *vm, const char *name, vml_cfn fn, int min, int max)

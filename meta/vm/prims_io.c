@@ -40,20 +40,43 @@ PRIM(p_write_char)
     return VUNSPEC;
 }
 PRIM(p_flush) { fflush(out_port(vm, self, argc, argv, 0)); return VUNSPEC; }
+/* Appends one line of f (through its '\n') to *buf (rooted by the caller)
+ * from offset at; returns the new length, and *eof = 1 if the input ended
+ * first.  A read error raises; so does a line the heap cannot hold. */
+static size_t read_line_into(VM *vm, V self, FILE *f, V *buf, size_t at, int *eof)
+{
+    *eof = 0;
+    for (;;) {
+        vml_buf_reserve(vm, buf, at + 256);
+        Bvec *b = AS(Bvec, *buf);
+        int c = 0;
+        while (at < b->n && (c = getc(f)) != EOF) {
+            b->b[at++] = (uint8_t)c;
+            if (c == '\n')
+                return at;
+        }
+        if (c == EOF) {
+            if (ferror(f)) {
+                int e = errno;
+                clearerr(f);
+                vml_error(vm, VNIL, "%s: cannot read: %s", WHO, strerror(e));
+            }
+            *eof = 1;
+            return at;
+        }
+    }
+}
 PRIM(p_read_line)
 {
     FILE *f = in_port(vm, self, argc, argv, 0);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, f);
-    if (n < 0) {
-        free(line);
-        return vimm(T_EOF);
-    }
-    if (n > 0 && line[n - 1] == '\n')
-        n--;
-    V s = vml_str(vm, line, (size_t)n);
-    free(line);
+    V buf = VNIL;
+    VML_ROOT(vm, buf);
+    int eof;
+    size_t n = read_line_into(vm, self, f, &buf, 0, &eof);
+    V s = vimm(T_EOF);
+    if (n > 0 || !eof)
+        s = vml_str(vm, (const char *)AS(Bvec, buf)->b, n - (n > 0 && AS(Bvec, buf)->b[n - 1] == '\n'));
+    VML_UNROOT(vm, 1);
     return s;
 }
 PRIM(p_read_char)
@@ -88,45 +111,27 @@ PRIM(p_peek_char)
 PRIM(p_read)
 {
     FILE *f = in_port(vm, self, argc, argv, 0);
-    char *acc = NULL;
+    V buf = VNIL;
+    VML_ROOT(vm, buf);
     size_t n = 0;
     for (;;) {
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t k = getline(&line, &cap, f);
-        if (k < 0) {
-            free(line);
-            if (!acc)
-                return vimm(T_EOF);
-            break;
-        }
-        char *na = realloc(acc, n + (size_t)k + 1);
-        if (!na) {
-            free(line);
-            free(acc);
-            vml_error(vm, VNIL, "out of memory");
-        }
-        acc = na;
-        memcpy(acc + n, line, (size_t)k);
-        n += (size_t)k;
-        acc[n] = 0;
-        free(line);
+        int eof;
+        n = read_line_into(vm, self, f, &buf, n, &eof);
         sx_reader r;
-        sx_reader_init(&r, "<read>", acc, n);
+        sx_reader_init(&r, "<read>", (const char *)AS(Bvec, buf)->b, n);
         sx *x;
-        int rc = sx_read(&r, &x);
+        int rc = vml_sx_read(vm, &r, &x);
         if (rc > 0) {
-            free(acc);   /* the tree holds copies */
-            return vml_from_sx_free(vm, x);
+            V v = vml_from_sx_free(vm, x, r.used);
+            VML_UNROOT(vm, 1);
+            return v;
         }
-        if (rc < 0 && strncmp(r.err, "unterminated", 12)) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "read: syntax error at %d:%d: %s", r.err_line, r.err_col, r.err);
-            free(acc);
-            vml_error(vm, VNIL, "%s", msg);
-        }
+        if (rc < 0 && (strncmp(r.err, "unterminated", 12) || eof))
+            vml_error(vm, VNIL, "read: syntax error at %d:%d: %s", r.err_line, r.err_col, r.err);
+        if (eof)
+            break;
     }
-    free(acc);
+    VML_UNROOT(vm, 1);
     return vimm(T_EOF);
 }
 V vml_mk_port(VM *vm, FILE *f, int output, int owned)
@@ -140,7 +145,7 @@ V vml_mk_port(VM *vm, FILE *f, int output, int owned)
 static V open_file(VM *vm, V self, V name, int output)
 {
     Str *s = sarg(vm, self, name);
-    FILE *f = fopen(s->s, output ? "wb" : "rb");
+    FILE *f = vml_open_file(s->s, output);
     if (!f)
         vml_error(vm, vml_list(vm, 1, name), "%s: cannot open %s: %s", WHO, s->s, strerror(errno));
     return vml_mk_port(vm, f, output, 1);
@@ -168,40 +173,25 @@ PRIM(p_delete_file) { UNUSED; return vbool(unlink(sarg(vm, self, argv[0])->s) ==
 PRIM(p_file_to_string)
 {
     UNUSED;
-    Str *s = sarg(vm, self, argv[0]);
-    FILE *f = fopen(s->s, "rb");
-    if (!f)
-        vml_error(vm, vml_list(vm, 1, argv[0]), "%s: cannot open %s: %s", WHO, s->s, strerror(errno));
-    char *buf = NULL;
-    size_t n = 0, cap = 0, k;
-    char chunk[65536];
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (n + k > cap) {
-            cap = (n + k) * 2;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                vml_error(vm, VNIL, "out of memory");
-            }
-            buf = nb;
-        }
-        memcpy(buf + n, chunk, k);
-        n += k;
-    }
-    fclose(f);
-    V r = vml_str(vm, buf, n);
-    free(buf);
+    V buf = VNIL;
+    VML_ROOT(vm, buf);
+    size_t n = vml_read_file(vm, WHO, sarg(vm, self, argv[0])->s, &buf);
+    V r = vml_str(vm, n ? (const char *)AS(Bvec, buf)->b : "", n);
+    VML_UNROOT(vm, 1);
     return r;
 }
 PRIM(p_load)
 {
     UNUSED;
     Str *s = sarg(vm, self, argv[0]);
+    V buf = VNIL;
+    VML_ROOT(vm, buf);
+    size_t n = vml_read_file(vm, WHO, s->s, &buf);
     char path[4096];
     snprintf(path, sizeof path, "%s", s->s);
-    if (vml_load_file(vm, path) < 0)
+    if (vml_eval_string(vm, path, (const char *)AS(Bvec, buf)->b, n, NULL) < 0)
         vml_error(vm, vml_list(vm, 1, argv[0]), "load: %s failed", path);
+    VML_UNROOT(vm, 1);
     return VUNSPEC;
 }
 PRIM(p_command_line)
@@ -234,12 +224,12 @@ PRIM(p_read_from_string)
     sx_reader r;
     sx_reader_init(&r, "<string>", s->s, s->len);
     sx *x;
-    int rc = sx_read(&r, &x);
+    int rc = vml_sx_read(vm, &r, &x);
     if (rc == 0)
         return vimm(T_EOF);
     if (rc < 0)
         vml_error(vm, VNIL, "read-from-string: syntax error at %d:%d: %s", r.err_line, r.err_col, r.err);
-    return vml_from_sx_free(vm, x);
+    return vml_from_sx_free(vm, x, r.used);
 }
 
 /* ---- reflection ---- */
@@ -266,7 +256,15 @@ PRIM(p_gc_stats)
     VML_UNROOT(vm, 1);
     return l;
 }
-PRIM(p_set_heap_limit) { UNUSED; vm->max_bytes = (size_t)iarg(vm, self, argv[0]); return VUNSPEC; }
+PRIM(p_set_heap_limit)
+{
+    UNUSED;
+    int64_t n = iarg(vm, self, argv[0]);
+    if (n <= 0)
+        vml_error(vm, vml_list(vm, 1, argv[0]), "%s: the limit must be a positive number of bytes", WHO);
+    vml_set_heap_limit(vm, (size_t)n);
+    return VUNSPEC;
+}
 static void proc_arg(VM *vm, V self, V v)
 {
     if (v.t != T_CLO && v.t != T_PRIM)

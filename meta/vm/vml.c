@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,7 +62,8 @@ static void trace_into(VM *vm, char *out, size_t n)
         Frame *f = &vm->frames[i];
         char w[200];
         Proto *p = f->cl->p;
-        at += (size_t)snprintf(out + at, n - at, "  at %s (%s)\n", p->name.t == T_SYM ? AS(Sym, p->name)->name : "(anonymous)",
+        at += (size_t)snprintf(out + at, n - at, "  at %s (%s)\n",
+                               p->name.t == T_SYM ? AS(Sym, p->name)->name : p->toplevel ? "top level" : "(anonymous)",
                                vml_where(vm, f, f->pc, w, sizeof w));
         shown++;
         if (at >= n)
@@ -97,7 +99,7 @@ V vml_make_error(VM *vm, V msg, V irritants)
     return ev;
 }
 
-_Noreturn void vml_raise(VM *vm, V obj)
+static void note_raise_site(VM *vm, V obj)
 {
     if (obj.t != T_ERR) {
         vm->raise_where[0] = 0;
@@ -108,7 +110,29 @@ _Noreturn void vml_raise(VM *vm, V obj)
             trace_into(vm, vm->raise_trace, sizeof vm->raise_trace);
         }
     }
+}
+
+/* Calls with-exception-handler's procedure of h where the raise happens,
+ * with the handlers outside h current (a raise in it goes outward). */
+static V call_handler(VM *vm, Handler *h, V obj)
+{
+    VML_ROOT(vm, obj);
+    vm->handler = h->prev;
+    V r = vml_apply(vm, h->proc, 1, &obj);
+    VML_UNROOT(vm, 1);
+    return r;
+}
+
+_Noreturn void vml_raise(VM *vm, V obj)
+{
+    note_raise_site(vm, obj);
     Handler *h = vm->handler;
+    while (h && h->proc.t != T_FALSE && vm->exit_requested)   /* exit passes the handlers by */
+        h = h->prev;
+    if (h && h->proc.t != T_FALSE) {
+        call_handler(vm, h, obj);
+        vml_error(vm, vml_list(vm, 1, obj), "handler returned from a non-continuable raise");
+    }
     if (!h) {
         fprintf(stderr, "vvm: meta VM error with no handler\n");
         vml_print_error(vm, obj, stderr);
@@ -116,6 +140,16 @@ _Noreturn void vml_raise(VM *vm, V obj)
     }
     h->value = obj;
     longjmp(h->jb, 1);
+}
+
+V vml_raise_continuable(VM *vm, V obj)
+{
+    Handler *h = vm->handler;
+    if (!h || h->proc.t == T_FALSE || vm->exit_requested)
+        vml_raise(vm, obj);
+    V r = call_handler(vm, h, obj);
+    vm->handler = h;
+    return r;
 }
 
 _Noreturn void vml_error(VM *vm, V irritants, const char *fmt, ...)
@@ -157,12 +191,26 @@ _Noreturn void vml_type_error(VM *vm, const char *who, const char *want, V got)
 }
 
 /* ---- printing ---- */
-typedef struct sb { char *s; size_t n, cap, limit; } sb;
+/* Printed text: in a buffer, written out to f (if set) as it fills, up to
+ * limit bytes in all. */
+typedef struct sb { char *s; size_t n, cap, limit, flushed; FILE *f; } sb;
+#define SB_FLUSH 65536
+static inline size_t sb_len(const sb *b) { return b->flushed + b->n; }
 
 static void sput(sb *b, const char *s, size_t n)
 {
-    if (b->n >= b->limit)
+    if (sb_len(b) >= b->limit)
         return;
+    if (b->f && b->n + n > SB_FLUSH) {
+        fwrite(b->s, 1, b->n, b->f);
+        b->flushed += b->n;
+        b->n = 0;
+        if (n > SB_FLUSH) {
+            fwrite(s, 1, n, b->f);
+            b->flushed += n;
+            return;
+        }
+    }
     if (b->n + n + 1 > b->cap) {
         size_t nc = (b->n + n + 1) * 2;
         char *p = realloc(b->s, nc);
@@ -206,8 +254,8 @@ static void print(VM *vm, sb *b, V v, int display, int depth)
     /* Shared structure can make the text exponentially long: stop at the
      * length limit, and at an interrupt (which the VM then raises). */
     if (vm->interrupt)
-        b->limit = b->n;
-    if (b->n >= b->limit)
+        b->limit = sb_len(b);
+    if (sb_len(b) >= b->limit)
         return;
     if (depth > 200) {
         sputs(b, "...");
@@ -258,7 +306,7 @@ static void print(VM *vm, sb *b, V v, int display, int depth)
         for (;;) {
             print(vm, b, CAR(v), display, depth + 1);
             v = CDR(v);
-            if (v.t != T_PAIR || b->n >= b->limit)
+            if (v.t != T_PAIR || sb_len(b) >= b->limit)
                 break;
             if (++count > 100000) {
                 sputs(b, " ...");
@@ -297,7 +345,7 @@ static void print(VM *vm, sb *b, V v, int display, int depth)
     case T_VEC: {
         Vec *x = AS(Vec, v);
         sputs(b, "#(");
-        for (size_t i = 0; i < x->n && b->n < b->limit; i++) {
+        for (size_t i = 0; i < x->n && sb_len(b) < b->limit; i++) {
             if (i)
                 sputs(b, " ");
             print(vm, b, x->v[i], display, depth + 1);
@@ -308,7 +356,7 @@ static void print(VM *vm, sb *b, V v, int display, int depth)
     case T_BVEC: {
         Bvec *x = AS(Bvec, v);
         sputs(b, "#u8(");
-        for (size_t i = 0; i < x->n && b->n < b->limit; i++) {
+        for (size_t i = 0; i < x->n && sb_len(b) < b->limit; i++) {
             snprintf(tmp, sizeof tmp, "%s%u", i ? " " : "", x->b[i]);
             sputs(b, tmp);
         }
@@ -358,7 +406,7 @@ static void print(VM *vm, sb *b, V v, int display, int depth)
 
 void vml_write(VM *vm, FILE *f, V v, int display)
 {
-    sb b = {NULL, 0, 0, (size_t)1 << 30};
+    sb b = {NULL, 0, 0, (size_t)1 << 30, 0, f};
     print(vm, &b, v, display, 0);
     if (b.s)
         fwrite(b.s, 1, b.n, f);
@@ -367,7 +415,7 @@ void vml_write(VM *vm, FILE *f, V v, int display)
 
 char *vml_tostring(VM *vm, V v, int display, char *buf, size_t n)
 {
-    sb b = {NULL, 0, 0, n};
+    sb b = {NULL, 0, 0, n, 0, NULL};
     print(vm, &b, v, display, 0);
     snprintf(buf, n, "%s", b.s ? b.s : "");
     if (b.n >= n && n > 4)
@@ -376,10 +424,17 @@ char *vml_tostring(VM *vm, V v, int display, char *buf, size_t n)
     return buf;
 }
 
+/* The text and the string made of it each take at most half the room left
+ * under the heap limit. */
 V vml_tostring_value(VM *vm, V v, int display)
 {
-    sb b = {NULL, 0, 0, (size_t)1 << 30};
+    size_t room = vml_heap_room(vm) / 2;
+    sb b = {NULL, 0, 0, room < ((size_t)1 << 30) ? room : (size_t)1 << 30, 0, NULL};
     print(vm, &b, v, display, 0);
+    if (b.n >= b.limit && !vm->interrupt) {
+        free(b.s);
+        vml_error(vm, VNIL, "out of memory (heap limit %zu MB)", vm->max_bytes >> 20);
+    }
     V s = vml_str(vm, b.s ? b.s : "", b.n);
     free(b.s);
     return s;
@@ -432,6 +487,28 @@ void vml_unwind_to(VM *vm, Handler *h)
     }
 }
 
+V vml_unwind_catching(VM *vm, Handler *h, V e, int report)
+{
+    VML_ROOT(vm, e);
+    for (;;) {
+        Handler h2;
+        HANDLER_ENTER(vm, h2);
+        if (setjmp(h2.jb) == 0) {
+            vml_unwind_to(vm, h);
+            vm->handler = h2.prev;
+            break;
+        }
+        vml_handler_restore(vm, &h2);
+        e = h2.value;
+        if (report && !vm->exit_requested) {
+            fflush(stdout);
+            vml_print_error(vm, e, stderr);
+        }
+    }
+    VML_UNROOT(vm, 1);
+    return e;
+}
+
 void vml_handler_restore(VM *vm, Handler *h)
 {
     vm->handler = h->prev;
@@ -452,44 +529,31 @@ V vml_protected_apply(VM *vm, V fn, int argc, V *argv, int *ok)
         return r;
     }
     vml_handler_restore(vm, &h);
-    V e = h.value;
-    VML_ROOT(vm, e);
-    Handler h2;
-    HANDLER_ENTER(vm, h2);
-    if (setjmp(h2.jb) == 0) {
-        vml_unwind_to(vm, &h);
-        vm->handler = h.prev;
-    } else {
-        vml_handler_restore(vm, &h);
-        vm->winds = h.winds;
-        e = h2.value;
-        VML_ROOT(vm, e);
-    }
-    VML_UNROOT(vm, 1);
     *ok = 0;
-    return e;
+    return vml_unwind_catching(vm, &h, h.value, 0);
 }
 
-/* Runs one top-level form; 0, or -1 after printing the error. */
-static int run_form(VM *vm, V form, V *result)
+/* Runs one top-level form; 0, or -1 after printing the error (then the
+ * after thunks of the dynamic-winds it leaves run, and their errors are
+ * printed too). */
+static int run_form(VM *vm, V form, uint16_t file, uint32_t pos, V *result)
 {
     Handler h;
     HANDLER_ENTER(vm, h);
     if (setjmp(h.jb) == 0) {
-        V clo = vml_compile_toplevel(vm, form);
+        V clo = vml_compile_toplevel_at(vm, form, file, pos);
         V r = vml_apply(vm, clo, 0, NULL);
         vm->handler = h.prev;
         if (result)
             *result = r;
         return 0;
     }
-    V e = h.value;
     vml_handler_restore(vm, &h);
-    vm->winds = h.winds;
-    if (vm->exit_requested)
-        return -1;
-    fflush(stdout);
-    vml_print_error(vm, e, stderr);
+    if (!vm->exit_requested) {
+        fflush(stdout);
+        vml_print_error(vm, h.value, stderr);
+    }
+    vml_unwind_catching(vm, &h, h.value, 1);
     return -1;
 }
 
@@ -506,7 +570,7 @@ int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *re
     VML_ROOT(vm, last);
     for (;;) {
         sx *x = NULL;
-        int rc = sx_read(&r, &x);
+        int rc = vml_sx_read(vm, &r, &x);
         if (rc == 0)
             break;
         if (rc < 0) {
@@ -521,8 +585,9 @@ int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *re
         Handler h;
         HANDLER_ENTER(vm, h);
         V form = VUNSPEC;
+        uint32_t pos = vml_pos(x->line, x->col);
         if (setjmp(h.jb) == 0) {
-            form = vml_from_sx_free(vm, x);
+            form = vml_from_sx_free(vm, x, r.used);
             vm->handler = h.prev;
         } else {
             vml_handler_restore(vm, &h);
@@ -530,7 +595,7 @@ int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *re
             VML_UNROOT(vm, 1);
             return -1;
         }
-        if (run_form(vm, form, &last) < 0) {
+        if (run_form(vm, form, vml_file_id(vm, fname), pos, &last) < 0) {
             VML_UNROOT(vm, 1);
             return -1;
         }
@@ -541,36 +606,69 @@ int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *re
     return 0;
 }
 
-int vml_load_file(VM *vm, const char *path)
+FILE *vml_open_file(const char *path, int output)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "error: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
+    FILE *f = fopen(path, output ? "wb" : "rb");
+    struct stat st;
+    if (f && !output && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        errno = EISDIR;
+        return NULL;
     }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    size_t k;
-    while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
+    return f;
+}
+
+size_t vml_read_file(VM *vm, const char *who, const char *path, V *buf)
+{
+    FILE *f = vml_open_file(path, 0);
+    if (!f)
+        vml_error(vm, VNIL, "%s: cannot open %s: %s", who, path, strerror(errno));
+    size_t n = 0, k;
+    int err = 0;
+    for (;;) {
+        if (buf->t != T_BVEC || n == AS(Bvec, *buf)->n) {
+            Handler h;   /* out of memory: close f before the error goes on */
+            HANDLER_ENTER(vm, h);
+            if (setjmp(h.jb) != 0) {
+                vml_handler_restore(vm, &h);
+                fclose(f);
+                vml_raise(vm, h.value);
             }
-            buf = nb;
-            cap *= 2;
+            vml_buf_reserve(vm, buf, n + 1);
+            vm->handler = h.prev;
+        }
+        Bvec *b = AS(Bvec, *buf);
+        k = fread(b->b + n, 1, b->n - n, f);
+        n += k;
+        if (k == 0) {
+            err = ferror(f) ? errno : 0;
+            break;
         }
     }
     fclose(f);
-    if (!buf) {
-        fprintf(stderr, "error: %s: out of memory\n", path);
-        return -1;
+    if (err)
+        vml_error(vm, VNIL, "%s: cannot read %s: %s", who, path, strerror(err));
+    return n;
+}
+
+int vml_load_file(VM *vm, const char *path)
+{
+    V buf = VNIL;
+    VML_ROOT(vm, buf);
+    Handler h;
+    HANDLER_ENTER(vm, h);
+    size_t n;
+    if (setjmp(h.jb) == 0) {
+        n = vml_read_file(vm, "load", path, &buf);
+        vm->handler = h.prev;
+    } else {
+        vml_handler_restore(vm, &h);
+        vml_print_error(vm, h.value, stderr);
+        VML_UNROOT(vm, 1);
+        return -2;
     }
-    int rc = vml_eval_string(vm, path, buf, n, NULL);
-    free(buf);
+    int rc = vml_eval_string(vm, path, (const char *)AS(Bvec, buf)->b, n, NULL);
+    VML_UNROOT(vm, 1);
     return rc;
 }
 
@@ -653,6 +751,16 @@ static int incomplete(const char *err)
 }
 
 
+/* The most bytes the REPL's input may take: the room left under the heap
+ * limit (set before each line is read). */
+static size_t repl_room;
+
+static void input_too_long(void)
+{
+    fflush(stdout);
+    fprintf(stderr, "error: out of memory (input longer than the heap limit allows): dropped\n");
+}
+
 static char *plain_readline(const char *prompt)
 {
     fputs(prompt, stdout);
@@ -661,19 +769,25 @@ static char *plain_readline(const char *prompt)
     char *buf = malloc(cap);
     if (!buf)
         return NULL;
-    int c;
+    int c, dropped = 0;
     while ((c = getchar()) != EOF && c != '\n') {
+        if (dropped)
+            continue;
         if (n + 1 >= cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                return NULL;
+            char *nb = n + 1 < repl_room / 2 ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {   /* too long: the rest of the line goes unread */
+                dropped = 1;
+                n = 0;
+                continue;
             }
             buf = nb;
+            cap *= 2;
         }
         buf[n++] = (char)c;
     }
-    if (c == EOF && (n == 0 || ferror(stdin))) {   /* end of input, or interrupted */
+    if (dropped)
+        input_too_long();
+    if (c == EOF && (n == 0 || ferror(stdin)) && !dropped) {   /* end of input, or interrupted */
         free(buf);
         return NULL;
     }
@@ -722,6 +836,7 @@ int vml_repl(VM *vm)
     size_t acclen = 0;
     for (;;) {
         vm->interrupt = 0;
+        repl_room = vml_heap_room(vm);
         char *line = repl_readline(!tty ? "" : acc ? "...   " : "vml> ");
         if (!line && tty && vm->interrupt) {   /* Ctrl-C at the prompt: drop the input, stay */
             free(acc);
@@ -773,10 +888,14 @@ int vml_repl(VM *vm)
             continue;
         }
         size_t ln = strlen(line);
-        char *na = realloc(acc, acclen + ln + 2);
-        if (!na) {
+        char *na = acclen + ln + 2 < repl_room / 2 ? realloc(acc, acclen + ln + 2) : NULL;
+        if (!na) {   /* a datum longer than the heap can hold: dropped, the REPL goes on */
+            input_too_long();
             free(line);
-            break;
+            free(acc);
+            acc = NULL;
+            acclen = 0;
+            continue;
         }
         acc = na;
         memcpy(acc + acclen, line, ln);
@@ -789,7 +908,7 @@ int vml_repl(VM *vm)
         sx_reader_init(&r, "<repl>", acc, acclen);
         sx *x;
         int rc, any = 0;
-        while ((rc = sx_read(&r, &x)) > 0) {
+        while ((rc = vml_sx_read(vm, &r, &x)) > 0) {
             sx_free(x);
             any = 1;
         }

@@ -45,6 +45,8 @@ typedef struct Obj {
     uint32_t pos;                  /* line << 12 | col (col clamped to 4095) */
 } Obj;
 
+static inline uint32_t vml_pos(int line, int col) { return (uint32_t)line << 12 | (uint32_t)(col > 4095 ? 4095 : col); }
+
 typedef struct Pair { Obj h; V car, cdr; } Pair;
 typedef struct Str { Obj h; size_t len; char *s; } Str;   /* UTF-8, NUL terminated; s points just past the Str unless string-set! moved it */
 typedef struct Sym { Obj h; V value; struct Sym *chain; uint32_t hash; int special; size_t len; char name[]; } Sym;
@@ -78,6 +80,7 @@ typedef struct Proto {
     V *upv_names;
     int nupv;
     int nparams, rest, nregs;
+    int toplevel;                  /* 1: a top-level form's code */
     V name;                        /* symbol or #f */
     uint16_t file;
     uint32_t pos;
@@ -110,6 +113,8 @@ typedef struct Handler {
     int cdepth;
     V winds;                       /* list of (before . after) at entry */
     V value;                       /* the raised object */
+    V proc;                        /* with-exception-handler's handler, called where
+                                      the raise happens; #f: catch by longjmp */
 } Handler;
 
 /* Installs handler h (then: if (setjmp(h.jb) == 0) ... else h.value is
@@ -117,7 +122,7 @@ typedef struct Handler {
 #define HANDLER_ENTER(vm, h) \
     do { (h).prev = (vm)->handler; (h).nframes = (vm)->nframes; (h).top = (vm)->top; \
          (h).ncroots = (vm)->ncroots; (h).cdepth = (vm)->cdepth; (h).winds = (vm)->winds; \
-         (h).value = VNIL; (vm)->handler = &(h); } while (0)
+         (h).value = VNIL; (h).proc = VFALSE; (vm)->handler = &(h); } while (0)
 
 /* After a raise reached h: the frames, stack, C roots and depth as they
  * were at HANDLER_ENTER, and h off the handler stack (winds are the
@@ -208,6 +213,21 @@ static inline V vobj(void *o) { V v; v.o = (Obj *)o; v.t = ((Obj *)o)->type; ret
 
 /* heap.c */
 void *vml_alloc(VM *vm, int type, size_t size);
+/* Makes room for size more bytes under the heap limit (may collect; past
+ * the limit an "out of memory" error); the caller then adds them to bytes. */
+void vml_heap_reserve(VM *vm, size_t size);
+void vml_set_heap_limit(VM *vm, size_t bytes);
+/* What is left under the limit, but at least 64 KB (right after an "out of
+ * memory" the heap may stand past the limit until the next collection):
+ * the bound for scratch memory sized before the objects made from it,
+ * which are checked against the limit again. */
+size_t vml_heap_room(VM *vm);
+/* A growable byte buffer for reading (files, lines, data): a bytevector
+ * whose length is its capacity, so what it holds counts against the heap
+ * limit and an error anywhere frees it with the rest of the garbage.  The
+ * caller roots *buf (VNIL at first); after the call it holds at least need
+ * bytes. */
+void vml_buf_reserve(VM *vm, V *buf, size_t need);
 void vml_gc(VM *vm);
 V vml_cons(VM *vm, V a, V d);
 V vml_str(VM *vm, const char *s, size_t len);
@@ -234,7 +254,14 @@ V vml_list(VM *vm, int n, ...);
 size_t vml_list_length(V l);   /* (size_t)-1 if improper */
 
 /* error.c-ish (vml.c) */
+/* Raises obj: the innermost handler catches it (longjmp), or, if it is
+ * with-exception-handler's, its procedure is called right here with the
+ * outer handlers current; if that returns, a secondary error is raised
+ * there. */
 _Noreturn void vml_raise(VM *vm, V obj);
+/* raise-continuable: the same, but a with-exception-handler procedure's
+ * value is returned. */
+V vml_raise_continuable(VM *vm, V obj);
 _Noreturn void vml_error(VM *vm, V irritants, const char *fmt, ...);
 _Noreturn void vml_type_error(VM *vm, const char *who, const char *want, V got);
 V vml_make_error(VM *vm, V msg, V irritants);
@@ -255,9 +282,18 @@ int vml_disassemble(VM *vm, FILE *f, V proc);
 
 /* compile.c */
 V vml_compile_toplevel(VM *vm, V form);      /* a closure with no args */
+/* The same for a form read at file:pos (what a form that is not a list,
+ * and so carries no position, is reported at). */
+V vml_compile_toplevel_at(VM *vm, V form, uint16_t file, uint32_t pos);
 V vml_expand(VM *vm, V form);
+struct sx;
+struct sx_reader;
 V vml_from_sx(VM *vm, const void *sx);       /* sx tree -> heap value */
-V vml_from_sx_free(VM *vm, void *sx);        /* the same, and frees the tree (also when it raises) */
+/* The same, and frees the tree (also when it raises); its bytes (the
+ * reader's used) count against the heap limit until then. */
+V vml_from_sx_free(VM *vm, void *sx, size_t bytes);
+/* sx_read with the tree limited to the room left under the heap limit. */
+int vml_sx_read(VM *vm, struct sx_reader *r, struct sx **out);
 
 /* prims.c */
 void vml_prims_init(VM *vm);
@@ -268,7 +304,16 @@ void vml_free(VM *vm);
 /* Evaluates every form of src; prints an uncaught error to stderr and returns
  * -1, else 0 (and *result, if given, is the last value). */
 int vml_eval_string(VM *vm, const char *file, const char *src, size_t len, V *result);
+/* Loads a file: 0, -1 after printing an error it raised, -2 after printing
+ * why it cannot be read. */
 int vml_load_file(VM *vm, const char *path);
+/* fopen for reading ("rb") or writing ("wb"); a directory opened for reading
+ * is refused with EISDIR. */
+FILE *vml_open_file(const char *path, int output);
+/* Reads the whole file into *buf (rooted by the caller, see vml_buf_reserve)
+ * and returns its length; a file that cannot be opened or read, or does not
+ * fit in the heap, raises an error naming who and why. */
+size_t vml_read_file(VM *vm, const char *who, const char *path, V *buf);
 void vml_prelude_init(VM *vm);               /* prelude.c: autoload marks, lazy forms */
 int vml_autoload(VM *vm, Sym *s, int macro); /* 1 if s named a prelude form (a macro), now loaded */
 int vml_repl(VM *vm);
