@@ -26,8 +26,9 @@ int vvm_aspace_init(vvm_aspace *as, uint64_t size)
     void *b = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (b == MAP_FAILED)
         return -errno;
-    uint64_t npages = size / VVM_PAGE;
-    void *pg = mmap(NULL, npages, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    uint64_t npages = size / VVM_PAGE, nchunks = (npages + VVM_CHUNK_PAGES - 1) / VVM_CHUNK_PAGES;
+    uint64_t tables = npages + (nchunks + 63) / 64 * 8;
+    void *pg = mmap(NULL, tables, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (pg == MAP_FAILED) {
         int e = errno;
         munmap(b, size);
@@ -36,6 +37,7 @@ int vvm_aspace_init(vvm_aspace *as, uint64_t size)
     as->base = b;
     as->size = size;
     as->pages = pg;
+    as->used = (uint64_t *)(as->pages + npages); /* npages is a multiple of 8 */
     as->mmap_top = size - (1ULL << 30);
     as->mmap_min = as->mmap_top;
     pthread_mutex_init(&as->lock, NULL);
@@ -46,8 +48,10 @@ void vvm_aspace_fini(vvm_aspace *as)
 {
     if (as->base)
         munmap(as->base, as->size);
-    if (as->pages)
-        munmap(as->pages, as->size / VVM_PAGE);
+    if (as->pages) {
+        uint64_t npages = as->size / VVM_PAGE, nchunks = (npages + VVM_CHUNK_PAGES - 1) / VVM_CHUNK_PAGES;
+        munmap(as->pages, npages + (nchunks + 63) / 64 * 8);
+    }
     pthread_mutex_destroy(&as->lock);
     memset(as, 0, sizeof *as);
 }
@@ -57,14 +61,46 @@ static int range_ok(const vvm_aspace *as, uint64_t addr, uint64_t len)
     return len > 0 && (addr & VVM_PAGE_MASK) == 0 && addr < as->size && len <= as->size - addr;
 }
 
-static void set_pages(vvm_aspace *as, uint64_t addr, uint64_t len, uint8_t v)
+uint64_t vvm_aspace_next_used(const vvm_aspace *as, uint64_t page)
 {
-    uint8_t *pg = as->pages + addr / VVM_PAGE;
-    size_t n = (size_t)((len + VVM_PAGE_MASK) / VVM_PAGE), was = 0;
-    for (size_t i = 0; i < n; i++)
-        was += (pg[i] & VVM_PAGE_MAPPED) != 0;
+    uint64_t npages = as->size / VVM_PAGE, nchunks = (npages + VVM_CHUNK_PAGES - 1) / VVM_CHUNK_PAGES;
+    uint64_t c = page / VVM_CHUNK_PAGES;
+    if (c >= nchunks)
+        return npages;
+    uint64_t w = as->used[c / 64] >> (c % 64);
+    if (w & 1)
+        return page;
+    if (w) {
+        c += (uint64_t)__builtin_ctzll(w);
+        return c * VVM_CHUNK_PAGES;
+    }
+    for (uint64_t k = c / 64 + 1; k < (nchunks + 63) / 64; k++)
+        if (as->used[k]) {
+            c = k * 64 + (uint64_t)__builtin_ctzll(as->used[k]);
+            return c < nchunks ? c * VVM_CHUNK_PAGES : npages;
+        }
+    return npages;
+}
+
+void vvm_aspace_set_pages(vvm_aspace *as, uint64_t addr, uint64_t len, uint8_t v)
+{
+    uint64_t first = addr / VVM_PAGE, n = (len + VVM_PAGE_MASK) / VVM_PAGE, end = first + n, was = 0;
+    for (uint64_t i = vvm_aspace_next_used(as, first); i < end; i = vvm_aspace_next_used(as, i)) {
+        uint64_t stop = (i / VVM_CHUNK_PAGES + 1) * VVM_CHUNK_PAGES;
+        for (; i < stop && i < end; i++)
+            was += (as->pages[i] & VVM_PAGE_MAPPED) != 0;
+    }
     as->mapped += ((v & VVM_PAGE_MAPPED) ? n : 0) * VVM_PAGE - was * VVM_PAGE;
-    memset(pg, v, n);
+    memset(as->pages + first, v, n);
+    /* a chunk's bit is set when a page in it may be mapped, cleared when
+     * the whole chunk was just unmapped */
+    for (uint64_t c = first / VVM_CHUNK_PAGES; c * VVM_CHUNK_PAGES < end; c++) {
+        int whole = c * VVM_CHUNK_PAGES >= first && (c + 1) * VVM_CHUNK_PAGES <= end;
+        if (v)
+            as->used[c / 64] |= 1ULL << (c % 64);
+        else if (whole)
+            as->used[c / 64] &= ~(1ULL << (c % 64));
+    }
 }
 
 int vvm_aspace_map(vvm_aspace *as, uint64_t addr, uint64_t len, int prot, int host_flags, int fd, uint64_t off)
@@ -80,7 +116,7 @@ int vvm_aspace_map(vvm_aspace *as, uint64_t addr, uint64_t len, int prot, int ho
     void *p = mmap(as->base + addr, len, host_prot(prot), fl, fd, (off_t)off);
     if (p == MAP_FAILED)
         return -errno;
-    set_pages(as, addr, len, (uint8_t)(VVM_PAGE_MAPPED | (prot & 7)));
+    vvm_aspace_set_pages(as, addr, len, (uint8_t)(VVM_PAGE_MAPPED | (prot & 7)));
     return 0;
 }
 
@@ -92,7 +128,7 @@ int vvm_aspace_unmap(vvm_aspace *as, uint64_t addr, uint64_t len)
     void *p = mmap(as->base + addr, len, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return -errno;
-    set_pages(as, addr, len, 0);
+    vvm_aspace_set_pages(as, addr, len, 0);
     return 0;
 }
 
@@ -106,7 +142,7 @@ int vvm_aspace_protect(vvm_aspace *as, uint64_t addr, uint64_t len, int prot)
             return -ENOMEM;
     if (mprotect(as->base + addr, len, host_prot(prot)) < 0)
         return -errno;
-    set_pages(as, addr, len, (uint8_t)(VVM_PAGE_MAPPED | (prot & 7)));
+    vvm_aspace_set_pages(as, addr, len, (uint8_t)(VVM_PAGE_MAPPED | (prot & 7)));
     return 0;
 }
 
@@ -115,9 +151,10 @@ int vvm_aspace_is_free(const vvm_aspace *as, uint64_t addr, uint64_t len)
     if (addr >= as->size || len > as->size - addr)
         return 0;
     uint64_t first = addr / VVM_PAGE, last = (addr + len + VVM_PAGE_MASK) / VVM_PAGE;
-    for (uint64_t i = first; i < last; i++)
-        if (as->pages[i])
-            return 0;
+    for (uint64_t i = vvm_aspace_next_used(as, first); i < last; i = vvm_aspace_next_used(as, i))
+        for (uint64_t stop = (i / VVM_CHUNK_PAGES + 1) * VVM_CHUNK_PAGES; i < stop && i < last; i++)
+            if (as->pages[i])
+                return 0;
     return 1;
 }
 
@@ -147,6 +184,15 @@ uint64_t vvm_aspace_find_free(vvm_aspace *as, uint64_t hint, uint64_t len)
     uint64_t need = len / VVM_PAGE, run = 0;
     uint64_t top = as->mmap_top / VVM_PAGE;
     for (uint64_t i = top; i-- > 16;) {
+        uint64_t c = i / VVM_CHUNK_PAGES;
+        if (!(as->used[c / 64] >> (c % 64) & 1) && i + 1 - c * VVM_CHUNK_PAGES < need - run &&
+            c * VVM_CHUNK_PAGES > 16) {
+            /* a chunk with nothing mapped: its pages down to the chunk's
+             * first are free, and the run does not end in it */
+            run += i + 1 - c * VVM_CHUNK_PAGES;
+            i = c * VVM_CHUNK_PAGES;
+            continue;
+        }
         if (as->pages[i]) {
             run = 0;
             continue;

@@ -35,6 +35,10 @@ typedef struct vvm_aspace {
     uint8_t *base;          /* host address of guest 0 */
     uint64_t size;          /* guest addresses are < size */
     uint8_t *pages;         /* per-page VVM_PROT_* | VVM_PAGE_MAPPED */
+    /* one bit per VVM_CHUNK_PAGES pages: clear only when every page of the
+     * chunk is unmapped, so scans of the guest's mappings skip the empty
+     * space a chunk at a time (vvm_aspace_next_used) */
+    uint64_t *used;
     uint64_t mmap_top;      /* top-down search for mmap without a usable hint */
     uint64_t mmap_min;      /* lowest address handed out by the search */
     uint64_t brk_start, brk_cur, brk_mapped;
@@ -59,6 +63,15 @@ void vvm_aspace_fini(vvm_aspace *as);
 int vvm_aspace_map(vvm_aspace *as, uint64_t addr, uint64_t len, int prot, int host_flags, int fd, uint64_t off);
 int vvm_aspace_unmap(vvm_aspace *as, uint64_t addr, uint64_t len);
 int vvm_aspace_protect(vvm_aspace *as, uint64_t addr, uint64_t len, int prot);
+
+/* Sets the guest's view of [addr, addr+len) (page aligned) to v, keeping
+ * mapped and used in step; the host mapping is the caller's business. */
+void vvm_aspace_set_pages(vvm_aspace *as, uint64_t addr, uint64_t len, uint8_t v);
+
+#define VVM_CHUNK_PAGES 512
+/* The first page index >= page in a chunk where some page may be mapped,
+ * or size / VVM_PAGE when there is none: pages before it are all unmapped. */
+uint64_t vvm_aspace_next_used(const vvm_aspace *as, uint64_t page);
 
 /* Finds a free range of len bytes, trying hint first; returns 0 if none. */
 uint64_t vvm_aspace_find_free(vvm_aspace *as, uint64_t hint, uint64_t len);

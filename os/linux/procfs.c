@@ -69,15 +69,7 @@ static range *guest_ranges(lx_process *p, size_t *count)
     uint64_t npages = as->size / VVM_PAGE;
     pthread_mutex_lock(&as->lock);
     uint64_t i = 0;
-    while (i < npages) {
-        if (!(i & 7) && i + 8 <= npages) { /* skip unmapped pages a word at a time */
-            uint64_t w;
-            memcpy(&w, as->pages + i, 8);
-            if (w == 0) {
-                i += 8;
-                continue;
-            }
-        }
+    while ((i = vvm_aspace_next_used(as, i)) < npages) {
         int pr = as->pages[i] & keep;
         if (!(pr & VVM_PAGE_MAPPED)) {
             i++;

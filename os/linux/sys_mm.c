@@ -278,10 +278,8 @@ LX_SYSCALL(mremap)
             } else {
                 /* the old host range is now a hole in the reservation: refill it */
                 mmap(as->base + old, osz, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-                as->mapped -= osz + mapped_in(as, dst, nsz);
-                as->mapped += nsz;
-                memset(as->pages + old / VVM_PAGE, 0, osz / VVM_PAGE);
-                memset(as->pages + dst / VVM_PAGE, VVM_PAGE_MAPPED | prot, nsz / VVM_PAGE);
+                vvm_aspace_set_pages(as, old, osz, 0);
+                vvm_aspace_set_pages(as, dst, nsz, (uint8_t)(VVM_PAGE_MAPPED | prot));
                 ret = (int64_t)dst;
             }
         }
@@ -402,7 +400,7 @@ LX_SYSCALL(mlockall)
         if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && as->mapped > rl.rlim_cur &&
             !have_cap(CAP_IPC_LOCK))
             r = -ENOMEM;
-        for (uint64_t pg = 0, n = as->size / VVM_PAGE; r == 0 && pg < n;) {
+        for (uint64_t pg = 0, n = as->size / VVM_PAGE; r == 0 && (pg = vvm_aspace_next_used(as, pg)) < n;) {
             if (!(as->pages[pg] & VVM_PAGE_MAPPED)) {
                 pg++;
                 continue;
