@@ -102,6 +102,7 @@ struct lx_process {
     int nthreads;
     volatile int exiting;       /* exit_group called */
     int exit_status;
+    int mlock_future;           /* mlockall(MCL_FUTURE): MLOCK_ONFAULT or 0 for new mappings, -1 when off */
     int pid;
 };
 

@@ -40,6 +40,7 @@ int lx_process_init(lx_process *p, const lx_options *opt)
 {
     memset(p, 0, sizeof *p);
     p->opt = *opt;
+    p->mlock_future = -1;
     if (!p->opt.log)
         p->opt.log = stderr;
     int rc = vvm_aspace_init(&p->as, 1ULL << LX_SPACE_BITS);

@@ -71,8 +71,6 @@ static uint64_t mapped_in(const vvm_aspace *as, uint64_t addr, uint64_t len)
     return n;
 }
 
-/* mlockall(MCL_FUTURE) in force: MLOCK_ONFAULT or 0 for new mappings, -1 when off */
-static int mlock_future = -1;
 
 /* The host calls are made directly: a sanitizer runtime turns the libc
  * wrappers of mlock and munlock into no-ops. */
@@ -181,7 +179,7 @@ LX_SYSCALL(mmap)
     }
     int had_exec = range_has_exec(as, where, len);
     int rc = vvm_aspace_map(as, where, len, prot & 7, host_flags, fd, off);
-    if (rc == 0 && mlock_future >= 0 && host_mlock2(as->base + where, len, mlock_future) < 0) {
+    if (rc == 0 && t->proc->mlock_future >= 0 && host_mlock2(as->base + where, len, t->proc->mlock_future) < 0) {
         /* mlockall(MCL_FUTURE) and the new mapping cannot be locked */
         vvm_aspace_unmap(as, where, len);
         rc = -EAGAIN;
@@ -413,7 +411,7 @@ LX_SYSCALL(mlockall)
         }
     }
     if (r == 0)
-        mlock_future = (fl & MCL_FUTURE) ? how : -1;
+        t->proc->mlock_future = (fl & MCL_FUTURE) ? how : -1;
     pthread_mutex_unlock(&as->lock);
     return r;
 }
@@ -423,7 +421,7 @@ LX_SYSCALL(munlockall)
     (void)a;
     vvm_aspace *as = lx_as(t);
     pthread_mutex_lock(&as->lock);
-    mlock_future = -1;
+    t->proc->mlock_future = -1;
     int64_t r = syscall(SYS_munlockall) < 0 ? -errno : 0;
     pthread_mutex_unlock(&as->lock);
     return r;
