@@ -13,7 +13,7 @@ mkdir -p "$L_OUT"
 
 if [ "${SANITIZE_PASS:-0}" != 1 ]; then
 	if make -k -C "$L_SRC" O="$L_OUT" all >"$L_OUT/build.log" 2>&1; then
-		pass linux/build
+		: # a build is not a test: only its failure is reported
 	else
 		fail linux/build "see $L_OUT/build.log"
 		grep -E 'error|Error' "$L_OUT/build.log" | show -

@@ -12,7 +12,7 @@ mkdir -p "$P_OUT"
 # Build (incremental).  A build failure is one FAIL; whatever did build runs.
 if [ "${SANITIZE_PASS:-0}" != 1 ]; then
 	if make -k -j2 -C "$P_SRC" O="$P_OUT" all >"$P_OUT/build.log" 2>&1; then
-		pass programs/build
+		: # a build is not a test: only its failure is reported
 	else
 		fail programs/build "see $P_OUT/build.log"
 		grep -E 'error|Error' "$P_OUT/build.log" | show -
