@@ -31,10 +31,9 @@ typedef struct vvm_jp_event {
     uint32_t raw;           /* INSN: encoding */
     uint32_t n;             /* BLOCK/TRANSLATE: instructions */
     long nr;                /* SYSCALL_*: number; SIGNAL/TRAP: signal/cause */
-    uint64_t args[6];       /* SYSCALL_*: arguments */
+    uint64_t args[6];       /* SYSCALL_*: arguments; SIGNAL: args[0] the handler (0 default, 1 ignore) */
     int64_t ret;            /* SYSCALL_EXIT: result */
     uint64_t tval;          /* TRAP: faulting address/encoding */
-    const char *name;       /* VMLET_LOAD/POLICY_SWITCH: what */
 } vvm_jp_event;
 
 typedef void (*vvm_advice_fn)(const vvm_jp_event *ev, void *user);

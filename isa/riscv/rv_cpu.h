@@ -134,6 +134,8 @@ extern const unsigned rv_nops;
 
 /* Disassembles one instruction at pc into buf; returns its length or 0. */
 int rv_disasm(uint64_t pc, uint32_t raw, char *buf, size_t n);
+/* A short name for an exit kind ("load fault", ...), for traces and messages. */
+const char *rv_exit_name(rv_exit why);
 
 /* Register names (ABI) */
 extern const char *const rv_xname[32];

@@ -284,3 +284,21 @@ int rv_disasm(uint64_t pc, uint32_t raw, char *buf, size_t n)
 {
     return rv_disasm_ex(pc, raw, buf, n, NULL);
 }
+
+const char *rv_exit_name(rv_exit why)
+{
+    static const char *const names[] = {
+        [RV_EXIT_NONE] = "none",
+        [RV_EXIT_ECALL] = "ecall",
+        [RV_EXIT_EBREAK] = "breakpoint",
+        [RV_EXIT_ILLEGAL] = "illegal instruction",
+        [RV_EXIT_FETCH] = "fetch fault",
+        [RV_EXIT_LOAD] = "load fault",
+        [RV_EXIT_STORE] = "store fault",
+        [RV_EXIT_MISALIGNED] = "misaligned access",
+        [RV_EXIT_BUDGET] = "budget",
+        [RV_EXIT_INTERRUPT] = "interrupt",
+        [RV_EXIT_BUS] = "bus error",
+    };
+    return (unsigned)why < sizeof names / sizeof names[0] && names[why] ? names[why] : "trap";
+}

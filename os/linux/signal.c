@@ -400,6 +400,13 @@ static int deliver_one(lx_thread *t, int g, siginfo_t *info, int *eintr)
         apply_host_disposition(p, g);
     }
     pthread_mutex_unlock(&p->lock);
+    if (vvm_jp_woven(&p->weaver, VVM_JP_SIGNAL)) {
+        /* advice sees every signal the guest takes, with what it will do:
+         * args[0] is the handler (0: the default action, 1: ignored) */
+        vvm_jp_event ev = {.jp = VVM_JP_SIGNAL, .machine = p, .vcpu = &t->cpu, .pc = t->cpu.pc, .nr = g,
+                           .args = {act.handler}};
+        vvm_jp_fire(&p->weaver, &ev);
+    }
     if (act.handler == 1)
         return 0;
     if (act.handler == 0) {

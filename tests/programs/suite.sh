@@ -119,3 +119,28 @@ for p in $progs; do
 		pass "$name"
 	fi
 done
+
+# --trace signal,trap: advice on the signal and trap join points names each
+# signal the guest takes and each trap, and the guest sees nothing of it
+# (its output is the same as without tracing)
+exe=$P_OUT/signals-static
+if [ -x "$exe" ]; then
+	log=$TMP/trace-signal.log
+	run_to "$(scaled 30)" "$VVM" run --trace signal,trap --log "$log" "$exe" >"$TMP/trace-signal.out" 2>&1
+	st=$?
+	if [ $st -ne 0 ]; then
+		fail programs/trace-signal "exit $st"
+		show "$TMP/trace-signal.out"
+	elif ! cmp -s "$P_SRC/signals.expected" "$TMP/trace-signal.out"; then
+		fail programs/trace-signal "the guest's output changed under --trace"
+		diff "$P_SRC/signals.expected" "$TMP/trace-signal.out" | show -
+	elif ! grep -q '^signal 10 (SIGUSR1) at 0x[0-9a-f]*: handler 0x' "$log" ||
+		! grep -q '^signal 11 (SIGSEGV) at 0x' "$log" || ! grep -q '^trap store fault at 0x' "$log"; then
+		fail programs/trace-signal "the trace lacks the SIGUSR1 handler, the SIGSEGV or the store fault"
+		show "$log"
+	else
+		pass programs/trace-signal
+	fi
+else
+	fail programs/trace-signal "signals-static not built"
+fi
