@@ -19,7 +19,7 @@ typedef struct vvm_run_opts {
     const char *argv0;          /* -0 */
     int strace;                 /* --strace */
     const char *trace;          /* --trace WHAT */
-    const char *engine;         /* --engine interp|jit|auto */
+    const char *engine;         /* --engine interp|auto (both the interpreter; jit is refused) */
     char **envp;                /* environment for the guest (after -E/-U) */
     FILE *log;
     const char *rlimits;        /* --rlimits (rv64-linux: the guest's own limits across its execve) */
