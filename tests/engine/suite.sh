@@ -65,20 +65,22 @@ for how in run "run --trace block" "run --trace insn" "run --trace translate" "r
 done
 # the budget counts the same way: slices that stop mid-block, on a trap, on
 # an ecall each retire exactly the slice
-if [ "${SANITIZE_PASS:-0}" != 1 ]; then
-	if ${CC:-cc} -std=gnu11 -I"$ROOT/include" -o "$TMP/budget_count" "$E_SRC/budget_count.c" "$B/libvvm.a" -lm -pthread 2>"$TMP/budget_count.log"; then
-		for slice in 1 2 3 5 7 64 1000000; do
-			out=$(run_to "$(scaled 20)" "$TMP/budget_count" $slice "$E_OUT/counters" 2>"$TMP/budget_count.err"); st=$?
-			out=$(printf '%s' "$out" | tr '\n' ' ')
-			if [ $st -eq 0 ] && [ "$out" = "$want" ]; then
-				pass engine/counters/budget-$slice
-			else
-				fail engine/counters/budget-$slice "exit $st, output '$out'"
-				show "$TMP/budget_count.err"
-			fi
-		done
-	else
-		fail engine/counters/budget "does not build"
-		show "$TMP/budget_count.log"
-	fi
+# (linked with the sanitizers when libvvm.a has them)
+san=
+[ "${SANITIZED:-0}" = 1 ] && san="-fsanitize=address,undefined"
+# shellcheck disable=SC2086
+if ${CC:-cc} -std=gnu11 $san -I"$ROOT/include" -o "$TMP/budget_count" "$E_SRC/budget_count.c" "$B/libvvm.a" -lm -pthread 2>"$TMP/budget_count.log"; then
+	for slice in 1 2 3 5 7 64 1000000; do
+		out=$(run_to "$(scaled 20)" "$TMP/budget_count" $slice "$E_OUT/counters" 2>"$TMP/budget_count.err"); st=$?
+		out=$(printf '%s' "$out" | tr '\n' ' ')
+		if [ $st -eq 0 ] && [ "$out" = "$want" ]; then
+			pass engine/counters/budget-$slice
+		else
+			fail engine/counters/budget-$slice "exit $st, output '$out'"
+			show "$TMP/budget_count.err"
+		fi
+	done
+else
+	fail engine/counters/budget "does not build"
+	show "$TMP/budget_count.log"
 fi
