@@ -73,7 +73,7 @@ eng_block *eng_block_new(uint32_t nslots)
 {
     eng_block *b = calloc(1, sizeof *b + nslots * sizeof(eng_insn));
     if (b)
-        b->nslots = nslots;
+        b->nslots = (uint16_t)nslots;
     return b;
 }
 

@@ -29,12 +29,28 @@ typedef struct eng_block {
     uint64_t pc;            /* guest address of the first instruction */
     uint64_t end;           /* guest address just past the last byte decoded */
     uint32_t n;             /* guest instructions */
-    uint32_t nslots;        /* entries of insn[]: guest ones plus engine pseudo-entries */
+    uint16_t nslots;        /* entries of insn[]: guest ones plus engine pseudo-entries */
+    uint16_t lead;          /* pseudo-entries before the first guest instruction (block advice) */
     struct eng_block *hnext;        /* hash chain */
     struct eng_block *succ[2];      /* chained successors: [0] taken/jump, [1] fall-through */
     uint64_t succ_pc[2];
     eng_insn insn[];
 } eng_block;
+
+/* The one rule for counting retired instructions.  A block's n guest
+ * instructions are counted (instret, budget) as a whole when it is entered;
+ * `counted` is the count after that.  Returns how many had retired before
+ * slot s ran: the guest instructions in front of it, not the pseudo-entries
+ * (block advice before them, the fall-through entry after them), and one per
+ * instruction of a fused run, whose slots stay in place.  A slot outside the
+ * block's guest instructions (none recorded yet, or the fall-through) means
+ * the whole block. */
+static inline uint64_t eng_retired_before(uint64_t counted, const eng_block *b, const struct eng_insn *s)
+{
+    if (!b || !s || s < b->insn + b->lead || s >= b->insn + b->lead + b->n)
+        return counted;
+    return counted - b->n + (uint64_t)(s - (b->insn + b->lead));
+}
 
 /* The hash table starts small and grows with the number of blocks (a small
  * program touches few of its pages, which keeps start-up quick).  The

@@ -41,11 +41,15 @@ vvm *vvm_create(const char *machine, char *err, size_t errlen);
 int vvm_set_sysroot(vvm *m, const char *dir);
 /* Loads a program with its arguments and environment (envp may be NULL). */
 int vvm_load(vvm *m, const char *path, int argc, char *const argv[], char *const envp[], char *err, size_t errlen);
-/* Runs at most `budget` guest instructions (budget < 0: until the guest exits). */
+/* Runs at most `budget` guest instructions (budget < 0: until the guest
+ * exits); a run the budget ends has retired exactly `budget`, counted as
+ * vvm_instret counts. */
 vvm_status vvm_run(vvm *m, int64_t budget);
 /* The guest's exit status (128+N if a signal N ended it), -1 while it runs. */
 int vvm_exit_status(const vvm *m);
-/* Instructions retired so far. */
+/* Instructions retired so far, counted as the guest's rdinstret counts
+ * them: an instruction that traps (a fault, an illegal one, ebreak) does not
+ * retire, an ecall does; with or without --trace. */
 uint64_t vvm_instret(const vvm *m);
 
 uint64_t vvm_reg(const vvm *m, int reg);

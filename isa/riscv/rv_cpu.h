@@ -108,6 +108,14 @@ void rv_cpu_fini(rv_cpu *cpu);
 /* Runs from cpu->pc until an exit condition; returns it (also in cpu->exit). */
 rv_exit rv_run(rv_cpu *cpu);
 
+/* Instructions retired before the one running (cpu->cur), by the engine's
+ * one rule (eng_retired_before): rdinstret, rdcycle, traps and the budget
+ * all count this way, with or without advice woven. */
+static inline uint64_t rv_retired_now(const rv_cpu *cpu)
+{
+    return eng_retired_before(cpu->instret, cpu->cur_block, cpu->cur);
+}
+
 /* Leaves the run loop with a trap at the current instruction (precise:
  * cpu->pc is set from cpu->cur).  Used by helpers and the fault handler. */
 _Noreturn void rv_raise(rv_cpu *cpu, rv_exit why, uint64_t tval);

@@ -13,17 +13,6 @@
 
 enum { CSR_FFLAGS = 0x001, CSR_FRM = 0x002, CSR_FCSR = 0x003, CSR_CYCLE = 0xc00, CSR_TIME = 0xc01, CSR_INSTRET = 0xc02 };
 
-/* Instructions retired before the current one: cpu->instret already counts
- * the whole current block. */
-static uint64_t instret_now(rv_cpu *cpu)
-{
-    const eng_block *b = cpu->cur_block;
-    const eng_insn *i = cpu->cur;
-    if (b && i && i >= b->insn && i < b->insn + b->n)
-        return cpu->instret - b->n + (uint64_t)(i - b->insn);
-    return cpu->instret;
-}
-
 static uint64_t time_now(void)
 {
     struct timespec ts;
@@ -39,9 +28,9 @@ static uint64_t csr_read(rv_cpu *cpu, unsigned csr)
     case CSR_FFLAGS: return rv_fp_get_fflags(cpu);
     case CSR_FRM: return cpu->frm & 7;
     case CSR_FCSR: return rv_fp_get_fcsr(cpu);
-    case CSR_CYCLE: return instret_now(cpu);
+    case CSR_CYCLE: return rv_retired_now(cpu);
     case CSR_TIME: return time_now();
-    case CSR_INSTRET: return instret_now(cpu);
+    case CSR_INSTRET: return rv_retired_now(cpu);
     }
     uint64_t v;
     if (cpu->ops && cpu->ops->csr_read && cpu->ops->csr_read(cpu, csr, &v) == 0)

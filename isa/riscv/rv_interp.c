@@ -69,11 +69,9 @@ void rv_raise(rv_cpu *cpu, rv_exit why, uint64_t tval)
     const eng_insn *I = cpu->cur;
     if (b && I) {
         cpu->pc = b->pc + I->pcoff;
-        /* the faulting instruction and those after it did not retire */
-        uint64_t unretired = (uint64_t)(b->insn + b->nslots - I);
-        if (b->insn[b->nslots - 1].op == (uint16_t)RV_NOPS)  /* fall-through pseudo-entry */
-            unretired--;
-        cpu->instret -= unretired;
+        /* the trapping instruction and those after it did not retire */
+        uint64_t retired = rv_retired_now(cpu), unretired = cpu->instret - retired;
+        cpu->instret = retired;
         if (cpu->budget >= 0)
             cpu->budget += (int64_t)unretired;
     }
@@ -161,6 +159,7 @@ static eng_block *rv_translate(rv_cpu *cpu, uint64_t pc, unsigned max, const voi
         tmp[k].op = PSEUDO_BLOCK_ADVICE;
         k++;
     }
+    const unsigned lead = k;
     while (n < max) {
         uint16_t lo, hi;
         uint32_t raw;
@@ -249,6 +248,7 @@ static eng_block *rv_translate(rv_cpu *cpu, uint64_t pc, unsigned max, const voi
     b->pc = pc;
     b->end = a;
     b->n = n;
+    b->lead = (uint16_t)lead;
     /* code from writable pages: have writes to them noticed */
     for (uint64_t pg = pc & ~VVM_PAGE_MASK; pg < a; pg += VVM_PAGE)
         if (vvm_aspace_page_prot(cpu->as, pg) & VVM_PROT_W)
@@ -340,7 +340,19 @@ static eng_block *rv_translate(rv_cpu *cpu, uint64_t pc, unsigned max, const voi
         CHAIN(1); \
     } while (0)
 #define END_BLOCK() do { cpu->pc = PC + I->len; CHAIN(1); } while (0)
-#define TRAP(why) do { cpu->pc = PC; cpu->exit = (why); cpu->tval = 0; goto leave; } while (0)
+/* An ecall retires (the system call is its effect; the kernel resumes after
+ * it); any other trap leaves its instruction unretired, as rv_raise does. */
+#define TRAP(why) \
+    do { \
+        if ((why) != RV_EXIT_ECALL) { \
+            SYNC(); \
+            rv_raise(cpu, why, 0); \
+        } \
+        cpu->pc = PC; \
+        cpu->exit = (why); \
+        cpu->tval = 0; \
+        goto leave; \
+    } while (0)
 #define OP(name) L_##name:
 
 /* The loop proper.  Kept apart from rv_run's sigsetjmp: a function that

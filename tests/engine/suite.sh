@@ -8,7 +8,8 @@ E_OUT=${B_GUEST:-$B}/tests/engine
 mkdir -p "$E_OUT"
 if [ "${SANITIZE_PASS:-0}" != 1 ]; then
 	riscv64-linux-gnu-gcc -O2 -static -o "$E_OUT/smc" "$E_SRC/smc.c" &&
-		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/budget" "$E_SRC/budget.S" ||
+		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/budget" "$E_SRC/budget.S" &&
+		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/counters" "$E_SRC/counters.S" ||
 		fail engine/build "cross compile failed"
 fi
 
@@ -46,3 +47,40 @@ fi
 n=$(run_to "$(scaled 20)" "$VVM" run --trace block "$E_OUT/budget" 2>&1 >/dev/null | grep -c '^block ')
 # one entry block, 250000 loop iterations, then the exit block
 if [ "$n" -ge 250000 ]; then pass engine/trace-block; else fail engine/trace-block "$n block events"; fi
+
+# instret and cycle: the values counters.S reads (counted by hand there) under
+# plain run, every --trace kind and --strace: advice is never visible
+want="first 0 cycle 1 fused 4 block 6 ecall 9 ill-handler 45 after-ill 53 trap-handler 56 after-trap 64 segv-handler 68 after-segv 76"
+want_st=
+for how in run "run --trace block" "run --trace insn" "run --trace translate" "run --trace insn,block" "run --strace"; do
+	# shellcheck disable=SC2086
+	out=$(run_to "$(scaled 20)" "$VVM" $how "$E_OUT/counters" 2>/dev/null); st=$?
+	out=$(printf '%s' "$out" | tr '\n' ' ')
+	want_st=${want_st:-$st}  # the last rdinstret's low byte, as plain run gives it
+	if [ "$out" = "$want" ] && [ $st -eq "$want_st" ]; then
+		pass "engine/counters/${how// /_}"
+	else
+		fail "engine/counters/${how// /_}" "exit $st (plain run: $want_st), output '$out'"
+	fi
+done
+# the budget counts the same way: slices that stop mid-block, on a trap, on
+# an ecall each retire exactly the slice
+# (linked with the sanitizers when libvvm.a has them)
+san=
+[ "${SANITIZED:-0}" = 1 ] && san="-fsanitize=address,undefined"
+# shellcheck disable=SC2086
+if ${CC:-cc} -std=gnu11 $san -I"$ROOT/include" -o "$TMP/budget_count" "$E_SRC/budget_count.c" "$B/libvvm.a" -lm -pthread 2>"$TMP/budget_count.log"; then
+	for slice in 1 2 3 5 7 64 1000000; do
+		out=$(run_to "$(scaled 20)" "$TMP/budget_count" $slice "$E_OUT/counters" 2>"$TMP/budget_count.err"); st=$?
+		out=$(printf '%s' "$out" | tr '\n' ' ')
+		if [ $st -eq 0 ] && [ "$out" = "$want" ]; then
+			pass engine/counters/budget-$slice
+		else
+			fail engine/counters/budget-$slice "exit $st, output '$out'"
+			show "$TMP/budget_count.err"
+		fi
+	done
+else
+	fail engine/counters/budget "does not build"
+	show "$TMP/budget_count.log"
+fi

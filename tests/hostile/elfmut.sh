@@ -57,7 +57,10 @@ if [ "${ELFMUT:-1}" != 0 ] && [ -x "$em_out/elfmut" ] && [ -x "$em_out/hello-s" 
 			why="hung: killed after ${em_secs}s"
 		elif grep -qaE "$HO_CRASH" "$err"; then
 			why="vvm crashed: $(grep -m1 -aE "$HO_CRASH" "$err" | cut -c1-120)"
-		elif [ "$st" -gt 128 ] && ! grep -qa 'guest killed by signal' "$err"; then
+		elif [ "$st" -gt 128 ] && [[ " 3 4 5 6 7 8 11 24 25 31 " == *" $((st - 128)) "* ]] &&
+			! grep -qa 'guest killed by signal' "$err"; then
+			# a core-dumping signal (a crash): the guest's is reported, so
+			# no report means vvm's own
 			why="vvm died of signal $((st - 128)) with no report"
 		elif [ "$st" != 0 ] && [ ! -s "$err" ]; then
 			why="exit $st with no message"

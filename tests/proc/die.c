@@ -59,6 +59,13 @@ int main(int argc, char **argv)
 		pthread_detach(t);
 		pthread_exit(NULL);
 	}
+	if (!strcmp(m, "wait")) {
+		/* until the parent ends it (node ends esbuild's service this way) */
+		printf("waiting\n");
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
 	if (!strcmp(m, "rt")) {
 		raise(SIGRTMIN + 3);
 	}

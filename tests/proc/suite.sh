@@ -4,7 +4,8 @@
 # A program passes when it exits 0 and its last line is "ok NAME".
 # die.c is run once per way of dying; vvm's exit status must be the one a
 # process killed by that signal gives a shell (128+N), as qemu's is, and vvm
-# must print its one-line report.
+# must print its one-line report for a crash (a core-dumping signal) and
+# nothing for any other end (a parent's SIGTERM, a real-time signal).
 # Sourced by tests/run.sh (see there for $VVM, $B, $TMP, pass/fail/...).
 # asan-pass: yes
 
@@ -125,7 +126,8 @@ else
 	fi
 fi
 
-# Ways to die: MODE STATUS SIGNAME ("-" when the program exits normally)
+# Ways to die: MODE STATUS SIGNAME (the crash report's; "-": no report, for a
+# normal exit or a signal that dumps no core)
 secs=$(scaled 20)
 while read -r mode want sig; do
 	for kind in static dynamic; do
@@ -145,6 +147,9 @@ while read -r mode want sig; do
 		elif [ "$sig" != - ] && ! grep -q "^vvm: guest killed by signal $((want - 128)) (SIG$sig) at pc 0x" "$TMP/die-$mode.vvm"; then
 			fail "$tname" "no 'vvm: guest killed by signal' report"
 			show "$TMP/die-$mode.vvm"
+		elif [ "$sig" = - ] && grep -q "guest killed" "$TMP/die-$mode.vvm"; then
+			fail "$tname" "a 'guest killed' report for an end that is no crash"
+			show "$TMP/die-$mode.vvm"
 		else
 			pass "$tname"
 		fi
@@ -162,11 +167,33 @@ while read -r mode want sig; do
 done <<'EOF'
 abort 134 ABRT
 segv 139 SEGV
-term 143 TERM
+term 143 -
 thread 131 QUIT
 blocked-segv 139 SEGV
 exit-thread 5 -
-rt 165 RTMIN+3
+rt 165 -
 none 7 -
 EOF
+
+# a parent ends the guest with SIGTERM (from outside vvm, as node ends
+# esbuild's service): 143 and nothing on stderr, as a native run gives
+if [ -x "$PR_OUT/die-static" ]; then
+	"$VVM" run "$PR_OUT/die-static" wait >"$TMP/die-wait.out" 2>"$TMP/die-wait.err" &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q waiting "$TMP/die-wait.out" && break
+		sleep 0.1
+	done
+	kill -TERM $pid
+	wait $pid
+	st=$?
+	if [ $st -eq 143 ] && [ ! -s "$TMP/die-wait.err" ]; then
+		pass proc/die-parent-term
+	else
+		fail proc/die-parent-term "exit status $st (want 143), stderr:"
+		show "$TMP/die-wait.err"
+	fi
+else
+	fail proc/die-parent-term "$PR_OUT/die-static not built"
+fi
 true
