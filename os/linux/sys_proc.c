@@ -251,6 +251,10 @@ LX_SYSCALL(execve)
 {
     lx_process *p = t->proc;
     int err = 0;
+    /* an embedded guest's process is the embedding program: a new image
+     * would end it (a child the guest forked is a process of its own) */
+    if (p->opt.embedded)
+        return -EPERM;
     char *path = lx_sys_path(t, a[0], &err);
     if (!path)
         return err;

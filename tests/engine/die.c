@@ -12,6 +12,8 @@
  *   die thread-sigkill  a second thread raises SIGKILL, main in read  (137)
  *   die main-exit       main thread exits alone; a second thread exits
  *                       the process with 5 later                      (5)
+ *   die exec            execve("/bin/true") must fail: the process is
+ *                       the embedding program's                       (8)
  *   die spin            one thread blocks in read, main spins forever
  */
 #include <pthread.h>
@@ -150,6 +152,10 @@ int main(int argc, char **argv)
         spawn(exit5_later);
         syscall(SYS_exit, 0);  /* this thread only */
         return 109;
+    }
+    if (!strcmp(how, "exec")) {
+        execl("/bin/true", "true", (char *)NULL);
+        return 8;
     }
     if (!strcmp(how, "spin")) {
         spawn(reader);

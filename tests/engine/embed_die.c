@@ -8,7 +8,8 @@
  * SIGKILL from itself) this program must survive, get the guest's status as
  * a shell would see it, have no guest thread left, find its own signal
  * dispositions and mask as they were, and then create and run another
- * machine.  One line per check: "ok NAME" or "not ok NAME: why". */
+ * machine.  One line per check: "ok NAME" or "not ok NAME: why", and
+ * "ok end" last. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +184,7 @@ int main(int argc, char **argv)
     check_case("sigkill", 128 + SIGKILL);
     check_case("thread-sigkill", 128 + SIGKILL);
     check_case("main-exit", 5);
+    check_case("exec", 8);
 
     if (only && strcmp(only, "destroy-running"))
         return bad ? 1 : 0;
@@ -199,5 +201,6 @@ int main(int argc, char **argv)
     report(st == VVM_BUDGET && vvm_exit_status(m) == -1, "destroy-running", err);
     vvm_destroy(m);
     after("destroy-running", &before);
+    report(1, "end", "");  /* this program was not replaced or ended on the way */
     return bad ? 1 : 0;
 }
