@@ -12,6 +12,7 @@
  *   die thread-sigkill  a second thread raises SIGKILL, main in read  (137)
  *   die main-exit       main thread exits alone; a second thread exits
  *                       the process with 5 later                      (5)
+ *   die fork            a child exits 4; main exits with 10 + its status (14)
  *   die exec            execve("/bin/true") must fail: the process is
  *                       the embedding program's                       (8)
  *   die spin            one thread blocks in read, main spins forever
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -152,6 +154,15 @@ int main(int argc, char **argv)
         spawn(exit5_later);
         syscall(SYS_exit, 0);  /* this thread only */
         return 109;
+    }
+    if (!strcmp(how, "fork")) {
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(4);
+        int ws = 0;
+        if (pid < 0 || waitpid(pid, &ws, 0) != pid || !WIFEXITED(ws))
+            return 111;
+        return 10 + WEXITSTATUS(ws);
     }
     if (!strcmp(how, "exec")) {
         execl("/bin/true", "true", (char *)NULL);
