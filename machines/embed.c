@@ -1,5 +1,13 @@
 /* embed: the public embedding API (include/vvm/vvm.h) over the rv64-linux
- * machine. */
+ * machine.
+ *
+ * The guest's first thread runs on vvm_run's caller; the threads it makes
+ * are host threads of their own, which go on between vvm_run calls.  Its
+ * end (exit_group, the last thread's exit, a fatal signal in any thread)
+ * ends only the machine: every guest thread leaves its loop, the host
+ * threads are joined, the caller's signal dispositions and mask come back,
+ * and vvm_run returns VVM_EXITED. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +18,9 @@
 
 struct vvm {
     lx_process proc;
+    lx_thread *main;            /* the guest's first thread */
     int loaded;
+    int started;                /* lx_process_start done: host signals are the guest's */
     int exited;
     char *sysroot;
 };
@@ -76,29 +86,55 @@ int vvm_load(vvm *m, const char *path, int argc, char *const argv[], char *const
     }
     lx_thread *t = lx_thread_new(&m->proc);
     if (!t) {
+        lx_process_fini(&m->proc);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     t->cpu.pc = m->proc.interp_entry ? m->proc.interp_entry : m->proc.entry;
     t->cpu.x[2] = m->proc.start_sp;
+    m->main = t;
     m->loaded = 1;
     return 0;
 }
 
-static lx_thread *main_thread(const vvm *m) { return m->loaded ? m->proc.threads : NULL; }
+static lx_thread *main_thread(const vvm *m) { return m->loaded ? m->main : NULL; }
+
+/* The guest is gone: its threads joined, the host's dispositions back. */
+static void finish(vvm *m)
+{
+    lx_threads_reap(&m->proc, 1);
+    if (m->started)
+        lx_signal_fini(&m->proc);
+    m->exited = 1;
+}
 
 vvm_status vvm_run(vvm *m, int64_t budget)
 {
     lx_thread *t = main_thread(m);
     if (!t || m->exited)
         return m->exited ? VVM_EXITED : VVM_ERROR;
-    t->cpu.budget = budget < 0 ? -1 : budget;
-    lx_thread_loop(t);
-    if (m->proc.exiting) {
-        m->exited = 1;
-        return VVM_EXITED;
+    lx_process *p = &m->proc;
+    /* the caller's mask: the guest thread's own while it runs here */
+    sigset_t mask;
+    pthread_sigmask(SIG_SETMASK, NULL, &mask);
+    if (!m->started) {
+        if (lx_process_start(p) < 0)
+            return VVM_ERROR;
+        m->started = 1;
     }
-    return VVM_BUDGET;
+    if (!t->exited && !p->exiting) {
+        t->cpu.budget = budget < 0 ? -1 : budget;
+        lx_thread_loop(t);
+    }
+    vvm_status st = VVM_BUDGET;
+    if (t->exited || p->exiting) {
+        /* the process has ended, or ends with the last of the threads the
+         * first one left behind when it exited alone */
+        finish(m);
+        st = VVM_EXITED;
+    }
+    pthread_sigmask(SIG_SETMASK, &mask, NULL);
+    return st;
 }
 
 int vvm_exit_status(const vvm *m) { return m->exited ? m->proc.exit_status : -1; }
@@ -161,8 +197,21 @@ void vvm_destroy(vvm *m)
 {
     if (!m)
         return;
-    if (m->loaded)
-        lx_process_fini(&m->proc);
+    if (m->loaded) {
+        lx_process *p = &m->proc;
+        if (!m->exited) {
+            /* its threads may run between vvm_run calls: stop them first */
+            lx_process_end(p, 128 + SIGKILL);
+            finish(m);
+        }
+        /* a first thread that exited alone is off the list: free it here */
+        int listed = 0;
+        for (lx_thread *t = p->threads; t; t = t->next)
+            listed |= t == m->main;
+        if (!listed)
+            lx_thread_free(m->main);
+        lx_process_fini(p);
+    }
     free(m->sysroot);
     free(m);
 }

@@ -8,8 +8,15 @@
  *   vvm_destroy(m);
  *
  * Every call that can fail returns a negative value or NULL and, where it
- * takes one, writes a message into err.  Guest faults end the guest (as a
- * signal would), never the embedding program.
+ * takes one, writes a message into err.
+ *
+ * The guest ends only its own machine, never the embedding program: when
+ * it calls exit_group, its last thread exits, or a signal ends it (a fault
+ * in any thread, abort, a SIGKILL it sends itself), every guest thread
+ * stops, their host threads are joined, the signal dispositions vvm_run
+ * found are put back, and vvm_run returns VVM_EXITED.  A new machine can be
+ * created and run after that; one machine runs at a time (the process-wide
+ * signal state is the running guest's).
  */
 #ifndef VVM_VVM_H
 #define VVM_VVM_H
@@ -41,11 +48,16 @@ vvm *vvm_create(const char *machine, char *err, size_t errlen);
 int vvm_set_sysroot(vvm *m, const char *dir);
 /* Loads a program with its arguments and environment (envp may be NULL). */
 int vvm_load(vvm *m, const char *path, int argc, char *const argv[], char *const envp[], char *err, size_t errlen);
-/* Runs at most `budget` guest instructions (budget < 0: until the guest
- * exits); a run the budget ends has retired exactly `budget`, counted as
- * vvm_instret counts. */
+/* Runs the guest's first thread on the calling thread for at most `budget`
+ * of its instructions (budget < 0: until the guest exits); a run the budget
+ * ends has retired exactly `budget`, counted as vvm_instret counts.  Threads
+ * the guest makes run on host threads of their own, between calls too.
+ * Returns with the caller's signal mask as it was.  Once the first thread has
+ * exited on its own (exit, not exit_group), vvm_run waits for the others to
+ * end. */
 vvm_status vvm_run(vvm *m, int64_t budget);
-/* The guest's exit status (128+N if a signal N ended it), -1 while it runs. */
+/* The guest's exit status as a shell would see it (128+N if signal N ended
+ * it), -1 while it runs. */
 int vvm_exit_status(const vvm *m);
 /* Instructions retired so far, counted as the guest's rdinstret counts
  * them: an instruction that traps (a fault, an illegal one, ebreak) does not
@@ -58,6 +70,7 @@ int vvm_set_reg(vvm *m, int reg, uint64_t value);
 int vvm_read(const vvm *m, uint64_t addr, void *buf, size_t n);
 int vvm_write(vvm *m, uint64_t addr, const void *buf, size_t n);
 
+/* Stops the guest's threads if it still runs, and frees the machine. */
 void vvm_destroy(vvm *m);
 
 /* ---- the meta language (the .vml VM) ----

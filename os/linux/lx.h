@@ -10,6 +10,7 @@
 #define VVM_LX_H
 
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ typedef struct lx_options {
     int strace;                 /* --strace */
     const char *trace;          /* --trace insn|block|... */
     FILE *log;                  /* where traces go (stderr) */
-    int embedded;               /* exit returns to the embedder instead of ending the host process */
+    int embedded;               /* the guest ends its machine (vvm_run returns), never the host process */
 } lx_options;
 
 /* The guest's view of one signal's disposition (riscv64 struct sigaction). */
@@ -47,7 +48,6 @@ struct lx_thread {
     rv_cpu cpu;
     lx_process *proc;
     int tid;                    /* host tid; the guest sees it too */
-    pthread_t host;
     uint64_t clear_child_tid;   /* set_tid_address / CLONE_CHILD_CLEARTID */
     uint64_t robust_list;
     uint64_t sigmask;           /* guest blocked signals (bit n-1 for signal n) */
@@ -72,6 +72,10 @@ struct lx_thread {
     long sys_nr;
     uint64_t sys_pc, sys_a0;
     int main_host;              /* runs on the host's main thread */
+    /* in lx_thread_loop (under the process lock): lx_process_end waits
+     * until no thread but its caller is */
+    int running;
+    sigjmp_buf leave;           /* lx_process_die's way out of the loop */
 };
 
 struct lx_process {
@@ -80,6 +84,7 @@ struct lx_process {
     vvm_weaver weaver;
     lx_options opt;
     pthread_mutex_t lock;       /* threads list, sigactions, mm changes */
+    pthread_cond_t changed;     /* a thread left its loop or its host thread ended */
 
     /* image */
     char *exe_path;             /* host path of the main program */
@@ -100,8 +105,16 @@ struct lx_process {
 
     lx_thread *threads;
     int nthreads;
-    volatile int exiting;       /* exit_group called */
-    int exit_status;
+    /* host threads made by clone (sys_thread.c): how many run, and those
+     * that ended and wait to be joined */
+    int nhosts;
+    pthread_t *zombies;
+    int nzombies, zombies_cap;
+    volatile int exiting;       /* the process ends (embedded: lx_process_end) */
+    int exit_status;            /* as a shell sees it: 128+N for signal N */
+    /* embedded: the embedding program's dispositions, back at lx_signal_fini */
+    struct sigaction host_act[LX_NSIG + 1];
+    int host_act_saved;
     int mlock_future;           /* mlockall(MCL_FUTURE): MLOCK_ONFAULT or 0 for new mappings, -1 when off */
     int pid;
 };
@@ -116,10 +129,27 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
 /* Runs the main thread until the process exits; returns the exit status as a
  * shell would see it (128+N when killed by signal N). */
 int lx_run(lx_process *p);
+/* What a process needs before its first thread runs (the sigreturn
+ * trampoline, host dispositions for the guest's signals); once. */
+int lx_process_start(lx_process *p);
 
+/* Embedded processes end without ending the host process:
+ * lx_process_end marks the process as ending with status (the first caller
+ * decides) and makes every other thread leave its run loop, at its next
+ * block boundary or when its blocking host call returns (EINTR); it returns
+ * when no thread but the caller is in its loop.  lx_process_die is that,
+ * then the calling guest thread leaves its own loop.  lx_threads_reap joins
+ * the host threads of guest threads that have ended; with all, it first
+ * waits until every one of them has. */
+void lx_process_end(lx_process *p, int status);
+_Noreturn void lx_process_die(lx_thread *t, int status);
+void lx_threads_reap(lx_process *p, int all);
 /* Thread life (lx_thread.c). */
 lx_thread *lx_thread_new(lx_process *p);
 void lx_thread_free(lx_thread *t);
+/* Takes t off its process's list if it is there (p->lock held); returns
+ * whether it was. */
+int lx_thread_unlink_locked(lx_thread *t);
 /* Runs a guest thread until it exits; returns when the thread is done. */
 void lx_thread_loop(lx_thread *t);
 
@@ -176,10 +206,14 @@ void lx_signal_deliver(lx_thread *t);
 void lx_signal_fault(lx_thread *t, rv_exit why);
 /* Marks signal sig pending for thread t (or the process if t is NULL). */
 void lx_signal_post(lx_process *p, lx_thread *t, int sig);
-/* Terminates the process as if killed by sig (prints the one-line report). */
+/* Terminates the process as if killed by sig (prints the one-line report);
+ * embedded, only the guest's process ends (lx_process_die, status 128+sig). */
 _Noreturn void lx_die_by_signal(lx_thread *t, int sig, uint64_t pc);
 /* Host dispositions for the guest's (once per process, before it runs). */
 void lx_signal_init(lx_process *p);
+/* Embedded, after the process ended: the embedding program's dispositions
+ * come back. */
+void lx_signal_fini(lx_process *p);
 /* Maps the sigreturn trampoline page. */
 int lx_signal_map_tramp(lx_process *p);
 /* On a new guest thread's host thread: host mask from the guest mask. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/hostfault.h"
@@ -47,6 +48,11 @@ int lx_process_init(lx_process *p, const lx_options *opt)
     if (rc < 0)
         return rc;
     pthread_mutex_init(&p->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->changed, &ca);
+    pthread_condattr_destroy(&ca);
     p->as.code_written = code_written;
     p->as.code_written_arg = p;
     vvm_weaver_init(&p->weaver);
@@ -69,6 +75,8 @@ void lx_process_fini(lx_process *p)
     p->threads = NULL;
     vvm_aspace_fini(&p->as);
     free(p->exe_path);
+    free(p->zombies);
+    pthread_cond_destroy(&p->changed);
     pthread_mutex_destroy(&p->lock);
 }
 
@@ -99,16 +107,23 @@ void lx_thread_free(lx_thread *t)
     free(t);
 }
 
-void lx_thread_loop(lx_thread *t)
+int lx_thread_unlink_locked(lx_thread *t)
 {
     lx_process *p = t->proc;
-    tls_thread = t;
-    t->tid = (int)syscall(SYS_gettid);
-    lx_signal_thread_start(t);
-    if (vvm_jp_woven(&p->weaver, VVM_JP_VCPU_START)) {
-        vvm_jp_event ev = {.jp = VVM_JP_VCPU_START, .machine = p, .vcpu = &t->cpu, .pc = t->cpu.pc, .nr = t->tid};
-        vvm_jp_fire(&p->weaver, &ev);
-    }
+    for (lx_thread **pp = &p->threads; *pp; pp = &(*pp)->next)
+        if (*pp == t) {
+            *pp = t->next;
+            p->nthreads--;
+            return 1;
+        }
+    return 0;
+}
+
+/* Guest code and the system calls and signals it traps for, until the
+ * thread exits, the process ends or the budget runs out. */
+static void run_guest(lx_thread *t)
+{
+    lx_process *p = t->proc;
     while (!p->exiting) {
         rv_exit why = rv_run(&t->cpu);
         switch (why) {
@@ -144,11 +159,40 @@ void lx_thread_loop(lx_thread *t)
             lx_signal_fault(t, why);
             break;
         }
-        if (t->exited)
+        if (t->exited || p->exiting)
             break;
         if (t->cpu.interrupt || t->pending | p->pending)
             lx_signal_deliver(t);
         t->sys_eintr = 0;
+    }
+}
+
+static void set_running(lx_thread *t, int on)
+{
+    lx_process *p = t->proc;
+    pthread_mutex_lock(&p->lock);
+    t->running = on;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void lx_thread_loop(lx_thread *t)
+{
+    lx_process *p = t->proc;
+    tls_thread = t;
+    t->tid = (int)syscall(SYS_gettid);
+    set_running(t, 1);
+    if (sigsetjmp(t->leave, 0) == 0) {
+        lx_signal_thread_start(t);
+        if (vvm_jp_woven(&p->weaver, VVM_JP_VCPU_START)) {
+            vvm_jp_event ev = {.jp = VVM_JP_VCPU_START, .machine = p, .vcpu = &t->cpu, .pc = t->cpu.pc, .nr = t->tid};
+            vvm_jp_fire(&p->weaver, &ev);
+        }
+        run_guest(t);
+    } else {
+        /* lx_process_die: the process ends, perhaps in the middle of a call */
+        t->in_syscall = 0;
+        lx_guest_writes_done(t);
     }
     if (vvm_jp_woven(&p->weaver, VVM_JP_VCPU_STOP)) {
         vvm_jp_event ev = {.jp = VVM_JP_VCPU_STOP, .machine = p, .vcpu = &t->cpu, .pc = t->cpu.pc, .nr = t->tid};
@@ -156,7 +200,55 @@ void lx_thread_loop(lx_thread *t)
     }
     /* no guest thread on this host thread any more: signals go elsewhere */
     lx_signal_block_all(NULL);
+    set_running(t, 0);
     tls_thread = NULL;
+}
+
+/* lx_process_end's kick for a thread blocked in a host call: never blocked
+ * on a guest thread (lx_signal_sync_mask), always vvm's own handler
+ * (core/hostfault, whatever the guest's disposition), which hands a sent
+ * SIGBUS to signal.c; that only sets the interrupt flag while the process
+ * ends.  No SA_RESTART there: the call returns EINTR. */
+#define KICK_SIGNAL SIGBUS
+
+void lx_process_end(lx_process *p, int status)
+{
+    lx_thread *self = lx_current();
+    pthread_mutex_lock(&p->lock);
+    if (!p->exiting) {
+        p->exit_status = status;
+        p->exiting = 1;
+    }
+    if (self && self->proc == p)
+        self->running = 0;  /* it is on its way out */
+    for (;;) {
+        int left = 0;
+        for (lx_thread *o = p->threads; o; o = o->next)
+            if (o->running) {
+                left = 1;
+                o->cpu.interrupt = 1;
+                syscall(SYS_tgkill, getpid(), o->tid, KICK_SIGNAL);
+            }
+        if (!left)
+            break;
+        /* again and again: a thread may have looked at p->exiting just
+         * before the kick and be about to block in a host call */
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += 10 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&p->changed, &p->lock, &until);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+_Noreturn void lx_process_die(lx_thread *t, int status)
+{
+    lx_process_end(t->proc, status);
+    siglongjmp(t->leave, 1);
 }
 
 int lx_run(lx_process *p)
@@ -171,11 +263,8 @@ int lx_run(lx_process *p)
     }
     if (p->opt.trace && lx_trace_setup(p, p->opt.trace) < 0)
         return 2;
-    if (!p->sigreturn_tramp) {
-        if (lx_signal_map_tramp(p) < 0)
-            return 1;
-        lx_signal_init(p);
-    }
+    if (lx_process_start(p) < 0)
+        return 1;
     t->main_host = 1;
     lx_thread_loop(t);
     if (t->exited && !p->exiting && !p->opt.embedded)
@@ -183,9 +272,25 @@ int lx_run(lx_process *p)
     return p->exit_status;
 }
 
-/* exit_group: the whole process ends with this status. */
-_Noreturn static void exit_process(lx_process *p, int status)
+int lx_process_start(lx_process *p)
 {
+    if (p->sigreturn_tramp)
+        return 0;
+    int rc = lx_signal_map_tramp(p);
+    if (rc < 0)
+        return rc;
+    lx_signal_init(p);
+    return 0;
+}
+
+/* The whole process ends with this status: vvm with it, or, embedded, the
+ * guest's threads (this one returns to its loop, which sees p->exiting). */
+static void exit_process(lx_process *p, int status)
+{
+    if (p->opt.embedded) {
+        lx_process_end(p, status);
+        return;
+    }
     fflush(p->opt.log);
     fflush(stdout);
     _exit(status & 0xff);
@@ -193,14 +298,7 @@ _Noreturn static void exit_process(lx_process *p, int status)
 
 LX_SYSCALL(exit_group)
 {
-    lx_process *p = t->proc;
-    int status = (int)(a[0] & 0xff);
-    if (p->nthreads > 1 || !p->opt.embedded)
-        exit_process(p, status);
-    /* embedded with one thread: return to the caller of vvm_run */
-    p->exit_status = status;
-    p->exiting = 1;
-    t->exited = 1;
+    exit_process(t->proc, (int)(a[0] & 0xff));
     return LX_NORETURN_PC;
 }
 
@@ -211,21 +309,12 @@ LX_SYSCALL(exit)
     pthread_mutex_lock(&p->lock);
     if (p->nthreads == 1) {
         pthread_mutex_unlock(&p->lock);
-        if (!p->opt.embedded)
-            exit_process(p, status);
-        p->exit_status = status;
-        p->exiting = 1;
-        t->exited = 1;
+        exit_process(p, status);
         return LX_NORETURN_PC;
     }
     /* one thread of several: leave the list while holding the lock, so two
      * threads that exit together cannot both think another is left */
-    for (lx_thread **pp = &p->threads; *pp; pp = &(*pp)->next)
-        if (*pp == t) {
-            *pp = t->next;
-            break;
-        }
-    p->nthreads--;
+    lx_thread_unlink_locked(t);
     pthread_mutex_unlock(&p->lock);
     /* signals taken for the process but not delivered go back to it */
     lx_signal_block_all(NULL);

@@ -144,18 +144,34 @@ static void on_async_fault(int h, siginfo_t *si, void *ucv)
     (void)ucv;
     int saved = errno;
     lx_thread *t = lx_current();
-    if (!t || !t->exited)
+    lx_process *p = t ? t->proc : sig_proc;
+    if (p && p->exiting) {
+        /* lx_process_end's kick (a SIGBUS): leave the loop */
+        if (t)
+            t->cpu.interrupt = 1;
+    } else if (!t || !t->exited) {
         record(t, h, si);
+    }
     errno = saved;
 }
 
 static void host_set_mask(const sigset_t *s) { pthread_sigmask(SIG_SETMASK, s, NULL); }
 
-/* The host disposition that stands for guest signal g's. */
-static void apply_host_disposition(lx_process *p, int g)
+/* The host signal whose disposition stands for guest signal g's, or 0
+ * (SIGSEGV and SIGBUS are core/hostfault's). */
+static int managed_host_signal(int g)
 {
     int h = lx_sig_g2h(g);
     if (!h || h == SIGKILL || h == SIGSTOP || h == SIGSEGV || h == SIGBUS)
+        return 0;
+    return h;
+}
+
+/* The host disposition that stands for guest signal g's. */
+static void apply_host_disposition(lx_process *p, int g)
+{
+    int h = managed_host_signal(g);
+    if (!h)
         return;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -219,16 +235,35 @@ void lx_signal_init(lx_process *p)
 {
     sig_proc = p;
     vvm_hostfault_set_async(on_async_fault);
-    /* what vvm inherited (nohup, an exec from a guest) is the guest's */
+    /* what vvm inherited (nohup, an exec from a guest) is the guest's;
+     * embedded, the embedding program's dispositions are kept for
+     * lx_signal_fini */
     for (int g = 1; g <= LX_NSIG; g++) {
-        int h = lx_sig_g2h(g);
+        int h = managed_host_signal(g);
         struct sigaction old;
-        if (h && h != SIGSEGV && h != SIGBUS && sigaction(h, NULL, &old) == 0 && old.sa_handler == SIG_IGN &&
-            !(old.sa_flags & SA_SIGINFO))
+        if (!h || sigaction(h, NULL, &old) < 0)
+            continue;
+        if (p->opt.embedded)
+            p->host_act[g] = old;
+        if (old.sa_handler == SIG_IGN && !(old.sa_flags & SA_SIGINFO))
             p->sigact[g].handler = 1;
     }
+    p->host_act_saved = p->opt.embedded;
     for (int g = 1; g <= LX_NSIG; g++)
         apply_host_disposition(p, g);
+}
+
+void lx_signal_fini(lx_process *p)
+{
+    if (p->host_act_saved)
+        for (int g = 1; g <= LX_NSIG; g++) {
+            int h = managed_host_signal(g);
+            if (h)
+                sigaction(h, &p->host_act[g], NULL);
+        }
+    p->host_act_saved = 0;
+    if (sig_proc == p)
+        sig_proc = NULL;
 }
 
 void lx_signal_thread_start(lx_thread *t)
@@ -270,8 +305,10 @@ _Noreturn void lx_die_by_signal(lx_thread *t, int sig, uint64_t pc)
         fprintf(log, "vvm: guest killed by signal %d (SIG%s) at pc 0x%llx\n", sig, sigabbrev_np(sig),
                 (unsigned long long)pc);
     fflush(log);
+    if (p && p->opt.embedded && t && t == lx_current())
+        lx_process_die(t, 128 + sig);  /* the machine's end, not the host's */
     int h = lx_sig_g2h(sig);
-    if (h && !(p && p->opt.embedded)) {
+    if (h) {
         /* die of the signal itself, so a parent's wait sees WIFSIGNALED (and a
          * shell 128+N); no core file */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -774,12 +811,23 @@ static int64_t check_sig(uint64_t s, int *h)
     return 0;
 }
 
+/* A SIGKILL the guest sends its own process (embedded): the host kernel
+ * would end the embedding program with it, so the guest dies here.  tid: a
+ * thread of this host process, or 0 for the process. */
+static void sigkill_self(lx_thread *t, int h, int tid)
+{
+    if (h == SIGKILL && t->proc->opt.embedded && (!tid || syscall(SYS_tgkill, getpid(), tid, 0) == 0))
+        lx_die_by_signal(t, SIGKILL, t->cpu.pc);
+}
+
 LX_SYSCALL(kill)
 {
     int h;
     int64_t e = check_sig(a[1], &h);
     if (e)
         return e;
+    if ((int)a[0] == getpid())
+        sigkill_self(t, h, 0);
     long r = kill((pid_t)(int)a[0], h);
     return r < 0 ? -errno : 0;
 }
@@ -792,6 +840,7 @@ LX_SYSCALL(tkill)
         return e;
     if ((int)a[0] <= 0)
         return -EINVAL;
+    sigkill_self(t, h, (int)a[0]);
     long r = syscall(SYS_tkill, (int)a[0], h);
     return r < 0 ? -errno : 0;
 }
@@ -804,6 +853,8 @@ LX_SYSCALL(tgkill)
         return e;
     if ((int)a[0] <= 0 || (int)a[1] <= 0)
         return -EINVAL;
+    if ((int)a[0] == getpid())
+        sigkill_self(t, h, (int)a[1]);
     long r = syscall(SYS_tgkill, (int)a[0], (int)a[1], h);
     return r < 0 ? -errno : 0;
 }
@@ -820,6 +871,8 @@ static int64_t queueinfo(lx_thread *t, int tgid, int tid, uint64_t s, uint64_t i
     if (vvm_copy_from_guest(lx_as(t), &si, info, 128) < 0)
         return -EFAULT;
     si.si_signo = h;
+    if (tgid == getpid())
+        sigkill_self(t, h, tid);
     long r = tid ? syscall(SYS_rt_tgsigqueueinfo, tgid, tid, h, &si) : syscall(SYS_rt_sigqueueinfo, tgid, h, &si);
     return r < 0 ? -errno : 0;
 }

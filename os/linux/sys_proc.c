@@ -58,6 +58,13 @@ int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64
         p->threads = t;
         t->next = NULL;
         p->nthreads = 1;
+        p->nhosts = 0;
+        p->nzombies = 0;  /* the parent's to join */
+        /* an embedded guest's child is a process of its own: it ends with
+         * its guest, never returning to the embedder's code, whatever the
+         * budget of the thread that forked */
+        p->opt.embedded = 0;
+        t->cpu.budget = -1;
         /* host-write windows of threads that are not here end now */
         for (int k = 0; k < VVM_HOST_WRITES; k++)
             vvm_aspace_host_write_end(&p->as, k);
@@ -244,6 +251,10 @@ LX_SYSCALL(execve)
 {
     lx_process *p = t->proc;
     int err = 0;
+    /* an embedded guest's process is the embedding program: a new image
+     * would end it (a child the guest forked is a process of its own) */
+    if (p->opt.embedded)
+        return -EPERM;
     char *path = lx_sys_path(t, a[0], &err);
     if (!path)
         return err;

@@ -5,6 +5,11 @@
  * its host tid.  Guest memory is host memory, so futex passes the host
  * address of the futex word straight to the host futex call: waiters and
  * wakers in any guest thread (and the host's atomics) agree on it.
+ *
+ * The host threads are joined, not detached: one that ends leaves its
+ * pthread_t on the process's zombie list, which the next clone empties, and
+ * so does lx_threads_reap when an embedded process ends (vvm_run, then,
+ * leaves no thread of the guest's behind).
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -44,13 +49,50 @@ static void *thread_main(void *arg)
     __atomic_store_n(&s->tid, tid, __ATOMIC_SEQ_CST);
     syscall(SYS_futex, &s->tid, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
     lx_thread_loop(t);
+    lx_process *p = t->proc;
+    pthread_mutex_lock(&p->lock);
+    lx_thread_unlink_locked(t);  /* if it left because the process ends */
+    pthread_mutex_unlock(&p->lock);
     lx_thread_free(t);
+    /* the last touch of p: whoever joins this host thread may free it next */
+    pthread_mutex_lock(&p->lock);
+    if (p->nzombies == p->zombies_cap) {
+        int cap = p->zombies_cap ? 2 * p->zombies_cap : 16;
+        pthread_t *z = realloc(p->zombies, (size_t)cap * sizeof *z);
+        if (z) {
+            p->zombies = z;
+            p->zombies_cap = cap;
+        }
+    }
+    if (p->nzombies < p->zombies_cap)
+        p->zombies[p->nzombies++] = pthread_self();
+    else
+        pthread_detach(pthread_self());
+    p->nhosts--;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
     return NULL;
+}
+
+void lx_threads_reap(lx_process *p, int all)
+{
+    pthread_mutex_lock(&p->lock);
+    while (all && p->nhosts > 0)
+        pthread_cond_wait(&p->changed, &p->lock);
+    pthread_t *z = p->zombies;
+    int n = p->nzombies;
+    p->zombies = NULL;
+    p->nzombies = p->zombies_cap = 0;
+    pthread_mutex_unlock(&p->lock);
+    for (int i = 0; i < n; i++)
+        pthread_join(z[i], NULL);
+    free(z);
 }
 
 static int64_t new_thread(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t tls, uint64_t ctid)
 {
     lx_process *p = t->proc;
+    lx_threads_reap(p, 0);
     lx_thread *c = lx_thread_new(p);
     if (!c)
         return -EAGAIN;
@@ -73,22 +115,21 @@ static int64_t new_thread(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t pt
     thread_start s = {.t = c, .flags = flags, .ptid = ptid, .ctid = ctid, .tid = 0};
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 2u << 20);
     /* the new host thread starts with every signal blocked and unblocks
      * what its guest mask allows once it is a guest thread */
     lx_signal_block_all(NULL);
-    int rc = pthread_create(&c->host, &attr, thread_main, &s);
+    pthread_mutex_lock(&p->lock);
+    p->nhosts++;
+    pthread_mutex_unlock(&p->lock);
+    pthread_t th;  /* not c->host: c is the new thread's, which may end before this returns */
+    int rc = pthread_create(&th, &attr, thread_main, &s);
     pthread_attr_destroy(&attr);
     if (rc != 0) {
         lx_signal_sync_mask(t);
         pthread_mutex_lock(&p->lock);
-        for (lx_thread **pp = &p->threads; *pp; pp = &(*pp)->next)
-            if (*pp == c) {
-                *pp = c->next;
-                break;
-            }
-        p->nthreads--;
+        lx_thread_unlink_locked(c);
+        p->nhosts--;
         pthread_mutex_unlock(&p->lock);
         lx_thread_free(c);
         return -EAGAIN;

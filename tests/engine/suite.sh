@@ -9,7 +9,8 @@ mkdir -p "$E_OUT"
 if [ "${SANITIZE_PASS:-0}" != 1 ]; then
 	riscv64-linux-gnu-gcc -O2 -static -o "$E_OUT/smc" "$E_SRC/smc.c" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/budget" "$E_SRC/budget.S" &&
-		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/counters" "$E_SRC/counters.S" ||
+		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/counters" "$E_SRC/counters.S" &&
+		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/die" "$E_SRC/die.c" ||
 		fail engine/build "cross compile failed"
 fi
 
@@ -35,6 +36,35 @@ if [ -x "$EMBED" ]; then
 	fi
 else
 	fail engine/embed "$EMBED not built (make $EMBED)"
+fi
+
+# a guest ends only its own machine: NULL stores, exit from a second thread,
+# exit_group, abort, SIGKILL from itself, execve (refused); each time the host program lives
+# on with the guest's status, no guest thread, its own signal dispositions
+# and mask, and runs another machine (tests/engine/embed_die.c)
+san=()
+[ "${SANITIZED:-0}" = 1 ] && san=(-fsanitize=address,undefined -fno-omit-frame-pointer)
+if ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra "${san[@]}" -I"$ROOT/include" -o "$TMP/embed_die" "$E_SRC/embed_die.c" \
+	"$B/libvvm.a" -lm -pthread 2>"$TMP/embed_die.log"; then
+	run_to "$(scaled 60)" "$TMP/embed_die" "$E_OUT/die" >"$TMP/embed_die.out" 2>"$TMP/embed_die.err"
+	st=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) pass "engine/embed-die/${line#ok }" ;;
+		"not ok "*) fail "engine/embed-die/${line#not ok }" ;;
+		esac
+	done <"$TMP/embed_die.out"
+	if [ $st -ne 0 ] || ! grep -qx "ok end" "$TMP/embed_die.out"; then
+		fail engine/embed-die "status $st, $(grep -c '^ok' "$TMP/embed_die.out") checks passed"
+		show "$TMP/embed_die.err"
+	fi
+	if grep -q Sanitizer "$TMP/embed_die.err"; then
+		fail engine/embed-die/sanitizer
+		grep -A8 Sanitizer "$TMP/embed_die.err" | show -
+	fi
+else
+	fail engine/embed-die "does not build"
+	show "$TMP/embed_die.log"
 fi
 
 # --trace insn prints each instruction with its disassembly, in order
