@@ -75,11 +75,6 @@ int vvm_load(vvm *m, const char *path, int argc, char *const argv[], char *const
         args[i] = argv[i];
     rc = lx_load(&m->proc, path, args, envp ? envp : noenv, err, errlen);
     free(args);
-    /* signal handlers return through it (lx_run maps it for vvm run) */
-    if (rc >= 0 && lx_signal_map_tramp(&m->proc) < 0) {
-        snprintf(err, errlen, "cannot map the signal return trampoline");
-        rc = -1;
-    }
     if (rc < 0) {
         lx_process_fini(&m->proc);
         return -1;
