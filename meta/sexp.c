@@ -393,10 +393,9 @@ int sx_parse_number(const char *tok, size_t n, sx *x)
     if (n == 0)
         return 0;
     int sign = p[0] == '-' || p[0] == '+';
-    int integer = all_digits(p + sign, n - (size_t)sign, base);
     char tmp[128];
-    if (n >= sizeof tmp)
-        return integer ? -1 : 0;
+    if (n >= sizeof tmp) /* a long atom: an out-of-range integer, or not a number */
+        return all_digits(p + sign, n - (size_t)sign, base) ? -1 : 0;
     memcpy(tmp, p, n);
     tmp[n] = 0;
     const char *digits = tmp;

@@ -33,8 +33,6 @@ static inline void heap_reserve(VM *vm, size_t size)
         heap_full(vm, size);
 }
 
-void vml_heap_reserve(VM *vm, size_t size) { heap_reserve(vm, size); }
-
 /* The threshold: twice what survived plus 4 MB, never past the limit. */
 static void set_threshold(VM *vm)
 {
@@ -831,9 +829,8 @@ void vml_heap_init(VM *vm)
     const char *s = getenv("VVM_VML_GC_STRESS");
     vm->gc_stress = s && *s && *s != '0';
     const char *m = getenv("VVM_VML_HEAP_MB");
+    /* the first collection comes early: at 4 MB (set_threshold) */
     vml_set_heap_limit(vm, m && atol(m) > 0 ? (size_t)atol(m) << 20 : (size_t)1 << 30);
-    if (vm->threshold > (8u << 20))   /* the first collection comes early */
-        vm->threshold = 8 << 20;
 }
 
 void vml_heap_free(VM *vm)

@@ -17,7 +17,6 @@ typedef struct { const char *name; vml_cfn fn; int min, max; } PrimDef;
 
 void vml_format_double(double d, char *buf, size_t n);
 V vml_tostring_value(VM *vm, V v, int display);
-void vml_unwind_to(VM *vm, Handler *h);
 /* Runs the after thunks of the dynamic-winds being left, down to h's (the
  * frames, stack and roots are h's again).  An error raised in one takes
  * the place of e (printed first if report) and the rest still run; returns

@@ -477,7 +477,7 @@ void vml_print_error(VM *vm, V err, FILE *f)
 
 /* Runs the after thunks of the dynamic-winds being left (the caller has
  * already restored frames, stack and roots to those of handler h). */
-void vml_unwind_to(VM *vm, Handler *h)
+static void vml_unwind_to(VM *vm, Handler *h)
 {
     while (vm->winds.t == T_PAIR && vm->winds.o != h->winds.o) {
         V w = CAR(vm->winds);

@@ -213,9 +213,6 @@ static inline V vobj(void *o) { V v; v.o = (Obj *)o; v.t = ((Obj *)o)->type; ret
 
 /* heap.c */
 void *vml_alloc(VM *vm, int type, size_t size);
-/* Makes room for size more bytes under the heap limit (may collect; past
- * the limit an "out of memory" error); the caller then adds them to bytes. */
-void vml_heap_reserve(VM *vm, size_t size);
 void vml_set_heap_limit(VM *vm, size_t bytes);
 /* What is left under the limit, but at least 64 KB (right after an "out of
  * memory" the heap may stand past the limit until the next collection):

@@ -600,9 +600,9 @@ static int64_t substitute(lx_thread *t, const proc_entry *pe, int hostfd, int fl
 static const char *reached_exe(lx_thread *t, int fd, long fstype, int dirfd, const char *path)
 {
     struct stat st;
-    if (fstype != vvm_fs || fstat(fd, &st) != 0 || !lx_proc_is_vvm(st.st_dev, st.st_ino))
+    if (fstype != vvm_fs || fstat(fd, &st) != 0)
         return NULL;
-    return lx_proc_exe(t, dirfd, path);
+    return lx_proc_exe(t, st.st_dev, st.st_ino, dirfd, path);
 }
 
 int64_t lx_proc_opened(lx_thread *t, int dirfd, const char *path, int flags, int64_t r)
@@ -656,15 +656,10 @@ int64_t lx_proc_opened(lx_thread *t, int dirfd, const char *path, int flags, int
 
 /* ---- exe ---- */
 
-int lx_proc_is_vvm(dev_t dev, ino_t ino)
-{
-    return vvm_ino && dev == vvm_dev && ino == vvm_ino;
-}
-
-const char *lx_proc_exe(lx_thread *t, int dirfd, const char *path)
+const char *lx_proc_exe(lx_thread *t, dev_t dev, ino_t ino, int dirfd, const char *path)
 {
     const char *exe = t->proc->exe_path;
-    if (!exe)
+    if (!exe || !vvm_ino || dev != vvm_dev || ino != vvm_ino)
         return NULL;
     /* follow the guest's own symbolic links in the last component until
      * one is on procfs */
@@ -727,32 +722,29 @@ int64_t lx_proc_readlink(lx_thread *t, int dirfd, const char *path, uint64_t gbu
     size_t rlen = 0;
     /* an empty path: the link dirfd is (opened O_PATH|O_NOFOLLOW) */
     int fd = *path ? openat(dirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC) : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-    long fst = fd >= 0 ? fs_type(fd) : 0;
+    long fst = 0;
     if (fd >= 0) {
+        /* one look at what was opened: only a link has anything to read */
+        struct stat st;
+        if (fstat(fd, &st) == 0 && !S_ISLNK(st.st_mode)) {
+            close(fd);
+            return -EINVAL;
+        }
+        fst = fs_type(fd);
         int unknown;
         const proc_entry *pe = classify(fd, fst, &unknown);
         if (pe && pe->kind == ENT_EXE && t->proc->exe_path) {
             res = t->proc->exe_path;
             rlen = strlen(res);
         } else if (pe && pe->kind == ENT_DENY) { /* map_files/...: host files */
-            struct stat st;
-            if (fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
-                close(fd);
-                return -EACCES;
-            }
+            close(fd);
+            return -EACCES;
         }
     }
     if (!res) {
         /* the link the probe found (readlinkat on it reads what was
          * classified, whatever the path names by now) */
-        struct stat st;
-        ssize_t k;
-        if (fd < 0)
-            k = readlinkat(dirfd, path, tmp, sizeof tmp - 1);
-        else if (fstat(fd, &st) == 0 && !S_ISLNK(st.st_mode))
-            k = -1, errno = EINVAL;
-        else
-            k = readlinkat(fd, "", tmp, sizeof tmp - 1);
+        ssize_t k = fd < 0 ? readlinkat(dirfd, path, tmp, sizeof tmp - 1) : readlinkat(fd, "", tmp, sizeof tmp - 1);
         if (k < 0) {
             int e = errno;
             if (fd >= 0)
@@ -779,9 +771,15 @@ int64_t lx_proc_readlink(lx_thread *t, int dirfd, const char *path, uint64_t gbu
 
 /* ---- /proc/PID/mem ---- */
 
+/* The descriptor may be a mem placeholder (the bit is cleared lazily). */
+static int mem_bit(uint64_t fd)
+{
+    return fd < MEM_FDS && (__atomic_load_n(&mem_fds[fd / 64], __ATOMIC_RELAXED) >> (fd % 64) & 1);
+}
+
 int lx_proc_is_mem(int fd)
 {
-    if (fd < 0 || fd >= MEM_FDS || !(__atomic_load_n(&mem_fds[fd / 64], __ATOMIC_RELAXED) >> (fd % 64) & 1))
+    if (fd < 0 || !mem_bit((uint64_t)fd))
         return 0;
     const proc_entry *ph = placeholder_of(fd, fs_type(fd));
     if (ph && ph->kind == ENT_MEM)
@@ -875,6 +873,10 @@ static const struct mem_call {
 
 int lx_proc_mem_call(lx_thread *t, lx_syscall_fn fn, const uint64_t *a, int64_t *ret)
 {
+    /* every system call passes here: one bit of mem_fds settles almost all
+     * of them (a[0] need not be a descriptor; any value is safe to test) */
+    if (!mem_bit(a[0]))
+        return 0;
     const struct mem_call *c = NULL;
     for (size_t i = 0; i < sizeof mem_calls / sizeof mem_calls[0] && !c; i++)
         if (mem_calls[i].fn == fn)

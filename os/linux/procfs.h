@@ -35,12 +35,10 @@ void lx_proc_init(lx_process *p);
  * the guest gets, or -errno.  Closes r when it substitutes it. */
 int64_t lx_proc_opened(lx_thread *t, int dirfd, const char *path, int flags, int64_t r);
 
-/* Nonzero if the file (dev, ino) is vvm's own program. */
-int lx_proc_is_vvm(dev_t dev, ino_t ino);
-/* When the host path (dirfd, path), its last symbolic links followed,
- * is this process's /proc/PID/exe: the guest program's host path; else
- * NULL.  Only worth asking for a path that led to vvm's own program. */
-const char *lx_proc_exe(lx_thread *t, int dirfd, const char *path);
+/* When the host path (dirfd, path) led to the file (dev, ino) and that is
+ * vvm's own program reached through this process's /proc/PID/exe (its last
+ * symbolic links followed): the guest program's host path; else NULL. */
+const char *lx_proc_exe(lx_thread *t, dev_t dev, ino_t ino, int dirfd, const char *path);
 
 /* readlinkat for a host path: when the link is this process's exe, writes
  * the guest program's path to the guest buffer gbuf (n bytes, copied

@@ -213,8 +213,7 @@ LX_SYSCALL(newfstatat)
     struct stat st;
     int r = fstatat((int)a[0], path, &st, flags);
     const char *exe; /* /proc/PID/exe: the guest program */
-    if (r == 0 && !(flags & AT_SYMLINK_NOFOLLOW) && lx_proc_is_vvm(st.st_dev, st.st_ino) &&
-        (exe = lx_proc_exe(t, (int)a[0], path)))
+    if (r == 0 && !(flags & AT_SYMLINK_NOFOLLOW) && (exe = lx_proc_exe(t, st.st_dev, st.st_ino, (int)a[0], path)))
         r = stat(exe, &st);
     free(path);
     if (r < 0)
@@ -227,8 +226,7 @@ LX_SYSCALL(statx)
     int flags = (int)a[2];
     int err = 0;
     char *path;
-    void *buf = lx_guest_ptr(t, a[4], 256, VVM_PROT_W);
-    if (!buf)
+    if (!vvm_aspace_check(lx_as(t), a[4], sizeof(struct statx), VVM_PROT_W))
         return -EFAULT;
     if (!a[1] && (flags & AT_EMPTY_PATH))
         path = strdup("");
@@ -236,16 +234,16 @@ LX_SYSCALL(statx)
         return err;
     if (!path)
         return -ENOMEM;
-    int64_t r = lx_host(syscall(SYS_statx, (int)a[0], path, flags, (unsigned)a[3], buf));
-    uint64_t ino;
-    uint32_t dev[2];
+    /* into vvm's own buffer, looked at, then copied out once */
+    struct statx sx;
+    int64_t r = lx_host(syscall(SYS_statx, (int)a[0], path, flags, (unsigned)a[3], &sx));
     const char *exe; /* /proc/PID/exe: the guest program */
     if (r == 0 && !(flags & AT_SYMLINK_NOFOLLOW) &&
-        vvm_copy_from_guest(lx_as(t), &ino, a[4] + offsetof(struct statx, stx_ino), sizeof ino) == 0 &&
-        vvm_copy_from_guest(lx_as(t), dev, a[4] + offsetof(struct statx, stx_dev_major), sizeof dev) == 0 &&
-        lx_proc_is_vvm(makedev(dev[0], dev[1]), ino) && (exe = lx_proc_exe(t, (int)a[0], path)))
-        r = lx_host(syscall(SYS_statx, AT_FDCWD, exe, flags, (unsigned)a[3], buf));
+        (exe = lx_proc_exe(t, makedev(sx.stx_dev_major, sx.stx_dev_minor), sx.stx_ino, (int)a[0], path)))
+        r = lx_host(syscall(SYS_statx, AT_FDCWD, exe, flags, (unsigned)a[3], &sx));
     free(path);
+    if (r == 0 && vvm_copy_to_guest(lx_as(t), a[4], &sx, sizeof sx) < 0)
+        r = -EFAULT;
     return r;
 }
 
@@ -502,7 +500,7 @@ static int64_t ioctl_ifconf(lx_thread *t, int fd, uint64_t arg)
         void *buf;
     } h;
     uint64_t gbuf;
-    if (!lx_guest_ptr(t, arg, 16, VVM_PROT_R | VVM_PROT_W) || vvm_copy_from_guest(lx_as(t), &h.len, arg, 4) < 0 ||
+    if (!vvm_aspace_check(lx_as(t), arg, 16, VVM_PROT_R | VVM_PROT_W) || vvm_copy_from_guest(lx_as(t), &h.len, arg, 4) < 0 ||
         vvm_copy_from_guest(lx_as(t), &gbuf, arg + 8, 8) < 0)
         return lx_host(ioctl(fd, SIOCGIFCONF, HOST_NOWHERE));
     int bad = 0;

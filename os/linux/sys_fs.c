@@ -26,17 +26,12 @@ LX_SYSCALL(readlinkat)
     int64_t bufsiz = (int64_t)a[3];
     if ((int)bufsiz <= 0)
         return -EINVAL;
-    if (!lx_guest_ptr(t, a[2], (uint64_t)bufsiz, VVM_PROT_W))
+    if (!vvm_aspace_check(lx_as(t), a[2], (uint64_t)bufsiz, VVM_PROT_W))
         return -EFAULT;
-    /* the guest's spelling (under the sysroot): lx_proc_readlink tells the
-     * exe link by the file it names */
-    int err = 0;
-    char *s = vvm_strdup_from_guest(lx_as(t), a[1], 4096, &err);
-    if (!s)
-        return err;
-    char hb[4096 + 256];
-    int64_t r = lx_proc_readlink(t, (int)a[0], lx_sysroot_path(t->proc, s, hb, sizeof hb), a[2], (size_t)bufsiz);
-    free(s);
+    /* lx_proc_readlink tells the exe link by the file it names */
+    PATH_ARG(path, a[1]);
+    int64_t r = lx_proc_readlink(t, (int)a[0], path, a[2], (size_t)bufsiz);
+    free(path);
     return r;
 }
 

@@ -413,7 +413,7 @@ LX_SYSCALL(riscv_hwprobe)
         return -EINVAL;
     if (count > (1u << 20))
         return -EINVAL;
-    if (count && !lx_guest_ptr(t, a[0], count * 16, VVM_PROT_R | VVM_PROT_W))
+    if (count && !vvm_aspace_check(lx_as(t), a[0], count * 16, VVM_PROT_R | VVM_PROT_W))
         return -EFAULT;
     /* the cpu set (a[2], a[3]) does not matter: every hart is the same */
     for (uint64_t i = 0; i < count; i++) {

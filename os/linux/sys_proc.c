@@ -276,7 +276,7 @@ LX_SYSCALL(execve)
         goto out;
     }
     const char *exe; /* /proc/PID/exe is the guest program */
-    if (lx_proc_is_vvm(st.st_dev, st.st_ino) && (exe = lx_proc_exe(t, AT_FDCWD, path))) {
+    if ((exe = lx_proc_exe(t, st.st_dev, st.st_ino, AT_FDCWD, path))) {
         char *e = strdup(exe);
         if (!e) {
             ret = -ENOMEM;
