@@ -8,31 +8,28 @@
 #ifndef VVM_RV_CPU_H
 #define VVM_RV_CPU_H
 
-#include <setjmp.h>
 #include <stdint.h>
 
 #include "core/aspace.h"
 #include "core/joinpoint.h"
-#include "engine/block.h"
+#include "engine/engine.h"
 
 #define RV_SINK 32
-#define RV_MAX_BLOCK 64  /* guest instructions per block */
 
-/* Why the run loop returned to its caller. */
-typedef enum rv_exit {
-    RV_EXIT_NONE = 0,
-    RV_EXIT_ECALL,      /* environment call: a7 holds the number, pc at the ecall */
-    RV_EXIT_EBREAK,     /* breakpoint (SIGTRAP for a process VM) */
-    RV_EXIT_ILLEGAL,    /* illegal instruction at pc; tval = the encoding */
-    RV_EXIT_FETCH,      /* instruction fetch fault at tval */
-    RV_EXIT_LOAD,       /* load access fault at tval, pc precise */
-    RV_EXIT_STORE,      /* store/AMO access fault at tval, pc precise */
-    RV_EXIT_MISALIGNED, /* misaligned AMO/LR/SC at tval */
-    RV_EXIT_BUDGET,     /* the instruction budget ran out */
-    RV_EXIT_INTERRUPT,  /* someone set cpu->interrupt (signal, exit of the group) */
-    RV_EXIT_BUS,        /* access at tval to a mapped page with nothing behind it (a
-                           shared mapping past the end of its file), pc precise */
-} rv_exit;
+/* Why the run loop returned to its caller: the engine's exit kinds
+ * (engine/engine.h), by their RISC-V names. */
+typedef eng_exit rv_exit;
+#define RV_EXIT_NONE ENG_EXIT_NONE
+#define RV_EXIT_ECALL ENG_EXIT_SYSCALL          /* a7 holds the number, pc at the ecall */
+#define RV_EXIT_EBREAK ENG_EXIT_BREAK           /* SIGTRAP for a process VM */
+#define RV_EXIT_ILLEGAL ENG_EXIT_ILLEGAL
+#define RV_EXIT_FETCH ENG_EXIT_FETCH
+#define RV_EXIT_LOAD ENG_EXIT_LOAD
+#define RV_EXIT_STORE ENG_EXIT_STORE
+#define RV_EXIT_MISALIGNED ENG_EXIT_MISALIGNED  /* misaligned AMO/LR/SC at tval */
+#define RV_EXIT_BUDGET ENG_EXIT_BUDGET
+#define RV_EXIT_INTERRUPT ENG_EXIT_INTERRUPT
+#define RV_EXIT_BUS ENG_EXIT_BUS
 
 /* Rounding modes and fflags bits as the ISA numbers them. */
 enum { RV_RNE = 0, RV_RTZ = 1, RV_RDN = 2, RV_RUP = 3, RV_RMM = 4, RV_DYN = 7 };
@@ -50,55 +47,25 @@ typedef struct rv_env_ops {
 } rv_env_ops;
 
 struct rv_cpu {
+    /* the register file first: its offsets are small in every body */
     uint64_t x[33];
     uint64_t f[32];
-    uint64_t pc;
+    /* pc, instret, budget, interrupt, exit, tval, memory, block cache, ...
+     * (engine/engine.h), also reachable together as cpu->vcpu */
+    ENG_VCPU_EMBED;
     uint32_t fflags;            /* accrued exception flags (5 bits) */
     uint32_t frm;               /* dynamic rounding mode (3 bits) */
-
-    uint8_t *mem;               /* host address of guest address 0 */
-    uint64_t mem_limit;         /* guest addresses are < mem_limit */
-
-    uint64_t instret;           /* retired instructions */
-    int64_t budget;             /* instructions left before RV_EXIT_BUDGET; <0: none */
-    /* Checked with one load at every block entry: interrupt (nonzero: leave
-     * the run loop at the next block boundary) and budget_on (budget >= 0,
-     * kept by rv_run). */
-    union {
-        struct {
-            volatile int interrupt;
-            int budget_on;
-        };
-        volatile uint64_t events;
-    };
 
     /* LR/SC reservation */
     uint64_t res_addr, res_val;
     int res_valid;
 
-    /* exit information */
-    rv_exit exit;
-    uint64_t tval;
-
-    /* precise traps: the instruction being executed and its block */
-    const eng_insn *cur;
-    const eng_block *cur_block;
-    sigjmp_buf fault_jmp;
-    volatile int in_guest;      /* host fault handler may longjmp to fault_jmp */
-
-    eng_cache cache;
-    eng_inval *inval;           /* shared with the other harts of the address space */
-
-    /* join points: blocks are decoded with advice trampolines while the
-     * weaver has INSN or BLOCK advice (see core/joinpoint.h) */
-    const vvm_weaver *weaver;
-    void *machine;              /* passed to advice as ev->machine */
-    vvm_aspace *as;             /* fetch permission checks */
-    eng_block *scratch;         /* a truncated block run under a tight budget */
-
     const rv_env_ops *ops;
     void *env;                  /* the machine's per-hart context (a Linux thread, ...) */
 };
+
+/* The RISC-V descriptor the engine runs it by (rv_interp.c). */
+extern const eng_isa rv_isa;
 
 /* Initialises a hart on an address space; weaver may be NULL.  Returns 0,
  * or -1 when out of memory. */
@@ -108,34 +75,23 @@ void rv_cpu_fini(rv_cpu *cpu);
 /* Runs from cpu->pc until an exit condition; returns it (also in cpu->exit). */
 rv_exit rv_run(rv_cpu *cpu);
 
-/* Instructions retired before the one running (cpu->cur), by the engine's
- * one rule (eng_retired_before): rdinstret, rdcycle, traps and the budget
- * all count this way, with or without advice woven. */
-static inline uint64_t rv_retired_now(const rv_cpu *cpu)
-{
-    return eng_retired_before(cpu->instret, cpu->cur_block, cpu->cur);
-}
-
-/* Leaves the run loop with a trap at the current instruction (precise:
- * cpu->pc is set from cpu->cur).  Used by helpers and the fault handler. */
+/* Leaves the run loop with a trap at the current instruction: eng_raise. */
 _Noreturn void rv_raise(rv_cpu *cpu, rv_exit why, uint64_t tval);
 
 /* Decoder, generated from isa/riscv/NAME.isa: fills *out (handler left to the
  * caller) and returns the length (2 or 4), or 0 for an illegal encoding. */
 int rv_decode(uint32_t raw, eng_insn *out);
 
-/* Instruction table, generated. */
-typedef struct rv_opinfo {
-    const char *name;
-    uint32_t flags;
-} rv_opinfo;
+/* Instruction table, generated; flags are the engine's (ENG_OPF_*) and
+ * RISC-V's own from ENG_OPF_ISA. */
+typedef eng_opinfo rv_opinfo;
 enum {
-    RV_OPF_ENDS_BLOCK = 1,  /* control transfer / trap: last in a block */
-    RV_OPF_WRITES_X = 2,    /* destination rd is an integer register */
-    RV_OPF_LOAD = 4,
-    RV_OPF_STORE = 8,
-    RV_OPF_FP = 16,
-    RV_OPF_COMPRESSED = 32,
+    RV_OPF_ENDS_BLOCK = ENG_OPF_ENDS_BLOCK,
+    RV_OPF_WRITES_X = ENG_OPF_WRITES_REG,
+    RV_OPF_LOAD = ENG_OPF_LOAD,
+    RV_OPF_STORE = ENG_OPF_STORE,
+    RV_OPF_FP = ENG_OPF_FP,
+    RV_OPF_COMPRESSED = ENG_OPF_ISA,
 };
 extern const rv_opinfo rv_ops[];
 extern const unsigned rv_nops;

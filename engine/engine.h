@@ -1,0 +1,213 @@
+/* engine: what every ISA's execution shares, and what an ISA supplies.
+ *
+ * The engine owns the ISA-neutral part of running guest code: the
+ * translation of guest code into blocks (engine/translate.c: fetch through
+ * the memory model, decode, pseudo-slots, fusion, code-page marking, the
+ * TRANSLATE join point), the block cache and its invalidation
+ * (engine/block.c), dispatch, chaining, the budget and interrupt checks, the
+ * advice trampolines and the run entry (engine/interp_loop.h, a template an
+ * ISA's interpreter includes), precise traps (eng_raise) and the one rule for
+ * counting retired instructions (eng_retired_before).
+ *
+ * An ISA supplies an eng_isa descriptor (decoder, op table, fusion table,
+ * register file layout, disassembler, exit names) and its instruction bodies;
+ * its vCPU structure embeds eng_vcpu (ENG_VCPU_EMBED) so that the engine's
+ * fields keep their names (cpu->pc, cpu->instret) in the ISA's and the
+ * machine's code.
+ */
+#ifndef VVM_ENGINE_ENGINE_H
+#define VVM_ENGINE_ENGINE_H
+
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/aspace.h"
+#include "core/joinpoint.h"
+#include "engine/block.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#define ENG_MAX_BLOCK 64    /* guest instructions per block */
+
+/* Why the run loop returned to its caller.  The numbers are seen by advice
+ * (the TRAP join point's nr), so they stay as they are. */
+typedef enum eng_exit {
+    ENG_EXIT_NONE = 0,
+    ENG_EXIT_SYSCALL,       /* environment call (RISC-V ecall): pc at it */
+    ENG_EXIT_BREAK,         /* breakpoint */
+    ENG_EXIT_ILLEGAL,       /* illegal instruction at pc; tval = the encoding */
+    ENG_EXIT_FETCH,         /* instruction fetch fault at tval */
+    ENG_EXIT_LOAD,          /* load access fault at tval, pc precise */
+    ENG_EXIT_STORE,         /* store/AMO access fault at tval, pc precise */
+    ENG_EXIT_MISALIGNED,    /* misaligned access at tval */
+    ENG_EXIT_BUDGET,        /* the instruction budget ran out */
+    ENG_EXIT_INTERRUPT,     /* someone set interrupt (signal, exit of the group) */
+    ENG_EXIT_BUS,           /* access at tval to a mapped page with nothing behind
+                               it (a shared mapping past the end of its file) */
+} eng_exit;
+
+/* Generic op flags; an ISA's own flags start at ENG_OPF_ISA. */
+enum {
+    ENG_OPF_ENDS_BLOCK = 1, /* control transfer / trap: last in a block */
+    ENG_OPF_WRITES_REG = 2, /* rd is an integer destination (zero-register sink fixup) */
+    ENG_OPF_LOAD = 4,
+    ENG_OPF_STORE = 8,
+    ENG_OPF_FP = 16,
+    ENG_OPF_ISA = 32,
+};
+
+typedef struct eng_opinfo {
+    const char *name;
+    uint32_t flags;
+} eng_opinfo;
+
+/* A fused run: n consecutive ops (op[0..n-1]) whose slots dispatch, from the
+ * first, to one handler (handler index nops + its position in the table). */
+typedef struct eng_fuse {
+    uint16_t n, op[4];
+} eng_fuse;
+/* The fused runs starting with one op: fuse[first .. first+count), longest first. */
+typedef struct eng_fuse_range {
+    uint16_t first, count;
+} eng_fuse_range;
+
+/* One architectural register: where it lives in the ISA's vCPU structure. */
+enum { ENG_REG_INT, ENG_REG_FP, ENG_REG_PC };
+typedef struct eng_reg {
+    const char *name;
+    uint16_t offset;        /* bytes from the start of the ISA's vCPU */
+    uint8_t size;           /* bytes */
+    uint8_t kind;           /* ENG_REG_* */
+} eng_reg;
+
+typedef struct eng_isa {
+    const char *name;
+    /* Fetching: code is read in units of fetch_unit bytes; insn_len tells an
+     * instruction's length (at most max_insn_len) from its first unit. */
+    unsigned fetch_unit, max_insn_len;
+    unsigned (*insn_len)(uint32_t first_unit);
+    /* Fills *out (handler left to the engine) from the encoding; returns its
+     * length, or 0 for an illegal encoding. */
+    int (*decode)(uint32_t raw, eng_insn *out);
+    const eng_opinfo *ops;
+    unsigned nops;
+    /* the zero register: destinations that name it go to sink_reg, so
+     * bodies need no test (-1: none) */
+    int zero_reg, sink_reg;
+    const eng_fuse *fuse;           /* fused runs */
+    const eng_fuse_range *fuse_range;   /* nops entries, indexed by first op */
+    unsigned nfuse;
+    const eng_reg *regs;            /* register file, in the embedding API's numbering */
+    unsigned nregs;
+    size_t vcpu_offset;             /* offset of eng_vcpu in the ISA's vCPU */
+    int (*disasm)(uint64_t pc, uint32_t raw, char *buf, size_t n);
+    const char *(*exit_name)(eng_exit why);
+} eng_isa;
+
+/* The memory model's cold side (the hot side, loads and stores, is a header
+ * the interpreter template includes: engine/mem_flat.h). */
+typedef struct eng_vcpu eng_vcpu;
+typedef struct eng_mem_ops {
+    const char *name;
+    /* copies n bytes of code at guest address a to out; 0 when they cannot
+     * be fetched (outside memory, not executable) */
+    int (*fetch)(eng_vcpu *v, uint64_t a, void *out, unsigned n);
+    /* code in [lo, hi) was decoded: have writes to it noticed */
+    void (*code_decoded)(eng_vcpu *v, uint64_t lo, uint64_t hi);
+} eng_mem_ops;
+
+/* The engine's part of a vCPU.  Written once as a field list so that an ISA
+ * can embed it both as a named member (for the engine's functions) and as
+ * anonymous fields (so that cpu->pc keeps its name): ENG_VCPU_EMBED. */
+#define ENG_VCPU_FIELDS \
+    uint64_t pc; \
+    uint64_t instret;           /* retired instructions */ \
+    int64_t budget;             /* instructions left before ENG_EXIT_BUDGET; <0: none */ \
+    /* Checked with one load at every block entry: interrupt (nonzero: leave \
+     * the run loop at the next block boundary) and budget_on (budget >= 0, \
+     * kept by the run entry). */ \
+    union { \
+        struct { \
+            volatile int interrupt; \
+            int budget_on; \
+        }; \
+        volatile uint64_t events; \
+    }; \
+    eng_exit exit; \
+    uint64_t tval; \
+    /* precise traps: the instruction being executed and its block */ \
+    const eng_insn *cur; \
+    const eng_block *cur_block; \
+    /* the memory model: the flat reservation (engine/mem_flat.h) */ \
+    const eng_mem_ops *mem_ops; \
+    uint8_t *mem;               /* host address of guest address 0 */ \
+    uint64_t mem_limit;         /* guest addresses are < mem_limit */ \
+    vvm_aspace *as;             /* fetch permission, code pages */ \
+    const eng_isa *isa; \
+    eng_block *scratch;         /* a truncated block run under a tight budget */ \
+    eng_cache cache; \
+    eng_inval *inval;           /* shared with the other vCPUs of the address space */ \
+    /* join points: blocks are decoded with advice trampolines while the \
+     * weaver has INSN or BLOCK advice (see core/joinpoint.h) */ \
+    const vvm_weaver *weaver; \
+    void *machine;              /* passed to advice as ev->machine */ \
+    sigjmp_buf fault_jmp;
+
+struct eng_vcpu {
+    ENG_VCPU_FIELDS
+};
+
+/* In an ISA's vCPU structure: the engine's fields, reachable as cpu->vcpu
+ * and, with the same layout, as cpu->pc, cpu->instret, ... */
+#define ENG_VCPU_EMBED \
+    union { \
+        eng_vcpu vcpu; \
+        struct { \
+            ENG_VCPU_FIELDS \
+        }; \
+    }
+
+/* Sets up the engine's part of a vCPU (zeroed by the caller) on an address
+ * space with the flat memory model; weaver may be NULL.  Returns 0, or -1
+ * when out of memory. */
+int eng_vcpu_init(eng_vcpu *v, const eng_isa *isa, vvm_aspace *as, eng_inval *inval, const vvm_weaver *weaver);
+void eng_vcpu_fini(eng_vcpu *v);
+
+/* The ISA's vCPU structure around v (what advice sees as ev->vcpu). */
+static inline void *eng_vcpu_outer(eng_vcpu *v) { return (char *)v - v->isa->vcpu_offset; }
+
+/* Instructions retired before the one running (v->cur), by the one rule
+ * (eng_retired_before): rdinstret, rdcycle, traps and the budget all count
+ * this way, with or without advice woven. */
+static inline uint64_t eng_retired_now(const eng_vcpu *v)
+{
+    return eng_retired_before(v->instret, v->cur_block, v->cur);
+}
+
+/* Leaves the run loop with a trap at the current instruction (precise: pc
+ * from the block and slot, instret and budget rolled back to the
+ * instructions that retired).  Used by helpers and the fault handler. */
+_Noreturn void eng_raise(eng_vcpu *v, eng_exit why, uint64_t tval);
+
+/* Handlers a translated slot can dispatch to: op[i] for op i (then the
+ * fused runs), and the engine's pseudo-slots. */
+typedef struct eng_handlers {
+    const void *const *op;
+    const void *insn_advice, *block_advice, *fallthrough;
+} eng_handlers;
+
+/* Pseudo-entries' op numbers: past the ISA's ops. */
+#define ENG_PSEUDO_FALLTHROUGH(isa) ((isa)->nops)
+#define ENG_PSEUDO_BLOCK_ADVICE(isa) ((isa)->nops + 1)
+
+/* Decodes a block at pc of at most max guest instructions.  Returns NULL
+ * with v->exit set when the first instruction cannot be fetched or decoded
+ * (or memory ran out). */
+eng_block *eng_translate(eng_vcpu *v, uint64_t pc, unsigned max, const eng_handlers *h);
+
+/* Reads the encoding at pc (for advice and error messages); 0 if unfetchable. */
+uint32_t eng_fetch_raw(eng_vcpu *v, uint64_t pc);
+
+#endif

@@ -1,0 +1,187 @@
+/* engine: the threaded interpreter's loop, as a template an ISA includes.
+ *
+ * The dispatch loop and the instruction bodies must be one C function (the
+ * bodies are labels; each ends by jumping straight to the next slot's
+ * handler), so the engine's part -- dispatch through the block cache,
+ * translation on a miss, chaining, the interrupt and budget check at block
+ * entry, the advice trampolines, the run entry with its host fault target --
+ * is written here once and included by the ISA's interpreter, which defines
+ * first:
+ *   ENG_CPU            its vCPU type (embeds eng_vcpu as `vcpu`, ENG_VCPU_EMBED)
+ *   ENG_LABELS_INC     a file of LABEL(h) lines, one per op in op order
+ *   ENG_FUSE_LIST(X)   the fused runs, X(h, ...) each, in the descriptor's order
+ *   ENG_BODIES_INC     the bodies, OP(h) { ... } each
+ * and includes a memory model (engine/mem_flat.h) for LOAD_* and STORE_*.
+ * The bodies may use PC, SYNC, NEXT, JUMP, JUMP_DIRECT, BRANCH,
+ * BRANCH_DIRECT, END_BLOCK, `goto leave`, and the locals cpu and I.
+ *
+ * It defines static eng_exit eng_interp_run(ENG_CPU *cpu): runs from cpu->pc
+ * until an exit condition and returns it (also in cpu->exit).
+ */
+#ifndef ENG_MEM_LOCALS
+#error "include a memory model (engine/mem_flat.h) before engine/interp_loop.h"
+#endif
+
+#define PC (blk_pc + I->pcoff)
+#define SYNC() (cpu->cur = I)
+#define NEXT() do { I++; goto *I->handler; } while (0)
+
+/* Leaving a block: go straight to the successor recorded in slot (0: taken
+ * or jump, 1: fall-through) when it starts at the new pc -- for an indirect
+ * jump that is a one-entry inline cache -- else look it up and record it. */
+#define CHAIN(slot) \
+    do { \
+        eng_block *n_ = b->succ[slot]; \
+        if (likely(n_ && n_->pc == cpu->pc)) { \
+            b = n_; \
+            goto enter; \
+        } \
+        prev = b; \
+        prev_slot = (slot); \
+        goto dispatch; \
+    } while (0)
+#define JUMP(t) do { cpu->pc = (t); CHAIN(0); } while (0)
+/* A pc-relative target never changes, and invalidation clears every link,
+ * so a recorded successor is right without looking at its pc; cpu->pc is
+ * written only when the block is left (enter's slow path, dispatch). */
+#define CHAIN_DIRECT(slot, t) \
+    do { \
+        eng_block *n_ = b->succ[slot]; \
+        if (likely(n_ != NULL)) { \
+            b = n_; \
+            goto enter; \
+        } \
+        cpu->pc = (t); \
+        prev = b; \
+        prev_slot = (slot); \
+        goto dispatch; \
+    } while (0)
+#define JUMP_DIRECT(t) CHAIN_DIRECT(0, t)
+#define BRANCH_DIRECT(c, t) \
+    do { \
+        if (c) \
+            CHAIN_DIRECT(0, t); \
+        CHAIN_DIRECT(1, PC + I->len); \
+    } while (0)
+#define BRANCH(c, t) \
+    do { \
+        if (c) { \
+            cpu->pc = (t); \
+            CHAIN(0); \
+        } \
+        cpu->pc = PC + I->len; \
+        CHAIN(1); \
+    } while (0)
+#define END_BLOCK() do { cpu->pc = PC + I->len; CHAIN(1); } while (0)
+#define OP(name) L_##name:
+
+/* The loop proper.  Kept apart from eng_interp_run's sigsetjmp: a function
+ * that calls setjmp keeps its locals in memory, which would cost every body. */
+static __attribute__((noinline)) void eng_interp_loop(ENG_CPU *cpu, vvm_fault_target *ft)
+{
+    static const void *const tbl[] = {
+#define LABEL(h) &&L_##h,
+#include ENG_LABELS_INC
+#undef LABEL
+#define FUSE(h, ...) &&L_##h,
+        ENG_FUSE_LIST(FUSE)
+#undef FUSE
+    };
+    static const eng_handlers hs = {tbl, &&L_insn_advice, &&L_block_advice, &&L_fallthrough};
+    ENG_MEM_LOCALS(cpu)
+    const eng_insn *I;
+    uint64_t blk_pc;
+    eng_block *b, *prev = NULL;
+    int prev_slot = 0;
+
+    /* Invalidations are applied here only: whoever announces one also sets
+     * every vCPU's interrupt flag, which makes the loop below return. */
+    if (cpu->inval && eng_inval_pending(cpu->inval, &cpu->cache))
+        eng_inval_apply(cpu->inval, &cpu->cache);
+
+dispatch:
+    b = cpu->cache.jcache[eng_jhash(cpu->pc)];
+    if (unlikely(!b || b->pc != cpu->pc)) {
+        b = eng_cache_find(&cpu->cache, cpu->pc);
+        if (!b) {
+            b = eng_translate(&cpu->vcpu, cpu->pc, ENG_MAX_BLOCK, &hs);
+            if (!b)
+                goto leave;
+            eng_cache_insert(&cpu->cache, b);
+        }
+    }
+    if (prev) {
+        if (prev != cpu->scratch && b != cpu->scratch)
+            prev->succ[prev_slot] = b;
+        prev = NULL;
+    }
+enter:
+    /* one load on the way in: a pending interrupt or a budget */
+    if (unlikely(cpu->events)) {
+        cpu->pc = b->pc;  /* a direct chain did not write it */
+        if (cpu->interrupt) {
+            cpu->exit = ENG_EXIT_INTERRUPT;
+            goto leave;
+        }
+        if (cpu->budget_on) {
+            if (cpu->budget == 0) {
+                cpu->exit = ENG_EXIT_BUDGET;
+                goto leave;
+            }
+            if ((uint64_t)cpu->budget < b->n) {
+                /* run exactly the instructions left: a truncated copy, not cached */
+                free(cpu->scratch);
+                cpu->scratch = eng_translate(&cpu->vcpu, cpu->pc, (unsigned)cpu->budget, &hs);
+                if (!cpu->scratch)
+                    goto leave;
+                b = cpu->scratch;
+            }
+            cpu->budget -= b->n;
+        }
+    }
+    cpu->instret += b->n;
+    cpu->cur_block = b;
+    blk_pc = b->pc;
+    I = b->insn;
+    goto *I->handler;
+
+L_fallthrough:
+    CHAIN_DIRECT(1, PC);
+
+L_block_advice: {
+    vvm_jp_event ev = {.jp = VVM_JP_BLOCK, .machine = cpu->machine, .vcpu = cpu, .pc = blk_pc, .n = b->n};
+    ft->armed = 0;
+    vvm_jp_fire(cpu->weaver, &ev);
+    ft->armed = 1;
+    NEXT();
+}
+
+L_insn_advice: {
+    vvm_jp_event ev = {.jp = VVM_JP_INSN, .machine = cpu->machine, .vcpu = cpu, .pc = PC};
+    ev.raw = eng_fetch_raw(&cpu->vcpu, ev.pc);
+    ev.n = I->op;
+    ft->armed = 0;
+    vvm_jp_fire(cpu->weaver, &ev);
+    ft->armed = 1;
+    goto *tbl[I->op];
+}
+
+#include ENG_BODIES_INC
+
+leave:
+    return;
+}
+
+static eng_exit eng_interp_run(ENG_CPU *cpu)
+{
+    vvm_fault_target *ft = vvm_hostfault_target();
+    cpu->exit = ENG_EXIT_NONE;
+    cpu->budget_on = cpu->budget >= 0;
+    if (sigsetjmp(cpu->fault_jmp, 0) == 0) {
+        ENG_MEM_ARM(&cpu->vcpu, ft);
+        eng_interp_loop(cpu, ft);
+    }
+    /* normal return, or eng_raise() landed here with cpu->pc, exit and tval set */
+    ft->armed = 0;
+    return cpu->exit;
+}

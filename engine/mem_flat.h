@@ -1,0 +1,54 @@
+/* engine: the flat memory model, as the run loop sees it.
+ *
+ * Guest memory is one host reservation: guest address a is host address
+ * mem + a for a < mem_limit; guest permissions are the host's page
+ * protections, so a denied access is a host fault, which the host fault
+ * handler (core/hostfault) turns into a precise guest trap.  The loop checks
+ * only the bound.
+ *
+ * A memory model gives the interpreter template (engine/interp_loop.h):
+ *   ENG_MEM_LOCALS(cpu)    the loop's locals it keeps in registers
+ *   ENG_MEM_ARM(v, ft)     host fault target setup for the run
+ *   LOAD_s8 .. LOAD_u64(a), STORE_8 .. STORE_64(a, v)   what bodies call
+ * and its cold side through eng_mem_ops (fetch, code marking).  A soft-TLB
+ * model for the system VM provides the same names.
+ */
+#ifndef VVM_ENGINE_MEM_FLAT_H
+#define VVM_ENGINE_MEM_FLAT_H
+
+#include <string.h>
+
+#include "core/hostfault.h"
+#include "engine/engine.h"
+
+extern const eng_mem_ops eng_mem_flat;
+
+/* Arms the calling thread's host fault target for v's memory. */
+void eng_mem_flat_arm(eng_vcpu *v, vvm_fault_target *ft);
+
+#define ENG_MEM_LOCALS(cpu) \
+    uint8_t *const mem = (cpu)->mem; \
+    const uint64_t lim = (cpu)->mem_limit;
+#define ENG_MEM_ARM(v, ft) eng_mem_flat_arm(v, ft)
+
+#define ENG_MEM_GUARD(a, n, why) \
+    do { \
+        if (unlikely((a) > lim - (n))) \
+            eng_raise(&cpu->vcpu, why, a); \
+    } while (0)
+#define ENG_LOADT(T, a) ({ uint64_t a_ = (a); ENG_MEM_GUARD(a_, sizeof(T), ENG_EXIT_LOAD); T v_; memcpy(&v_, mem + a_, sizeof v_); v_; })
+#define ENG_STORET(T, a, v) do { uint64_t a_ = (a); T v_ = (T)(v); ENG_MEM_GUARD(a_, sizeof(T), ENG_EXIT_STORE); memcpy(mem + a_, &v_, sizeof v_); } while (0)
+
+#define LOAD_s8(a) ((uint64_t)(int64_t)ENG_LOADT(int8_t, a))
+#define LOAD_u8(a) ((uint64_t)ENG_LOADT(uint8_t, a))
+#define LOAD_s16(a) ((uint64_t)(int64_t)ENG_LOADT(int16_t, a))
+#define LOAD_u16(a) ((uint64_t)ENG_LOADT(uint16_t, a))
+#define LOAD_s32(a) ((uint64_t)(int64_t)ENG_LOADT(int32_t, a))
+#define LOAD_u32(a) ((uint64_t)ENG_LOADT(uint32_t, a))
+#define LOAD_u64(a) ((uint64_t)ENG_LOADT(uint64_t, a))
+#define STORE_8(a, v) ENG_STORET(uint8_t, a, v)
+#define STORE_16(a, v) ENG_STORET(uint16_t, a, v)
+#define STORE_32(a, v) ENG_STORET(uint32_t, a, v)
+#define STORE_64(a, v) ENG_STORET(uint64_t, a, v)
+
+#endif

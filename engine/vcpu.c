@@ -1,0 +1,45 @@
+/* engine: a vCPU's engine state and precise traps. */
+#include <stdlib.h>
+
+#include "engine/mem_flat.h"
+
+int eng_vcpu_init(eng_vcpu *v, const eng_isa *isa, vvm_aspace *as, eng_inval *inval, const vvm_weaver *weaver)
+{
+    v->isa = isa;
+    v->mem_ops = &eng_mem_flat;
+    v->as = as;
+    v->mem = as->base;
+    v->mem_limit = as->size;
+    v->inval = inval;
+    v->weaver = weaver;
+    v->budget = -1;
+    if (eng_cache_init(&v->cache) < 0)
+        return -1;
+    if (inval)
+        v->cache.inval_seen = inval->seq;
+    return 0;
+}
+
+void eng_vcpu_fini(eng_vcpu *v)
+{
+    eng_cache_fini(&v->cache);
+    free(v->scratch);
+    v->scratch = NULL;
+}
+
+void eng_raise(eng_vcpu *v, eng_exit why, uint64_t tval)
+{
+    const eng_block *b = v->cur_block;
+    const eng_insn *I = v->cur;
+    if (b && I) {
+        v->pc = b->pc + I->pcoff;
+        /* the trapping instruction and those after it did not retire */
+        uint64_t retired = eng_retired_now(v), unretired = v->instret - retired;
+        v->instret = retired;
+        if (v->budget >= 0)
+            v->budget += (int64_t)unretired;
+    }
+    v->exit = why;
+    v->tval = tval;
+    siglongjmp(v->fault_jmp, 1);
+}
