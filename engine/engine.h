@@ -26,8 +26,8 @@
 #include "core/joinpoint.h"
 #include "engine/block.h"
 
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
+#define ENG_LIKELY(x) __builtin_expect(!!(x), 1)
+#define ENG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 #define ENG_MAX_BLOCK 64    /* guest instructions per block */
 
@@ -160,7 +160,10 @@ struct eng_vcpu {
 };
 
 /* In an ISA's vCPU structure: the engine's fields, reachable as cpu->vcpu
- * and, with the same layout, as cpu->pc, cpu->instret, ... */
+ * and, with the same layout, as cpu->pc, cpu->instret, ...  The ISA's code
+ * uses the names and hands &cpu->vcpu only to the engine's functions, which
+ * are compiled apart: a compiler may take the two views for different
+ * objects when one function mixes them. */
 #define ENG_VCPU_EMBED \
     union { \
         eng_vcpu vcpu; \
@@ -178,13 +181,11 @@ void eng_vcpu_fini(eng_vcpu *v);
 /* The ISA's vCPU structure around v (what advice sees as ev->vcpu). */
 static inline void *eng_vcpu_outer(eng_vcpu *v) { return (char *)v - v->isa->vcpu_offset; }
 
-/* Instructions retired before the one running (v->cur), by the one rule
+/* Instructions retired before the one running (cur), by the one rule
  * (eng_retired_before): rdinstret, rdcycle, traps and the budget all count
- * this way, with or without advice woven. */
-static inline uint64_t eng_retired_now(const eng_vcpu *v)
-{
-    return eng_retired_before(v->instret, v->cur_block, v->cur);
-}
+ * this way, with or without advice woven.  For an eng_vcpu or an ISA's vCPU
+ * alike (see ENG_VCPU_EMBED). */
+#define ENG_RETIRED_NOW(c) eng_retired_before((c)->instret, (c)->cur_block, (c)->cur)
 
 /* Leaves the run loop with a trap at the current instruction (precise: pc
  * from the block and slot, instret and budget rolled back to the

@@ -32,7 +32,7 @@
 #define CHAIN(slot) \
     do { \
         eng_block *n_ = b->succ[slot]; \
-        if (likely(n_ && n_->pc == cpu->pc)) { \
+        if (ENG_LIKELY(n_ && n_->pc == cpu->pc)) { \
             b = n_; \
             goto enter; \
         } \
@@ -47,7 +47,7 @@
 #define CHAIN_DIRECT(slot, t) \
     do { \
         eng_block *n_ = b->succ[slot]; \
-        if (likely(n_ != NULL)) { \
+        if (ENG_LIKELY(n_ != NULL)) { \
             b = n_; \
             goto enter; \
         } \
@@ -101,7 +101,7 @@ static __attribute__((noinline)) void eng_interp_loop(ENG_CPU *cpu, vvm_fault_ta
 
 dispatch:
     b = cpu->cache.jcache[eng_jhash(cpu->pc)];
-    if (unlikely(!b || b->pc != cpu->pc)) {
+    if (ENG_UNLIKELY(!b || b->pc != cpu->pc)) {
         b = eng_cache_find(&cpu->cache, cpu->pc);
         if (!b) {
             b = eng_translate(&cpu->vcpu, cpu->pc, ENG_MAX_BLOCK, &hs);
@@ -117,7 +117,7 @@ dispatch:
     }
 enter:
     /* one load on the way in: a pending interrupt or a budget */
-    if (unlikely(cpu->events)) {
+    if (ENG_UNLIKELY(cpu->events)) {
         cpu->pc = b->pc;  /* a direct chain did not write it */
         if (cpu->interrupt) {
             cpu->exit = ENG_EXIT_INTERRUPT;

@@ -33,7 +33,7 @@ void eng_mem_flat_arm(eng_vcpu *v, vvm_fault_target *ft);
 
 #define ENG_MEM_GUARD(a, n, why) \
     do { \
-        if (unlikely((a) > lim - (n))) \
+        if (ENG_UNLIKELY((a) > lim - (n))) \
             eng_raise(&cpu->vcpu, why, a); \
     } while (0)
 #define ENG_LOADT(T, a) ({ uint64_t a_ = (a); ENG_MEM_GUARD(a_, sizeof(T), ENG_EXIT_LOAD); T v_; memcpy(&v_, mem + a_, sizeof v_); v_; })

@@ -34,7 +34,7 @@ void eng_raise(eng_vcpu *v, eng_exit why, uint64_t tval)
     if (b && I) {
         v->pc = b->pc + I->pcoff;
         /* the trapping instruction and those after it did not retire */
-        uint64_t retired = eng_retired_now(v), unretired = v->instret - retired;
+        uint64_t retired = ENG_RETIRED_NOW(v), unretired = v->instret - retired;
         v->instret = retired;
         if (v->budget >= 0)
             v->budget += (int64_t)unretired;

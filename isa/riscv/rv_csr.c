@@ -28,9 +28,9 @@ static uint64_t csr_read(rv_cpu *cpu, unsigned csr)
     case CSR_FFLAGS: return rv_fp_get_fflags(cpu);
     case CSR_FRM: return cpu->frm & 7;
     case CSR_FCSR: return rv_fp_get_fcsr(cpu);
-    case CSR_CYCLE: return eng_retired_now(&cpu->vcpu);
+    case CSR_CYCLE: return ENG_RETIRED_NOW(cpu);
     case CSR_TIME: return time_now();
-    case CSR_INSTRET: return eng_retired_now(&cpu->vcpu);
+    case CSR_INSTRET: return ENG_RETIRED_NOW(cpu);
     }
     uint64_t v;
     if (cpu->ops && cpu->ops->csr_read && cpu->ops->csr_read(cpu, csr, &v) == 0)
