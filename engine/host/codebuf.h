@@ -38,7 +38,9 @@ enum {
 
 /* What a fixup writes at `at`: the target's distance from `end` (the end of
  * the instruction, where the host pc points) in 1 or 4 bytes, or the target's
- * address in 8 bytes. */
+ * address in 8 bytes.  These are the fields x86-64 has; an arm64 host adds
+ * its own kinds here (the scaled imm26 and imm19 of b and b.cond inside an
+ * instruction word) and cb_link learns to fill them. */
 enum { CB_REL8 = 1, CB_REL32 = 4, CB_ABS64 = 8 };
 
 typedef struct cb_fixup {

@@ -1044,9 +1044,13 @@ static void race(void)
     }
     unsigned patches = 0;
     bool ok = true;
-    double end = now() + 0.3;
+    /* 0.3 s, longer if the other thread has not yet been through both
+     * paths (a loaded machine may not run it at once), 10 s at most */
+    double t0 = now();
     uint64_t seen[2] = {0, 0};
-    while (now() < end) {
+    for (double t = t0; t < t0 + 10; t = now()) {
+        if (t > t0 + 0.3 && cnt[0] && cnt[1] && patches > 1000)
+            break;
         ok &= x64_patch_jmp(&M, site_x, (patches & 1) ? (void *)a_x : (void *)bcode) == 0;
         patches++;
         /* let the other thread take the new path a few times */

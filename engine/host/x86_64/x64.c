@@ -697,20 +697,27 @@ void x64_align(codebuf *b, unsigned n)
     x64_nop(b, (unsigned)(-b->len & (n - 1)));
 }
 
-static size_t jmp_patchable(codebuf *b, uint32_t label, const void *addr)
+/* No-ops so that a jmp emitted next has its displacement (after the E9
+ * byte) on a 4-byte boundary; returns where the jmp starts. */
+static size_t align_patch_site(codebuf *b)
 {
-    /* the displacement (after the E9 byte) on a 4-byte boundary */
     x64_nop(b, (unsigned)((3 - b->len) & 3));
-    size_t site = b->len;
-    if (addr)
-        x64_jmp_abs(b, addr);
-    else
-        x64_jmp32(b, label);
+    return b->len;
+}
+
+size_t x64_jmp_patchable(codebuf *b, uint32_t label)
+{
+    size_t site = align_patch_site(b);
+    x64_jmp32(b, label);
     return site;
 }
 
-size_t x64_jmp_patchable(codebuf *b, uint32_t label) { return jmp_patchable(b, label, NULL); }
-size_t x64_jmp_patchable_abs(codebuf *b, const void *addr) { return jmp_patchable(b, 0, addr); }
+size_t x64_jmp_patchable_abs(codebuf *b, const void *addr)
+{
+    size_t site = align_patch_site(b);
+    x64_jmp_abs(b, addr);
+    return site;
+}
 
 int x64_patch_jmp(codemem *m, void *site, const void *target)
 {
