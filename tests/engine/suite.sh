@@ -18,6 +18,26 @@ fi
 out=$(run_to "$(scaled 20)" "$VVM" run "$E_OUT/smc" 2>&1); st=$?
 if [ $st -eq 0 ] && [ "$out" = "499500 42 7" ]; then pass engine/smc; else fail engine/smc "exit $st, output '$out'"; fi
 
+# the RISC-V descriptor agrees with rv_cpu and vvm.h (tests/engine/descriptor.c)
+san=()
+[ "${SANITIZED:-0}" = 1 ] && san=(-fsanitize=address,undefined -fno-omit-frame-pointer)
+if ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra "${san[@]}" -I"$ROOT" -o "$TMP/descriptor" "$E_SRC/descriptor.c" \
+	"$B/libvvm.a" -lm -pthread -ldl 2>"$TMP/descriptor.log"; then
+	run_to "$(scaled 20)" "$TMP/descriptor" >"$TMP/descriptor.out" 2>&1
+	st=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok end") ;;
+		"ok "*) pass "engine/descriptor/${line#ok }" ;;
+		"not ok "*) fail "engine/descriptor/${line#not ok }" ;;
+		esac
+	done <"$TMP/descriptor.out"
+	[ $st -eq 0 ] && grep -qx "ok end" "$TMP/descriptor.out" || { fail engine/descriptor "status $st"; show "$TMP/descriptor.out"; }
+else
+	fail engine/descriptor "does not build"
+	show "$TMP/descriptor.log"
+fi
+
 # embedding: examples/embed runs the program in 1M-instruction slices
 EMBED=$B/embed
 if [ -x "$EMBED" ]; then
