@@ -50,11 +50,11 @@ struct rv_cpu {
     /* the register file first: its offsets are small in every body */
     uint64_t x[33];
     uint64_t f[32];
+    uint32_t fflags;            /* accrued exception flags (5 bits) */
+    uint32_t frm;               /* dynamic rounding mode (3 bits) */
     /* pc, instret, budget, interrupt, exit, tval, memory, block cache, ...
      * (engine/engine.h), also reachable together as cpu->vcpu */
     ENG_VCPU_EMBED;
-    uint32_t fflags;            /* accrued exception flags (5 bits) */
-    uint32_t frm;               /* dynamic rounding mode (3 bits) */
 
     /* LR/SC reservation */
     uint64_t res_addr, res_val;
