@@ -85,7 +85,8 @@ typedef struct eng_reg {
 typedef struct eng_isa {
     const char *name;
     /* Fetching: code is read in units of fetch_unit bytes; insn_len tells an
-     * instruction's length (at most max_insn_len) from its first unit. */
+     * instruction's length (at most max_insn_len, which is at most 4: the
+     * encoding is handed to decode as 32 bits) from its first unit. */
     unsigned fetch_unit, max_insn_len;
     unsigned (*insn_len)(uint32_t first_unit);
     /* Fills *out (handler left to the engine) from the encoding; returns its
