@@ -101,7 +101,10 @@ struct lx_process {
     lx_sigaction sigact[LX_NSIG + 1];
     volatile uint64_t pending;  /* taken by a host thread that runs no guest thread */
     siginfo_t sig_info[LX_NSIG + 1];
-    uint64_t sigreturn_tramp;   /* guest page: li a7,139; ecall */
+    /* the vDSO (vdso.c): the vvar page at vvar_base, the code at
+     * [vdso_base, vdso_end); signal handlers return to vdso_sigreturn */
+    uint64_t vvar_base, vdso_base, vdso_end, vdso_sigreturn;
+    struct vvm_vvar *vvar;      /* vvm's own mapping of the vvar page */
 
     lx_thread *threads;
     int nthreads;
@@ -126,11 +129,19 @@ void lx_process_fini(lx_process *p);
  * On failure returns a negative errno-like code and writes a message naming
  * the file and the cause into err. */
 int lx_load(lx_process *p, const char *path, char *const argv[], char *const envp[], char *err, size_t errlen);
+/* The vDSO (vdso.c): lx_vdso_map maps it and its vvar page at the top of
+ * the mmap area (lx_load, after the stack); lx_vdso_refresh measures the
+ * clock offsets in vvar again (at the start, and at every clock system call,
+ * which the vDSO makes when they are older than LX_VDSO_REFRESH_NS). */
+#define LX_VDSO_REFRESH_NS 1000000000ULL
+int lx_vdso_map(lx_process *p);
+void lx_vdso_refresh(lx_process *p);
+void lx_vdso_fini(lx_process *p);
 /* Runs the main thread until the process exits; returns the exit status as a
  * shell would see it (128+N when killed by signal N). */
 int lx_run(lx_process *p);
-/* What a process needs before its first thread runs (the sigreturn
- * trampoline, host dispositions for the guest's signals); once. */
+/* What a process needs before its first thread runs (host dispositions
+ * for the guest's signals); once. */
 int lx_process_start(lx_process *p);
 
 /* Embedded processes end without ending the host process:
@@ -214,8 +225,6 @@ void lx_signal_init(lx_process *p);
 /* Embedded, after the process ended: the embedding program's dispositions
  * come back. */
 void lx_signal_fini(lx_process *p);
-/* Maps the sigreturn trampoline page. */
-int lx_signal_map_tramp(lx_process *p);
 /* On a new guest thread's host thread: host mask from the guest mask. */
 void lx_signal_thread_start(lx_thread *t);
 /* Sets the calling host thread's mask from t's guest mask (+ taken signals). */

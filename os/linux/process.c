@@ -74,6 +74,7 @@ void lx_process_fini(lx_process *p)
     }
     p->threads = NULL;
     vvm_aspace_fini(&p->as);
+    lx_vdso_fini(p);
     free(p->exe_path);
     free(p->zombies);
     pthread_cond_destroy(&p->changed);
@@ -274,11 +275,6 @@ int lx_run(lx_process *p)
 
 int lx_process_start(lx_process *p)
 {
-    if (p->sigreturn_tramp)
-        return 0;
-    int rc = lx_signal_map_tramp(p);
-    if (rc < 0)
-        return rc;
     lx_signal_init(p);
     return 0;
 }

@@ -57,6 +57,13 @@ typedef struct range {
     int prot;
 } range;
 
+/* The vDSO and its vvar page are ranges of their own, as the kernel's
+ * special mappings are, even next to a mapping of the same protection. */
+static int vdso_edge(const lx_process *p, uint64_t a)
+{
+    return p->vdso_base && (a == p->vvar_base || a == p->vdso_base || a == p->vdso_end);
+}
+
 /* The guest's mappings as ranges of pages of one protection; malloc'd. */
 static range *guest_ranges(lx_process *p, size_t *count)
 {
@@ -76,7 +83,7 @@ static range *guest_ranges(lx_process *p, size_t *count)
             continue;
         }
         uint64_t j = i + 1;
-        while (j < npages && (as->pages[j] & keep) == pr)
+        while (j < npages && (as->pages[j] & keep) == pr && !vdso_edge(p, j * VVM_PAGE))
             j++;
         if (n == cap) {
             range *w = realloc(v, 2 * cap * sizeof *v);
@@ -102,6 +109,10 @@ static const char *range_name(lx_process *p, const range *r)
         return "[stack]";
     if (p->as.brk_start && r->lo >= p->as.brk_start && r->hi <= p->as.brk_mapped)
         return "[heap]";
+    if (p->vdso_base && r->lo >= p->vdso_base && r->hi <= p->vdso_end)
+        return "[vdso]";
+    if (p->vdso_base && r->lo >= p->vvar_base && r->hi <= p->vdso_base)
+        return "[vvar]";
     return "";
 }
 

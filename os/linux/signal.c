@@ -418,7 +418,7 @@ static int setup_frame(lx_thread *t, int g, const lx_sigaction *act, const sigin
         m |= BIT(g);
     t->sigmask = m & ~UNBLOCKABLE;
 
-    cpu->x[1] = t->proc->sigreturn_tramp;
+    cpu->x[1] = t->proc->vdso_sigreturn;
     cpu->x[2] = frame;
     cpu->x[10] = (uint64_t)g;
     cpu->x[11] = frame + FR_INFO;
@@ -566,29 +566,6 @@ void lx_signal_post(lx_process *p, lx_thread *t, int sig)
         p->sig_info[sig] = si;
         __atomic_or_fetch(&p->pending, BIT(sig), __ATOMIC_SEQ_CST);
     }
-}
-
-/* ---- the sigreturn trampoline ---- */
-
-int lx_signal_map_tramp(lx_process *p)
-{
-    vvm_aspace *as = &p->as;
-    pthread_mutex_lock(&as->lock);
-    uint64_t at = vvm_aspace_find_free(as, 0, VVM_PAGE);
-    pthread_mutex_unlock(&as->lock);
-    if (!at)
-        return -ENOMEM;
-    int rc = vvm_aspace_map(as, at, VVM_PAGE, VVM_PROT_R | VVM_PROT_W, MAP_PRIVATE, -1, 0);
-    if (rc < 0)
-        return rc;
-    static const uint32_t code[] = {
-        0x08b00893, /* li a7, 139 (rt_sigreturn) */
-        0x00000073, /* ecall */
-    };
-    vvm_copy_to_guest(as, at, code, sizeof code);
-    vvm_aspace_protect(as, at, VVM_PAGE, VVM_PROT_R | VVM_PROT_X);
-    p->sigreturn_tramp = at;
-    return 0;
 }
 
 /* ---- system calls ---- */

@@ -11,8 +11,12 @@
 
 #include "os/linux/lx_sys.h"
 
+/* The vDSO answers clock_gettime and gettimeofday itself; these calls come
+ * from code that bypasses it, or from it when its offsets are due for a new
+ * measurement (vdso.c): either way they get one. */
 LX_SYSCALL(clock_gettime)
 {
+    lx_vdso_refresh(t->proc);
     void *ts = lx_guest_ptr(t, a[1], sizeof(struct timespec), VVM_PROT_W);
     if (!ts)
         return -EFAULT;
@@ -30,6 +34,7 @@ LX_SYSCALL(clock_getres)
 
 LX_SYSCALL(gettimeofday)
 {
+    lx_vdso_refresh(t->proc);
     int bad = 0;
     void *tv = lx_gptr_opt(t, a[0], sizeof(struct timeval), VVM_PROT_W, &bad);
     void *tz = lx_gptr_opt(t, a[1], sizeof(struct timezone), VVM_PROT_W, &bad);
