@@ -137,6 +137,13 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
 int lx_vdso_map(lx_process *p);
 void lx_vdso_refresh(lx_process *p);
 void lx_vdso_fini(lx_process *p);
+/* The guest unmapped or replaced [addr, addr+len): the vDSO or vvar pages
+ * there are no longer named so in /proc/PID/maps (handlers still return
+ * to __vdso_rt_sigreturn's address, as on Linux). */
+void lx_vdso_forget(lx_process *p, uint64_t addr, uint64_t len);
+/* Nonzero if [addr, addr+len) holds the vvar page, which mprotect never
+ * makes writable. */
+int lx_vdso_is_vvar(const lx_process *p, uint64_t addr, uint64_t len);
 /* Runs the main thread until the process exits; returns the exit status as a
  * shell would see it (128+N when killed by signal N). */
 int lx_run(lx_process *p);

@@ -61,7 +61,8 @@ typedef struct range {
  * special mappings are, even next to a mapping of the same protection. */
 static int vdso_edge(const lx_process *p, uint64_t a)
 {
-    return p->vdso_base && (a == p->vvar_base || a == p->vdso_base || a == p->vdso_end);
+    return (p->vvar_base && (a == p->vvar_base || a == p->vvar_base + VVM_PAGE)) ||
+           (p->vdso_base && (a == p->vdso_base || a == p->vdso_end));
 }
 
 /* The guest's mappings as ranges of pages of one protection; malloc'd. */
@@ -111,7 +112,7 @@ static const char *range_name(lx_process *p, const range *r)
         return "[heap]";
     if (p->vdso_base && r->lo >= p->vdso_base && r->hi <= p->vdso_end)
         return "[vdso]";
-    if (p->vdso_base && r->lo >= p->vvar_base && r->hi <= p->vdso_base)
+    if (p->vvar_base && r->lo >= p->vvar_base && r->hi <= p->vvar_base + VVM_PAGE)
         return "[vvar]";
     return "";
 }

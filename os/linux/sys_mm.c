@@ -189,6 +189,7 @@ LX_SYSCALL(mmap)
         return rc;
     if (had_exec)
         lx_code_changed(p, where, where + len);
+    lx_vdso_forget(p, where, len);
     return (int64_t)where;
 }
 
@@ -206,6 +207,8 @@ LX_SYSCALL(munmap)
     pthread_mutex_unlock(&as->lock);
     if (rc == 0 && had_exec)
         lx_code_changed(t->proc, addr, addr + len);
+    if (rc == 0)
+        lx_vdso_forget(t->proc, addr, len);
     return rc;
 }
 
@@ -220,6 +223,8 @@ LX_SYSCALL(mprotect)
         return 0;
     if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP))
         return -EINVAL;
+    if ((prot & PROT_WRITE) && lx_vdso_is_vvar(t->proc, addr, len))
+        return -EACCES; /* as Linux: the clock data is never the guest's to write */
     pthread_mutex_lock(&as->lock);
     /* a guest JIT writes code, then makes it executable: whatever was decoded
      * from these pages before is stale */
@@ -285,6 +290,8 @@ LX_SYSCALL(mremap)
     pthread_mutex_unlock(&as->lock);
     if (ret > 0)
         lx_code_changed(t->proc, old, old + osz);
+    if (ret > 0)
+        lx_vdso_forget(t->proc, old, osz);
     return ret;
 }
 

@@ -107,3 +107,18 @@ void lx_vdso_fini(lx_process *p)
         munmap(p->vvar, VVM_VVAR_SIZE);
     p->vvar = NULL;
 }
+
+static int overlaps(uint64_t lo, uint64_t hi, uint64_t addr, uint64_t len) { return addr < hi && addr + len > lo; }
+
+int lx_vdso_is_vvar(const lx_process *p, uint64_t addr, uint64_t len)
+{
+    return p->vvar_base && overlaps(p->vvar_base, p->vvar_base + VVM_VVAR_SIZE, addr, len);
+}
+
+void lx_vdso_forget(lx_process *p, uint64_t addr, uint64_t len)
+{
+    if (lx_vdso_is_vvar(p, addr, len))
+        p->vvar_base = 0;
+    if (p->vdso_base && overlaps(p->vdso_base, p->vdso_end, addr, len))
+        p->vdso_base = p->vdso_end = 0;
+}
