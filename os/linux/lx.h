@@ -130,9 +130,10 @@ void lx_process_fini(lx_process *p);
  * the file and the cause into err. */
 int lx_load(lx_process *p, const char *path, char *const argv[], char *const envp[], char *err, size_t errlen);
 /* The vDSO (vdso.c): lx_vdso_map maps it and its vvar page at the top of
- * the mmap area (lx_load, after the stack); lx_vdso_refresh measures the
- * clock offsets in vvar again (at the start, and at every clock system call,
- * which the vDSO makes when they are older than LX_VDSO_REFRESH_NS). */
+ * the mmap area (lx_load, after the stack) and measures the clock offsets
+ * in vvar; lx_vdso_refresh measures them again once they are
+ * LX_VDSO_REFRESH_NS old (the gettimeofday and CLOCK_REALTIME/BOOTTIME
+ * system calls call it: the vDSO makes them when the offsets are that old). */
 #define LX_VDSO_REFRESH_NS 1000000000ULL
 int lx_vdso_map(lx_process *p);
 void lx_vdso_refresh(lx_process *p);

@@ -13,10 +13,11 @@
 
 /* The vDSO answers clock_gettime and gettimeofday itself; these calls come
  * from code that bypasses it, or from it when its offsets are due for a new
- * measurement (vdso.c): either way they get one. */
+ * measurement (vdso.c), which the clocks that use them then make. */
 LX_SYSCALL(clock_gettime)
 {
-    lx_vdso_refresh(t->proc);
+    if (a[0] == CLOCK_REALTIME || a[0] == CLOCK_BOOTTIME)
+        lx_vdso_refresh(t->proc);
     void *ts = lx_guest_ptr(t, a[1], sizeof(struct timespec), VVM_PROT_W);
     if (!ts)
         return -EFAULT;

@@ -22,14 +22,11 @@
 
 static uint64_t ns_of(const struct timespec *ts) { return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec; }
 
-void lx_vdso_refresh(lx_process *p)
+/* Measures the offsets against the midpoint of two CLOCK_MONOTONIC reads
+ * (read again, up to three times, when something came between them). */
+static void measure(struct vvm_vvar *v)
 {
-    struct vvm_vvar *v = p->vvar;
-    if (!v)
-        return;
-    /* the offsets against the midpoint of two CLOCK_MONOTONIC reads; of a
-     * few tries, the one with the closest reads */
-    uint64_t best = UINT64_MAX, mid = 0, real = 0, boot = 0, last = 0;
+    uint64_t mid = 0, real = 0, boot = 0, last = 0;
     for (int i = 0; i < 3; i++) {
         struct timespec m1, r, b, m2;
         clock_gettime(CLOCK_MONOTONIC, &m1);
@@ -37,18 +34,28 @@ void lx_vdso_refresh(lx_process *p)
         clock_gettime(CLOCK_BOOTTIME, &b);
         clock_gettime(CLOCK_MONOTONIC, &m2);
         uint64_t a = ns_of(&m1), z = ns_of(&m2);
+        mid = a + (z - a) / 2;
+        real = ns_of(&r);
+        boot = ns_of(&b);
         last = z;
-        if (z - a < best) {
-            best = z - a;
-            mid = a + (z - a) / 2;
-            real = ns_of(&r);
-            boot = ns_of(&b);
-        }
+        if (z - a < 10000)
+            break;
     }
     __atomic_store_n(&v->realtime_off, (int64_t)(real - mid), __ATOMIC_RELAXED);
     __atomic_store_n(&v->boottime_off, (int64_t)(boot - mid), __ATOMIC_RELAXED);
     /* a clock set on the host reaches the guest within this time */
     __atomic_store_n(&v->refresh_after, last + LX_VDSO_REFRESH_NS, __ATOMIC_RELEASE);
+}
+
+void lx_vdso_refresh(lx_process *p)
+{
+    struct vvm_vvar *v = p->vvar;
+    if (!v)
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (ns_of(&now) >= __atomic_load_n(&v->refresh_after, __ATOMIC_RELAXED))
+        measure(v);
 }
 
 int lx_vdso_map(lx_process *p)
@@ -92,7 +99,7 @@ int lx_vdso_map(lx_process *p)
     p->vdso_base = code;
     p->vdso_end = code + code_len;
     p->vdso_sigreturn = code + VDSO_SIGRETURN;
-    lx_vdso_refresh(p);
+    measure(p->vvar);
     rc = 0;
 out:
     if (host != MAP_FAILED)
