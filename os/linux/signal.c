@@ -366,7 +366,11 @@ void lx_signal_fini(lx_process *p)
 
 void lx_signal_thread_start(lx_thread *t)
 {
-    if (t == t->proc->threads && t->proc->nthreads == 1 && !t->sigmask_init) {
+    lx_process *p = t->proc;
+    pthread_mutex_lock(&p->lock);  /* a clone may be adding a thread */
+    int first = t == p->threads && p->nthreads == 1;
+    pthread_mutex_unlock(&p->lock);
+    if (first && !t->sigmask_init) {
         /* the first thread inherits vvm's own mask */
         sigset_t cur;
         pthread_sigmask(SIG_SETMASK, NULL, &cur);
