@@ -492,7 +492,9 @@ static const proc_entry *classify(int fd, long fstype, int *unknown)
 /* ---- substitutes ---- */
 
 /* mem descriptors: one bit per descriptor number that was handed out as
- * one; each use checks the descriptor is still the placeholder memfd */
+ * one; each use checks the descriptor is still the placeholder memfd.
+ * Keyed by host descriptor, so shared by the machines of one host process
+ * as the descriptor table is (a read reaches the caller's own memory) */
 #define MEM_FDS 4096
 static uint64_t mem_fds[MEM_FDS / 64];
 
