@@ -106,8 +106,8 @@ int vvm_write(vvm *m, uint64_t addr, const void *buf, size_t n);
  * signal dispositions and mask, its resource limits) to f, and back into a
  * machine that vvm_create made and nothing was loaded into; the restored
  * machine goes on with vvm_run where the saved one stood.  Not supported
- * yet, and refused with a message: a guest with several threads, or with a
- * shared mapping (of a file or anonymous).  Not part of the state: the host
+ * yet, and refused with a message: a guest with several threads, with a
+ * signal pending, or with a shared mapping (of a file or anonymous).  Not part of the state: the host
  * file descriptors a guest opened (they are the embedding program's: see
  * above).  The format is vvm's own, for the same vvm build on the same
  * host.  0, or -1 with a message in err. */
