@@ -244,7 +244,7 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
     /* the stack: as high as nothing is mapped (the top of the space unless
      * the program lies there), with a free guard page above and below;
      * mmap's search starts below it */
-    uint64_t top, bottom, stack_size = lx_stack_size();
+    uint64_t top, bottom, stack_size = lx_stack_size(p);
     rc = place_stack(as, stack_size, &top, &bottom);
     if (rc < 0) {
         snprintf(err, errlen, "cannot map the stack: %s", strerror(-rc));

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include "core/aspace.h"
 #include "core/joinpoint.h"
@@ -43,6 +44,12 @@ typedef struct lx_sigaction {
     uint64_t flags;
     uint64_t mask;
 } lx_sigaction;
+
+/* A resource limit vvm keeps for the guest (sys_misc.c). */
+typedef struct lx_rlimit {
+    uint64_t cur, max;
+    int set;                    /* 0: not yet taken from the host's */
+} lx_rlimit;
 
 struct lx_thread {
     rv_cpu cpu;
@@ -115,9 +122,14 @@ struct lx_process {
     int nzombies, zombies_cap;
     volatile int exiting;       /* the process ends (embedded: lx_process_end) */
     int exit_status;            /* as a shell sees it: 128+N for signal N */
-    /* embedded: the embedding program's dispositions, back at lx_signal_fini */
-    struct sigaction host_act[LX_NSIG + 1];
-    int host_act_saved;
+    /* the limits kept for the guest (lx_rlimit_cur), under rlim_lock */
+    lx_rlimit rlim[RLIMIT_NLIMITS];
+    pthread_mutex_t rlim_lock;
+    /* host signal dispositions this process wants (signal.c, under its
+     * registry lock), and its place in the registry of running machines */
+    unsigned char host_kind[LX_NSIG + 1];
+    lx_process *sig_next;
+    int sig_registered;
     int mlock_future;           /* mlockall(MCL_FUTURE): MLOCK_ONFAULT or 0 for new mappings, -1 when off */
     int pid;
 };
@@ -228,10 +240,11 @@ void lx_signal_post(lx_process *p, lx_thread *t, int sig);
 /* Terminates the process as if killed by sig (prints the one-line report);
  * embedded, only the guest's process ends (lx_process_die, status 128+sig). */
 _Noreturn void lx_die_by_signal(lx_thread *t, int sig, uint64_t pc);
-/* Host dispositions for the guest's (once per process, before it runs). */
+/* Puts the process on the registry of running machines and sets the host
+ * dispositions for the guest's (once per process, before it runs). */
 void lx_signal_init(lx_process *p);
-/* Embedded, after the process ended: the embedding program's dispositions
- * come back. */
+/* Embedded, after the process ended: takes it off the registry; the
+ * embedding program's dispositions come back after the last one. */
 void lx_signal_fini(lx_process *p);
 /* On a new guest thread's host thread: host mask from the guest mask. */
 void lx_signal_thread_start(lx_thread *t);
@@ -244,15 +257,15 @@ int lx_sig_g2h(int g);
 int lx_sig_h2g(int h);
 
 /* The guest's soft limit for an emulated resource (RLIMIT_AS, RLIMIT_DATA,
- * RLIMIT_STACK: kept for the guest, never applied to vvm itself). */
-uint64_t lx_rlimit_cur(int res);
+ * RLIMIT_STACK: kept for each guest process, never applied to vvm itself). */
+uint64_t lx_rlimit_cur(lx_process *p, int res);
 /* The size of an exec'd program's stack region, from RLIMIT_STACK. */
-uint64_t lx_stack_size(void);
+uint64_t lx_stack_size(lx_process *p);
 /* The emulated limits as `vvm run --rlimits` takes them (AS, DATA and STACK,
  * each CUR:MAX, comma-separated): a guest's execve hands them on this way.
  * format returns -1 if buf is too small; parse returns -1 for a bad spec. */
-int lx_rlimit_format(char *buf, size_t n);
-int lx_rlimit_parse(const char *spec);
+int lx_rlimit_format(lx_process *p, char *buf, size_t n);
+int lx_rlimit_parse(lx_process *p, const char *spec);
 
 /* Tracing (strace.c) */
 void lx_strace_enter(lx_thread *t, long nr, const uint64_t *a);

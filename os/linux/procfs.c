@@ -35,7 +35,10 @@ static long fs_type(int fd)
     return fstatfs(fd, &sf) == 0 ? (long)sf.f_type : 0;
 }
 
-void lx_proc_init(lx_process *p)
+/* Facts about the host binary, the same for every machine: once. */
+static pthread_once_t vvm_file_once = PTHREAD_ONCE_INIT;
+
+static void find_vvm_file(void)
 {
     struct stat st;
     struct statfs sf;
@@ -44,6 +47,11 @@ void lx_proc_init(lx_process *p)
         vvm_ino = st.st_ino;
         vvm_fs = (long)sf.f_type;
     }
+}
+
+void lx_proc_init(lx_process *p)
+{
+    pthread_once(&vvm_file_once, find_vvm_file);
     if (p->exe_path) {
         const char *b = strrchr(p->exe_path, '/');
         prctl(PR_SET_NAME, b ? b + 1 : p->exe_path, 0, 0, 0);
@@ -496,7 +504,9 @@ static const proc_entry *classify(int fd, long fstype, int *unknown)
 /* ---- substitutes ---- */
 
 /* mem descriptors: one bit per descriptor number that was handed out as
- * one; each use checks the descriptor is still the placeholder memfd */
+ * one; each use checks the descriptor is still the placeholder memfd.
+ * Keyed by host descriptor, so shared by the machines of one host process
+ * as the descriptor table is (a read reaches the caller's own memory) */
 #define MEM_FDS 4096
 static uint64_t mem_fds[MEM_FDS / 64];
 
