@@ -22,24 +22,26 @@
 
 static uint64_t ns_of(const struct timespec *ts) { return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec; }
 
-/* Measures the offsets against the midpoint of two CLOCK_MONOTONIC reads
- * (read again, up to three times, when something came between them). */
+/* Measures the offsets against the midpoint of two CLOCK_MONOTONIC reads,
+ * keeping the narrowest of up to eight tries (the error is at most half the
+ * window; a busy host may deschedule vvm between two reads). */
 static void measure(struct vvm_vvar *v)
 {
-    uint64_t mid = 0, real = 0, boot = 0, last = 0;
-    for (int i = 0; i < 3; i++) {
+    uint64_t mid = 0, real = 0, boot = 0, last = 0, best = UINT64_MAX;
+    for (int i = 0; i < 8 && best >= 10000; i++) {
         struct timespec m1, r, b, m2;
         clock_gettime(CLOCK_MONOTONIC, &m1);
         clock_gettime(CLOCK_REALTIME, &r);
         clock_gettime(CLOCK_BOOTTIME, &b);
         clock_gettime(CLOCK_MONOTONIC, &m2);
         uint64_t a = ns_of(&m1), z = ns_of(&m2);
-        mid = a + (z - a) / 2;
-        real = ns_of(&r);
-        boot = ns_of(&b);
         last = z;
-        if (z - a < 10000)
-            break;
+        if (z - a < best) {
+            best = z - a;
+            mid = a + (z - a) / 2;
+            real = ns_of(&r);
+            boot = ns_of(&b);
+        }
     }
     __atomic_store_n(&v->realtime_off, (int64_t)(real - mid), __ATOMIC_RELAXED);
     __atomic_store_n(&v->boottime_off, (int64_t)(boot - mid), __ATOMIC_RELAXED);

@@ -147,15 +147,27 @@ static void check_clocks(void)
      * the kernel once (vvm measures again) and the clocks still agree */
     struct timespec v, s, pause = {1, 100000000};
     nanosleep(&pause, NULL);
-    for (int i = 0; i < 3; i++) {
-        CHECK("stale offsets", clock_gettime(i == 1 ? CLOCK_BOOTTIME : CLOCK_REALTIME, &v) == 0 &&
-                                   syscall(SYS_clock_gettime, i == 1 ? CLOCK_BOOTTIME : CLOCK_REALTIME, &s) == 0);
-        CHECK("stale offsets", ns(v) <= ns(s) + 1000000 && ns(s) - ns(v) < 50000000);
+    /* the order is checked on every pair; nearness on the closest of a few
+     * pairs, since a busy machine may deschedule the guest between two reads */
+    int64_t closest = INT64_MAX;
+    for (int i = 0; i < 20; i++) {
+        clockid_t id = i % 2 ? CLOCK_BOOTTIME : CLOCK_REALTIME;
+        CHECK("stale offsets", clock_gettime(id, &v) == 0 && syscall(SYS_clock_gettime, id, &s) == 0);
+        CHECK("stale offsets: vdso <= syscall + 1ms", ns(v) <= ns(s) + 1000000);
+        if (ns(s) - ns(v) < closest)
+            closest = ns(s) - ns(v);
     }
+    CHECK("stale offsets: within 50ms", closest < 50000000);
     struct timeval tv;
-    CHECK("gettimeofday", gettimeofday(&tv, NULL) == 0 && syscall(SYS_clock_gettime, CLOCK_REALTIME, &s) == 0);
-    int64_t us = tv.tv_sec * 1000000LL + tv.tv_usec;
-    CHECK("gettimeofday near realtime", us <= ns(s) / 1000 + 1000 && ns(s) / 1000 - us < 5000);
+    int64_t us = 0, gap = INT64_MAX;
+    for (int i = 0; i < 20; i++) {
+        CHECK("gettimeofday", gettimeofday(&tv, NULL) == 0 && syscall(SYS_clock_gettime, CLOCK_REALTIME, &s) == 0);
+        us = tv.tv_sec * 1000000LL + tv.tv_usec;
+        CHECK("gettimeofday not after realtime", us <= ns(s) / 1000 + 1000);
+        if (ns(s) / 1000 - us < gap)
+            gap = ns(s) / 1000 - us;
+    }
+    CHECK("gettimeofday near realtime", gap < 5000);
     CHECK("gettimeofday usec", tv.tv_usec >= 0 && tv.tv_usec < 1000000);
     struct timezone tz;
     CHECK("gettimeofday tz", gettimeofday(&tv, &tz) == 0);
