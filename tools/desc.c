@@ -359,10 +359,12 @@ static rnode *build(scope *sc, const sx *x, unsigned cls)
         if (k < 0) {
             if (desc_nhelpers >= (int)(sizeof desc_helpers / sizeof desc_helpers[0]))
                 desc_die(x, "too many helpers");
-            desc_helpers[k = desc_nhelpers++] = (desc_helper){hn->s, argc, 0};
+            desc_helpers[k = desc_nhelpers++] = (desc_helper){hn->s, argc, 0, op->id};
         } else if (desc_helpers[k].nargs != argc) {
             desc_die(x, "helper '%s' called with %d argument%s here, %d elsewhere", hn->s, argc, argc == 1 ? "" : "s",
                      desc_helpers[k].nargs);
+        } else if (desc_helpers[k].via != op->id) {
+            desc_die(x, "helper '%s' called with %s here, with another operator elsewhere", hn->s, op->name);
         }
         desc_helpers[k].cls |= cls;
     }

@@ -93,7 +93,12 @@ rnode *desc_body(const desc_dialect *d, const sx *form, size_t from, int *nvars)
 void desc_free(rnode *n);
 
 /* Helpers seen by every desc_body call so far, in first-use order. */
-typedef struct desc_helper { const char *name; int nargs; unsigned cls; } desc_helper;
+typedef struct desc_helper {
+    const char *name;
+    int nargs;
+    unsigned cls;   /* DESC_E if its value is used, DESC_S if called for effect */
+    int via;        /* the operator that calls it (call or pure: one of them, always) */
+} desc_helper;
 extern desc_helper desc_helpers[];
 extern int desc_nhelpers;
 int desc_helper_index(const char *name);

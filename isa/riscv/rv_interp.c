@@ -63,6 +63,10 @@ static inline void rv_fence_i(rv_cpu *cpu)
     }
 }
 
+/* the runtime RTL table, whose helper thunks call the helpers above */
+#include "isa/riscv/rv_rtl.h"
+#include "rv_rtl.inc"
+
 void rv_raise(rv_cpu *cpu, rv_exit why, uint64_t tval)
 {
     const eng_block *b = cpu->cur_block;
