@@ -808,27 +808,113 @@ static int cmp_specific(const void *a, const void *b)
     return d ? d : x->order - y->order;
 }
 
-static void emit_decode_case(FILE *o, insn *in)
+static void emit_decode_case(FILE *o, const insn *in, int ind)
 {
-    fprintf(o, "        if ((raw & 0x%08xu) == 0x%08xu", in->mask, in->match);
+    indent(o, ind);
+    fprintf(o, "if ((raw & 0x%08xu) == 0x%08xu", in->mask, in->match);
     for (int r = 0; r < in->nreq; r++) {
         fprintf(o, " && ");
         emit_field_expr(o, in->rq[r].field);
         fprintf(o, " %s %ld", in->rq[r].ne ? "!=" : "==", in->rq[r].val);
     }
     char *c = desc_cname(in->name);
-    fprintf(o, ") {\n            o->op = %s_OP_%s;\n", prefix[0] == 'r' ? "RV" : prefix, c);
+    fprintf(o, ") {\n");
+    indent(o, ind + 1);
+    fprintf(o, "o->op = %s_OP_%s;\n", prefix[0] == 'r' ? "RV" : prefix, c);
     free(c);
     for (int k = 0; k < in->fmt->nops; k++) {
         const operand *op = &in->fmt->ops[k];
-        fprintf(o, "            o->%s = ", op->slot);
+        indent(o, ind + 1);
+        fprintf(o, "o->%s = ", op->slot);
         if (op->src)
             emit_field_expr(o, op->src);
         else
             fprintf(o, "%ld", op->cval);
         fprintf(o, ";\n");
     }
-    fprintf(o, "            o->len = %d;\n            return %d;\n        }\n", in->fmt->len, in->fmt->len);
+    indent(o, ind + 1);
+    fprintf(o, "o->len = %d;\n", in->fmt->len);
+    indent(o, ind + 1);
+    fprintf(o, "return %d;\n", in->fmt->len);
+    indent(o, ind);
+    fprintf(o, "}\n");
+}
+
+static int is_operand_field(const field *f)
+{
+    for (int i = 0; i < nformats; i++)
+        for (int k = 0; k < formats[i].nops; k++)
+            if (formats[i].ops[k].src && !strcmp(formats[i].ops[k].src, f->name))
+                return 1;
+    return 0;
+}
+
+/* The decoder as a decision tree over the encoding fields.  A set of
+ * instructions (most specific first) is split by a field every one of them
+ * fixes, the one that leaves the smallest largest group, into a switch on
+ * that field's bits; each group keeps its order, and only instructions that
+ * fix the field to that value can match there, so the first match is the one
+ * a linear scan of the whole set would find.  A set no field splits, or of
+ * two or fewer, is tested in order, mask/match plus (require ...). */
+static void emit_decode_tree(FILE *o, const insn *const *set, int n, uint32_t done, uint32_t span, int ind)
+{
+    const field *best = NULL;
+    int best_max = n;
+    for (int f = 0; n > 2 && f < nfields; f++) {
+        const field *fd = &fields[f];
+        uint32_t w = (uint32_t)((1ull << (fd->hi - fd->lo + 1)) - 1) << fd->lo;
+        if ((w & ~span) || (w & ~done) == 0)
+            continue;
+        int ok = 1;
+        for (int i = 0; i < n && ok; i++)
+            ok = (set[i]->mask & w) == w;
+        if (!ok)
+            continue;
+        /* the largest group it leaves */
+        int most = 0;
+        for (int i = 0; i < n; i++) {
+            int same = 0;
+            for (int j = 0; j < n; j++)
+                same += (set[j]->match & w) == (set[i]->match & w);
+            if (same > most)
+                most = same;
+        }
+        /* on a tie, an encoding field over a register field (funct5, not
+         * rs3, for the AMOs) */
+        if (most < best_max || (most == best_max && best && is_operand_field(best) && !is_operand_field(fd))) {
+            best_max = most;
+            best = fd;
+        }
+    }
+    if (!best) {
+        for (int i = 0; i < n; i++)
+            emit_decode_case(o, set[i], ind);
+        return;
+    }
+    uint32_t fw = (uint32_t)((1ull << (best->hi - best->lo + 1)) - 1), w = fw << best->lo;
+    indent(o, ind);
+    fprintf(o, "switch ((raw >> %d) & 0x%xu) {  /* %s */\n", best->lo, fw, best->name);
+    const insn **grp = malloc((size_t)n * sizeof *grp);
+    int *seen = calloc((size_t)n, sizeof *seen);
+    for (int i = 0; i < n; i++) {
+        if (seen[i])
+            continue;
+        int g = 0;
+        for (int j = i; j < n; j++)
+            if (!seen[j] && (set[j]->match & w) == (set[i]->match & w)) {
+                seen[j] = 1;
+                grp[g++] = set[j];
+            }
+        indent(o, ind);
+        fprintf(o, "case 0x%xu:\n", (set[i]->match & w) >> best->lo);
+        emit_decode_tree(o, grp, g, done | w, span, ind + 1);
+        indent(o, ind + 1);
+        fprintf(o, "break;\n");
+    }
+    indent(o, ind);
+    fprintf(o, "}\n");
+    free(grp);
+    free(seen);
 }
 
 /* rv_rtl.inc: every instruction's tree and every fused run's, built with
@@ -1088,46 +1174,25 @@ int main(int argc, char **argv)
         sorted[i] = &insns[i];
     qsort(sorted, (size_t)ninsns, sizeof sorted[0], cmp_specific);
     fprintf(o, "static int %s_decode_gen(uint32_t raw, eng_insn *o)\n{\n", prefix);
-    fprintf(o, "    if ((raw & 3) == 3) {\n        switch (raw & 0x7f) {\n");
-    for (unsigned opc = 0; opc < 128; opc++) {
-        if ((opc & 3) != 3)
-            continue;
-        int any = 0;
-        for (int i = 0; i < ninsns; i++) {
-            insn *in = sorted[i];
-            if (in->fmt->len != 4 || (in->mask & 0x7f) != 0x7f || (in->match & 0x7f) != opc)
-                continue;
-            if (!any)
-                fprintf(o, "    case 0x%02x:\n", opc);
-            any = 1;
-            emit_decode_case(o, in);
+    const insn *set[MAXN];
+    int n4 = 0, n2 = 0;
+    for (int i = 0; i < ninsns; i++)
+        if (sorted[i]->fmt->len == 4) {
+            if ((sorted[i]->mask & 0x7f) != 0x7f)
+                desc_die(sorted[i]->def, "a 32-bit instruction must fix its opcode");
+            set[n4++] = sorted[i];
         }
-        if (any)
-            fprintf(o, "        break;\n");
-    }
-    fprintf(o, "        }\n        return 0;\n    }\n");
-    fprintf(o, "    raw &= 0xffff;\n    switch (((raw >> 13) << 2) | (raw & 3)) {\n");
-    for (unsigned q = 0; q < 32; q++) {
-        if ((q & 3) == 3)
-            continue;
-        int any = 0;
-        for (int i = 0; i < ninsns; i++) {
-            insn *in = sorted[i];
-            if (in->fmt->len != 2)
-                continue;
-            if ((in->mask & 0xe003) != 0xe003)
-                desc_die(in->def, "compressed instruction must fix op and funct3");
-            if ((((in->match >> 13) << 2) | (in->match & 3)) != q)
-                continue;
-            if (!any)
-                fprintf(o, "    case %u:\n", q);
-            any = 1;
-            emit_decode_case(o, in);
+    fprintf(o, "    if ((raw & 3) == 3) {\n");
+    emit_decode_tree(o, set, n4, 3, 0xffffffffu, 2);
+    fprintf(o, "        return 0;\n    }\n    raw &= 0xffff;\n");
+    for (int i = 0; i < ninsns; i++)
+        if (sorted[i]->fmt->len == 2) {
+            if ((sorted[i]->mask & 0xe003) != 0xe003)
+                desc_die(sorted[i]->def, "compressed instruction must fix op and funct3");
+            set[n2++] = sorted[i];
         }
-        if (any)
-            fprintf(o, "        break;\n");
-    }
-    fprintf(o, "    }\n    return 0;\n}\n");
+    emit_decode_tree(o, set, n2, 0, 0xffffu, 1);
+    fprintf(o, "    return 0;\n}\n");
     fclose(o);
 
     /* interpreter bodies and dispatch rows */
