@@ -88,6 +88,7 @@ struct rv_cpu {
 
     eng_cache cache;
     eng_inval *inval;           /* shared with the other harts of the address space */
+    eng_inval own_inval;        /* the log of a hart initialised without one */
 
     /* join points: blocks are decoded with advice trampolines while the
      * weaver has INSN or BLOCK advice (see core/joinpoint.h) */

@@ -58,7 +58,9 @@ static inline void rv_fence_i(rv_cpu *cpu)
     if (cpu->ops && cpu->ops->code_changed) {
         cpu->ops->code_changed(cpu, 0, UINT64_MAX);
     } else {
-        eng_cache_flush(&cpu->cache);
+        /* through the log, applied when the loop is next entered: flushing
+         * here freed the block this instruction is running from */
+        eng_inval_announce(cpu->inval, 0, UINT64_MAX);
         cpu->interrupt = 1;
     }
 }
@@ -101,7 +103,7 @@ int rv_cpu_init(rv_cpu *cpu, vvm_aspace *as, eng_inval *inval, const vvm_weaver 
     cpu->as = as;
     cpu->mem = as->base;
     cpu->mem_limit = as->size;
-    cpu->inval = inval;
+    cpu->inval = inval ? inval : &cpu->own_inval;  /* a hart alone has a log of its own */
     cpu->weaver = weaver;
     cpu->budget = -1;
     if (eng_cache_init(&cpu->cache) < 0)
