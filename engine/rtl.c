@@ -110,8 +110,10 @@ static int check_node(chk *k, uint32_t at, int want)
         return fail(k, at, "unknown kind");
     const rtl_kind_info *ki = &rtl_kinds[n->kind];
     int cls = ki->cls;
-    if (n->kind == RTL_FUSED || n->kind == RTL_BIND)
-        cls = RTL_S;  /* placed by their parents' checks below */
+    if (n->kind == RTL_FUSED)
+        cls = RTL_S;
+    else if (n->kind == RTL_BIND)
+        cls = 0;      /* only as a LET's child, which the LET checks itself */
     else if (cls == RTL_LEAF)
         cls = RTL_E;
     if (!(cls & want))
@@ -134,6 +136,8 @@ static int check_node(chk *k, uint32_t at, int want)
         return fail(k, at, "no such register slot");
     if (n->kind == RTL_SLOT && n->aux > RTL_RS3)
         return fail(k, at, "no such register slot");
+    if (n->kind == RTL_LET && n->aux > n->n)
+        return fail(k, at, "more bindings than children");
     if (n->kind == RTL_VAR && (n->val >= 256 || !k->bound[n->val]))
         return fail(k, at, "a name no let binds here");
     if (n->kind == RTL_CALL || n->kind == RTL_PURE) {
@@ -175,7 +179,5 @@ static int check_node(chk *k, uint32_t at, int want)
 int rtl_check(const rtl_code *c, uint32_t root, char *err, size_t errlen)
 {
     chk k = {.c = c, .err = err, .errlen = errlen};
-    if (root < c->nnode && c->node[root].kind == RTL_FUSED)
-        return check_node(&k, root, RTL_S);
     return check_node(&k, root, RTL_S);
 }

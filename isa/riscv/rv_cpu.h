@@ -88,7 +88,6 @@ struct rv_cpu {
 
     eng_cache cache;
     eng_inval *inval;           /* shared with the other harts of the address space */
-    eng_inval own_inval;        /* the log of a hart initialised without one */
 
     /* join points: blocks are decoded with advice trampolines while the
      * weaver has INSN or BLOCK advice (see core/joinpoint.h) */
@@ -99,6 +98,7 @@ struct rv_cpu {
 
     const rv_env_ops *ops;
     void *env;                  /* the machine's per-hart context (a Linux thread, ...) */
+    eng_inval own_inval;        /* `inval` of a hart initialised without a shared log */
 };
 
 /* Initialises a hart on an address space; weaver may be NULL.  Returns 0,
