@@ -118,6 +118,11 @@ static void rd_run_interp(rd_ctx *c, uint32_t raw, const rd_state *in, rd_state 
      * (fence.i) is compared as the flag */
     if (cpu->exit == RV_EXIT_BUDGET || cpu->exit == RV_EXIT_FETCH || cpu->exit == RV_EXIT_INTERRUPT)
         cpu->exit = RV_EXIT_NONE;
+    /* the same for a block that starts with an illegal encoding (a branch
+     * to 0x1002, the upper half of the word under test): the loop decodes
+     * the next block before it looks at the budget */
+    if (cpu->exit == RV_EXIT_ILLEGAL && cpu->pc != in->pc)
+        cpu->exit = RV_EXIT_NONE;
     rd_save(c, cpu, out);
 }
 
