@@ -27,6 +27,8 @@ LIBS := -lm
 
 # Layers, bottom up.  Every .c file in these folders goes into libvvm.a.
 LIB_DIRS := core meta meta/vm engine isa/riscv os/linux machines
+# The translation tier's host layer: code buffer and code memory, the x86-64 encoder.
+LIB_DIRS += engine/host engine/host/x86_64
 LIB_SRC := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRC := $(wildcard cli/*.c)
 LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
@@ -75,6 +77,14 @@ $(B)/vvm: $(CLI_OBJ) $(B)/libvvm.a
 
 $(B)/embed: examples/embed.c $(B)/libvvm.a include/vvm/vvm.h
 	$(CC) $(CFLAGS_ALL) -Iinclude -o $@ examples/embed.c $(B)/libvvm.a $(LIBS)
+
+# capstone (Debian's libcapstone-dev) disassembles host code.  It is linked
+# only into what shows host code (the x86-64 encoder's test; later
+# --trace translate), so vvm's size, start-up and RSS stay as they are.
+CAPSTONE_LIBS := -lcapstone
+$(B)/tests/jit/x64_test: tests/jit/x64_test.c $(B)/libvvm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/libvvm.a $(CAPSTONE_LIBS) $(LIBS)
 
 deps:
 	bash scripts/install-deps.sh

@@ -9,6 +9,7 @@ pkgs=(
   binutils-riscv64-linux-gnu libc6-dev-riscv64-cross
   qemu-user golang-go time
   lua5.4 guile-3.0 libedit-dev procps
+  libcapstone-dev
 )
 
 missing=()
