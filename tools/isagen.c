@@ -1,10 +1,15 @@
 /* isagen: turns instruction-set descriptions (isa/<arch>/NAME.isa) into C.
  *
- * The descriptions are read with the project's one s-expression reader
- * (meta/sexp.c).  From each instruction's single definition this tool derives
- *   <p>_gen.h       op enum, op table rows (X-macro), decoder, disassembly tables
+ * The descriptions are read, and each (sem ...) form checked and built into
+ * an RTL tree, by the front end the description compilers share
+ * (tools/desc.c); this file holds the encodings, formats and aliases, and the
+ * back ends.  From each instruction's single definition it derives
+ *   <p>_gen.h       op enum, op table rows (X-macro), fused runs, operand kinds
+ *   <p>_decode.inc  the decoder: a decision tree over the encoding fields
  *   <p>_interp.inc  interpreter bodies (one OP(name){...} per instruction)
  *   <p>_labels.inc  the dispatch table rows, one per op, in op order
+ *   <p>_disasm.inc  assembly rows and the alias selector
+ *   <p>_rtl.inc     the RTL trees as data (engine/rtl.h), with helper thunks
  * so nothing about an instruction is written twice.  See docs/isa-format.md
  * for the description language.
  *
@@ -967,7 +972,10 @@ static void emit_rtl_table(const char *outdir, const int *fuse_order)
                 prefix, d->name);
         if (d->cls & DESC_E)
             fprintf(o, "return ");
-        fprintf(o, "%s_%s(%s", prefix, d->name, pure ? "" : "(rv_cpu *)cpu");
+        if (pure)
+            fprintf(o, "%s_%s(", prefix, d->name);
+        else
+            fprintf(o, "%s_%s((%s_cpu *)cpu", prefix, d->name, prefix);
         for (int k = 0; k < d->nargs; k++)
             fprintf(o, "%sa[%d]", k || !pure ? ", " : "", k);
         fprintf(o, ");\n%s}\n", d->cls & DESC_E ? "" : "    return 0;\n");
