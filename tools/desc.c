@@ -273,11 +273,15 @@ static rnode *bindings(scope *sc, const sx *bs, rnode *let)
 {
     if (!bs || bs->kind != SX_LIST)
         desc_die(where(bs, sc), "let expects ((NAME EXPR)...)");
+    int first = sc->nvar;  /* this let's names start here */
     for (size_t i = 0; i < sx_len(bs); i++) {
         const sx *p = sx_at(bs, i);
         if (sx_len(p) != 2)
             desc_die(p, "a let binding is (NAME EXPR)");
         const char *name = desc_sym(sx_at(p, 0), "let variable");
+        for (int j = first; j < sc->nvar; j++)
+            if (!strcmp(sc->var[j], name))
+                desc_die(p, "'%s' is bound twice in one let", name);
         if (sc->nvar >= 256)
             desc_die(p, "too many let bindings");
         rnode *b = node(DN_BIND, p);
