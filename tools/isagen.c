@@ -728,7 +728,7 @@ static uint32_t rtl_put(const rnode *e)
         goto add;
     for (int i = 0; i < e->n; i++) {
         const rnode *k = e->k[i];
-        if (k->op == DN_SLOT && strchr(rtl_kinds[kind].args, 'r'))
+        if (i == 0 && rtl_kinds[kind].args[0] == 'r')  /* the register slot (a bare slot later is a value) */
             aux = (unsigned)k->i;
         else if (k->op == DN_WORD)
             aux = (unsigned)k->i;
