@@ -64,7 +64,23 @@ $(GEN_VML): $(B)/vmlgen meta/vm/bytecode.isa meta/vm/prelude.vml
 	@mkdir -p $(dir $@)
 	$(B)/vmlgen -o $(B)/gen -e meta/vm/prelude.vml meta/vm/bytecode.isa
 
-$(B)/obj/%.o: %.c | $(GEN_RISCV) $(GEN_VML)
+# The rv64-linux guests' vDSO (os/linux/vdso): riscv64 code built with the
+# cross toolchain (make deps) and embedded in vvm as a generated header.
+RV_CC ?= riscv64-linux-gnu-gcc
+GEN_VDSO := $(B)/gen/vdso_image.h
+VDSO_DEPS := os/linux/vdso/vdso.c os/linux/vdso/sigreturn.S os/linux/vdso/vdso.lds os/linux/vdso/vvar.h \
+             isa/riscv/rv_timebase.h
+$(B)/gen/vdso.so: $(VDSO_DEPS)
+	@mkdir -p $(dir $@)
+	@command -v $(RV_CC) >/dev/null || { echo "$(RV_CC) not found: the vDSO needs the riscv64 cross compiler (make deps)" >&2; exit 1; }
+	$(RV_CC) -std=gnu11 -O2 $(WARN) -I. -march=rv64gc -mabi=lp64d -fPIC -ffreestanding -fno-stack-protector \
+	  -nostdlib -shared -Wl,-soname=linux-vdso.so.1 -Wl,--hash-style=both -Wl,--eh-frame-hdr \
+	  -Wl,-z,max-page-size=4096 -Wl,--build-id=none -Wl,-T,os/linux/vdso/vdso.lds \
+	  -o $@ os/linux/vdso/vdso.c os/linux/vdso/sigreturn.S
+$(GEN_VDSO): $(B)/gen/vdso.so scripts/vdso-embed.sh
+	bash scripts/vdso-embed.sh $< $@
+
+$(B)/obj/%.o: %.c | $(GEN_RISCV) $(GEN_VML) $(GEN_VDSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 

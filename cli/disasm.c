@@ -1,7 +1,8 @@
 /* vvm disasm FILE: a listing of an ELF file's code in the layout of
  * `objdump -d` (binutils 2.40): symbol labels, addresses, the instruction
  * bytes as objdump groups them, and `<sym+0xoff>` after code addresses.
- * Instructions come from the generated disassembler (isa/riscv/rv_disasm.c);
+ * Instructions come from the machine class that reads the file's ELF
+ * machine (core/machine.h: for RISC-V, the generated disassembler);
  * symbols from .symtab, or .dynsym (with GNU versions) when stripped. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,8 +11,7 @@
 
 #include "cli/cli.h"
 #include "core/elf.h"
-#include "isa/riscv/rv_cpu.h"
-#include "isa/riscv/rv_disasm.h"
+#include "core/machine.h"
 
 typedef struct dsym {
     uint64_t addr;
@@ -193,8 +193,8 @@ static uint64_t zero_run(const uint8_t *d, uint64_t off, uint64_t stop)
     return 0;
 }
 
-static uint64_t disasm_range(FILE *out, int aw, const symtab *t, const uint8_t *d, uint64_t base, uint64_t off, uint64_t stop,
-                         uint64_t size)
+static uint64_t disasm_range(const vvm_machine_class *c, FILE *out, int aw, const symtab *t, const uint8_t *d, uint64_t base,
+                             uint64_t off, uint64_t stop, uint64_t size)
 {
     while (off < stop) {
         uint64_t skip = zero_run(d, off, stop);
@@ -205,20 +205,16 @@ static uint64_t disasm_range(FILE *out, int aw, const symtab *t, const uint8_t *
         }
         uint64_t pc = base + off;
         char buf[160];
-        rv_dis_info info;
+        vvm_dis info;
         uint32_t raw = d[off];
-        int len;
-        if (off + 2 > size) {  /* a lone byte at the end of the section */
+        int len = c->disasm(pc, d + off, size - off, buf, sizeof buf, &info);
+        if (len <= 0 || len > 4) {  /* a lone byte at the end of the section */
             fprintf(out, "%*" PRIx64 ":\t%02" PRIx32 "                  \t.byte\t0x%" PRIx32 "\n", aw, pc, raw, raw);
             return size;
         }
-        raw |= (uint32_t)d[off + 1] << 8;
-        len = (raw & 3) == 3 ? 4 : 2;
-        if (len == 4 && off + 4 > size)
-            len = 2;
-        else if (len == 4)
-            raw |= (uint32_t)d[off + 2] << 16 | (uint32_t)d[off + 3] << 24;
-        if (!rv_disasm_ex(pc, raw, buf, sizeof buf, &info))
+        for (int k = 1; k < len; k++)
+            raw |= (uint32_t)d[off + (uint64_t)k] << (8 * k);
+        if (!info.valid)
             snprintf(buf, sizeof buf, ".%dbyte\t0x%" PRIx32, len, raw);
         /* the bytes as one little-endian chunk, padded as for 8 bytes a line */
         int pad = (8 - len) * 2 + (8 - len) / len;
@@ -231,13 +227,13 @@ static uint64_t disasm_range(FILE *out, int aw, const symtab *t, const uint8_t *
     return off;
 }
 
-int vvm_disasm_listing(const vvm_elf *e, const char *name, FILE *out)
+int vvm_disasm_listing(const vvm_machine_class *c, const vvm_elf *e, const char *name, FILE *out)
 {
     if (!e->sh)
         return -1;
     symtab t;
     load_symbols(e, &t);
-    fprintf(out, "\n%s:     file format elf64-littleriscv\n\n", name);
+    fprintf(out, "\n%s:     file format %s\n\n", name, c->elf_format);
     for (size_t s = 0; s < e->eh->e_shnum; s++) {
         const Elf64_Shdr *sh = &e->sh[s];
         const uint8_t *d = vvm_elf_section_data(e, sh);
@@ -270,7 +266,7 @@ int vvm_disasm_listing(const vvm_elf *e, const char *name, FILE *out)
                 j++;
             }
             uint64_t stop = j < nl ? ls[j]->addr - sh->sh_addr : sh->sh_size;
-            off = disasm_range(out, aw, &t, d, sh->sh_addr, off, stop, sh->sh_size);
+            off = disasm_range(c, out, aw, &t, d, sh->sh_addr, off, stop, sh->sh_size);
         }
         free(ls);
     }
@@ -286,11 +282,18 @@ int cmd_disasm(int argc, char **argv)
     }
     vvm_elf e;
     char err[256];
-    if (vvm_elf_open(&e, argv[1], EM_RISCV, err, sizeof err) < 0) {
+    if (vvm_elf_open(&e, argv[1], 0, err, sizeof err) < 0) {
         fprintf(stderr, "vvm: %s: %s\n", argv[1], err);
         return 1;
     }
-    int rc = vvm_disasm_listing(&e, argv[1], stdout);
+    const vvm_machine_class *c = vvm_machine_class_for_elf(e.eh->e_machine);
+    if (!c) {
+        fprintf(stderr, "vvm: %s: no machine of this vvm reads its code (its machine is %s, e_machine %u)\n", argv[1],
+                vvm_elf_machine_name(e.eh->e_machine), e.eh->e_machine);
+        vvm_elf_close(&e);
+        return 1;
+    }
+    int rc = vvm_disasm_listing(c, &e, argv[1], stdout);
     if (rc < 0)
         fprintf(stderr, "vvm: %s: no section headers\n", argv[1]);
     vvm_elf_close(&e);

@@ -7,8 +7,8 @@
 
 #include "cli/cli.h"
 #include "core/escape.h"
+#include "core/machine.h"
 #include "core/vmlet.h"
-#include "machines/machines.h"
 
 extern char **environ;
 
@@ -177,7 +177,7 @@ static int run_with(int argc, char **argv, envlist *env, FILE **logfp)
     o.log = logf ? logf : stderr;
     if (logf)
         setvbuf(logf, NULL, _IOFBF, 1 << 16);
-    return v->run(path, argv + i, &o);
+    return vvm_machine_main(v->cls, path, argv + i, &o);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -224,8 +224,13 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "repl")) {
+        const vvm_machine_class *meta = vvm_machine_class_find("meta");
+        if (!meta || !meta->repl) {
+            fprintf(stderr, "vvm: no machine with a REPL in this build\n");
+            return 1;
+        }
         int edit = repl_edit_begin();
-        int rc = vvm_meta_repl(argc - 2, argv + 2);
+        int rc = meta->repl(argc - 2, argv + 2);
         if (edit)
             repl_edit_end();
         return rc;

@@ -19,7 +19,7 @@ static __thread guard *volatile tls_guard;
 static int installed;
 static vvm_async_fn async_hook;
 
-void vvm_hostfault_set_async(vvm_async_fn fn) { async_hook = fn; }
+void vvm_hostfault_set_async(vvm_async_fn fn) { __atomic_store_n(&async_hook, fn, __ATOMIC_RELEASE); }
 
 vvm_fault_target *vvm_hostfault_target(void) { return &tls_target; }
 
@@ -87,9 +87,10 @@ static void on_fault(int sig, siginfo_t *si, void *uc_)
     vvm_fault_target *t = &tls_target;
     uint8_t *a = (uint8_t *)si->si_addr;
     if (!vvm_hostfault_is_fault(sig, si, uc_)) {
-        if (async_hook) {
+        vvm_async_fn hook = __atomic_load_n(&async_hook, __ATOMIC_ACQUIRE);
+        if (hook) {
             /* sent by a process, not a fault: the machine's signal */
-            async_hook(sig, si, uc_);
+            hook(sig, si, uc_);
             return;
         }
     } else {

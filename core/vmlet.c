@@ -1,6 +1,8 @@
 /* vmlet: the VMlet registry (see vmlet.h). */
 #include "core/vmlet.h"
 
+#include "core/machine.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,7 +16,7 @@ static int nvmlets;
 
 int vvm_vmlet_register(const vvm_vmlet *v)
 {
-    if (!v || v->abi != VVM_ABI_VERSION || !v->name)
+    if (!v || v->abi != VVM_ABI_VERSION || !v->name || !v->cls || !v->cls->create)
         return -EINVAL;
     if (vvm_vmlet_find(v->name))
         return -EEXIST;

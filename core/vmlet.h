@@ -1,7 +1,8 @@
 /* vmlet: the registry of VMlets, the loadable parts a vvm is built from.
  *
  * A machine (rv64-linux, later wasm, the meta level...) is a VMlet that says
- * which files it runs (probe) and how (run).  The built-in machines register
+ * which files it runs (probe) and carries its machine class (core/machine.h),
+ * through which everything reaches it.  The built-in machines register
  * through the same call a loaded VMlet uses, so `vvm run FILE` picks the
  * machine by asking each registered VMlet about the file's first bytes. */
 #ifndef VVM_VMLET_H
@@ -11,7 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define VVM_ABI_VERSION 1
+#define VVM_ABI_VERSION 2
+
+typedef struct vvm_machine_class vvm_machine_class;
 
 /* What `vvm run` was told, for any machine. */
 typedef struct vvm_run_opts {
@@ -23,6 +26,7 @@ typedef struct vvm_run_opts {
     char **envp;                /* environment for the guest (after -E/-U) */
     FILE *log;
     const char *rlimits;        /* --rlimits (rv64-linux: the guest's own limits across its execve) */
+    int embedded;               /* the guest ends only its machine, never the host program (vvm.h) */
 } vvm_run_opts;
 
 typedef struct vvm_vmlet {
@@ -31,8 +35,8 @@ typedef struct vvm_vmlet {
     const char *doc;
     /* >0 if this VMlet runs the file whose first n bytes are head */
     int (*probe)(const uint8_t *head, size_t n, const char *path);
-    /* runs program argv[0] with argv; returns the exit status for the shell */
-    int (*run)(const char *path, char **argv, const vvm_run_opts *o);
+    /* the machines it makes (core/machine.h) */
+    const vvm_machine_class *cls;
 } vvm_vmlet;
 
 int vvm_vmlet_register(const vvm_vmlet *v);

@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
         walk_symbols(&e, vvm_elf_find_section(&e, SHT_SYMTAB));
         walk_symbols(&e, vvm_elf_find_section(&e, SHT_DYNSYM));
         if (devnull)
-            vvm_disasm_listing(&e, "fuzz", devnull);
+            vvm_disasm_listing(vvm_machine_class_for_elf(EM_RISCV), &e, "fuzz", devnull);
     } else {
         assert(err[0]);
     }

@@ -10,5 +10,5 @@ void vvm_builtin_vmlets(void)
         return;
     done = 1;
     vvm_vmlet_register(&vvm_rv64_linux);
-    vvm_vmlet_register(&vvm_meta);
+    vvm_vmlet_register(&vvm_meta_vmlet);
 }

@@ -1,71 +1,83 @@
-/* embed: the public embedding API (include/vvm/vvm.h) over the rv64-linux
- * machine.
- *
- * The guest's first thread runs on vvm_run's caller; the threads it makes
- * are host threads of their own, which go on between vvm_run calls.  Its
- * end (exit_group, the last thread's exit, a fatal signal in any thread)
- * ends only the machine: every guest thread leaves its loop, the host
- * threads are joined, the caller's signal dispositions and mask come back,
- * and vvm_run returns VVM_EXITED. */
-#include <signal.h>
+/* embed: the public embedding API (include/vvm/vvm.h), a thin layer over
+ * the machine classes (core/machine.h): vvm_create finds the class by name
+ * in the VMlet registry, every other call is the class's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "core/machine.h"
+#include "core/vmlet.h"
 #include "include/vvm/vvm.h"
-#include "os/linux/lx.h"
 
 struct vvm {
-    lx_process proc;
-    lx_thread *main;            /* the guest's first thread */
+    const vvm_machine_class *cls;
+    vvm_machine *m;
     int loaded;
-    int started;                /* lx_process_start done: host signals are the guest's */
-    int exited;
     char *sysroot;
 };
 
 vvm *vvm_create(const char *machine, char *err, size_t errlen)
 {
-    if (!machine || strcmp(machine, "rv64-linux") != 0) {
-        snprintf(err, errlen, "unknown machine '%s' (this build embeds rv64-linux)", machine ? machine : "(null)");
+    const vvm_machine_class *c = vvm_machine_class_find(machine);
+    if (!c) {
+        snprintf(err, errlen, "unknown machine '%s' (vvm info lists them)", machine ? machine : "(null)");
         return NULL;
     }
-    vvm *m = calloc(1, sizeof *m);
-    if (!m) {
-        snprintf(err, errlen, "out of memory");
+    vvm *v = calloc(1, sizeof *v);
+    if (!v || !(v->m = c->create(err, errlen))) {
+        if (!v)
+            snprintf(err, errlen, "out of memory");
+        free(v);
         return NULL;
     }
-    return m;
+    v->cls = c;
+    return v;
 }
 
-int vvm_set_sysroot(vvm *m, const char *dir)
+int vvm_set_sysroot(vvm *v, const char *dir)
 {
-    if (m->loaded)
+    if (v->loaded)
         return -1;
-    free(m->sysroot);
-    m->sysroot = dir ? strdup(dir) : NULL;
+    free(v->sysroot);
+    v->sysroot = dir ? strdup(dir) : NULL;
     return 0;
 }
 
-int vvm_load(vvm *m, const char *path, int argc, char *const argv[], char *const envp[], char *err, size_t errlen)
+static vvm_run_opts embed_opts(const vvm *v)
 {
-    if (m->loaded) {
-        snprintf(err, errlen, "a program is already loaded");
-        return -1;
-    }
-    lx_options o = {0};
-    o.sysroot = m->sysroot;
-    if (!o.sysroot && access("/usr/riscv64-linux-gnu", F_OK) == 0)
-        o.sysroot = "/usr/riscv64-linux-gnu";
+    vvm_run_opts o = {0};
+    o.sysroot = v->sysroot;
     o.log = stderr;
     o.embedded = 1;
-    int rc = lx_process_init(&m->proc, &o);
-    if (rc < 0) {
-        snprintf(err, errlen, "cannot reserve the guest address space");
+    return o;
+}
+
+/* A load or restore that failed leaves a fresh machine behind, so the
+ * caller can try again. */
+static int loaded_or_fresh(vvm *v, int rc, char *err, size_t errlen)
+{
+    if (rc >= 0) {
+        v->loaded = 1;
+        return 0;
+    }
+    v->cls->destroy(v->m);
+    char e2[8];
+    v->m = v->cls->create(e2, sizeof e2);
+    if (!v->m)
+        snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+int vvm_load(vvm *v, const char *path, int argc, char *const argv[], char *const envp[], char *err, size_t errlen)
+{
+    if (v->loaded || !v->m) {
+        snprintf(err, errlen, v->m ? "a program is already loaded" : "out of memory");
         return -1;
     }
-    char *const noenv[] = {NULL};
+    if (argc < 0 || !v->cls->load) {
+        snprintf(err, errlen, argc < 0 ? "argc < 0" : "machine %s loads no programs", v->cls->name);
+        return -1;
+    }
     char **args = calloc((size_t)argc + 1, sizeof *args);
     if (!args) {
         snprintf(err, errlen, "out of memory");
@@ -73,140 +85,81 @@ int vvm_load(vvm *m, const char *path, int argc, char *const argv[], char *const
     }
     for (int i = 0; i < argc; i++)
         args[i] = argv[i];
-    rc = lx_load(&m->proc, path, args, envp ? envp : noenv, err, errlen);
+    vvm_run_opts o = embed_opts(v);
+    int rc = v->cls->load(v->m, path, args, envp, &o, err, errlen);
     free(args);
-    if (rc < 0) {
-        lx_process_fini(&m->proc);
-        return -1;
-    }
-    lx_thread *t = lx_thread_new(&m->proc);
-    if (!t) {
-        lx_process_fini(&m->proc);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    t->cpu.pc = m->proc.interp_entry ? m->proc.interp_entry : m->proc.entry;
-    t->cpu.x[2] = m->proc.start_sp;
-    m->main = t;
-    m->loaded = 1;
-    return 0;
+    return loaded_or_fresh(v, rc, err, errlen);
 }
 
-static lx_thread *main_thread(const vvm *m) { return m->loaded ? m->main : NULL; }
+vvm_status vvm_run(vvm *v, int64_t budget) { return v->loaded ? v->cls->run(v->m, budget) : VVM_ERROR; }
 
-/* The guest is gone: its threads joined, the host's dispositions back. */
-static void finish(vvm *m)
+int vvm_exit_status(const vvm *v) { return v->loaded ? v->cls->exit_status(v->m) : -1; }
+
+uint64_t vvm_instret(const vvm *v) { return v->loaded ? v->cls->instret(v->m) : 0; }
+
+uint64_t vvm_reg(const vvm *v, int reg)
 {
-    lx_threads_reap(&m->proc, 1);
-    if (m->started)
-        lx_signal_fini(&m->proc);
-    m->exited = 1;
-}
-
-vvm_status vvm_run(vvm *m, int64_t budget)
-{
-    lx_thread *t = main_thread(m);
-    if (!t || m->exited)
-        return m->exited ? VVM_EXITED : VVM_ERROR;
-    lx_process *p = &m->proc;
-    /* the caller's mask: the guest thread's own while it runs here */
-    sigset_t mask;
-    pthread_sigmask(SIG_SETMASK, NULL, &mask);
-    if (!m->started) {
-        if (lx_process_start(p) < 0)
-            return VVM_ERROR;
-        m->started = 1;
-    }
-    if (!t->exited && !p->exiting) {
-        t->cpu.budget = budget < 0 ? -1 : budget;
-        lx_thread_loop(t);
-    }
-    vvm_status st = VVM_BUDGET;
-    if (t->exited || p->exiting) {
-        /* the process has ended, or ends with the last of the threads the
-         * first one left behind when it exited alone */
-        finish(m);
-        st = VVM_EXITED;
-    }
-    pthread_sigmask(SIG_SETMASK, &mask, NULL);
-    return st;
-}
-
-int vvm_exit_status(const vvm *m) { return m->exited ? m->proc.exit_status : -1; }
-
-uint64_t vvm_instret(const vvm *m)
-{
-    lx_thread *t = main_thread(m);
-    return t ? t->cpu.instret : 0;
-}
-
-uint64_t vvm_reg(const vvm *m, int reg)
-{
-    lx_thread *t = main_thread(m);
-    if (!t || reg < 0)
+    uint64_t x = 0;
+    if (!v->m || !v->cls->reg_read || v->cls->reg_read(v->m, reg, &x) < 0)
         return 0;
-    if (reg < 32)
-        return t->cpu.x[reg];
-    if (reg == VVM_REG_PC)
-        return t->cpu.pc;
-    if (reg >= VVM_REG_F0 && reg < VVM_REG_F0 + 32)
-        return t->cpu.f[reg - VVM_REG_F0];
-    return 0;
+    return x;
 }
 
-int vvm_set_reg(vvm *m, int reg, uint64_t v)
+int vvm_set_reg(vvm *v, int reg, uint64_t value)
 {
-    lx_thread *t = main_thread(m);
-    if (!t || reg < 0)
-        return -1;
-    if (reg == 0)
-        return 0;  /* x0 stays zero */
-    if (reg < 32)
-        t->cpu.x[reg] = v;
-    else if (reg == VVM_REG_PC)
-        t->cpu.pc = v;
-    else if (reg >= VVM_REG_F0 && reg < VVM_REG_F0 + 32)
-        t->cpu.f[reg - VVM_REG_F0] = v;
-    else
-        return -1;
-    return 0;
+    return v->m && v->cls->reg_write ? v->cls->reg_write(v->m, reg, value) : -1;
 }
 
-int vvm_read(const vvm *m, uint64_t addr, void *buf, size_t n)
+int vvm_reg_count(const vvm *v) { return v->cls->reg_name ? v->cls->nregs : 0; }
+
+const char *vvm_reg_name(const vvm *v, int reg)
 {
-    if (!m->loaded)
-        return -1;
-    return vvm_aspace_peek(&m->proc.as, addr, buf, n) < 0 ? -1 : 0;
+    return reg >= 0 && reg < vvm_reg_count(v) ? v->cls->reg_name(reg) : NULL;
 }
 
-int vvm_write(vvm *m, uint64_t addr, const void *buf, size_t n)
+int vvm_read(const vvm *v, uint64_t addr, void *buf, size_t n)
 {
-    if (!m->loaded || vvm_aspace_poke(&m->proc.as, addr, buf, n) < 0)
-        return -1;
-    /* the write may have changed code */
-    eng_inval_announce(&m->proc.inval, addr, addr + n);
-    return 0;
+    return v->m && v->cls->mem_read ? v->cls->mem_read(v->m, addr, buf, n) : -1;
 }
 
-void vvm_destroy(vvm *m)
+int vvm_write(vvm *v, uint64_t addr, const void *buf, size_t n)
 {
-    if (!m)
-        return;
-    if (m->loaded) {
-        lx_process *p = &m->proc;
-        if (!m->exited) {
-            /* its threads may run between vvm_run calls: stop them first */
-            lx_process_end(p, 128 + SIGKILL);
-            finish(m);
-        }
-        /* a first thread that exited alone is off the list: free it here */
-        int listed = 0;
-        for (lx_thread *t = p->threads; t; t = t->next)
-            listed |= t == m->main;
-        if (!listed)
-            lx_thread_free(m->main);
-        lx_process_fini(p);
+    return v->m && v->cls->mem_write ? v->cls->mem_write(v->m, addr, buf, n) : -1;
+}
+
+int vvm_save(vvm *v, FILE *f, char *err, size_t errlen)
+{
+    if (!v->cls->save) {
+        snprintf(err, errlen, "machine %s cannot save its state", v->cls->name);
+        return -1;
     }
-    free(m->sysroot);
-    free(m);
+    if (!v->loaded) {
+        snprintf(err, errlen, "nothing loaded to save");
+        return -1;
+    }
+    return v->cls->save(v->m, f, err, errlen);
+}
+
+int vvm_restore(vvm *v, FILE *f, char *err, size_t errlen)
+{
+    if (!v->cls->restore) {
+        snprintf(err, errlen, "machine %s cannot restore a state", v->cls->name);
+        return -1;
+    }
+    if (v->loaded || !v->m) {
+        snprintf(err, errlen, v->m ? "a program is already loaded" : "out of memory");
+        return -1;
+    }
+    vvm_run_opts o = embed_opts(v);
+    return loaded_or_fresh(v, v->cls->restore(v->m, f, &o, err, errlen), err, errlen);
+}
+
+void vvm_destroy(vvm *v)
+{
+    if (!v)
+        return;
+    if (v->m)
+        v->cls->destroy(v->m);
+    free(v->sysroot);
+    free(v);
 }

@@ -14,15 +14,39 @@
  * it calls exit_group, its last thread exits, or a signal ends it (a fault
  * in any thread, abort, a SIGKILL it sends itself), every guest thread
  * stops, their host threads are joined, the signal dispositions vvm_run
- * found are put back, and vvm_run returns VVM_EXITED.  A new machine can be
- * created and run after that; one machine runs at a time (the process-wide
- * signal state is the running guest's).
+ * found are put back, and vvm_run returns VVM_EXITED.
+ *
+ * Several machines: each vvm is a machine of its own (its guest memory,
+ * threads, signal dispositions, resource limits), and machines run side by
+ * side, each driven by its own host thread (one thread per vvm at a time).
+ * vvm's host signal handlers are installed while at least one machine has
+ * started and not ended; the embedding program's dispositions come back
+ * when the last one ends.  A signal that arrives on a guest thread goes to
+ * that thread's machine.  A process-directed signal (kill(pid, ...) from
+ * outside, or from a guest to its own pid) goes to the thread the host
+ * kernel picks: a guest thread's machine gets it; when the kernel picks a
+ * thread that runs no guest (the embedding program's own threads), it goes
+ * to the machine that started first among those running.  With one machine
+ * that is exactly `vvm run`'s behaviour.
+ *
+ * What the host kernel keeps per process is shared by all the machines in
+ * it, as by all the threads of the embedding program, and vvm does not
+ * virtualise it: the file descriptor table (a guest's descriptors are the
+ * host's: a guest that closes or dup2s onto 0, 1, 2 or any other number
+ * does it for everyone), the current directory (chdir), the umask, the pid
+ * and the process group, the host's resource limits other than the ones vvm
+ * keeps per guest (RLIMIT_AS, RLIMIT_DATA, RLIMIT_STACK), the host signal
+ * dispositions (a guest's sigaction decides vvm's handler is installed; a
+ * signal a guest ignores while another machine handles it is discarded at
+ * delivery), and the children a guest forks (a wait for any child, or
+ * SIGCHLD, may see another machine's).
  */
 #ifndef VVM_VVM_H
 #define VVM_VVM_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,11 +62,14 @@ typedef enum vvm_status {
     VVM_BUDGET = 1,     /* the instruction budget ran out; vvm_run again to go on */
 } vvm_status;
 
-/* Register numbers for vvm_reg/vvm_set_reg: 0..31 are x0..x31, then: */
+/* Register numbers for vvm_reg/vvm_set_reg as the machine's ISA lays its
+ * register file out (vvm_reg_count, vvm_reg_name); for rv64-linux 0..31
+ * are x0..x31, then: */
 #define VVM_REG_PC 32
 #define VVM_REG_F0 33   /* 33..64: f0..f31 (raw 64-bit contents) */
 
-/* Creates a machine; `machine` is "rv64-linux".  NULL on failure. */
+/* Creates a machine; `machine` is a VMlet's name as `vvm info` lists them
+ * ("rv64-linux").  NULL on failure. */
 vvm *vvm_create(const char *machine, char *err, size_t errlen);
 /* The riscv64 root for dynamic programs (default /usr/riscv64-linux-gnu when present). */
 int vvm_set_sysroot(vvm *m, const char *dir);
@@ -66,9 +93,26 @@ uint64_t vvm_instret(const vvm *m);
 
 uint64_t vvm_reg(const vvm *m, int reg);
 int vvm_set_reg(vvm *m, int reg, uint64_t value);
+/* How many registers vvm_reg numbers, and the name of register reg in the
+ * machine's assembly language ("a0", "pc", "fa0"), NULL if none. */
+int vvm_reg_count(const vvm *m);
+const char *vvm_reg_name(const vvm *m, int reg);
 /* Guest memory; both return 0 or -1 if any byte is outside mapped guest memory. */
 int vvm_read(const vvm *m, uint64_t addr, void *buf, size_t n);
 int vvm_write(vvm *m, uint64_t addr, const void *buf, size_t n);
+
+/* The state of a stopped machine (loaded, between vvm_run calls: its
+ * first thread's registers, its memory mappings and their contents, its
+ * signal dispositions and mask, its resource limits) to f, and back into a
+ * machine that vvm_create made and nothing was loaded into; the restored
+ * machine goes on with vvm_run where the saved one stood.  Not supported
+ * yet, and refused with a message: a guest with several threads, with a
+ * signal pending, or with a shared mapping (of a file or anonymous).  Not part of the state: the host
+ * file descriptors a guest opened (they are the embedding program's: see
+ * above).  The format is vvm's own, for the same vvm build on the same
+ * host.  0, or -1 with a message in err. */
+int vvm_save(vvm *m, FILE *f, char *err, size_t errlen);
+int vvm_restore(vvm *m, FILE *f, char *err, size_t errlen);
 
 /* Stops the guest's threads if it still runs, and frees the machine. */
 void vvm_destroy(vvm *m);

@@ -2,14 +2,16 @@
  *   0x001 fflags, 0x002 frm, 0x003 fcsr         read/write
  *   0xC00 cycle, 0xC01 time, 0xC02 instret     read-only
  * cycle counts retired instructions (deterministic, like a one-IPC core);
- * time is the host monotonic clock at 10 MHz (the Linux timebase of common
- * boards).  Other CSRs go to the machine (cpu->ops) when it provides access,
- * else they are illegal instructions, as are writes to read-only CSRs
- * (number bits 11:10 = 3).
+ * time is the host monotonic clock at RV_TIME_HZ (rv_timebase.h: 1 GHz, so
+ * rv64-linux's vDSO reads clock_gettime's nanoseconds from it).  Other CSRs
+ * go to the machine (cpu->ops) when it provides access, else they are
+ * illegal instructions, as are writes to read-only CSRs (number bits
+ * 11:10 = 3).
  */
 #include <time.h>
 
 #include "isa/riscv/rv_fp.h"
+#include "isa/riscv/rv_timebase.h"
 
 enum { CSR_FFLAGS = 0x001, CSR_FRM = 0x002, CSR_FCSR = 0x003, CSR_CYCLE = 0xc00, CSR_TIME = 0xc01, CSR_INSTRET = 0xc02 };
 
@@ -17,7 +19,7 @@ static uint64_t time_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 10000000u + (uint64_t)ts.tv_nsec / 100u;
+    return (uint64_t)ts.tv_sec * RV_TIME_HZ + (uint64_t)ts.tv_nsec / RV_TIME_NS_PER_TICK;
 }
 
 static _Noreturn void illegal(rv_cpu *cpu) { rv_raise(cpu, RV_EXIT_ILLEGAL, 0); }

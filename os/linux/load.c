@@ -244,7 +244,7 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
     /* the stack: as high as nothing is mapped (the top of the space unless
      * the program lies there), with a free guard page above and below;
      * mmap's search starts below it */
-    uint64_t top, bottom, stack_size = lx_stack_size();
+    uint64_t top, bottom, stack_size = lx_stack_size(p);
     rc = place_stack(as, stack_size, &top, &bottom);
     if (rc < 0) {
         snprintf(err, errlen, "cannot map the stack: %s", strerror(-rc));
@@ -252,6 +252,11 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
     }
     p->stack_top = top;
     p->stack_bottom = bottom;
+    rc = lx_vdso_map(p);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot map the vDSO: %s", strerror(-rc));
+        return rc;
+    }
 
     uint64_t sp = top;
     int argc = 0, envc = 0;
@@ -299,7 +304,7 @@ int lx_load(lx_process *p, const char *path, char *const argv[], char *const env
         {AT_GID, getgid()},        {AT_EGID, getegid()},           {AT_SECURE, 0},
         {AT_RANDOM, at_random},    {AT_HWCAP, hwcap()},            {AT_CLKTCK, 100},
         {AT_EXECFN, execfn},       {AT_PLATFORM, at_platform},     {AT_MINSIGSTKSZ, 2048},
-        {AT_HWCAP2, 0},            {AT_NULL, 0},
+        {AT_HWCAP2, 0},            {AT_SYSINFO_EHDR, p->vdso_base}, {AT_NULL, 0},
     };
     _Static_assert(sizeof auxv <= sizeof p->auxv, "lx_process has room for the auxiliary vector");
     memcpy(p->auxv, auxv, sizeof auxv);

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include "core/aspace.h"
 #include "core/joinpoint.h"
@@ -43,6 +44,12 @@ typedef struct lx_sigaction {
     uint64_t flags;
     uint64_t mask;
 } lx_sigaction;
+
+/* A resource limit vvm keeps for the guest (sys_misc.c). */
+typedef struct lx_rlimit {
+    uint64_t cur, max;
+    int set;                    /* 0: not yet taken from the host's */
+} lx_rlimit;
 
 struct lx_thread {
     rv_cpu cpu;
@@ -101,7 +108,10 @@ struct lx_process {
     lx_sigaction sigact[LX_NSIG + 1];
     volatile uint64_t pending;  /* taken by a host thread that runs no guest thread */
     siginfo_t sig_info[LX_NSIG + 1];
-    uint64_t sigreturn_tramp;   /* guest page: li a7,139; ecall */
+    /* the vDSO (vdso.c): the vvar page at vvar_base, the code at
+     * [vdso_base, vdso_end); signal handlers return to vdso_sigreturn */
+    uint64_t vvar_base, vdso_base, vdso_end, vdso_sigreturn;
+    struct vvm_vvar *vvar;      /* vvm's own mapping of the vvar page */
 
     lx_thread *threads;
     int nthreads;
@@ -112,9 +122,14 @@ struct lx_process {
     int nzombies, zombies_cap;
     volatile int exiting;       /* the process ends (embedded: lx_process_end) */
     int exit_status;            /* as a shell sees it: 128+N for signal N */
-    /* embedded: the embedding program's dispositions, back at lx_signal_fini */
-    struct sigaction host_act[LX_NSIG + 1];
-    int host_act_saved;
+    /* the limits kept for the guest (lx_rlimit_cur), under rlim_lock */
+    lx_rlimit rlim[RLIMIT_NLIMITS];
+    pthread_mutex_t rlim_lock;
+    /* host signal dispositions this process wants (signal.c, under its
+     * registry lock), and its place in the registry of running machines */
+    unsigned char host_kind[LX_NSIG + 1];
+    lx_process *sig_next;
+    int sig_registered;
     int mlock_future;           /* mlockall(MCL_FUTURE): MLOCK_ONFAULT or 0 for new mappings, -1 when off */
     int pid;
 };
@@ -126,11 +141,27 @@ void lx_process_fini(lx_process *p);
  * On failure returns a negative errno-like code and writes a message naming
  * the file and the cause into err. */
 int lx_load(lx_process *p, const char *path, char *const argv[], char *const envp[], char *err, size_t errlen);
+/* The vDSO (vdso.c): lx_vdso_map maps it and its vvar page at the top of
+ * the mmap area (lx_load, after the stack) and measures the clock offsets
+ * in vvar; lx_vdso_refresh measures them again once they are
+ * LX_VDSO_REFRESH_NS old (the gettimeofday and CLOCK_REALTIME/BOOTTIME
+ * system calls call it: the vDSO makes them when the offsets are that old). */
+#define LX_VDSO_REFRESH_NS 1000000000ULL
+int lx_vdso_map(lx_process *p);
+void lx_vdso_refresh(lx_process *p);
+void lx_vdso_fini(lx_process *p);
+/* The guest unmapped or replaced [addr, addr+len): the vDSO or vvar pages
+ * there are no longer named so in /proc/PID/maps (handlers still return
+ * to __vdso_rt_sigreturn's address, as on Linux). */
+void lx_vdso_forget(lx_process *p, uint64_t addr, uint64_t len);
+/* Nonzero if [addr, addr+len) holds the vvar page, which mprotect never
+ * makes writable. */
+int lx_vdso_is_vvar(const lx_process *p, uint64_t addr, uint64_t len);
 /* Runs the main thread until the process exits; returns the exit status as a
  * shell would see it (128+N when killed by signal N). */
 int lx_run(lx_process *p);
-/* What a process needs before its first thread runs (the sigreturn
- * trampoline, host dispositions for the guest's signals); once. */
+/* What a process needs before its first thread runs (host dispositions
+ * for the guest's signals); once. */
 int lx_process_start(lx_process *p);
 
 /* Embedded processes end without ending the host process:
@@ -209,13 +240,12 @@ void lx_signal_post(lx_process *p, lx_thread *t, int sig);
 /* Terminates the process as if killed by sig (prints the one-line report);
  * embedded, only the guest's process ends (lx_process_die, status 128+sig). */
 _Noreturn void lx_die_by_signal(lx_thread *t, int sig, uint64_t pc);
-/* Host dispositions for the guest's (once per process, before it runs). */
+/* Puts the process on the registry of running machines and sets the host
+ * dispositions for the guest's (once per process, before it runs). */
 void lx_signal_init(lx_process *p);
-/* Embedded, after the process ended: the embedding program's dispositions
- * come back. */
+/* Embedded, after the process ended: takes it off the registry; the
+ * embedding program's dispositions come back after the last one. */
 void lx_signal_fini(lx_process *p);
-/* Maps the sigreturn trampoline page. */
-int lx_signal_map_tramp(lx_process *p);
 /* On a new guest thread's host thread: host mask from the guest mask. */
 void lx_signal_thread_start(lx_thread *t);
 /* Sets the calling host thread's mask from t's guest mask (+ taken signals). */
@@ -227,15 +257,15 @@ int lx_sig_g2h(int g);
 int lx_sig_h2g(int h);
 
 /* The guest's soft limit for an emulated resource (RLIMIT_AS, RLIMIT_DATA,
- * RLIMIT_STACK: kept for the guest, never applied to vvm itself). */
-uint64_t lx_rlimit_cur(int res);
+ * RLIMIT_STACK: kept for each guest process, never applied to vvm itself). */
+uint64_t lx_rlimit_cur(lx_process *p, int res);
 /* The size of an exec'd program's stack region, from RLIMIT_STACK. */
-uint64_t lx_stack_size(void);
+uint64_t lx_stack_size(lx_process *p);
 /* The emulated limits as `vvm run --rlimits` takes them (AS, DATA and STACK,
  * each CUR:MAX, comma-separated): a guest's execve hands them on this way.
  * format returns -1 if buf is too small; parse returns -1 for a bad spec. */
-int lx_rlimit_format(char *buf, size_t n);
-int lx_rlimit_parse(const char *spec);
+int lx_rlimit_format(lx_process *p, char *buf, size_t n);
+int lx_rlimit_parse(lx_process *p, const char *spec);
 
 /* Tracing (strace.c) */
 void lx_strace_enter(lx_thread *t, long nr, const uint64_t *a);

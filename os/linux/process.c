@@ -48,6 +48,7 @@ int lx_process_init(lx_process *p, const lx_options *opt)
     if (rc < 0)
         return rc;
     pthread_mutex_init(&p->lock, NULL);
+    pthread_mutex_init(&p->rlim_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -66,6 +67,7 @@ int lx_process_init(lx_process *p, const lx_options *opt)
 
 void lx_process_fini(lx_process *p)
 {
+    lx_signal_fini(p);  /* off the registry of running machines, if on it */
     lx_thread *t = p->threads;
     while (t) {
         lx_thread *n = t->next;
@@ -74,9 +76,11 @@ void lx_process_fini(lx_process *p)
     }
     p->threads = NULL;
     vvm_aspace_fini(&p->as);
+    lx_vdso_fini(p);
     free(p->exe_path);
     free(p->zombies);
     pthread_cond_destroy(&p->changed);
+    pthread_mutex_destroy(&p->rlim_lock);
     pthread_mutex_destroy(&p->lock);
 }
 
@@ -274,11 +278,6 @@ int lx_run(lx_process *p)
 
 int lx_process_start(lx_process *p)
 {
-    if (p->sigreturn_tramp)
-        return 0;
-    int rc = lx_signal_map_tramp(p);
-    if (rc < 0)
-        return rc;
     lx_signal_init(p);
     return 0;
 }

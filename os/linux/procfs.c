@@ -35,7 +35,10 @@ static long fs_type(int fd)
     return fstatfs(fd, &sf) == 0 ? (long)sf.f_type : 0;
 }
 
-void lx_proc_init(lx_process *p)
+/* Facts about the host binary, the same for every machine: once. */
+static pthread_once_t vvm_file_once = PTHREAD_ONCE_INIT;
+
+static void find_vvm_file(void)
 {
     struct stat st;
     struct statfs sf;
@@ -44,6 +47,11 @@ void lx_proc_init(lx_process *p)
         vvm_ino = st.st_ino;
         vvm_fs = (long)sf.f_type;
     }
+}
+
+void lx_proc_init(lx_process *p)
+{
+    pthread_once(&vvm_file_once, find_vvm_file);
     if (p->exe_path) {
         const char *b = strrchr(p->exe_path, '/');
         prctl(PR_SET_NAME, b ? b + 1 : p->exe_path, 0, 0, 0);
@@ -56,6 +64,14 @@ typedef struct range {
     uint64_t lo, hi;
     int prot;
 } range;
+
+/* The vDSO and its vvar page are ranges of their own, as the kernel's
+ * special mappings are, even next to a mapping of the same protection. */
+static int vdso_edge(const lx_process *p, uint64_t a)
+{
+    return (p->vvar_base && (a == p->vvar_base || a == p->vvar_base + VVM_PAGE)) ||
+           (p->vdso_base && (a == p->vdso_base || a == p->vdso_end));
+}
 
 /* The guest's mappings as ranges of pages of one protection; malloc'd. */
 static range *guest_ranges(lx_process *p, size_t *count)
@@ -76,7 +92,7 @@ static range *guest_ranges(lx_process *p, size_t *count)
             continue;
         }
         uint64_t j = i + 1;
-        while (j < npages && (as->pages[j] & keep) == pr)
+        while (j < npages && (as->pages[j] & keep) == pr && !vdso_edge(p, j * VVM_PAGE))
             j++;
         if (n == cap) {
             range *w = realloc(v, 2 * cap * sizeof *v);
@@ -102,6 +118,10 @@ static const char *range_name(lx_process *p, const range *r)
         return "[stack]";
     if (p->as.brk_start && r->lo >= p->as.brk_start && r->hi <= p->as.brk_mapped)
         return "[heap]";
+    if (p->vdso_base && r->lo >= p->vdso_base && r->hi <= p->vdso_end)
+        return "[vdso]";
+    if (p->vvar_base && r->lo >= p->vvar_base && r->hi <= p->vvar_base + VVM_PAGE)
+        return "[vvar]";
     return "";
 }
 
@@ -484,7 +504,9 @@ static const proc_entry *classify(int fd, long fstype, int *unknown)
 /* ---- substitutes ---- */
 
 /* mem descriptors: one bit per descriptor number that was handed out as
- * one; each use checks the descriptor is still the placeholder memfd */
+ * one; each use checks the descriptor is still the placeholder memfd.
+ * Keyed by host descriptor, so shared by the machines of one host process
+ * as the descriptor table is (a read reaches the caller's own memory) */
 #define MEM_FDS 4096
 static uint64_t mem_fds[MEM_FDS / 64];
 

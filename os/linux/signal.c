@@ -22,6 +22,7 @@
  * SA_RESTART and the call allow it, as the kernel does.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,23 +105,62 @@ static int default_action(int g)
     }
 }
 
-/* ---- host side ---- */
+/* ---- host side: the registry of running machines ----
+ *
+ * Host signal dispositions belong to the host process, which may run
+ * several guest processes (machines, each an lx_process) side by side.
+ * From the first lx_signal_init to the last lx_signal_fini, the machines
+ * that run are on the registry list, oldest first, and the host
+ * disposition of each managed signal is the one all of them together need
+ * (combine): vvm's handler when any machine wants it, SIG_IGN when every
+ * one ignores the signal, else SIG_DFL.  With one machine that is its own.
+ * The dispositions found when the first machine started (the embedding
+ * program's, or what vvm inherited) come back when the last one stops.
+ *
+ * The handler routes a signal that arrives on a guest thread to that
+ * thread's machine, which delivers it by its own dispositions (a signal
+ * one machine ignores while another handles it is dropped at delivery);
+ * one that arrives on a thread running no guest goes to the oldest
+ * machine on the list.  The handler reads that one pointer (reg_first)
+ * inside a count of handlers at work (reg_busy), and lx_signal_fini waits
+ * for the count to drop after taking its machine off, so no handler
+ * touches a machine that is gone. */
 
-static lx_process *sig_proc;
+enum { HK_NONE, HK_HANDLER, HK_IGN, HK_DFL };
 
-static void record(lx_thread *t, int g, const siginfo_t *si)
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static lx_process *reg_head;            /* running machines, oldest first (reg_lock) */
+static lx_process *reg_first;           /* reg_head, for the handler (atomic) */
+static int reg_busy;                    /* handlers reading reg_first (atomic) */
+static struct sigaction reg_host_act[LX_NSIG + 1]; /* as found before the first machine */
+
+static void record_thread(lx_thread *t, int g, const siginfo_t *si)
 {
-    lx_process *p = t ? t->proc : sig_proc;
-    if (t) {
-        memcpy(&t->sig_info[g], si, sizeof(siginfo_t));
-        t->sig_info[g].si_signo = g;
-        __atomic_or_fetch(&t->pending, BIT(g), __ATOMIC_SEQ_CST);
-        t->cpu.interrupt = 1;
-    } else if (p) {
+    memcpy(&t->sig_info[g], si, sizeof(siginfo_t));
+    t->sig_info[g].si_signo = g;
+    __atomic_or_fetch(&t->pending, BIT(g), __ATOMIC_SEQ_CST);
+    t->cpu.interrupt = 1;
+}
+
+/* A signal taken by a host thread that runs no guest: the oldest machine's. */
+static void record_stray(int g, const siginfo_t *si)
+{
+    __atomic_add_fetch(&reg_busy, 1, __ATOMIC_SEQ_CST);
+    lx_process *p = __atomic_load_n(&reg_first, __ATOMIC_SEQ_CST);
+    if (p) {
         memcpy(&p->sig_info[g], si, sizeof(siginfo_t));
         p->sig_info[g].si_signo = g;
         __atomic_or_fetch(&p->pending, BIT(g), __ATOMIC_SEQ_CST);
     }
+    __atomic_sub_fetch(&reg_busy, 1, __ATOMIC_SEQ_CST);
+}
+
+static void record(lx_thread *t, int g, const siginfo_t *si)
+{
+    if (t)
+        record_thread(t, g, si);
+    else
+        record_stray(g, si);
 }
 
 static void on_host_signal(int h, siginfo_t *si, void *ucv)
@@ -144,11 +184,10 @@ static void on_async_fault(int h, siginfo_t *si, void *ucv)
     (void)ucv;
     int saved = errno;
     lx_thread *t = lx_current();
-    lx_process *p = t ? t->proc : sig_proc;
-    if (p && p->exiting) {
-        /* lx_process_end's kick (a SIGBUS): leave the loop */
-        if (t)
-            t->cpu.interrupt = 1;
+    if (t && t->proc->exiting) {
+        /* lx_process_end's kick (a SIGBUS, always sent to a guest thread):
+         * leave the loop */
+        t->cpu.interrupt = 1;
     } else if (!t || !t->exited) {
         record(t, h, si);
     }
@@ -167,25 +206,50 @@ static int managed_host_signal(int g)
     return h;
 }
 
-/* The host disposition that stands for guest signal g's. */
+/* The host disposition p's guest disposition for signal g asks for. */
+static int host_kind(const lx_process *p, int g)
+{
+    uint64_t handler = p->sigact[g].handler;
+    if (handler == 1)
+        return HK_IGN;
+    if (handler == 0 && (default_action(g) == DFL_IGN || default_action(g) == DFL_STOP))
+        return HK_DFL;
+    return HK_HANDLER;
+}
+
+/* Sets host signal h for guest signal g to what the running machines
+ * together need; reg_lock held. */
+static void combine(int g, int h)
+{
+    int any_handler = 0, all_ign = 1;
+    for (lx_process *q = reg_head; q; q = q->sig_next) {
+        any_handler |= q->host_kind[g] == HK_HANDLER;
+        all_ign &= q->host_kind[g] == HK_IGN;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigfillset(&sa.sa_mask);
+    if (any_handler) {
+        sa.sa_sigaction = on_host_signal;
+        sa.sa_flags = SA_SIGINFO;
+    } else {
+        sa.sa_handler = all_ign ? SIG_IGN : SIG_DFL;
+    }
+    sigaction(h, &sa, NULL);
+}
+
+/* The host disposition that stands for guest signal g's (p->lock held, or
+ * p not running yet). */
 static void apply_host_disposition(lx_process *p, int g)
 {
     int h = managed_host_signal(g);
     if (!h)
         return;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sigfillset(&sa.sa_mask);
-    uint64_t handler = p->sigact[g].handler;
-    if (handler == 1) {
-        sa.sa_handler = SIG_IGN;
-    } else if (handler == 0 && (default_action(g) == DFL_IGN || default_action(g) == DFL_STOP)) {
-        sa.sa_handler = SIG_DFL;
-    } else {
-        sa.sa_sigaction = on_host_signal;
-        sa.sa_flags = SA_SIGINFO;
-    }
-    sigaction(h, &sa, NULL);
+    pthread_mutex_lock(&reg_lock);
+    p->host_kind[g] = (unsigned char)host_kind(p, g);
+    if (p->sig_registered)
+        combine(g, h);
+    pthread_mutex_unlock(&reg_lock);
 }
 
 static uint64_t hostset_to_guest(const sigset_t *s)
@@ -233,42 +297,80 @@ void lx_signal_sync_mask(lx_thread *t)
 
 void lx_signal_init(lx_process *p)
 {
-    sig_proc = p;
     vvm_hostfault_set_async(on_async_fault);
-    /* what vvm inherited (nohup, an exec from a guest) is the guest's;
-     * embedded, the embedding program's dispositions are kept for
-     * lx_signal_fini */
+    pthread_mutex_lock(&reg_lock);
+    if (p->sig_registered) {
+        pthread_mutex_unlock(&reg_lock);
+        return;
+    }
+    /* the dispositions found before the first machine: the embedding
+     * program's, back at the last lx_signal_fini, or what vvm inherited */
+    if (!reg_head)
+        for (int g = 1; g <= LX_NSIG; g++) {
+            int h = managed_host_signal(g);
+            if (h)
+                sigaction(h, NULL, &reg_host_act[g]);
+        }
+    /* what vvm inherited ignored (nohup, an exec from a guest) the guest
+     * ignores */
+    for (int g = 1; g <= LX_NSIG; g++) {
+        const struct sigaction *old = &reg_host_act[g];
+        if (managed_host_signal(g) && old->sa_handler == SIG_IGN && !(old->sa_flags & SA_SIGINFO))
+            p->sigact[g].handler = 1;
+        p->host_kind[g] = (unsigned char)host_kind(p, g);
+    }
+    lx_process **pp = &reg_head;
+    while (*pp)
+        pp = &(*pp)->sig_next;
+    *pp = p;
+    p->sig_next = NULL;
+    p->sig_registered = 1;
+    __atomic_store_n(&reg_first, reg_head, __ATOMIC_SEQ_CST);
     for (int g = 1; g <= LX_NSIG; g++) {
         int h = managed_host_signal(g);
-        struct sigaction old;
-        if (!h || sigaction(h, NULL, &old) < 0)
-            continue;
-        if (p->opt.embedded)
-            p->host_act[g] = old;
-        if (old.sa_handler == SIG_IGN && !(old.sa_flags & SA_SIGINFO))
-            p->sigact[g].handler = 1;
+        if (h)
+            combine(g, h);
     }
-    p->host_act_saved = p->opt.embedded;
-    for (int g = 1; g <= LX_NSIG; g++)
-        apply_host_disposition(p, g);
+    pthread_mutex_unlock(&reg_lock);
 }
 
 void lx_signal_fini(lx_process *p)
 {
-    if (p->host_act_saved)
-        for (int g = 1; g <= LX_NSIG; g++) {
-            int h = managed_host_signal(g);
-            if (h)
-                sigaction(h, &p->host_act[g], NULL);
+    pthread_mutex_lock(&reg_lock);
+    if (!p->sig_registered) {
+        pthread_mutex_unlock(&reg_lock);
+        return;
+    }
+    for (lx_process **pp = &reg_head; *pp; pp = &(*pp)->sig_next)
+        if (*pp == p) {
+            *pp = p->sig_next;
+            break;
         }
-    p->host_act_saved = 0;
-    if (sig_proc == p)
-        sig_proc = NULL;
+    p->sig_registered = 0;
+    p->sig_next = NULL;
+    __atomic_store_n(&reg_first, reg_head, __ATOMIC_SEQ_CST);
+    for (int g = 1; g <= LX_NSIG; g++) {
+        int h = managed_host_signal(g);
+        if (!h)
+            continue;
+        if (reg_head)
+            combine(g, h);
+        else
+            sigaction(h, &reg_host_act[g], NULL);
+    }
+    pthread_mutex_unlock(&reg_lock);
+    /* a handler on another thread may still be recording into p */
+    while (__atomic_load_n(&reg_busy, __ATOMIC_SEQ_CST))
+        sched_yield();
 }
 
 void lx_signal_thread_start(lx_thread *t)
 {
-    if (t == t->proc->threads && t->proc->nthreads == 1 && !t->sigmask_init) {
+    lx_process *p = t->proc;
+    pthread_mutex_lock(&p->lock);  /* a clone may be adding a thread */
+    int first = t == p->threads && p->nthreads == 1;
+    pthread_mutex_unlock(&p->lock);
+    if (first && !t->sigmask_init) {
         /* the first thread inherits vvm's own mask */
         sigset_t cur;
         pthread_sigmask(SIG_SETMASK, NULL, &cur);
@@ -297,7 +399,7 @@ static int lx_sig_dumps_core(int sig)
 
 _Noreturn void lx_die_by_signal(lx_thread *t, int sig, uint64_t pc)
 {
-    lx_process *p = t ? t->proc : sig_proc;
+    lx_process *p = t ? t->proc : NULL;
     FILE *log = p && p->opt.log ? p->opt.log : stderr;
     lx_signal_block_all(NULL);
     fflush(stdout);
@@ -418,7 +520,7 @@ static int setup_frame(lx_thread *t, int g, const lx_sigaction *act, const sigin
         m |= BIT(g);
     t->sigmask = m & ~UNBLOCKABLE;
 
-    cpu->x[1] = t->proc->sigreturn_tramp;
+    cpu->x[1] = t->proc->vdso_sigreturn;
     cpu->x[2] = frame;
     cpu->x[10] = (uint64_t)g;
     cpu->x[11] = frame + FR_INFO;
@@ -566,29 +668,6 @@ void lx_signal_post(lx_process *p, lx_thread *t, int sig)
         p->sig_info[sig] = si;
         __atomic_or_fetch(&p->pending, BIT(sig), __ATOMIC_SEQ_CST);
     }
-}
-
-/* ---- the sigreturn trampoline ---- */
-
-int lx_signal_map_tramp(lx_process *p)
-{
-    vvm_aspace *as = &p->as;
-    pthread_mutex_lock(&as->lock);
-    uint64_t at = vvm_aspace_find_free(as, 0, VVM_PAGE);
-    pthread_mutex_unlock(&as->lock);
-    if (!at)
-        return -ENOMEM;
-    int rc = vvm_aspace_map(as, at, VVM_PAGE, VVM_PROT_R | VVM_PROT_W, MAP_PRIVATE, -1, 0);
-    if (rc < 0)
-        return rc;
-    static const uint32_t code[] = {
-        0x08b00893, /* li a7, 139 (rt_sigreturn) */
-        0x00000073, /* ecall */
-    };
-    vvm_copy_to_guest(as, at, code, sizeof code);
-    vvm_aspace_protect(as, at, VVM_PAGE, VVM_PROT_R | VVM_PROT_X);
-    p->sigreturn_tramp = at;
-    return 0;
 }
 
 /* ---- system calls ---- */

@@ -122,17 +122,13 @@ LX_SYSCALL(getrandom)
 
 /* ---- resource limits ---- */
 
+/* The guest's view of a limit (struct rlimit64). */
 typedef struct rv_rlimit {
     uint64_t cur, max;
 } rv_rlimit;
 
 /* The limits kept for the guest instead of the host (vvm's reservation
- * would break under them). */
-static pthread_mutex_t rlim_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-    int set;
-    rv_rlimit v;
-} rlim_emul[RLIMIT_NLIMITS];
+ * would break under them): p->rlim, one set per guest process. */
 
 /* The emulated resources, in the order --rlimits gives them. */
 static const int rlim_kept[] = {RLIMIT_AS, RLIMIT_DATA, RLIMIT_STACK};
@@ -146,44 +142,45 @@ static int rlim_emulated(int res)
     return 0;
 }
 
-/* An emulated limit, taken from the host's on first use; rlim_lock held. */
-static rv_rlimit *rlim_slot(int res)
+/* An emulated limit, taken from the host's on first use; p->rlim_lock held. */
+static lx_rlimit *rlim_slot(lx_process *p, int res)
 {
-    if (!rlim_emul[res].set) {
+    lx_rlimit *l = &p->rlim[res];
+    if (!l->set) {
         struct rlimit h;
         if (getrlimit(res, &h) == 0) {
-            rlim_emul[res].v.cur = h.rlim_cur;
-            rlim_emul[res].v.max = h.rlim_max;
+            l->cur = h.rlim_cur;
+            l->max = h.rlim_max;
         } else {
-            rlim_emul[res].v.cur = rlim_emul[res].v.max = RLIM_INFINITY;
+            l->cur = l->max = RLIM_INFINITY;
         }
-        rlim_emul[res].set = 1;
+        l->set = 1;
     }
-    return &rlim_emul[res].v;
+    return l;
 }
 
-uint64_t lx_rlimit_cur(int res)
+uint64_t lx_rlimit_cur(lx_process *p, int res)
 {
-    pthread_mutex_lock(&rlim_lock);
-    uint64_t v = rlim_slot(res)->cur;
-    pthread_mutex_unlock(&rlim_lock);
+    pthread_mutex_lock(&p->rlim_lock);
+    uint64_t v = rlim_slot(p, res)->cur;
+    pthread_mutex_unlock(&p->rlim_lock);
     return v;
 }
 
-int lx_rlimit_format(char *buf, size_t n)
+int lx_rlimit_format(lx_process *p, char *buf, size_t n)
 {
     size_t k = 0;
-    pthread_mutex_lock(&rlim_lock);
+    pthread_mutex_lock(&p->rlim_lock);
     for (size_t i = 0; i < NKEPT && k < n; i++) {
-        const rv_rlimit *v = rlim_slot(rlim_kept[i]);
+        const lx_rlimit *v = rlim_slot(p, rlim_kept[i]);
         k += (size_t)snprintf(buf + k, n - k, "%s%llu:%llu", i ? "," : "", (unsigned long long)v->cur,
                               (unsigned long long)v->max);
     }
-    pthread_mutex_unlock(&rlim_lock);
+    pthread_mutex_unlock(&p->rlim_lock);
     return k < n ? 0 : -1;
 }
 
-int lx_rlimit_parse(const char *spec)
+int lx_rlimit_parse(lx_process *p, const char *spec)
 {
     rv_rlimit v[NKEPT];
     const char *s = spec;
@@ -200,21 +197,19 @@ int lx_rlimit_parse(const char *spec)
             return -1;
         s = end + 1;
     }
-    pthread_mutex_lock(&rlim_lock);
-    for (size_t i = 0; i < NKEPT; i++) {
-        rlim_emul[rlim_kept[i]].v = v[i];
-        rlim_emul[rlim_kept[i]].set = 1;
-    }
-    pthread_mutex_unlock(&rlim_lock);
+    pthread_mutex_lock(&p->rlim_lock);
+    for (size_t i = 0; i < NKEPT; i++)
+        p->rlim[rlim_kept[i]] = (lx_rlimit){v[i].cur, v[i].max, 1};
+    pthread_mutex_unlock(&p->rlim_lock);
     return 0;
 }
 
-uint64_t lx_stack_size(void)
+uint64_t lx_stack_size(lx_process *p)
 {
     /* Linux grows the stack up to RLIMIT_STACK; vvm maps that much up front
      * (MAP_NORESERVE), at least 128 KiB as Linux's first expansion, and at
      * most 1 GiB (RLIM_INFINITY included) so the mmap area keeps its room */
-    uint64_t v = lx_rlimit_cur(RLIMIT_STACK) & ~VVM_PAGE_MASK;
+    uint64_t v = lx_rlimit_cur(p, RLIMIT_STACK) & ~VVM_PAGE_MASK;
     return v < (128ULL << 10) ? 128ULL << 10 : v > (1ULL << 30) ? 1ULL << 30 : v;
 }
 
@@ -229,16 +224,19 @@ static int64_t do_prlimit(lx_thread *t, pid_t pid, int res, uint64_t gnew, uint6
     if (self && res >= 0 && res < RLIMIT_NLIMITS && rlim_emulated(res)) {
         if (gnew && nv.cur > nv.max)
             return -EINVAL;
-        pthread_mutex_lock(&rlim_lock);
-        ov = *rlim_slot(res);
+        lx_process *p = t->proc;
+        pthread_mutex_lock(&p->rlim_lock);
+        lx_rlimit *l = rlim_slot(p, res);
+        ov.cur = l->cur;
+        ov.max = l->max;
         int64_t r = 0;
         if (gnew) {
             if (nv.max > ov.max && geteuid() != 0)
                 r = -EPERM;
             else
-                rlim_emul[res].v = nv;
+                l->cur = nv.cur, l->max = nv.max;
         }
-        pthread_mutex_unlock(&rlim_lock);
+        pthread_mutex_unlock(&p->rlim_lock);
         if (r < 0)
             return r;
     } else {

@@ -56,9 +56,10 @@ static int fixed_addr_denied(uint64_t addr)
 }
 
 /* RLIMIT_AS: may the guest map npages more bytes (may_expand_vm)?  as->lock held. */
-static int may_expand(const vvm_aspace *as, uint64_t bytes)
+static int may_expand(lx_process *p, uint64_t bytes)
 {
-    uint64_t lim = lx_rlimit_cur(RLIMIT_AS);
+    const vvm_aspace *as = &p->as;
+    uint64_t lim = lx_rlimit_cur(p, RLIMIT_AS);
     return lim == RLIM_INFINITY || (as->mapped <= lim && bytes <= lim - as->mapped);
 }
 
@@ -105,12 +106,12 @@ LX_SYSCALL(brk)
     vvm_aspace *as = &p->as;
     uint64_t want = a[0];
     pthread_mutex_lock(&as->lock);
-    uint64_t data_lim = lx_rlimit_cur(RLIMIT_DATA);
+    uint64_t data_lim = lx_rlimit_cur(p, RLIMIT_DATA);
     if (want >= as->brk_start && want < as->size &&
         (data_lim == RLIM_INFINITY || want - as->brk_start <= data_lim)) {
         uint64_t need = PAGE_UP(want);
         if (need > as->brk_mapped) {
-            if (may_expand(as, need - as->brk_mapped) &&
+            if (may_expand(t->proc, need - as->brk_mapped) &&
                 vvm_aspace_is_free(as, as->brk_mapped, need - as->brk_mapped) &&
                 vvm_aspace_map(as, as->brk_mapped, need - as->brk_mapped, VVM_PROT_R | VVM_PROT_W, MAP_PRIVATE, -1,
                                0) == 0) {
@@ -173,7 +174,7 @@ LX_SYSCALL(mmap)
             return -ENOMEM;
         }
     }
-    if (!may_expand(as, len - (fixed ? mapped_in(as, where, len) : 0))) {
+    if (!may_expand(t->proc, len - (fixed ? mapped_in(as, where, len) : 0))) {
         pthread_mutex_unlock(&as->lock);
         return -ENOMEM;
     }
@@ -189,6 +190,7 @@ LX_SYSCALL(mmap)
         return rc;
     if (had_exec)
         lx_code_changed(p, where, where + len);
+    lx_vdso_forget(p, where, len);
     return (int64_t)where;
 }
 
@@ -206,6 +208,8 @@ LX_SYSCALL(munmap)
     pthread_mutex_unlock(&as->lock);
     if (rc == 0 && had_exec)
         lx_code_changed(t->proc, addr, addr + len);
+    if (rc == 0)
+        lx_vdso_forget(t->proc, addr, len);
     return rc;
 }
 
@@ -220,6 +224,8 @@ LX_SYSCALL(mprotect)
         return 0;
     if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP))
         return -EINVAL;
+    if ((prot & PROT_WRITE) && lx_vdso_is_vvar(t->proc, addr, len))
+        return -EACCES; /* as Linux: the clock data is never the guest's to write */
     pthread_mutex_lock(&as->lock);
     /* a guest JIT writes code, then makes it executable: whatever was decoded
      * from these pages before is stale */
@@ -251,7 +257,7 @@ LX_SYSCALL(mremap)
     int64_t ret;
     if (!vvm_aspace_check(as, old, osz, 0)) {
         ret = -EFAULT;
-    } else if (nsz > osz && !may_expand(as, nsz - osz)) {
+    } else if (nsz > osz && !may_expand(t->proc, nsz - osz)) {
         ret = -ENOMEM;
     } else if (!(flags & MREMAP_FIXED) && nsz <= osz) {
         if (nsz < osz)
@@ -285,6 +291,8 @@ LX_SYSCALL(mremap)
     pthread_mutex_unlock(&as->lock);
     if (ret > 0)
         lx_code_changed(t->proc, old, old + osz);
+    if (ret > 0)
+        lx_vdso_forget(t->proc, old, osz);
     return ret;
 }
 

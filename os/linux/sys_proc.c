@@ -228,7 +228,7 @@ static void exec_vvm(lx_process *p, const char *prog, char *const *gargv, int sk
         v[k++] = (char *)p->opt.trace;
     }
     char rl[128];
-    if (lx_rlimit_format(rl, sizeof rl) == 0) {
+    if (lx_rlimit_format(p, rl, sizeof rl) == 0) {
         v[k++] = "--rlimits";
         v[k++] = rl;
     }

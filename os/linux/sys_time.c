@@ -11,8 +11,13 @@
 
 #include "os/linux/lx_sys.h"
 
+/* The vDSO answers clock_gettime and gettimeofday itself; these calls come
+ * from code that bypasses it, or from it when its offsets are due for a new
+ * measurement (vdso.c), which the clocks that use them then make. */
 LX_SYSCALL(clock_gettime)
 {
+    if (a[0] == CLOCK_REALTIME || a[0] == CLOCK_BOOTTIME)
+        lx_vdso_refresh(t->proc);
     void *ts = lx_guest_ptr(t, a[1], sizeof(struct timespec), VVM_PROT_W);
     if (!ts)
         return -EFAULT;
@@ -30,6 +35,7 @@ LX_SYSCALL(clock_getres)
 
 LX_SYSCALL(gettimeofday)
 {
+    lx_vdso_refresh(t->proc);
     int bad = 0;
     void *tv = lx_gptr_opt(t, a[0], sizeof(struct timeval), VVM_PROT_W, &bad);
     void *tz = lx_gptr_opt(t, a[1], sizeof(struct timezone), VVM_PROT_W, &bad);

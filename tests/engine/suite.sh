@@ -10,7 +10,9 @@ if [ "${SANITIZE_PASS:-0}" != 1 ]; then
 	riscv64-linux-gnu-gcc -O2 -static -o "$E_OUT/smc" "$E_SRC/smc.c" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/budget" "$E_SRC/budget.S" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/counters" "$E_SRC/counters.S" &&
-		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/die" "$E_SRC/die.c" ||
+		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/die" "$E_SRC/die.c" &&
+		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/loop" "$E_SRC/loop.S" &&
+		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/multi" "$E_SRC/multi.c" ||
 		fail engine/build "cross compile failed"
 fi
 
@@ -65,6 +67,37 @@ if ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra "${san[@]}" -I"$ROOT/include" -o "$
 else
 	fail engine/embed-die "does not build"
 	show "$TMP/embed_die.log"
+fi
+
+# several machines in one program, each on a host thread of its own: a
+# sliced loop, a multi-threaded guest, one that dies of a fault meanwhile,
+# machines created afterwards, save and restore (tests/engine/embed_multi.c)
+san=()
+[ "${SANITIZED:-0}" = 1 ] && san=(-fsanitize=address,undefined -fno-omit-frame-pointer)
+if ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra "${san[@]}" -I"$ROOT/include" -o "$TMP/embed_multi" "$E_SRC/embed_multi.c" \
+	"$B/libvvm.a" -lm -pthread 2>"$TMP/embed_multi.log"; then
+	mkdir -p "$TMP/embed_multi.d"
+	run_to "$(scaled 120)" "$TMP/embed_multi" "$E_OUT/loop" "$E_OUT/multi" "$E_OUT/die" "$E_OUT/budget" "$TMP/embed_multi.d" \
+		>"$TMP/embed_multi.out" 2>"$TMP/embed_multi.err"
+	st=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok end") ;;
+		"ok "*) pass "engine/embed-multi/${line#ok }" ;;
+		"not ok "*) fail "engine/embed-multi/${line#not ok }" ;;
+		esac
+	done <"$TMP/embed_multi.out"
+	if [ $st -ne 0 ] || ! grep -qx "ok end" "$TMP/embed_multi.out"; then
+		fail engine/embed-multi "status $st, $(grep -c '^ok' "$TMP/embed_multi.out") checks passed"
+		show "$TMP/embed_multi.err"
+	fi
+	if grep -q Sanitizer "$TMP/embed_multi.err"; then
+		fail engine/embed-multi/sanitizer
+		grep -A8 Sanitizer "$TMP/embed_multi.err" | show -
+	fi
+else
+	fail engine/embed-multi "does not build"
+	show "$TMP/embed_multi.log"
 fi
 
 # --trace insn prints each instruction with its disassembly, in order
