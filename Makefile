@@ -41,9 +41,13 @@ GEN_RISCV := $(B)/gen/rv_gen.h
 .PHONY: all check demo bench fuzz clean deps examples
 all: $(B)/vvm $(B)/libvvm.a $(B)/embed
 
-$(B)/isagen: tools/isagen.c meta/sexp.c meta/sexp.h
+# The description compilers share one front end (tools/desc.c: reader,
+# checked RTL trees, error printer); isagen builds its runtime RTL table with
+# the engine's own builder (engine/rtl.c).
+DESC_SRC := tools/desc.c tools/desc.h meta/sexp.c meta/sexp.h
+$(B)/isagen: tools/isagen.c $(DESC_SRC) engine/rtl.c engine/rtl.h engine/rtl_ops.def
 	@mkdir -p $(dir $@)
-	$(HOSTCC) -std=gnu11 -O1 -g $(WARN) -I. -o $@ tools/isagen.c meta/sexp.c
+	$(HOSTCC) -std=gnu11 -O1 -g $(WARN) -I. -o $@ tools/isagen.c tools/desc.c engine/rtl.c meta/sexp.c
 
 # One description, every derived table: decoder, interpreter bodies, disassembler.
 $(GEN_RISCV): $(B)/isagen $(ISA_RISCV)
@@ -52,9 +56,9 @@ $(GEN_RISCV): $(B)/isagen $(ISA_RISCV)
 
 # The meta VM's bytecode (meta/vm/bytecode.isa) and prelude, the same way.
 GEN_VML := $(B)/gen/vml_ops.h
-$(B)/vmlgen: tools/vmlgen.c meta/sexp.c meta/sexp.h
+$(B)/vmlgen: tools/vmlgen.c $(DESC_SRC)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) -std=gnu11 -O1 -g $(WARN) -I. -o $@ tools/vmlgen.c meta/sexp.c
+	$(HOSTCC) -std=gnu11 -O1 -g $(WARN) -I. -o $@ tools/vmlgen.c tools/desc.c meta/sexp.c
 
 $(GEN_VML): $(B)/vmlgen meta/vm/bytecode.isa meta/vm/prelude.vml
 	@mkdir -p $(dir $@)

@@ -150,6 +150,7 @@ typedef struct eng_mem_ops {
     eng_block *scratch;         /* a truncated block run under a tight budget */ \
     eng_cache cache; \
     eng_inval *inval;           /* shared with the other vCPUs of the address space */ \
+    eng_inval *own_inval;       /* the log of a vCPU set up without a shared one */ \
     /* join points: blocks are decoded with advice trampolines while the \
      * weaver has INSN or BLOCK advice (see core/joinpoint.h) */ \
     const vvm_weaver *weaver; \
@@ -174,7 +175,8 @@ struct eng_vcpu {
     }
 
 /* Sets up the engine's part of a vCPU (zeroed by the caller) on an address
- * space with the flat memory model; weaver may be NULL.  Returns 0, or -1
+ * space with the flat memory model; weaver may be NULL, and so may inval (a
+ * vCPU alone on its address space gets an invalidation log of its own).  Returns 0, or -1
  * when out of memory. */
 int eng_vcpu_init(eng_vcpu *v, const eng_isa *isa, vvm_aspace *as, eng_inval *inval, const vvm_weaver *weaver);
 void eng_vcpu_fini(eng_vcpu *v);

@@ -10,19 +10,22 @@ int eng_vcpu_init(eng_vcpu *v, const eng_isa *isa, vvm_aspace *as, eng_inval *in
     v->as = as;
     v->mem = as->base;
     v->mem_limit = as->size;
-    v->inval = inval;
     v->weaver = weaver;
     v->budget = -1;
+    if (!inval && !(inval = v->own_inval = calloc(1, sizeof *inval)))
+        return -1;
+    v->inval = inval;
     if (eng_cache_init(&v->cache) < 0)
         return -1;
-    if (inval)
-        v->cache.inval_seen = inval->seq;
+    v->cache.inval_seen = inval->seq;
     return 0;
 }
 
 void eng_vcpu_fini(eng_vcpu *v)
 {
     eng_cache_fini(&v->cache);
+    free(v->own_inval);
+    v->own_inval = NULL;
     free(v->scratch);
     v->scratch = NULL;
 }

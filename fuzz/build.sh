@@ -4,12 +4,13 @@
 #   fuzz_seeds     -> $FB/seeds/TARGET  (made here, not committed)
 # Targets: decode (RISC-V decoder and disassembler), elf (ELF reader),
 # vml_read (the s-expression reader and its conversion to meta VM values),
-# vml_compile (random well-formed vml programs compiled and run).
+# vml_compile (random well-formed vml programs compiled and run), rtl (one
+# instruction through the interpreter and through its runtime RTL).
 # Needs ROOT and FB (the fuzz build directory: build-fuzz beside $B).  The
 # library is built by the project Makefile with clang and the fuzzer's
 # coverage instrumentation plus ASan/UBSan, in its own build tree.
 
-FUZZ_TARGETS="decode elf vml_read vml_compile"
+FUZZ_TARGETS="decode elf vml_read vml_compile rtl"
 FUZZ_SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
 fuzz_build() {
@@ -24,7 +25,7 @@ fuzz_build() {
 	for t in $FUZZ_TARGETS; do
 		extra=""
 		[ "$t" = elf ] && extra=$ROOT/cli/disasm.c  # the listing it walks
-		clang -std=gnu11 -O1 -g -Wall -I"$ROOT" -I"$FB/gen" -D_GNU_SOURCE -pthread \
+		clang -std=gnu11 -O1 -g -Wall -Wno-unused-function -I"$ROOT" -I"$FB/gen" -D_GNU_SOURCE -pthread \
 			-fsanitize=fuzzer $FUZZ_SAN -o "$FB/fuzz_$t" "$ROOT/fuzz/fuzz_$t.c" $extra \
 			"$FB/libvvm.a" -lm >>"$log" 2>&1 || return 1
 	done
@@ -81,5 +82,7 @@ CEOF
 			dd if="$w/libc.text" of="$s/decode/libc.$k" bs=1024 skip=$((k * 97)) count=2 2>/dev/null
 		done
 	fi
+	# rtl: an instruction word then state bytes; the code slices serve
+	cp "$s/decode/"* "$s/rtl/" 2>/dev/null
 	rm -rf "$w"
 }

@@ -1,10 +1,15 @@
 /* isagen: turns instruction-set descriptions (isa/<arch>/NAME.isa) into C.
  *
- * The descriptions are read with the project's one s-expression reader
- * (meta/sexp.c).  From each instruction's single definition this tool derives
- *   <p>_gen.h       op enum, op table rows (X-macro), decoder, disassembly tables
+ * The descriptions are read, and each (sem ...) form checked and built into
+ * an RTL tree, by the front end the description compilers share
+ * (tools/desc.c); this file holds the encodings, formats and aliases, and the
+ * back ends.  From each instruction's single definition it derives
+ *   <p>_gen.h       op enum, op table rows (X-macro), fused runs, operand kinds
+ *   <p>_decode.inc  the decoder: a decision tree over the encoding fields
  *   <p>_interp.inc  interpreter bodies (one OP(name){...} per instruction)
  *   <p>_labels.inc  the dispatch table rows, one per op, in op order
+ *   <p>_disasm.inc  assembly rows and the alias selector
+ *   <p>_rtl.inc     the RTL trees as data (engine/rtl.h), with helper thunks
  * so nothing about an instruction is written twice.  See docs/isa-format.md
  * for the description language.
  *
@@ -17,24 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/rtl.h"
 #include "meta/sexp.h"
+#include "tools/desc.h"
 
 #define MAXN 1024
 #define MAXASM 12  /* asm forms (aliases + default) of one instruction */
 
 static const char *prefix = "rv";
-
-static _Noreturn void die_at(const sx *x, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (x)
-        fprintf(stderr, "%s:%d:%d: ", x->file, x->line, x->col);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
 
 /* ---- tables built from the descriptions ---- */
 
@@ -85,6 +80,9 @@ typedef struct insn {
     int nreq;
     req rq[4];
     const sx *sem;           /* (sem ...) form or NULL */
+    rnode *rtl;              /* its checked RTL tree */
+    int nvars;               /* let bindings in it */
+    uint32_t root;           /* its root in the runtime table */
     const char *expand;      /* name of the instruction whose body this one runs */
     int nasm;
     asmdef asms[MAXASM];     /* aliases first, default last */
@@ -140,67 +138,45 @@ static insn *find_insn(const char *n)
     return NULL;
 }
 
-static const char *sym_or_die(const sx *x, const char *what)
-{
-    const char *s = sx_sym(x);
-    if (!s)
-        die_at(x, "expected a symbol for %s", what);
-    return s;
-}
-static long int_or_die(const sx *x, const char *what)
-{
-    if (!x || x->kind != SX_INT)
-        die_at(x, "expected an integer for %s", what);
-    return (long)x->u.i;
-}
-
-static char *cname(const char *s)  /* "fcvt.w.s" -> "fcvt_w_s" */
-{
-    char *c = strdup(s);
-    for (char *p = c; *p; p++)
-        if (!isalnum((unsigned char)*p))
-            *p = '_';
-    return c;
-}
 
 /* ---- reading ---- */
 
 static void def_field(const sx *f)
 {
     if (sx_len(f) < 4)
-        die_at(f, "(define-field NAME HI LO [(add K)])");
+        desc_die(f, "(define-field NAME HI LO [(add K)])");
     field *d = &fields[nfields++];
-    d->name = sym_or_die(sx_at(f, 1), "field name");
-    d->hi = (int)int_or_die(sx_at(f, 2), "hi bit");
-    d->lo = (int)int_or_die(sx_at(f, 3), "lo bit");
+    d->name = desc_sym(sx_at(f, 1), "field name");
+    d->hi = (int)desc_int(sx_at(f, 2), "hi bit");
+    d->lo = (int)desc_int(sx_at(f, 3), "lo bit");
     if (d->hi < d->lo || d->hi > 31)
-        die_at(f, "bad bit range");
+        desc_die(f, "bad bit range");
     if (sx_len(f) > 4) {
         const sx *a = sx_at(f, 4);
         if (!sx_is_sym(sx_at(a, 0), "add"))
-            die_at(a, "expected (add K)");
-        d->add = int_or_die(sx_at(a, 1), "offset");
+            desc_die(a, "expected (add K)");
+        d->add = desc_int(sx_at(a, 1), "offset");
     }
 }
 
 static void def_imm(const sx *f)
 {
     if (sx_len(f) < 4)
-        die_at(f, "(define-imm NAME signed|unsigned (HI LO AT)...)");
+        desc_die(f, "(define-imm NAME signed|unsigned (HI LO AT)...)");
     immdef *d = &imms[nimms++];
-    d->name = sym_or_die(sx_at(f, 1), "imm name");
-    const char *s = sym_or_die(sx_at(f, 2), "signedness");
+    d->name = desc_sym(sx_at(f, 1), "imm name");
+    const char *s = desc_sym(sx_at(f, 2), "signedness");
     d->is_signed = !strcmp(s, "signed");
     if (!d->is_signed && strcmp(s, "unsigned"))
-        die_at(sx_at(f, 2), "signed or unsigned");
+        desc_die(sx_at(f, 2), "signed or unsigned");
     for (size_t i = 3; i < sx_len(f); i++) {
         const sx *p = sx_at(f, i);
         if (sx_len(p) != 3 || d->npieces >= 8)
-            die_at(p, "piece is (HI LO AT)");
+            desc_die(p, "piece is (HI LO AT)");
         imm_piece *q = &d->p[d->npieces++];
-        q->hi = (int)int_or_die(sx_at(p, 0), "hi");
-        q->lo = (int)int_or_die(sx_at(p, 1), "lo");
-        q->at = (int)int_or_die(sx_at(p, 2), "at");
+        q->hi = (int)desc_int(sx_at(p, 0), "hi");
+        q->lo = (int)desc_int(sx_at(p, 1), "lo");
+        q->at = (int)desc_int(sx_at(p, 2), "at");
         int top = q->at + q->hi - q->lo + 1;
         if (top > d->width)
             d->width = top;
@@ -210,13 +186,13 @@ static void def_imm(const sx *f)
 static void def_format(const sx *f)
 {
     format *d = &formats[nformats++];
-    d->name = sym_or_die(sx_at(f, 1), "format name");
+    d->name = desc_sym(sx_at(f, 1), "format name");
     d->len = 4;
     for (size_t i = 2; i < sx_len(f); i++) {
         const sx *c = sx_at(f, i);
-        const char *k = sym_or_die(sx_at(c, 0), "format clause");
+        const char *k = desc_sym(sx_at(c, 0), "format clause");
         if (!strcmp(k, "length")) {
-            d->len = (int)int_or_die(sx_at(c, 1), "length");
+            d->len = (int)desc_int(sx_at(c, 1), "length");
         } else if (!strcmp(k, "operands")) {
             for (size_t j = 1; j < sx_len(c); j++) {
                 const sx *o = sx_at(c, j);
@@ -224,65 +200,94 @@ static void def_format(const sx *f)
                 if (o->kind == SX_SYMBOL) {
                     op->slot = op->src = o->u.str.s;
                 } else {
-                    op->slot = sym_or_die(sx_at(o, 0), "slot");
+                    op->slot = desc_sym(sx_at(o, 0), "slot");
                     const sx *src = sx_at(o, 1);
                     if (src && src->kind == SX_INT)
                         op->cval = (long)src->u.i;
                     else
-                        op->src = sym_or_die(src, "operand source");
+                        op->src = desc_sym(src, "operand source");
                 }
                 static const char *slots[] = {"rd", "rs1", "rs2", "rs3", "imm", "rm"};
                 int ok = 0;
                 for (size_t s = 0; s < 6; s++)
                     ok |= !strcmp(op->slot, slots[s]);
                 if (!ok)
-                    die_at(o, "unknown slot '%s' (rd rs1 rs2 rs3 imm rm)", op->slot);
+                    desc_die(o, "unknown slot '%s' (rd rs1 rs2 rs3 imm rm)", op->slot);
                 if (op->src && !find_field(op->src) && !find_imm(op->src))
-                    die_at(o, "unknown field or immediate '%s'", op->src);
+                    desc_die(o, "unknown field or immediate '%s'", op->src);
             }
         } else {
-            die_at(c, "unknown format clause '%s'", k);
+            desc_die(c, "unknown format clause '%s'", k);
         }
     }
 }
 
-static void scan_sem(insn *in, const sx *x)
+/* The RISC-V dialect of the RTL: the operators of engine/rtl_ops.def, the
+ * atoms imm pc next-pc rm, the register slots; `has` checks that an
+ * instruction uses only operands its format has. */
+static desc_op rtl_ops_tab[RTL_NKINDS];
+static const desc_atom rtl_atoms[] = {
+    {"imm", RTL_IMM}, {"pc", RTL_PC}, {"next-pc", RTL_NEXT_PC}, {"rm", RTL_RM}, {NULL, 0},
+};
+static const char *const rtl_slots[] = {"rd", "rs1", "rs2", "rs3", NULL};
+
+static int fmt_has(void *ctx, const char *name)
 {
-    if (!x || x->kind != SX_LIST || sx_len(x) == 0)
-        return;
-    const char *h = sx_sym(sx_at(x, 0));
-    if (h) {
-        if (!strcmp(h, "jump") || !strcmp(h, "branch") || !strcmp(h, "trap") || !strcmp(h, "end-block"))
-            in->flags |= F_ENDS;
-        else if (!strcmp(h, "set-x") && sx_is_sym(sx_at(x, 1), "rd"))
+    const format *f = ctx;
+    if (!strcmp(name, "pc") || !strcmp(name, "next-pc"))
+        return 1;
+    for (int i = 0; i < f->nops; i++)
+        if (!strcmp(f->ops[i].slot, name))
+            return 1;
+    return 0;
+}
+
+static rnode *read_sem(const insn *in, int *nvars)
+{
+    static size_t nops;
+    if (!nops)
+        for (int k = 0; k < RTL_NKINDS; k++)
+            if (rtl_kinds[k].cls != RTL_LEAF)
+                rtl_ops_tab[nops++] = (desc_op){rtl_kinds[k].name, rtl_kinds[k].args, (unsigned)rtl_kinds[k].cls,
+                                                rtl_kinds[k].words, k};
+    desc_dialect d = {rtl_ops_tab, nops, rtl_atoms, rtl_slots, fmt_has, (void *)in->fmt};
+    return desc_body(&d, in->sem, 1, nvars);
+}
+
+/* What the block builder and the bodies need to know of an instruction */
+static void scan_rtl(insn *in, const rnode *n)
+{
+    switch (n->op) {
+    case RTL_JUMP: case RTL_BRANCH: case RTL_TRAP: case RTL_END_BLOCK:
+        in->flags |= F_ENDS;
+        break;
+    case RTL_SET_X:
+        if (n->k[0]->i == RTL_RD)
             in->flags |= F_WX;
-        else if (!strcmp(h, "load") || !strncmp(h, "amo", 3))
-            in->flags |= F_LOAD;
-        else if (!strcmp(h, "store"))
-            in->flags |= F_STORE;
-        else if (!strcmp(h, "call") || !strcmp(h, "trap"))
-            in->flags |= F_CALL;
-        else if (!strcmp(h, "f") || !strcmp(h, "set-f") || !strcmp(h, "f32") || !strcmp(h, "set-f32"))
-            in->flags |= F_FP;
+        break;
+    case RTL_LOAD: in->flags |= F_LOAD; break;
+    case RTL_STORE: in->flags |= F_STORE; break;
+    case RTL_CALL: in->flags |= F_CALL; break;
+    case RTL_F: case RTL_SET_F: case RTL_F32: case RTL_SET_F32: in->flags |= F_FP; break;
     }
-    for (size_t i = 0; i < sx_len(x); i++)
-        scan_sem(in, sx_at(x, i));
+    for (int i = 0; i < n->n; i++)
+        scan_rtl(in, n->k[i]);
 }
 
 static void read_asm(insn *in, const sx *c, const sx *cond)
 {
     if (in->nasm >= MAXASM)
-        die_at(c, "too many asm forms");
+        desc_die(c, "too many asm forms");
     asmdef *a = &in->asms[in->nasm++];
     const sx *m = sx_at(c, 1);
     if (!m || m->kind != SX_STRING)
-        die_at(c, "(asm \"mnemonic\" operand...)");
+        desc_die(c, "(asm \"mnemonic\" operand...)");
     a->mnem = m->u.str.s;
     a->cond = cond;
     for (size_t j = 2; j < sx_len(c); j++) {
         if (a->nargs >= 6)
-            die_at(c, "too many asm operands");
-        a->args[a->nargs++] = sym_or_die(sx_at(c, j), "asm operand kind");
+            desc_die(c, "too many asm operands");
+        a->args[a->nargs++] = desc_sym(sx_at(c, j), "asm operand kind");
     }
 }
 
@@ -291,77 +296,80 @@ static void def_insn(const sx *f)
     insn *in = &insns[ninsns++];
     in->def = f;
     in->order = ninsns;
-    in->name = sym_or_die(sx_at(f, 1), "instruction name");
+    in->name = desc_sym(sx_at(f, 1), "instruction name");
     for (int i = 0; i < ninsns - 1; i++)
         if (!strcmp(insns[i].name, in->name))
-            die_at(f, "instruction '%s' defined twice (first at %s:%d)", in->name, insns[i].def->file,
+            desc_die(f, "instruction '%s' defined twice (first at %s:%d)", in->name, insns[i].def->file,
                    insns[i].def->line);
     for (size_t i = 2; i < sx_len(f); i++) {
         const sx *c = sx_at(f, i);
-        const char *k = sym_or_die(sx_at(c, 0), "instruction clause");
+        const char *k = desc_sym(sx_at(c, 0), "instruction clause");
         if (!strcmp(k, "format")) {
-            const char *fn = sym_or_die(sx_at(c, 1), "format name");
+            const char *fn = desc_sym(sx_at(c, 1), "format name");
             in->fmt = find_format(fn);
             if (!in->fmt)
-                die_at(c, "unknown format '%s'", fn);
+                desc_die(c, "unknown format '%s'", fn);
             for (size_t j = 2; j < sx_len(c); j++) {
                 const sx *p = sx_at(c, j);
-                const char *fld = sym_or_die(sx_at(p, 0), "field");
+                const char *fld = desc_sym(sx_at(p, 0), "field");
                 if (!find_field(fld))
-                    die_at(p, "unknown field '%s'", fld);
+                    desc_die(p, "unknown field '%s'", fld);
                 in->fx[in->nfixed].field = fld;
-                in->fx[in->nfixed++].val = int_or_die(sx_at(p, 1), "field value");
+                in->fx[in->nfixed++].val = desc_int(sx_at(p, 1), "field value");
             }
         } else if (!strcmp(k, "require")) {
             for (size_t j = 1; j < sx_len(c); j++) {
                 const sx *p = sx_at(c, j);
-                const char *op = sym_or_die(sx_at(p, 0), "eq or ne");
+                const char *op = desc_sym(sx_at(p, 0), "eq or ne");
                 req *r = &in->rq[in->nreq++];
                 r->ne = !strcmp(op, "ne");
                 if (!r->ne && strcmp(op, "eq"))
-                    die_at(p, "require takes (eq F V) or (ne F V)");
-                r->field = sym_or_die(sx_at(p, 1), "field");
+                    desc_die(p, "require takes (eq F V) or (ne F V)");
+                r->field = desc_sym(sx_at(p, 1), "field");
                 if (!find_field(r->field) && !find_imm(r->field))
-                    die_at(p, "unknown field '%s'", r->field);
-                r->val = int_or_die(sx_at(p, 2), "value");
+                    desc_die(p, "unknown field '%s'", r->field);
+                r->val = desc_int(sx_at(p, 2), "value");
             }
         } else if (!strcmp(k, "asm")) {
             read_asm(in, c, NULL);
         } else if (!strcmp(k, "sem")) {
             in->sem = c;
-            scan_sem(in, c);
         } else if (!strcmp(k, "expand")) {
-            in->expand = sym_or_die(sx_at(c, 1), "expanded instruction");
+            in->expand = desc_sym(sx_at(c, 1), "expanded instruction");
         } else if (!strcmp(k, "flags")) {
             for (size_t j = 1; j < sx_len(c); j++) {
-                const char *fl = sym_or_die(sx_at(c, j), "flag");
+                const char *fl = desc_sym(sx_at(c, j), "flag");
                 if (!strcmp(fl, "ends-block"))
                     in->flags |= F_ENDS;
                 else
-                    die_at(sx_at(c, j), "unknown flag '%s'", fl);
+                    desc_die(sx_at(c, j), "unknown flag '%s'", fl);
             }
         } else {
-            die_at(c, "unknown instruction clause '%s'", k);
+            desc_die(c, "unknown instruction clause '%s'", k);
         }
     }
     if (!in->fmt)
-        die_at(f, "instruction '%s' has no format", in->name);
+        desc_die(f, "instruction '%s' has no format", in->name);
     if (!in->sem == !in->expand)
-        die_at(f, "instruction '%s' needs exactly one of (sem ...) or (expand ...)", in->name);
+        desc_die(f, "instruction '%s' needs exactly one of (sem ...) or (expand ...)", in->name);
     if (in->fmt->len == 2)
         in->flags |= F_C;
+    if (in->sem) {
+        in->rtl = read_sem(in, &in->nvars);
+        scan_rtl(in, in->rtl);
+    }
 }
 
 static void def_alias(const sx *f)
 {
     /* (define-alias INSN (when COND) (asm ...)) */
-    const char *n = sym_or_die(sx_at(f, 1), "instruction name");
+    const char *n = desc_sym(sx_at(f, 1), "instruction name");
     insn *in = find_insn(n);
     if (!in)
-        die_at(f, "alias of unknown instruction '%s'", n);
+        desc_die(f, "alias of unknown instruction '%s'", n);
     const sx *w = sx_at(f, 2), *a = sx_at(f, 3);
     if (!sx_is_sym(sx_at(w, 0), "when") || !sx_is_sym(sx_at(a, 0), "asm"))
-        die_at(f, "(define-alias INSN (when COND) (asm ...))");
+        desc_die(f, "(define-alias INSN (when COND) (asm ...))");
     /* keep the default last: insert before it */
     read_asm(in, a, sx_at(w, 1));
     if (in->nasm >= 2) {
@@ -383,20 +391,20 @@ static void def_alias(const sx *f)
 static void def_fusion(const sx *f)
 {
     if (sx_len(f) < 3 || sx_len(f) > 1 + MAXFUSE)
-        die_at(f, "(define-fusion INSN INSN ...) with 2 to %d instructions", MAXFUSE);
+        desc_die(f, "(define-fusion INSN INSN ...) with 2 to %d instructions", MAXFUSE);
     fusion *u = &fusions[nfusions];
     u->n = (int)sx_len(f) - 1;
     for (int k = 0; k < u->n; k++) {
-        const char *n = sym_or_die(sx_at(f, 1 + k), "instruction name");
+        const char *n = desc_sym(sx_at(f, 1 + k), "instruction name");
         u->p[k] = find_insn(n);
         if (!u->p[k] || !u->p[k]->sem)
-            die_at(f, "fusion of '%s', which is not an instruction with semantics of its own", n);
+            desc_die(f, "fusion of '%s', which is not an instruction with semantics of its own", n);
         if (k + 1 < u->n && (u->p[k]->flags & F_ENDS))
-            die_at(f, "fusion after '%s', which ends a block", n);
+            desc_die(f, "fusion after '%s', which ends a block", n);
     }
     for (int i = 0; i < nfusions; i++)
         if (fusions[i].n == u->n && !memcmp(fusions[i].p, u->p, (size_t)u->n * sizeof u->p[0]))
-            die_at(f, "fusion defined twice");
+            desc_die(f, "fusion defined twice");
     nfusions++;
 }
 
@@ -406,43 +414,13 @@ static char *fusion_cname(const fusion *u)
     static char buf[256];
     buf[0] = 0;
     for (int k = 0; k < u->n; k++) {
-        char *c = cname(u->p[k]->name);
+        char *c = desc_cname(u->p[k]->name);
         snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", k ? "__" : "", c);
         free(c);
     }
     return buf;
 }
 
-static void read_file(const char *path, sx ***forms, size_t *nforms)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        fprintf(stderr, "isagen: %s: %s\n", path, strerror(errno));
-        exit(1);
-    }
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-        fprintf(stderr, "isagen: %s: read error\n", path);
-        exit(1);
-    }
-    fclose(fp);
-    buf[n] = 0;
-    sx_reader r;
-    sx_reader_init(&r, strdup(path), buf, (size_t)n);
-    sx *x;
-    int rc;
-    while ((rc = sx_read(&r, &x)) > 0) {
-        *forms = realloc(*forms, (*nforms + 1) * sizeof **forms);
-        (*forms)[(*nforms)++] = x;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "%s:%d:%d: %s\n", path, r.err_line, r.err_col, r.err);
-        exit(1);
-    }
-}
 
 /* ---- encoding: mask/match ---- */
 
@@ -454,9 +432,9 @@ static void compute_match(insn *in)
         uint32_t w = (uint32_t)((1ull << (f->hi - f->lo + 1)) - 1);
         long v = in->fx[i].val - f->add;
         if (v < 0 || (unsigned long)v > w)
-            die_at(in->def, "value %ld does not fit field %s", in->fx[i].val, f->name);
+            desc_die(in->def, "value %ld does not fit field %s", in->fx[i].val, f->name);
         if (mask & (w << f->lo))
-            die_at(in->def, "field %s overlaps another fixed field", f->name);
+            desc_die(in->def, "field %s overlaps another fixed field", f->name);
         mask |= w << f->lo;
         match |= (uint32_t)v << f->lo;
     }
@@ -494,263 +472,288 @@ static void emit_field_expr(FILE *o, const char *src)
     fprintf(o, ")");
 }
 
-/* Expressions of the semantic RTL -> C. */
-static void emit_expr(FILE *o, const sx *e);
-static void emit_stmt(FILE *o, const sx *s, int ind);
+/* ---- back end: interpreter bodies (C) from the checked RTL ---- */
+static void emit_expr(FILE *o, const rnode *e);
+static void emit_stmt(FILE *o, const rnode *s, int ind);
 
-static const char *slot_name(const sx *x)
+static void emit_args(FILE *o, const rnode *e, int from, int lead_comma)
 {
-    const char *s = sx_sym(x);
-    static const char *slots[] = {"rd", "rs1", "rs2", "rs3"};
-    for (int i = 0; s && i < 4; i++)
-        if (!strcmp(s, slots[i]))
-            return s;
-    die_at(x, "expected a register slot (rd rs1 rs2 rs3)");
-}
-
-static void emit_args(FILE *o, const sx *e, size_t from, int lead_comma)
-{
-    for (size_t i = from; i < sx_len(e); i++) {
+    for (int i = from; i < e->n; i++) {
         if (i > from || lead_comma)
             fprintf(o, ", ");
-        emit_expr(o, sx_at(e, i));
+        emit_expr(o, e->k[i]);
     }
 }
 
-static const struct { const char *op, *c; } binops[] = {
-    {"add", "+"}, {"sub", "-"}, {"and", "&"}, {"or", "|"}, {"xor", "^"}, {"mul", "*"},
-};
-static const struct { const char *op, *c; int sgn; } cmps[] = {
-    {"eq", "==", 0}, {"ne", "!=", 0}, {"lt", "<", 1}, {"ge", ">=", 1}, {"ltu", "<", 0}, {"geu", ">=", 0},
-};
-static const struct { const char *op, *c; } casts[] = {
-    {"sext8", "(uint64_t)(int64_t)(int8_t)"},  {"zext8", "(uint64_t)(uint8_t)"},
-    {"sext16", "(uint64_t)(int64_t)(int16_t)"}, {"zext16", "(uint64_t)(uint16_t)"},
-    {"sext32", "(uint64_t)(int64_t)(int32_t)"}, {"zext32", "(uint64_t)(uint32_t)"},
-};
-static const char *load_types[] = {"s8", "u8", "s16", "u16", "s32", "u32", "u64"};
-static const char *store_types[] = {"8", "16", "32", "64"};
-
-static void emit_expr(FILE *o, const sx *e)
+static const char *binop_c(int op)
 {
-    switch (e->kind) {
-    case SX_INT:
-        fprintf(o, "UINT64_C(0x%llx)", (unsigned long long)e->u.i);
+    switch (op) {
+    case RTL_ADD: return "+";
+    case RTL_SUB: return "-";
+    case RTL_AND: return "&";
+    case RTL_OR: return "|";
+    case RTL_XOR: return "^";
+    case RTL_MUL: return "*";
+    }
+    return NULL;
+}
+static const char *cmp_c(int op, int *sgn)
+{
+    *sgn = op == RTL_LT || op == RTL_GE;
+    switch (op) {
+    case RTL_EQ: return "==";
+    case RTL_NE: return "!=";
+    case RTL_LT: case RTL_LTU: return "<";
+    case RTL_GE: case RTL_GEU: return ">=";
+    }
+    return NULL;
+}
+static const char *cast_c(int op)
+{
+    switch (op) {
+    case RTL_SEXT8: return "(uint64_t)(int64_t)(int8_t)";
+    case RTL_ZEXT8: return "(uint64_t)(uint8_t)";
+    case RTL_SEXT16: return "(uint64_t)(int64_t)(int16_t)";
+    case RTL_ZEXT16: return "(uint64_t)(uint16_t)";
+    case RTL_SEXT32: return "(uint64_t)(int64_t)(int32_t)";
+    case RTL_ZEXT32: return "(uint64_t)(uint32_t)";
+    }
+    return NULL;
+}
+
+static void emit_expr(FILE *o, const rnode *e)
+{
+    const char *c;
+    int sgn;
+    switch (e->op) {
+    case DN_INT:
+        fprintf(o, "UINT64_C(0x%llx)", (unsigned long long)e->i);
         return;
-    case SX_SYMBOL: {
-        const char *s = e->u.str.s;
-        if (!strcmp(s, "imm"))
-            fprintf(o, "IMM");
-        else if (!strcmp(s, "pc"))
-            fprintf(o, "PC");
-        else if (!strcmp(s, "next-pc"))
-            fprintf(o, "(PC + I->len)");
-        else if (!strcmp(s, "rm"))
-            fprintf(o, "((uint64_t)I->rm)");
-        else if (!strcmp(s, "rd") || !strcmp(s, "rs1") || !strcmp(s, "rs2") || !strcmp(s, "rs3"))
-            fprintf(o, "((uint64_t)I->%s)", s);  /* the register number itself */
-        else {
-            char *c = cname(s);
-            fprintf(o, "v_%s", c);  /* a let-bound local */
-            free(c);
-        }
+    case DN_ATOM:
+        fprintf(o, "%s", e->i == RTL_IMM ? "IMM" : e->i == RTL_PC ? "PC" : e->i == RTL_NEXT_PC ? "(PC + I->len)"
+                                                                                    : "((uint64_t)I->rm)");
+        return;
+    case DN_SLOT:
+        fprintf(o, "((uint64_t)I->%s)", e->s);  /* the register number itself */
+        return;
+    case DN_VAR: {
+        char *v = desc_cname(e->s);
+        fprintf(o, "v_%s", v);  /* a let-bound local */
+        free(v);
         return;
     }
-    case SX_LIST:
-        break;
-    default:
-        die_at(e, "unexpected datum in semantics");
     }
-    const char *h = sym_or_die(sx_at(e, 0), "operator");
-    size_t n = sx_len(e);
-    for (size_t i = 0; i < sizeof binops / sizeof binops[0]; i++)
-        if (!strcmp(h, binops[i].op)) {
-            if (n < 3)
-                die_at(e, "%s takes two or more operands", h);
-            fprintf(o, "(");
-            for (size_t j = 1; j < n; j++) {
-                if (j > 1)
-                    fprintf(o, " %s ", binops[i].c);
-                emit_expr(o, sx_at(e, j));
-            }
-            fprintf(o, ")");
-            return;
-        }
-    for (size_t i = 0; i < sizeof cmps / sizeof cmps[0]; i++)
-        if (!strcmp(h, cmps[i].op)) {
-            if (n != 3)
-                die_at(e, "%s takes two operands", h);
-            const char *cast = cmps[i].sgn ? "(int64_t)" : "";
-            fprintf(o, "((uint64_t)(%s", cast);
-            emit_expr(o, sx_at(e, 1));
-            fprintf(o, " %s %s", cmps[i].c, cast);
-            emit_expr(o, sx_at(e, 2));
-            fprintf(o, "))");
-            return;
-        }
-    for (size_t i = 0; i < sizeof casts / sizeof casts[0]; i++)
-        if (!strcmp(h, casts[i].op)) {
-            fprintf(o, "(%s(", casts[i].c);
-            emit_expr(o, sx_at(e, 1));
-            fprintf(o, "))");
-            return;
-        }
-    if (!strcmp(h, "x")) {
-        fprintf(o, "X(I->%s)", slot_name(sx_at(e, 1)));
-    } else if (!strcmp(h, "f")) {
-        fprintf(o, "F(I->%s)", slot_name(sx_at(e, 1)));
-    } else if (!strcmp(h, "f32")) {
-        fprintf(o, "F32(I->%s)", slot_name(sx_at(e, 1)));
-    } else if (!strcmp(h, "not") || !strcmp(h, "neg")) {
-        fprintf(o, "(%s(", h[0] == 'n' && h[1] == 'o' ? "~" : "-");
-        emit_expr(o, sx_at(e, 1));
-        fprintf(o, "))");
-    } else if (!strcmp(h, "sll") || !strcmp(h, "srl") || !strcmp(h, "sra")) {
-        /* shift amounts are taken modulo 64, as RV64 does */
-        if (h[2] == 'a')
-            fprintf(o, "((uint64_t)((int64_t)");
-        else
-            fprintf(o, "((");
-        emit_expr(o, sx_at(e, 1));
-        fprintf(o, " %s (", h[1] == 'l' ? "<<" : ">>");
-        emit_expr(o, sx_at(e, 2));
-        fprintf(o, " & 63)))");
-    } else if (!strcmp(h, "if")) {
+    if ((c = binop_c(e->op))) {
         fprintf(o, "(");
-        emit_expr(o, sx_at(e, 1));
+        for (int j = 0; j < e->n; j++) {
+            if (j)
+                fprintf(o, " %s ", c);
+            emit_expr(o, e->k[j]);
+        }
+        fprintf(o, ")");
+    } else if ((c = cmp_c(e->op, &sgn))) {
+        const char *cast = sgn ? "(int64_t)" : "";
+        fprintf(o, "((uint64_t)(%s", cast);
+        emit_expr(o, e->k[0]);
+        fprintf(o, " %s %s", c, cast);
+        emit_expr(o, e->k[1]);
+        fprintf(o, "))");
+    } else if ((c = cast_c(e->op))) {
+        fprintf(o, "(%s(", c);
+        emit_expr(o, e->k[0]);
+        fprintf(o, "))");
+    } else if (e->op == RTL_X || e->op == RTL_F || e->op == RTL_F32) {
+        fprintf(o, "%s(I->%s)", e->op == RTL_X ? "X" : e->op == RTL_F ? "F" : "F32", e->k[0]->s);
+    } else if (e->op == RTL_NOT || e->op == RTL_NEG) {
+        fprintf(o, "(%s(", e->op == RTL_NOT ? "~" : "-");
+        emit_expr(o, e->k[0]);
+        fprintf(o, "))");
+    } else if (e->op == RTL_SLL || e->op == RTL_SRL || e->op == RTL_SRA) {
+        /* shift amounts are taken modulo 64, as RV64 does */
+        fprintf(o, e->op == RTL_SRA ? "((uint64_t)((int64_t)" : "((");
+        emit_expr(o, e->k[0]);
+        fprintf(o, " %s (", e->op == RTL_SLL ? "<<" : ">>");
+        emit_expr(o, e->k[1]);
+        fprintf(o, " & 63)))");
+    } else if (e->op == RTL_IF) {
+        fprintf(o, "(");
+        emit_expr(o, e->k[0]);
         fprintf(o, " ? ");
-        emit_expr(o, sx_at(e, 2));
+        emit_expr(o, e->k[1]);
         fprintf(o, " : ");
-        emit_expr(o, sx_at(e, 3));
+        emit_expr(o, e->k[2]);
         fprintf(o, ")");
-    } else if (!strcmp(h, "load")) {
-        const char *t = sym_or_die(sx_at(e, 1), "load type");
-        int ok = 0;
-        for (size_t i = 0; i < 7; i++)
-            ok |= !strcmp(t, load_types[i]);
-        if (!ok)
-            die_at(e, "load type is one of s8 u8 s16 u16 s32 u32 u64");
-        fprintf(o, "LOAD_%s(", t);
-        emit_expr(o, sx_at(e, 2));
+    } else if (e->op == RTL_LOAD) {
+        fprintf(o, "LOAD_%s(", e->k[0]->s);
+        emit_expr(o, e->k[1]);
         fprintf(o, ")");
-    } else if (!strcmp(h, "call")) {
-        fprintf(o, "%s_%s(cpu", prefix, sym_or_die(sx_at(e, 1), "helper name"));
-        emit_args(o, e, 2, 1);
+    } else if (e->op == RTL_CALL) {
+        fprintf(o, "%s_%s(cpu", prefix, e->k[0]->s);
+        emit_args(o, e, 1, 1);
         fprintf(o, ")");
-    } else if (!strcmp(h, "pure")) {
-        fprintf(o, "%s_%s(", prefix, sym_or_die(sx_at(e, 1), "helper name"));
-        emit_args(o, e, 2, 0);
+    } else if (e->op == RTL_PURE) {
+        fprintf(o, "%s_%s(", prefix, e->k[0]->s);
+        emit_args(o, e, 1, 0);
         fprintf(o, ")");
     } else {
-        die_at(e, "unknown operator '%s' in semantics", h);
+        desc_die(e->at, "internal: no C for operator '%s'", rtl_kinds[e->op].name);
     }
 }
 
 /* (add pc imm) or (add imm pc): a target fixed by the encoding */
-static int is_pc_relative(const sx *e)
+static int is_pc_relative(const rnode *e)
 {
-    return sx_len(e) == 3 && sx_is_sym(sx_at(e, 0), "add") &&
-           ((sx_is_sym(sx_at(e, 1), "pc") && sx_is_sym(sx_at(e, 2), "imm")) ||
-            (sx_is_sym(sx_at(e, 1), "imm") && sx_is_sym(sx_at(e, 2), "pc")));
+    return e->op == RTL_ADD && e->n == 2 && e->k[0]->op == DN_ATOM && e->k[1]->op == DN_ATOM &&
+           ((e->k[0]->i == RTL_PC && e->k[1]->i == RTL_IMM) || (e->k[0]->i == RTL_IMM && e->k[1]->i == RTL_PC));
 }
 
 static void indent(FILE *o, int n) { fprintf(o, "%*s", n * 4, ""); }
 
-static void emit_body(FILE *o, const sx *s, size_t from, int ind)
+static void emit_body(FILE *o, const rnode *s, int from, int ind)
 {
-    for (size_t i = from; i < sx_len(s); i++)
-        emit_stmt(o, sx_at(s, i), ind);
+    for (int i = from; i < s->n; i++)
+        emit_stmt(o, s->k[i], ind);
 }
 
-static void emit_stmt(FILE *o, const sx *s, int ind)
+static void emit_stmt(FILE *o, const rnode *s, int ind)
 {
-    const char *h = sym_or_die(sx_at(s, 0), "statement");
     indent(o, ind);
-    if (!strcmp(h, "set-x") || !strcmp(h, "set-f") || !strcmp(h, "set-f32")) {
-        const char *m = h[4] == 'x' ? "WX" : h[5] == '3' ? "WF32" : "WF";
-        fprintf(o, "%s(I->%s, ", m, slot_name(sx_at(s, 1)));
-        emit_expr(o, sx_at(s, 2));
+    switch (s->op) {
+    case RTL_SET_X: case RTL_SET_F: case RTL_SET_F32:
+        fprintf(o, "%s(I->%s, ", s->op == RTL_SET_X ? "WX" : s->op == RTL_SET_F32 ? "WF32" : "WF", s->k[0]->s);
+        emit_expr(o, s->k[1]);
         fprintf(o, ");\n");
-    } else if (!strcmp(h, "store")) {
-        const sx *w = sx_at(s, 1);
-        char wbuf[24];
-        if (w && w->kind == SX_INT)
-            snprintf(wbuf, sizeof wbuf, "%lld", (long long)w->u.i);
-        const char *t = (w && w->kind == SX_INT) ? wbuf : sym_or_die(w, "store width");
-        int ok = 0;
-        for (size_t i = 0; i < 4; i++)
-            ok |= !strcmp(t, store_types[i]);
-        if (!ok)
-            die_at(s, "store width is one of 8 16 32 64");
-        fprintf(o, "STORE_%s(", t);
-        emit_expr(o, sx_at(s, 2));
+        break;
+    case RTL_STORE:
+        fprintf(o, "STORE_%s(", s->k[0]->s);
+        emit_expr(o, s->k[1]);
         fprintf(o, ", ");
-        emit_expr(o, sx_at(s, 3));
+        emit_expr(o, s->k[2]);
         fprintf(o, ");\n");
-    } else if (!strcmp(h, "jump")) {
+        break;
+    case RTL_JUMP:
         /* a pc-relative target is the same every time: the engine may chain
          * it without checking (JUMP_DIRECT); anything else is checked */
-        fprintf(o, is_pc_relative(sx_at(s, 1)) ? "JUMP_DIRECT(" : "JUMP(");
-        emit_expr(o, sx_at(s, 1));
+        fprintf(o, is_pc_relative(s->k[0]) ? "JUMP_DIRECT(" : "JUMP(");
+        emit_expr(o, s->k[0]);
         fprintf(o, ");\n");
-    } else if (!strcmp(h, "branch")) {
-        fprintf(o, is_pc_relative(sx_at(s, 2)) ? "BRANCH_DIRECT(" : "BRANCH(");
-        emit_expr(o, sx_at(s, 1));
+        break;
+    case RTL_BRANCH:
+        fprintf(o, is_pc_relative(s->k[1]) ? "BRANCH_DIRECT(" : "BRANCH(");
+        emit_expr(o, s->k[0]);
         fprintf(o, ", ");
-        emit_expr(o, sx_at(s, 2));
+        emit_expr(o, s->k[1]);
         fprintf(o, ");\n");
-    } else if (!strcmp(h, "trap")) {
-        char *c = cname(sym_or_die(sx_at(s, 1), "trap kind"));
+        break;
+    case RTL_TRAP: {
+        char *c = desc_cname(s->k[0]->s);
         for (char *p = c; *p; p++)
             *p = (char)toupper((unsigned char)*p);
         fprintf(o, "TRAP(%s_EXIT_%s);\n", prefix[0] == 'r' ? "RV" : prefix, c);
         free(c);
-    } else if (!strcmp(h, "end-block")) {
+        break;
+    }
+    case RTL_END_BLOCK:
         fprintf(o, "END_BLOCK();\n");
-    } else if (!strcmp(h, "call") || !strcmp(h, "pure")) {
+        break;
+    case RTL_CALL: case RTL_PURE:
         emit_expr(o, s);
         fprintf(o, ";\n");
-    } else if (!strcmp(h, "when")) {
+        break;
+    case RTL_WHEN:
         fprintf(o, "if (");
-        emit_expr(o, sx_at(s, 1));
+        emit_expr(o, s->k[0]);
         fprintf(o, ") {\n");
-        emit_body(o, s, 2, ind + 1);
-        indent(o, ind);
-        fprintf(o, "}\n");
-    } else if (!strcmp(h, "if")) {
-        fprintf(o, "if (");
-        emit_expr(o, sx_at(s, 1));
-        fprintf(o, ") {\n");
-        emit_stmt(o, sx_at(s, 2), ind + 1);
-        indent(o, ind);
-        fprintf(o, "} else {\n");
-        emit_stmt(o, sx_at(s, 3), ind + 1);
-        indent(o, ind);
-        fprintf(o, "}\n");
-    } else if (!strcmp(h, "seq")) {
-        fprintf(o, "{\n");
         emit_body(o, s, 1, ind + 1);
         indent(o, ind);
         fprintf(o, "}\n");
-    } else if (!strcmp(h, "let")) {
-        const sx *binds = sx_at(s, 1);
+        break;
+    case RTL_IF_S:
+        fprintf(o, "if (");
+        emit_expr(o, s->k[0]);
+        fprintf(o, ") {\n");
+        emit_stmt(o, s->k[1], ind + 1);
+        indent(o, ind);
+        fprintf(o, "} else {\n");
+        emit_stmt(o, s->k[2], ind + 1);
+        indent(o, ind);
+        fprintf(o, "}\n");
+        break;
+    case RTL_SEQ:
         fprintf(o, "{\n");
-        for (size_t i = 0; i < sx_len(binds); i++) {
-            const sx *b = sx_at(binds, i);
-            char *c = cname(sym_or_die(sx_at(b, 0), "let variable"));
+        emit_body(o, s, 0, ind + 1);
+        indent(o, ind);
+        fprintf(o, "}\n");
+        break;
+    case RTL_LET: {
+        fprintf(o, "{\n");
+        int i = 0;
+        for (; i < s->n && s->k[i]->op == DN_BIND; i++) {
+            char *c = desc_cname(s->k[i]->s);
             indent(o, ind + 1);
             fprintf(o, "uint64_t v_%s = ", c);
-            emit_expr(o, sx_at(b, 1));
+            emit_expr(o, s->k[i]->k[0]);
             fprintf(o, ";\n");
             free(c);
         }
-        emit_body(o, s, 2, ind + 1);
+        emit_body(o, s, i, ind + 1);
         indent(o, ind);
         fprintf(o, "}\n");
-    } else {
-        die_at(s, "unknown statement '%s' in semantics", h);
+        break;
+    }
+    default:
+        desc_die(s->at, "internal: no C for statement '%s'", rtl_kinds[s->op].name);
     }
 }
+
+/* ---- back end: the RTL as a table the program reads (rv_rtl.inc) ---- */
+static rtl_builder rtlb;
+
+static uint32_t rtl_put(const rnode *e)
+{
+    uint32_t kids[256];
+    unsigned n = 0, aux = 0;
+    uint64_t val = 0;
+    int kind;
+    switch (e->op) {
+    case DN_INT: kind = RTL_CONST; val = (uint64_t)e->i; break;
+    case DN_ATOM: kind = (int)e->i; break;
+    case DN_SLOT: kind = RTL_SLOT; aux = (unsigned)e->i; break;
+    case DN_VAR: kind = RTL_VAR; val = (uint64_t)e->i; break;
+    case DN_BIND: kind = RTL_BIND; val = (uint64_t)e->i; kids[n++] = rtl_put(e->k[0]); break;
+    case DN_BODY: kind = RTL_SEQ; break;
+    default: kind = e->op; break;
+    }
+    if (e->op < 0 && e->op != DN_BODY)
+        goto add;
+    for (int i = 0; i < e->n; i++) {
+        const rnode *k = e->k[i];
+        if (i == 0 && rtl_kinds[kind].args[0] == 'r')  /* the register slot (a bare slot later is a value) */
+            aux = (unsigned)k->i;
+        else if (k->op == DN_WORD)
+            aux = (unsigned)k->i;
+        else if (k->op == DN_HELPER)
+            val = (uint64_t)desc_helper_index(k->s);
+        else {
+            if (n >= 255)
+                desc_die(k->at, "too many operands");
+            aux += k->op == DN_BIND;  /* a LET counts its bindings */
+            kids[n++] = rtl_put(k);
+        }
+    }
+add:;
+    int64_t at = rtl_add(&rtlb, (rtl_kind)kind, aux, val, n, kids);
+    if (at < 0)
+        desc_die(e->at, "cannot add this to the RTL table");
+    return (uint32_t)at;
+}
+
+static const char *const rtl_kind_id[RTL_NKINDS] = {
+#define RTL_OP(id, name, args, cls, words) #id,
+#include "engine/rtl_ops.def"
+#undef RTL_OP
+};
+
 
 /* Alias conditions over decoded slots: (eq SLOT V) (ne SLOT V) (and ..) (or ..)
  * (eq SLOT SLOT).  Compared before the x0 sink mapping.  A name that is not a
@@ -774,10 +777,10 @@ static void emit_cond(FILE *o, const sx *c)
             fprintf(o, "(int64_t)");
             emit_field_expr(o, s);
         } else
-            die_at(c, "unknown slot, field or immediate '%s' in alias condition", s);
+            desc_die(c, "unknown slot, field or immediate '%s' in alias condition", s);
         return;
     }
-    const char *h = sym_or_die(sx_at(c, 0), "condition");
+    const char *h = desc_sym(sx_at(c, 0), "condition");
     const char *op = !strcmp(h, "eq") ? "==" : !strcmp(h, "ne") ? "!=" : !strcmp(h, "and") ? "&&"
                    : !strcmp(h, "or") ? "||" : !strcmp(h, "lt") ? "<" : !strcmp(h, "ge") ? ">=" : NULL;
     if (!op) {
@@ -787,7 +790,7 @@ static void emit_cond(FILE *o, const sx *c)
             fprintf(o, ")");
             return;
         }
-        die_at(c, "unknown condition '%s'", h);
+        desc_die(c, "unknown condition '%s'", h);
     }
     fprintf(o, "(");
     for (size_t i = 1; i < sx_len(c); i++) {
@@ -810,27 +813,207 @@ static int cmp_specific(const void *a, const void *b)
     return d ? d : x->order - y->order;
 }
 
-static void emit_decode_case(FILE *o, insn *in)
+static void emit_decode_case(FILE *o, const insn *in, int ind)
 {
-    fprintf(o, "        if ((raw & 0x%08xu) == 0x%08xu", in->mask, in->match);
+    indent(o, ind);
+    fprintf(o, "if ((raw & 0x%08xu) == 0x%08xu", in->mask, in->match);
     for (int r = 0; r < in->nreq; r++) {
         fprintf(o, " && ");
         emit_field_expr(o, in->rq[r].field);
         fprintf(o, " %s %ld", in->rq[r].ne ? "!=" : "==", in->rq[r].val);
     }
-    char *c = cname(in->name);
-    fprintf(o, ") {\n            o->op = %s_OP_%s;\n", prefix[0] == 'r' ? "RV" : prefix, c);
+    char *c = desc_cname(in->name);
+    fprintf(o, ") {\n");
+    indent(o, ind + 1);
+    fprintf(o, "o->op = %s_OP_%s;\n", prefix[0] == 'r' ? "RV" : prefix, c);
     free(c);
     for (int k = 0; k < in->fmt->nops; k++) {
         const operand *op = &in->fmt->ops[k];
-        fprintf(o, "            o->%s = ", op->slot);
+        indent(o, ind + 1);
+        fprintf(o, "o->%s = ", op->slot);
         if (op->src)
             emit_field_expr(o, op->src);
         else
             fprintf(o, "%ld", op->cval);
         fprintf(o, ";\n");
     }
-    fprintf(o, "            o->len = %d;\n            return %d;\n        }\n", in->fmt->len, in->fmt->len);
+    indent(o, ind + 1);
+    fprintf(o, "o->len = %d;\n", in->fmt->len);
+    indent(o, ind + 1);
+    fprintf(o, "return %d;\n", in->fmt->len);
+    indent(o, ind);
+    fprintf(o, "}\n");
+}
+
+static int is_operand_field(const field *f)
+{
+    for (int i = 0; i < nformats; i++)
+        for (int k = 0; k < formats[i].nops; k++)
+            if (formats[i].ops[k].src && !strcmp(formats[i].ops[k].src, f->name))
+                return 1;
+    return 0;
+}
+
+/* The decoder as a decision tree over the encoding fields.  A set of
+ * instructions (most specific first) is split by a field every one of them
+ * fixes, the one that leaves the smallest largest group, into a switch on
+ * that field's bits; each group keeps its order, and only instructions that
+ * fix the field to that value can match there, so the first match is the one
+ * a linear scan of the whole set would find.  A set no field splits, or of
+ * two or fewer, is tested in order, mask/match plus (require ...). */
+static void emit_decode_tree(FILE *o, const insn *const *set, int n, uint32_t done, uint32_t span, int ind)
+{
+    const field *best = NULL;
+    int best_max = n;
+    for (int f = 0; n > 2 && f < nfields; f++) {
+        const field *fd = &fields[f];
+        uint32_t w = (uint32_t)((1ull << (fd->hi - fd->lo + 1)) - 1) << fd->lo;
+        if ((w & ~span) || (w & ~done) == 0)
+            continue;
+        int ok = 1;
+        for (int i = 0; i < n && ok; i++)
+            ok = (set[i]->mask & w) == w;
+        if (!ok)
+            continue;
+        /* the largest group it leaves */
+        int most = 0;
+        for (int i = 0; i < n; i++) {
+            int same = 0;
+            for (int j = 0; j < n; j++)
+                same += (set[j]->match & w) == (set[i]->match & w);
+            if (same > most)
+                most = same;
+        }
+        /* on a tie, an encoding field over a register field (funct5, not
+         * rs3, for the AMOs) */
+        if (most < best_max || (most == best_max && best && is_operand_field(best) && !is_operand_field(fd))) {
+            best_max = most;
+            best = fd;
+        }
+    }
+    if (!best) {
+        for (int i = 0; i < n; i++)
+            emit_decode_case(o, set[i], ind);
+        return;
+    }
+    uint32_t fw = (uint32_t)((1ull << (best->hi - best->lo + 1)) - 1), w = fw << best->lo;
+    indent(o, ind);
+    fprintf(o, "switch ((raw >> %d) & 0x%xu) {  /* %s */\n", best->lo, fw, best->name);
+    const insn **grp = malloc((size_t)n * sizeof *grp);
+    int *seen = calloc((size_t)n, sizeof *seen);
+    for (int i = 0; i < n; i++) {
+        if (seen[i])
+            continue;
+        int g = 0;
+        for (int j = i; j < n; j++)
+            if (!seen[j] && (set[j]->match & w) == (set[i]->match & w)) {
+                seen[j] = 1;
+                grp[g++] = set[j];
+            }
+        indent(o, ind);
+        fprintf(o, "case 0x%xu:\n", (set[i]->match & w) >> best->lo);
+        emit_decode_tree(o, grp, g, done | w, span, ind + 1);
+        indent(o, ind + 1);
+        fprintf(o, "break;\n");
+    }
+    indent(o, ind);
+    fprintf(o, "}\n");
+    free(grp);
+    free(seen);
+}
+
+/* rv_rtl.inc: every instruction's tree and every fused run's, built with
+ * the engine's own builder (engine/rtl.c) and written out as its arrays; the
+ * helper thunks call the same C functions the interpreter bodies call. */
+static void emit_rtl_table(const char *outdir, const int *fuse_order)
+{
+    const char *P = prefix[0] == 'r' ? "RV" : prefix;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s_rtl.inc", outdir, prefix);
+    FILE *o = fopen(path, "w");
+    if (!o) {
+        fprintf(stderr, "isagen: %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    int maxvars = 0;
+    for (int i = 0; i < ninsns; i++)
+        if (insns[i].rtl) {
+            insns[i].root = rtl_put(insns[i].rtl);
+            if (insns[i].nvars > maxvars)
+                maxvars = insns[i].nvars;
+        }
+    uint32_t *froot = calloc((size_t)nfusions + 1, sizeof *froot);
+    for (int f = 0; f < nfusions; f++) {
+        const fusion *u = &fusions[fuse_order[f]];
+        uint32_t kids[MAXFUSE];
+        for (int k = 0; k < u->n; k++)
+            kids[k] = u->p[k]->root;
+        int64_t at = rtl_add(&rtlb, RTL_FUSED, 0, 0, (unsigned)u->n, kids);
+        if (at < 0)
+            desc_die(NULL, "isagen: out of memory");
+        froot[f] = (uint32_t)at;
+    }
+    fprintf(o, "/* Generated by tools/isagen from the .isa descriptions: the RTL of every\n"
+               " * instruction and fused run, as engine/rtl.h reads it. Do not edit. */\n");
+    fprintf(o, "static const rtl_node %s_rtl_nodes[] = {\n", prefix);
+    for (uint32_t i = 0; i < rtlb.nnode; i++) {
+        const rtl_node *n = &rtlb.node[i];
+        fprintf(o, "    {RTL_%s, %u, %u, %u, UINT64_C(0x%llx)},\n", rtl_kind_id[n->kind], n->aux, n->n, n->kids,
+                (unsigned long long)n->val);
+    }
+    fprintf(o, "};\nstatic const uint32_t %s_rtl_kids[] = {", prefix);
+    for (uint32_t i = 0; i < rtlb.nkid; i++)
+        fprintf(o, "%s%u,", i % 16 ? " " : "\n    ", rtlb.kid[i]);
+    fprintf(o, "\n};\n\n");
+    for (int h = 0; h < desc_nhelpers; h++) {
+        const desc_helper *d = &desc_helpers[h];
+        int pure = d->via == RTL_PURE;  /* every use is of one kind: the checker saw to it */
+        fprintf(o, "static uint64_t %s_rtl_h_%s(void *cpu, const uint64_t *a)\n{\n    (void)cpu;\n    (void)a;\n    ",
+                prefix, d->name);
+        if (d->cls & DESC_E)
+            fprintf(o, "return ");
+        if (pure)
+            fprintf(o, "%s_%s(", prefix, d->name);
+        else
+            fprintf(o, "%s_%s((%s_cpu *)cpu", prefix, d->name, prefix);
+        for (int k = 0; k < d->nargs; k++)
+            fprintf(o, "%sa[%d]", k || !pure ? ", " : "", k);
+        fprintf(o, ");\n%s}\n", d->cls & DESC_E ? "" : "    return 0;\n");
+    }
+    fprintf(o, "\nstatic const rtl_helper %s_rtl_helpers[] = {\n", prefix);
+    for (int h = 0; h < desc_nhelpers; h++) {
+        int pure = desc_helpers[h].via == RTL_PURE;
+        fprintf(o, "    {\"%s\", %d, %d, %s_rtl_h_%s},\n", desc_helpers[h].name, desc_helpers[h].nargs, pure, prefix,
+                desc_helpers[h].name);
+    }
+    fprintf(o, "};\n\nstatic const rtl_code %s_rtl_code = {%s_rtl_nodes, %s_rtl_kids, %u, %u, %s_rtl_helpers, %d, %d};\n",
+            prefix, prefix, prefix, rtlb.nnode, rtlb.nkid, prefix, desc_nhelpers, maxvars);
+    fprintf(o, "static const uint32_t %s_rtl_op_root[%s_NOPS] = {\n", prefix, P);
+    for (int i = 0; i < ninsns; i++) {
+        const insn *h = insns[i].expand ? find_insn(insns[i].expand) : &insns[i];
+        fprintf(o, "    %u, /* %s */\n", h->root, insns[i].name);
+    }
+    fprintf(o, "};\nstatic const uint32_t %s_rtl_fuse_root[%d] = {", prefix, nfusions ? nfusions : 1);
+    for (int f = 0; f < nfusions; f++)
+        fprintf(o, "%s%u,", f % 16 ? " " : "\n    ", froot[f]);
+    fprintf(o, "\n};\nconst rtl_isa %s_rtl = {&%s_rtl_code, %s_rtl_op_root, %s_NOPS, %s_rtl_fuse_root, %d};\n", prefix,
+            prefix, prefix, P, prefix, nfusions);
+    fclose(o);
+    free(froot);
+    /* the table must pass the runtime's own checks */
+    rtl_code code;
+    rtl_helper *hs = calloc((size_t)desc_nhelpers + 1, sizeof *hs);
+    for (int h = 0; h < desc_nhelpers; h++) {
+        hs[h].name = desc_helpers[h].name;
+        hs[h].nargs = (uint8_t)desc_helpers[h].nargs;
+        hs[h].pure = desc_helpers[h].via == RTL_PURE;
+    }
+    rtl_builder_code(&rtlb, &code, hs, (uint32_t)desc_nhelpers);
+    char err[200];
+    for (int i = 0; i < ninsns; i++)
+        if (insns[i].rtl && rtl_check(&code, insns[i].root, err, sizeof err) < 0)
+            desc_die(insns[i].def, "internal: the RTL table of '%s' fails its check: %s", insns[i].name, err);
+    free(hs);
 }
 
 int main(int argc, char **argv)
@@ -844,14 +1027,14 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "-o") && i + 1 < argc)
             outdir = argv[++i];
         else
-            read_file(argv[i], &forms, &nforms);
+            desc_read_file("isagen", argv[i], &forms, &nforms);
     }
     /* definitions may refer only backwards, except aliases which come after
      * all instructions: two passes */
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < nforms; i++) {
             const sx *f = forms[i];
-            const char *k = sym_or_die(sx_at(f, 0), "top-level form");
+            const char *k = desc_sym(sx_at(f, 0), "top-level form");
             int is_alias = !strcmp(k, "define-alias") || !strcmp(k, "define-fusion");
             if (pass != is_alias)
                 continue;
@@ -868,9 +1051,9 @@ int main(int argc, char **argv)
             else if (is_alias)
                 def_alias(f);
             else
-                die_at(f, "unknown top-level form '%s'", k);
+                desc_die(f, "unknown top-level form '%s'", k);
             if (nfields >= MAXN || nimms >= MAXN || nformats >= MAXN || ninsns >= MAXN || nfusions >= MAXN)
-                die_at(f, "too many definitions");
+                desc_die(f, "too many definitions");
         }
     for (int i = 0; i < ninsns; i++) {
         insn *in = &insns[i];
@@ -878,7 +1061,7 @@ int main(int argc, char **argv)
         if (in->expand) {
             insn *t = find_insn(in->expand);
             if (!t || t->expand)
-                die_at(in->def, "expand target '%s' is not an instruction with semantics", in->expand);
+                desc_die(in->def, "expand target '%s' is not an instruction with semantics", in->expand);
             in->flags |= t->flags;
             /* disassemble as the instruction it expands to, after the
              * compressed form's own aliases (objdump's "c.nop 3") if any */
@@ -887,13 +1070,13 @@ int main(int argc, char **argv)
                 has_default |= !in->asms[a].cond;
             if (!has_default) {
                 if (in->nasm + t->nasm > MAXASM)
-                    die_at(in->def, "too many asm forms");
+                    desc_die(in->def, "too many asm forms");
                 memcpy(in->asms + in->nasm, t->asms, (size_t)t->nasm * sizeof t->asms[0]);
                 in->nasm += t->nasm;
             }
         }
         if (in->nasm == 0)
-            die_at(in->def, "instruction '%s' has no (asm ...)", in->name);
+            desc_die(in->def, "instruction '%s' has no (asm ...)", in->name);
     }
     /* two encodings must not both match one word: check pairs with equal mask bits */
     for (int i = 0; i < ninsns; i++)
@@ -902,7 +1085,7 @@ int main(int argc, char **argv)
             uint32_t common = a->mask & b->mask;
             if (a->fmt->len == b->fmt->len && (a->match & common) == (b->match & common) &&
                 a->mask == b->mask && a->nreq == 0 && b->nreq == 0)
-                die_at(b->def, "encoding of '%s' is the same as '%s'", b->name, a->name);
+                desc_die(b->def, "encoding of '%s' is the same as '%s'", b->name, a->name);
         }
 
     const char *P = prefix[0] == 'r' ? "RV" : prefix;
@@ -918,14 +1101,14 @@ int main(int argc, char **argv)
     fprintf(o, "/* Generated by tools/isagen from the .isa descriptions. Do not edit. */\n");
     fprintf(o, "#ifndef %s_GEN_H\n#define %s_GEN_H\n\nenum {\n", P, P);
     for (int i = 0; i < ninsns; i++) {
-        char *c = cname(insns[i].name);
+        char *c = desc_cname(insns[i].name);
         fprintf(o, "    %s_OP_%s,\n", P, c);
         free(c);
     }
     fprintf(o, "    %s_NOPS\n};\n\n", P);
     fprintf(o, "/* X(cname, \"name\", flags, handler-cname, mask, match, length) */\n#define %s_OP_LIST(X) \\\n", P);
     for (int i = 0; i < ninsns; i++) {
-        char *c = cname(insns[i].name), *h = cname(insns[i].expand ? insns[i].expand : insns[i].name);
+        char *c = desc_cname(insns[i].name), *h = desc_cname(insns[i].expand ? insns[i].expand : insns[i].name);
         fprintf(o, "    X(%s, \"%s\", %uu, %s, 0x%08xu, 0x%08xu, %d) \\\n", c, insns[i].name, insns[i].flags, h,
                 insns[i].mask, insns[i].match, insns[i].fmt->len);
         free(c);
@@ -938,6 +1121,7 @@ int main(int argc, char **argv)
     fprintf(o, "\n#define %s_NFUSE %d\n#define %s_FUSE_LIST(X) \\\n", P, nfusions, P);
     int *fstart = calloc((size_t)ninsns, sizeof *fstart), *fcount = calloc((size_t)ninsns, sizeof *fcount);
     int nf = 0;
+    int *fuse_order = calloc((size_t)nfusions + 1, sizeof *fuse_order);
     for (int op = 0; op < ninsns; op++)
         for (int len = MAXFUSE; len >= 2; len--)
         for (int i = 0; i < nfusions; i++) {
@@ -946,9 +1130,10 @@ int main(int argc, char **argv)
             if (!fcount[op]++)
                 fstart[op] = nf;
             nf++;
+            fuse_order[nf - 1] = i;
             fprintf(o, "    X(%s, %d", fusion_cname(&fusions[i]), len);
             for (int k = 0; k < MAXFUSE; k++) {
-                char *c = k < len ? cname(fusions[i].p[k]->name) : NULL;
+                char *c = k < len ? desc_cname(fusions[i].p[k]->name) : NULL;
                 if (c)
                     fprintf(o, ", %s_OP_%s", P, c);
                 else
@@ -979,7 +1164,7 @@ int main(int argc, char **argv)
                         dup |= !strcmp(seen[j], kind);
                     if (!dup && nseen < 256) {
                         seen[nseen++] = kind;
-                        char *c = cname(kind);
+                        char *c = desc_cname(kind);
                         fprintf(o, "    X(%s) \\\n", c);
                         free(c);
                     }
@@ -997,46 +1182,25 @@ int main(int argc, char **argv)
         sorted[i] = &insns[i];
     qsort(sorted, (size_t)ninsns, sizeof sorted[0], cmp_specific);
     fprintf(o, "static int %s_decode_gen(uint32_t raw, eng_insn *o)\n{\n", prefix);
-    fprintf(o, "    if ((raw & 3) == 3) {\n        switch (raw & 0x7f) {\n");
-    for (unsigned opc = 0; opc < 128; opc++) {
-        if ((opc & 3) != 3)
-            continue;
-        int any = 0;
-        for (int i = 0; i < ninsns; i++) {
-            insn *in = sorted[i];
-            if (in->fmt->len != 4 || (in->mask & 0x7f) != 0x7f || (in->match & 0x7f) != opc)
-                continue;
-            if (!any)
-                fprintf(o, "    case 0x%02x:\n", opc);
-            any = 1;
-            emit_decode_case(o, in);
+    const insn *set[MAXN];
+    int n4 = 0, n2 = 0;
+    for (int i = 0; i < ninsns; i++)
+        if (sorted[i]->fmt->len == 4) {
+            if ((sorted[i]->mask & 0x7f) != 0x7f)
+                desc_die(sorted[i]->def, "a 32-bit instruction must fix its opcode");
+            set[n4++] = sorted[i];
         }
-        if (any)
-            fprintf(o, "        break;\n");
-    }
-    fprintf(o, "        }\n        return 0;\n    }\n");
-    fprintf(o, "    raw &= 0xffff;\n    switch (((raw >> 13) << 2) | (raw & 3)) {\n");
-    for (unsigned q = 0; q < 32; q++) {
-        if ((q & 3) == 3)
-            continue;
-        int any = 0;
-        for (int i = 0; i < ninsns; i++) {
-            insn *in = sorted[i];
-            if (in->fmt->len != 2)
-                continue;
-            if ((in->mask & 0xe003) != 0xe003)
-                die_at(in->def, "compressed instruction must fix op and funct3");
-            if ((((in->match >> 13) << 2) | (in->match & 3)) != q)
-                continue;
-            if (!any)
-                fprintf(o, "    case %u:\n", q);
-            any = 1;
-            emit_decode_case(o, in);
+    fprintf(o, "    if ((raw & 3) == 3) {\n");
+    emit_decode_tree(o, set, n4, 3, 0xffffffffu, 2);
+    fprintf(o, "        return 0;\n    }\n    raw &= 0xffff;\n");
+    for (int i = 0; i < ninsns; i++)
+        if (sorted[i]->fmt->len == 2) {
+            if ((sorted[i]->mask & 0xe003) != 0xe003)
+                desc_die(sorted[i]->def, "compressed instruction must fix op and funct3");
+            set[n2++] = sorted[i];
         }
-        if (any)
-            fprintf(o, "        break;\n");
-    }
-    fprintf(o, "    }\n    return 0;\n}\n");
+    emit_decode_tree(o, set, n2, 0, 0xffffu, 1);
+    fprintf(o, "    return 0;\n}\n");
     fclose(o);
 
     /* interpreter bodies and dispatch rows */
@@ -1047,11 +1211,11 @@ int main(int argc, char **argv)
         insn *in = &insns[i];
         if (in->expand)
             continue;
-        char *c = cname(in->name);
+        char *c = desc_cname(in->name);
         fprintf(o, "OP(%s) {\n", c);
         if (in->flags & (F_LOAD | F_STORE | F_CALL))
             fprintf(o, "    SYNC();\n");  /* precise traps: record the instruction */
-        emit_body(o, in->sem, 1, 1);
+        emit_body(o, in->rtl, 0, 1);
         fprintf(o, "    %s;\n}\n", (in->flags & F_ENDS) ? "END_BLOCK()" : "NEXT()");
         free(c);
     }
@@ -1064,7 +1228,7 @@ int main(int argc, char **argv)
             fprintf(o, "    {\n");
             if (u->p[k]->flags & (F_LOAD | F_STORE | F_CALL))
                 fprintf(o, "        SYNC();\n");
-            emit_body(o, u->p[k]->sem, 1, 2);
+            emit_body(o, u->p[k]->rtl, 0, 2);
             fprintf(o, "    }\n");
             if (k + 1 < u->n)
                 fprintf(o, "    I++;\n");
@@ -1073,11 +1237,14 @@ int main(int argc, char **argv)
     }
     fclose(o);
 
+    emit_rtl_table(outdir, fuse_order);
+    free(fuse_order);
+
     snprintf(path, sizeof path, "%s/%s_labels.inc", outdir, prefix);
     o = fopen(path, "w");
     fprintf(o, "/* Generated by tools/isagen. Do not edit. */\n");
     for (int i = 0; i < ninsns; i++) {
-        char *h = cname(insns[i].expand ? insns[i].expand : insns[i].name);
+        char *h = desc_cname(insns[i].expand ? insns[i].expand : insns[i].name);
         fprintf(o, "LABEL(%s)\n", h);
         free(h);
     }
@@ -1096,7 +1263,7 @@ int main(int argc, char **argv)
             const asmdef *d = &insns[i].asms[a];
             fprintf(o, "    {\"%s\", {", d->mnem);
             for (int k = 0; k < d->nargs; k++) {
-                char *c = cname(d->args[k]);
+                char *c = desc_cname(d->args[k]);
                 fprintf(o, "%s_DIS_%s, ", P, c);
                 free(c);
             }
@@ -1106,7 +1273,7 @@ int main(int argc, char **argv)
     fprintf(o, "};\n\n");
     fprintf(o, "static int %s_asm_select(const eng_insn *i, uint32_t raw)\n{\n    (void)raw;\n    switch (i->op) {\n", prefix);
     for (int i = 0; i < ninsns; i++) {
-        char *c = cname(insns[i].name);
+        char *c = desc_cname(insns[i].name);
         fprintf(o, "    case %s_OP_%s:\n", P, c);
         free(c);
         for (int a = 0; a < insns[i].nasm; a++) {

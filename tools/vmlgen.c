@@ -5,29 +5,18 @@
  *
  * writes OUTDIR/vml_ops.h (enum + VML_OP_LIST X-macro rows), vml_interp.inc
  * (one CASE(op) body per instruction, from its RTL `sem`) and vml_labels.inc
- * (the computed-goto table).  It reads the file with meta/sexp.c, the reader
- * every description in vvm goes through.  -e also writes vml_prelude.inc,
+ * (the computed-goto table).  It reads the file, checks each `sem` and
+ * builds its RTL tree with tools/desc.c, the front end isagen uses too (one
+ * reader, one checker, one error printer); this file is the meta VM's
+ * dialect of the RTL and its C back end.  -e also writes vml_prelude.inc,
  * the prelude (library code in the language itself) as a C string. */
 #include "meta/sexp.h"
+#include "tools/desc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *infile;
-static int errors;
-
-static void die_at(const sx *x, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "%s:%d:%d: ", x ? x->file : infile, x ? x->line : 0, x ? x->col : 0);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    errors++;
-}
 
 typedef struct buf { char *s; size_t n, cap; } buf;
 static void bput(buf *b, const char *fmt, ...)
@@ -51,144 +40,98 @@ static void bput(buf *b, const char *fmt, ...)
     }
 }
 
-static void cname(const char *name, char *out, size_t n)
-{
-    size_t j = 0;
-    for (const char *p = name; *p && j + 2 < n; p++) {
-        char c = *p;
-        if (c == '?') c = 'P';
-        else if (c == '!') c = 'X';
-        else if (c == '-') c = '_';
-        out[j++] = c;
-    }
-    out[j] = 0;
-}
+/* The meta VM's RTL dialect, read by the shared front end (tools/desc.c):
+ * each operator with its C.  W: wrapping 64-bit arithmetic, B: a binary C
+ * operator, U: a one-operand template. */
+enum { W, B, U, BOTH, CALL, SEQ, SET_R, IF, LET, BRANCH, JUMP, FRAME };
+static const struct vop { const char *name, *args; unsigned cls; int how; const char *c; } vops[] = {
+    {"add", "ee", DESC_E, W, "+"}, {"sub", "ee", DESC_E, W, "-"}, {"mul", "ee", DESC_E, W, "*"},
+    {"and", "ee", DESC_E, B, "&"}, {"or", "ee", DESC_E, B, "|"}, {"xor", "ee", DESC_E, B, "^"},
+    {"lt", "ee", DESC_E, B, "<"}, {"le", "ee", DESC_E, B, "<="}, {"gt", "ee", DESC_E, B, ">"},
+    {"ge", "ee", DESC_E, B, ">="}, {"eq", "ee", DESC_E, B, "=="}, {"ne", "ee", DESC_E, B, "!="},
+    {"fadd", "ee", DESC_E, B, "+"}, {"fsub", "ee", DESC_E, B, "-"}, {"fmul", "ee", DESC_E, B, "*"},
+    {"fdiv", "ee", DESC_E, B, "/"}, {"flt", "ee", DESC_E, B, "<"}, {"fle", "ee", DESC_E, B, "<="},
+    {"fgt", "ee", DESC_E, B, ">"}, {"fge", "ee", DESC_E, B, ">="}, {"feq", "ee", DESC_E, B, "=="},
+    {"r", "e", DESC_E, U, "R(%s)"}, {"k", "e", DESC_E, U, "K(%s)"}, {"int", "e", DESC_E, U, "vint(%s)"},
+    {"flo", "e", DESC_E, U, "vflo(%s)"}, {"bool", "e", DESC_E, U, "vbool(%s)"}, {"ival", "e", DESC_E, U, "(%s).i"},
+    {"fval", "e", DESC_E, U, "(%s).d"}, {"int?", "e", DESC_E, U, "((%s).t == T_INT)"},
+    {"flo?", "e", DESC_E, U, "((%s).t == T_FLO)"}, {"truthy", "e", DESC_E, U, "TRUTHY(%s)"},
+    {"not", "e", DESC_E, U, "!(%s)"}, {"is-nil", "e", DESC_E, U, "((%s).t == T_NIL)"},
+    {"is-pair", "e", DESC_E, U, "((%s).t == T_PAIR)"}, {"pcar", "e", DESC_E, U, "CAR(%s)"},
+    {"pcdr", "e", DESC_E, U, "CDR(%s)"},
+    {"both-int", "ee", DESC_E, BOTH, "T_INT"}, {"both-flo", "ee", DESC_E, BOTH, "T_FLO"},
+    {"call", "he*", DESC_E | DESC_S, CALL, NULL},
+    {"seq", "s*", DESC_S, SEQ, NULL}, {"set-r", "re", DESC_S, SET_R, NULL}, {"if", "ess?", DESC_S, IF, NULL},
+    {"let", "bs*", DESC_S, LET, NULL}, {"branch", "ee", DESC_S, BRANCH, NULL}, {"jump", "e", DESC_S, JUMP, NULL},
+    {"frame", "w", DESC_S, FRAME, NULL},
+};
+#define NVOPS (sizeof vops / sizeof vops[0])
+static const char *const operands[] = {"a", "b", "c", "sb", "sc", "sj", NULL};
+static const char *const operand_c[] = {"A_", "B_", "C_", "SB_", "SC_", "SJ_"};
 
-static const char *operand(const sx *x)
-{
-    static const struct { const char *n, *c; } ops[] = {
-        {"a", "A_"}, {"b", "B_"}, {"c", "C_"}, {"sb", "SB_"}, {"sc", "SC_"}, {"sj", "SJ_"},
-    };
-    const char *s = sx_sym(x);
-    if (!s)
-        return NULL;
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-        if (!strcmp(s, ops[i].n))
-            return ops[i].c;
-    return NULL;
-}
+static void expr(buf *b, const rnode *x);
 
-static void expr(buf *b, const sx *x);
-
-static void binop(buf *b, const sx *x, const char *pre, const char *op, const char *post)
+static void expr(buf *b, const rnode *x)
 {
-    if (sx_len(x) != 3) {
-        die_at(x, "%s takes two operands", sx_sym(sx_at(x, 0)));
+    switch (x->op) {
+    case DN_INT:
+        bput(b, "%lld", x->i);
+        return;
+    case DN_SLOT:
+        bput(b, "%s", operand_c[x->i]);
+        return;
+    case DN_VAR: {
+        char *c = desc_cname(x->s);  /* a let-bound name */
+        bput(b, "%s", c);
+        free(c);
         return;
     }
-    bput(b, "%s(", pre);
-    expr(b, sx_at(x, 1));
-    bput(b, " %s ", op);
-    expr(b, sx_at(x, 2));
-    bput(b, ")%s", post);
-}
-
-static void expr(buf *b, const sx *x)
-{
-    if (!x) {
-        die_at(NULL, "missing expression");
+    }
+    const struct vop *o = &vops[x->op];
+    switch (o->how) {
+    case W:  /* cast the operands through uint64_t for wrap-around */
+        bput(b, "(int64_t)((uint64_t)(");
+        expr(b, x->k[0]);
+        bput(b, ") %s (uint64_t)(", o->c);
+        expr(b, x->k[1]);
+        bput(b, "))");
+        return;
+    case B:
+        bput(b, "(");
+        expr(b, x->k[0]);
+        bput(b, " %s ", o->c);
+        expr(b, x->k[1]);
+        bput(b, ")");
+        return;
+    case U: {
+        buf t = {0};
+        expr(&t, x->k[0]);
+        bput(b, o->c, t.s ? t.s : "");
+        free(t.s);
         return;
     }
-    if (x->kind == SX_INT) {
-        bput(b, "%lld", (long long)x->u.i);
-        return;
-    }
-    if (x->kind == SX_SYMBOL) {
-        const char *o = operand(x);
-        if (o)
-            bput(b, "%s", o);
-        else
-            bput(b, "%s", x->u.str.s);  /* a let-bound name */
-        return;
-    }
-    if (x->kind != SX_LIST || sx_len(x) == 0 || !sx_sym(sx_at(x, 0))) {
-        die_at(x, "bad RTL expression");
-        return;
-    }
-    const char *h = sx_sym(sx_at(x, 0));
-    const sx *a1 = sx_at(x, 1), *a2 = sx_at(x, 2);
-    static const struct { const char *n, *pre, *op, *post; } bins[] = {
-        {"add", "(int64_t)((uint64_t)", "+ (uint64_t)", ")"},
-        {"sub", "(int64_t)((uint64_t)", "- (uint64_t)", ")"},
-        {"mul", "(int64_t)((uint64_t)", "* (uint64_t)", ")"},
-        {"and", "", "&", ""}, {"or", "", "|", ""}, {"xor", "", "^", ""},
-        {"lt", "", "<", ""}, {"le", "", "<=", ""}, {"gt", "", ">", ""},
-        {"ge", "", ">=", ""}, {"eq", "", "==", ""}, {"ne", "", "!=", ""},
-        {"fadd", "", "+", ""}, {"fsub", "", "-", ""}, {"fmul", "", "*", ""},
-        {"fdiv", "", "/", ""}, {"flt", "", "<", ""}, {"fle", "", "<=", ""},
-        {"fgt", "", ">", ""}, {"fge", "", ">=", ""}, {"feq", "", "==", ""},
-    };
-    for (size_t i = 0; i < sizeof bins / sizeof bins[0]; i++)
-        if (!strcmp(h, bins[i].n)) {
-            /* (add x y): cast the operands through uint64_t for wrap-around */
-            if (bins[i].pre[0]) {
-                bput(b, "(int64_t)((uint64_t)(");
-                expr(b, a1);
-                bput(b, ") %c (uint64_t)(", bins[i].op[0]);
-                expr(b, a2);
-                bput(b, "))");
-            } else {
-                binop(b, x, "", bins[i].op, "");
-            }
-            return;
-        }
-    static const struct { const char *n, *fmt; } un[] = {
-        {"r", "R(%s)"}, {"k", "K(%s)"}, {"int", "vint(%s)"}, {"flo", "vflo(%s)"},
-        {"bool", "vbool(%s)"}, {"ival", "(%s).i"}, {"fval", "(%s).d"},
-        {"int?", "((%s).t == T_INT)"}, {"flo?", "((%s).t == T_FLO)"},
-        {"truthy", "TRUTHY(%s)"}, {"not", "!(%s)"}, {"is-nil", "((%s).t == T_NIL)"},
-        {"is-pair", "((%s).t == T_PAIR)"}, {"pcar", "CAR(%s)"}, {"pcdr", "CDR(%s)"},
-    };
-    for (size_t i = 0; i < sizeof un / sizeof un[0]; i++)
-        if (!strcmp(h, un[i].n)) {
-            if (sx_len(x) != 2) {
-                die_at(x, "%s takes one operand", h);
-                return;
-            }
-            buf t = {0};
-            expr(&t, a1);
-            bput(b, un[i].fmt, t.s ? t.s : "");
-            free(t.s);
-            return;
-        }
-    if (!strcmp(h, "both-int") || !strcmp(h, "both-flo")) {
-        const char *tag = h[5] == 'i' ? "T_INT" : "T_FLO";
+    case BOTH:
         bput(b, "((");
-        expr(b, a1);
-        bput(b, ").t == %s && (", tag);
-        expr(b, a2);
-        bput(b, ").t == %s)", tag);
+        expr(b, x->k[0]);
+        bput(b, ").t == %s && (", o->c);
+        expr(b, x->k[1]);
+        bput(b, ").t == %s)", o->c);
         return;
-    }
-    if (!strcmp(h, "call")) {
-        if (!sx_sym(a1)) {
-            die_at(x, "call needs a helper name");
-            return;
-        }
-        bput(b, "(SAVEPC(), vml_op_%s(vm", sx_sym(a1));
-        for (size_t i = 2; i < sx_len(x); i++) {
+    case CALL:
+        bput(b, "(SAVEPC(), vml_op_%s(vm", x->k[0]->s);
+        for (int i = 1; i < x->n; i++) {
             bput(b, ", ");
-            expr(b, sx_at(x, i));
+            expr(b, x->k[i]);
         }
         bput(b, "))");
         return;
     }
-    die_at(x, "unknown RTL operator '%s'", h);
+    desc_die(x->at, "internal: '%s' is not an expression", o->name);
 }
 
 /* Writes a condition without one redundant outer pair of parentheses
  * (clang warns about `if ((a == b))`). */
-static void cond(buf *b, const sx *x)
+static void cond(buf *b, const rnode *x)
 {
     buf t = {0};
     expr(&t, x);
@@ -205,62 +148,66 @@ static void cond(buf *b, const sx *x)
     free(t.s);
 }
 
-static void stmt(buf *b, const sx *x, int ind)
+static void stmt(buf *b, const rnode *x, int ind)
 {
-    if (!x || x->kind != SX_LIST || sx_len(x) == 0 || !sx_sym(sx_at(x, 0))) {
-        die_at(x, "bad RTL statement");
-        return;
-    }
-    const char *h = sx_sym(sx_at(x, 0));
-    if (!strcmp(h, "seq")) {
-        for (size_t i = 1; i < sx_len(x); i++)
-            stmt(b, sx_at(x, i), ind);
-    } else if (!strcmp(h, "set-r")) {
-        bput(b, "%*sR(%s) = ", ind, "", operand(sx_at(x, 1)) ? operand(sx_at(x, 1)) : "?");
-        if (!operand(sx_at(x, 1)))
-            die_at(x, "set-r needs an operand name");
-        expr(b, sx_at(x, 2));
+    switch (vops[x->op].how) {
+    case SEQ:
+        for (int i = 0; i < x->n; i++)
+            stmt(b, x->k[i], ind);
+        break;
+    case SET_R:
+        bput(b, "%*sR(%s) = ", ind, "", operand_c[x->k[0]->i]);
+        expr(b, x->k[1]);
         bput(b, ";\n");
-    } else if (!strcmp(h, "if")) {
+        break;
+    case IF:
         bput(b, "%*sif (", ind, "");
-        cond(b, sx_at(x, 1));
+        cond(b, x->k[0]);
         bput(b, ") {\n");
-        stmt(b, sx_at(x, 2), ind + 4);
-        if (sx_len(x) > 3) {
+        stmt(b, x->k[1], ind + 4);
+        if (x->n > 2) {
             bput(b, "%*s} else {\n", ind, "");
-            stmt(b, sx_at(x, 3), ind + 4);
+            stmt(b, x->k[2], ind + 4);
         }
         bput(b, "%*s}\n", ind, "");
-    } else if (!strcmp(h, "let")) {
+        break;
+    case LET: {
         bput(b, "%*s{\n", ind, "");
-        const sx *bs = sx_at(x, 1);
-        for (size_t i = 0; i < sx_len(bs); i++) {
-            const sx *p = sx_at(bs, i);
-            bput(b, "%*sV %s = ", ind + 4, "", sx_sym(sx_at(p, 0)) ? sx_sym(sx_at(p, 0)) : "?");
-            expr(b, sx_at(p, 1));
+        int i = 0;
+        for (; i < x->n && x->k[i]->op == DN_BIND; i++) {
+            char *c = desc_cname(x->k[i]->s);
+            bput(b, "%*sV %s = ", ind + 4, "", c);
+            free(c);
+            expr(b, x->k[i]->k[0]);
             bput(b, ";\n");
         }
-        for (size_t i = 2; i < sx_len(x); i++)
-            stmt(b, sx_at(x, i), ind + 4);
+        for (; i < x->n; i++)
+            stmt(b, x->k[i], ind + 4);
         bput(b, "%*s}\n", ind, "");
-    } else if (!strcmp(h, "branch")) {
+        break;
+    }
+    case BRANCH:
         bput(b, "%*sif (", ind, "");
-        cond(b, sx_at(x, 1));
+        cond(b, x->k[0]);
         bput(b, ") JUMP(");
-        expr(b, sx_at(x, 2));
+        expr(b, x->k[1]);
         bput(b, ");\n");
-    } else if (!strcmp(h, "jump")) {
+        break;
+    case JUMP:
         bput(b, "%*sJUMP(", ind, "");
-        expr(b, sx_at(x, 1));
+        expr(b, x->k[0]);
         bput(b, ");\n");
-    } else if (!strcmp(h, "frame")) {
-        bput(b, "%*sFRAME_%s();\n", ind, "", sx_sym(sx_at(x, 1)) ? sx_sym(sx_at(x, 1)) : "?");
-    } else if (!strcmp(h, "call")) {
+        break;
+    case FRAME:
+        bput(b, "%*sFRAME_%s();\n", ind, "", x->k[0]->s);
+        break;
+    case CALL:
         bput(b, "%*s(void)", ind, "");
         expr(b, x);
         bput(b, ";\n");
-    } else {
-        die_at(x, "unknown RTL statement '%s'", h);
+        break;
+    default:
+        desc_die(x->at, "internal: '%s' is not a statement", vops[x->op].name);
     }
 }
 
@@ -282,18 +229,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: vmlgen -o OUTDIR bytecode.isa\n");
         return 2;
     }
-    infile = in;
-    FILE *f = fopen(in, "rb");
-    if (!f) {
-        perror(in);
-        return 1;
-    }
-    buf src = {0};
-    char chunk[4096];
-    size_t k;
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-        bput(&src, "%.*s", (int)k, chunk);
-    fclose(f);
+    sx **forms = NULL;
+    size_t nforms = 0;
+    desc_read_file("vmlgen", in, &forms, &nforms);
+    static desc_op dops[NVOPS];
+    for (size_t i = 0; i < NVOPS; i++)
+        dops[i] = (desc_op){vops[i].name, vops[i].args, vops[i].cls, NULL, (int)i};
+    const desc_dialect dialect = {dops, NVOPS, NULL, operands, NULL, NULL};
 
     buf ops = {0}, interp = {0}, labels = {0}, list = {0};
     bput(&ops, "/* generated by tools/vmlgen from %s: do not edit */\n#ifndef VML_OPS_H\n#define VML_OPS_H\n", in);
@@ -303,19 +245,12 @@ int main(int argc, char **argv)
     bput(&labels, "/* generated by tools/vmlgen from %s: do not edit */\n", in);
     bput(&list, "/* X(cname, \"name\", format, \"operand kinds\") */\n#define VML_OP_LIST(X) \\\n");
 
-    sx_reader r;
-    sx_reader_init(&r, in, src.s ? src.s : "", src.n);
-    sx *x;
-    int rc, nops = 0;
-    while ((rc = sx_read(&r, &x)) > 0) {
-        if (!sx_is_sym(sx_at(x, 0), "define-instruction") || !sx_sym(sx_at(x, 1))) {
-            die_at(x, "expected (define-instruction NAME ...)");
-            sx_free(x);
-            continue;
-        }
+    for (size_t f = 0; f < nforms; f++) {
+        const sx *x = forms[f];
+        if (!sx_is_sym(sx_at(x, 0), "define-instruction") || !sx_sym(sx_at(x, 1)))
+            desc_die(x, "expected (define-instruction NAME ...)");
         const char *name = sx_sym(sx_at(x, 1));
-        char cn[64];
-        cname(name, cn, sizeof cn);
+        char *cn = desc_cname(name);
         int fmt = -1;
         const sx *sem = NULL, *asmf = NULL;
         for (size_t i = 2; i < sx_len(x); i++) {
@@ -324,19 +259,19 @@ int main(int argc, char **argv)
                 for (size_t j = 0; j < sizeof formats / sizeof formats[0]; j++)
                     if (sx_is_sym(sx_at(c, 1), formats[j]))
                         fmt = (int)j;
+                if (fmt < 0)
+                    desc_die(c, "unknown format in %s", name);
             } else if (sx_is_sym(sx_at(c, 0), "sem")) {
                 sem = c;
             } else if (sx_is_sym(sx_at(c, 0), "asm")) {
                 asmf = c;
             } else {
-                die_at(c, "unknown clause in %s", name);
+                desc_die(c, "unknown clause in %s", name);
             }
         }
-        if (fmt < 0 || !sem || !asmf) {
-            die_at(x, "%s needs (format ...), (asm ...) and (sem ...)", name);
-            sx_free(x);
-            continue;
-        }
+        if (fmt < 0 || !sem || !asmf)
+            desc_die(x, "%s needs (format ...), (asm ...) and (sem ...)", name);
+        rnode *body = desc_body(&dialect, sem, 1, NULL);
         char kinds[16] = {0};
         for (size_t i = 2; i < sx_len(asmf) && i < 12; i++)
             kinds[i - 2] = sx_sym(sx_at(asmf, i)) ? sx_sym(sx_at(asmf, i))[0] : '?';
@@ -344,18 +279,12 @@ int main(int argc, char **argv)
         bput(&list, "    X(%s, \"%s\", VML_FMT_%s, \"%s\") \\\n", cn, name, formats[fmt], kinds);
         bput(&labels, "    &&L_%s,\n", cn);
         bput(&interp, "CASE(%s) {\n", cn);
-        for (size_t i = 1; i < sx_len(sem); i++)
-            stmt(&interp, sx_at(sem, i), 4);
+        for (int i = 0; i < body->n; i++)
+            stmt(&interp, body->k[i], 4);
         bput(&interp, "    NEXT();\n}\n");
-        nops++;
-        sx_free(x);
+        desc_free(body);
+        free(cn);
     }
-    if (rc < 0) {
-        fprintf(stderr, "%s:%d:%d: %s\n", in, r.err_line, r.err_col, r.err);
-        return 1;
-    }
-    if (errors)
-        return 1;
     bput(&ops, "    VML_NBUILTIN_OPS\n};\n");
     bput(&list, "\n");
     bput(&ops, "%s#endif\n", list.s);

@@ -102,10 +102,16 @@ static inline void rv_fence_i(rv_cpu *cpu)
     if (cpu->ops && cpu->ops->code_changed) {
         cpu->ops->code_changed(cpu, 0, UINT64_MAX);
     } else {
-        eng_cache_flush(&cpu->cache);
+        /* through the log, applied when the loop is next entered: flushing
+         * here freed the block this instruction is running from */
+        eng_inval_announce(cpu->inval, 0, UINT64_MAX);
         cpu->interrupt = 1;
     }
 }
+
+/* the runtime RTL table, whose helper thunks call the helpers above */
+#include "isa/riscv/rv_rtl.h"
+#include "rv_rtl.inc"
 
 void rv_raise(rv_cpu *cpu, rv_exit why, uint64_t tval) { eng_raise(&cpu->vcpu, why, tval); }
 

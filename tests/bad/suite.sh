@@ -204,3 +204,24 @@ bad_timeout=$(scaled 30) guest_ok bad/oom 'oom ok' "$BAD_OUT/oom"
 guest_ok bad/mmap-1tib 'bigmmap ok.*' "$BAD_OUT/bigmmap"
 # a valid program linked at 0x3ffffe0000, where vvm used to map the stack
 guest_ok bad/high-link 'highlink ok' "$BAD_OUT/highlink"
+
+# malformed instruction descriptions: the description compilers' one front
+# end (tools/desc.c) names FILE:LINE:COL and exits 1 (tests/bad/desc/*.isa)
+desc_case() {  # NAME TOOL WANT
+	local f=$ROOT/tests/bad/desc/$1.isa
+	mkdir -p "$TMP/desc-out"
+	expect_error "bad/desc/$1" "^$f:$3" "$B/$2" -o "$TMP/desc-out" "$f"
+	[ $st -eq 1 ] || fail "bad/desc/$1/status" "exit $st, want 1"
+}
+desc_case unknown-op isagen "9:18: unknown operator 'frob'$"
+desc_case arity isagen "9:18: add takes at least 2 operands, not 1$"
+desc_case no-operand isagen "9:21: operand 'rs3' is not in this instruction's format$"
+desc_case no-imm isagen "9:23: operand 'imm' is not in this instruction's format$"
+desc_case unbound isagen "9:52: unbound name 'a'$"
+desc_case helper-arity isagen "11:18: helper 'clz' called with 2 arguments here, 1 elsewhere$"
+desc_case bad-word isagen "9:15: store: '12' is not one of 8 16 32 64$"
+desc_case stmt-as-expr isagen "9:18: 'jump' is not an expression$"
+desc_case dup-let isagen "9:26: 'a' is bound twice in one let$"
+desc_case vml-unknown-op vmlgen "4:67: unknown operator 'frob'$"
+desc_case vml-operand vmlgen "2:65: set-r expects a register slot \(a b c sb sc sj\)$"
+desc_case vml-arity vmlgen "2:58: if takes 2 to 3 operands, not 1$"

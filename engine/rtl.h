@@ -1,0 +1,137 @@
+/* rtl: instruction semantics as data.
+ *
+ * Every instruction's (sem ...) form, and every fused run, is available at
+ * run time as a tree of rtl_node in flat arrays (generated from the .isa
+ * files into build/gen/rv_rtl.inc for RISC-V).  The node kinds come from
+ * engine/rtl_ops.def, the list the generator uses too.  A tier that lowers
+ * instructions (the translator) or runs them slowly (rtl_eval) reads these
+ * trees; a front end at run time builds new ones with rtl_builder, the same
+ * builder tools/isagen fills the generated tables with.
+ */
+#ifndef VVM_ENGINE_RTL_H
+#define VVM_ENGINE_RTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/block.h"
+
+enum { RTL_LEAF = 0, RTL_E = 1, RTL_S = 2, RTL_ES = 3 };
+
+typedef enum rtl_kind {
+#define RTL_OP(id, name, args, cls, words) RTL_##id,
+#include "engine/rtl_ops.def"
+#undef RTL_OP
+    RTL_NKINDS
+} rtl_kind;
+
+typedef struct rtl_kind_info {
+    const char *name, *args;
+    int cls;
+    const char *words;
+} rtl_kind_info;
+extern const rtl_kind_info rtl_kinds[RTL_NKINDS];
+
+/* Register slots of an instruction (the `r` argument kind, RTL_SLOT's aux). */
+enum { RTL_RD, RTL_RS1, RTL_RS2, RTL_RS3 };
+/* The words of LOAD, STORE and TRAP, by index (aux). */
+enum { RTL_LD_S8, RTL_LD_U8, RTL_LD_S16, RTL_LD_U16, RTL_LD_S32, RTL_LD_U32, RTL_LD_U64 };
+enum { RTL_ST_8, RTL_ST_16, RTL_ST_32, RTL_ST_64 };
+enum { RTL_TRAP_ECALL, RTL_TRAP_EBREAK, RTL_TRAP_ILLEGAL };
+
+typedef struct rtl_node {
+    uint16_t kind;   /* rtl_kind */
+    uint8_t aux;     /* slot, word index, LET's binding count */
+    uint8_t n;       /* children */
+    uint32_t kids;   /* their node numbers are kid[kids .. kids+n) */
+    uint64_t val;    /* CONST: value; VAR, BIND: binding number; CALL, PURE: helper id */
+} rtl_node;
+
+/* A helper the semantics call by name; fn gets the vCPU (NULL for pure ones
+ * as well as call ones when the caller has none) and the arguments. */
+typedef struct rtl_helper {
+    const char *name;
+    uint8_t nargs;
+    uint8_t pure;
+    uint64_t (*fn)(void *cpu, const uint64_t *args);
+} rtl_helper;
+
+/* A set of trees: the nodes, the child lists, and the helpers they call. */
+typedef struct rtl_code {
+    const rtl_node *node;
+    const uint32_t *kid;
+    uint32_t nnode, nkid;
+    const rtl_helper *helper;
+    uint32_t nhelper;
+    uint32_t nvars;      /* most let bindings of any one tree */
+} rtl_code;
+
+/* An ISA's table: the root of each op (an op that expands to another has
+ * that one's root) and of each fused run. */
+typedef struct rtl_isa {
+    const rtl_code *code;
+    const uint32_t *op_root;
+    uint32_t nops;
+    const uint32_t *fuse_root;
+    uint32_t nfuse;
+} rtl_isa;
+
+static inline const rtl_node *rtl_at(const rtl_code *c, uint32_t i) { return &c->node[i]; }
+static inline const rtl_node *rtl_kid(const rtl_code *c, const rtl_node *n, unsigned k)
+{
+    return &c->node[c->kid[n->kids + k]];
+}
+/* The semantics of op (NULL past the table). */
+static inline const rtl_node *eng_rtl_of(const rtl_isa *isa, unsigned op)
+{
+    return op < isa->nops ? &isa->code->node[isa->op_root[op]] : NULL;
+}
+
+/* ---- building trees (at build time in isagen, at run time for new code) ---- */
+typedef struct rtl_builder {
+    rtl_node *node;
+    uint32_t *kid;
+    uint32_t nnode, nkid, capnode, capkid;
+    int oom;
+} rtl_builder;
+
+/* Appends a node whose children are the nodes kids[0..n) (built before it);
+ * returns its number, or -1 when out of memory or n > 255. */
+int64_t rtl_add(rtl_builder *b, rtl_kind kind, unsigned aux, uint64_t val, unsigned n, const uint32_t *kids);
+/* Checks the tree at root: kinds, the number of children each kind takes,
+ * children built before their parents, VARs bound by an enclosing LET,
+ * helper ids below nhelper with their arity.  Returns 0, or -1 with a
+ * message in err. */
+int rtl_check(const rtl_code *c, uint32_t root, char *err, size_t errlen);
+/* The builder's arrays as a code (valid until the next rtl_add). */
+void rtl_builder_code(const rtl_builder *b, rtl_code *out, const rtl_helper *helper, uint32_t nhelper);
+void rtl_builder_free(rtl_builder *b);
+
+/* ---- running a tree (engine/rtl_eval.c) ---- */
+
+/* What the evaluator needs of a vCPU.  x has 32 entries (a write to x0 is
+ * dropped, a read gives 0), f 32 raw 64-bit FP registers. */
+typedef struct rtl_state {
+    uint64_t *x, *f;
+    uint8_t *mem;          /* host address of guest address 0 */
+    uint64_t mem_limit;    /* guest addresses are < mem_limit */
+    uint64_t pc;           /* in: the instruction's; out: the next one's */
+    void *cpu;             /* passed to helpers */
+    uint64_t tval;         /* out: faulting address (RTL_OUT_LOAD/STORE) */
+    unsigned trap;         /* out: RTL_TRAP_ word (RTL_OUT_TRAP) */
+} rtl_state;
+
+typedef enum rtl_outcome {
+    RTL_OUT_NEXT,     /* fell through: pc is pc + len */
+    RTL_OUT_JUMP,     /* control transfer (taken or not): pc set */
+    RTL_OUT_END,      /* ended its block without a transfer: pc is pc + len */
+    RTL_OUT_TRAP,     /* trap: pc at the instruction, kind in trap */
+    RTL_OUT_LOAD,     /* load outside [0, mem_limit): tval */
+    RTL_OUT_STORE,    /* store outside [0, mem_limit): tval */
+    RTL_OUT_BAD,      /* a malformed tree (run rtl_check first) */
+} rtl_outcome;
+
+/* Runs the tree at root for one decoded instruction i at st->pc. */
+rtl_outcome rtl_eval(const rtl_code *c, uint32_t root, const eng_insn *i, rtl_state *st);
+
+#endif

@@ -1,0 +1,248 @@
+/* rtl_eval: runs one decoded instruction from its runtime RTL (the slow path:
+ * for instructions defined at run time, and to check the tables against the
+ * interpreter; tests/engine/rtl_diff).  Each node does what the interpreter
+ * body tools/isagen writes for it does: see docs/isa-format.md. */
+#include <string.h>
+
+#include "engine/rtl.h"
+
+typedef struct ev {
+    const rtl_code *c;
+    const eng_insn *i;
+    rtl_state *st;
+    uint64_t var[256];
+    rtl_outcome out;     /* set by a statement that ends the instruction */
+    int done;
+} ev;
+
+static uint64_t expr(ev *e, const rtl_node *n);
+
+static uint64_t slot(const ev *e, unsigned s)
+{
+    switch (s) {
+    case RTL_RD: return e->i->rd;
+    case RTL_RS1: return e->i->rs1;
+    case RTL_RS2: return e->i->rs2;
+    default: return e->i->rs3;
+    }
+}
+
+static uint64_t getx(const ev *e, unsigned s)
+{
+    unsigned r = (unsigned)slot(e, s);
+    return r && r < 32 ? e->st->x[r] : 0;
+}
+
+static uint64_t kid(ev *e, const rtl_node *n, unsigned k) { return expr(e, rtl_kid(e->c, n, k)); }
+
+static uint64_t helper(ev *e, const rtl_node *n)
+{
+    uint64_t a[16] = {0};
+    for (unsigned k = 0; k < n->n && k < 16; k++)
+        a[k] = kid(e, n, k);
+    return e->c->helper[n->val].fn(e->st->cpu, a);
+}
+
+static int fault(ev *e, uint64_t a, unsigned size, rtl_outcome why)
+{
+    if (a > e->st->mem_limit - size) {
+        e->st->tval = a;
+        e->out = why;
+        e->done = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static uint64_t load(ev *e, const rtl_node *n)
+{
+    uint64_t a = kid(e, n, 0);
+    static const uint8_t size[] = {1, 1, 2, 2, 4, 4, 8};
+    if (e->done || fault(e, a, size[n->aux], RTL_OUT_LOAD))
+        return 0;
+    const uint8_t *p = e->st->mem + a;
+    switch (n->aux) {
+    case RTL_LD_S8: { int8_t v; memcpy(&v, p, 1); return (uint64_t)(int64_t)v; }
+    case RTL_LD_U8: { uint8_t v; memcpy(&v, p, 1); return v; }
+    case RTL_LD_S16: { int16_t v; memcpy(&v, p, 2); return (uint64_t)(int64_t)v; }
+    case RTL_LD_U16: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case RTL_LD_S32: { int32_t v; memcpy(&v, p, 4); return (uint64_t)(int64_t)v; }
+    case RTL_LD_U32: { uint32_t v; memcpy(&v, p, 4); return v; }
+    default: { uint64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+static uint64_t expr(ev *e, const rtl_node *n)
+{
+    if (e->done)
+        return 0;
+    uint64_t v;
+    switch ((rtl_kind)n->kind) {
+    case RTL_CONST: return n->val;
+    case RTL_VAR: return e->var[n->val & 255];
+    case RTL_SLOT: return slot(e, n->aux);
+    case RTL_IMM: return (uint64_t)(int64_t)e->i->imm;
+    case RTL_PC: return e->st->pc;
+    case RTL_NEXT_PC: return e->st->pc + e->i->len;
+    case RTL_RM: return e->i->rm;
+    case RTL_X: return getx(e, n->aux);
+    case RTL_F: return e->st->f[slot(e, n->aux) & 31];
+    case RTL_F32: {
+        uint64_t f = e->st->f[slot(e, n->aux) & 31];
+        return (f >> 32) == 0xffffffffu ? (uint32_t)f : UINT64_C(0x7fc00000);
+    }
+    case RTL_ADD: case RTL_SUB: case RTL_AND: case RTL_OR: case RTL_XOR: case RTL_MUL:
+        v = kid(e, n, 0);
+        for (unsigned k = 1; k < n->n; k++) {
+            uint64_t w = kid(e, n, k);
+            switch (n->kind) {
+            case RTL_ADD: v += w; break;
+            case RTL_SUB: v -= w; break;
+            case RTL_AND: v &= w; break;
+            case RTL_OR: v |= w; break;
+            case RTL_XOR: v ^= w; break;
+            default: v *= w; break;
+            }
+        }
+        return v;
+    case RTL_NOT: return ~kid(e, n, 0);
+    case RTL_NEG: return -kid(e, n, 0);
+    case RTL_SLL: v = kid(e, n, 0); return v << (kid(e, n, 1) & 63);
+    case RTL_SRL: v = kid(e, n, 0); return v >> (kid(e, n, 1) & 63);
+    case RTL_SRA: v = kid(e, n, 0); return (uint64_t)((int64_t)v >> (kid(e, n, 1) & 63));
+    case RTL_EQ: v = kid(e, n, 0); return v == kid(e, n, 1);
+    case RTL_NE: v = kid(e, n, 0); return v != kid(e, n, 1);
+    case RTL_LT: v = kid(e, n, 0); return (int64_t)v < (int64_t)kid(e, n, 1);
+    case RTL_GE: v = kid(e, n, 0); return (int64_t)v >= (int64_t)kid(e, n, 1);
+    case RTL_LTU: v = kid(e, n, 0); return v < kid(e, n, 1);
+    case RTL_GEU: v = kid(e, n, 0); return v >= kid(e, n, 1);
+    case RTL_SEXT8: return (uint64_t)(int64_t)(int8_t)kid(e, n, 0);
+    case RTL_ZEXT8: return (uint8_t)kid(e, n, 0);
+    case RTL_SEXT16: return (uint64_t)(int64_t)(int16_t)kid(e, n, 0);
+    case RTL_ZEXT16: return (uint16_t)kid(e, n, 0);
+    case RTL_SEXT32: return (uint64_t)(int64_t)(int32_t)kid(e, n, 0);
+    case RTL_ZEXT32: return (uint32_t)kid(e, n, 0);
+    case RTL_IF: return kid(e, n, 0) ? kid(e, n, 1) : kid(e, n, 2);
+    case RTL_LOAD: return load(e, n);
+    case RTL_CALL: case RTL_PURE: return helper(e, n);
+    default:
+        e->out = RTL_OUT_BAD;
+        e->done = 1;
+        return 0;
+    }
+}
+
+static void stmt(ev *e, const rtl_node *n);
+
+static void stmts(ev *e, const rtl_node *n, unsigned from)
+{
+    for (unsigned k = from; k < n->n && !e->done; k++)
+        stmt(e, rtl_kid(e->c, n, k));
+}
+
+static void stmt(ev *e, const rtl_node *n)
+{
+    rtl_state *st = e->st;
+    uint64_t v, a;
+    unsigned r;
+    switch ((rtl_kind)n->kind) {
+    case RTL_SET_X:
+        v = kid(e, n, 0);
+        r = (unsigned)slot(e, n->aux);
+        if (!e->done && r && r < 32)
+            st->x[r] = v;
+        return;
+    case RTL_SET_F:
+        v = kid(e, n, 0);
+        if (!e->done)
+            st->f[slot(e, n->aux) & 31] = v;
+        return;
+    case RTL_SET_F32:
+        v = kid(e, n, 0);
+        if (!e->done)
+            st->f[slot(e, n->aux) & 31] = UINT64_C(0xffffffff00000000) | (uint32_t)v;
+        return;
+    case RTL_STORE: {
+        static const uint8_t size[] = {1, 2, 4, 8};
+        a = kid(e, n, 0);
+        v = kid(e, n, 1);
+        if (e->done || fault(e, a, size[n->aux], RTL_OUT_STORE))
+            return;
+        uint8_t b1 = (uint8_t)v;
+        uint16_t b2 = (uint16_t)v;
+        uint32_t b4 = (uint32_t)v;
+        uint8_t *p = st->mem + a;
+        switch (n->aux) {
+        case RTL_ST_8: memcpy(p, &b1, 1); break;
+        case RTL_ST_16: memcpy(p, &b2, 2); break;
+        case RTL_ST_32: memcpy(p, &b4, 4); break;
+        default: memcpy(p, &v, 8); break;
+        }
+        return;
+    }
+    case RTL_JUMP:
+        v = kid(e, n, 0);
+        if (e->done)
+            return;
+        st->pc = v;
+        e->out = RTL_OUT_JUMP;
+        e->done = 1;
+        return;
+    case RTL_BRANCH:
+        v = kid(e, n, 0);
+        a = v ? kid(e, n, 1) : st->pc + e->i->len;
+        if (e->done)
+            return;
+        st->pc = a;
+        e->out = RTL_OUT_JUMP;
+        e->done = 1;
+        return;
+    case RTL_TRAP:
+        st->trap = n->aux;
+        e->out = RTL_OUT_TRAP;
+        e->done = 1;
+        return;
+    case RTL_END_BLOCK:
+        st->pc += e->i->len;
+        e->out = RTL_OUT_END;
+        e->done = 1;
+        return;
+    case RTL_CALL: case RTL_PURE:
+        (void)helper(e, n);
+        return;
+    case RTL_WHEN:
+        if (kid(e, n, 0))
+            stmts(e, n, 1);
+        return;
+    case RTL_IF_S:
+        v = kid(e, n, 0);
+        if (!e->done)
+            stmt(e, rtl_kid(e->c, n, v ? 1 : 2));
+        return;
+    case RTL_SEQ:
+        stmts(e, n, 0);
+        return;
+    case RTL_LET:
+        for (unsigned k = 0; k < n->aux && !e->done; k++) {
+            const rtl_node *b = rtl_kid(e->c, n, k);
+            e->var[b->val & 255] = kid(e, b, 0);
+        }
+        stmts(e, n, n->aux);
+        return;
+    default:
+        e->out = RTL_OUT_BAD;
+        e->done = 1;
+        return;
+    }
+}
+
+rtl_outcome rtl_eval(const rtl_code *c, uint32_t root, const eng_insn *i, rtl_state *st)
+{
+    ev e = {.c = c, .i = i, .st = st, .out = RTL_OUT_NEXT};
+    if (root >= c->nnode || c->node[root].kind == RTL_FUSED)
+        return RTL_OUT_BAD;
+    stmt(&e, &c->node[root]);
+    if (!e.done)
+        st->pc += i->len;
+    return e.out;
+}
