@@ -119,6 +119,10 @@ typedef struct eng_mem_ops {
     void (*code_decoded)(eng_vcpu *v, uint64_t lo, uint64_t hi);
 } eng_mem_ops;
 
+/* Execution tiers: the interpreter only, translate on first execution, or
+ * translate what runs often (staged).  Only ENG_TIER_INTERP is built. */
+typedef enum eng_tier { ENG_TIER_INTERP = 0, ENG_TIER_JIT, ENG_TIER_AUTO } eng_tier;
+
 /* The engine's part of a vCPU.  Written once as a field list so that an ISA
  * can embed it both as a named member (for the engine's functions) and as
  * anonymous fields (so that cpu->pc keeps its name): ENG_VCPU_EMBED. */
@@ -155,6 +159,7 @@ typedef struct eng_mem_ops {
      * weaver has INSN or BLOCK advice (see core/joinpoint.h) */ \
     const vvm_weaver *weaver; \
     void *machine;              /* passed to advice as ev->machine */ \
+    eng_tier tier;              /* which tier runs this vCPU's code (ENG_TIER_INTERP today) */ \
     sigjmp_buf fault_jmp;
 
 struct eng_vcpu {
