@@ -42,8 +42,10 @@ static void run_usage(FILE *f)
             "  --strace, -strace       print every system call with arguments and result\n"
             "  --trace WHAT            trace insn, block, translate, trap or signal\n"
             "                          (comma-separated)\n"
-            "  --engine interp|auto    execution tier: both run the interpreter, the only\n"
-            "                          tier built so far (jit is refused: not built yet)\n"
+            "  --engine interp|jit|auto  execution tier: the interpreter, translated code\n"
+            "                          from a block's first run, or translated once it\n"
+            "                          ran often (default: $VVM_ENGINE, else interp)\n"
+            "  --jit-cache-size N[K|M|G]  translated code per thread before a flush (32M)\n"
             "  --log FILE              write traces to FILE instead of stderr\n"
             "  --rlimits A:A,D:D,S:S   the guest's RLIMIT_AS, RLIMIT_DATA and RLIMIT_STACK\n"
             "                          (CUR:MAX each; what a guest's execve hands on)\n"
@@ -137,15 +139,25 @@ static int run_with(int argc, char **argv, envlist *env, FILE **logfp)
         } else if (!strcmp(a, "--engine")) {
             NEEDARG();
             o.engine = argv[++i];
-            if (!strcmp(o.engine, "jit")) {
-                fprintf(stderr, "vvm run: --engine jit: the translation tier is not built yet "
-                                "(interp and auto run the interpreter)\n");
+            if (strcmp(o.engine, "interp") && strcmp(o.engine, "jit") && strcmp(o.engine, "auto")) {
+                fprintf(stderr, "vvm run: --engine is interp, jit or auto, not '%s'\n", o.engine);
                 return 2;
             }
-            if (strcmp(o.engine, "interp") && strcmp(o.engine, "auto")) {
-                fprintf(stderr, "vvm run: --engine is interp or auto, not '%s'\n", o.engine);
+        } else if (!strcmp(a, "--jit-cache-size")) {
+            NEEDARG();
+            const char *v = argv[++i];
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(v, &end, 10);
+            unsigned long long mul = *end == 'K' || *end == 'k' ? 1ull << 10 : *end == 'M' || *end == 'm' ? 1ull << 20
+                                   : *end == 'G' || *end == 'g' ? 1ull << 30 : 1;
+            if (mul != 1)
+                end++;
+            if (errno || end == v || *end || v[0] == '-' || n == 0 || n > (4ull << 30) / mul || n * mul < 65536) {
+                fprintf(stderr, "vvm run: --jit-cache-size wants a size from 64K to 4G (e.g. 32M), not '%s'\n", v);
                 return 2;
             }
+            o.jit_cache_size = (size_t)(n * mul);
         } else if (!strcmp(a, "--log")) {
             NEEDARG();
             if (logf)

@@ -22,7 +22,8 @@ typedef struct vvm_run_opts {
     const char *argv0;          /* -0 */
     int strace;                 /* --strace */
     const char *trace;          /* --trace WHAT */
-    const char *engine;         /* --engine interp|auto (both the interpreter; jit is refused) */
+    const char *engine;         /* --engine interp|jit|auto (NULL: $VVM_ENGINE, else interp) */
+    size_t jit_cache_size;      /* --jit-cache-size: code cache bytes per thread (0: the default) */
     char **envp;                /* environment for the guest (after -E/-U) */
     FILE *log;
     const char *rlimits;        /* --rlimits (rv64-linux: the guest's own limits across its execve) */

@@ -34,6 +34,11 @@ typedef struct eng_block {
     struct eng_block *hnext;        /* hash chain */
     struct eng_block *succ[2];      /* chained successors: [0] taken/jump, [1] fall-through */
     uint64_t succ_pc[2];
+    /* the translation tier (engine/jit.h): the host code, the first slot's
+     * own handler while the tier's entry stands in for it, runs counted */
+    const void *jit;
+    const void *handler0;
+    uint32_t hits;
     eng_insn insn[];
 } eng_block;
 

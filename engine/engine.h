@@ -82,8 +82,12 @@ typedef struct eng_reg {
     uint8_t kind;           /* ENG_REG_* */
 } eng_reg;
 
+struct rtl_isa;
 typedef struct eng_isa {
     const char *name;
+    /* the semantics as runtime RTL (engine/rtl.h), which the translation
+     * tier lowers */
+    const struct rtl_isa *rtl;
     /* Fetching: code is read in units of fetch_unit bytes; insn_len tells an
      * instruction's length (at most max_insn_len, which is at most 4: the
      * encoding is handed to decode as 32 bits) from its first unit. */
@@ -120,7 +124,7 @@ typedef struct eng_mem_ops {
 } eng_mem_ops;
 
 /* Execution tiers: the interpreter only, translate on first execution, or
- * translate what runs often (staged).  Only ENG_TIER_INTERP is built. */
+ * translate what runs often (staged: engine/jit.h). */
 typedef enum eng_tier { ENG_TIER_INTERP = 0, ENG_TIER_JIT, ENG_TIER_AUTO } eng_tier;
 
 /* The engine's part of a vCPU.  Written once as a field list so that an ISA
@@ -159,7 +163,10 @@ typedef enum eng_tier { ENG_TIER_INTERP = 0, ENG_TIER_JIT, ENG_TIER_AUTO } eng_t
      * weaver has INSN or BLOCK advice (see core/joinpoint.h) */ \
     const vvm_weaver *weaver; \
     void *machine;              /* passed to advice as ev->machine */ \
-    eng_tier tier;              /* which tier runs this vCPU's code (ENG_TIER_INTERP today) */ \
+    eng_tier tier;              /* which tier runs this vCPU's code (read at every run entry) */ \
+    eng_tier cache_tier;        /* the tier the cached blocks were prepared for */ \
+    struct eng_jit *jit;        /* the translation tier's state (engine/jit.h), made on first use */ \
+    size_t jit_cache_size;      /* its code cache's limit in bytes (0: the default) */ \
     sigjmp_buf fault_jmp;
 
 struct eng_vcpu {
@@ -205,6 +212,9 @@ _Noreturn void eng_raise(eng_vcpu *v, eng_exit why, uint64_t tval);
 typedef struct eng_handlers {
     const void *const *op;
     const void *insn_advice, *block_advice, *fallthrough;
+    /* the translation tier's stand-ins for a block's first slot: count the
+     * runs (and translate), enter the translated code */
+    const void *jit_profile, *jit_enter;
 } eng_handlers;
 
 /* Pseudo-entries' op numbers: past the ISA's ops. */

@@ -22,6 +22,8 @@
 #error "include a memory model (engine/mem_flat.h) before engine/interp_loop.h"
 #endif
 
+#include "engine/jit.h"
+
 #define PC (blk_pc + I->pcoff)
 #define SYNC() (cpu->cur = I)
 #define NEXT() do { I++; goto *I->handler; } while (0)
@@ -87,7 +89,8 @@ static __attribute__((noinline)) void eng_interp_loop(ENG_CPU *cpu, vvm_fault_ta
         ENG_FUSE_LIST(FUSE)
 #undef FUSE
     };
-    static const eng_handlers hs = {tbl, &&L_insn_advice, &&L_block_advice, &&L_fallthrough};
+    static const eng_handlers hs = {tbl, &&L_insn_advice, &&L_block_advice, &&L_fallthrough,
+                                    &&L_jit_profile, &&L_jit_enter};
     ENG_MEM_LOCALS(cpu)
     const eng_insn *I;
     uint64_t blk_pc;
@@ -108,6 +111,14 @@ dispatch:
             if (!b)
                 goto leave;
             eng_cache_insert(&cpu->cache, b);
+            /* the translation tier: the first slot counts runs, then
+             * enters the block's translation (not under advice, which
+             * runs in the interpreter) */
+            if (cpu->tier != ENG_TIER_INTERP && b->lead == 0 && b->n &&
+                b->insn[0].handler != hs.insn_advice) {
+                b->handler0 = b->insn[0].handler;
+                b->insn[0].handler = hs.jit_profile;
+            }
         }
     }
     if (prev) {
@@ -148,6 +159,23 @@ enter:
 L_fallthrough:
     CHAIN_DIRECT(1, PC);
 
+L_jit_profile:
+    if (++b->hits >= (cpu->tier == ENG_TIER_JIT ? 1u : ENG_JIT_AUTO_THRESHOLD)) {
+        if (eng_jit_compile(&cpu->vcpu, b, hs.jit_profile) == 0) {
+            b->insn[0].handler = hs.jit_enter;
+            goto L_jit_enter;
+        }
+        b->insn[0].handler = b->handler0;   /* stays interpreted */
+    }
+    goto *b->handler0;
+
+L_jit_enter: {
+    int r = ((eng_jit_fn)b->jit)(cpu);
+    if (ENG_LIKELY(r < ENG_JIT_LEAVE))
+        CHAIN(r);
+    goto leave;
+}
+
 L_block_advice: {
     vvm_jp_event ev = {.jp = VVM_JP_BLOCK, .machine = cpu->machine, .vcpu = cpu, .pc = blk_pc, .n = b->n};
     ft->armed = 0;
@@ -177,6 +205,13 @@ static eng_exit eng_interp_run(ENG_CPU *cpu)
     vvm_fault_target *ft = vvm_hostfault_target();
     cpu->exit = ENG_EXIT_NONE;
     cpu->budget_on = cpu->budget >= 0;
+    if (ENG_UNLIKELY(cpu->tier != cpu->cache_tier)) {
+        /* blocks were prepared for another tier */
+        eng_cache_flush(&cpu->cache);
+        cpu->cur_block = NULL;
+        cpu->cur = NULL;
+        cpu->cache_tier = cpu->tier;
+    }
     if (sigsetjmp(cpu->fault_jmp, 0) == 0) {
         ENG_MEM_ARM(&cpu->vcpu, ft);
         eng_interp_loop(cpu, ft);

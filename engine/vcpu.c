@@ -1,6 +1,7 @@
 /* engine: a vCPU's engine state and precise traps. */
 #include <stdlib.h>
 
+#include "engine/jit.h"
 #include "engine/mem_flat.h"
 
 int eng_vcpu_init(eng_vcpu *v, const eng_isa *isa, vvm_aspace *as, eng_inval *inval, const vvm_weaver *weaver)
@@ -24,6 +25,7 @@ int eng_vcpu_init(eng_vcpu *v, const eng_isa *isa, vvm_aspace *as, eng_inval *in
 void eng_vcpu_fini(eng_vcpu *v)
 {
     eng_cache_fini(&v->cache);
+    eng_jit_fini(v);
     free(v->own_inval);
     v->own_inval = NULL;
     free(v->scratch);

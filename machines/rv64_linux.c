@@ -80,6 +80,18 @@ static int init_proc(rvl_machine *m, const vvm_run_opts *o, char *err, size_t er
     lo.log = o->log ? o->log : stderr;
     lo.argv0 = o->argv0;
     lo.embedded = o->embedded;
+    lo.jit_cache_size = o->jit_cache_size;
+    const char *engine = o->engine ? o->engine : getenv("VVM_ENGINE");
+    if (!engine || !*engine || !strcmp(engine, "interp"))
+        lo.tier = ENG_TIER_INTERP;
+    else if (!strcmp(engine, "jit"))
+        lo.tier = ENG_TIER_JIT;
+    else if (!strcmp(engine, "auto"))
+        lo.tier = ENG_TIER_AUTO;
+    else {
+        snprintf(err, errlen, "%s is interp, jit or auto, not '%.64s'", o->engine ? "--engine" : "VVM_ENGINE", engine);
+        return -2;
+    }
     lx_process *p = &m->proc;
     int rc = lx_process_init(p, &lo);
     if (rc < 0) {

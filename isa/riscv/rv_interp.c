@@ -17,6 +17,7 @@
 #include "rv_gen.h"
 #include "isa/riscv/rv_amo.h"
 #include "isa/riscv/rv_fp.h"
+#include "isa/riscv/rv_rtl.h"
 
 const rv_opinfo rv_ops[] = {
 #define X(c, name, flags, h, mask, match, len) {name, flags},
@@ -62,6 +63,7 @@ static const eng_reg rv_regs[] = {
 
 const eng_isa rv_isa = {
     .name = "riscv64",
+    .rtl = &rv_rtl,
     .fetch_unit = 2,
     .max_insn_len = 4,
     .insn_len = rv_insn_len,

@@ -36,6 +36,8 @@ typedef struct lx_options {
     const char *trace;          /* --trace insn|block|... */
     FILE *log;                  /* where traces go (stderr) */
     int embedded;               /* the guest ends its machine (vvm_run returns), never the host process */
+    int tier;                   /* eng_tier every thread runs in */
+    size_t jit_cache_size;      /* code cache bytes per thread (0: the default) */
 } lx_options;
 
 /* The guest's view of one signal's disposition (riscv64 struct sigaction). */

@@ -96,6 +96,8 @@ lx_thread *lx_thread_new(lx_process *p)
     }
     t->cpu.env = t;
     t->cpu.machine = p;
+    t->cpu.tier = (eng_tier)p->opt.tier;
+    t->cpu.jit_cache_size = p->opt.jit_cache_size;
     t->cpu.ops = &lx_env_ops;
     pthread_mutex_lock(&p->lock);
     t->next = p->threads;

@@ -1,0 +1,329 @@
+/* engine/host/x86_64: the translation tier's back end -- a block's IR
+ * (engine/jit.h) to x86-64 through the encoder (x64.h).
+ *
+ * The translated block is a System V function int f(void *cpu):
+ *   rbx    the ISA's vCPU (guest registers at their descriptor offsets)
+ *   r12    host address of guest address 0 (the flat memory model)
+ *   rsp    a frame: 16 helper argument words, then the block's temporaries
+ *   rax, rcx, rdx   scratch
+ * Guest memory is reached by the memory model's lowering (flat: the bound
+ * check the interpreter's GUARD makes, then [r12 + address]); a bound
+ * failure calls eng_raise from a stub after the block's code. */
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "engine/host/x86_64/x64.h"
+#include "engine/jit.h"
+#include "engine/mem_flat.h"
+
+#define ARGS 16
+
+typedef struct emitter {
+    codebuf *cb;
+    const eng_vcpu *v;
+    const eng_block *b;
+    int32_t voff;           /* the eng_vcpu inside the ISA's vCPU */
+    uint32_t *labels;       /* IR label -> buffer label */
+    uint32_t epilogue;
+    struct stub { uint32_t label; eng_exit why; uint16_t slot; } *stubs;
+    unsigned nstubs;
+} emitter;
+
+static x64_mem tmp_mem(unsigned n) { return x64_m(X64_RSP, (int32_t)(8 * (ARGS + n))); }
+static x64_mem eng_field(const emitter *e, size_t off) { return x64_m(X64_RBX, e->voff + (int32_t)off); }
+
+static int fits32(uint64_t v) { return (int64_t)v == (int64_t)(int32_t)v; }
+
+static x64_mem opnd_mem(const jit_opnd *o)
+{
+    return o->kind == JO_TMP ? tmp_mem(o->n) : x64_m(X64_RBX, (int32_t)o->n);
+}
+
+static void get(emitter *e, x64_reg r, const jit_opnd *o)
+{
+    if (o->kind == JO_IMM || o->kind == JO_NONE)
+        x64_mov_ri(e->cb, 8, r, o->kind == JO_IMM ? o->imm : 0);
+    else
+        x64_load(e->cb, 8, r, opnd_mem(o));
+}
+
+static void put(emitter *e, const jit_opnd *d, x64_reg r)
+{
+    if (d->kind == JO_TMP || d->kind == JO_CPU)
+        x64_store(e->cb, 8, opnd_mem(d), r);
+}
+
+/* rax op= b for the ALU group (add, sub, and, or, xor, cmp) */
+static void alu(emitter *e, x64_alu op, const jit_opnd *b)
+{
+    if (b->kind == JO_IMM && fits32(b->imm))
+        x64_alu_ri(e->cb, op, 8, X64_RAX, (int32_t)b->imm);
+    else if (b->kind == JO_TMP || b->kind == JO_CPU)
+        x64_alu_rm(e->cb, op, 8, X64_RAX, opnd_mem(b));
+    else {
+        get(e, X64_RCX, b);
+        x64_alu_rr(e->cb, op, 8, X64_RAX, X64_RCX);
+    }
+}
+
+static void bin(emitter *e, const jit_ins *i)
+{
+    codebuf *cb = e->cb;
+    get(e, X64_RAX, &i->a);
+    switch ((rtl_kind)i->sub) {
+    case RTL_ADD: alu(e, X64_ADD, &i->b); break;
+    case RTL_SUB: alu(e, X64_SUB, &i->b); break;
+    case RTL_AND: alu(e, X64_AND, &i->b); break;
+    case RTL_OR: alu(e, X64_OR, &i->b); break;
+    case RTL_XOR: alu(e, X64_XOR, &i->b); break;
+    case RTL_MUL:
+        get(e, X64_RCX, &i->b);
+        x64_imul_rr(cb, 8, X64_RAX, X64_RCX);
+        break;
+    case RTL_SLL: case RTL_SRL: case RTL_SRA: {
+        x64_shift op = i->sub == RTL_SLL ? X64_SHL : i->sub == RTL_SRL ? X64_SHR : X64_SAR;
+        if (i->b.kind == JO_IMM) {
+            if (i->b.imm & 63)
+                x64_shift_ri(cb, op, 8, X64_RAX, (unsigned)(i->b.imm & 63));
+        } else {
+            get(e, X64_RCX, &i->b);
+            x64_shift_rcl(cb, op, 8, X64_RAX);   /* the count is taken modulo 64 */
+        }
+        break;
+    }
+    default: {
+        x64_cc cc;
+        switch ((rtl_kind)i->sub) {
+        case RTL_EQ: cc = X64_E; break;
+        case RTL_NE: cc = X64_NE; break;
+        case RTL_LT: cc = X64_L; break;
+        case RTL_GE: cc = X64_GE; break;
+        case RTL_LTU: cc = X64_B; break;
+        default: cc = X64_AE; break;
+        }
+        alu(e, X64_CMP, &i->b);
+        x64_setcc(cb, cc, X64_RAX);
+        x64_movzx_rr(cb, 1, X64_RAX, X64_RAX);
+        break;
+    }
+    }
+    put(e, &i->d, X64_RAX);
+}
+
+static void un(emitter *e, const jit_ins *i)
+{
+    codebuf *cb = e->cb;
+    get(e, X64_RAX, &i->a);
+    switch ((rtl_kind)i->sub) {
+    case RTL_NOT: x64_not_r(cb, 8, X64_RAX); break;
+    case RTL_NEG: x64_neg_r(cb, 8, X64_RAX); break;
+    case RTL_SEXT8: x64_movsx_rr(cb, 1, X64_RAX, X64_RAX); break;
+    case RTL_ZEXT8: x64_movzx_rr(cb, 1, X64_RAX, X64_RAX); break;
+    case RTL_SEXT16: x64_movsx_rr(cb, 2, X64_RAX, X64_RAX); break;
+    case RTL_ZEXT16: x64_movzx_rr(cb, 2, X64_RAX, X64_RAX); break;
+    case RTL_SEXT32: x64_movsx_rr(cb, 4, X64_RAX, X64_RAX); break;
+    default: x64_mov_rr(cb, 4, X64_RAX, X64_RAX); break;  /* ZEXT32 */
+    }
+    put(e, &i->d, X64_RAX);
+}
+
+/* ---- the flat memory model's lowering: the bound check, then [r12 + a] ---- */
+
+static void guard(emitter *e, const jit_ins *i, unsigned size, eng_exit why)
+{
+    /* a > limit - size, as ENG_MEM_GUARD compares */
+    x64_mov_ri(e->cb, 8, X64_RDX, e->v->mem_limit - size);
+    x64_cmp_rr(e->cb, 8, X64_RAX, X64_RDX);
+    uint32_t l = cb_label_new(e->cb);
+    x64_jcc(e->cb, X64_A, l);
+    e->stubs[e->nstubs++] = (struct stub){l, why, i->slot};
+}
+
+static void flat_load(emitter *e, const jit_ins *i)
+{
+    static const uint8_t size[] = {1, 1, 2, 2, 4, 4, 8};
+    static const uint8_t sign[] = {1, 0, 1, 0, 1, 0, 0};
+    unsigned n = size[i->sub < 7 ? i->sub : 6];
+    get(e, X64_RAX, &i->a);
+    guard(e, i, n, ENG_EXIT_LOAD);
+    x64_mem m = x64_mx(X64_R12, X64_RAX, 1, 0);
+    if (sign[i->sub < 7 ? i->sub : 6])
+        x64_loads(e->cb, n, X64_RAX, m);
+    else
+        x64_load(e->cb, n, X64_RAX, m);
+    put(e, &i->d, X64_RAX);
+}
+
+static void flat_store(emitter *e, const jit_ins *i)
+{
+    static const uint8_t size[] = {1, 2, 4, 8};
+    unsigned n = size[i->sub & 3];
+    get(e, X64_RAX, &i->a);
+    get(e, X64_RCX, &i->b);
+    guard(e, i, n, ENG_EXIT_STORE);
+    x64_store(e->cb, n, x64_mx(X64_R12, X64_RAX, 1, 0), X64_RCX);
+}
+
+/* The memory model's hook: how a guest access is lowered. */
+typedef struct jit_mem_lowering {
+    const eng_mem_ops *model;
+    void (*load)(emitter *e, const jit_ins *i);
+    void (*store)(emitter *e, const jit_ins *i);
+} jit_mem_lowering;
+static const jit_mem_lowering mem_lowerings[] = {
+    {&eng_mem_flat, flat_load, flat_store},
+};
+
+static const jit_mem_lowering *mem_lowering(const eng_vcpu *v)
+{
+    for (size_t k = 0; k < sizeof mem_lowerings / sizeof mem_lowerings[0]; k++)
+        if (mem_lowerings[k].model == v->mem_ops)
+            return &mem_lowerings[k];
+    return NULL;
+}
+
+static eng_exit trap_exit(unsigned word)
+{
+    switch (word) {
+    case RTL_TRAP_ECALL: return ENG_EXIT_SYSCALL;
+    case RTL_TRAP_EBREAK: return ENG_EXIT_BREAK;
+    default: return ENG_EXIT_ILLEGAL;
+    }
+}
+
+/* eng_raise(v, why, tval in rdx) */
+static void raise_call(emitter *e, eng_exit why)
+{
+    x64_lea(e->cb, 8, X64_RDI, x64_m(X64_RBX, e->voff));
+    x64_mov_ri(e->cb, 4, X64_RSI, (uint64_t)why);
+    x64_call(e->cb, (const void *)eng_raise, X64_RAX);
+}
+
+void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit_ir *ir, int *full)
+{
+    const jit_mem_lowering *ml = mem_lowering(v);
+    *full = 0;
+    if (!ml)
+        return NULL;
+    codebuf cb;
+    cm_begin(m, &cb);
+    emitter e = {.cb = &cb, .v = v, .b = b, .voff = (int32_t)v->isa->vcpu_offset};
+    e.labels = malloc((ir->nlabel + 1) * sizeof *e.labels);
+    e.stubs = malloc((ir->n + 1) * sizeof *e.stubs);
+    if (!e.labels || !e.stubs) {
+        free(e.labels);
+        free(e.stubs);
+        cb_free(&cb);
+        return NULL;
+    }
+    for (unsigned k = 0; k < ir->nlabel; k++)
+        e.labels[k] = cb_label_new(&cb);
+    e.epilogue = cb_label_new(&cb);
+    uint32_t frame = 8 * (ARGS + ir->ntmp);
+    frame = (frame + 15) & ~15u;
+
+    /* prologue: three pushes and the frame keep rsp 16-aligned at calls */
+    x64_push(&cb, X64_RBX);
+    x64_push(&cb, X64_R12);
+    x64_push(&cb, X64_RBP);
+    x64_mov_rr(&cb, 8, X64_RBX, X64_RDI);
+    x64_load(&cb, 8, X64_R12, eng_field(&e, offsetof(eng_vcpu, mem)));
+    x64_sub_ri(&cb, 8, X64_RSP, (int32_t)frame);
+
+    for (unsigned k = 0; k < ir->n; k++) {
+        const jit_ins *i = &ir->ins[k];
+        switch ((jit_op)i->op) {
+        case JI_MOV:
+            if (i->a.kind == JO_IMM && fits32(i->a.imm) && i->d.kind != JO_NONE)
+                x64_store_i(&cb, 8, opnd_mem(&i->d), (int32_t)i->a.imm);
+            else {
+                get(&e, X64_RAX, &i->a);
+                put(&e, &i->d, X64_RAX);
+            }
+            break;
+        case JI_BIN: bin(&e, i); break;
+        case JI_UN: un(&e, i); break;
+        case JI_SELECT:
+            get(&e, X64_RAX, &i->a);
+            get(&e, X64_RCX, &i->b);
+            get(&e, X64_RDX, &i->c);
+            x64_test_rr(&cb, 8, X64_RDX, X64_RDX);
+            x64_cmov_rr(&cb, X64_E, 8, X64_RAX, X64_RCX);
+            put(&e, &i->d, X64_RAX);
+            break;
+        case JI_LOAD: ml->load(&e, i); break;
+        case JI_STORE: ml->store(&e, i); break;
+        case JI_ARG:
+            get(&e, X64_RAX, &i->a);
+            x64_store(&cb, 8, x64_m(X64_RSP, 8 * i->sub), X64_RAX);
+            break;
+        case JI_CALL:
+            if (i->sub)
+                x64_mov_ri(&cb, 4, X64_RDI, 0);
+            else
+                x64_mov_rr(&cb, 8, X64_RDI, X64_RBX);
+            x64_mov_rr(&cb, 8, X64_RSI, X64_RSP);
+            x64_call(&cb, (const void *)i->helper->fn, X64_RAX);
+            put(&e, &i->d, X64_RAX);
+            break;
+        case JI_SYNC:
+            x64_mov_ri(&cb, 8, X64_RAX, (uint64_t)(uintptr_t)&b->insn[i->slot]);
+            x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur)), X64_RAX);
+            break;
+        case JI_LABEL: cb_bind(&cb, e.labels[i->label]); break;
+        case JI_JMP: x64_jmp(&cb, e.labels[i->label]); break;
+        case JI_JZ:
+            if (i->a.kind == JO_IMM) {
+                if (i->a.imm == 0)
+                    x64_jmp(&cb, e.labels[i->label]);
+                break;
+            }
+            x64_cmp_mi(&cb, 8, opnd_mem(&i->a), 0);
+            x64_jcc(&cb, X64_E, e.labels[i->label]);
+            break;
+        case JI_EXIT:
+            if (i->a.kind == JO_IMM && fits32(i->a.imm))
+                x64_store_i(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), (int32_t)i->a.imm);
+            else {
+                get(&e, X64_RAX, &i->a);
+                x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), X64_RAX);
+            }
+            x64_mov_ri(&cb, 4, X64_RAX, i->sub);
+            x64_jmp(&cb, e.epilogue);
+            break;
+        case JI_TRAP:
+            if (i->sub == RTL_TRAP_ECALL) {
+                /* an ecall retires: it leaves with the pc at it */
+                get(&e, X64_RAX, &i->a);
+                x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), X64_RAX);
+                x64_store_i(&cb, 4, eng_field(&e, offsetof(eng_vcpu, exit)), (int32_t)ENG_EXIT_SYSCALL);
+                x64_store_i(&cb, 8, eng_field(&e, offsetof(eng_vcpu, tval)), 0);
+                x64_mov_ri(&cb, 4, X64_RAX, ENG_JIT_LEAVE);
+                x64_jmp(&cb, e.epilogue);
+            } else {
+                x64_mov_ri(&cb, 4, X64_RDX, 0);
+                raise_call(&e, trap_exit(i->sub));
+            }
+            break;
+        }
+    }
+    cb_bind(&cb, e.epilogue);
+    x64_add_ri(&cb, 8, X64_RSP, (int32_t)frame);
+    x64_pop(&cb, X64_RBP);
+    x64_pop(&cb, X64_R12);
+    x64_pop(&cb, X64_RBX);
+    x64_ret(&cb);
+    /* bound failures: the faulting address is in rax, the slot recorded */
+    for (unsigned k = 0; k < e.nstubs; k++) {
+        cb_bind(&cb, e.stubs[k].label);
+        x64_mov_rr(&cb, 8, X64_RDX, X64_RAX);
+        raise_call(&e, e.stubs[k].why);
+    }
+    free(e.labels);
+    free(e.stubs);
+    void *code = cm_commit(m, &cb);
+    if (!code)
+        *full = cb.err == CB_EFULL;
+    cb_free(&cb);
+    return code;
+}

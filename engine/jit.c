@@ -1,0 +1,462 @@
+/* engine: the translation tier's ISA-neutral half -- a decoded block's RTL
+ * lowered to the IR of engine/jit.h, the per-vCPU code cache, translating a
+ * block and flushing.  Each node kind is lowered as engine/rtl_eval.c runs
+ * it (that file is the reference for what a node means). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/host/codemem.h"
+#include "engine/jit.h"
+
+struct eng_jit {
+    codemem cm;
+    uint64_t blocks, insns;   /* translated since the start */
+};
+
+/* ---- lowering ---- */
+
+typedef struct lower {
+    jit_ir *ir;
+    const rtl_code *c;
+    const eng_insn *I;
+    uint64_t pc;            /* this instruction's */
+    unsigned slot;          /* its index in the block */
+    int32_t xoff[64], foff[64];
+    unsigned nx, nf;
+    int zero_reg;
+    uint32_t var[256];      /* let binding -> temporary */
+    int bad;
+} lower;
+
+static jit_opnd imm(uint64_t v) { return (jit_opnd){.kind = JO_IMM, .imm = v}; }
+static jit_opnd cpuf(int32_t off) { return (jit_opnd){.kind = JO_CPU, .n = (uint32_t)off}; }
+static jit_opnd tmp(lower *L) { return (jit_opnd){.kind = JO_TMP, .n = L->ir->ntmp++}; }
+
+static jit_ins *emit(lower *L, jit_op op)
+{
+    jit_ir *ir = L->ir;
+    if (ir->n == ir->cap) {
+        unsigned cap = ir->cap ? ir->cap * 2 : 256;
+        jit_ins *p = realloc(ir->ins, cap * sizeof *p);
+        if (!p) {
+            ir->oom = 1;
+            static jit_ins sink;
+            return &sink;
+        }
+        ir->ins = p;
+        ir->cap = cap;
+    }
+    jit_ins *i = &ir->ins[ir->n++];
+    memset(i, 0, sizeof *i);
+    i->op = (uint8_t)op;
+    i->slot = (uint16_t)L->slot;
+    return i;
+}
+
+static unsigned label(lower *L) { return L->ir->nlabel++; }
+static void bind(lower *L, unsigned l) { emit(L, JI_LABEL)->label = l; }
+
+static uint64_t slotval(const lower *L, unsigned s)
+{
+    switch (s) {
+    case RTL_RD: return L->I->rd;
+    case RTL_RS1: return L->I->rs1;
+    case RTL_RS2: return L->I->rs2;
+    default: return L->I->rs3;
+    }
+}
+
+static jit_opnd expr(lower *L, const rtl_node *n);
+
+static jit_opnd kid(lower *L, const rtl_node *n, unsigned k) { return expr(L, rtl_kid(L->c, n, k)); }
+
+static jit_opnd bin(lower *L, unsigned kind, jit_opnd a, jit_opnd b)
+{
+    jit_ins *i = emit(L, JI_BIN);
+    i->sub = (uint8_t)kind;
+    i->a = a;
+    i->b = b;
+    return i->d = tmp(L);
+}
+
+static jit_opnd un(lower *L, unsigned kind, jit_opnd a)
+{
+    jit_ins *i = emit(L, JI_UN);
+    i->sub = (uint8_t)kind;
+    i->a = a;
+    return i->d = tmp(L);
+}
+
+static jit_opnd helper_call(lower *L, const rtl_node *n)
+{
+    jit_opnd a[16];
+    unsigned k;
+    if (n->n > 16 || n->val >= L->c->nhelper) {
+        L->bad = 1;
+        return imm(0);
+    }
+    for (k = 0; k < n->n; k++)
+        a[k] = kid(L, n, k);
+    for (k = 0; k < n->n; k++) {
+        jit_ins *i = emit(L, JI_ARG);
+        i->sub = (uint8_t)k;
+        i->a = a[k];
+    }
+    jit_ins *i = emit(L, JI_CALL);
+    i->helper = &L->c->helper[n->val];
+    i->sub = n->kind == RTL_PURE;
+    return i->d = tmp(L);
+}
+
+static jit_opnd xreg(lower *L, unsigned s)
+{
+    unsigned r = (unsigned)slotval(L, s);
+    if ((int)r == L->zero_reg || r >= L->nx)
+        return imm(0);
+    return cpuf(L->xoff[r]);
+}
+
+static jit_opnd freg(lower *L, unsigned s)
+{
+    unsigned r = (unsigned)slotval(L, s) & 31;
+    if (r >= L->nf) {
+        L->bad = 1;
+        return imm(0);
+    }
+    return cpuf(L->foff[r]);
+}
+
+static jit_opnd expr(lower *L, const rtl_node *n)
+{
+    switch ((rtl_kind)n->kind) {
+    case RTL_CONST: return imm(n->val);
+    case RTL_VAR: return (jit_opnd){.kind = JO_TMP, .n = L->var[n->val & 255]};
+    case RTL_SLOT: return imm(slotval(L, n->aux));
+    case RTL_IMM: return imm((uint64_t)(int64_t)L->I->imm);
+    case RTL_PC: return imm(L->pc);
+    case RTL_NEXT_PC: return imm(L->pc + L->I->len);
+    case RTL_RM: return imm(L->I->rm);
+    case RTL_X: return xreg(L, n->aux);
+    case RTL_F: return freg(L, n->aux);
+    case RTL_F32: {
+        /* the NaN-boxed single, or the canonical NaN */
+        jit_opnd f = freg(L, n->aux);
+        jit_opnd boxed = bin(L, RTL_EQ, bin(L, RTL_SRL, f, imm(32)), imm(0xffffffffu));
+        jit_opnd lo = un(L, RTL_ZEXT32, f);
+        jit_ins *i = emit(L, JI_SELECT);
+        i->c = boxed;
+        i->a = lo;
+        i->b = imm(0x7fc00000u);
+        return i->d = tmp(L);
+    }
+    case RTL_ADD: case RTL_SUB: case RTL_AND: case RTL_OR: case RTL_XOR: case RTL_MUL: {
+        jit_opnd v = kid(L, n, 0);
+        for (unsigned k = 1; k < n->n; k++)
+            v = bin(L, n->kind, v, kid(L, n, k));
+        return v;
+    }
+    case RTL_NOT: case RTL_NEG:
+    case RTL_SEXT8: case RTL_ZEXT8: case RTL_SEXT16: case RTL_ZEXT16: case RTL_SEXT32: case RTL_ZEXT32:
+        return un(L, n->kind, kid(L, n, 0));
+    case RTL_SLL: case RTL_SRL: case RTL_SRA:
+    case RTL_EQ: case RTL_NE: case RTL_LT: case RTL_GE: case RTL_LTU: case RTL_GEU: {
+        jit_opnd a = kid(L, n, 0);
+        return bin(L, n->kind, a, kid(L, n, 1));
+    }
+    case RTL_IF: {
+        /* the arms may load: only the one chosen runs */
+        jit_opnd d = tmp(L);
+        unsigned le = label(L), lend = label(L);
+        jit_ins *j = emit(L, JI_JZ);
+        j->a = kid(L, n, 0);
+        j->label = le;
+        jit_ins *m = emit(L, JI_MOV);
+        m->a = kid(L, n, 1);
+        m->d = d;
+        emit(L, JI_JMP)->label = lend;
+        bind(L, le);
+        m = emit(L, JI_MOV);
+        m->a = kid(L, n, 2);
+        m->d = d;
+        bind(L, lend);
+        return d;
+    }
+    case RTL_LOAD: {
+        jit_opnd a = kid(L, n, 0);
+        jit_ins *i = emit(L, JI_LOAD);
+        i->sub = n->aux;
+        i->a = a;
+        return i->d = tmp(L);
+    }
+    case RTL_CALL: case RTL_PURE:
+        return helper_call(L, n);
+    default:
+        L->bad = 1;
+        return imm(0);
+    }
+}
+
+/* The value of an expression into dst: the last IR instruction writes it
+ * there directly when it made the value. */
+static void set(lower *L, jit_opnd dst, jit_opnd v)
+{
+    jit_ir *ir = L->ir;
+    if (v.kind == JO_TMP && ir->n && !ir->oom) {
+        jit_ins *last = &ir->ins[ir->n - 1];
+        if (last->d.kind == JO_TMP && last->d.n == v.n && v.n == ir->ntmp - 1 && last->op != JI_LABEL) {
+            last->d = dst;
+            return;
+        }
+    }
+    jit_ins *i = emit(L, JI_MOV);
+    i->a = v;
+    i->d = dst;
+}
+
+static void stmt(lower *L, const rtl_node *n);
+
+static void stmts(lower *L, const rtl_node *n, unsigned from)
+{
+    for (unsigned k = from; k < n->n; k++)
+        stmt(L, rtl_kid(L->c, n, k));
+}
+
+static void leave_by(lower *L, unsigned slot, jit_opnd pc)
+{
+    jit_ins *i = emit(L, JI_EXIT);
+    i->sub = (uint8_t)slot;
+    i->a = pc;
+}
+
+static void stmt(lower *L, const rtl_node *n)
+{
+    switch ((rtl_kind)n->kind) {
+    case RTL_SET_X: {
+        jit_opnd v = kid(L, n, 0);
+        jit_opnd r = xreg(L, n->aux);
+        if (r.kind == JO_CPU)
+            set(L, r, v);
+        return;
+    }
+    case RTL_SET_F:
+        set(L, freg(L, n->aux), kid(L, n, 0));
+        return;
+    case RTL_SET_F32: {
+        jit_opnd v = un(L, RTL_ZEXT32, kid(L, n, 0));
+        jit_opnd d = freg(L, n->aux);
+        jit_ins *i = emit(L, JI_BIN);
+        i->sub = RTL_OR;
+        i->a = v;
+        i->b = imm(UINT64_C(0xffffffff00000000));
+        i->d = d;
+        return;
+    }
+    case RTL_STORE: {
+        jit_opnd a = kid(L, n, 0);
+        jit_opnd v = kid(L, n, 1);
+        jit_ins *i = emit(L, JI_STORE);
+        i->sub = n->aux;
+        i->a = a;
+        i->b = v;
+        return;
+    }
+    case RTL_JUMP:
+        leave_by(L, 0, kid(L, n, 0));
+        return;
+    case RTL_BRANCH: {
+        unsigned ln = label(L);
+        jit_ins *j = emit(L, JI_JZ);
+        j->a = kid(L, n, 0);
+        j->label = ln;
+        leave_by(L, 0, kid(L, n, 1));
+        bind(L, ln);
+        leave_by(L, 1, imm(L->pc + L->I->len));
+        return;
+    }
+    case RTL_TRAP: {
+        jit_ins *i = emit(L, JI_TRAP);
+        i->sub = n->aux;
+        i->a = imm(L->pc);
+        return;
+    }
+    case RTL_END_BLOCK:
+        leave_by(L, 1, imm(L->pc + L->I->len));
+        return;
+    case RTL_CALL: case RTL_PURE:
+        (void)helper_call(L, n);
+        return;
+    case RTL_WHEN: {
+        unsigned le = label(L);
+        jit_ins *j = emit(L, JI_JZ);
+        j->a = kid(L, n, 0);
+        j->label = le;
+        stmts(L, n, 1);
+        bind(L, le);
+        return;
+    }
+    case RTL_IF_S: {
+        unsigned le = label(L), lend = label(L);
+        jit_ins *j = emit(L, JI_JZ);
+        j->a = kid(L, n, 0);
+        j->label = le;
+        stmt(L, rtl_kid(L->c, n, 1));
+        emit(L, JI_JMP)->label = lend;
+        bind(L, le);
+        stmt(L, rtl_kid(L->c, n, 2));
+        bind(L, lend);
+        return;
+    }
+    case RTL_SEQ:
+        stmts(L, n, 0);
+        return;
+    case RTL_LET:
+        for (unsigned k = 0; k < n->aux; k++) {
+            const rtl_node *b = rtl_kid(L->c, n, k);
+            /* a binding is a value of its own: never a register read
+             * later, when a statement may have written the register */
+            jit_opnd v = kid(L, b, 0);
+            jit_opnd t = tmp(L);
+            jit_ins *i = emit(L, JI_MOV);
+            i->a = v;
+            i->d = t;
+            L->var[b->val & 255] = t.n;
+            L->ir->ntmp++;  /* so that set() never retargets the binding's MOV */
+        }
+        stmts(L, n, n->aux);
+        return;
+    default:
+        L->bad = 1;
+        return;
+    }
+}
+
+/* Does the tree touch memory, call a helper or trap (and so need the slot
+ * recorded for a precise trap)? */
+static int needs_sync(const rtl_code *c, const rtl_node *n)
+{
+    switch ((rtl_kind)n->kind) {
+    case RTL_LOAD: case RTL_STORE: case RTL_CALL: case RTL_PURE: case RTL_TRAP:
+        return n->kind != RTL_PURE;
+    default:
+        break;
+    }
+    for (unsigned k = 0; k < n->n; k++)
+        if (needs_sync(c, rtl_kid(c, n, k)))
+            return 1;
+    return 0;
+}
+
+int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
+{
+    const eng_isa *isa = v->isa;
+    const rtl_isa *rt = isa->rtl;
+    if (!rt || b->lead != 0)
+        return -1;
+    lower L = {.ir = ir, .c = rt->code, .zero_reg = isa->zero_reg};
+    for (unsigned r = 0; r < isa->nregs; r++) {
+        const eng_reg *g = &isa->regs[r];
+        if (g->kind == ENG_REG_INT && L.nx < 64 && g->size == 8)
+            L.xoff[L.nx++] = g->offset;
+        else if (g->kind == ENG_REG_FP && L.nf < 64 && g->size == 8)
+            L.foff[L.nf++] = g->offset;
+    }
+    memset(ir, 0, sizeof *ir);
+    for (unsigned s = 0; s < b->n; s++) {
+        const eng_insn *I = &b->insn[s];
+        const rtl_node *root = eng_rtl_of(rt, I->op);
+        if (!root)
+            return -1;
+        L.I = I;
+        L.slot = s;
+        L.pc = b->pc + I->pcoff;
+        if (needs_sync(L.c, root))
+            emit(&L, JI_SYNC);
+        stmt(&L, root);
+        if (isa->ops[I->op].flags & ENG_OPF_ENDS_BLOCK) {
+            /* a transfer that did not happen (a trap that returned) */
+            leave_by(&L, 1, imm(L.pc + I->len));
+            break;
+        }
+    }
+    if (b->n == 0 || !(isa->ops[b->insn[b->n - 1].op].flags & ENG_OPF_ENDS_BLOCK))
+        leave_by(&L, 1, imm(b->end));
+    if (L.bad || ir->oom) {
+        jit_ir_free(ir);
+        return -1;
+    }
+    return 0;
+}
+
+void jit_ir_free(jit_ir *ir)
+{
+    free(ir->ins);
+    memset(ir, 0, sizeof *ir);
+}
+
+/* ---- the code cache ---- */
+
+static eng_jit *jit_state(eng_vcpu *v)
+{
+    if (v->jit)
+        return v->jit;
+    eng_jit *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    char err[128];
+    size_t size = v->jit_cache_size ? v->jit_cache_size : ENG_JIT_CACHE_DEFAULT;
+    if (cm_init(&j->cm, size, (const void *)eng_raise, err, sizeof err) < 0) {
+        free(j);
+        return NULL;
+    }
+    return v->jit = j;
+}
+
+/* The cache is full: every block forgets its code (its first slot goes back
+ * to counting runs), then the code goes.  Only this vCPU runs from its
+ * cache, and it is in the loop's C code now. */
+static void forget_all(eng_vcpu *v, const void *profile)
+{
+    eng_cache *c = &v->cache;
+    for (size_t h = 0; h < ((size_t)1 << c->hash_bits); h++)
+        for (eng_block *b = c->hash[h]; b; b = b->hnext)
+            if (b->jit) {
+                b->jit = NULL;
+                b->hits = 0;
+                b->insn[0].handler = profile;
+            }
+    cm_flush(&v->jit->cm);
+}
+
+int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
+{
+    eng_jit *j = jit_state(v);
+    if (!j)
+        return -1;
+    jit_ir ir;
+    if (eng_jit_lower(v, b, &ir) < 0)
+        return -1;
+    int full = 0;
+    void *code = jit_host_emit(v, &j->cm, b, &ir, &full);
+    if (!code && full) {
+        forget_all(v, profile);
+        code = jit_host_emit(v, &j->cm, b, &ir, &full);
+    }
+    jit_ir_free(&ir);
+    if (!code)
+        return -1;
+    b->jit = code;
+    j->blocks++;
+    j->insns += b->n;
+    return 0;
+}
+
+void eng_jit_fini(eng_vcpu *v)
+{
+    if (!v->jit)
+        return;
+    cm_destroy(&v->jit->cm);
+    free(v->jit);
+    v->jit = NULL;
+}
+
+size_t eng_jit_cache_used(const eng_vcpu *v) { return v->jit ? v->jit->cm.used : 0; }

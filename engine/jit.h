@@ -1,0 +1,110 @@
+/* engine: the translation tier.
+ *
+ * A block the engine decoded (eng_translate: slots with operands) becomes
+ * host code by lowering each instruction's runtime RTL tree (engine/rtl.h,
+ * the ISA's table named by its descriptor) to a small linear IR (below),
+ * ISA-neutral and host-neutral (engine/jit.c), and that IR to host code by
+ * the host's back end (engine/host/x86_64/jit_x64.c).  Nothing restates an
+ * instruction: the tree is what runs, helpers the tree calls are the
+ * interpreter's own.
+ *
+ * A translated block is a host function  int f(void *cpu)  (cpu: the ISA's
+ * vCPU).  It runs the block's instructions with the guest registers in the
+ * vCPU structure, sets the pc and returns the successor slot the
+ * interpreter's chaining uses (0: taken or jump, 1: fall-through), or
+ * ENG_JIT_LEAVE with cpu->exit set (an ecall).  Other traps and faults leave
+ * through eng_raise as the interpreter's bodies do: every instruction that
+ * loads, stores, calls a helper or traps first records its slot (cpu->cur),
+ * so the state a trap shows is that of the faulting instruction.
+ *
+ * The interpreter's loop (engine/interp_loop.h) enters a translated block
+ * from its first slot, whose handler the tier points at the loop's
+ * translated-code entry; the budget and interrupt check at block entry, the
+ * instret count and chaining between blocks stay the loop's.
+ */
+#ifndef VVM_ENGINE_JIT_H
+#define VVM_ENGINE_JIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "engine/rtl.h"
+
+#define ENG_JIT_LEAVE 2
+typedef int (*eng_jit_fn)(void *cpu);
+
+/* Default code cache size per vCPU (--jit-cache-size), and the number of
+ * runs after which the auto tier translates a block. */
+#define ENG_JIT_CACHE_DEFAULT (32u << 20)
+#define ENG_JIT_AUTO_THRESHOLD 50
+
+/* ---- the IR ---- */
+
+/* An operand: an immediate, a temporary of the block, or a field of the
+ * ISA's vCPU (a guest register) at a byte offset. */
+enum { JO_NONE, JO_IMM, JO_TMP, JO_CPU };
+typedef struct jit_opnd {
+    uint8_t kind;
+    uint32_t n;          /* TMP: its number; CPU: byte offset */
+    uint64_t imm;
+} jit_opnd;
+
+typedef enum jit_op {
+    JI_MOV,      /* d = a */
+    JI_BIN,      /* d = a sub b; sub: RTL_ADD .. RTL_GEU (two operands) */
+    JI_UN,       /* d = sub a; sub: RTL_NOT, RTL_NEG, RTL_SEXT8 .. RTL_ZEXT32 */
+    JI_SELECT,   /* d = c ? a : b (operands already computed) */
+    JI_LOAD,     /* d = guest memory at a; sub: RTL_LD_* */
+    JI_STORE,    /* guest memory at a = b; sub: RTL_ST_* */
+    JI_ARG,      /* helper argument number sub = a */
+    JI_CALL,     /* d = helper(cpu or NULL when sub is 1 (pure), the arguments) */
+    JI_SYNC,     /* cpu->cur = the block's slot `slot` */
+    JI_LABEL,    /* label number `label` */
+    JI_JZ,       /* if a == 0 goto label */
+    JI_JMP,      /* goto label */
+    JI_EXIT,     /* pc = a; leave the block by successor slot sub */
+    JI_TRAP,     /* trap sub (RTL_TRAP_*) at the slot `slot`, whose pc is a */
+} jit_op;
+
+typedef struct jit_ins {
+    uint8_t op, sub;
+    uint16_t slot;
+    uint32_t label;
+    jit_opnd d, a, b, c;
+    const rtl_helper *helper;
+} jit_ins;
+
+/* A block's IR and what the back end needs to place it. */
+typedef struct jit_ir {
+    jit_ins *ins;
+    unsigned n, cap;
+    unsigned ntmp, nlabel;
+    int oom;
+} jit_ir;
+
+/* ---- per-vCPU state ---- */
+typedef struct eng_jit eng_jit;
+
+/* Lowers block b to IR (ISA-neutral: the RTL and the descriptor's register
+ * file).  Returns 0, or -1 when the block cannot be lowered. */
+int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir);
+void jit_ir_free(jit_ir *ir);
+
+/* Translates b (its first slot must be a guest instruction, no advice):
+ * returns 0 with b->jit set, or -1 (the block stays interpreted).  When the
+ * code cache is full, every block of the vCPU forgets its translation (its
+ * first slot's handler becomes `profile` again) and the cache is flushed. */
+int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile);
+/* Drops the vCPU's translations (after its blocks forgot them). */
+void eng_jit_fini(eng_vcpu *v);
+/* Code cache bytes in use and the cache's limit (0 without a cache). */
+size_t eng_jit_cache_used(const eng_vcpu *v);
+
+/* The host back end: IR to host code in the vCPU's code cache.  Returns the
+ * code's address, or NULL (full: *full set; else the block cannot be
+ * translated). */
+struct codemem;
+void *jit_host_emit(const eng_vcpu *v, struct codemem *m, const eng_block *b, const jit_ir *ir, int *full);
+
+#endif
