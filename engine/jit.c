@@ -68,6 +68,22 @@ static uint64_t slotval(const lower *L, unsigned s)
 
 static jit_opnd expr(lower *L, const rtl_node *n);
 
+/* (operands are computed before the instruction that uses them is emitted:
+ * emitting may move the array) */
+static void jz(lower *L, jit_opnd c, unsigned l)
+{
+    jit_ins *i = emit(L, JI_JZ);
+    i->a = c;
+    i->label = l;
+}
+
+static void mov(lower *L, jit_opnd d, jit_opnd a)
+{
+    jit_ins *i = emit(L, JI_MOV);
+    i->a = a;
+    i->d = d;
+}
+
 static jit_opnd kid(lower *L, const rtl_node *n, unsigned k) { return expr(L, rtl_kid(L->c, n, k)); }
 
 static jit_opnd bin(lower *L, unsigned kind, jit_opnd a, jit_opnd b)
@@ -167,17 +183,11 @@ static jit_opnd expr(lower *L, const rtl_node *n)
         /* the arms may load: only the one chosen runs */
         jit_opnd d = tmp(L);
         unsigned le = label(L), lend = label(L);
-        jit_ins *j = emit(L, JI_JZ);
-        j->a = kid(L, n, 0);
-        j->label = le;
-        jit_ins *m = emit(L, JI_MOV);
-        m->a = kid(L, n, 1);
-        m->d = d;
+        jz(L, kid(L, n, 0), le);
+        mov(L, d, kid(L, n, 1));
         emit(L, JI_JMP)->label = lend;
         bind(L, le);
-        m = emit(L, JI_MOV);
-        m->a = kid(L, n, 2);
-        m->d = d;
+        mov(L, d, kid(L, n, 2));
         bind(L, lend);
         return d;
     }
@@ -265,9 +275,7 @@ static void stmt(lower *L, const rtl_node *n)
         return;
     case RTL_BRANCH: {
         unsigned ln = label(L);
-        jit_ins *j = emit(L, JI_JZ);
-        j->a = kid(L, n, 0);
-        j->label = ln;
+        jz(L, kid(L, n, 0), ln);
         leave_by(L, 0, kid(L, n, 1));
         bind(L, ln);
         leave_by(L, 1, imm(L->pc + L->I->len));
@@ -287,18 +295,14 @@ static void stmt(lower *L, const rtl_node *n)
         return;
     case RTL_WHEN: {
         unsigned le = label(L);
-        jit_ins *j = emit(L, JI_JZ);
-        j->a = kid(L, n, 0);
-        j->label = le;
+        jz(L, kid(L, n, 0), le);
         stmts(L, n, 1);
         bind(L, le);
         return;
     }
     case RTL_IF_S: {
         unsigned le = label(L), lend = label(L);
-        jit_ins *j = emit(L, JI_JZ);
-        j->a = kid(L, n, 0);
-        j->label = le;
+        jz(L, kid(L, n, 0), le);
         stmt(L, rtl_kid(L->c, n, 1));
         emit(L, JI_JMP)->label = lend;
         bind(L, le);
