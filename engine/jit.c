@@ -463,4 +463,16 @@ void eng_jit_fini(eng_vcpu *v)
     v->jit = NULL;
 }
 
+void eng_jit_after_fork(eng_vcpu *v)
+{
+    if (!v->jit)
+        return;
+    /* the code cache was not inherited (MADV_DONTFORK): forget it */
+    eng_cache_flush(&v->cache);
+    v->cur_block = NULL;
+    v->cur = NULL;
+    free(v->jit);
+    v->jit = NULL;
+}
+
 size_t eng_jit_cache_used(const eng_vcpu *v) { return v->jit ? v->jit->cm.used : 0; }

@@ -98,6 +98,9 @@ void jit_ir_free(jit_ir *ir);
 int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile);
 /* Drops the vCPU's translations (after its blocks forgot them). */
 void eng_jit_fini(eng_vcpu *v);
+/* In a forked child (the calling thread's vCPU, out of its run loop): the
+ * code cache stayed with the parent; blocks and translations start again. */
+void eng_jit_after_fork(eng_vcpu *v);
 /* Code cache bytes in use and the cache's limit (0 without a cache). */
 size_t eng_jit_cache_used(const eng_vcpu *v);
 

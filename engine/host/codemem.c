@@ -87,7 +87,14 @@ int cm_init(codemem *m, size_t size, const void *near, char *err, size_t errlen)
     m->w = w;
     m->x = x;
     m->size = size;
-    m->fd = fd;
+    /* the mappings keep the memory: the descriptor would take a number a
+     * guest's open() expects to get (guests share vvm's descriptor table) */
+    close(fd);
+    m->fd = -1;
+    /* a forked child does not share the parent's code (both views are
+     * shared mappings): it gets none, and its tier starts again */
+    (void)madvise(w, size, MADV_DONTFORK);
+    (void)madvise(x, size, MADV_DONTFORK);
     return 0;
 }
 
@@ -171,9 +178,10 @@ void cm_patch32(codemem *m, void *x, uint32_t v)
 void cm_flush(codemem *m)
 {
     /* Give the pages back: a shared mapping keeps them until the file's
-     * range is punched out (madvise(DONTNEED) would only unmap them). */
+     * range is punched out (madvise(DONTNEED) would only unmap them);
+     * MADV_REMOVE punches through the mapping, with no descriptor kept. */
     if (m->used)
-        fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)m->used);
+        (void)madvise(m->w, (m->used + 4095) & ~(size_t)4095, MADV_REMOVE);
     m->used = 0;
     m->flushes++;
 }

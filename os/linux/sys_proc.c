@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/jit.h"
 #include "os/linux/lx.h"
 #include "os/linux/lx_sys.h"
 #include "os/linux/procfs.h"
@@ -53,6 +54,7 @@ int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64
         if (vfork_pipe[0] >= 0)
             close(vfork_pipe[0]);  /* the write end closes at exec or exit */
         p->inval.lock = 0;
+        eng_jit_after_fork(&t->cpu.vcpu);
         p->pid = getpid();
         t->tid = (int)syscall(SYS_gettid);
         p->threads = t;
@@ -226,6 +228,16 @@ static void exec_vvm(lx_process *p, const char *prog, char *const *gargv, int sk
     if (p->opt.trace) {
         v[k++] = "--trace";
         v[k++] = (char *)p->opt.trace;
+    }
+    /* the tier this run chose, whether by --engine or $VVM_ENGINE */
+    static const char *const tiers[] = {"interp", "jit", "auto"};
+    v[k++] = "--engine";
+    v[k++] = (char *)tiers[p->opt.tier >= 0 && p->opt.tier <= 2 ? p->opt.tier : 0];
+    char cs[32];
+    if (p->opt.jit_cache_size) {
+        snprintf(cs, sizeof cs, "%zu", p->opt.jit_cache_size);
+        v[k++] = "--jit-cache-size";
+        v[k++] = cs;
     }
     char rl[128];
     if (lx_rlimit_format(p, rl, sizeof rl) == 0) {
