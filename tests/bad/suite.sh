@@ -87,8 +87,12 @@ expect_error bad/fifo 'not a regular file' "$VVM" run "$TMP/fifo"
 expect_error bad/no-program '' "$VVM" run
 expect_error bad/unknown-command '' "$VVM" no-such-command
 # an option for what is not built must refuse, not run something else
-expect_error bad/engine-jit 'not built yet' "$VVM" run --engine jit /bin/true
-expect_error bad/engine-unknown 'interp or auto' "$VVM" run --engine fast /bin/true
+expect_error bad/engine-unknown 'interp, jit or auto' "$VVM" run --engine fast /bin/true
+if need bad/engine-env "$BAD_OUT/garbage"; then
+	expect_error bad/engine-env 'VVM_ENGINE is interp, jit or auto' env VVM_ENGINE=fast "$VVM" run "$BAD_OUT/garbage"
+fi
+expect_error bad/jit-cache-size 'jit-cache-size wants a size' "$VVM" run --jit-cache-size 12 /bin/true
+expect_error bad/jit-cache-size-unit 'jit-cache-size wants a size' "$VVM" run --jit-cache-size 9X /bin/true
 
 if need bad/truncated "$BAD_OUT/garbage"; then
 	head -c 3000 "$BAD_OUT/garbage" >"$TMP/truncated"

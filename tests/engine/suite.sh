@@ -12,13 +12,21 @@ if [ "${SANITIZE_PASS:-0}" != 1 ]; then
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/counters" "$E_SRC/counters.S" &&
 		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/die" "$E_SRC/die.c" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/loop" "$E_SRC/loop.S" &&
-		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/multi" "$E_SRC/multi.c" ||
+		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/multi" "$E_SRC/multi.c" &&
+		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/smc_threads" "$E_SRC/smc_threads.c" ||
 		fail engine/build "cross compile failed"
 fi
 
 # self-modifying code: vvm must notice the store without fence.i
 out=$(run_to "$(scaled 20)" "$VVM" run "$E_OUT/smc" 2>&1); st=$?
 if [ $st -eq 0 ] && [ "$out" = "499500 42 7" ]; then pass engine/smc; else fail engine/smc "exit $st, output '$out'"; fi
+# the same and another thread's rewrites (with fence.i) under every tier
+for eng in interp jit auto; do
+	out=$(run_to "$(scaled 20)" "$VVM" run --engine $eng "$E_OUT/smc" 2>&1); st=$?
+	if [ $st -eq 0 ] && [ "$out" = "499500 42 7" ]; then pass engine/smc-$eng; else fail engine/smc-$eng "exit $st, output '$out'"; fi
+	out=$(run_to "$(scaled 30)" "$VVM" run --engine $eng "$E_OUT/smc_threads" 2>&1); st=$?
+	if [ $st -eq 0 ] && [ "$out" = "300 0" ]; then pass engine/smc-threads-$eng; else fail engine/smc-threads-$eng "exit $st, output '$out'"; fi
+done
 
 # the RISC-V descriptor agrees with rv_cpu and vvm.h (tests/engine/descriptor.c)
 san=()
@@ -153,15 +161,18 @@ san=
 [ "${SANITIZED:-0}" = 1 ] && san="-fsanitize=address,undefined"
 # shellcheck disable=SC2086
 if ${CC:-cc} -std=gnu11 $san -I"$ROOT/include" -o "$TMP/budget_count" "$E_SRC/budget_count.c" "$B/libvvm.a" -lm -pthread 2>"$TMP/budget_count.log"; then
-	for slice in 1 2 3 5 7 64 1000000; do
-		out=$(run_to "$(scaled 20)" "$TMP/budget_count" $slice "$E_OUT/counters" 2>"$TMP/budget_count.err"); st=$?
-		out=$(printf '%s' "$out" | tr '\n' ' ')
-		if [ $st -eq 0 ] && [ "$out" = "$want" ]; then
-			pass engine/counters/budget-$slice
-		else
-			fail engine/counters/budget-$slice "exit $st, output '$out'"
-			show "$TMP/budget_count.err"
-		fi
+	# and under each tier (an embedded machine takes $VVM_ENGINE)
+	for eng in "" interp jit auto; do
+		for slice in 1 2 3 5 7 64 1000000; do
+			out=$(VVM_ENGINE=${eng:-${VVM_ENGINE:-}} run_to "$(scaled 20)" "$TMP/budget_count" $slice "$E_OUT/counters" 2>"$TMP/budget_count.err"); st=$?
+			out=$(printf '%s' "$out" | tr '\n' ' ')
+			if [ $st -eq 0 ] && [ "$out" = "$want" ]; then
+				pass engine/counters/budget-$slice${eng:+-$eng}
+			else
+				fail engine/counters/budget-$slice${eng:+-$eng} "exit $st, output '$out'"
+				show "$TMP/budget_count.err"
+			fi
+		done
 	done
 else
 	fail engine/counters/budget "does not build"

@@ -6,7 +6,9 @@
  * FP and integer registers intact across a handler, and faults inside runs
  * of instructions the interpreter fuses into one handler (isa/riscv/
  * fusion.isa): the pc is the faulting instruction's, what came before it in
- * the run took effect, and the handler resumes after it. */
+ * the run took effect, and the handler resumes after it; the same for a
+ * fault in a loop hot enough to be translated (the suite also runs this
+ * program under --engine jit and auto). */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
@@ -85,7 +87,7 @@ static void on_segv_skip(int sig, siginfo_t *si, void *ucv)
 		uc->uc_mcontext.__gregs[fz_dest] = 77;
 	uc->uc_mcontext.__gregs[REG_PC] += 4;
 }
-extern char fz_lw[], fz_ld3[], fz_sd3[];
+extern char fz_lw[], fz_ld3[], fz_sd3[], fz_hot[];
 
 static void fused_faults(void)
 {
@@ -136,6 +138,27 @@ static void fused_faults(void)
 		CHECK(fz_count == 1 && fz_pc == (uintptr_t)fz_sd3 && mem[0] == 100 && mem[1] == 200 && mem[2] == 400 && mem[3] == 44);
 	}
 	printf("faults in fused runs: precise\n");
+
+	/* a hot loop (translated by the auto tier once it ran often; by the
+	 * jit tier from the start) whose last iteration loads from address 16:
+	 * the pc is the load's, the instructions before it in its block took
+	 * effect, its destination did not */
+	{
+		long buf[2] = {5, 6};
+		register long a0 __asm__("a0") = (long)buf, a1 __asm__("a1") = 600, a2 __asm__("a2") = 0,
+			      a5 __asm__("a5") = 16 - (long)buf;
+		register long a3 __asm__("a3") = 0, a4 __asm__("a4");
+		fz_dest = 13;
+		fz_count = 0;
+		__asm__ volatile(".option push\n.option norvc\n"
+				 "1: addi a1, a1, -1\nadd a2, a2, a1\nseqz a4, a1\nneg a4, a4\nand a4, a4, a5\n"
+				 "add a4, a4, a0\n.globl fz_hot\nfz_hot: ld a3, 0(a4)\nbnez a1, 1b\n"
+				 ".option pop\n"
+				 : "+r"(a1), "+r"(a2), "+r"(a3), "=&r"(a4) : "r"(a0), "r"(a5) : "memory");
+		CHECK(fz_count == 1 && fz_pc == (uintptr_t)fz_hot && fz_regs[11] == 0 && fz_regs[12] == 179700 &&
+		      fz_regs[14] == 16 && a3 == 77 && a2 == 179700);
+	}
+	printf("fault in a hot loop: precise\n");
 }
 
 int main(void)

@@ -95,6 +95,17 @@ for name in $pr_progs; do
 	done
 done
 
+# precise faults and signals inside translated code: the same programs with
+# every block translated on its first run, and translated once hot
+for name in faults sigs; do
+	for eng in jit auto; do
+		exe=$PR_OUT/$name-static
+		[ -x "$exe" ] || { fail "proc/$name-static-$eng" "not built"; continue; }
+		run_to "$secs" "$VVM" run --engine $eng "$exe" >"$TMP/$name-$eng.vvm" 2>&1
+		pr_check "proc/$name-static-$eng" "$name" "$TMP/$name-$eng.vvm" $? "$secs"
+	done
+done
+
 # Go: the runtime's signals (SIGURG preemption on sigaltstack'd threads,
 # os/signal), its clone(CLONE_VFORK|CLONE_VM) + execve, panics from faults.
 secs=$(scaled 60)
