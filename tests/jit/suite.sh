@@ -1,8 +1,7 @@
 # The translation tier's host layer (engine/host): the x86-64 encoder's
 # forms against capstone, generated code run from the code cache, a jump
 # patched under a running thread, and bad input; the interpreter and the
-# translation tier in lockstep on random instruction sequences.  The tier itself is not
-# built yet; --engine jit must say so.
+# translation tier in lockstep on random instruction sequences.
 # Sourced by tests/run.sh (see there for $VVM, $B, $TMP, pass/fail/...).
 # asan-pass: yes
 
@@ -75,10 +74,3 @@ else
 	show "$TMP/lockstep.log"
 fi
 
-# what only looks done goes: until the tier exists, --engine jit refuses
-out=$(run_to "$(scaled 10)" "$VVM" run --engine jit /bin/true 2>&1); st=$?
-if [ $st -ne 0 ] && echo "$out" | grep -q "not built yet"; then
-	pass jit/engine-jit-refused
-else
-	fail jit/engine-jit-refused "exit $st, '$out'"
-fi

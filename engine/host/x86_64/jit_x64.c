@@ -27,6 +27,11 @@ typedef struct emitter {
     uint32_t epilogue;
     struct stub { uint32_t label; eng_exit why; uint16_t slot; } *stubs;
     unsigned nstubs;
+    /* a temporary whose one use is the next instruction's first operand
+     * stays in rax: put() skips its store and get() its load */
+    const uint16_t *uses;
+    int32_t in_rax;         /* that temporary, or -1 */
+    int keep;               /* the instruction being emitted may leave its result in rax */
 } emitter;
 
 static x64_mem tmp_mem(unsigned n) { return x64_m(X64_RSP, (int32_t)(8 * (ARGS + n))); }
@@ -41,6 +46,12 @@ static x64_mem opnd_mem(const jit_opnd *o)
 
 static void get(emitter *e, x64_reg r, const jit_opnd *o)
 {
+    if (o->kind == JO_TMP && (int32_t)o->n == e->in_rax) {
+        if (r != X64_RAX)
+            x64_mov_rr(e->cb, 8, r, X64_RAX);
+        e->in_rax = -1;
+        return;
+    }
     if (o->kind == JO_IMM || o->kind == JO_NONE)
         x64_mov_ri(e->cb, 8, r, o->kind == JO_IMM ? o->imm : 0);
     else
@@ -49,6 +60,10 @@ static void get(emitter *e, x64_reg r, const jit_opnd *o)
 
 static void put(emitter *e, const jit_opnd *d, x64_reg r)
 {
+    if (e->keep && r == X64_RAX && d->kind == JO_TMP) {
+        e->in_rax = (int32_t)d->n;
+        return;
+    }
     if (d->kind == JO_TMP || d->kind == JO_CPU)
         x64_store(e->cb, 8, opnd_mem(d), r);
 }
@@ -216,6 +231,21 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         cb_free(&cb);
         return NULL;
     }
+    uint16_t *uses = calloc(ir->ntmp + 1, sizeof *uses);
+    if (!uses) {
+        free(e.labels);
+        free(e.stubs);
+        cb_free(&cb);
+        return NULL;
+    }
+    for (unsigned k = 0; k < ir->n; k++) {
+        const jit_opnd *o[3] = {&ir->ins[k].a, &ir->ins[k].b, &ir->ins[k].c};
+        for (int q = 0; q < 3; q++)
+            if (o[q]->kind == JO_TMP && uses[o[q]->n] < UINT16_MAX)
+                uses[o[q]->n]++;
+    }
+    e.uses = uses;
+    e.in_rax = -1;
     for (unsigned k = 0; k < ir->nlabel; k++)
         e.labels[k] = cb_label_new(&cb);
     e.epilogue = cb_label_new(&cb);
@@ -232,6 +262,16 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
 
     for (unsigned k = 0; k < ir->n; k++) {
         const jit_ins *i = &ir->ins[k];
+        const jit_ins *nx = k + 1 < ir->n ? &ir->ins[k + 1] : NULL;
+        /* the result may stay in rax when its only use is the next
+         * instruction's first operand, which that instruction reads first */
+        e.keep = i->d.kind == JO_TMP && uses[i->d.n] == 1 && nx && nx->a.kind == JO_TMP && nx->a.n == i->d.n &&
+                 nx->op != JI_LABEL && nx->op != JI_JZ;
+        if (e.in_rax >= 0 && !(i->a.kind == JO_TMP && (int32_t)i->a.n == e.in_rax)) {
+            /* not taken up as planned: never happens by the rule above */
+            x64_store(&cb, 8, tmp_mem((unsigned)e.in_rax), X64_RAX);
+            e.in_rax = -1;
+        }
         switch ((jit_op)i->op) {
         case JI_MOV:
             if (i->a.kind == JO_IMM && fits32(i->a.imm) && i->d.kind != JO_NONE)
@@ -321,6 +361,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     }
     free(e.labels);
     free(e.stubs);
+    free(uses);
     void *code = cm_commit(m, &cb);
     if (!code)
         *full = cb.err == CB_EFULL;
