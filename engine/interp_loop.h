@@ -96,11 +96,19 @@ static __attribute__((noinline)) void eng_interp_loop(ENG_CPU *cpu, vvm_fault_ta
     uint64_t blk_pc;
     eng_block *b, *prev = NULL;
     int prev_slot = 0;
+    const eng_block *jit_from = NULL;   /* translated block left by a direct exit */
+    unsigned jit_exit = 0;
 
     /* Invalidations are applied here only: whoever announces one also sets
      * every vCPU's interrupt flag, which makes the loop below return. */
-    if (cpu->inval && eng_inval_pending(cpu->inval, &cpu->cache))
+    if (cpu->inval && eng_inval_pending(cpu->inval, &cpu->cache)) {
+        size_t nb = cpu->cache.nblocks;
+        uint64_t fl = cpu->cache.flushes;
         eng_inval_apply(cpu->inval, &cpu->cache);
+        /* freed blocks' code may be the target of linked jumps */
+        if (cpu->jit && (cpu->cache.nblocks != nb || cpu->cache.flushes != fl))
+            eng_jit_forget(&cpu->vcpu, hs.jit_profile);
+    }
 
 dispatch:
     b = cpu->cache.jcache[eng_jhash(cpu->pc)];
@@ -161,6 +169,7 @@ L_fallthrough:
 
 L_jit_profile:
     if (++b->hits >= (cpu->tier == ENG_TIER_JIT ? 1u : ENG_JIT_AUTO_THRESHOLD)) {
+        jit_from = NULL;  /* a full cache is flushed: links made before go */
         if (eng_jit_compile(&cpu->vcpu, b, hs.jit_profile) == 0) {
             b->insn[0].handler = hs.jit_enter;
             goto L_jit_enter;
@@ -170,9 +179,23 @@ L_jit_profile:
     goto *b->handler0;
 
 L_jit_enter: {
-    int r = ((eng_jit_fn)b->jit)(cpu);
+    /* the translated block that left by a direct exit to this block's pc
+     * jumps straight here from now on */
+    if (jit_from) {
+        eng_jit_link(&cpu->vcpu, jit_from, jit_exit, b);
+        jit_from = NULL;
+    }
+    int r = eng_jit_entry(b->jit)(cpu);
+    b = (eng_block *)(uintptr_t)cpu->cur_block;  /* the last block entered */
+    if (r & ENG_JIT_DIRECT) {
+        jit_from = b;
+        jit_exit = (unsigned)r >> 3;
+    }
+    r &= ENG_JIT_SLOT;
     if (ENG_LIKELY(r < ENG_JIT_LEAVE))
         CHAIN(r);
+    if (r == ENG_JIT_DISPATCH)
+        goto dispatch;
     goto leave;
 }
 

@@ -144,6 +144,9 @@ static jit_opnd freg(lower *L, unsigned s)
 
 static jit_opnd expr(lower *L, const rtl_node *n)
 {
+    uint64_t k;
+    if (n->n && rtl_eval_const(L->c, n, L->I, L->pc, &k) == 0)
+        return imm(k);   /* folded by the evaluator: the same meaning */
     switch ((rtl_kind)n->kind) {
     case RTL_CONST: return imm(n->val);
     case RTL_VAR: return (jit_opnd){.kind = JO_TMP, .n = L->var[n->val & 255]};
@@ -418,8 +421,10 @@ static eng_jit *jit_state(eng_vcpu *v)
 /* The cache is full: every block forgets its code (its first slot goes back
  * to counting runs), then the code goes.  Only this vCPU runs from its
  * cache, and it is in the loop's C code now. */
-static void forget_all(eng_vcpu *v, const void *profile)
+void eng_jit_forget(eng_vcpu *v, const void *profile)
 {
+    if (!v->jit)
+        return;
     eng_cache *c = &v->cache;
     for (size_t h = 0; h < ((size_t)1 << c->hash_bits); h++)
         for (eng_block *b = c->hash[h]; b; b = b->hnext)
@@ -442,7 +447,7 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
     int full = 0;
     void *code = jit_host_emit(v, &j->cm, b, &ir, &full);
     if (!code && full) {
-        forget_all(v, profile);
+        eng_jit_forget(v, profile);
         code = jit_host_emit(v, &j->cm, b, &ir, &full);
     }
     jit_ir_free(&ir);
@@ -461,6 +466,14 @@ void eng_jit_fini(eng_vcpu *v)
     cm_destroy(&v->jit->cm);
     free(v->jit);
     v->jit = NULL;
+}
+
+void eng_jit_link(eng_vcpu *v, const eng_block *from, unsigned k, const eng_block *to)
+{
+    const eng_jit_code *f = from->jit, *t = to->jit;
+    if (!v->jit || !f || !t || k >= f->nexits || f->exit[k].target != to->pc)
+        return;
+    (void)jit_host_patch(&v->jit->cm, (char *)(uintptr_t)from->jit + f->exit[k].site, (const char *)to->jit + t->chain);
 }
 
 void eng_jit_after_fork(eng_vcpu *v)

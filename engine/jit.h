@@ -31,8 +31,37 @@
 #include "engine/engine.h"
 #include "engine/rtl.h"
 
-#define ENG_JIT_LEAVE 2
+/* A translated block's code starts with this header (in the code cache,
+ * freed with the code): where the loop enters it, where another translated
+ * block jumps in (checking the events word and counting instret as the
+ * loop's block entry does), and its direct exits, whose jumps the loop
+ * patches to their successor's chain entry once both are translated. */
+typedef struct eng_jit_exit {
+    uint64_t target;        /* guest pc the exit goes to */
+    uint32_t site;          /* offset of its patchable jmp */
+    uint32_t pad;
+} eng_jit_exit;
+typedef struct eng_jit_code {
+    uint32_t entry, chain;  /* offsets from the header */
+    uint32_t nexits, pad;
+    eng_jit_exit exit[];
+} eng_jit_code;
 typedef int (*eng_jit_fn)(void *cpu);
+
+/* What the code returns (cpu->cur_block is then the last block entered):
+ * low two bits 0 or 1, the successor slot (pc set); ENG_JIT_LEAVE, an exit
+ * in cpu->exit; ENG_JIT_DISPATCH, the events word was set on a chain entry
+ * (pc at that block).  ENG_JIT_DIRECT set: the exit was direct exit number
+ * r >> 3 of the block, which the loop may link. */
+#define ENG_JIT_SLOT 3
+#define ENG_JIT_LEAVE 2
+#define ENG_JIT_DISPATCH 3
+#define ENG_JIT_DIRECT 4
+static inline eng_jit_fn eng_jit_entry(const void *jit)
+{
+    const eng_jit_code *c = jit;
+    return (eng_jit_fn)(uintptr_t)((const char *)jit + c->entry);
+}
 
 /* Default code cache size per vCPU (--jit-cache-size), and the number of
  * runs after which the auto tier translates a block. */
@@ -101,6 +130,12 @@ void eng_jit_fini(eng_vcpu *v);
 /* In a forked child (the calling thread's vCPU, out of its run loop): the
  * code cache stayed with the parent; blocks and translations start again. */
 void eng_jit_after_fork(eng_vcpu *v);
+/* Links direct exit k of translated block `from` to translated block `to`
+ * when that exit goes to to's pc. */
+void eng_jit_link(eng_vcpu *v, const eng_block *from, unsigned k, const eng_block *to);
+/* Drops every translation of the vCPU (blocks go back to counting runs):
+ * when decoded blocks were freed, jumps linked into their code must go. */
+void eng_jit_forget(eng_vcpu *v, const void *profile);
 /* Code cache bytes in use and the cache's limit (0 without a cache). */
 size_t eng_jit_cache_used(const eng_vcpu *v);
 
@@ -109,5 +144,7 @@ size_t eng_jit_cache_used(const eng_vcpu *v);
  * translated). */
 struct codemem;
 void *jit_host_emit(const eng_vcpu *v, struct codemem *m, const eng_block *b, const jit_ir *ir, int *full);
+/* Retargets the patchable jmp at site to target; 0 or -1. */
+int jit_host_patch(struct codemem *m, void *site, const void *target);
 
 #endif

@@ -133,5 +133,9 @@ typedef enum rtl_outcome {
 
 /* Runs the tree at root for one decoded instruction i at st->pc. */
 rtl_outcome rtl_eval(const rtl_code *c, uint32_t root, const eng_insn *i, rtl_state *st);
+/* The value of expression n for instruction i at pc when it depends on
+ * nothing else (no register, memory, binding or helper): 0 with *out set,
+ * else -1.  What a translator folds. */
+int rtl_eval_const(const rtl_code *c, const rtl_node *n, const eng_insn *i, uint64_t pc, uint64_t *out);
 
 #endif

@@ -246,3 +246,30 @@ rtl_outcome rtl_eval(const rtl_code *c, uint32_t root, const eng_insn *i, rtl_st
         st->pc += i->len;
     return e.out;
 }
+
+/* Is the expression at n a constant of the instruction (no register, memory,
+ * let binding or helper)? */
+static int is_const(const rtl_code *c, const rtl_node *n)
+{
+    switch ((rtl_kind)n->kind) {
+    case RTL_X: case RTL_F: case RTL_F32: case RTL_LOAD: case RTL_CALL: case RTL_PURE: case RTL_VAR:
+        return 0;
+    default:
+        if (rtl_kinds[n->kind].cls == RTL_S)
+            return 0;
+        for (unsigned k = 0; k < n->n; k++)
+            if (!is_const(c, rtl_kid(c, n, k)))
+                return 0;
+        return 1;
+    }
+}
+
+int rtl_eval_const(const rtl_code *c, const rtl_node *n, const eng_insn *i, uint64_t pc, uint64_t *out)
+{
+    if (!is_const(c, n))
+        return -1;
+    rtl_state st = {.pc = pc};
+    ev e = {.c = c, .i = i, .st = &st, .out = RTL_OUT_NEXT};
+    *out = expr(&e, n);
+    return e.done ? -1 : 0;
+}

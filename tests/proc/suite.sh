@@ -95,9 +95,9 @@ for name in $pr_progs; do
 	done
 done
 
-# precise faults and signals inside translated code: the same programs with
-# every block translated on its first run, and translated once hot
-for name in faults sigs; do
+# precise faults and signals inside translated code, and fork (the child
+# once shared the parent's code cache: a crash), under the jit and auto tiers
+for name in faults sigs forkwait; do
 	for eng in jit auto; do
 		exe=$PR_OUT/$name-static
 		[ -x "$exe" ] || { fail "proc/$name-static-$eng" "not built"; continue; }

@@ -11,12 +11,17 @@
  * failure calls eng_raise from a stub after the block's code. */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/host/x86_64/x64.h"
 #include "engine/jit.h"
 #include "engine/mem_flat.h"
 
 #define ARGS 16
+/* Every translated block has the same frame, so that blocks jump into each
+ * other: helper arguments, then at most MAX_TMP temporaries. */
+#define MAX_TMP 1024
+#define FRAME ((8 * (ARGS + MAX_TMP) + 15) & ~15)
 
 typedef struct emitter {
     codebuf *cb;
@@ -32,6 +37,8 @@ typedef struct emitter {
     const uint16_t *uses;
     int32_t in_rax;         /* that temporary, or -1 */
     int keep;               /* the instruction being emitted may leave its result in rax */
+    struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot; } *exits;
+    unsigned nexits;
 } emitter;
 
 static x64_mem tmp_mem(unsigned n) { return x64_m(X64_RSP, (int32_t)(8 * (ARGS + n))); }
@@ -223,11 +230,17 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     codebuf cb;
     cm_begin(m, &cb);
     emitter e = {.cb = &cb, .v = v, .b = b, .voff = (int32_t)v->isa->vcpu_offset};
+    if (ir->ntmp > MAX_TMP) {
+        cb_free(&cb);
+        return NULL;
+    }
     e.labels = malloc((ir->nlabel + 1) * sizeof *e.labels);
     e.stubs = malloc((ir->n + 1) * sizeof *e.stubs);
-    if (!e.labels || !e.stubs) {
+    e.exits = malloc((ir->n + 1) * sizeof *e.exits);
+    if (!e.labels || !e.stubs || !e.exits) {
         free(e.labels);
         free(e.stubs);
+        free(e.exits);
         cb_free(&cb);
         return NULL;
     }
@@ -235,6 +248,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     if (!uses) {
         free(e.labels);
         free(e.stubs);
+        free(e.exits);
         cb_free(&cb);
         return NULL;
     }
@@ -249,16 +263,38 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     for (unsigned k = 0; k < ir->nlabel; k++)
         e.labels[k] = cb_label_new(&cb);
     e.epilogue = cb_label_new(&cb);
-    uint32_t frame = 8 * (ARGS + ir->ntmp);
-    frame = (frame + 15) & ~15u;
+    uint32_t frame = FRAME, body = cb_label_new(&cb), dispatch = cb_label_new(&cb);
 
-    /* prologue: three pushes and the frame keep rsp 16-aligned at calls */
+    /* the header (eng_jit_code), filled in at the end */
+    unsigned ndirect = 0;
+    for (unsigned k = 0; k < ir->n; k++)
+        ndirect += ir->ins[k].op == JI_EXIT && ir->ins[k].a.kind == JO_IMM;
+    size_t hdr = sizeof(eng_jit_code) + ndirect * sizeof(eng_jit_exit);
+    for (size_t k = 0; k < hdr; k++)
+        cb_put8(&cb, 0);
+    x64_align(&cb, 16);
+
+    /* the loop's entry: three pushes and the frame keep rsp 16-aligned at
+     * calls */
+    size_t entry_off = cb_len(&cb);
     x64_push(&cb, X64_RBX);
     x64_push(&cb, X64_R12);
     x64_push(&cb, X64_RBP);
     x64_mov_rr(&cb, 8, X64_RBX, X64_RDI);
     x64_load(&cb, 8, X64_R12, eng_field(&e, offsetof(eng_vcpu, mem)));
     x64_sub_ri(&cb, 8, X64_RSP, (int32_t)frame);
+    x64_jmp(&cb, body);
+    /* another block's entry: what the loop does at a block's entry, one
+     * compare when nothing is pending (a budget always is: the loop runs
+     * the blocks of a budgeted run) */
+    x64_align(&cb, 16);
+    size_t chain_off = cb_len(&cb);
+    x64_cmp_mi(&cb, 8, eng_field(&e, offsetof(eng_vcpu, events)), 0);
+    x64_jcc(&cb, X64_NE, dispatch);
+    x64_add_mi(&cb, 8, eng_field(&e, offsetof(eng_vcpu, instret)), (int32_t)b->n);
+    x64_mov_ri(&cb, 8, X64_RAX, (uint64_t)(uintptr_t)b);
+    x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur_block)), X64_RAX);
+    cb_bind(&cb, body);
 
     for (unsigned k = 0; k < ir->n; k++) {
         const jit_ins *i = &ir->ins[k];
@@ -322,6 +358,15 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             x64_jcc(&cb, X64_E, e.labels[i->label]);
             break;
         case JI_EXIT:
+            if (i->a.kind == JO_IMM) {
+                /* direct: a jump the loop links to the successor */
+                struct dexit *x = &e.exits[e.nexits++];
+                x->stub = cb_label_new(&cb);
+                x->target = i->a.imm;
+                x->slot = i->sub;
+                x->site = (uint32_t)x64_jmp_patchable(&cb, x->stub);
+                break;
+            }
             if (i->a.kind == JO_IMM && fits32(i->a.imm))
                 x64_store_i(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), (int32_t)i->a.imm);
             else {
@@ -353,14 +398,42 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     x64_pop(&cb, X64_R12);
     x64_pop(&cb, X64_RBX);
     x64_ret(&cb);
+    /* direct exits not linked (yet): back to the loop */
+    for (unsigned k = 0; k < e.nexits; k++) {
+        const struct dexit *x = &e.exits[k];
+        cb_bind(&cb, x->stub);
+        if (fits32(x->target))
+            x64_store_i(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), (int32_t)x->target);
+        else {
+            x64_mov_ri(&cb, 8, X64_RAX, x->target);
+            x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), X64_RAX);
+        }
+        x64_mov_ri(&cb, 4, X64_RAX, (uint64_t)(k << 3 | ENG_JIT_DIRECT | x->slot));
+        x64_jmp(&cb, e.epilogue);
+    }
+    /* something pending at a chain entry: the loop takes the block */
+    cb_bind(&cb, dispatch);
+    x64_mov_ri(&cb, 8, X64_RAX, b->pc);
+    x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), X64_RAX);
+    x64_mov_ri(&cb, 4, X64_RAX, ENG_JIT_DISPATCH);
+    x64_jmp(&cb, e.epilogue);
     /* bound failures: the faulting address is in rax, the slot recorded */
     for (unsigned k = 0; k < e.nstubs; k++) {
         cb_bind(&cb, e.stubs[k].label);
         x64_mov_rr(&cb, 8, X64_RDX, X64_RAX);
         raise_call(&e, e.stubs[k].why);
     }
+    if (!cb.err) {
+        eng_jit_code h = {.entry = (uint32_t)entry_off, .chain = (uint32_t)chain_off, .nexits = e.nexits};
+        memcpy(cb.p, &h, sizeof h);
+        for (unsigned k = 0; k < e.nexits; k++) {
+            eng_jit_exit x = {.target = e.exits[k].target, .site = e.exits[k].site};
+            memcpy(cb.p + sizeof h + k * sizeof x, &x, sizeof x);
+        }
+    }
     free(e.labels);
     free(e.stubs);
+    free(e.exits);
     free(uses);
     void *code = cm_commit(m, &cb);
     if (!code)
@@ -368,3 +441,5 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     cb_free(&cb);
     return code;
 }
+
+int jit_host_patch(codemem *m, void *site, const void *target) { return x64_patch_jmp(m, site, target); }
