@@ -82,6 +82,17 @@ static int fault_is_write(const void *uc_)
 #endif
 }
 
+static uintptr_t fault_pc(const void *uc_)
+{
+#if defined(__x86_64__)
+    const ucontext_t *uc = uc_;
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#else
+    (void)uc_;
+    return 0;
+#endif
+}
+
 static void on_fault(int sig, siginfo_t *si, void *uc_)
 {
     vvm_fault_target *t = &tls_target;
@@ -102,6 +113,7 @@ static void on_fault(int sig, siginfo_t *si, void *uc_)
         }
         if (t->armed && a >= t->lo && a < t->hi) {
             restore_fp(uc_);
+            t->host_pc = fault_pc(uc_);
             if (t->fn(t->arg, (uint64_t)(a - t->lo), fault_is_write(uc_), sig))
                 return;  /* retry the access */
         }

@@ -27,6 +27,7 @@ typedef struct vvm_fault_target {
     vvm_fault_fn fn;            /* called with the offset into the range */
     void *arg;
     volatile int armed;         /* only while guest code runs */
+    uintptr_t host_pc;          /* set before fn is called: the faulting host instruction */
 } vvm_fault_target;
 
 /* A SIGSEGV/SIGBUS that is not a fault (kill, tgkill, sigqueue, F_SETSIG: see

@@ -337,13 +337,15 @@ static void stmt(lower *L, const rtl_node *n)
     }
 }
 
-/* Does the tree touch memory, call a helper or trap (and so need the slot
- * recorded for a precise trap)? */
+/* Does the tree call a helper or trap (and so need the slot recorded for a
+ * precise trap)?  Loads and stores are found by the host fault handler in
+ * the code's table of accesses (eng_jit_fault_at), and their bound check's
+ * stub records the slot itself. */
 static int needs_sync(const rtl_code *c, const rtl_node *n)
 {
     switch ((rtl_kind)n->kind) {
-    case RTL_LOAD: case RTL_STORE: case RTL_CALL: case RTL_PURE: case RTL_TRAP:
-        return n->kind != RTL_PURE;
+    case RTL_CALL: case RTL_TRAP:
+        return 1;
     default:
         break;
     }
@@ -474,6 +476,26 @@ void eng_jit_link(eng_vcpu *v, const eng_block *from, unsigned k, const eng_bloc
     if (!v->jit || !f || !t || k >= f->nexits || f->exit[k].target != to->pc)
         return;
     (void)jit_host_patch(&v->jit->cm, (char *)(uintptr_t)from->jit + f->exit[k].site, (const char *)to->jit + t->chain);
+}
+
+void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc)
+{
+    const eng_block *b = v->cur_block;
+    if (!b || !b->jit || !v->jit || !cm_contains(&v->jit->cm, (const void *)host_pc))
+        return;
+    const eng_jit_code *c = b->jit;
+    const eng_jit_access *a = (const eng_jit_access *)(const void *)&c->exit[c->nexits];
+    uintptr_t off = host_pc - (uintptr_t)b->jit;
+    unsigned lo = 0, hi = c->naccess;
+    while (lo < hi) {
+        unsigned m = (lo + hi) / 2;
+        if (a[m].off < off)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    if (lo < c->naccess && a[lo].off == off && a[lo].slot < b->nslots)
+        v->cur = &b->insn[a[lo].slot];
 }
 
 void eng_jit_after_fork(eng_vcpu *v)

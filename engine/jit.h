@@ -41,10 +41,16 @@ typedef struct eng_jit_exit {
     uint32_t site;          /* offset of its patchable jmp */
     uint32_t pad;
 } eng_jit_exit;
+/* A guest access in the code: the host instruction's offset and its slot
+ * (the host fault handler's way to the faulting instruction, so that
+ * loads and stores need not record their slot as they run). */
+typedef struct eng_jit_access {
+    uint32_t off, slot;
+} eng_jit_access;
 typedef struct eng_jit_code {
     uint32_t entry, chain;  /* offsets from the header */
-    uint32_t nexits, pad;
-    eng_jit_exit exit[];
+    uint32_t nexits, naccess;
+    eng_jit_exit exit[];    /* then naccess eng_jit_access, by offset */
 } eng_jit_code;
 typedef int (*eng_jit_fn)(void *cpu);
 
@@ -136,6 +142,9 @@ void eng_jit_link(eng_vcpu *v, const eng_block *from, unsigned k, const eng_bloc
 /* Drops every translation of the vCPU (blocks go back to counting runs):
  * when decoded blocks were freed, jumps linked into their code must go. */
 void eng_jit_forget(eng_vcpu *v, const void *profile);
+/* A host fault at host_pc: when that is a guest access in the translated
+ * code of the block running, points v->cur at its slot. */
+void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc);
 /* Code cache bytes in use and the cache's limit (0 without a cache). */
 size_t eng_jit_cache_used(const eng_vcpu *v);
 

@@ -1,5 +1,6 @@
 /* engine: the flat memory model's cold side -- fetching code, marking the
  * pages code was decoded from, and the host fault hook. */
+#include "engine/jit.h"
 #include "engine/mem_flat.h"
 
 static int flat_fetch(eng_vcpu *v, uint64_t a, void *out, unsigned n)
@@ -28,6 +29,9 @@ static int on_host_fault(void *arg, uint64_t off, int is_write, int sig)
     if (is_write && (vvm_aspace_page_prot(v->as, off) & (VVM_PAGE_CODE | VVM_PROT_W)) ==
                         (VVM_PAGE_CODE | VVM_PROT_W) && vvm_aspace_code_write(v->as, off, 1))
         return 1;
+    /* in translated code, the access's slot comes from the code's table */
+    if (v->jit)
+        eng_jit_fault_at(v, vvm_hostfault_target()->host_pc);
     /* the host's SIGBUS is the guest's: a page past the end of its file */
     eng_raise(v, sig == SIGBUS ? ENG_EXIT_BUS : is_write ? ENG_EXIT_STORE : ENG_EXIT_LOAD, off);
 }

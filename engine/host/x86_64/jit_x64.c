@@ -4,6 +4,7 @@
  * The translated block is a System V function int f(void *cpu):
  *   rbx    the ISA's vCPU (guest registers at their descriptor offsets)
  *   r12    host address of guest address 0 (the flat memory model)
+ *   r13    the flat model's limit - 8
  *   rsp    a frame: 16 helper argument words, then the block's temporaries
  *   rax, rcx, rdx   scratch
  * Guest memory is reached by the memory model's lowering (flat: the bound
@@ -30,7 +31,7 @@ typedef struct emitter {
     int32_t voff;           /* the eng_vcpu inside the ISA's vCPU */
     uint32_t *labels;       /* IR label -> buffer label */
     uint32_t epilogue;
-    struct stub { uint32_t label; eng_exit why; uint16_t slot; } *stubs;
+    struct stub { uint32_t label; eng_exit why; uint16_t slot; uint32_t back; unsigned size; } *stubs;
     unsigned nstubs;
     /* a temporary whose one use is the next instruction's first operand
      * stays in rax: put() skips its store and get() its load */
@@ -39,6 +40,8 @@ typedef struct emitter {
     int keep;               /* the instruction being emitted may leave its result in rax */
     struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot; } *exits;
     unsigned nexits;
+    eng_jit_access *acc;    /* where each guest access is, for the fault handler */
+    unsigned nacc;
 } emitter;
 
 static x64_mem tmp_mem(unsigned n) { return x64_m(X64_RSP, (int32_t)(8 * (ARGS + n))); }
@@ -153,12 +156,14 @@ static void un(emitter *e, const jit_ins *i)
 
 static void guard(emitter *e, const jit_ins *i, unsigned size, eng_exit why)
 {
-    /* a > limit - size, as ENG_MEM_GUARD compares */
-    x64_mov_ri(e->cb, 8, X64_RDX, e->v->mem_limit - size);
-    x64_cmp_rr(e->cb, 8, X64_RAX, X64_RDX);
-    uint32_t l = cb_label_new(e->cb);
+    /* a > limit - size, as ENG_MEM_GUARD compares: r13 holds limit - 8,
+     * which passes every access that can pass; above it, a stub makes the
+     * exact comparison for the size and comes back or raises */
+    uint32_t l = cb_label_new(e->cb), back = cb_label_new(e->cb);
+    x64_cmp_rr(e->cb, 8, X64_RAX, X64_R13);
     x64_jcc(e->cb, X64_A, l);
-    e->stubs[e->nstubs++] = (struct stub){l, why, i->slot};
+    cb_bind(e->cb, back);
+    e->stubs[e->nstubs++] = (struct stub){l, why, i->slot, back, size};
 }
 
 static void flat_load(emitter *e, const jit_ins *i)
@@ -169,6 +174,7 @@ static void flat_load(emitter *e, const jit_ins *i)
     get(e, X64_RAX, &i->a);
     guard(e, i, n, ENG_EXIT_LOAD);
     x64_mem m = x64_mx(X64_R12, X64_RAX, 1, 0);
+    e->acc[e->nacc++] = (eng_jit_access){(uint32_t)cb_len(e->cb), i->slot};
     if (sign[i->sub < 7 ? i->sub : 6])
         x64_loads(e->cb, n, X64_RAX, m);
     else
@@ -183,6 +189,7 @@ static void flat_store(emitter *e, const jit_ins *i)
     get(e, X64_RAX, &i->a);
     get(e, X64_RCX, &i->b);
     guard(e, i, n, ENG_EXIT_STORE);
+    e->acc[e->nacc++] = (eng_jit_access){(uint32_t)cb_len(e->cb), i->slot};
     x64_store(e->cb, n, x64_mx(X64_R12, X64_RAX, 1, 0), X64_RCX);
 }
 
@@ -237,10 +244,12 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     e.labels = malloc((ir->nlabel + 1) * sizeof *e.labels);
     e.stubs = malloc((ir->n + 1) * sizeof *e.stubs);
     e.exits = malloc((ir->n + 1) * sizeof *e.exits);
-    if (!e.labels || !e.stubs || !e.exits) {
+    e.acc = malloc((ir->n + 1) * sizeof *e.acc);
+    if (!e.labels || !e.stubs || !e.exits || !e.acc) {
         free(e.labels);
         free(e.stubs);
         free(e.exits);
+        free(e.acc);
         cb_free(&cb);
         return NULL;
     }
@@ -249,6 +258,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         free(e.labels);
         free(e.stubs);
         free(e.exits);
+        free(e.acc);
         cb_free(&cb);
         return NULL;
     }
@@ -266,10 +276,12 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     uint32_t frame = FRAME, body = cb_label_new(&cb), dispatch = cb_label_new(&cb);
 
     /* the header (eng_jit_code), filled in at the end */
-    unsigned ndirect = 0;
-    for (unsigned k = 0; k < ir->n; k++)
+    unsigned ndirect = 0, naccess = 0;
+    for (unsigned k = 0; k < ir->n; k++) {
         ndirect += ir->ins[k].op == JI_EXIT && ir->ins[k].a.kind == JO_IMM;
-    size_t hdr = sizeof(eng_jit_code) + ndirect * sizeof(eng_jit_exit);
+        naccess += ir->ins[k].op == JI_LOAD || ir->ins[k].op == JI_STORE;
+    }
+    size_t hdr = sizeof(eng_jit_code) + ndirect * sizeof(eng_jit_exit) + naccess * sizeof(eng_jit_access);
     for (size_t k = 0; k < hdr; k++)
         cb_put8(&cb, 0);
     x64_align(&cb, 16);
@@ -279,9 +291,10 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     size_t entry_off = cb_len(&cb);
     x64_push(&cb, X64_RBX);
     x64_push(&cb, X64_R12);
-    x64_push(&cb, X64_RBP);
+    x64_push(&cb, X64_R13);
     x64_mov_rr(&cb, 8, X64_RBX, X64_RDI);
     x64_load(&cb, 8, X64_R12, eng_field(&e, offsetof(eng_vcpu, mem)));
+    x64_mov_ri(&cb, 8, X64_R13, v->mem_limit - 8);
     x64_sub_ri(&cb, 8, X64_RSP, (int32_t)frame);
     x64_jmp(&cb, body);
     /* another block's entry: what the loop does at a block's entry, one
@@ -367,11 +380,29 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 x->site = (uint32_t)x64_jmp_patchable(&cb, x->stub);
                 break;
             }
-            if (i->a.kind == JO_IMM && fits32(i->a.imm))
-                x64_store_i(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), (int32_t)i->a.imm);
-            else {
-                get(&e, X64_RAX, &i->a);
-                x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), X64_RAX);
+            /* indirect: the loop's direct-mapped block cache, probed
+             * inline; a translated block found there is entered by its
+             * chain entry, anything else goes back to the loop */
+            get(&e, X64_RAX, &i->a);
+            x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), X64_RAX);
+            {
+                uint32_t slow = cb_label_new(&cb);
+                x64_mov_rr(&cb, 4, X64_RCX, X64_RAX);
+                x64_shr_ri(&cb, 4, X64_RCX, 1);
+                x64_and_ri(&cb, 4, X64_RCX, (1 << ENG_JCACHE_BITS) - 1);
+                x64_load(&cb, 8, X64_RDX, eng_field(&e, offsetof(eng_vcpu, cache) + offsetof(eng_cache, jcache)));
+                x64_load(&cb, 8, X64_RDX, x64_mx(X64_RDX, X64_RCX, 8, 0));
+                x64_test_rr(&cb, 8, X64_RDX, X64_RDX);
+                x64_jcc(&cb, X64_E, slow);
+                x64_cmp_rm(&cb, 8, X64_RAX, x64_m(X64_RDX, (int32_t)offsetof(eng_block, pc)));
+                x64_jcc(&cb, X64_NE, slow);
+                x64_load(&cb, 8, X64_RDX, x64_m(X64_RDX, (int32_t)offsetof(eng_block, jit)));
+                x64_test_rr(&cb, 8, X64_RDX, X64_RDX);
+                x64_jcc(&cb, X64_E, slow);
+                x64_load(&cb, 4, X64_RCX, x64_m(X64_RDX, (int32_t)offsetof(eng_jit_code, chain)));
+                x64_add_rr(&cb, 8, X64_RDX, X64_RCX);
+                x64_jmp_r(&cb, X64_RDX);
+                cb_bind(&cb, slow);
             }
             x64_mov_ri(&cb, 4, X64_RAX, i->sub);
             x64_jmp(&cb, e.epilogue);
@@ -394,7 +425,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     }
     cb_bind(&cb, e.epilogue);
     x64_add_ri(&cb, 8, X64_RSP, (int32_t)frame);
-    x64_pop(&cb, X64_RBP);
+    x64_pop(&cb, X64_R13);
     x64_pop(&cb, X64_R12);
     x64_pop(&cb, X64_RBX);
     x64_ret(&cb);
@@ -420,20 +451,28 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     /* bound failures: the faulting address is in rax, the slot recorded */
     for (unsigned k = 0; k < e.nstubs; k++) {
         cb_bind(&cb, e.stubs[k].label);
+        x64_mov_ri(&cb, 8, X64_RDX, v->mem_limit - e.stubs[k].size);
+        x64_cmp_rr(&cb, 8, X64_RAX, X64_RDX);
+        x64_jcc(&cb, X64_BE, e.stubs[k].back);
+        x64_mov_ri(&cb, 8, X64_RCX, (uint64_t)(uintptr_t)&b->insn[e.stubs[k].slot]);
+        x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur)), X64_RCX);
         x64_mov_rr(&cb, 8, X64_RDX, X64_RAX);
         raise_call(&e, e.stubs[k].why);
     }
     if (!cb.err) {
-        eng_jit_code h = {.entry = (uint32_t)entry_off, .chain = (uint32_t)chain_off, .nexits = e.nexits};
+        eng_jit_code h = {.entry = (uint32_t)entry_off, .chain = (uint32_t)chain_off, .nexits = e.nexits,
+                          .naccess = e.nacc};
         memcpy(cb.p, &h, sizeof h);
         for (unsigned k = 0; k < e.nexits; k++) {
             eng_jit_exit x = {.target = e.exits[k].target, .site = e.exits[k].site};
             memcpy(cb.p + sizeof h + k * sizeof x, &x, sizeof x);
         }
+        memcpy(cb.p + sizeof h + e.nexits * sizeof(eng_jit_exit), e.acc, e.nacc * sizeof *e.acc);
     }
     free(e.labels);
     free(e.stubs);
     free(e.exits);
+    free(e.acc);
     free(uses);
     void *code = cm_commit(m, &cb);
     if (!code)
