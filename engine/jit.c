@@ -56,15 +56,7 @@ static jit_ins *emit(lower *L, jit_op op)
 static unsigned label(lower *L) { return L->ir->nlabel++; }
 static void bind(lower *L, unsigned l) { emit(L, JI_LABEL)->label = l; }
 
-static uint64_t slotval(const lower *L, unsigned s)
-{
-    switch (s) {
-    case RTL_RD: return L->I->rd;
-    case RTL_RS1: return L->I->rs1;
-    case RTL_RS2: return L->I->rs2;
-    default: return L->I->rs3;
-    }
-}
+static uint64_t slotval(const lower *L, unsigned s) { return L->I->r[s & 3]; }
 
 static jit_opnd expr(lower *L, const rtl_node *n);
 
@@ -154,7 +146,7 @@ static jit_opnd expr(lower *L, const rtl_node *n)
     case RTL_IMM: return imm((uint64_t)(int64_t)L->I->imm);
     case RTL_PC: return imm(L->pc);
     case RTL_NEXT_PC: return imm(L->pc + L->I->len);
-    case RTL_RM: return imm(L->I->rm);
+    case RTL_RM: return imm(L->I->aux);
     case RTL_X: return xreg(L, n->aux);
     case RTL_F: return freg(L, n->aux);
     case RTL_F32: {
