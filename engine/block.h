@@ -17,10 +17,10 @@
 typedef struct eng_insn {
     const void *handler;    /* label address (computed goto) of the body */
     int32_t imm;
-    uint8_t rd, rs1, rs2, rs3;
+    uint8_t r[4];           /* register slots (r[0] the destination, by the ISA's convention) */
     uint16_t op;            /* index in the ISA's generated instruction table */
     uint16_t pcoff;         /* byte offset of this instruction from the block start */
-    uint8_t rm;             /* rounding mode / aq-rl / small extra field */
+    uint8_t aux;            /* a small extra field (RISC-V: rounding mode, aq/rl) */
     uint8_t len;            /* encoded length in bytes */
     uint16_t pad;
 } eng_insn;

@@ -104,6 +104,12 @@ dispatch:
     if (ENG_UNLIKELY(!b || b->pc != cpu->pc)) {
         b = eng_cache_find(&cpu->cache, cpu->pc);
         if (!b) {
+            /* a run the budget (or an interrupt) ends stops before the next
+             * block is decoded: a fault decoding it is the next run's */
+            if (ENG_UNLIKELY(cpu->events) && (cpu->interrupt || (cpu->budget_on && cpu->budget == 0))) {
+                cpu->exit = cpu->interrupt ? ENG_EXIT_INTERRUPT : ENG_EXIT_BUDGET;
+                goto leave;
+            }
             b = eng_translate(&cpu->vcpu, cpu->pc, ENG_MAX_BLOCK, &hs);
             if (!b)
                 goto leave;

@@ -132,9 +132,9 @@ static int check_node(chk *k, uint32_t at, int want)
         if (n->aux >= nw)
             return fail(k, at, "no such word");
     }
-    if (strchr(ki->args, 'r') && n->aux > RTL_RS3)
+    if (strchr(ki->args, 'r') && n->aux > RTL_R3)
         return fail(k, at, "no such register slot");
-    if (n->kind == RTL_SLOT && n->aux > RTL_RS3)
+    if (n->kind == RTL_SLOT && n->aux > RTL_R3)
         return fail(k, at, "no such register slot");
     if (n->kind == RTL_LET && n->aux > n->n)
         return fail(k, at, "more bindings than children");

@@ -33,7 +33,7 @@ typedef struct rtl_kind_info {
 extern const rtl_kind_info rtl_kinds[RTL_NKINDS];
 
 /* Register slots of an instruction (the `r` argument kind, RTL_SLOT's aux). */
-enum { RTL_RD, RTL_RS1, RTL_RS2, RTL_RS3 };
+enum { RTL_R0, RTL_R1, RTL_R2, RTL_R3 };
 /* The words of LOAD, STORE and TRAP, by index (aux). */
 enum { RTL_LD_S8, RTL_LD_U8, RTL_LD_S16, RTL_LD_U16, RTL_LD_S32, RTL_LD_U32, RTL_LD_U64 };
 enum { RTL_ST_8, RTL_ST_16, RTL_ST_32, RTL_ST_64 };

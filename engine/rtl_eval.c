@@ -20,10 +20,10 @@ static uint64_t expr(ev *e, const rtl_node *n);
 static uint64_t slot(const ev *e, unsigned s)
 {
     switch (s) {
-    case RTL_RD: return e->i->rd;
-    case RTL_RS1: return e->i->rs1;
-    case RTL_RS2: return e->i->rs2;
-    default: return e->i->rs3;
+    case RTL_R0: return e->i->r[0];
+    case RTL_R1: return e->i->r[1];
+    case RTL_R2: return e->i->r[2];
+    default: return e->i->r[3];
     }
 }
 
@@ -84,7 +84,7 @@ static uint64_t expr(ev *e, const rtl_node *n)
     case RTL_IMM: return (uint64_t)(int64_t)e->i->imm;
     case RTL_PC: return e->st->pc;
     case RTL_NEXT_PC: return e->st->pc + e->i->len;
-    case RTL_RM: return e->i->rm;
+    case RTL_RM: return e->i->aux;
     case RTL_X: return getx(e, n->aux);
     case RTL_F: return e->st->f[slot(e, n->aux) & 31];
     case RTL_F32: {

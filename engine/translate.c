@@ -99,8 +99,8 @@ eng_block *eng_translate(eng_vcpu *v, uint64_t pc, unsigned max, const eng_handl
             break;
         }
         uint32_t fl = isa->ops[in->op].flags;
-        if ((fl & ENG_OPF_WRITES_REG) && in->rd == isa->zero_reg)
-            in->rd = (uint8_t)isa->sink_reg;
+        if ((fl & ENG_OPF_WRITES_REG) && in->r[0] == isa->zero_reg)
+            in->r[0] = (uint8_t)isa->sink_reg;
         in->pcoff = (uint16_t)(a - pc);
         in->handler = adv_insn ? h->insn_advice : h->op[in->op];
         k++;

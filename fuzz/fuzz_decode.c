@@ -21,14 +21,14 @@ static void check(uint32_t raw, uint64_t pc, size_t bufsize)
     if (len) {
         assert(a.op < rv_nops);
         assert(a.len == len);
-        assert(a.rd < 32 && a.rs1 < 32 && a.rs2 < 32 && a.rs3 < 32);
+        assert(a.r[0] < 32 && a.r[1] < 32 && a.r[2] < 32 && a.r[3] < 32);
         assert(!!(rv_ops[a.op].flags & RV_OPF_COMPRESSED) == (len == 2));
     }
     if (want == 2) {  /* the upper half-word is the next instruction's */
         int len2 = rv_decode((raw & 0xffff) | (~raw & 0xffff0000u), &b);
         assert(len2 == len);
         if (len)
-            assert(b.op == a.op && b.imm == a.imm && b.rd == a.rd && b.rs1 == a.rs1 && b.rs2 == a.rs2);
+            assert(b.op == a.op && b.imm == a.imm && b.r[0] == a.r[0] && b.r[1] == a.r[1] && b.r[2] == a.r[2]);
     }
 
     char buf[160], small[24];

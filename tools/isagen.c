@@ -262,7 +262,7 @@ static void scan_rtl(insn *in, const rnode *n)
         in->flags |= F_ENDS;
         break;
     case RTL_SET_X:
-        if (n->k[0]->i == RTL_RD)
+        if (n->k[0]->i == RTL_R0)
             in->flags |= F_WX;
         break;
     case RTL_LOAD: in->flags |= F_LOAD; break;
@@ -473,6 +473,17 @@ static void emit_field_expr(FILE *o, const char *src)
 }
 
 /* ---- back end: interpreter bodies (C) from the checked RTL ---- */
+/* The eng_insn field a slot is kept in: register slots r[0..3] in the
+ * order of rtl_slots (RTL_R0..RTL_R3), rm in aux, imm in imm. */
+static const char *slot_field(const char *slot)
+{
+    static const char *const reg[] = {"r[0]", "r[1]", "r[2]", "r[3]"};
+    for (int k = 0; rtl_slots[k]; k++)
+        if (!strcmp(slot, rtl_slots[k]))
+            return reg[k];
+    return !strcmp(slot, "rm") ? "aux" : slot;
+}
+
 static void emit_expr(FILE *o, const rnode *e);
 static void emit_stmt(FILE *o, const rnode *s, int ind);
 
@@ -531,10 +542,10 @@ static void emit_expr(FILE *o, const rnode *e)
         return;
     case DN_ATOM:
         fprintf(o, "%s", e->i == RTL_IMM ? "IMM" : e->i == RTL_PC ? "PC" : e->i == RTL_NEXT_PC ? "(PC + I->len)"
-                                                                                    : "((uint64_t)I->rm)");
+                                                                                    : "((uint64_t)I->aux)");
         return;
     case DN_SLOT:
-        fprintf(o, "((uint64_t)I->%s)", e->s);  /* the register number itself */
+        fprintf(o, "((uint64_t)I->%s)", slot_field(e->s));  /* the register number itself */
         return;
     case DN_VAR: {
         char *v = desc_cname(e->s);
@@ -563,7 +574,7 @@ static void emit_expr(FILE *o, const rnode *e)
         emit_expr(o, e->k[0]);
         fprintf(o, "))");
     } else if (e->op == RTL_X || e->op == RTL_F || e->op == RTL_F32) {
-        fprintf(o, "%s(I->%s)", e->op == RTL_X ? "X" : e->op == RTL_F ? "F" : "F32", e->k[0]->s);
+        fprintf(o, "%s(I->%s)", e->op == RTL_X ? "X" : e->op == RTL_F ? "F" : "F32", slot_field(e->k[0]->s));
     } else if (e->op == RTL_NOT || e->op == RTL_NEG) {
         fprintf(o, "(%s(", e->op == RTL_NOT ? "~" : "-");
         emit_expr(o, e->k[0]);
@@ -620,7 +631,7 @@ static void emit_stmt(FILE *o, const rnode *s, int ind)
     indent(o, ind);
     switch (s->op) {
     case RTL_SET_X: case RTL_SET_F: case RTL_SET_F32:
-        fprintf(o, "%s(I->%s, ", s->op == RTL_SET_X ? "WX" : s->op == RTL_SET_F32 ? "WF32" : "WF", s->k[0]->s);
+        fprintf(o, "%s(I->%s, ", s->op == RTL_SET_X ? "WX" : s->op == RTL_SET_F32 ? "WF32" : "WF", slot_field(s->k[0]->s));
         emit_expr(o, s->k[1]);
         fprintf(o, ");\n");
         break;
@@ -770,9 +781,9 @@ static void emit_cond(FILE *o, const sx *c)
         if (!strcmp(s, "imm"))
             fprintf(o, "(int64_t)i->imm");
         else if (!strcmp(s, "rm"))
-            fprintf(o, "(int64_t)i->rm");
+            fprintf(o, "(int64_t)i->aux");
         else if (!strcmp(s, "rd") || !strcmp(s, "rs1") || !strcmp(s, "rs2") || !strcmp(s, "rs3"))
-            fprintf(o, "(int64_t)i->%s", s);
+            fprintf(o, "(int64_t)i->%s", slot_field(s));
         else if (find_field(s) || find_imm(s)) {
             fprintf(o, "(int64_t)");
             emit_field_expr(o, s);
@@ -830,7 +841,7 @@ static void emit_decode_case(FILE *o, const insn *in, int ind)
     for (int k = 0; k < in->fmt->nops; k++) {
         const operand *op = &in->fmt->ops[k];
         indent(o, ind + 1);
-        fprintf(o, "o->%s = ", op->slot);
+        fprintf(o, "o->%s = ", slot_field(op->slot));
         if (op->src)
             emit_field_expr(o, op->src);
         else

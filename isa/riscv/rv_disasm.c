@@ -155,24 +155,24 @@ typedef void (*dis_fn)(out *o, const dis_ctx *c);
 
 static const char *const rm_names[8] = {"rne", "rtz", "rdn", "rup", "rmm", "unknown", "unknown", "dyn"};
 
-DIS(rd) { put(o, "%s", rv_xname[c->i->rd & 31]); }
-DIS(rs1) { put(o, "%s", rv_xname[c->i->rs1 & 31]); }
-DIS(rs2) { put(o, "%s", rv_xname[c->i->rs2 & 31]); }
-DIS(rs3) { put(o, "%s", rv_xname[c->i->rs3 & 31]); }
-DIS(fd) { put(o, "%s", rv_fname[c->i->rd & 31]); }
-DIS(fs1) { put(o, "%s", rv_fname[c->i->rs1 & 31]); }
-DIS(fs2) { put(o, "%s", rv_fname[c->i->rs2 & 31]); }
-DIS(fs3) { put(o, "%s", rv_fname[c->i->rs3 & 31]); }
+DIS(rd) { put(o, "%s", rv_xname[c->i->r[0] & 31]); }
+DIS(rs1) { put(o, "%s", rv_xname[c->i->r[1] & 31]); }
+DIS(rs2) { put(o, "%s", rv_xname[c->i->r[2] & 31]); }
+DIS(rs3) { put(o, "%s", rv_xname[c->i->r[3] & 31]); }
+DIS(fd) { put(o, "%s", rv_fname[c->i->r[0] & 31]); }
+DIS(fs1) { put(o, "%s", rv_fname[c->i->r[1] & 31]); }
+DIS(fs2) { put(o, "%s", rv_fname[c->i->r[2] & 31]); }
+DIS(fs3) { put(o, "%s", rv_fname[c->i->r[3] & 31]); }
 DIS(imm) { put(o, "%" PRId32, c->i->imm); }
 DIS(shamt) { put(o, "0x%" PRIx32, (uint32_t)c->i->imm); }
 /* lui/auipc: the upper 20 bits */
 DIS(hi20) { put(o, "0x%" PRIx32, ((uint32_t)c->i->imm >> 12) & 0xfffff); }
-DIS(mem) { put(o, "%" PRId32 "(%s)", c->i->imm, rv_xname[c->i->rs1 & 31]); }
+DIS(mem) { put(o, "%" PRId32 "(%s)", c->i->imm, rv_xname[c->i->r[1] & 31]); }
 /* the address operand of an AMO / LR / SC */
-DIS(amem) { put(o, "(%s)", rv_xname[c->i->rs1 & 31]); }
+DIS(amem) { put(o, "(%s)", rv_xname[c->i->r[1] & 31]); }
 /* the 5-bit immediate of csrrwi & co., in the rs1 slot */
-DIS(zimm) { put(o, "%u", c->i->rs1 & 31u); }
-DIS(uimm) { put(o, "%u", c->i->rs1 & 31u); }
+DIS(zimm) { put(o, "%u", c->i->r[1] & 31u); }
+DIS(uimm) { put(o, "%u", c->i->r[1] & 31u); }
 DIS(csr)
 {
     unsigned csr = (uint32_t)c->i->imm & 0xfff;
@@ -185,8 +185,8 @@ DIS(csr)
 /* rounding mode: printed only when it is not the dynamic one */
 DIS(rm)
 {
-    if ((c->i->rm & 7) != RV_DYN)
-        put(o, "%s", rm_names[c->i->rm & 7]);
+    if ((c->i->aux & 7) != RV_DYN)
+        put(o, "%s", rm_names[c->i->aux & 7]);
 }
 /* the whole encoding, for the encodings objdump shows as ".4byte 0x..." */
 DIS(raw) { put(o, "0x%" PRIx32, c->raw); }
@@ -217,7 +217,7 @@ DIS(fence)
 SUFFIX(aqrl)
 {
     static const char *const s[4] = {"", ".rl", ".aq", ".aqrl"};
-    put(o, "%s", s[c->i->rm & 3]);
+    put(o, "%s", s[c->i->aux & 3]);
 }
 
 /* The table: a compile error here names a kind with no printer above. */

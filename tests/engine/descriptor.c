@@ -72,10 +72,10 @@ int main(void)
     check(isa->fetch_unit == 2 && isa->max_insn_len == 4 && isa->insn_len(0x0513) == 4 && isa->insn_len(0x0505) == 2,
           "fetch-rule", "instruction lengths");
     int l4 = isa->decode(0x00150513, &in);
-    int d4 = l4 == 4 && in.rd == 10 && in.rs1 == 10 && in.imm == 1 && !strcmp(isa->ops[in.op].name, "addi") &&
+    int d4 = l4 == 4 && in.r[0] == 10 && in.r[1] == 10 && in.imm == 1 && !strcmp(isa->ops[in.op].name, "addi") &&
              (isa->ops[in.op].flags & ENG_OPF_WRITES_REG);
     int l2 = isa->decode(0x0505, &in);
-    check(d4 && l2 == 2 && in.rd == 10 && in.imm == 1 && isa->decode(0, &in) == 0, "decode", "decoder results");
+    check(d4 && l2 == 2 && in.r[0] == 10 && in.imm == 1 && isa->decode(0, &in) == 0, "decode", "decoder results");
 
     /* the zero register's sink, disassembly, exit names */
     char buf[64];

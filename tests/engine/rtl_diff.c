@@ -16,12 +16,12 @@ static int builder_check(rd_ctx *c, rd_rng *r)
 {
     rtl_builder b = {0};
     uint32_t k[3];
-    k[0] = (uint32_t)rtl_add(&b, RTL_X, RTL_RS1, 0, 0, NULL);
+    k[0] = (uint32_t)rtl_add(&b, RTL_X, RTL_R1, 0, 0, NULL);
     k[1] = (uint32_t)rtl_add(&b, RTL_IMM, 0, 0, 0, NULL);
     k[0] = (uint32_t)rtl_add(&b, RTL_ADD, 0, 0, 2, k);
     uint32_t bind = (uint32_t)rtl_add(&b, RTL_BIND, 0, 0, 1, k);
     uint32_t var = (uint32_t)rtl_add(&b, RTL_VAR, 0, 0, 0, NULL);
-    uint32_t set = (uint32_t)rtl_add(&b, RTL_SET_X, RTL_RD, 0, 1, &var);
+    uint32_t set = (uint32_t)rtl_add(&b, RTL_SET_X, RTL_R0, 0, 1, &var);
     k[0] = bind;
     k[1] = set;
     uint32_t let = (uint32_t)rtl_add(&b, RTL_LET, 1, 0, 2, k);
@@ -43,8 +43,8 @@ static int builder_check(rd_ctx *c, rd_rng *r)
             continue;
         rd_random_state(r, &i, &st);
         rd_run_interp(c, raw, &st, &a);
-        if (i.rd == 0)
-            i.rd = RV_SINK;
+        if (i.r[0] == 0)
+            i.r[0] = RV_SINK;
         rd_load(&c->b, &st);
         rtl_state s = {c->b.x, c->b.f, c->b.mem, c->b.mem_limit, st.pc, &c->b, 0, 0};
         if (rtl_eval(&code, (uint32_t)root, &i, &s) != RTL_OUT_NEXT)
@@ -57,7 +57,7 @@ static int builder_check(rd_ctx *c, rd_rng *r)
      * operand missing, a binding outside a let */
     rtl_builder m = {0};
     uint32_t v = (uint32_t)rtl_add(&m, RTL_VAR, 0, 3, 0, NULL);
-    uint32_t s1 = (uint32_t)rtl_add(&m, RTL_SET_X, RTL_RD, 0, 1, &v);
+    uint32_t s1 = (uint32_t)rtl_add(&m, RTL_SET_X, RTL_R0, 0, 1, &v);
     uint32_t later = m.nnode + 1;
     uint32_t s2 = (uint32_t)rtl_add(&m, RTL_JUMP, 0, 0, 1, &later);
     uint32_t s3 = (uint32_t)rtl_add(&m, RTL_BRANCH, 0, 0, 1, &v);

@@ -233,12 +233,12 @@ static void rd_random_state(rd_rng *r, const eng_insn *i, rd_state *s)
         uint64_t w = rd_value(r, rd_fps, sizeof rd_fps / sizeof rd_fps[0]);
         memcpy(s->data + k, &w, 8);
     }
-    if (rd_is_mem(i) && i->rs1) {
+    if (rd_is_mem(i) && i->r[1]) {
         uint64_t off = rd_next(r) % (RD_DATA_LEN - 8);
         if ((v >> 9 & 7) < 5)
             off &= ~(uint64_t)7;  /* mostly aligned: AMOs, LR and SC do their work */
         uint64_t imm = (rv_ops[i->op].flags & (RV_OPF_LOAD | RV_OPF_STORE)) ? (uint64_t)(int64_t)i->imm : 0;
-        s->x[i->rs1] = (v >> 12 & 15) == 0 ? UINT64_MAX - (v >> 16 & 0xff) - imm : RD_DATA + off - imm;
+        s->x[i->r[1]] = (v >> 12 & 15) == 0 ? UINT64_MAX - (v >> 16 & 0xff) - imm : RD_DATA + off - imm;
         s->res_valid = (int)(v >> 20 & 1);
         s->res_addr = RD_DATA + off;
         memcpy(&s->res_val, s->data + off, 8);
@@ -252,10 +252,10 @@ static int rd_skip(const eng_insn *i, const rd_state *s)
 {
     if (!rd_is_mem(i))
         return 0;
-    if (!i->rs1)
+    if (!i->r[1])
         return 1;
     uint64_t imm = (rv_ops[i->op].flags & (RV_OPF_LOAD | RV_OPF_STORE)) ? (uint64_t)(int64_t)i->imm : 0;
-    uint64_t a = s->x[i->rs1] + imm;
+    uint64_t a = s->x[i->r[1]] + imm;
     return a < RV_SINK || (a < RD_SPACE && (a < RD_DATA || a + 8 > RD_DATA + RD_DATA_LEN));
 }
 
@@ -322,8 +322,8 @@ static int rd_check_word(rd_ctx *c, uint32_t raw, rd_rng *r, rd_state *st)
     if (rd_skip(&i, st))
         return -1;
     rd_run_interp(c, raw, st, &a);
-    if ((rv_ops[i.op].flags & RV_OPF_WRITES_X) && i.rd == 0)
-        i.rd = RV_SINK;
+    if ((rv_ops[i.op].flags & RV_OPF_WRITES_X) && i.r[0] == 0)
+        i.r[0] = RV_SINK;
     rd_run_rtl(c, &i, st, &b);
     return rd_compare(raw, st, &a, &b);
 }

@@ -11,6 +11,7 @@ if [ -z "${REPEAT_PASS:-}" ]; then
 	riscv64-linux-gnu-gcc -O2 -static -o "$E_OUT/smc" "$E_SRC/smc.c" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/budget" "$E_SRC/budget.S" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/counters" "$E_SRC/counters.S" &&
+		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/budget_edge" "$E_SRC/budget_edge.S" &&
 		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/die" "$E_SRC/die.c" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/loop" "$E_SRC/loop.S" &&
 		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/multi" "$E_SRC/multi.c" ||
@@ -167,6 +168,22 @@ if ${CC:-cc} -std=gnu11 $san -I"$ROOT/include" -o "$TMP/budget_count" "$E_SRC/bu
 else
 	fail engine/counters/budget "does not build"
 	show "$TMP/budget_count.log"
+fi
+
+# a run the budget ends stops on the budget even when the next block cannot
+# be decoded (its illegal instruction is the next run's)
+# shellcheck disable=SC2086
+if ${CC:-cc} -std=gnu11 $san -I"$ROOT/include" -o "$TMP/budget_edge" "$E_SRC/budget_edge.c" "$B/libvvm.a" -lm -pthread 2>"$TMP/budget_edge.log"; then
+	out=$(run_to "$(scaled 20)" "$TMP/budget_edge" "$E_OUT/budget_edge" 2>"$TMP/budget_edge.err"); st=$?
+	if [ $st -eq 0 ] && [ "$out" = ok ]; then
+		pass engine/budget-edge
+	else
+		fail engine/budget-edge "exit $st, output '$out'"
+		show "$TMP/budget_edge.err"
+	fi
+else
+	fail engine/budget-edge "does not build"
+	show "$TMP/budget_edge.log"
 fi
 
 # the runtime RTL (build/gen/rv_rtl.inc) against the interpreter: every
