@@ -184,23 +184,23 @@ static int ls_gen_op(ls_ctx *c, rd_rng *r, unsigned op, int setup)
     case RV_OP_c_j: fix = LS_FIX_CJ; break;
     case RV_OP_c_beqz: case RV_OP_c_bnez: fix = LS_FIX_CB; break;
     case RV_OP_jalr:
-        if (setup && i.rs1 && (rd_next(r) & 7)) {  /* not inside a fused run */
+        if (setup && i.r[1] && (rd_next(r) & 7)) {  /* not inside a fused run */
             base = c->n;
-            ls_push(c, 0x17 | (uint32_t)i.rs1 << 7, LS_FIX_NONE, -1);  /* auipc rs1, 0 */
+            ls_push(c, 0x17 | (uint32_t)i.r[1] << 7, LS_FIX_NONE, -1);  /* auipc rs1, 0 */
             fix = LS_FIX_JALR;
         }
         break;
     case RV_OP_c_jr: case RV_OP_c_jalr:
         if (setup && (rd_next(r) & 7)) {
             base = c->n;
-            ls_push(c, 0x17 | (uint32_t)i.rs1 << 7, LS_FIX_NONE, -1);
-            ls_push(c, 0x13 | (uint32_t)i.rs1 << 7 | (uint32_t)i.rs1 << 15, LS_FIX_ADDI, base);
+            ls_push(c, 0x17 | (uint32_t)i.r[1] << 7, LS_FIX_NONE, -1);
+            ls_push(c, 0x13 | (uint32_t)i.r[1] << 7 | (uint32_t)i.r[1] << 15, LS_FIX_ADDI, base);
             c->ins[c->n - 1].target = (int16_t)(rd_next(r) % 0x7fff);  /* resolved in ls_layout */
         }
         break;
     default:
         if (setup && rd_is_mem(&i))
-            ls_setup_base(c, r, i.rs1);
+            ls_setup_base(c, r, i.r[1]);
         break;
     }
     c->seen[op] = 1;
@@ -286,11 +286,11 @@ static int ls_generate(ls_ctx *c, rd_rng *r)
                 ok = ls_gen_op(c, r, ls_fuse[f].op[k], 0);
             for (int k = at; k < c->n; k++) {  /* a base to the data area, in front of the run */
                 eng_insn i;
-                if (rv_decode(c->ins[k].raw, &i) && rd_is_mem(&i) && i.rs1 && (rd_next(r) & 1) && c->n + 1 < LS_MAXINS) {
+                if (rv_decode(c->ins[k].raw, &i) && rd_is_mem(&i) && i.r[1] && (rd_next(r) & 1) && c->n + 1 < LS_MAXINS) {
                     memmove(&c->ins[at + 1], &c->ins[at], (size_t)(c->n - at) * sizeof c->ins[0]);
                     c->n++;
                     k++;
-                    c->ins[at].raw = 0x37 | (uint32_t)i.rs1 << 7 | 0x11u << 12;  /* lui rs1, 0x11 */
+                    c->ins[at].raw = 0x37 | (uint32_t)i.r[1] << 7 | 0x11u << 12;  /* lui rs1, 0x11 */
                     c->ins[at].len = 4;
                     c->ins[at].fix = LS_FIX_NONE;
                     c->ins[at].target = c->ins[at].base = -1;
