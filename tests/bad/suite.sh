@@ -87,7 +87,7 @@ mkfifo -m 755 "$TMP/fifo"
 expect_error bad/fifo 'not a regular file' "$VVM" run "$TMP/fifo"
 expect_error bad/no-program '' "$VVM" run
 expect_error bad/unknown-command '' "$VVM" no-such-command
-# an option for what is not built must refuse, not run something else
+# a tier or cache size vvm does not know is refused with a message
 expect_error bad/engine-unknown 'interp, jit or auto' "$VVM" run --engine fast /bin/true
 if need bad/engine-env "$BAD_OUT/garbage"; then
 	expect_error bad/engine-env 'VVM_ENGINE is interp, jit or auto' env VVM_ENGINE=fast "$VVM" run "$BAD_OUT/garbage"
