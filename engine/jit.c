@@ -2,7 +2,9 @@
  * lowered to the IR of engine/jit.h, the per-vCPU code cache, translating a
  * block and flushing.  Each node kind is lowered as engine/rtl_eval.c runs
  * it (that file is the reference for what a node means). */
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "engine/host/codemem.h"
@@ -11,7 +13,28 @@
 struct eng_jit {
     codemem cm;
     uint64_t blocks, insns;   /* translated since the start */
+    uint64_t ns;              /* spent translating */
+    size_t bytes;             /* code written since the start */
 };
+
+/* the process's totals, for VVM_JIT_STATS */
+static struct {
+    uint64_t blocks, insns, ns, bytes, flushes;
+    size_t peak;
+} totals;
+
+void eng_jit_report(void)
+{
+    const char *st = getenv("VVM_JIT_STATS");
+    if (!st || !*st || *st == '0' || !totals.blocks)
+        return;
+    fprintf(stderr,
+            "vvm jit: %llu blocks, %llu guest instructions translated in %.3f ms (%.2f M instructions/s); "
+            "%llu bytes of code, largest cache in use %zu bytes, %llu flushes\n",
+            (unsigned long long)totals.blocks, (unsigned long long)totals.insns, totals.ns / 1e6,
+            totals.ns ? totals.insns * 1e3 / (double)totals.ns : 0.0, (unsigned long long)totals.bytes,
+            totals.peak, (unsigned long long)totals.flushes);
+}
 
 /* ---- lowering ---- */
 
@@ -428,6 +451,7 @@ void eng_jit_forget(eng_vcpu *v, const void *profile)
                 b->insn[0].handler = profile;
             }
     cm_flush(&v->jit->cm);
+    __atomic_add_fetch(&totals.flushes, 1, __ATOMIC_RELAXED);
 }
 
 int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
@@ -435,10 +459,13 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
     eng_jit *j = jit_state(v);
     if (!j)
         return -1;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     jit_ir ir;
     if (eng_jit_lower(v, b, &ir) < 0)
         return -1;
     int full = 0;
+    size_t used0 = j->cm.used;
     void *code = jit_host_emit(v, &j->cm, b, &ir, &full);
     if (!code && full) {
         eng_jit_forget(v, profile);
@@ -450,6 +477,17 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
     b->jit = code;
     j->blocks++;
     j->insns += b->n;
+    size_t bytes = j->cm.used > used0 ? j->cm.used - used0 : j->cm.used;
+    j->bytes += bytes;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    uint64_t ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+    j->ns += ns;
+    __atomic_add_fetch(&totals.blocks, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&totals.insns, b->n, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&totals.ns, ns, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&totals.bytes, bytes, __ATOMIC_RELAXED);
+    if (j->cm.used > totals.peak)
+        totals.peak = j->cm.used;  /* one vCPU's; a race only loses a maximum */
     return 0;
 }
 

@@ -145,6 +145,9 @@ void eng_jit_forget(eng_vcpu *v, const void *profile);
 /* A host fault at host_pc: when that is a guest access in the translated
  * code of the block running, points v->cur at its slot. */
 void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc);
+/* With VVM_JIT_STATS set in the environment: prints the process's
+ * translation totals (blocks, instructions, time, code bytes) on stderr. */
+void eng_jit_report(void);
 /* Code cache bytes in use and the cache's limit (0 without a cache). */
 size_t eng_jit_cache_used(const eng_vcpu *v);
 

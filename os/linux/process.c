@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/hostfault.h"
+#include "engine/jit.h"
 #include "os/linux/lx.h"
 
 static __thread lx_thread *tls_thread;
@@ -292,6 +293,7 @@ static void exit_process(lx_process *p, int status)
         lx_process_end(p, status);
         return;
     }
+    eng_jit_report();
     fflush(p->opt.log);
     fflush(stdout);
     _exit(status & 0xff);
