@@ -72,7 +72,9 @@ static inline eng_jit_fn eng_jit_entry(const void *jit)
 /* Default code cache size per vCPU (--jit-cache-size), and the number of
  * runs after which the auto tier translates a block. */
 #define ENG_JIT_CACHE_DEFAULT (32u << 20)
+#ifndef ENG_JIT_AUTO_THRESHOLD
 #define ENG_JIT_AUTO_THRESHOLD 50
+#endif
 
 /* ---- the IR ---- */
 

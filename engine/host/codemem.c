@@ -2,7 +2,7 @@
 #include "engine/host/codemem.h"
 
 #include <errno.h>
-#include <fcntl.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -15,9 +15,9 @@
 /* Map the executable view at `want` if that range is free (never over an
  * existing mapping: a kernel older than 4.17 takes the flag as a hint, so
  * the result is checked). */
-static void *map_at(uintptr_t want, size_t size, int fd)
+static void *map_at(uintptr_t want, size_t size)
 {
-    void *p = mmap((void *)want, size, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+    void *p = mmap((void *)want, size, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
     if ((uintptr_t)p != want) {
@@ -29,17 +29,17 @@ static void *map_at(uintptr_t want, size_t size, int fd)
 
 /* The executable view within a rel32 of `near` over all of it: try ranges
  * just below near (a PIE's heap grows up from its end), then above. */
-static void *map_near(uintptr_t near, size_t size, int fd)
+static void *map_near(uintptr_t near, size_t size)
 {
     const uintptr_t step = (uintptr_t)64 << 20, span = (uintptr_t)1 << 31;
     uintptr_t lo = near & ~(step - 1);
     for (uintptr_t d = step; d + size <= span - step; d += step) {
         if (lo > d + size) {
-            void *p = map_at(lo - d - size, size, fd);
+            void *p = map_at(lo - d - size, size);
             if (p)
                 return p;
         }
-        void *p = map_at(lo + d, size, fd);
+        void *p = map_at(lo + d, size);
         if (p)
             return p;
     }
@@ -58,38 +58,31 @@ int cm_init(codemem *m, size_t size, const void *near, char *err, size_t errlen)
         return -1;
     }
     size = (size + (size_t)pg - 1) & ~((size_t)pg - 1);
-    int fd = memfd_create("vvm-code", MFD_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "code cache: memfd_create: %s", strerror(errno));
-        return -1;
-    }
-    if (ftruncate(fd, (off_t)size) != 0) {
-        snprintf(err, errlen, "code cache: ftruncate %zu: %s", size, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    void *x = near ? map_near((uintptr_t)near, size, fd) : NULL;
+    /* Shared anonymous memory, its second view made by mremap with an old
+     * size of 0 (which maps the same pages again).  No file: a file would
+     * count against the guest's RLIMIT_FSIZE, which vvm's process carries
+     * (a guest's child that set it was killed by SIGXFSZ making its code
+     * cache), and its descriptor would take a number the guest's open()
+     * expects. */
+    void *x = near ? map_near((uintptr_t)near, size) : NULL;
     if (!x) {
-        x = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+        x = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (x == MAP_FAILED) {
             snprintf(err, errlen, "code cache: executable mapping of %zu bytes: %s", size, strerror(errno));
-            close(fd);
             return -1;
         }
     }
-    void *w = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (w == MAP_FAILED) {
-        snprintf(err, errlen, "code cache: writable mapping of %zu bytes: %s", size, strerror(errno));
+    void *w = mremap(x, 0, size, MREMAP_MAYMOVE);
+    if (w == MAP_FAILED || mprotect(w, size, PROT_READ | PROT_WRITE) != 0) {
+        snprintf(err, errlen, "code cache: writable view of %zu bytes: %s", size, strerror(errno));
+        if (w != MAP_FAILED)
+            munmap(w, size);
         munmap(x, size);
-        close(fd);
         return -1;
     }
     m->w = w;
     m->x = x;
     m->size = size;
-    /* the mappings keep the memory: the descriptor would take a number a
-     * guest's open() expects to get (guests share vvm's descriptor table) */
-    close(fd);
     m->fd = -1;
     /* a forked child does not share the parent's code (both views are
      * shared mappings): it gets none, and its tier starts again */
@@ -177,9 +170,8 @@ void cm_patch32(codemem *m, void *x, uint32_t v)
 
 void cm_flush(codemem *m)
 {
-    /* Give the pages back: a shared mapping keeps them until the file's
-     * range is punched out (madvise(DONTNEED) would only unmap them);
-     * MADV_REMOVE punches through the mapping, with no descriptor kept. */
+    /* Give the pages back: shared memory keeps them until its range is
+     * punched out (madvise(DONTNEED) would only unmap them): MADV_REMOVE. */
     if (m->used)
         (void)madvise(m->w, (m->used + 4095) & ~(size_t)4095, MADV_REMOVE);
     m->used = 0;

@@ -1,6 +1,7 @@
 /* engine/host: executable memory for the translation tier's code cache.
  *
- * W^X by two views of one memfd: translated code is written through a
+ * W^X by two views of the same shared anonymous pages (no file: see
+ * cm_init): translated code is written through a
  * read-write mapping and runs from a read-execute mapping of the same pages,
  * so no page is ever writable and executable at once, and nothing has to be
  * remapped to add a block or patch a jump.  (The other way, mprotect

@@ -1089,10 +1089,15 @@ static void run_tests(void)
         char line[512];
         int views = 0, wx = 0;
         while (f && fgets(line, sizeof line, f)) {
-            if (!strstr(line, "vvm-code"))
-                continue;
+            /* the lines of either view's range (shared anonymous memory:
+             * no name to find them by) */
+            unsigned long lo = 0, hi = 0;
             char perm[8] = "";
-            sscanf(line, "%*s %7s", perm);
+            if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) != 3)
+                continue;
+            uintptr_t xv = (uintptr_t)M.x, wv = (uintptr_t)M.w;
+            if (!((lo < xv + M.size && hi > xv) || (lo < wv + M.size && hi > wv)))
+                continue;
             views++;
             wx += perm[1] == 'w' && perm[2] == 'x';
         }
