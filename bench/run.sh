@@ -5,10 +5,10 @@
 #   B=build bash bench/run.sh [NAME...]     (default: all)
 # While vvm refuses --engine jit (the translation tier not built), the jit
 # column says so instead of numbers.
-# Translation statistics: when `vvm run --help` lists --jit-stats (or
-# JIT_STATS names the option or VAR=VALUE that turns them on, e.g.
-# JIT_STATS=VVM_JIT_STATS=1), each program runs once more under jit with it
-# and what vvm prints on stderr is shown after the tables.
+# Translation statistics: when vvm reads VVM_JIT_STATS (its binary names
+# it) or `vvm run --help` lists --jit-stats (or JIT_STATS names the option or
+# VAR=VALUE that turns them on), each program runs once more under jit with
+# it and what vvm prints on stderr is shown after the tables.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=${B:-build}
@@ -133,13 +133,15 @@ printf '| | %s | %s | %s | %s |\n' "${rn#* }" "${rq#* }" "${rv#* }" "$rj"
 
 # Translation statistics (the hook: see the top of this file).  JIT_STATS is
 # an option of `vvm run` ("--jit-stats") or an environment assignment
-# ("VVM_JIT_STATS=1"); by default --jit-stats when vvm run --help lists it.
+# ("VVM_JIT_STATS=1"); by default VVM_JIT_STATS=1 when the vvm binary reads
+# that variable, else --jit-stats when vvm run --help lists it.
 stats=${JIT_STATS:-}
+if [ -z "$stats" ] && grep -aq VVM_JIT_STATS "$VVM"; then stats=VVM_JIT_STATS=1; fi
 if [ -z "$stats" ] && "$VVM" run --help 2>&1 | grep -q -- '--jit-stats'; then stats=--jit-stats; fi
 if [ -n "$JIT_WHY" ]; then
     printf '\ntranslation statistics: none (vvm jit refused)\n'
 elif [ -z "$stats" ]; then
-    printf '\ntranslation statistics: none (vvm run --help lists no --jit-stats; JIT_STATS=OPTION or JIT_STATS=VAR=VALUE names the switch)\n'
+    printf '\ntranslation statistics: none (vvm reads no VVM_JIT_STATS, run --help lists no --jit-stats; JIT_STATS=OPTION or JIT_STATS=VAR=VALUE names the switch)\n'
 else
     printf '\n### translation statistics (vvm run --engine jit, %s)\n' "$stats"
     for n in "${names[@]}"; do

@@ -16,8 +16,12 @@
  * values, NaN-boxed singles, -0, subnormals, infinities) and frm takes every
  * value, the reserved ones too.
  *
+ * A quarter of the sequences only jump forward (no jump lands inside an
+ * auipc group), so they end by themselves: most of their steps run with no
+ * budget at all, where translated blocks chain straight to each other.
+ *
  * Each step runs both harts with the same budget (1..64 instructions, now
- * and then 4096) and compares x and f registers, pc, fflags, frm, instret,
+ * and then 4096, or none in a forward sequence) and compares x and f registers, pc, fflags, frm, instret,
  * the exit and its tval, the LR/SC reservation, the interrupt request and
  * the data area.  After a trap both skip the instruction (an ecall returns
  * as a system call would) and go on; a fetch outside the sequence ends it.
@@ -74,6 +78,7 @@ typedef struct ls_ctx {
     ls_ins ins[LS_MAXINS];
     uint64_t addr[LS_MAXINS + 1];
     int n;
+    int forward;                /* every transfer goes forward: steps run unbudgeted */
     uint64_t end;               /* just past the sequence */
     uint8_t code[VVM_PAGE];     /* the code page: the sequence, then c.ebreak */
     unsigned char seen[RV_NOPS];
@@ -184,14 +189,15 @@ static int ls_gen_op(ls_ctx *c, rd_rng *r, unsigned op, int setup)
     case RV_OP_c_j: fix = LS_FIX_CJ; break;
     case RV_OP_c_beqz: case RV_OP_c_bnez: fix = LS_FIX_CB; break;
     case RV_OP_jalr:
-        if (setup && i.r[1] && (rd_next(r) & 7)) {  /* not inside a fused run */
+        /* not inside a fused run, unless the sequence must go forward */
+        if (i.r[1] && (c->forward || (setup && (rd_next(r) & 7)))) {
             base = c->n;
             ls_push(c, 0x17 | (uint32_t)i.r[1] << 7, LS_FIX_NONE, -1);  /* auipc rs1, 0 */
             fix = LS_FIX_JALR;
         }
         break;
     case RV_OP_c_jr: case RV_OP_c_jalr:
-        if (setup && (rd_next(r) & 7)) {
+        if (c->forward || (setup && (rd_next(r) & 7))) {
             base = c->n;
             ls_push(c, 0x17 | (uint32_t)i.r[1] << 7, LS_FIX_NONE, -1);
             ls_push(c, 0x13 | (uint32_t)i.r[1] << 7 | (uint32_t)i.r[1] << 15, LS_FIX_ADDI, base);
@@ -235,8 +241,11 @@ static uint32_t ls_put_cj(uint32_t w, int32_t o)
 static uint32_t ls_put_i(uint32_t w, int32_t o) { return (w & 0xfffff) | ((uint32_t)o & 0xfff) << 20; }
 
 /* Addresses, then every branch's offset to its target; a target out of the
- * format's reach becomes the next instruction.  Returns -1 when an encoded
- * offset does not decode back (a bug of the encoders above). */
+ * format's reach becomes the next instruction.  In a forward sequence a
+ * target is past the jump and never inside an auipc group (whose register
+ * would not hold the address).  Returns -1 when an encoded offset does not
+ * decode back (a bug of the encoders above) or a forward sequence could
+ * jump back. */
 static int ls_layout(ls_ctx *c)
 {
     c->addr[0] = LS_CODE;
@@ -248,11 +257,18 @@ static int ls_layout(ls_ctx *c)
         if (p->fix == LS_FIX_NONE)
             continue;
         int t = p->target % (c->n + 1);
+        if (c->forward) {
+            int self = p->fix == LS_FIX_ADDI ? k + 1 : k;  /* where the jump is */
+            if (t < c->n && c->ins[t].base >= 0)
+                t = c->ins[t].base;
+            if (t <= self)
+                t = self + 1;
+        }
         uint64_t from = p->fix == LS_FIX_JALR || p->fix == LS_FIX_ADDI ? c->addr[p->base] : c->addr[k];
         int32_t o = (int32_t)(c->addr[t] - from);
         int32_t reach = p->fix == LS_FIX_CB ? 256 : p->fix == LS_FIX_B ? 4096 : p->fix == LS_FIX_J ? 1 << 20 : 2048;
         if (o < -reach || o >= reach) {
-            t = k + 1;
+            t = p->fix == LS_FIX_ADDI ? k + 2 : k + 1;
             o = (int32_t)(c->addr[t] - from);
         }
         p->target = (int16_t)t;
@@ -269,6 +285,19 @@ static int ls_layout(ls_ctx *c)
             return -1;
         }
     }
+    for (int k = 0; k < c->n && c->forward; k++) {
+        const ls_ins *p = &c->ins[k];
+        eng_insn i;
+        int self = p->fix == LS_FIX_ADDI ? k + 1 : k;
+        int back = p->fix != LS_FIX_NONE && p->target <= self;
+        if (rv_decode(p->raw, &i) && i.r[1] && p->base < 0 &&
+            (i.op == RV_OP_jalr || i.op == RV_OP_c_jr || i.op == RV_OP_c_jalr))
+            back = 1;  /* through a register nobody set */
+        if (back) {
+            fprintf(stderr, "lockstep: generator: a forward sequence may jump back at %d (%08x)\n", k, p->raw);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -276,6 +305,7 @@ static int ls_layout(ls_ctx *c)
 static int ls_generate(ls_ctx *c, rd_rng *r)
 {
     c->n = 0;
+    c->forward = rd_next(r) % 4 == 0;
     int want = 1 + (int)(rd_next(r) % LS_MAXOPS);
     for (int made = 0, tries = 0; made < want && tries < 4 * LS_MAXOPS; tries++) {
         uint64_t v = rd_next(r);
@@ -489,6 +519,8 @@ static int ls_check(ls_ctx *c, rd_rng *r)
     for (int step = 0; step < LS_STEPS; step++) {
         uint64_t v = rd_next(r);
         int64_t budget = (v & 7) == 0 ? 4096 : 1 + (int64_t)(v >> 8 & 63);
+        if (c->forward && (v & 3))
+            budget = -1;  /* no budget: translated blocks chain to each other */
         for (int k = 0; k < 2; k++) {
             rv_cpu *cpu = &c->side[k].cpu;
             cpu->budget = budget;

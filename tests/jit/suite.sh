@@ -54,6 +54,14 @@ if ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-unused-f
 		fail jit/lockstep "exit $st, '$out' (log: $TMP/lockstep.err)"
 		show "$TMP/lockstep.err" 40
 	fi
+	# the staged tier (translates what ran often) against the interpreter
+	out=$(LOCKSTEP_TIERS=interp,auto run_to "$(scaled 120)" "$TMP/lockstep" $((n / 3)) 0x5eed2 2>>"$TMP/lockstep.err"); st=$?
+	if [ $st -eq 0 ] && echo "$out" | grep -q "^ok .* ops (interp vs auto)$"; then
+		pass jit/lockstep-auto
+	else
+		fail jit/lockstep-auto "exit $st, '$out' (log: $TMP/lockstep.err)"
+		show "$TMP/lockstep.err" 40
+	fi
 	if grep -q Sanitizer "$TMP/lockstep.err"; then
 		fail jit/lockstep/sanitizer
 		grep -A8 Sanitizer "$TMP/lockstep.err" | show -
