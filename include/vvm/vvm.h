@@ -77,7 +77,11 @@ int vvm_set_sysroot(vvm *m, const char *dir);
 int vvm_load(vvm *m, const char *path, int argc, char *const argv[], char *const envp[], char *err, size_t errlen);
 /* Runs the guest's first thread on the calling thread for at most `budget`
  * of its instructions (budget < 0: until the guest exits); a run the budget
- * ends has retired exactly `budget`, counted as vvm_instret counts.  Threads
+ * ends has retired exactly `budget`, counted as vvm_instret counts, under
+ * every engine (a budgeted run of the translation tier goes block by block
+ * through the engine's loop, which runs the last, partial block in the
+ * interpreter).  VVM_ENGINE=interp|jit|auto in the environment picks the
+ * engine of the machines vvm_create makes (default interp).  Threads
  * the guest makes run on host threads of their own, between calls too.
  * Returns with the caller's signal mask as it was.  Once the first thread has
  * exited on its own (exit, not exit_group), vvm_run waits for the others to
