@@ -249,16 +249,21 @@ rtl_outcome rtl_eval(const rtl_code *c, uint32_t root, const eng_insn *i, rtl_st
 
 /* Is the expression at n a constant of the instruction (no register, memory,
  * let binding or helper)? */
-static int is_const(const rtl_code *c, const rtl_node *n)
+static int is_const(const rtl_code *c, const rtl_node *n, const eng_insn *i)
 {
     switch ((rtl_kind)n->kind) {
-    case RTL_X: case RTL_F: case RTL_F32: case RTL_LOAD: case RTL_CALL: case RTL_PURE: case RTL_VAR:
+    case RTL_X: {
+        /* the zero register reads as 0, as getx reads it */
+        ev e = {.c = c, .i = i};
+        return slot(&e, n->aux) == 0;
+    }
+    case RTL_F: case RTL_F32: case RTL_LOAD: case RTL_CALL: case RTL_PURE: case RTL_VAR:
         return 0;
     default:
         if (rtl_kinds[n->kind].cls == RTL_S)
             return 0;
         for (unsigned k = 0; k < n->n; k++)
-            if (!is_const(c, rtl_kid(c, n, k)))
+            if (!is_const(c, rtl_kid(c, n, k), i))
                 return 0;
         return 1;
     }
@@ -266,7 +271,7 @@ static int is_const(const rtl_code *c, const rtl_node *n)
 
 int rtl_eval_const(const rtl_code *c, const rtl_node *n, const eng_insn *i, uint64_t pc, uint64_t *out)
 {
-    if (!is_const(c, n))
+    if (!is_const(c, n, i))
         return -1;
     rtl_state st = {.pc = pc};
     ev e = {.c = c, .i = i, .st = &st, .out = RTL_OUT_NEXT};

@@ -37,9 +37,13 @@ typedef struct emitter {
      * stays in rax: put() skips its store and get() its load */
     const uint16_t *uses;
     int32_t in_rax;         /* that temporary, or -1 */
+    /* the vCPU field the previous instruction's last act stored from rax
+     * (a guest register), which rax still holds, or -1 */
+    int32_t rax_cpu, rax_cpu_next;
     int keep;               /* the instruction being emitted may leave its result in rax */
     struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot; } *exits;
     unsigned nexits;
+    int64_t jz_label;       /* a compare whose result only the next JZ uses: its label, else -1 */
     eng_jit_access *acc;    /* where each guest access is, for the fault handler */
     unsigned nacc;
 } emitter;
@@ -62,6 +66,15 @@ static void get(emitter *e, x64_reg r, const jit_opnd *o)
         e->in_rax = -1;
         return;
     }
+    if (o->kind == JO_CPU && (int32_t)o->n == e->rax_cpu) {
+        if (r != X64_RAX)
+            x64_mov_rr(e->cb, 8, r, X64_RAX);
+        else
+            e->rax_cpu = -1;
+        return;
+    }
+    if (r == X64_RAX)
+        e->rax_cpu = -1;
     if (o->kind == JO_IMM || o->kind == JO_NONE)
         x64_mov_ri(e->cb, 8, r, o->kind == JO_IMM ? o->imm : 0);
     else
@@ -76,11 +89,15 @@ static void put(emitter *e, const jit_opnd *d, x64_reg r)
     }
     if (d->kind == JO_TMP || d->kind == JO_CPU)
         x64_store(e->cb, 8, opnd_mem(d), r);
+    if (d->kind == JO_CPU && r == X64_RAX)
+        e->rax_cpu_next = (int32_t)d->n;
 }
 
 /* rax op= b for the ALU group (add, sub, and, or, xor, cmp) */
 static void alu(emitter *e, x64_alu op, const jit_opnd *b)
 {
+    if (b->kind == JO_IMM && b->imm == 0 && (op == X64_ADD || op == X64_SUB || op == X64_OR || op == X64_XOR))
+        return;  /* rax is the result already (nothing reads these flags) */
     if (b->kind == JO_IMM && fits32(b->imm))
         x64_alu_ri(e->cb, op, 8, X64_RAX, (int32_t)b->imm);
     else if (b->kind == JO_TMP || b->kind == JO_CPU)
@@ -127,6 +144,12 @@ static void bin(emitter *e, const jit_ins *i)
         default: cc = X64_AE; break;
         }
         alu(e, X64_CMP, &i->b);
+        if (e->jz_label >= 0) {
+            /* the only use is the next instruction's JZ: jump on the
+             * opposite condition */
+            x64_jcc(cb, x64_cc_not(cc), (uint32_t)e->jz_label);
+            return;
+        }
         x64_setcc(cb, cc, X64_RAX);
         x64_movzx_rr(cb, 1, X64_RAX, X64_RAX);
         break;
@@ -270,6 +293,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     }
     e.uses = uses;
     e.in_rax = -1;
+    e.rax_cpu = e.rax_cpu_next = -1;
+    e.jz_label = -1;
     for (unsigned k = 0; k < ir->nlabel; k++)
         e.labels[k] = cb_label_new(&cb);
     e.epilogue = cb_label_new(&cb);
@@ -316,6 +341,10 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
          * instruction's first operand, which that instruction reads first */
         e.keep = i->d.kind == JO_TMP && uses[i->d.n] == 1 && nx && nx->a.kind == JO_TMP && nx->a.n == i->d.n &&
                  nx->op != JI_LABEL && nx->op != JI_JZ;
+        /* rax holds a guest register only right after the instruction
+         * that stored it there, and never across a label */
+        e.rax_cpu = i->op == JI_LABEL ? -1 : e.rax_cpu_next;
+        e.rax_cpu_next = -1;
         if (e.in_rax >= 0 && !(i->a.kind == JO_TMP && (int32_t)i->a.n == e.in_rax)) {
             /* not taken up as planned: never happens by the rule above */
             x64_store(&cb, 8, tmp_mem((unsigned)e.in_rax), X64_RAX);
@@ -330,7 +359,19 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 put(&e, &i->d, X64_RAX);
             }
             break;
-        case JI_BIN: bin(&e, i); break;
+        case JI_BIN:
+            e.jz_label = -1;
+            if (i->sub >= RTL_EQ && i->sub <= RTL_GEU && i->d.kind == JO_TMP && uses[i->d.n] == 1 && nx &&
+                nx->op == JI_JZ && nx->a.kind == JO_TMP && nx->a.n == i->d.n) {
+                e.jz_label = e.labels[nx->label];
+                e.keep = 0;
+                bin(&e, i);
+                e.jz_label = -1;
+                k++;    /* the JZ is done */
+                break;
+            }
+            bin(&e, i);
+            break;
         case JI_UN: un(&e, i); break;
         case JI_SELECT:
             get(&e, X64_RAX, &i->a);
