@@ -12,6 +12,9 @@
 
 struct eng_jit {
     codemem cm;
+    jit_ir ir;                  /* reused from block to block */
+    jit_host_scratch *scratch;  /* the back end's, likewise */
+    const void *profile;        /* the loop's run-counting handler */
     uint64_t blocks, insns;   /* translated since the start */
     uint64_t ns;              /* spent translating */
     size_t bytes;             /* code written since the start */
@@ -384,7 +387,8 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
         else if (g->kind == ENG_REG_FP && L.nf < 64 && g->size == 8)
             L.foff[L.nf++] = g->offset;
     }
-    memset(ir, 0, sizeof *ir);
+    ir->n = ir->ntmp = ir->nlabel = 0;
+    ir->oom = 0;
     for (unsigned s = 0; s < b->n; s++) {
         const eng_insn *I = &b->insn[s];
         const rtl_node *root = eng_rtl_of(rt, I->op);
@@ -404,11 +408,7 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
     }
     if (b->n == 0 || !(isa->ops[b->insn[b->n - 1].op].flags & ENG_OPF_ENDS_BLOCK))
         leave_by(&L, 1, imm(b->end));
-    if (L.bad || ir->oom) {
-        jit_ir_free(ir);
-        return -1;
-    }
-    return 0;
+    return L.bad || ir->oom ? -1 : 0;
 }
 
 void jit_ir_free(jit_ir *ir)
@@ -421,18 +421,16 @@ void jit_ir_free(jit_ir *ir)
 
 static eng_jit *jit_state(eng_vcpu *v)
 {
-    if (v->jit)
-        return v->jit;
-    eng_jit *j = calloc(1, sizeof *j);
-    if (!j)
+    eng_jit *j = v->jit;
+    if (!j && !(j = v->jit = calloc(1, sizeof *j)))
         return NULL;
-    char err[128];
-    size_t size = v->jit_cache_size ? v->jit_cache_size : ENG_JIT_CACHE_DEFAULT;
-    if (cm_init(&j->cm, size, (const void *)eng_raise, err, sizeof err) < 0) {
-        free(j);
-        return NULL;
+    if (!j->cm.x) {  /* the first translation, or the first after a fork */
+        char err[128];
+        size_t size = v->jit_cache_size ? v->jit_cache_size : ENG_JIT_CACHE_DEFAULT;
+        if (cm_init(&j->cm, size, (const void *)eng_raise, err, sizeof err) < 0)
+            return NULL;
     }
-    return v->jit = j;
+    return j;
 }
 
 /* The cache is full: every block forgets its code (its first slot goes back
@@ -450,7 +448,8 @@ void eng_jit_forget(eng_vcpu *v, const void *profile)
                 b->hits = 0;
                 b->insn[0].handler = profile;
             }
-    cm_flush(&v->jit->cm);
+    if (v->jit->cm.x)
+        cm_flush(&v->jit->cm);
     __atomic_add_fetch(&totals.flushes, 1, __ATOMIC_RELAXED);
 }
 
@@ -459,19 +458,18 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
     eng_jit *j = jit_state(v);
     if (!j)
         return -1;
+    j->profile = profile;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    jit_ir ir;
-    if (eng_jit_lower(v, b, &ir) < 0)
+    if (eng_jit_lower(v, b, &j->ir) < 0)
         return -1;
     int full = 0;
     size_t used0 = j->cm.used;
-    void *code = jit_host_emit(v, &j->cm, b, &ir, &full);
+    void *code = jit_host_emit(v, &j->cm, b, &j->ir, &j->scratch, &full);
     if (!code && full) {
         eng_jit_forget(v, profile);
-        code = jit_host_emit(v, &j->cm, b, &ir, &full);
+        code = jit_host_emit(v, &j->cm, b, &j->ir, &j->scratch, &full);
     }
-    jit_ir_free(&ir);
     if (!code)
         return -1;
     b->jit = code;
@@ -496,6 +494,8 @@ void eng_jit_fini(eng_vcpu *v)
     if (!v->jit)
         return;
     cm_destroy(&v->jit->cm);
+    jit_ir_free(&v->jit->ir);
+    jit_host_scratch_free(v->jit->scratch);
     free(v->jit);
     v->jit = NULL;
 }
@@ -532,12 +532,16 @@ void eng_jit_after_fork(eng_vcpu *v)
 {
     if (!v->jit)
         return;
-    /* the code cache was not inherited (MADV_DONTFORK): forget it */
-    eng_cache_flush(&v->cache);
-    v->cur_block = NULL;
-    v->cur = NULL;
-    free(v->jit);
-    v->jit = NULL;
+    /* the code cache was not inherited (MADV_DONTFORK): blocks forget
+     * their translations and a new cache is made on the next one.  Nothing
+     * is allocated or freed: another thread of the parent may have held an
+     * allocator's lock when it forked */
+    eng_jit *j = v->jit;
+    if (j->cm.x) {
+        eng_jit_forget(v, j->profile);
+        memset(&j->cm, 0, sizeof j->cm);
+        j->cm.fd = -1;
+    }
 }
 
 size_t eng_jit_cache_used(const eng_vcpu *v) { return v->jit ? v->jit->cm.used : 0; }

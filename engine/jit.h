@@ -124,7 +124,8 @@ typedef struct jit_ir {
 typedef struct eng_jit eng_jit;
 
 /* Lowers block b to IR (ISA-neutral: the RTL and the descriptor's register
- * file).  Returns 0, or -1 when the block cannot be lowered. */
+ * file), reusing ir's array (zeroed: a new one).  Returns 0, or -1 when the
+ * block cannot be lowered. */
 int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir);
 void jit_ir_free(jit_ir *ir);
 
@@ -157,7 +158,14 @@ size_t eng_jit_cache_used(const eng_vcpu *v);
  * code's address, or NULL (full: *full set; else the block cannot be
  * translated). */
 struct codemem;
-void *jit_host_emit(const eng_vcpu *v, struct codemem *m, const eng_block *b, const jit_ir *ir, int *full);
+typedef struct jit_host_scratch jit_host_scratch;
+void *jit_host_emit(const eng_vcpu *v, struct codemem *m, const eng_block *b, const jit_ir *ir,
+                    jit_host_scratch **scratch, int *full);
+/* The back end's working memory, kept from one block to the next (so that
+ * translating a hot block allocates nothing: a fork in a multithreaded
+ * guest then seldom finds an allocator lock held, which under ASan's
+ * allocator the child waited for forever). */
+void jit_host_scratch_free(jit_host_scratch *s);
 /* Retargets the patchable jmp at site to target; 0 or -1. */
 int jit_host_patch(struct codemem *m, void *site, const void *target);
 

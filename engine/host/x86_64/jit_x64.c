@@ -24,6 +24,75 @@
 #define MAX_TMP 1024
 #define FRAME ((8 * (ARGS + MAX_TMP) + 15) & ~15)
 
+struct stub { uint32_t label; eng_exit why; uint16_t slot; uint32_t back; unsigned size; };
+struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot; };
+
+struct jit_host_scratch {
+    int64_t *cb_labels;         /* the code buffer's tables */
+    uint32_t cb_labcap;
+    cb_fixup *cb_fix;
+    uint32_t cb_fixcap;
+    uint32_t *labels;
+    struct stub *stubs;
+    struct dexit *exits;
+    eng_jit_access *acc;
+    uint16_t *uses;
+    size_t nlabel, n, ntmp;     /* what the arrays hold */
+};
+
+void jit_host_scratch_free(jit_host_scratch *s)
+{
+    if (!s)
+        return;
+    free(s->cb_labels);
+    free(s->cb_fix);
+    free(s->labels);
+    free(s->stubs);
+    free(s->exits);
+    free(s->acc);
+    free(s->uses);
+    free(s);
+}
+
+static int grow(void **p, size_t *have, size_t want, size_t each)
+{
+    if (want <= *have)
+        return 0;
+    size_t n = *have ? *have : 64;
+    while (n < want)
+        n *= 2;
+    void *q = realloc(*p, n * each);
+    if (!q)
+        return -1;
+    *p = q;
+    *have = n;
+    return 0;
+}
+
+/* The arrays for a block of this IR; -1 when out of memory. */
+static int scratch_fit(jit_host_scratch *s, const jit_ir *ir)
+{
+    size_t n = ir->n + 1, hn = s->n, ht = s->ntmp, hl = s->nlabel;
+    if (grow((void **)&s->labels, &hl, ir->nlabel + 1, sizeof *s->labels) < 0 ||
+        grow((void **)&s->uses, &ht, ir->ntmp + 1, sizeof *s->uses) < 0)
+        return -1;
+    s->nlabel = hl;
+    s->ntmp = ht;
+    if (n > hn) {
+        size_t k = hn;
+        if (grow((void **)&s->stubs, &k, n, sizeof *s->stubs) < 0)
+            return -1;
+        k = hn;
+        if (grow((void **)&s->exits, &k, n, sizeof *s->exits) < 0)
+            return -1;
+        k = hn;
+        if (grow((void **)&s->acc, &k, n, sizeof *s->acc) < 0)
+            return -1;
+        s->n = k;
+    }
+    return 0;
+}
+
 typedef struct emitter {
     codebuf *cb;
     const eng_vcpu *v;
@@ -31,7 +100,7 @@ typedef struct emitter {
     int32_t voff;           /* the eng_vcpu inside the ISA's vCPU */
     uint32_t *labels;       /* IR label -> buffer label */
     uint32_t epilogue;
-    struct stub { uint32_t label; eng_exit why; uint16_t slot; uint32_t back; unsigned size; } *stubs;
+    struct stub *stubs;
     unsigned nstubs;
     /* a temporary whose one use is the next instruction's first operand
      * stays in rax: put() skips its store and get() its load */
@@ -41,7 +110,7 @@ typedef struct emitter {
      * (a guest register), which rax still holds, or -1 */
     int32_t rax_cpu, rax_cpu_next;
     int keep;               /* the instruction being emitted may leave its result in rax */
-    struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot; } *exits;
+    struct dexit *exits;
     unsigned nexits;
     int64_t jz_label;       /* a compare whose result only the next JZ uses: its label, else -1 */
     eng_jit_access *acc;    /* where each guest access is, for the fault handler */
@@ -251,40 +320,32 @@ static void raise_call(emitter *e, eng_exit why)
     x64_call(e->cb, (const void *)eng_raise, X64_RAX);
 }
 
-void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit_ir *ir, int *full)
+void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit_ir *ir,
+                    jit_host_scratch **scratch, int *full)
 {
     const jit_mem_lowering *ml = mem_lowering(v);
     *full = 0;
-    if (!ml)
+    if (!ml || ir->ntmp > MAX_TMP)
+        return NULL;
+    jit_host_scratch *sc = *scratch;
+    if (!sc && !(sc = *scratch = calloc(1, sizeof *sc)))
+        return NULL;
+    if (scratch_fit(sc, ir) < 0)
         return NULL;
     codebuf cb;
     cm_begin(m, &cb);
+    /* the label and fixup tables of the blocks before (cb_init cleared them) */
+    cb.labels = sc->cb_labels;
+    cb.labcap = sc->cb_labcap;
+    cb.fix = sc->cb_fix;
+    cb.fixcap = sc->cb_fixcap;
     emitter e = {.cb = &cb, .v = v, .b = b, .voff = (int32_t)v->isa->vcpu_offset};
-    if (ir->ntmp > MAX_TMP) {
-        cb_free(&cb);
-        return NULL;
-    }
-    e.labels = malloc((ir->nlabel + 1) * sizeof *e.labels);
-    e.stubs = malloc((ir->n + 1) * sizeof *e.stubs);
-    e.exits = malloc((ir->n + 1) * sizeof *e.exits);
-    e.acc = malloc((ir->n + 1) * sizeof *e.acc);
-    if (!e.labels || !e.stubs || !e.exits || !e.acc) {
-        free(e.labels);
-        free(e.stubs);
-        free(e.exits);
-        free(e.acc);
-        cb_free(&cb);
-        return NULL;
-    }
-    uint16_t *uses = calloc(ir->ntmp + 1, sizeof *uses);
-    if (!uses) {
-        free(e.labels);
-        free(e.stubs);
-        free(e.exits);
-        free(e.acc);
-        cb_free(&cb);
-        return NULL;
-    }
+    e.labels = sc->labels;
+    e.stubs = sc->stubs;
+    e.exits = sc->exits;
+    e.acc = sc->acc;
+    uint16_t *uses = sc->uses;
+    memset(uses, 0, (ir->ntmp + 1) * sizeof *uses);
     for (unsigned k = 0; k < ir->n; k++) {
         const jit_opnd *o[3] = {&ir->ins[k].a, &ir->ins[k].b, &ir->ins[k].c};
         for (int q = 0; q < 3; q++)
@@ -510,15 +571,13 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         }
         memcpy(cb.p + sizeof h + e.nexits * sizeof(eng_jit_exit), e.acc, e.nacc * sizeof *e.acc);
     }
-    free(e.labels);
-    free(e.stubs);
-    free(e.exits);
-    free(e.acc);
-    free(uses);
     void *code = cm_commit(m, &cb);
     if (!code)
         *full = cb.err == CB_EFULL;
-    cb_free(&cb);
+    sc->cb_labels = cb.labels;  /* kept, grown as they may have been */
+    sc->cb_labcap = cb.labcap;
+    sc->cb_fix = cb.fix;
+    sc->cb_fixcap = cb.fixcap;
     return code;
 }
 
