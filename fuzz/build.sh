@@ -5,12 +5,14 @@
 # Targets: decode (RISC-V decoder and disassembler), elf (ELF reader),
 # vml_read (the s-expression reader and its conversion to meta VM values),
 # vml_compile (random well-formed vml programs compiled and run), rtl (one
-# instruction through the interpreter and through its runtime RTL).
+# instruction through the interpreter and through its runtime RTL), lockstep
+# (an instruction sequence run by the interpreter and the translation tier,
+# compared after every step: tests/jit/lockstep.h).
 # Needs ROOT and FB (the fuzz build directory: build-fuzz beside $B).  The
 # library is built by the project Makefile with clang and the fuzzer's
 # coverage instrumentation plus ASan/UBSan, in its own build tree.
 
-FUZZ_TARGETS="decode elf vml_read vml_compile rtl"
+FUZZ_TARGETS="decode elf vml_read vml_compile rtl lockstep"
 FUZZ_SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
 fuzz_build() {
@@ -84,5 +86,7 @@ CEOF
 	fi
 	# rtl: an instruction word then state bytes; the code slices serve
 	cp "$s/decode/"* "$s/rtl/" 2>/dev/null
+	# lockstep: generator choices; counting and mixed bytes as for vml_compile
+	cp "$s/vml_compile/count"* "$s/vml_compile/mix"* "$s/lockstep/" 2>/dev/null
 	rm -rf "$w"
 }

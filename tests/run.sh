@@ -3,6 +3,21 @@
 #   B=build bash tests/run.sh                 all suites, then the ASan pass
 #   TESTS=programs,bad bash tests/run.sh      only these suites
 #   TESTS_NO_ASAN=1 bash tests/run.sh         skip the ASan pass
+#   ENGINES=jit TESTS=programs bash tests/run.sh   the guest suites under one engine
+#
+# Engines.  The suites that run rv64 guests say so with a line
+# "# engines: yes"; they run once per engine of ENGINES (default
+# "interp jit"), with VVM_ENGINE set to it in their environment, so every
+# `vvm run` and every embedded machine uses that tier.  The first engine's
+# pass keeps the plain test names; later ones are prefixed "ENGINE:"
+# ("jit:programs/hello-static").  Each engine is probed first (a tiny guest
+# under `--engine E` and VVM_ENGINE=E, and VVM_ENGINE=bogus must be refused):
+# an engine vvm does not offer is skipped with the reason, once, counted as
+# one skip.  The other suites run once, with VVM_ENGINE unset.  The ASan
+# pass runs its guest suites under ASAN_ENGINES (default "jit": the
+# translator is the code ASan has most to find in; the interpreter is
+# checked under ASan by tests/jit/lockstep and tests/engine/rtl_diff), or
+# under interp when the sanitized vvm does not offer jit.
 #
 # Every tests/*/suite.sh is sourced, in sorted order, each in its own
 # subshell (so a suite's cd, set -e or exit cannot disturb the others).
@@ -16,6 +31,10 @@
 #           reuses what the normal pass built
 #   $SANITIZE_PASS  1 in the extra ASan pass (a suite may run a reduced set)
 #   $SANITIZED      1 whenever $VVM is an ASan/UBSan build
+#   $REPEAT_PASS    1 when an earlier pass of this run built the guest
+#           programs and ran the oracles (qemu, the host): build nothing,
+#           run no oracle, only vvm
+#   $VVM_ENGINE     the engine of this pass, in a suite with "# engines: yes"
 #   $TEST_TIMEOUT_SCALE  multiply guest timeouts by this (2 under ASan)
 # and these functions:
 #   pass NAME            fail NAME [WHY]            skip NAME WHY
@@ -25,7 +44,7 @@
 #   scaled SECONDS       SECONDS times $TEST_TIMEOUT_SCALE
 # A suite must finish with status 0; it is rerun in the ASan pass only if it
 # has a line "# asan-pass: yes".  Test names are printed as given; in the
-# ASan pass they are prefixed "asan:".
+# ASan pass they are prefixed "asan:", in an engine pass "ENGINE:".
 
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -85,17 +104,30 @@ for s in "$ROOT"/tests/*/suite.sh; do
 	suites+=("$s")
 done
 
-# run_pass PREFIX BUILD_DIR SANITIZE_PASS SUITE...
+# engine_marked SUITE: the suite runs rv64 guests ("# engines: yes")
+engine_marked() { grep -Eq '^#[[:space:]]*engines:[[:space:]]*yes' "$1"; }
+
+# run_pass BASE ENGINE BUILD_DIR SANITIZE_PASS SUITE...
+# A suite marked "# engines: yes" runs with VVM_ENGINE=ENGINE (unless ENGINE
+# is empty) and its names prefixed BASE, then "ENGINE:" for an engine other
+# than interp; the others with VVM_ENGINE unset, names prefixed BASE.
 run_pass() {
-	export PREFIX=$1
-	local bdir=$2 sp=$3
-	shift 3
+	local base=$1 engine=$2 bdir=$3 sp=$4
+	shift 4
 	local s name st
 	for s in "$@"; do
 		name=$(basename "$(dirname "$s")")
+		export PREFIX=$base
+		local e=""
+		if [ -n "$engine" ] && engine_marked "$s"; then
+			e=$engine
+			[ "$e" = interp ] || PREFIX=$base$e:
+		fi
 		(
 			export B=$bdir VVM=$bdir/vvm B_GUEST=$B_MAIN SANITIZE_PASS=$sp
 			export TMP=$bdir/tests-tmp/$name
+			[ -z "$e" ] || [ "$e" = interp ] || TMP=$bdir/tests-tmp/$e-$name
+			if [ -n "$e" ]; then export VVM_ENGINE=$e; else unset VVM_ENGINE; fi
 			rm -rf "$TMP" && mkdir -p "$TMP"
 			cd "$ROOT" || exit 2
 			# shellcheck disable=SC1090
@@ -104,6 +136,60 @@ run_pass() {
 		st=$?
 		[ $st -eq 0 ] || fail "$name/suite" "suite script exited with status $st"
 	done
+}
+
+# engine_probe VVM ENGINE: 0 when VVM runs a guest under ENGINE, both by
+# --engine and by VVM_ENGINE, and reads VVM_ENGINE at all; else prints why not.
+engine_probe() {
+	local vvm=$1 e=$2 d=$B_MAIN/tests-tmp/engine-probe out st
+	mkdir -p "$d"
+	if [ ! -x "$d/exit0" ]; then
+		printf '.globl _start\n_start:\n\tli a0, 0\n\tli a7, 93\n\tecall\n' >"$d/exit0.S"
+		riscv64-linux-gnu-gcc -nostdlib -static -o "$d/exit0" "$d/exit0.S" >"$d/build.log" 2>&1 ||
+			{ echo "cannot build the probe guest (riscv64-linux-gnu-gcc: make deps)"; return 1; }
+	fi
+	out=$(env -u VVM_ENGINE timeout 20 "$vvm" run --engine "$e" "$d/exit0" 2>&1); st=$?
+	[ $st -eq 0 ] || { echo "vvm run --engine $e: exit $st: $(echo "$out" | head -n 1 | cut -c1-160)"; return 1; }
+	out=$(VVM_ENGINE=$e timeout 20 "$vvm" run "$d/exit0" 2>&1); st=$?
+	[ $st -eq 0 ] || { echo "VVM_ENGINE=$e vvm run: exit $st: $(echo "$out" | head -n 1 | cut -c1-160)"; return 1; }
+	if VVM_ENGINE=no-such-engine timeout 20 "$vvm" run "$d/exit0" >/dev/null 2>&1; then
+		echo "this vvm does not read VVM_ENGINE (VVM_ENGINE=no-such-engine runs)"
+		return 1
+	fi
+	return 0
+}
+
+# engine_passes BASE ENGINES BUILD_DIR SANITIZE_PASS SUITE...: every suite in
+# the first engine's pass, in order; the marked ones again under each later
+# engine.  An engine the vvm does not offer is one skip (the first pass's
+# interp runs all the same, under vvm's default engine, with a note).
+engine_passes() {
+	local base=$1 engines=$2 bdir=$3 sp=$4
+	shift 4
+	local s e why rp=${REPEAT_PASS:-} done=0 marked=() unmarked=()
+	for s in "$@"; do
+		if engine_marked "$s"; then marked+=("$s"); else unmarked+=("$s"); fi
+	done
+	for e in $engines; do
+		if [ ${#marked[@]} -gt 0 ] && ! why=$(engine_probe "$bdir/vvm" "$e"); then
+			if [ $done = 0 ] && [ "$e" = interp ]; then
+				echo "note: $why; the interp pass runs vvm's default engine"
+			else
+				PREFIX="" skip "$base$e:*" "$why"
+				continue
+			fi
+		fi
+		if [ $done = 0 ]; then
+			export REPEAT_PASS=$rp
+			run_pass "$base" "$e" "$bdir" "$sp" "$@"
+		elif [ ${#marked[@]} -gt 0 ]; then
+			export REPEAT_PASS=1
+			run_pass "$base" "$e" "$bdir" "$sp" "${marked[@]}"
+		fi
+		done=1
+	done
+	export REPEAT_PASS=$rp
+	[ $done = 1 ] || [ ${#unmarked[@]} -eq 0 ] || run_pass "$base" "" "$bdir" "$sp" "${unmarked[@]}"
 }
 
 export B_MAIN=$B
@@ -119,7 +205,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:print_summar
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:abort_on_error=1}
 [ -x "$B/vvm" ] || echo "note: $B/vvm does not exist; its tests will fail"
 start=$SECONDS
-run_pass "" "$B" 0 "${suites[@]}"
+export REPEAT_PASS=
+engine_passes "" "${ENGINES:-interp jit}" "$B" 0 "${suites[@]}"
 
 # The ASan pass: rebuild with sanitizers and rerun the suites that ask for it.
 if [ "$SANITIZE" != 1 ] && [ -z "${TESTS_NO_ASAN:-}" ]; then
@@ -144,7 +231,14 @@ if [ "$SANITIZE" != 1 ] && [ -z "${TESTS_NO_ASAN:-}" ]; then
 					echo "note: LeakSanitizer does not run on this machine ($(head -c 200 "$ROOT/build-san/lsan-probe.log" | tr '\n' ' ')); the ASan pass checks without leak detection"
 				fi
 			fi
-			run_pass "asan:" "$ROOT/build-san" 1 "${san[@]}"
+			# the guest suites under jit; under interp when this vvm has no jit
+			asan_eng=${ASAN_ENGINES:-jit}
+			if [ -z "${ASAN_ENGINES:-}" ] && ! why=$(engine_probe "$ROOT/build-san/vvm" jit); then
+				echo "note: the ASan pass runs the interpreter: $why"
+				asan_eng=interp
+			fi
+			export REPEAT_PASS=1
+			engine_passes "asan:" "$asan_eng" "$ROOT/build-san" 1 "${san[@]}"
 		else
 			PREFIX=""
 			fail "asan:build" "make SANITIZE=1 all failed (log: build-san/build.log)"

@@ -2,11 +2,12 @@
 # the zero-cost claim that nothing is woven without --trace.
 # Sourced by tests/run.sh (see there for $VVM, $B, $TMP, pass/fail/...).
 # asan-pass: yes
+# engines: yes
 
 E_SRC=$ROOT/tests/engine
 E_OUT=${B_GUEST:-$B}/tests/engine
 mkdir -p "$E_OUT"
-if [ "${SANITIZE_PASS:-0}" != 1 ]; then
+if [ -z "${REPEAT_PASS:-}" ]; then
 	riscv64-linux-gnu-gcc -O2 -static -o "$E_OUT/smc" "$E_SRC/smc.c" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/budget" "$E_SRC/budget.S" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/counters" "$E_SRC/counters.S" &&

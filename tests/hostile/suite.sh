@@ -20,6 +20,7 @@
 # programs (the system-call fuzzer, the ELF mutation check).
 # Sourced by tests/run.sh (see there for $VVM, $B, $TMP, pass/fail/...).
 # asan-pass: yes
+# engines: yes
 
 HO_SRC=$ROOT/tests/hostile
 HO_OUT=${B_GUEST:-$B}/tests/hostile
@@ -98,7 +99,7 @@ for src in "$HO_SRC"/*.c; do
 	[ -f "$src" ] || continue
 	name=$(basename "$src" .c)
 	exe=$HO_OUT/$name
-	if [ "${SANITIZE_PASS:-0}" != 1 ]; then
+	if [ -z "${REPEAT_PASS:-}" ]; then
 		if ! ho_build "$HO_CC" "$exe" "$src"; then
 			fail "hostile/$name" "build failed"
 			show "$exe.build.log"

@@ -62,6 +62,14 @@ if [ -x "$sf_exe" ]; then
 		for n in $(grep -a 'did not end it' "$sf_out" | sed -n 's/^sysfuzz: #\([0-9]*\) .*/\1/p' | head -n 4); do
 			grep -a "^sysfuzz: #$n " "$sf_err" | show - 1
 		done
+	elif sf_early=$(sed -n 's/.* \([0-9][0-9]*\) died before the call.*/\1/p' <<<"$sf_summary") &&
+		sf_made=$(sed -n 's/.* \([0-9][0-9]*\) made,.*/\1/p' <<<"$sf_summary") &&
+		[ -n "$sf_early" ] && [ -n "$sf_made" ] && [ $((sf_early * 10)) -gt "$sf_made" ]; then
+		# a child that dies before its call tests nothing: a few may (a
+		# signal from an earlier call), not most
+		fail hostile/sysfuzz "$sf_early of $sf_made calls: the child died before the call (seed $sf_seed)"
+		grep -a 'ended before the call' "$sf_out" | show - 3
+		grep -av '^sysfuzz: #' "$sf_err" | sort | uniq -c | sort -rn | show - 3
 	else
 		pass hostile/sysfuzz
 		echo "    ${sf_summary#sysfuzz: done: }"

@@ -3,6 +3,7 @@
 # looks one level down, so this file connects the per-extension suites.
 # In the ASan pass only the sub-suites that carry the asan-pass line run.
 # asan-pass: yes
+# engines: yes
 for isa_sub in "$ROOT"/tests/isa/*/suite.sh; do
 	[ -f "$isa_sub" ] || continue
 	if [ "${SANITIZE_PASS:-0}" = 1 ] && ! grep -Eq '^#[[:space:]]*asan-pass:[[:space:]]*yes' "$isa_sub"; then

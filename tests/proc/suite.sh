@@ -8,6 +8,7 @@
 # nothing for any other end (a parent's SIGTERM, a real-time signal).
 # Sourced by tests/run.sh (see there for $VVM, $B, $TMP, pass/fail/...).
 # asan-pass: yes
+# engines: yes
 
 PR_SRC=$ROOT/tests/proc
 PR_OUT=${B_GUEST:-$B}/tests/proc
@@ -21,7 +22,7 @@ if ! command -v "$PR_CC" >/dev/null 2>&1; then
 	return 0 2>/dev/null || exit 0
 fi
 pr_have_qemu=0
-command -v "$PR_QEMU" >/dev/null 2>&1 && [ "${SANITIZE_PASS:-0}" != 1 ] && pr_have_qemu=1
+command -v "$PR_QEMU" >/dev/null 2>&1 && [ -z "${REPEAT_PASS:-}" ] && pr_have_qemu=1
 # qemu-user hands execve to the host kernel: a riscv64 exec needs binfmt_misc
 pr_qemu_exec=0
 for f in /proc/sys/fs/binfmt_misc/*riscv64*; do
@@ -65,7 +66,7 @@ for name in $pr_progs; do
 	for kind in static dynamic; do
 		exe=$PR_OUT/$name-$kind
 		tname=proc/$name-$kind
-		if [ "${SANITIZE_PASS:-0}" != 1 ] && ! pr_build "$name" "$kind"; then
+		if [ -z "${REPEAT_PASS:-}" ] && ! pr_build "$name" "$kind"; then
 			fail "$tname" "build failed"
 			show "$exe.build.log"
 			continue
@@ -99,7 +100,7 @@ done
 # os/signal), its clone(CLONE_VFORK|CLONE_VM) + execve, panics from faults.
 secs=$(scaled 60)
 pr_go=$PR_OUT/go_proc
-if [ "${SANITIZE_PASS:-0}" != 1 ] && command -v go >/dev/null 2>&1 &&
+if [ -z "${REPEAT_PASS:-}" ] && command -v go >/dev/null 2>&1 &&
 	! { [ -x "$pr_go" ] && [ "$pr_go" -nt "$PR_SRC/go_proc.go" ]; }; then
 	mkdir -p "$PR_OUT/go"
 	(cd "$PR_SRC" && env GOARCH=riscv64 GOOS=linux CGO_ENABLED=0 GOFLAGS= GOPROXY=off GO111MODULE=off \
@@ -133,7 +134,7 @@ while read -r mode want sig; do
 	for kind in static dynamic; do
 		exe=$PR_OUT/die-$kind
 		tname=proc/die-$mode-$kind
-		if [ "${SANITIZE_PASS:-0}" != 1 ] && ! pr_build die "$kind"; then
+		if [ -z "${REPEAT_PASS:-}" ] && ! pr_build die "$kind"; then
 			fail "$tname" "build failed"
 			show "$exe.build.log"
 			continue

@@ -55,7 +55,7 @@ fp_run() {
 
 # host check of the helpers (no guest involved; skipped in the ASan pass,
 # which reruns the guest programs only)
-if [ "${SANITIZE_PASS:-0}" != 1 ]; then
+if [ -z "${REPEAT_PASS:-}" ]; then
 	HOST_CC=${HOST_CC:-cc}
 	sfc=$FP_OUT/softfloat_check
 	if "$HOST_CC" -std=gnu11 -O2 -frounding-math -I"$ROOT" -DRV_FP_SELFTEST -o "$sfc" \
@@ -72,7 +72,7 @@ if ! command -v "$RV_CC" >/dev/null 2>&1; then
 	return 0 2>/dev/null || exit 0
 fi
 have_qemu=0
-if [ "${SANITIZE_PASS:-0}" != 1 ] && command -v "$QEMU_RV64" >/dev/null 2>&1; then
+if [ -z "${REPEAT_PASS:-}" ] && command -v "$QEMU_RV64" >/dev/null 2>&1; then
 	have_qemu=1
 fi
 
@@ -87,7 +87,7 @@ for src in "$FP_SRC"/*.c; do
 	fp_run "$name" vvm "$VVM" run "$FP_OUT/$name"
 	if [ $have_qemu = 1 ]; then
 		fp_run "$name" qemu "$QEMU_RV64" "$FP_OUT/$name"
-	elif [ "${SANITIZE_PASS:-0}" != 1 ]; then
+	elif [ -z "${REPEAT_PASS:-}" ]; then
 		skip "isa/fp/$name@qemu" "$QEMU_RV64 not installed"
 	fi
 done

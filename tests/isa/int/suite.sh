@@ -60,7 +60,7 @@ if ! command -v "$RV_CC" >/dev/null 2>&1; then
 	return 0 2>/dev/null || exit 0
 fi
 have_qemu=0
-if [ "${SANITIZE_PASS:-0}" != 1 ] && command -v "$QEMU_RV64" >/dev/null 2>&1; then
+if [ -z "${REPEAT_PASS:-}" ] && command -v "$QEMU_RV64" >/dev/null 2>&1; then
 	have_qemu=1
 fi
 
@@ -74,7 +74,7 @@ for src in "${int_tests[@]}"; do
 	int_run "$name" vvm "$VVM" run "$INT_OUT/$name"
 	if [ $have_qemu = 1 ]; then
 		int_run "$name" qemu "$QEMU_RV64" "$INT_OUT/$name"
-	elif [ "${SANITIZE_PASS:-0}" != 1 ]; then
+	elif [ -z "${REPEAT_PASS:-}" ]; then
 		skip "isa/int/$name@qemu" "$QEMU_RV64 not installed"
 	fi
 done
