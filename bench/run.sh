@@ -78,6 +78,7 @@ printf ' qemu/native | interp/native | jit/native | interp/qemu | jit/qemu |\n'
 printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(int_arith branchy memchase fp strings gofmt)
+declare -A jit_s   # each program's best jit CPU seconds, for the share spent translating
 # They run in turn, $REPEAT rounds, so that a slow spell of the machine
 # falls on all of them; the native program, whose short times move the
 # ratios most, runs three times a round.
@@ -92,6 +93,7 @@ for n in "${names[@]}"; do
         [ -n "$JIT_WHY" ] || vj=$(minof "$vj" "$(once "$VVM" run --engine jit "$OUT/$n.rv64" "${args[@]}")")
     done
     ns=${nat%% *}; qs=${qem%% *}; vs=${vv%% *}; js=${vj%% *}
+    jit_s[$n]=$js
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$ns" "$qs" "$vs" "$(jitcol "$js")" \
         "$(ratio "$qs" "$ns")" "$(ratio "$vs" "$ns")" "$(jitratio "$js" "$ns")" "$(ratio "$vs" "$qs")" "$(jitratio "$js" "$qs")"
 done
@@ -154,6 +156,10 @@ else
         printf '\n%s:\n```\n' "$n"
         tail -n 20 "$OUT/$n.jitstats"
         printf '```\n'
+        # "... translated in MS ms ...": that time against the best jit run's CPU time
+        ms=$(sed -n 's/.* translated in \([0-9.]*\) ms.*/\1/p' "$OUT/$n.jitstats" | tail -n 1)
+        [ -z "$ms" ] || [ -z "${jit_s[$n]:-}" ] ||
+            awk -v ms="$ms" -v s="${jit_s[$n]}" 'BEGIN { if (s > 0) printf "translating: %.1f%% of the jit run (%.1f ms of %.3f s)\n", 100 * ms / 1000 / s, ms, s }'
     done
 fi
 
