@@ -44,7 +44,7 @@ static void run_usage(FILE *f)
             "                          (comma-separated)\n"
             "  --engine interp|jit|auto  execution tier: the interpreter, translated code\n"
             "                          from a block's first run, or translated once it\n"
-            "                          ran often (default: $VVM_ENGINE, else interp)\n"
+            "                          ran often (default: $VVM_ENGINE, else auto)\n"
             "  --jit-cache-size N[K|M|G]  translated code per thread before a flush (32M)\n"
             "  --log FILE              write traces to FILE instead of stderr\n"
             "  --rlimits A:A,D:D,S:S   the guest's RLIMIT_AS, RLIMIT_DATA and RLIMIT_STACK\n"

@@ -82,12 +82,12 @@ static int init_proc(rvl_machine *m, const vvm_run_opts *o, char *err, size_t er
     lo.embedded = o->embedded;
     lo.jit_cache_size = o->jit_cache_size;
     const char *engine = o->engine ? o->engine : getenv("VVM_ENGINE");
-    if (!engine || !*engine || !strcmp(engine, "interp"))
-        lo.tier = ENG_TIER_INTERP;
+    if (!engine || !*engine || !strcmp(engine, "auto"))
+        lo.tier = ENG_TIER_AUTO;    /* the default: interpret, translate what runs often */
     else if (!strcmp(engine, "jit"))
         lo.tier = ENG_TIER_JIT;
-    else if (!strcmp(engine, "auto"))
-        lo.tier = ENG_TIER_AUTO;
+    else if (!strcmp(engine, "interp"))
+        lo.tier = ENG_TIER_INTERP;
     else {
         snprintf(err, errlen, "%s is interp, jit or auto, not '%.64s'", o->engine ? "--engine" : "VVM_ENGINE", engine);
         return -2;

@@ -7,7 +7,7 @@
 #
 # Engines.  The suites that run rv64 guests say so with a line
 # "# engines: yes"; they run once per engine of ENGINES (default
-# "interp jit"), with VVM_ENGINE set to it in their environment, so every
+# "interp jit auto"), with VVM_ENGINE set to it in their environment, so every
 # `vvm run` and every embedded machine uses that tier.  The first engine's
 # pass keeps the plain test names; later ones are prefixed "ENGINE:"
 # ("jit:programs/hello-static").  Each engine is probed first (a tiny guest
@@ -206,7 +206,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:abort_o
 [ -x "$B/vvm" ] || echo "note: $B/vvm does not exist; its tests will fail"
 start=$SECONDS
 export REPEAT_PASS=
-engine_passes "" "${ENGINES:-interp jit}" "$B" 0 "${suites[@]}"
+engine_passes "" "${ENGINES:-interp jit auto}" "$B" 0 "${suites[@]}"
 
 # The ASan pass: rebuild with sanitizers and rerun the suites that ask for it.
 if [ "$SANITIZE" != 1 ] && [ -z "${TESTS_NO_ASAN:-}" ]; then

@@ -81,7 +81,7 @@ int vvm_load(vvm *m, const char *path, int argc, char *const argv[], char *const
  * every engine (a budgeted run of the translation tier goes block by block
  * through the engine's loop, which runs the last, partial block in the
  * interpreter).  VVM_ENGINE=interp|jit|auto in the environment picks the
- * engine of the machines vvm_create makes (default interp).  Threads
+ * engine of the machines vvm_create makes (default auto).  Threads
  * the guest makes run on host threads of their own, between calls too.
  * Returns with the caller's signal mask as it was.  Once the first thread has
  * exited on its own (exit, not exit_group), vvm_run waits for the others to
