@@ -47,6 +47,9 @@ static void run_usage(FILE *f)
             "                          ran often (default: $VVM_ENGINE, else auto)\n"
             "  --jit-cache-size N[K|M|G]  translated code per thread before a flush (32M)\n"
             "  --log FILE              write traces to FILE instead of stderr\n"
+            "  --perfmap               name translated code for perf in /tmp/perf-PID.map\n"
+            "                          (guest functions from the program's symbols; under\n"
+            "                          --engine interp nothing is translated: no lines)\n"
             "  --rlimits A:A,D:D,S:S   the guest's RLIMIT_AS, RLIMIT_DATA and RLIMIT_STACK\n"
             "                          (CUR:MAX each; what a guest's execve hands on)\n"
             "  -h, --help              this text\n");
@@ -126,6 +129,8 @@ static int run_with(int argc, char **argv, envlist *env, FILE **logfp)
         } else if (!strcmp(a, "-0")) {
             NEEDARG();
             o.argv0 = argv[++i];
+        } else if (!strcmp(a, "--perfmap")) {
+            o.perfmap = 1;
         } else if (!strcmp(a, "--strace") || !strcmp(a, "-strace")) {
             o.strace = 1;
         } else if (!strcmp(a, "--trace")) {

@@ -18,6 +18,8 @@ struct eng_jit {
     uint64_t blocks, insns;   /* translated since the start */
     uint64_t ns;              /* spent translating */
     size_t bytes;             /* code written since the start */
+    uint32_t *map;            /* slot offsets, when translations are observed */
+    unsigned mapcap;
 };
 
 /* the process's totals, for VVM_JIT_STATS */
@@ -453,6 +455,26 @@ void eng_jit_forget(eng_vcpu *v, const void *profile)
     __atomic_add_fetch(&totals.flushes, 1, __ATOMIC_RELAXED);
 }
 
+/* With TRANSLATE advice woven: the back end records where each slot's code
+ * starts (engine/jit.h), for the advice.  Returns whether it does. */
+static int observe_map(const eng_vcpu *v, eng_jit *j, const eng_block *b)
+{
+    j->ir.slot_off = NULL;
+    if (!v->weaver || !vvm_jp_woven(v->weaver, VVM_JP_TRANSLATE))
+        return 0;
+    if (b->n + 2u > j->mapcap) {
+        uint32_t *m = realloc(j->map, (b->n + 2u) * sizeof *m);
+        if (!m)
+            return 0;
+        j->map = m;
+        j->mapcap = b->n + 2u;
+    }
+    memset(j->map, 0xff, (b->n + 2u) * sizeof *j->map);
+    j->ir.slot_off = j->map;
+    j->ir.nslot = b->n;
+    return 1;
+}
+
 int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
 {
     eng_jit *j = jit_state(v);
@@ -463,15 +485,24 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (eng_jit_lower(v, b, &j->ir) < 0)
         return -1;
+    int observed = observe_map(v, j, b);
     int full = 0;
     size_t used0 = j->cm.used;
     void *code = jit_host_emit(v, &j->cm, b, &j->ir, &j->scratch, &full);
     if (!code && full) {
         eng_jit_forget(v, profile);
+        observe_map(v, j, b);
         code = jit_host_emit(v, &j->cm, b, &j->ir, &j->scratch, &full);
     }
     if (!code)
         return -1;
+    if (observed) {
+        size_t size = j->map[b->n + 1];
+        vvm_jp_event ev = {.jp = VVM_JP_TRANSLATE, .machine = v->machine, .vcpu = eng_vcpu_outer(v), .pc = b->pc,
+                           .n = b->n, .args = {(uint64_t)(uintptr_t)code, size, (uint64_t)(uintptr_t)b,
+                                               (uint64_t)(uintptr_t)j->map, ((const eng_jit_code *)code)->entry}};
+        vvm_jp_fire(v->weaver, &ev);
+    }
     b->jit = code;
     j->blocks++;
     j->insns += b->n;
@@ -496,6 +527,7 @@ void eng_jit_fini(eng_vcpu *v)
     cm_destroy(&v->jit->cm);
     jit_ir_free(&v->jit->ir);
     jit_host_scratch_free(v->jit->scratch);
+    free(v->jit->map);
     free(v->jit);
     v->jit = NULL;
 }

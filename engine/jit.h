@@ -118,6 +118,13 @@ typedef struct jit_ir {
     unsigned n, cap;
     unsigned ntmp, nlabel;
     int oom;
+    /* When set (jit.c does while someone observes translations): the back
+     * end writes where each slot's host code starts, as an offset from the
+     * code's start (UINT32_MAX: the slot made no code); at index nslot,
+     * where the body ends (out-of-line code follows), at nslot + 1 where
+     * the code ends. */
+    uint32_t *slot_off;
+    unsigned nslot;
 } jit_ir;
 
 /* ---- per-vCPU state ---- */
@@ -151,6 +158,14 @@ void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc);
 /* With VVM_JIT_STATS set in the environment: prints the process's
  * translation totals (blocks, instructions, time, code bytes) on stderr. */
 void eng_jit_report(void);
+/* Observing translations (--trace translate, --perfmap): when the vCPU's
+ * weaver has TRANSLATE advice, each block translated to host code fires the
+ * TRANSLATE join point a second time, with args[0] the code's address,
+ * args[1] its size in bytes, args[2] the eng_block, args[3] the uint32_t
+ * offsets of jit_ir.slot_off (b->n + 2 of them) and args[4] the code's
+ * entry offset.  (The interpreter's decoding fires it with
+ * args[0] 0.) */
+
 /* Code cache bytes in use and the cache's limit (0 without a cache). */
 size_t eng_jit_cache_used(const eng_vcpu *v);
 

@@ -81,6 +81,7 @@ static int init_proc(rvl_machine *m, const vvm_run_opts *o, char *err, size_t er
     lo.argv0 = o->argv0;
     lo.embedded = o->embedded;
     lo.jit_cache_size = o->jit_cache_size;
+    lo.perfmap = o->perfmap;
     const char *engine = o->engine ? o->engine : getenv("VVM_ENGINE");
     if (!engine || !*engine || !strcmp(engine, "auto"))
         lo.tier = ENG_TIER_AUTO;    /* the default: interpret, translate what runs often */
@@ -180,7 +181,7 @@ static vvm_status rvl_run(vvm_machine *vm, int64_t budget)
     sigset_t mask;
     pthread_sigmask(SIG_SETMASK, NULL, &mask);
     if (!m->started) {
-        if (p->opt.trace && lx_trace_setup(p, p->opt.trace) < 0)
+        if ((p->opt.trace || p->opt.perfmap) && lx_trace_setup(p, p->opt.trace) < 0)
             return VVM_ERROR;
         if (lx_process_start(p) < 0)
             return VVM_ERROR;

@@ -38,6 +38,7 @@ typedef struct lx_options {
     int embedded;               /* the guest ends its machine (vvm_run returns), never the host process */
     int tier;                   /* eng_tier every thread runs in */
     size_t jit_cache_size;      /* code cache bytes per thread (0: the default) */
+    int perfmap;                /* --perfmap (trace.c) */
 } lx_options;
 
 /* The guest's view of one signal's disposition (riscv64 struct sigaction). */
@@ -272,6 +273,7 @@ int lx_rlimit_parse(lx_process *p, const char *spec);
 /* Tracing (strace.c) */
 void lx_strace_enter(lx_thread *t, long nr, const uint64_t *a);
 void lx_strace_exit(lx_thread *t, long nr, const uint64_t *a, int64_t ret);
+/* Weaves the advice of --trace WHAT (NULL: none) and of --perfmap. */
 int lx_trace_setup(lx_process *p, const char *what);
 /* Weaves the --strace advice on the system-call join points. */
 int lx_strace_install(lx_process *p);

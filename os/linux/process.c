@@ -268,7 +268,7 @@ int lx_run(lx_process *p)
         t->cpu.pc = p->interp_entry ? p->interp_entry : p->entry;
         t->cpu.x[2] = p->start_sp;
     }
-    if (p->opt.trace && lx_trace_setup(p, p->opt.trace) < 0)
+    if ((p->opt.trace || p->opt.perfmap) && lx_trace_setup(p, p->opt.trace) < 0)
         return 2;
     if (lx_process_start(p) < 0)
         return 1;

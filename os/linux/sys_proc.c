@@ -225,6 +225,8 @@ static void exec_vvm(lx_process *p, const char *prog, char *const *gargv, int sk
     }
     if (p->opt.strace)
         v[k++] = "--strace";
+    if (p->opt.perfmap)
+        v[k++] = "--perfmap";
     if (p->opt.trace) {
         v[k++] = "--trace";
         v[k++] = (char *)p->opt.trace;

@@ -113,6 +113,93 @@ if [ -x "$exe" ]; then
 		pass linux/strace-jit-fd
 fi
 
+# --trace translate shows each translated guest instruction with the x86-64
+# capstone made of its host code (an addi: an x86 add or lea), and --perfmap
+# names translated code in /tmp/perf-PID.map, a forked child in its own
+# file; both under jit and auto (explicit: once, in the first pass), and
+# under interp --perfmap has nothing to write.
+# jt_trace NAME FILE: FILE holds a translated block whose addi became add/lea
+jt_trace() {
+	awk '
+		/^translate 0x[0-9a-f]+ to x86-64: [0-9]+ instructions, [0-9]+ bytes at 0x/ { blocks++; cur = ""; next }
+		/^    \(/ { cur = ""; next }
+		/^    0x[0-9a-f]+: [0-9a-f]+  / { t = $0; sub(/^    0x[0-9a-f]+: [0-9a-f]+  /, "", t); split(t, m, /[ \t]/); cur = m[1]; next }
+		/^        0x[0-9a-f]+:  / { host++; if ($0 ~ /ptr \[/) mem++
+			if (cur ~ /^(c\.)?addi?$/ && $2 ~ /^(add|lea)$/) found++ }
+		END { exit !(blocks && host && mem && found) }' "$2" && return 0
+	fail "$1" "no translated addi shown with capstone's x86 add/lea"
+	grep -m1 -A12 'to x86-64' "$2" | show - 14
+	return 1
+}
+# jt_perfmap NAME PID: /tmp/perf-PID.map is well-formed, names main, and its
+# ranges lie within one code cache (32M, the default)
+jt_perfmap() {
+	local f=/tmp/perf-$2.map
+	if [ ! -s "$f" ]; then
+		fail "$1" "no $f"
+		return 1
+	fi
+	if ! awk '
+		!/^[0-9a-f]+ [0-9a-f]+ guest:[^ ]+$/ { bad = NR ": " $0; exit 1 }
+		function hex(x,  v, i) { v = 0; for (i = 1; i <= length(x); i++) v = v * 16 + index("0123456789abcdef", substr(x, i, 1)) - 1; return v }
+		{ a = hex($1); e = a + hex($2)
+		  if (!lo || a < lo) lo = a; if (e > hi) hi = e }
+		/ guest:main\+0x[0-9a-f]+$/ { main++ }
+		END { if (bad || !main || hi - lo > 32 * 1024 * 1024) { print bad ? bad : (main ? "span " hi - lo : "no main"); exit 1 } }' \
+		"$f" >"$TMP/perfmap.why"; then
+		fail "$1" "$f: $(cat "$TMP/perfmap.why")"
+		show "$f" 4
+		return 1
+	fi
+	return 0
+}
+if [ -z "${REPEAT_PASS:-}" ]; then
+	for kind in static dynamic; do
+		exe=$L_OUT/jittrace_prog-$kind
+		if [ ! -x "$exe" ]; then
+			fail linux/jittrace-$kind "$(basename "$exe") not built"
+			continue
+		fi
+		for e in jit auto; do
+			name=linux/trace-translate-$e-$kind
+			err=$TMP/jt-$e-$kind.err
+			if run_to "$l_timeout" env -u VVM_ENGINE "$VVM" run --engine $e --trace translate -L "$SYSROOT" "$exe" single \
+				>/dev/null 2>"$err"; then
+				jt_trace "$name" "$err" && pass "$name"
+			else
+				fail "$name" "exit $?"
+				show "$err"
+			fi
+			name=linux/perfmap-$e-$kind
+			out=$TMP/jt-$e-$kind.out
+			if run_to "$l_timeout" env -u VVM_ENGINE "$VVM" run --engine $e --perfmap -L "$SYSROOT" "$exe" \
+				>"$out" 2>"$TMP/jt.err"; then
+				parent=$(sed -n 's/^parent //p' "$out")
+				child=$(sed -n 's/^child //p' "$out")
+				jt_perfmap "$name" "$parent" && jt_perfmap "$name/child" "$child" && pass "$name"
+				rm -f "/tmp/perf-$parent.map" "/tmp/perf-$child.map"
+			else
+				fail "$name" "exit $?"
+				show "$TMP/jt.err"
+			fi
+		done
+		name=linux/perfmap-interp-$kind
+		if run_to "$l_timeout" env -u VVM_ENGINE "$VVM" run --engine interp --perfmap -L "$SYSROOT" "$exe" \
+			>"$TMP/jt.out" 2>"$TMP/jt.err"; then
+			parent=$(sed -n 's/^parent //p' "$TMP/jt.out")
+			if [ -n "$parent" ] && [ ! -e "/tmp/perf-$parent.map" ]; then
+				pass "$name"
+			else
+				fail "$name" "a map under interp, or no pid"
+				rm -f "/tmp/perf-$parent.map"
+			fi
+		else
+			fail "$name" "exit $?"
+			show "$TMP/jt.err"
+		fi
+	done
+fi
+
 # The vDSO (os/linux/vdso.c): vdso.c checks itself under vvm only (Debian's
 # qemu-riscv64 7.2 gives riscv64 guests no vDSO to compare with); with
 # --strace, reading the clocks makes no system call.

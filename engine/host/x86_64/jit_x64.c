@@ -398,6 +398,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     for (unsigned k = 0; k < ir->n; k++) {
         const jit_ins *i = &ir->ins[k];
         const jit_ins *nx = k + 1 < ir->n ? &ir->ins[k + 1] : NULL;
+        if (ir->slot_off && i->slot < ir->nslot && ir->slot_off[i->slot] == UINT32_MAX)
+            ir->slot_off[i->slot] = (uint32_t)cb_len(&cb);
         /* the result may stay in rax when its only use is the next
          * instruction's first operand, which that instruction reads first */
         e.keep = i->d.kind == JO_TMP && uses[i->d.n] == 1 && nx && nx->a.kind == JO_TMP && nx->a.n == i->d.n &&
@@ -525,6 +527,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             break;
         }
     }
+    if (ir->slot_off)
+        ir->slot_off[ir->nslot] = (uint32_t)cb_len(&cb);
     cb_bind(&cb, e.epilogue);
     x64_add_ri(&cb, 8, X64_RSP, (int32_t)frame);
     x64_pop(&cb, X64_R13);
@@ -561,6 +565,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         x64_mov_rr(&cb, 8, X64_RDX, X64_RAX);
         raise_call(&e, e.stubs[k].why);
     }
+    if (ir->slot_off)
+        ir->slot_off[ir->nslot + 1] = (uint32_t)cb_len(&cb);
     if (!cb.err) {
         eng_jit_code h = {.entry = (uint32_t)entry_off, .chain = (uint32_t)chain_off, .nexits = e.nexits,
                           .naccess = e.nacc};
