@@ -95,8 +95,9 @@ $(B)/embed: examples/embed.c $(B)/libvvm.a include/vvm/vvm.h
 	$(CC) $(CFLAGS_ALL) -Iinclude -o $@ examples/embed.c $(B)/libvvm.a $(LIBS)
 
 # capstone (Debian's libcapstone-dev) disassembles host code.  It is linked
-# only into what shows host code (the x86-64 encoder's test; later
-# --trace translate), so vvm's size, start-up and RSS stay as they are.
+# only into the x86-64 encoder's test; vvm dlopens it for --trace translate
+# (os/linux/trace.c: its headers only at build time), so vvm's size,
+# start-up and RSS stay as they are.
 CAPSTONE_LIBS := -lcapstone
 $(B)/tests/jit/x64_test: tests/jit/x64_test.c $(B)/libvvm.a
 	@mkdir -p $(dir $@)

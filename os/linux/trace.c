@@ -2,8 +2,10 @@
  * The same API a loaded VMlet uses; with no --trace nothing is woven and the
  * interpreter runs its plain dispatch table. */
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +68,14 @@ static int capstone_load(void)
     return 0;
 }
 
+/* One translated block's listing at a time (threads translate at once, and
+ * a capstone handle is not for two threads); a forked child starts with
+ * the lock free, whichever thread of the parent held it. */
+static pthread_mutex_t listing = PTHREAD_MUTEX_INITIALIZER;
+static void listing_reset(void) { pthread_mutex_init(&listing, NULL); }
+static void listing_setup(void) { pthread_atfork(NULL, NULL, listing_reset); }
+static pthread_once_t listing_once = PTHREAD_ONCE_INIT;
+
 /* host code [from, to) of the translated code at base */
 static void host_code(FILE *f, const uint8_t *base, uint32_t from, uint32_t to)
 {
@@ -99,6 +109,7 @@ static void on_translate(const vvm_jp_event *ev, void *user)
     const eng_block *b = (const eng_block *)(uintptr_t)ev->args[2];
     const uint32_t *off = (const uint32_t *)(uintptr_t)ev->args[3];
     const vvm_aspace *as = ((const rv_cpu *)ev->vcpu)->as;
+    pthread_mutex_lock(&listing);
     fprintf(f, "translate %#" PRIx64 " to x86-64: %u instructions, %u bytes at %p\n", ev->pc, ev->n, size,
             (const void *)code);
     uint32_t body_end = off[b->n] == UINT32_MAX ? size : off[b->n];
@@ -130,6 +141,7 @@ static void on_translate(const vvm_jp_event *ev, void *user)
     }
     fprintf(f, "    (exits and out-of-line code)\n");
     host_code(f, code, body_end, size);
+    pthread_mutex_unlock(&listing);
 }
 
 static void on_trap(const vvm_jp_event *ev, void *user)
@@ -157,8 +169,10 @@ static void on_signal(const vvm_jp_event *ev, void *user)
  * block translated to host code, named by the guest function containing it
  * from the main program's symbol table (.symtab, else .dynsym; the dynamic
  * libraries' functions are not named: "guest:0xPC").  Each line is one
- * write() to a file opened O_APPEND, so that threads need no lock; a
- * forked child (another host pid) opens its own file. */
+ * write() to the file opened O_APPEND and closed again: threads need no
+ * lock, a forked child (another host pid) writes its own file, and no
+ * descriptor stays open where the guest's own are (a guest that closes
+ * every descriptor, or counts on the lowest free one, sees no difference). */
 typedef struct perfsym {
     uint64_t addr, size;
     char *name;
@@ -166,8 +180,6 @@ typedef struct perfsym {
 typedef struct perfmap {
     perfsym *sym;
     size_t nsym;
-    int fd;
-    int pid;
 } perfmap;
 
 static int perfsym_cmp(const void *a, const void *b)
@@ -229,24 +241,22 @@ static void on_perfmap(const vvm_jp_event *ev, void *user)
     perfmap *m = user;
     if (!ev->args[0])
         return;  /* the interpreter's decoding: no host code */
-    int pid = (int)getpid();
-    if (__atomic_load_n(&m->pid, __ATOMIC_ACQUIRE) != pid) {
-        char path[64];
-        snprintf(path, sizeof path, "/tmp/perf-%d.map", pid);
-        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (fd < 0)
-            return;
-        int old = __atomic_exchange_n(&m->fd, fd, __ATOMIC_ACQ_REL);
-        __atomic_store_n(&m->pid, pid, __ATOMIC_RELEASE);
-        if (old >= 0)
-            close(old);  /* the parent's (we are its forked child), or a racing thread's */
-    }
-    char name[200], line[256];
+    char path[64], name[200], line[256];
+    snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
     perfmap_name(m, ev->pc, name, sizeof name);
     uint64_t entry = ev->args[4], size = ev->args[1];
     int n = snprintf(line, sizeof line, "%" PRIx64 " %" PRIx64 " %s\n", ev->args[0] + entry, size - entry, name);
-    if (n > 0 && write(__atomic_load_n(&m->fd, __ATOMIC_ACQUIRE), line, (size_t)n) < 0)
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        static int warned;
+        if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+            fprintf(stderr, "vvm: --perfmap: cannot write %s: %s\n", path, strerror(errno));
         return;
+    }
+    if (n > 0 && write(fd, line, (size_t)n) < 0) {
+        /* nothing to do: perf names less */
+    }
+    close(fd);
 }
 
 static const struct {
@@ -260,7 +270,6 @@ int lx_trace_setup(lx_process *p, const char *what)
         perfmap *m = calloc(1, sizeof *m);  /* the process's: lives as long */
         if (!m)
             return -1;
-        m->fd = -1;
         perfmap_symbols(m, p->exe_path, p->load_bias);
         if (vvm_advice_add(&p->weaver, VVM_JP_TRANSLATE, VVM_BEFORE, on_perfmap, m) < 0)
             return -1;
@@ -277,6 +286,8 @@ int lx_trace_setup(lx_process *p, const char *what)
             fprintf(stderr, "vvm: --trace: unknown item '%s' (insn, block, translate, trap, signal)\n", tok);
             return -1;
         }
+        if (fn == on_translate)
+            pthread_once(&listing_once, listing_setup);
         if (vvm_advice_add(&p->weaver, (vvm_jp)jp, VVM_BEFORE, fn, p->opt.log) < 0)
             return -1;
     }
