@@ -7,9 +7,19 @@
  *   r13    the flat model's limit - 8
  *   rsp    a frame: 16 helper argument words, then the block's temporaries
  *   rax, rcx, rdx   scratch
+ *   rsi, rdi, r8-r11  copies of guest registers (below)
  * Guest memory is reached by the memory model's lowering (flat: the bound
  * check the interpreter's GUARD makes, then [r12 + address]); a bound
- * failure calls eng_raise from a stub after the block's code. */
+ * failure calls eng_raise from a stub after the block's code.
+ *
+ * Guest registers in host registers: within a straight run of a block's
+ * code, the caller-saved registers no code path keeps anything in hold
+ * copies of the guest registers last read or written (least recently used
+ * goes first).  Every write still stores to the vCPU (write-through), so
+ * the vCPU is exact at every exit, helper call, trap and host fault and
+ * nothing needs writing back; the copies only save the loads.  They are
+ * forgotten at every label (a join) and helper call (which clobbers them
+ * and may write the vCPU). */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +33,11 @@
  * other: helper arguments, then at most MAX_TMP temporaries. */
 #define MAX_TMP 1024
 #define FRAME ((8 * (ARGS + MAX_TMP) + 15) & ~15)
+
+/* the registers that hold copies of guest registers (none is used
+ * otherwise, except rdi and rsi for calls, which forget the copies) */
+#define NCOPY 6
+static const x64_reg copy_regs[NCOPY] = {X64_R8, X64_R9, X64_R10, X64_R11, X64_RSI, X64_RDI};
 
 struct stub { uint32_t label; eng_exit why; uint16_t slot; uint32_t back; unsigned size; };
 struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot; };
@@ -115,7 +130,57 @@ typedef struct emitter {
     int64_t jz_label;       /* a compare whose result only the next JZ uses: its label, else -1 */
     eng_jit_access *acc;    /* where each guest access is, for the fault handler */
     unsigned nacc;
+    int32_t hold[NCOPY];    /* the vCPU field copy register k holds, or -1 */
+    unsigned age[NCOPY], clock;
 } emitter;
+
+/* ---- copies of guest registers in host registers ---- */
+
+static int copy_find(const emitter *e, int32_t off)
+{
+    for (int k = 0; k < NCOPY; k++)
+        if (e->hold[k] == off)
+            return k;
+    return -1;
+}
+
+static void copy_forget(emitter *e)
+{
+    for (int k = 0; k < NCOPY; k++)
+        e->hold[k] = -1;
+}
+
+/* the copy register for field off, chosen (free or least recently used)
+ * when none holds it; *fresh set when it does not hold the value yet */
+static x64_reg copy_reg(emitter *e, int32_t off, int *fresh)
+{
+    int k = copy_find(e, off);
+    *fresh = k < 0;
+    if (k < 0) {
+        k = 0;
+        for (int j = 0; j < NCOPY; j++) {
+            if (e->hold[j] < 0) {
+                k = j;
+                break;
+            }
+            if (e->age[j] < e->age[k])
+                k = j;
+        }
+        e->hold[k] = off;
+    }
+    e->age[k] = ++e->clock;
+    return copy_regs[k];
+}
+
+/* a host register holding guest register field off (loaded if needed) */
+static x64_reg cpu_reg(emitter *e, int32_t off)
+{
+    int fresh;
+    x64_reg h = copy_reg(e, off, &fresh);
+    if (fresh)
+        x64_load(e->cb, 8, h, x64_m(X64_RBX, off));
+    return h;
+}
 
 static x64_mem tmp_mem(unsigned n) { return x64_m(X64_RSP, (int32_t)(8 * (ARGS + n))); }
 static x64_mem eng_field(const emitter *e, size_t off) { return x64_m(X64_RBX, e->voff + (int32_t)off); }
@@ -146,6 +211,8 @@ static void get(emitter *e, x64_reg r, const jit_opnd *o)
         e->rax_cpu = -1;
     if (o->kind == JO_IMM || o->kind == JO_NONE)
         x64_mov_ri(e->cb, 8, r, o->kind == JO_IMM ? o->imm : 0);
+    else if (o->kind == JO_CPU)
+        x64_mov_rr(e->cb, 8, r, cpu_reg(e, (int32_t)o->n));
     else
         x64_load(e->cb, 8, r, opnd_mem(o));
 }
@@ -158,6 +225,10 @@ static void put(emitter *e, const jit_opnd *d, x64_reg r)
     }
     if (d->kind == JO_TMP || d->kind == JO_CPU)
         x64_store(e->cb, 8, opnd_mem(d), r);
+    if (d->kind == JO_CPU) {
+        int fresh;
+        x64_mov_rr(e->cb, 8, copy_reg(e, (int32_t)d->n, &fresh), r);
+    }
     if (d->kind == JO_CPU && r == X64_RAX)
         e->rax_cpu_next = (int32_t)d->n;
 }
@@ -169,7 +240,9 @@ static void alu(emitter *e, x64_alu op, const jit_opnd *b)
         return;  /* rax is the result already (nothing reads these flags) */
     if (b->kind == JO_IMM && fits32(b->imm))
         x64_alu_ri(e->cb, op, 8, X64_RAX, (int32_t)b->imm);
-    else if (b->kind == JO_TMP || b->kind == JO_CPU)
+    else if (b->kind == JO_CPU && (int32_t)b->n != e->rax_cpu)
+        x64_alu_rr(e->cb, op, 8, X64_RAX, cpu_reg(e, (int32_t)b->n));
+    else if (b->kind == JO_TMP)
         x64_alu_rm(e->cb, op, 8, X64_RAX, opnd_mem(b));
     else {
         get(e, X64_RCX, b);
@@ -356,6 +429,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     e.in_rax = -1;
     e.rax_cpu = e.rax_cpu_next = -1;
     e.jz_label = -1;
+    copy_forget(&e);
     for (unsigned k = 0; k < ir->nlabel; k++)
         e.labels[k] = cb_label_new(&cb);
     e.epilogue = cb_label_new(&cb);
@@ -415,9 +489,12 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         }
         switch ((jit_op)i->op) {
         case JI_MOV:
-            if (i->a.kind == JO_IMM && fits32(i->a.imm) && i->d.kind != JO_NONE)
+            if (i->a.kind == JO_IMM && fits32(i->a.imm) && i->d.kind != JO_NONE) {
                 x64_store_i(&cb, 8, opnd_mem(&i->d), (int32_t)i->a.imm);
-            else {
+                int c = i->d.kind == JO_CPU ? copy_find(&e, (int32_t)i->d.n) : -1;
+                if (c >= 0)
+                    e.hold[c] = -1;     /* its copy is stale */
+            } else {
                 get(&e, X64_RAX, &i->a);
                 put(&e, &i->d, X64_RAX);
             }
@@ -457,13 +534,17 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 x64_mov_rr(&cb, 8, X64_RDI, X64_RBX);
             x64_mov_rr(&cb, 8, X64_RSI, X64_RSP);
             x64_call(&cb, (const void *)i->helper->fn, X64_RAX);
+            copy_forget(&e);
             put(&e, &i->d, X64_RAX);
             break;
         case JI_SYNC:
             x64_mov_ri(&cb, 8, X64_RAX, (uint64_t)(uintptr_t)&b->insn[i->slot]);
             x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur)), X64_RAX);
             break;
-        case JI_LABEL: cb_bind(&cb, e.labels[i->label]); break;
+        case JI_LABEL:
+            cb_bind(&cb, e.labels[i->label]);
+            copy_forget(&e);
+            break;
         case JI_JMP: x64_jmp(&cb, e.labels[i->label]); break;
         case JI_JZ:
             if (i->a.kind == JO_IMM) {
@@ -471,7 +552,11 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                     x64_jmp(&cb, e.labels[i->label]);
                 break;
             }
-            x64_cmp_mi(&cb, 8, opnd_mem(&i->a), 0);
+            if (i->a.kind == JO_CPU) {
+                x64_reg h = cpu_reg(&e, (int32_t)i->a.n);
+                x64_test_rr(&cb, 8, h, h);
+            } else
+                x64_cmp_mi(&cb, 8, opnd_mem(&i->a), 0);
             x64_jcc(&cb, X64_E, e.labels[i->label]);
             break;
         case JI_EXIT:
