@@ -297,6 +297,16 @@ static int rvl_disasm(uint64_t pc, const uint8_t *code, size_t n, char *out, siz
 
 #define STATE_MAGIC "vvm state: rv64-linux 1\n"
 
+/* The scalar fields saved as they are, each named once: the process's
+ * (lx_process), its address space's layout (vvm_aspace) and the first
+ * thread's (lx_thread).  Save copies them into rvl_state, restore back. */
+#define RVL_PROC_FIELDS(X) \
+    X(entry) X(interp_entry) X(load_bias) X(interp_base) X(phdr) X(phnum) X(stack_top) X(stack_bottom) \
+    X(start_sp) X(arg_start) X(arg_end) X(env_start) X(env_end) X(nauxv) X(mlock_future)
+#define RVL_AS_FIELDS(X) X(brk_start) X(brk_cur) X(brk_mapped) X(mmap_top) X(mmap_min)
+#define RVL_THREAD_FIELDS(X) \
+    X(sigmask) X(clear_child_tid) X(robust_list) X(altstack_sp) X(altstack_size) X(altstack_flags)
+
 typedef struct rvl_state {
     /* the first thread */
     uint64_t x[32], f[32], pc, instret;
@@ -379,39 +389,20 @@ static int rvl_save(vvm_machine *vm, FILE *f, char *err, size_t errlen)
     s.instret = c->instret;
     s.fflags = c->fflags;
     s.frm = c->frm;
-    s.sigmask = t->sigmask;
-    s.clear_child_tid = t->clear_child_tid;
-    s.robust_list = t->robust_list;
-    s.altstack_sp = t->altstack_sp;
-    s.altstack_size = t->altstack_size;
-    s.altstack_flags = t->altstack_flags;
-    s.entry = p->entry;
-    s.interp_entry = p->interp_entry;
-    s.load_bias = p->load_bias;
-    s.interp_base = p->interp_base;
-    s.phdr = p->phdr;
-    s.phnum = p->phnum;
-    s.stack_top = p->stack_top;
-    s.stack_bottom = p->stack_bottom;
-    s.start_sp = p->start_sp;
-    s.arg_start = p->arg_start;
-    s.arg_end = p->arg_end;
-    s.env_start = p->env_start;
-    s.env_end = p->env_end;
+#define SAVE(from, fld) s.fld = from->fld;
+#define SAVE_T(fld) SAVE(t, fld)
+#define SAVE_P(fld) SAVE(p, fld)
+#define SAVE_AS(fld) SAVE(as, fld)
+    RVL_THREAD_FIELDS(SAVE_T)
+    RVL_PROC_FIELDS(SAVE_P)
+    RVL_AS_FIELDS(SAVE_AS)
     memcpy(s.auxv, p->auxv, sizeof s.auxv);
-    s.nauxv = p->nauxv;
     pthread_mutex_lock(&p->lock);
     memcpy(s.sigact, p->sigact, sizeof s.sigact);
     pthread_mutex_unlock(&p->lock);
     pthread_mutex_lock(&p->rlim_lock);
     memcpy(s.rlim, p->rlim, sizeof s.rlim);
     pthread_mutex_unlock(&p->rlim_lock);
-    s.mlock_future = p->mlock_future;
-    s.brk_start = as->brk_start;
-    s.brk_cur = as->brk_cur;
-    s.brk_mapped = as->brk_mapped;
-    s.mmap_top = as->mmap_top;
-    s.mmap_min = as->mmap_min;
     s.exe_len = p->exe_path ? strlen(p->exe_path) : 0;
     if (fputs(STATE_MAGIC, f) < 0 || fwrite(&s, sizeof s, 1, f) != 1 || fwrite(p->exe_path, 1, s.exe_len, f) != s.exe_len)
         goto werr;
@@ -470,24 +461,14 @@ static int rvl_restore(vvm_machine *vm, FILE *f, const vvm_run_opts *o, char *er
     p->exe_path = calloc(1, s.exe_len + 1);
     if (!p->exe_path || fread(p->exe_path, 1, s.exe_len, f) != s.exe_len)
         goto bad;
-    p->entry = s.entry;
-    p->interp_entry = s.interp_entry;
-    p->load_bias = s.load_bias;
-    p->interp_base = s.interp_base;
-    p->phdr = s.phdr;
-    p->phnum = s.phnum;
-    p->stack_top = s.stack_top;
-    p->stack_bottom = s.stack_bottom;
-    p->start_sp = s.start_sp;
-    p->arg_start = s.arg_start;
-    p->arg_end = s.arg_end;
-    p->env_start = s.env_start;
-    p->env_end = s.env_end;
+#define LOAD(to, fld) to->fld = s.fld;
+#define LOAD_T(fld) LOAD(t, fld)
+#define LOAD_P(fld) LOAD(p, fld)
+#define LOAD_AS(fld) LOAD(as, fld)
+    RVL_PROC_FIELDS(LOAD_P)
     memcpy(p->auxv, s.auxv, sizeof s.auxv);
-    p->nauxv = (unsigned)s.nauxv;
     memcpy(p->sigact, s.sigact, sizeof s.sigact);
     memcpy(p->rlim, s.rlim, sizeof s.rlim);
-    p->mlock_future = (int)s.mlock_future;
     for (;;) {
         rvl_span r;
         if (fread(&r, sizeof r, 1, f) != 1)
@@ -511,11 +492,7 @@ static int rvl_restore(vvm_machine *vm, FILE *f, const vvm_run_opts *o, char *er
     }
     if (s.brk_start > s.brk_cur || s.brk_cur > s.brk_mapped || s.brk_mapped > as->size)
         goto bad;
-    as->brk_start = s.brk_start;
-    as->brk_cur = s.brk_cur;
-    as->brk_mapped = s.brk_mapped;
-    as->mmap_top = s.mmap_top;
-    as->mmap_min = s.mmap_min;
+    RVL_AS_FIELDS(LOAD_AS)
     if (main_thread(m, s.pc, s.x[2], err, errlen) < 0)
         return -1;
     lx_thread *t = m->main;
@@ -525,13 +502,8 @@ static int rvl_restore(vvm_machine *vm, FILE *f, const vvm_run_opts *o, char *er
     c->instret = s.instret;
     c->fflags = s.fflags & 0x1f;
     c->frm = s.frm & 7;
-    t->sigmask = s.sigmask;
+    RVL_THREAD_FIELDS(LOAD_T)
     t->sigmask_init = 1;
-    t->clear_child_tid = s.clear_child_tid;
-    t->robust_list = s.robust_list;
-    t->altstack_sp = s.altstack_sp;
-    t->altstack_size = s.altstack_size;
-    t->altstack_flags = (int)s.altstack_flags;
     return 0;
 bad:
     snprintf(err, errlen, "truncated or damaged state");
