@@ -19,6 +19,41 @@ if [ -z "${REPEAT_PASS:-}" ]; then
 		fail engine/build "cross compile failed"
 fi
 
+# host_checks NAME SRC INCLUDE SECONDS ARGS...: builds tests/engine/SRC.c, a
+# host program, against libvvm.a (with the sanitizers when libvvm.a has
+# them), runs it with ARGS, and makes each "ok X" / "not ok X" line it
+# prints a test engine/NAME/X; it must also exit 0, print "ok end" last and
+# draw no sanitizer report.
+host_checks() {
+	local name=$1 src=$2 inc=$3 secs=$4 st line
+	shift 4
+	local san=()
+	[ "${SANITIZED:-0}" = 1 ] && san=(-fsanitize=address,undefined -fno-omit-frame-pointer)
+	if ! ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra "${san[@]}" -I"$inc" -o "$TMP/$src" "$E_SRC/$src.c" \
+		"$B/libvvm.a" -lm -pthread -ldl 2>"$TMP/$src.log"; then
+		fail "engine/$name" "does not build"
+		show "$TMP/$src.log"
+		return
+	fi
+	run_to "$(scaled "$secs")" "$TMP/$src" "$@" >"$TMP/$src.out" 2>"$TMP/$src.err"
+	st=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok end") ;;
+		"ok "*) pass "engine/$name/${line#ok }" ;;
+		"not ok "*) fail "engine/$name/${line#not ok }" ;;
+		esac
+	done <"$TMP/$src.out"
+	if [ $st -ne 0 ] || ! grep -qx "ok end" "$TMP/$src.out"; then
+		fail "engine/$name" "status $st, $(grep -c '^ok' "$TMP/$src.out") checks passed"
+		show "$TMP/$src.err"
+	fi
+	if grep -q Sanitizer "$TMP/$src.err"; then
+		fail "engine/$name/sanitizer"
+		grep -A8 Sanitizer "$TMP/$src.err" | show -
+	fi
+}
+
 # self-modifying code: vvm must notice the store without fence.i
 out=$(run_to "$(scaled 20)" "$VVM" run "$E_OUT/smc" 2>&1); st=$?
 if [ $st -eq 0 ] && [ "$out" = "499500 42 7" ]; then pass engine/smc; else fail engine/smc "exit $st, output '$out'"; fi
@@ -31,24 +66,7 @@ for eng in interp jit auto; do
 done
 
 # the RISC-V descriptor agrees with rv_cpu and vvm.h (tests/engine/descriptor.c)
-san=()
-[ "${SANITIZED:-0}" = 1 ] && san=(-fsanitize=address,undefined -fno-omit-frame-pointer)
-if ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra "${san[@]}" -I"$ROOT" -o "$TMP/descriptor" "$E_SRC/descriptor.c" \
-	"$B/libvvm.a" -lm -pthread -ldl 2>"$TMP/descriptor.log"; then
-	run_to "$(scaled 20)" "$TMP/descriptor" >"$TMP/descriptor.out" 2>&1
-	st=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok end") ;;
-		"ok "*) pass "engine/descriptor/${line#ok }" ;;
-		"not ok "*) fail "engine/descriptor/${line#not ok }" ;;
-		esac
-	done <"$TMP/descriptor.out"
-	[ $st -eq 0 ] && grep -qx "ok end" "$TMP/descriptor.out" || { fail engine/descriptor "status $st"; show "$TMP/descriptor.out"; }
-else
-	fail engine/descriptor "does not build"
-	show "$TMP/descriptor.log"
-fi
+host_checks descriptor descriptor "$ROOT" 20
 
 # embedding: examples/embed runs the program in 1M-instruction slices
 EMBED=$B/embed
@@ -74,61 +92,13 @@ fi
 # exit_group, abort, SIGKILL from itself, execve (refused); each time the host program lives
 # on with the guest's status, no guest thread, its own signal dispositions
 # and mask, and runs another machine (tests/engine/embed_die.c)
-san=()
-[ "${SANITIZED:-0}" = 1 ] && san=(-fsanitize=address,undefined -fno-omit-frame-pointer)
-if ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra "${san[@]}" -I"$ROOT/include" -o "$TMP/embed_die" "$E_SRC/embed_die.c" \
-	"$B/libvvm.a" -lm -pthread 2>"$TMP/embed_die.log"; then
-	run_to "$(scaled 60)" "$TMP/embed_die" "$E_OUT/die" >"$TMP/embed_die.out" 2>"$TMP/embed_die.err"
-	st=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) pass "engine/embed-die/${line#ok }" ;;
-		"not ok "*) fail "engine/embed-die/${line#not ok }" ;;
-		esac
-	done <"$TMP/embed_die.out"
-	if [ $st -ne 0 ] || ! grep -qx "ok end" "$TMP/embed_die.out"; then
-		fail engine/embed-die "status $st, $(grep -c '^ok' "$TMP/embed_die.out") checks passed"
-		show "$TMP/embed_die.err"
-	fi
-	if grep -q Sanitizer "$TMP/embed_die.err"; then
-		fail engine/embed-die/sanitizer
-		grep -A8 Sanitizer "$TMP/embed_die.err" | show -
-	fi
-else
-	fail engine/embed-die "does not build"
-	show "$TMP/embed_die.log"
-fi
+host_checks embed-die embed_die "$ROOT/include" 60 "$E_OUT/die"
 
 # several machines in one program, each on a host thread of its own: a
 # sliced loop, a multi-threaded guest, one that dies of a fault meanwhile,
 # machines created afterwards, save and restore (tests/engine/embed_multi.c)
-san=()
-[ "${SANITIZED:-0}" = 1 ] && san=(-fsanitize=address,undefined -fno-omit-frame-pointer)
-if ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra "${san[@]}" -I"$ROOT/include" -o "$TMP/embed_multi" "$E_SRC/embed_multi.c" \
-	"$B/libvvm.a" -lm -pthread 2>"$TMP/embed_multi.log"; then
-	mkdir -p "$TMP/embed_multi.d"
-	run_to "$(scaled 120)" "$TMP/embed_multi" "$E_OUT/loop" "$E_OUT/multi" "$E_OUT/die" "$E_OUT/budget" "$TMP/embed_multi.d" \
-		>"$TMP/embed_multi.out" 2>"$TMP/embed_multi.err"
-	st=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok end") ;;
-		"ok "*) pass "engine/embed-multi/${line#ok }" ;;
-		"not ok "*) fail "engine/embed-multi/${line#not ok }" ;;
-		esac
-	done <"$TMP/embed_multi.out"
-	if [ $st -ne 0 ] || ! grep -qx "ok end" "$TMP/embed_multi.out"; then
-		fail engine/embed-multi "status $st, $(grep -c '^ok' "$TMP/embed_multi.out") checks passed"
-		show "$TMP/embed_multi.err"
-	fi
-	if grep -q Sanitizer "$TMP/embed_multi.err"; then
-		fail engine/embed-multi/sanitizer
-		grep -A8 Sanitizer "$TMP/embed_multi.err" | show -
-	fi
-else
-	fail engine/embed-multi "does not build"
-	show "$TMP/embed_multi.log"
-fi
+mkdir -p "$TMP/embed_multi.d"
+host_checks embed-multi embed_multi "$ROOT/include" 120 "$E_OUT/loop" "$E_OUT/multi" "$E_OUT/die" "$E_OUT/budget" "$TMP/embed_multi.d"
 
 # --trace insn prints each instruction with its disassembly, in order
 out=$(run_to "$(scaled 20)" "$VVM" run --trace insn "$E_OUT/budget" 2>&1 >/dev/null | head -4)
