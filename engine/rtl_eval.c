@@ -17,15 +17,7 @@ typedef struct ev {
 
 static uint64_t expr(ev *e, const rtl_node *n);
 
-static uint64_t slot(const ev *e, unsigned s)
-{
-    switch (s) {
-    case RTL_R0: return e->i->r[0];
-    case RTL_R1: return e->i->r[1];
-    case RTL_R2: return e->i->r[2];
-    default: return e->i->r[3];
-    }
-}
+static uint64_t slot(const ev *e, unsigned s) { return e->i->r[s & 3]; }
 
 static uint64_t getx(const ev *e, unsigned s)
 {
