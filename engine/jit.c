@@ -198,6 +198,7 @@ static jit_opnd expr(lower *L, const rtl_node *n)
     case RTL_SEXT8: case RTL_ZEXT8: case RTL_SEXT16: case RTL_ZEXT16: case RTL_SEXT32: case RTL_ZEXT32:
         return un(L, n->kind, kid(L, n, 0));
     case RTL_SLL: case RTL_SRL: case RTL_SRA:
+    case RTL_MULH: case RTL_MULHU: case RTL_SDIV: case RTL_UDIV: case RTL_SREM: case RTL_UREM:
     case RTL_EQ: case RTL_NE: case RTL_LT: case RTL_GE: case RTL_LTU: case RTL_GEU: {
         jit_opnd a = kid(L, n, 0);
         return bin(L, n->kind, a, kid(L, n, 1));
@@ -540,11 +541,13 @@ void eng_jit_link(eng_vcpu *v, const eng_block *from, unsigned k, const eng_bloc
     (void)jit_host_patch(&v->jit->cm, (char *)(uintptr_t)from->jit + f->exit[k].site, (const char *)to->jit + t->chain);
 }
 
-void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc)
+void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc, const void *uc)
 {
     const eng_block *b = v->cur_block;
     if (!b || !b->jit || !v->jit || !cm_contains(&v->jit->cm, (const void *)host_pc))
         return;
+    if (uc)
+        jit_host_fault_regs(v, uc);
     const eng_jit_code *c = b->jit;
     const eng_jit_access *a = (const eng_jit_access *)(const void *)&c->exit[c->nexits];
     uintptr_t off = host_pc - (uintptr_t)b->jit;

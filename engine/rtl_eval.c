@@ -102,6 +102,12 @@ static uint64_t expr(ev *e, const rtl_node *n)
     case RTL_SLL: v = kid(e, n, 0); return v << (kid(e, n, 1) & 63);
     case RTL_SRL: v = kid(e, n, 0); return v >> (kid(e, n, 1) & 63);
     case RTL_SRA: v = kid(e, n, 0); return (uint64_t)((int64_t)v >> (kid(e, n, 1) & 63));
+    case RTL_MULH: v = kid(e, n, 0); return rtl_mulh(v, kid(e, n, 1));
+    case RTL_MULHU: v = kid(e, n, 0); return rtl_mulhu(v, kid(e, n, 1));
+    case RTL_SDIV: v = kid(e, n, 0); return rtl_sdiv(v, kid(e, n, 1));
+    case RTL_UDIV: v = kid(e, n, 0); return rtl_udiv(v, kid(e, n, 1));
+    case RTL_SREM: v = kid(e, n, 0); return rtl_srem(v, kid(e, n, 1));
+    case RTL_UREM: v = kid(e, n, 0); return rtl_urem(v, kid(e, n, 1));
     case RTL_EQ: v = kid(e, n, 0); return v == kid(e, n, 1);
     case RTL_NE: v = kid(e, n, 0); return v != kid(e, n, 1);
     case RTL_LT: v = kid(e, n, 0); return (int64_t)v < (int64_t)kid(e, n, 1);
