@@ -243,35 +243,75 @@ static void put(emitter *e, const jit_opnd *d, x64_reg r)
 }
 
 /* rax op= b for the ALU group (add, sub, and, or, xor, cmp) */
-static void alu(emitter *e, x64_alu op, const jit_opnd *b)
+/* acc op= b for the ALU group (add, sub, and, or, xor, cmp); acc is rax or
+ * a pinned register */
+static void alu(emitter *e, x64_alu op, x64_reg acc, const jit_opnd *b)
 {
     if (b->kind == JO_IMM && b->imm == 0 && (op == X64_ADD || op == X64_SUB || op == X64_OR || op == X64_XOR))
-        return;  /* rax is the result already (nothing reads these flags) */
+        return;  /* acc is the result already (nothing reads these flags) */
     x64_reg p;
-    if (b->kind == JO_IMM && fits32(b->imm))
-        x64_alu_ri(e->cb, op, 8, X64_RAX, (int32_t)b->imm);
+    if (b->kind == JO_IMM && b->imm == 0 && op == X64_CMP)
+        x64_test_rr(e->cb, 8, acc, acc);    /* the same flags */
+    else if (b->kind == JO_IMM && fits32(b->imm))
+        x64_alu_ri(e->cb, op, 8, acc, (int32_t)b->imm);
     else if (b->kind == JO_CPU && (p = pinned(e, (int32_t)b->n)) != X64_NOREG)
-        x64_alu_rr(e->cb, op, 8, X64_RAX, p);
+        x64_alu_rr(e->cb, op, 8, acc, p);
     else if (b->kind == JO_CPU && (int32_t)b->n != e->rax_cpu)
-        x64_alu_rm(e->cb, op, 8, X64_RAX, opnd_mem(b));
+        x64_alu_rm(e->cb, op, 8, acc, opnd_mem(b));
     else if (b->kind == JO_TMP)
-        x64_alu_rm(e->cb, op, 8, X64_RAX, opnd_mem(b));
+        x64_alu_rm(e->cb, op, 8, acc, opnd_mem(b));
     else {
         get(e, X64_RCX, b);
-        x64_alu_rr(e->cb, op, 8, X64_RAX, X64_RCX);
+        x64_alu_rr(e->cb, op, 8, acc, X64_RCX);
+    }
+}
+
+static int alu_op(unsigned sub, x64_alu *op)
+{
+    switch ((rtl_kind)sub) {
+    case RTL_ADD: *op = X64_ADD; return 1;
+    case RTL_SUB: *op = X64_SUB; return 1;
+    case RTL_AND: *op = X64_AND; return 1;
+    case RTL_OR: *op = X64_OR; return 1;
+    case RTL_XOR: *op = X64_XOR; return 1;
+    default: return 0;
     }
 }
 
 static void bin(emitter *e, const jit_ins *i)
 {
     codebuf *cb = e->cb;
+    x64_alu op;
+    x64_reg dp = i->d.kind == JO_CPU ? pinned(e, (int32_t)i->d.n) : X64_NOREG;
+    if (dp != X64_NOREG && alu_op(i->sub, &op) && !(i->b.kind == JO_CPU && i->b.n == i->d.n)) {
+        /* into a pinned register that b does not read: computed in place */
+        if (!(i->a.kind == JO_CPU && i->a.n == i->d.n))
+            get(e, dp, &i->a);
+        alu(e, op, dp, &i->b);
+        return;
+    }
+    x64_reg ap = i->a.kind == JO_CPU ? pinned(e, (int32_t)i->a.n) : X64_NOREG;
+    if (ap != X64_NOREG && i->sub >= RTL_EQ && i->sub <= RTL_GEU && e->jz_label >= 0) {
+        /* a compare of a pinned register that only a jump uses */
+        x64_cc cc;
+        switch ((rtl_kind)i->sub) {
+        case RTL_EQ: cc = X64_E; break;
+        case RTL_NE: cc = X64_NE; break;
+        case RTL_LT: cc = X64_L; break;
+        case RTL_GE: cc = X64_GE; break;
+        case RTL_LTU: cc = X64_B; break;
+        default: cc = X64_AE; break;
+        }
+        alu(e, X64_CMP, ap, &i->b);
+        x64_jcc(cb, x64_cc_not(cc), (uint32_t)e->jz_label);
+        return;
+    }
     get(e, X64_RAX, &i->a);
     switch ((rtl_kind)i->sub) {
-    case RTL_ADD: alu(e, X64_ADD, &i->b); break;
-    case RTL_SUB: alu(e, X64_SUB, &i->b); break;
-    case RTL_AND: alu(e, X64_AND, &i->b); break;
-    case RTL_OR: alu(e, X64_OR, &i->b); break;
-    case RTL_XOR: alu(e, X64_XOR, &i->b); break;
+    case RTL_ADD: case RTL_SUB: case RTL_AND: case RTL_OR: case RTL_XOR:
+        alu_op(i->sub, &op);
+        alu(e, op, X64_RAX, &i->b);
+        break;
     case RTL_MUL:
         get(e, X64_RCX, &i->b);
         x64_imul_rr(cb, 8, X64_RAX, X64_RCX);
@@ -339,7 +379,7 @@ static void bin(emitter *e, const jit_ins *i)
         case RTL_LTU: cc = X64_B; break;
         default: cc = X64_AE; break;
         }
-        alu(e, X64_CMP, &i->b);
+        alu(e, X64_CMP, X64_RAX, &i->b);
         if (e->jz_label >= 0) {
             /* the only use is the next instruction's JZ: jump on the
              * opposite condition */
