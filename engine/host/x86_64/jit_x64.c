@@ -84,6 +84,11 @@ struct jit_host_scratch {
     eng_jit_access *acc;
     uint16_t *uses;
     size_t nlabel, n, ntmp;     /* what the arrays hold */
+    /* the code every block shares, at the start of the cache (emitted
+     * again after a flush): enter, leave, raise (see emit_shared) */
+    const uint8_t *sh_cache;    /* the cache (executable view) they are in */
+    uint64_t sh_flushes;        /* its flush count then */
+    const void *sh_enter, *sh_leave, *sh_raise;
 };
 
 void jit_host_scratch_free(jit_host_scratch *s)
@@ -486,6 +491,75 @@ static void raise_call(emitter *e, eng_exit why)
     x64_jmp(e->cb, e->raise_tail);
 }
 
+/* The code all blocks of a cache share, emitted at its start:
+ *   enter (cpu in rdi, the block's body in rsi): the loop's way in --
+ *       six pushes and the frame keep rsp 16-aligned at calls; the vCPU,
+ *       the memory base and limit, the pinned registers from the vCPU;
+ *   leave (the return code in eax): pinned registers back to the vCPU,
+ *       return to the loop;
+ *   raise (why in ecx, tval in rdx): eng_raise with the vCPU exact.
+ * One copy instead of one per block keeps translated code small. */
+static int shared_ready(const eng_vcpu *v, codemem *m, jit_host_scratch *sc, int *full)
+{
+    if (sc->sh_cache == m->x && sc->sh_flushes == m->flushes && m->used)
+        return 1;
+    codebuf cb;
+    cm_begin(m, &cb);
+    cb.labels = sc->cb_labels;
+    cb.labcap = sc->cb_labcap;
+    cb.fix = sc->cb_fix;
+    cb.fixcap = sc->cb_fixcap;
+    emitter e = {.cb = &cb, .v = v, .voff = (int32_t)v->isa->vcpu_offset};
+    e.npin = pin_offsets(v->isa, e.pin_off);
+    size_t enter = cb_len(&cb);
+    x64_push(&cb, X64_RBX);
+    x64_push(&cb, X64_R12);
+    x64_push(&cb, X64_RBP);
+    x64_push(&cb, X64_R13);
+    x64_push(&cb, X64_R14);
+    x64_push(&cb, X64_R15);
+    x64_mov_rr(&cb, 8, X64_RBX, X64_RDI);
+    x64_load(&cb, 8, X64_R12, eng_field(&e, offsetof(eng_vcpu, mem)));
+    x64_sub_ri(&cb, 8, X64_RSP, (int32_t)FRAME);
+    x64_mov_ri(&cb, 8, X64_RAX, v->mem_limit - 8);
+    x64_store(&cb, 8, x64_m(X64_RSP, LIMIT_OFF), X64_RAX);
+    x64_mov_rr(&cb, 8, X64_RAX, X64_RSI);     /* rsi is pinned */
+    pins_load(&e, 0);
+    x64_jmp_r(&cb, X64_RAX);
+    x64_align(&cb, 16);
+    size_t leave = cb_len(&cb);
+    pins_store(&e, 0);
+    x64_add_ri(&cb, 8, X64_RSP, (int32_t)FRAME);
+    x64_pop(&cb, X64_R15);
+    x64_pop(&cb, X64_R14);
+    x64_pop(&cb, X64_R13);
+    x64_pop(&cb, X64_RBP);
+    x64_pop(&cb, X64_R12);
+    x64_pop(&cb, X64_RBX);
+    x64_ret(&cb);
+    x64_align(&cb, 16);
+    size_t raise = cb_len(&cb);
+    pins_store(&e, 0);
+    x64_mov_rr(&cb, 4, X64_RSI, X64_RCX);
+    x64_lea(&cb, 8, X64_RDI, x64_m(X64_RBX, e.voff));
+    x64_call(&cb, (const void *)eng_raise, X64_RAX);
+    const uint8_t *code = cm_commit(m, &cb);
+    sc->cb_labels = cb.labels;
+    sc->cb_labcap = cb.labcap;
+    sc->cb_fix = cb.fix;
+    sc->cb_fixcap = cb.fixcap;
+    if (!code) {
+        *full = cb.err == CB_EFULL;
+        return 0;
+    }
+    sc->sh_cache = m->x;
+    sc->sh_flushes = m->flushes;
+    sc->sh_enter = code + enter;
+    sc->sh_leave = code + leave;
+    sc->sh_raise = code + raise;
+    return 1;
+}
+
 void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit_ir *ir,
                     jit_host_scratch **scratch, int *full)
 {
@@ -497,6 +571,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     if (!sc && !(sc = *scratch = calloc(1, sizeof *sc)))
         return NULL;
     if (scratch_fit(sc, ir) < 0)
+        return NULL;
+    if (!shared_ready(v, m, sc, full))
         return NULL;
     codebuf cb;
     cm_begin(m, &cb);
@@ -527,7 +603,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         e.labels[k] = cb_label_new(&cb);
     e.epilogue = cb_label_new(&cb);
     e.raise_tail = cb_label_new(&cb);
-    uint32_t frame = FRAME, body = cb_label_new(&cb), dispatch = cb_label_new(&cb);
+    uint32_t body = cb_label_new(&cb), dispatch = cb_label_new(&cb);
 
     /* the header (eng_jit_code), filled in at the end */
     unsigned ndirect = 0, naccess = 0;
@@ -540,22 +616,10 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         cb_put8(&cb, 0);
     x64_align(&cb, 16);
 
-    /* the loop's entry: six pushes and the frame keep rsp 16-aligned at
-     * calls; the pinned registers come from the vCPU */
+    /* the loop's entry: the shared enter, told where the body is */
     size_t entry_off = cb_len(&cb);
-    x64_push(&cb, X64_RBX);
-    x64_push(&cb, X64_R12);
-    x64_push(&cb, X64_RBP);
-    x64_push(&cb, X64_R13);
-    x64_push(&cb, X64_R14);
-    x64_push(&cb, X64_R15);
-    x64_mov_rr(&cb, 8, X64_RBX, X64_RDI);
-    x64_load(&cb, 8, X64_R12, eng_field(&e, offsetof(eng_vcpu, mem)));
-    x64_sub_ri(&cb, 8, X64_RSP, (int32_t)frame);
-    x64_mov_ri(&cb, 8, X64_RAX, v->mem_limit - 8);
-    x64_store(&cb, 8, x64_m(X64_RSP, LIMIT_OFF), X64_RAX);
-    pins_load(&e, 0);
-    x64_jmp(&cb, body);
+    x64_lea(&cb, 8, X64_RSI, x64_mlabel(body, 0));
+    x64_jmp_abs(&cb, sc->sh_enter);
     /* another block's entry: what the loop does at a block's entry, one
      * compare when nothing is pending (a budget always is: the loop runs
      * the blocks of a budgeted run) */
@@ -717,21 +781,9 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     if (ir->slot_off)
         ir->slot_off[ir->nslot] = (uint32_t)cb_len(&cb);
     cb_bind(&cb, e.epilogue);
-    pins_store(&e, 0);
-    x64_add_ri(&cb, 8, X64_RSP, (int32_t)frame);
-    x64_pop(&cb, X64_R15);
-    x64_pop(&cb, X64_R14);
-    x64_pop(&cb, X64_R13);
-    x64_pop(&cb, X64_RBP);
-    x64_pop(&cb, X64_R12);
-    x64_pop(&cb, X64_RBX);
-    x64_ret(&cb);
-    /* eng_raise(v, ecx, rdx) with the vCPU exact */
+    x64_jmp_abs(&cb, sc->sh_leave);
     cb_bind(&cb, e.raise_tail);
-    pins_store(&e, 0);
-    x64_mov_rr(&cb, 4, X64_RSI, X64_RCX);
-    x64_lea(&cb, 8, X64_RDI, x64_m(X64_RBX, e.voff));
-    x64_call(&cb, (const void *)eng_raise, X64_RAX);
+    x64_jmp_abs(&cb, sc->sh_raise);
     /* direct exits not linked (yet): back to the loop */
     for (unsigned k = 0; k < e.nexits; k++) {
         const struct dexit *x = &e.exits[k];
