@@ -628,8 +628,6 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     x64_cmp_mi(&cb, 8, eng_field(&e, offsetof(eng_vcpu, events)), 0);
     x64_jcc(&cb, X64_NE, dispatch);
     x64_add_ri(&cb, 8, pinned(&e, e.voff + (int32_t)offsetof(eng_vcpu, instret)), (int32_t)b->n);
-    x64_mov_ri(&cb, 8, X64_RAX, (uint64_t)(uintptr_t)b);
-    x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur_block)), X64_RAX);
     cb_bind(&cb, body);
 
     for (unsigned k = 0; k < ir->n; k++) {
@@ -707,6 +705,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         case JI_SYNC:
             x64_mov_ri(&cb, 8, X64_RAX, (uint64_t)(uintptr_t)&b->insn[i->slot]);
             x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur)), X64_RAX);
+            x64_mov_ri(&cb, 8, X64_RAX, (uint64_t)(uintptr_t)b);
+            x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur_block)), X64_RAX);
             break;
         case JI_LABEL:
             cb_bind(&cb, e.labels[i->label]);
@@ -780,9 +780,15 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     }
     if (ir->slot_off)
         ir->slot_off[ir->nslot] = (uint32_t)cb_len(&cb);
+    /* the block's way out: cpu->cur_block says which block left (a block's
+     * entry does not write it: a host fault finds the block by its code) */
     cb_bind(&cb, e.epilogue);
+    x64_mov_ri(&cb, 8, X64_RCX, (uint64_t)(uintptr_t)b);
+    x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur_block)), X64_RCX);
     x64_jmp_abs(&cb, sc->sh_leave);
     cb_bind(&cb, e.raise_tail);
+    x64_mov_ri(&cb, 8, X64_RAX, (uint64_t)(uintptr_t)b);
+    x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur_block)), X64_RAX);
     x64_jmp_abs(&cb, sc->sh_raise);
     /* direct exits not linked (yet): back to the loop */
     for (unsigned k = 0; k < e.nexits; k++) {
