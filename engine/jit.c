@@ -409,8 +409,10 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
             emit(&L, JI_SYNC);
         stmt(&L, root);
         if (isa->ops[I->op].flags & ENG_OPF_ENDS_BLOCK) {
-            /* a transfer that did not happen (a trap that returned) */
-            leave_by(&L, 1, imm(L.pc + I->len));
+            /* a transfer that did not happen (a trap that returned); not
+             * after an exit, which nothing passes (no label follows it) */
+            if (!ir->n || ir->oom || ir->ins[ir->n - 1].op != JI_EXIT)
+                leave_by(&L, 1, imm(L.pc + I->len));
             break;
         }
     }
