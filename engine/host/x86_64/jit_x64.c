@@ -667,7 +667,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             e.in_rax = -1;
         }
         switch ((jit_op)i->op) {
-        case JI_MOV:
+        case JI_MOV: {
             x64_reg p = i->d.kind == JO_CPU ? pinned(&e, (int32_t)i->d.n) : X64_NOREG;
             if (i->a.kind == JO_IMM && p != X64_NOREG) {
                 x64_mov_ri(&cb, 8, p, i->a.imm);
@@ -678,6 +678,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 put(&e, &i->d, X64_RAX);
             }
             break;
+        }
         case JI_BIN:
             e.jz_label = -1;
             if (i->sub >= RTL_EQ && i->sub <= RTL_GEU && i->d.kind == JO_TMP && uses[i->d.n] == 1 && nx &&
