@@ -67,6 +67,8 @@ done
 
 # the RISC-V descriptor agrees with rv_cpu and vvm.h (tests/engine/descriptor.c)
 host_checks descriptor descriptor "$ROOT" 20
+# mmap's search steps over mappings a chunk at a time, choosing what a page-by-page search chooses
+host_checks aspace-find aspace_find "$ROOT" 60
 
 # embedding: examples/embed runs the program in 1M-instruction slices
 EMBED=$B/embed
