@@ -316,6 +316,16 @@ static void stmt(lower *L, const rtl_node *n)
     case RTL_CALL: case RTL_PURE:
         (void)helper_call(L, n);
         return;
+    case RTL_FENCE: {
+        /* the sets are fixed by the encoding: a fence ordering nothing
+         * makes no code; the back end gives the rest what its host needs */
+        jit_opnd p = kid(L, n, 0), s = kid(L, n, 1);
+        unsigned o = p.kind == JO_IMM && s.kind == JO_IMM ? eng_fence_orders(p.imm, s.imm)
+                                                          : ENG_ORDER_RR | ENG_ORDER_RW | ENG_ORDER_WR | ENG_ORDER_WW;
+        if (o)
+            emit(L, JI_FENCE)->sub = (uint8_t)o;
+        return;
+    }
     case RTL_WHEN: {
         unsigned le = label(L);
         jz(L, kid(L, n, 0), le);

@@ -102,6 +102,7 @@ typedef enum jit_op {
     JI_JMP,      /* goto label */
     JI_EXIT,     /* pc = a; leave the block by successor slot sub */
     JI_TRAP,     /* trap sub (RTL_TRAP_*) at the slot `slot`, whose pc is a */
+    JI_FENCE,    /* keep the memory orderings sub (ENG_ORDER_*, never 0) */
 } jit_op;
 
 typedef struct jit_ins {

@@ -107,6 +107,32 @@ int rtl_check(const rtl_code *c, uint32_t root, char *err, size_t errlen);
 void rtl_builder_code(const rtl_builder *b, rtl_code *out, const rtl_helper *helper, uint32_t nhelper);
 void rtl_builder_free(rtl_builder *b);
 
+/* ---- memory ordering (RTL_FENCE) ---- */
+
+/* The orderings a fence asks for, as pairs (earlier kind, later kind). */
+enum { ENG_ORDER_RR = 1, ENG_ORDER_RW = 2, ENG_ORDER_WR = 4, ENG_ORDER_WW = 8 };
+static inline unsigned eng_fence_orders(uint64_t pred, uint64_t succ)
+{
+    unsigned o = 0;
+    if (pred & 2)
+        o |= (succ & 2 ? ENG_ORDER_RR : 0) | (succ & 1 ? ENG_ORDER_RW : 0);
+    if (pred & 1)
+        o |= (succ & 2 ? ENG_ORDER_WR : 0) | (succ & 1 ? ENG_ORDER_WW : 0);
+    return o;
+}
+/* The fence of compiled C (the interpreter, rtl_eval): a full barrier when
+ * earlier writes must precede later reads (the one order x86-TSO does not
+ * keep by itself), an acquire-release fence for the others (no instruction
+ * on x86, a barrier on weaker hosts); the compiler keeps accesses on their
+ * side of either. */
+static inline void eng_fence(unsigned orders)
+{
+    if (orders & ENG_ORDER_WR)
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    else if (orders)
+        __atomic_thread_fence(__ATOMIC_ACQ_REL);
+}
+
 /* ---- running a tree (engine/rtl_eval.c) ---- */
 
 /* What the evaluator needs of a vCPU.  x has 32 entries (a write to x0 is

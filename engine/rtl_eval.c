@@ -202,6 +202,12 @@ static void stmt(ev *e, const rtl_node *n)
     case RTL_CALL: case RTL_PURE:
         (void)helper(e, n);
         return;
+    case RTL_FENCE:
+        v = kid(e, n, 0);
+        a = kid(e, n, 1);
+        if (!e->done)
+            eng_fence(eng_fence_orders(v, a));
+        return;
     case RTL_WHEN:
         if (kid(e, n, 0))
             stmts(e, n, 1);

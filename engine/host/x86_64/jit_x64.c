@@ -596,6 +596,14 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             x64_mov_ri(&cb, 4, X64_RAX, i->sub);
             x64_jmp(&cb, e.epilogue);
             break;
+        case JI_FENCE:
+            /* x86-TSO keeps every order but a write before a later read:
+             * that one takes a locked instruction (cheaper than mfence) */
+            if (i->sub & ENG_ORDER_WR) {
+                x64_lock(&cb);
+                x64_alu_mi(&cb, X64_OR, 4, x64_m(X64_RSP, 0), 0);
+            }
+            break;
         case JI_TRAP:
             if (i->sub == RTL_TRAP_ECALL) {
                 /* an ecall retires: it leaves with the pc at it */
