@@ -162,11 +162,21 @@ static jit_opnd freg(lower *L, unsigned s)
     return cpuf(L->foff[r]);
 }
 
+/* Operands are lowered before the node that uses them, and a node whose
+ * operands are all known is folded by the evaluator's own rtl_apply (the
+ * same meaning), so a tree is folded in one pass over it. */
 static jit_opnd expr(lower *L, const rtl_node *n)
 {
-    uint64_t k;
-    if (n->n && rtl_eval_const(L->c, n, L->I, L->pc, &k) == 0)
-        return imm(k);   /* folded by the evaluator: the same meaning */
+    if (rtl_is_operator(n->kind)) {
+        jit_opnd v = kid(L, n, 0);
+        if (n->n == 1)
+            return v.kind == JO_IMM ? imm(rtl_apply(n->kind, v.imm, 0)) : un(L, n->kind, v);
+        for (unsigned k = 1; k < n->n; k++) {
+            jit_opnd w = kid(L, n, k);
+            v = v.kind == JO_IMM && w.kind == JO_IMM ? imm(rtl_apply(n->kind, v.imm, w.imm)) : bin(L, n->kind, v, w);
+        }
+        return v;
+    }
     switch ((rtl_kind)n->kind) {
     case RTL_CONST: return imm(n->val);
     case RTL_VAR: return (jit_opnd){.kind = JO_TMP, .n = L->var[n->val & 255]};
@@ -188,25 +198,15 @@ static jit_opnd expr(lower *L, const rtl_node *n)
         i->b = imm(0x7fc00000u);
         return i->d = tmp(L);
     }
-    case RTL_ADD: case RTL_SUB: case RTL_AND: case RTL_OR: case RTL_XOR: case RTL_MUL: {
-        jit_opnd v = kid(L, n, 0);
-        for (unsigned k = 1; k < n->n; k++)
-            v = bin(L, n->kind, v, kid(L, n, k));
-        return v;
-    }
-    case RTL_NOT: case RTL_NEG:
-    case RTL_SEXT8: case RTL_ZEXT8: case RTL_SEXT16: case RTL_ZEXT16: case RTL_SEXT32: case RTL_ZEXT32:
-        return un(L, n->kind, kid(L, n, 0));
-    case RTL_SLL: case RTL_SRL: case RTL_SRA:
-    case RTL_EQ: case RTL_NE: case RTL_LT: case RTL_GE: case RTL_LTU: case RTL_GEU: {
-        jit_opnd a = kid(L, n, 0);
-        return bin(L, n->kind, a, kid(L, n, 1));
-    }
     case RTL_IF: {
-        /* the arms may load: only the one chosen runs */
+        /* the arms may load: only the one chosen runs (a known condition
+         * chooses now) */
+        jit_opnd c = kid(L, n, 0);
+        if (c.kind == JO_IMM)
+            return kid(L, n, c.imm ? 1 : 2);
         jit_opnd d = tmp(L);
         unsigned le = label(L), lend = label(L);
-        jz(L, kid(L, n, 0), le);
+        jz(L, c, le);
         mov(L, d, kid(L, n, 1));
         emit(L, JI_JMP)->label = lend;
         bind(L, le);
@@ -385,6 +385,20 @@ static int needs_sync(const rtl_code *c, const rtl_node *n)
     return 0;
 }
 
+/* needs_sync of op's tree, worked out once per op */
+static int op_needs_sync(jit_ir *ir, const rtl_code *c, const rtl_node *root, unsigned op, unsigned nops)
+{
+    if (!ir->op_sync) {
+        ir->op_sync = calloc(nops, 1);
+        ir->nop_sync = ir->op_sync ? nops : 0;
+    }
+    if (op >= ir->nop_sync)
+        return needs_sync(c, root);
+    if (!ir->op_sync[op])
+        ir->op_sync[op] = (uint8_t)(1 + needs_sync(c, root));
+    return ir->op_sync[op] == 2;
+}
+
 int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
 {
     const eng_isa *isa = v->isa;
@@ -409,7 +423,7 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
         L.I = I;
         L.slot = s;
         L.pc = b->pc + I->pcoff;
-        if (needs_sync(L.c, root))
+        if (op_needs_sync(ir, L.c, root, I->op, rt->nops))
             emit(&L, JI_SYNC);
         stmt(&L, root);
         if (isa->ops[I->op].flags & ENG_OPF_ENDS_BLOCK) {
@@ -426,6 +440,7 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
 void jit_ir_free(jit_ir *ir)
 {
     free(ir->ins);
+    free(ir->op_sync);
     memset(ir, 0, sizeof *ir);
 }
 

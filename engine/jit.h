@@ -126,6 +126,10 @@ typedef struct jit_ir {
      * the code ends. */
     uint32_t *slot_off;
     unsigned nslot;
+    /* the lowering's memory of each op: 0 not seen yet, 1 its tree needs
+     * no slot recorded, 2 it does (a helper call or a trap) */
+    uint8_t *op_sync;
+    unsigned nop_sync;
 } jit_ir;
 
 /* ---- per-vCPU state ---- */

@@ -159,9 +159,12 @@ typedef enum rtl_outcome {
 
 /* Runs the tree at root for one decoded instruction i at st->pc. */
 rtl_outcome rtl_eval(const rtl_code *c, uint32_t root, const eng_insn *i, rtl_state *st);
-/* The value of expression n for instruction i at pc when it depends on
- * nothing else (no register, memory, binding or helper): 0 with *out set,
- * else -1.  What a translator folds. */
-int rtl_eval_const(const rtl_code *c, const rtl_node *n, const eng_insn *i, uint64_t pc, uint64_t *out);
+/* The operators: the kinds whose value depends on their operands' values
+ * alone (arithmetic, shifts, comparisons, width changes).  rtl_apply gives
+ * the value of one on a and b (a alone for the one-operand kinds; an n-ary
+ * one is applied left to right): what rtl_eval computes, and what a
+ * translator folds with when the operands are known. */
+static inline int rtl_is_operator(unsigned kind) { return kind >= RTL_ADD && kind <= RTL_ZEXT32; }
+uint64_t rtl_apply(unsigned kind, uint64_t a, uint64_t b);
 
 #endif

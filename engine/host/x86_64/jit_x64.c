@@ -442,8 +442,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         naccess += ir->ins[k].op == JI_LOAD || ir->ins[k].op == JI_STORE;
     }
     size_t hdr = sizeof(eng_jit_code) + ndirect * sizeof(eng_jit_exit) + naccess * sizeof(eng_jit_access);
-    for (size_t k = 0; k < hdr; k++)
-        cb_put8(&cb, 0);
+    cb_zero(&cb, hdr);
     x64_align(&cb, 16);
 
     /* the loop's entry: three pushes and the frame keep rsp 16-aligned at
