@@ -20,11 +20,18 @@ struct eng_jit {
     size_t bytes;             /* code written since the start */
     uint32_t *map;            /* slot offsets, when translations are observed */
     unsigned mapcap;
+    /* the linked jumps: direct exit k of block from jumps into to's code
+     * (unlinked when to is freed, forgotten when from is) */
+    struct jit_link {
+        const eng_block *from, *to;
+        uint32_t k;
+    } *links;
+    size_t nlinks, linkcap;
 };
 
 /* the process's totals, for VVM_JIT_STATS */
 static struct {
-    uint64_t blocks, insns, ns, bytes, flushes;
+    uint64_t blocks, insns, ns, bytes, flushes, unlinks;
     size_t peak;
 } totals;
 
@@ -35,10 +42,10 @@ void eng_jit_report(void)
         return;
     fprintf(stderr,
             "vvm jit: %llu blocks, %llu guest instructions translated in %.3f ms (%.2f M instructions/s); "
-            "%llu bytes of code, largest cache in use %zu bytes, %llu flushes\n",
+            "%llu bytes of code, largest cache in use %zu bytes, %llu flushes, %llu partial invalidations\n",
             (unsigned long long)totals.blocks, (unsigned long long)totals.insns, totals.ns / 1e6,
             totals.ns ? totals.insns * 1e3 / (double)totals.ns : 0.0, (unsigned long long)totals.bytes,
-            totals.peak, (unsigned long long)totals.flushes);
+            totals.peak, (unsigned long long)totals.flushes, (unsigned long long)totals.unlinks);
 }
 
 /* ---- lowering ---- */
@@ -446,11 +453,38 @@ void jit_ir_free(jit_ir *ir)
 
 /* ---- the code cache ---- */
 
+/* The block cache is about to free the blocks of [lo, hi) (eng_cache's
+ * dropping hook): jumps linked into their code from the blocks that stay
+ * go back to their exit stubs, and the links of both go.  Their code
+ * stays where it is, unreachable, until the next flush of the code cache
+ * (the bump allocator frees nothing on its own). */
+static void jit_dropping(void *arg, uint64_t lo, uint64_t hi)
+{
+    eng_vcpu *v = arg;
+    eng_jit *j = v->jit;
+    size_t keep = 0;
+    for (size_t i = 0; i < j->nlinks; i++) {
+        const struct jit_link *l = &j->links[i];
+        int from_dies = eng_block_overlaps(l->from, lo, hi), to_dies = eng_block_overlaps(l->to, lo, hi);
+        if (to_dies && !from_dies) {
+            const eng_jit_code *f = l->from->jit;
+            (void)jit_host_patch(&j->cm, (char *)(uintptr_t)f + f->exit[l->k].site, (const char *)f + f->exit[l->k].stub);
+        }
+        if (!from_dies && !to_dies)
+            j->links[keep++] = *l;
+    }
+    j->nlinks = keep;
+    if (lo != 0 || hi != UINT64_MAX)
+        __atomic_add_fetch(&totals.unlinks, 1, __ATOMIC_RELAXED);
+}
+
 static eng_jit *jit_state(eng_vcpu *v)
 {
     eng_jit *j = v->jit;
     if (!j && !(j = v->jit = calloc(1, sizeof *j)))
         return NULL;
+    v->cache.dropping = jit_dropping;
+    v->cache.dropping_arg = v;
     if (!j->cm.x) {  /* the first translation, or the first after a fork */
         char err[128];
         size_t size = v->jit_cache_size ? v->jit_cache_size : ENG_JIT_CACHE_DEFAULT;
@@ -477,6 +511,7 @@ void eng_jit_forget(eng_vcpu *v, const void *profile)
             }
     if (v->jit->cm.x)
         cm_flush(&v->jit->cm);
+    v->jit->nlinks = 0;
     __atomic_add_fetch(&totals.flushes, 1, __ATOMIC_RELAXED);
 }
 
@@ -549,7 +584,12 @@ void eng_jit_fini(eng_vcpu *v)
 {
     if (!v->jit)
         return;
+    if (v->cache.dropping == jit_dropping) {
+        v->cache.dropping = NULL;
+        v->cache.dropping_arg = NULL;
+    }
     cm_destroy(&v->jit->cm);
+    free(v->jit->links);
     jit_ir_free(&v->jit->ir);
     jit_host_scratch_free(v->jit->scratch);
     free(v->jit->map);
@@ -560,9 +600,20 @@ void eng_jit_fini(eng_vcpu *v)
 void eng_jit_link(eng_vcpu *v, const eng_block *from, unsigned k, const eng_block *to)
 {
     const eng_jit_code *f = from->jit, *t = to->jit;
-    if (!v->jit || !f || !t || k >= f->nexits || f->exit[k].target != to->pc)
+    eng_jit *j = v->jit;
+    if (!j || !f || !t || k >= f->nexits || f->exit[k].target != to->pc)
         return;
-    (void)jit_host_patch(&v->jit->cm, (char *)(uintptr_t)from->jit + f->exit[k].site, (const char *)to->jit + t->chain);
+    /* a link that cannot be recorded is not made: it could not be undone */
+    if (j->nlinks == j->linkcap) {
+        size_t cap = j->linkcap ? j->linkcap * 2 : 1024;
+        struct jit_link *l = realloc(j->links, cap * sizeof *l);
+        if (!l)
+            return;
+        j->links = l;
+        j->linkcap = cap;
+    }
+    if (jit_host_patch(&j->cm, (char *)(uintptr_t)from->jit + f->exit[k].site, (const char *)to->jit + t->chain) == 0)
+        j->links[j->nlinks++] = (struct jit_link){from, to, k};
 }
 
 void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc)

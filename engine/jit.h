@@ -39,7 +39,7 @@
 typedef struct eng_jit_exit {
     uint64_t target;        /* guest pc the exit goes to */
     uint32_t site;          /* offset of its patchable jmp */
-    uint32_t pad;
+    uint32_t stub;          /* offset of where that jmp goes while unlinked */
 } eng_jit_exit;
 /* A guest access in the code: the host instruction's offset and its slot
  * (the host fault handler's way to the faulting instruction, so that
@@ -154,8 +154,10 @@ void eng_jit_after_fork(eng_vcpu *v);
 /* Links direct exit k of translated block `from` to translated block `to`
  * when that exit goes to to's pc. */
 void eng_jit_link(eng_vcpu *v, const eng_block *from, unsigned k, const eng_block *to);
-/* Drops every translation of the vCPU (blocks go back to counting runs):
- * when decoded blocks were freed, jumps linked into their code must go. */
+/* Drops every translation of the vCPU (blocks go back to counting runs)
+ * and flushes its code cache: when the cache is full or the block cache
+ * was flushed.  (When some blocks are freed, only the jumps linked into
+ * their code go: the tier is told by the block cache's dropping hook.) */
 void eng_jit_forget(eng_vcpu *v, const void *profile);
 /* A host fault at host_pc: when that is a guest access in the translated
  * code of the block running, points v->cur at its slot. */

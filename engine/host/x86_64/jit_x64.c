@@ -664,7 +664,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                           .naccess = e.nacc};
         memcpy(cb.p, &h, sizeof h);
         for (unsigned k = 0; k < e.nexits; k++) {
-            eng_jit_exit x = {.target = e.exits[k].target, .site = e.exits[k].site};
+            eng_jit_exit x = {.target = e.exits[k].target, .site = e.exits[k].site,
+                              .stub = (uint32_t)cb_label_pos(&cb, e.exits[k].stub)};
             memcpy(cb.p + sizeof h + k * sizeof x, &x, sizeof x);
         }
         memcpy(cb.p + sizeof h + e.nexits * sizeof(eng_jit_exit), e.acc, e.nacc * sizeof *e.acc);
