@@ -114,6 +114,7 @@ static void on_fault(int sig, siginfo_t *si, void *uc_)
         if (t->armed && a >= t->lo && a < t->hi) {
             restore_fp(uc_);
             t->host_pc = fault_pc(uc_);
+            t->host_uc = uc_;
             if (t->fn(t->arg, (uint64_t)(a - t->lo), fault_is_write(uc_), sig))
                 return;  /* retry the access */
         }

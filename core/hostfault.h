@@ -28,6 +28,7 @@ typedef struct vvm_fault_target {
     void *arg;
     volatile int armed;         /* only while guest code runs */
     uintptr_t host_pc;          /* set before fn is called: the faulting host instruction */
+    const void *host_uc;        /* and the signal's ucontext_t (its registers) */
 } vvm_fault_target;
 
 /* A SIGSEGV/SIGBUS that is not a fault (kill, tgkill, sigqueue, F_SETSIG: see

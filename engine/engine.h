@@ -107,6 +107,10 @@ typedef struct eng_isa {
     const eng_reg *regs;            /* register file, in the embedding API's numbering */
     unsigned nregs;
     size_t vcpu_offset;             /* offset of eng_vcpu in the ISA's vCPU */
+    /* the registers compiled code uses most (indices into regs), hottest
+     * first: a translation tier keeps the first few in host registers */
+    const uint8_t *hot_regs;
+    unsigned nhot_regs;
     int (*disasm)(uint64_t pc, uint32_t raw, char *buf, size_t n);
     const char *(*exit_name)(eng_exit why);
 } eng_isa;

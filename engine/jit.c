@@ -616,11 +616,13 @@ void eng_jit_link(eng_vcpu *v, const eng_block *from, unsigned k, const eng_bloc
         j->links[j->nlinks++] = (struct jit_link){from, to, k};
 }
 
-void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc)
+void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc, const void *uc)
 {
     const eng_block *b = v->cur_block;
     if (!b || !b->jit || !v->jit || !cm_contains(&v->jit->cm, (const void *)host_pc))
         return;
+    if (uc)
+        jit_host_fault_regs(v, uc);
     const eng_jit_code *c = b->jit;
     const eng_jit_access *a = (const eng_jit_access *)(const void *)&c->exit[c->nexits];
     uintptr_t off = host_pc - (uintptr_t)b->jit;

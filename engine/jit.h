@@ -159,9 +159,11 @@ void eng_jit_link(eng_vcpu *v, const eng_block *from, unsigned k, const eng_bloc
  * was flushed.  (When some blocks are freed, only the jumps linked into
  * their code go: the tier is told by the block cache's dropping hook.) */
 void eng_jit_forget(eng_vcpu *v, const void *profile);
-/* A host fault at host_pc: when that is a guest access in the translated
- * code of the block running, points v->cur at its slot. */
-void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc);
+/* A host fault at host_pc (uc: the signal's ucontext_t): when that is a
+ * guest access in the translated code of the block running, points v->cur
+ * at its slot and writes the guest registers the code keeps in host
+ * registers back to the vCPU. */
+void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc, const void *uc);
 /* With VVM_JIT_STATS set in the environment: prints the process's
  * translation totals (blocks, instructions, time, code bytes) on stderr. */
 void eng_jit_report(void);
@@ -188,6 +190,9 @@ void *jit_host_emit(const eng_vcpu *v, struct codemem *m, const eng_block *b, co
  * guest then seldom finds an allocator lock held, which under ASan's
  * allocator the child waited for forever). */
 void jit_host_scratch_free(jit_host_scratch *s);
+/* From a host fault's ucontext_t inside translated code: the guest
+ * registers the back end keeps in host registers, to the vCPU. */
+void jit_host_fault_regs(const eng_vcpu *v, const void *uc);
 /* Retargets the patchable jmp at site to target; 0 or -1. */
 int jit_host_patch(struct codemem *m, void *site, const void *target);
 

@@ -31,7 +31,7 @@ static int on_host_fault(void *arg, uint64_t off, int is_write, int sig)
         return 1;
     /* in translated code, the access's slot comes from the code's table */
     if (v->jit)
-        eng_jit_fault_at(v, vvm_hostfault_target()->host_pc);
+        eng_jit_fault_at(v, vvm_hostfault_target()->host_pc, vvm_hostfault_target()->host_uc);
     /* the host's SIGBUS is the guest's: a page past the end of its file */
     eng_raise(v, sig == SIGBUS ? ENG_EXIT_BUS : is_write ? ENG_EXIT_STORE : ENG_EXIT_LOAD, off);
 }

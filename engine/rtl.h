@@ -32,6 +32,32 @@ typedef struct rtl_kind_info {
 } rtl_kind_info;
 extern const rtl_kind_info rtl_kinds[RTL_NKINDS];
 
+/* The operators C has no operator for, as every tier computes them (the
+ * interpreter's generated bodies and rtl_eval call these; the translator
+ * lowers them to the same results). */
+static inline uint64_t rtl_mulh(uint64_t a, uint64_t b)
+{ return (uint64_t)(((__int128)(int64_t)a * (__int128)(int64_t)b) >> 64); }
+static inline uint64_t rtl_mulhu(uint64_t a, uint64_t b)
+{ return (uint64_t)(((unsigned __int128)a * (unsigned __int128)b) >> 64); }
+static inline uint64_t rtl_sdiv(uint64_t a, uint64_t b)
+{
+    if (b == 0)
+        return UINT64_MAX;
+    if (b == UINT64_MAX)    /* -1: no overflow trap for MIN */
+        return -a;
+    return (uint64_t)((int64_t)a / (int64_t)b);
+}
+static inline uint64_t rtl_udiv(uint64_t a, uint64_t b) { return b ? a / b : UINT64_MAX; }
+static inline uint64_t rtl_srem(uint64_t a, uint64_t b)
+{
+    if (b == 0)
+        return a;
+    if (b == UINT64_MAX)
+        return 0;
+    return (uint64_t)((int64_t)a % (int64_t)b);
+}
+static inline uint64_t rtl_urem(uint64_t a, uint64_t b) { return b ? a % b : a; }
+
 /* Register slots of an instruction (the `r` argument kind, RTL_SLOT's aux). */
 enum { RTL_R0, RTL_R1, RTL_R2, RTL_R3 };
 /* The words of LOAD, STORE and TRAP, by index (aux). */

@@ -78,6 +78,12 @@ uint64_t rtl_apply(unsigned kind, uint64_t a, uint64_t b)
     case RTL_SLL: return a << (b & 63);
     case RTL_SRL: return a >> (b & 63);
     case RTL_SRA: return (uint64_t)((int64_t)a >> (b & 63));
+    case RTL_MULH: return rtl_mulh(a, b);
+    case RTL_MULHU: return rtl_mulhu(a, b);
+    case RTL_SDIV: return rtl_sdiv(a, b);
+    case RTL_UDIV: return rtl_udiv(a, b);
+    case RTL_SREM: return rtl_srem(a, b);
+    case RTL_UREM: return rtl_urem(a, b);
     case RTL_EQ: return a == b;
     case RTL_NE: return a != b;
     case RTL_LT: return (int64_t)a < (int64_t)b;

@@ -586,6 +586,13 @@ static void emit_expr(FILE *o, const rnode *e)
         fprintf(o, " %s (", e->op == RTL_SLL ? "<<" : ">>");
         emit_expr(o, e->k[1]);
         fprintf(o, " & 63)))");
+    } else if (e->op == RTL_MULH || e->op == RTL_MULHU || e->op == RTL_SDIV || e->op == RTL_UDIV ||
+               e->op == RTL_SREM || e->op == RTL_UREM) {
+        fprintf(o, "rtl_%s(", rtl_kinds[e->op].name);   /* engine/rtl.h */
+        emit_expr(o, e->k[0]);
+        fprintf(o, ", ");
+        emit_expr(o, e->k[1]);
+        fprintf(o, ")");
     } else if (e->op == RTL_IF) {
         fprintf(o, "(");
         emit_expr(o, e->k[0]);

@@ -1,56 +1,12 @@
-/* rv_alu: integer helpers the instruction bodies call with (pure NAME ...).
- * Division follows the ISA: x/0 = all ones, x%0 = x, MIN/-1 = MIN, MIN%-1 = 0. */
+/* rv_alu: integer helpers the instruction bodies call with (pure NAME ...). */
 #ifndef VVM_RV_ALU_H
 #define VVM_RV_ALU_H
 #include <stdint.h>
 
-static inline uint64_t rv_mulh(uint64_t a, uint64_t b)
-{ return (uint64_t)(((__int128)(int64_t)a * (__int128)(int64_t)b) >> 64); }
-static inline uint64_t rv_mulhu(uint64_t a, uint64_t b)
-{ return (uint64_t)(((unsigned __int128)a * (unsigned __int128)b) >> 64); }
+/* (mulh, mulhu and division are RTL operators: engine/rtl.h) */
+static inline uint64_t rv_sx32(int32_t v) { return (uint64_t)(int64_t)v; }
 static inline uint64_t rv_mulhsu(uint64_t a, uint64_t b)
 { return (uint64_t)(((__int128)(int64_t)a * (__int128)(unsigned __int128)b) >> 64); }
-
-static inline uint64_t rv_div(uint64_t a, uint64_t b)
-{
-    if (b == 0) return UINT64_MAX;
-    if ((int64_t)a == INT64_MIN && (int64_t)b == -1) return a;
-    return (uint64_t)((int64_t)a / (int64_t)b);
-}
-static inline uint64_t rv_divu(uint64_t a, uint64_t b) { return b ? a / b : UINT64_MAX; }
-static inline uint64_t rv_rem(uint64_t a, uint64_t b)
-{
-    if (b == 0) return a;
-    if ((int64_t)a == INT64_MIN && (int64_t)b == -1) return 0;
-    return (uint64_t)((int64_t)a % (int64_t)b);
-}
-static inline uint64_t rv_remu(uint64_t a, uint64_t b) { return b ? a % b : a; }
-
-static inline uint64_t rv_sx32(int32_t v) { return (uint64_t)(int64_t)v; }
-static inline uint64_t rv_divw(uint64_t a, uint64_t b)
-{
-    int32_t x = (int32_t)a, y = (int32_t)b;
-    if (y == 0) return UINT64_MAX;
-    if (x == INT32_MIN && y == -1) return rv_sx32(x);
-    return rv_sx32(x / y);
-}
-static inline uint64_t rv_divuw(uint64_t a, uint64_t b)
-{
-    uint32_t x = (uint32_t)a, y = (uint32_t)b;
-    return y ? rv_sx32((int32_t)(x / y)) : UINT64_MAX;
-}
-static inline uint64_t rv_remw(uint64_t a, uint64_t b)
-{
-    int32_t x = (int32_t)a, y = (int32_t)b;
-    if (y == 0) return rv_sx32(x);
-    if (x == INT32_MIN && y == -1) return 0;
-    return rv_sx32(x % y);
-}
-static inline uint64_t rv_remuw(uint64_t a, uint64_t b)
-{
-    uint32_t x = (uint32_t)a, y = (uint32_t)b;
-    return rv_sx32((int32_t)(y ? x % y : x));
-}
 
 /* Zbb: counting, rotation, bytes.  clz/ctz of 0 give the width (64 or 32);
  * register rotation amounts are taken mod 64 (mod 32 for the W forms), and

@@ -61,6 +61,10 @@ static const eng_reg rv_regs[] = {
 #undef RF
 #undef R32
 
+/* By use in compiled code (gcc's and Go's, counted over the bench programs
+ * and libc): sp, a0, a5, a4, ra, a1-a3, t0, t1, s0, s1, t2 */
+static const uint8_t rv_hot[] = {2, 10, 15, 14, 1, 11, 12, 13, 5, 6, 8, 9, 7};
+
 const eng_isa rv_isa = {
     .name = "riscv64",
     .rtl = &rv_rtl,
@@ -78,6 +82,8 @@ const eng_isa rv_isa = {
     .regs = rv_regs,
     .nregs = sizeof rv_regs / sizeof rv_regs[0],
     .vcpu_offset = offsetof(rv_cpu, vcpu),
+    .hot_regs = rv_hot,
+    .nhot_regs = sizeof rv_hot,
     .disasm = rv_disasm,
     .exit_name = rv_exit_name,
 };

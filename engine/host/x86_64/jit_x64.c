@@ -4,22 +4,23 @@
  * The translated block is a System V function int f(void *cpu):
  *   rbx    the ISA's vCPU (guest registers at their descriptor offsets)
  *   r12    host address of guest address 0 (the flat memory model)
- *   r13    the flat model's limit - 8
- *   rsp    a frame: 16 helper argument words, then the block's temporaries
+ *   rsp    a frame: 16 helper argument words, the flat model's limit - 8,
+ *          then the block's temporaries
  *   rax, rcx, rdx   scratch
- *   rsi, rdi, r8-r11  copies of guest registers (below)
+ *   rbp, r13-r15, rsi, rdi, r8-r11   pinned guest registers (below)
  * Guest memory is reached by the memory model's lowering (flat: the bound
  * check the interpreter's GUARD makes, then [r12 + address]); a bound
  * failure calls eng_raise from a stub after the block's code.
  *
- * Guest registers in host registers: within a straight run of a block's
- * code, the caller-saved registers no code path keeps anything in hold
- * copies of the guest registers last read or written (least recently used
- * goes first).  Every write still stores to the vCPU (write-through), so
- * the vCPU is exact at every exit, helper call, trap and host fault and
- * nothing needs writing back; the copies only save the loads.  They are
- * forgotten at every label (a join) and helper call (which clobbers them
- * and may write the vCPU). */
+ * Pinned guest registers: the ISA's hottest registers (eng_isa.hot_regs)
+ * live in ten host registers, the same ones in every block, so that blocks
+ * chained to each other pass them along.  Their vCPU fields are stale while
+ * translated code runs: the entry from the loop loads them, and everything
+ * that leaves translated code or lets other code see the vCPU writes them
+ * back first -- the epilogue (every exit to the loop), helper calls (a
+ * helper may raise), the raising stubs.  A host fault in translated code
+ * happens at a guest access, with every pinned register in its host
+ * register: jit_host_fault_regs copies them from the signal context. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +31,44 @@
 
 #define ARGS 16
 /* Every translated block has the same frame, so that blocks jump into each
- * other: helper arguments, then at most MAX_TMP temporaries. */
+ * other: helper arguments, the memory limit, then at most MAX_TMP
+ * temporaries.  Six pushes and the return address: the frame is 8 mod 16,
+ * so that rsp is 16-aligned at calls. */
 #define MAX_TMP 1024
-#define FRAME ((8 * (ARGS + MAX_TMP) + 15) & ~15)
+#define LIMIT_OFF (8 * ARGS)
+#define TMP_OFF (8 * (ARGS + 1))
+#define FRAME (((TMP_OFF + 8 * MAX_TMP + 15) & ~15) + 8)
 
-/* the registers that hold copies of guest registers (none is used
- * otherwise, except rdi and rsi for calls, which forget the copies) */
-#define NCOPY 6
-static const x64_reg copy_regs[NCOPY] = {X64_R8, X64_R9, X64_R10, X64_R11, X64_RSI, X64_RDI};
+/* the host registers that hold pinned guest registers; the first NPIN_KEPT
+ * survive calls (callee-saved) */
+#define NPIN 10
+#define NPIN_KEPT 4
+static const x64_reg pin_host[NPIN] = {X64_RBP, X64_R13, X64_R14, X64_R15, X64_RSI,
+                                       X64_RDI, X64_R8,  X64_R9,  X64_R10, X64_R11};
+#if defined(__linux__)
+#include <ucontext.h>
+static const int pin_greg[NPIN] = {REG_RBP, REG_R13, REG_R14, REG_R15, REG_RSI,
+                                   REG_RDI, REG_R8,  REG_R9,  REG_R10, REG_R11};
+#endif
+
+/* The vCPU fields pinned, in pin_host's order: the ISA's hot 8-byte
+ * integer registers (never the zero register), then the instret count,
+ * which every block entry adds to (in memory, that add would chain each
+ * block to the one before through a store and a load).  Returns how many. */
+static unsigned pin_offsets(const eng_isa *isa, int32_t off[NPIN])
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < isa->nhot_regs && n < NPIN - 1; k++) {
+        unsigned r = isa->hot_regs[k];
+        if (r >= isa->nregs || (int)r == isa->zero_reg)
+            continue;
+        const eng_reg *g = &isa->regs[r];
+        if (g->kind == ENG_REG_INT && g->size == 8)
+            off[n++] = g->offset;
+    }
+    off[n++] = (int32_t)(isa->vcpu_offset + offsetof(eng_vcpu, instret));
+    return n;
+}
 
 struct stub { uint32_t label; eng_exit why; uint16_t slot; uint32_t back; unsigned size; };
 struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot; };
@@ -53,6 +84,11 @@ struct jit_host_scratch {
     eng_jit_access *acc;
     uint16_t *uses;
     size_t nlabel, n, ntmp;     /* what the arrays hold */
+    /* the code every block shares, at the start of the cache (emitted
+     * again after a flush): enter, leave, raise (see emit_shared) */
+    const uint8_t *sh_cache;    /* the cache (executable view) they are in */
+    uint64_t sh_flushes;        /* its flush count then */
+    const void *sh_enter, *sh_leave, *sh_raise;
 };
 
 void jit_host_scratch_free(jit_host_scratch *s)
@@ -130,59 +166,35 @@ typedef struct emitter {
     int64_t jz_label;       /* a compare whose result only the next JZ uses: its label, else -1 */
     eng_jit_access *acc;    /* where each guest access is, for the fault handler */
     unsigned nacc;
-    int32_t hold[NCOPY];    /* the vCPU field copy register k holds, or -1 */
-    unsigned age[NCOPY], clock;
+    int32_t pin_off[NPIN];  /* the vCPU field pinned in pin_host[k] */
+    unsigned npin;
+    uint32_t raise_tail;    /* eng_raise(why in ecx, tval in rdx), pinned registers written back */
 } emitter;
 
-/* ---- copies of guest registers in host registers ---- */
+/* ---- pinned guest registers ---- */
 
-static int copy_find(const emitter *e, int32_t off)
+/* the host register pinning vCPU field off, or X64_NOREG */
+static x64_reg pinned(const emitter *e, int32_t off)
 {
-    for (int k = 0; k < NCOPY; k++)
-        if (e->hold[k] == off)
-            return k;
-    return -1;
+    for (unsigned k = 0; k < e->npin; k++)
+        if (e->pin_off[k] == off)
+            return pin_host[k];
+    return X64_NOREG;
 }
 
-static void copy_forget(emitter *e)
+/* writes pinned registers from..npin-1 back to the vCPU, or loads them */
+static void pins_store(emitter *e, unsigned from)
 {
-    for (int k = 0; k < NCOPY; k++)
-        e->hold[k] = -1;
+    for (unsigned k = from; k < e->npin; k++)
+        x64_store(e->cb, 8, x64_m(X64_RBX, e->pin_off[k]), pin_host[k]);
+}
+static void pins_load(emitter *e, unsigned from)
+{
+    for (unsigned k = from; k < e->npin; k++)
+        x64_load(e->cb, 8, pin_host[k], x64_m(X64_RBX, e->pin_off[k]));
 }
 
-/* the copy register for field off, chosen (free or least recently used)
- * when none holds it; *fresh set when it does not hold the value yet */
-static x64_reg copy_reg(emitter *e, int32_t off, int *fresh)
-{
-    int k = copy_find(e, off);
-    *fresh = k < 0;
-    if (k < 0) {
-        k = 0;
-        for (int j = 0; j < NCOPY; j++) {
-            if (e->hold[j] < 0) {
-                k = j;
-                break;
-            }
-            if (e->age[j] < e->age[k])
-                k = j;
-        }
-        e->hold[k] = off;
-    }
-    e->age[k] = ++e->clock;
-    return copy_regs[k];
-}
-
-/* a host register holding guest register field off (loaded if needed) */
-static x64_reg cpu_reg(emitter *e, int32_t off)
-{
-    int fresh;
-    x64_reg h = copy_reg(e, off, &fresh);
-    if (fresh)
-        x64_load(e->cb, 8, h, x64_m(X64_RBX, off));
-    return h;
-}
-
-static x64_mem tmp_mem(unsigned n) { return x64_m(X64_RSP, (int32_t)(8 * (ARGS + n))); }
+static x64_mem tmp_mem(unsigned n) { return x64_m(X64_RSP, (int32_t)(TMP_OFF + 8 * n)); }
 static x64_mem eng_field(const emitter *e, size_t off) { return x64_m(X64_RBX, e->voff + (int32_t)off); }
 
 static int fits32(uint64_t v) { return (int64_t)v == (int64_t)(int32_t)v; }
@@ -209,10 +221,11 @@ static void get(emitter *e, x64_reg r, const jit_opnd *o)
     }
     if (r == X64_RAX)
         e->rax_cpu = -1;
+    x64_reg p;
     if (o->kind == JO_IMM || o->kind == JO_NONE)
         x64_mov_ri(e->cb, 8, r, o->kind == JO_IMM ? o->imm : 0);
-    else if (o->kind == JO_CPU)
-        x64_mov_rr(e->cb, 8, r, cpu_reg(e, (int32_t)o->n));
+    else if (o->kind == JO_CPU && (p = pinned(e, (int32_t)o->n)) != X64_NOREG)
+        x64_mov_rr(e->cb, 8, r, p);
     else
         x64_load(e->cb, 8, r, opnd_mem(o));
 }
@@ -223,47 +236,133 @@ static void put(emitter *e, const jit_opnd *d, x64_reg r)
         e->in_rax = (int32_t)d->n;
         return;
     }
+    x64_reg p;
+    if (d->kind == JO_CPU && (p = pinned(e, (int32_t)d->n)) != X64_NOREG) {
+        x64_mov_rr(e->cb, 8, p, r);
+        return;
+    }
     if (d->kind == JO_TMP || d->kind == JO_CPU)
         x64_store(e->cb, 8, opnd_mem(d), r);
-    if (d->kind == JO_CPU) {
-        int fresh;
-        x64_mov_rr(e->cb, 8, copy_reg(e, (int32_t)d->n, &fresh), r);
-    }
     if (d->kind == JO_CPU && r == X64_RAX)
         e->rax_cpu_next = (int32_t)d->n;
 }
 
 /* rax op= b for the ALU group (add, sub, and, or, xor, cmp) */
-static void alu(emitter *e, x64_alu op, const jit_opnd *b)
+/* acc op= b for the ALU group (add, sub, and, or, xor, cmp); acc is rax or
+ * a pinned register */
+static void alu(emitter *e, x64_alu op, x64_reg acc, const jit_opnd *b)
 {
     if (b->kind == JO_IMM && b->imm == 0 && (op == X64_ADD || op == X64_SUB || op == X64_OR || op == X64_XOR))
-        return;  /* rax is the result already (nothing reads these flags) */
-    if (b->kind == JO_IMM && fits32(b->imm))
-        x64_alu_ri(e->cb, op, 8, X64_RAX, (int32_t)b->imm);
+        return;  /* acc is the result already (nothing reads these flags) */
+    x64_reg p;
+    if (b->kind == JO_IMM && b->imm == 0 && op == X64_CMP)
+        x64_test_rr(e->cb, 8, acc, acc);    /* the same flags */
+    else if (b->kind == JO_IMM && fits32(b->imm))
+        x64_alu_ri(e->cb, op, 8, acc, (int32_t)b->imm);
+    else if (b->kind == JO_CPU && (p = pinned(e, (int32_t)b->n)) != X64_NOREG)
+        x64_alu_rr(e->cb, op, 8, acc, p);
     else if (b->kind == JO_CPU && (int32_t)b->n != e->rax_cpu)
-        x64_alu_rr(e->cb, op, 8, X64_RAX, cpu_reg(e, (int32_t)b->n));
+        x64_alu_rm(e->cb, op, 8, acc, opnd_mem(b));
     else if (b->kind == JO_TMP)
-        x64_alu_rm(e->cb, op, 8, X64_RAX, opnd_mem(b));
+        x64_alu_rm(e->cb, op, 8, acc, opnd_mem(b));
     else {
         get(e, X64_RCX, b);
-        x64_alu_rr(e->cb, op, 8, X64_RAX, X64_RCX);
+        x64_alu_rr(e->cb, op, 8, acc, X64_RCX);
+    }
+}
+
+static int alu_op(unsigned sub, x64_alu *op)
+{
+    switch ((rtl_kind)sub) {
+    case RTL_ADD: *op = X64_ADD; return 1;
+    case RTL_SUB: *op = X64_SUB; return 1;
+    case RTL_AND: *op = X64_AND; return 1;
+    case RTL_OR: *op = X64_OR; return 1;
+    case RTL_XOR: *op = X64_XOR; return 1;
+    default: return 0;
     }
 }
 
 static void bin(emitter *e, const jit_ins *i)
 {
     codebuf *cb = e->cb;
+    x64_alu op;
+    x64_reg dp = i->d.kind == JO_CPU ? pinned(e, (int32_t)i->d.n) : X64_NOREG;
+    if (dp != X64_NOREG && alu_op(i->sub, &op) && !(i->b.kind == JO_CPU && i->b.n == i->d.n)) {
+        /* into a pinned register that b does not read: computed in place */
+        if (!(i->a.kind == JO_CPU && i->a.n == i->d.n))
+            get(e, dp, &i->a);
+        alu(e, op, dp, &i->b);
+        return;
+    }
+    x64_reg ap = i->a.kind == JO_CPU ? pinned(e, (int32_t)i->a.n) : X64_NOREG;
+    if (ap != X64_NOREG && i->sub >= RTL_EQ && i->sub <= RTL_GEU && e->jz_label >= 0) {
+        /* a compare of a pinned register that only a jump uses */
+        x64_cc cc;
+        switch ((rtl_kind)i->sub) {
+        case RTL_EQ: cc = X64_E; break;
+        case RTL_NE: cc = X64_NE; break;
+        case RTL_LT: cc = X64_L; break;
+        case RTL_GE: cc = X64_GE; break;
+        case RTL_LTU: cc = X64_B; break;
+        default: cc = X64_AE; break;
+        }
+        alu(e, X64_CMP, ap, &i->b);
+        x64_jcc(cb, x64_cc_not(cc), (uint32_t)e->jz_label);
+        return;
+    }
     get(e, X64_RAX, &i->a);
     switch ((rtl_kind)i->sub) {
-    case RTL_ADD: alu(e, X64_ADD, &i->b); break;
-    case RTL_SUB: alu(e, X64_SUB, &i->b); break;
-    case RTL_AND: alu(e, X64_AND, &i->b); break;
-    case RTL_OR: alu(e, X64_OR, &i->b); break;
-    case RTL_XOR: alu(e, X64_XOR, &i->b); break;
+    case RTL_ADD: case RTL_SUB: case RTL_AND: case RTL_OR: case RTL_XOR:
+        alu_op(i->sub, &op);
+        alu(e, op, X64_RAX, &i->b);
+        break;
     case RTL_MUL:
         get(e, X64_RCX, &i->b);
         x64_imul_rr(cb, 8, X64_RAX, X64_RCX);
         break;
+    case RTL_MULH: case RTL_MULHU:
+        get(e, X64_RCX, &i->b);
+        if (i->sub == RTL_MULH)
+            x64_imul_r(cb, 8, X64_RCX);     /* rdx:rax = rax * rcx */
+        else
+            x64_mul_r(cb, 8, X64_RCX);
+        x64_mov_rr(cb, 8, X64_RAX, X64_RDX);
+        break;
+    case RTL_SDIV: case RTL_UDIV: case RTL_SREM: case RTL_UREM: {
+        /* the RTL's total division (engine/rtl.h): x/0 and MIN/-1 would
+         * trap on the host, so they go aside */
+        int sgn = i->sub == RTL_SDIV || i->sub == RTL_SREM, rem = i->sub == RTL_SREM || i->sub == RTL_UREM;
+        uint32_t zero = cb_label_new(cb), done = cb_label_new(cb), m1 = sgn ? cb_label_new(cb) : 0;
+        get(e, X64_RCX, &i->b);
+        x64_test_rr(cb, 8, X64_RCX, X64_RCX);
+        x64_jcc(cb, X64_E, zero);
+        if (sgn) {
+            x64_cmp_ri(cb, 8, X64_RCX, -1);
+            x64_jcc(cb, X64_E, m1);
+            x64_cqo(cb, 8);
+            x64_idiv_r(cb, 8, X64_RCX);
+        } else {
+            x64_alu_rr(cb, X64_XOR, 4, X64_RDX, X64_RDX);
+            x64_div_r(cb, 8, X64_RCX);
+        }
+        if (rem)
+            x64_mov_rr(cb, 8, X64_RAX, X64_RDX);
+        x64_jmp(cb, done);
+        if (sgn) {
+            cb_bind(cb, m1);    /* a / -1 = -a (MIN stays MIN), a % -1 = 0 */
+            if (rem)
+                x64_alu_rr(cb, X64_XOR, 4, X64_RAX, X64_RAX);
+            else
+                x64_neg_r(cb, 8, X64_RAX);
+            x64_jmp(cb, done);
+        }
+        cb_bind(cb, zero);      /* a / 0 = all ones, a % 0 = a */
+        if (!rem)
+            x64_mov_ri(cb, 8, X64_RAX, UINT64_MAX);
+        cb_bind(cb, done);
+        break;
+    }
     case RTL_SLL: case RTL_SRL: case RTL_SRA: {
         x64_shift op = i->sub == RTL_SLL ? X64_SHL : i->sub == RTL_SRL ? X64_SHR : X64_SAR;
         if (i->b.kind == JO_IMM) {
@@ -285,7 +384,7 @@ static void bin(emitter *e, const jit_ins *i)
         case RTL_LTU: cc = X64_B; break;
         default: cc = X64_AE; break;
         }
-        alu(e, X64_CMP, &i->b);
+        alu(e, X64_CMP, X64_RAX, &i->b);
         if (e->jz_label >= 0) {
             /* the only use is the next instruction's JZ: jump on the
              * opposite condition */
@@ -321,11 +420,11 @@ static void un(emitter *e, const jit_ins *i)
 
 static void guard(emitter *e, const jit_ins *i, unsigned size, eng_exit why)
 {
-    /* a > limit - size, as ENG_MEM_GUARD compares: r13 holds limit - 8,
-     * which passes every access that can pass; above it, a stub makes the
-     * exact comparison for the size and comes back or raises */
+    /* a > limit - size, as ENG_MEM_GUARD compares: the frame holds
+     * limit - 8, which passes every access that can pass; above it, a stub
+     * makes the exact comparison for the size and comes back or raises */
     uint32_t l = cb_label_new(e->cb), back = cb_label_new(e->cb);
-    x64_cmp_rr(e->cb, 8, X64_RAX, X64_R13);
+    x64_cmp_rm(e->cb, 8, X64_RAX, x64_m(X64_RSP, LIMIT_OFF));
     x64_jcc(e->cb, X64_A, l);
     cb_bind(e->cb, back);
     e->stubs[e->nstubs++] = (struct stub){l, why, i->slot, back, size};
@@ -385,12 +484,80 @@ static eng_exit trap_exit(unsigned word)
     }
 }
 
-/* eng_raise(v, why, tval in rdx) */
+/* eng_raise(v, why, tval in rdx), through the block's raise tail */
 static void raise_call(emitter *e, eng_exit why)
 {
-    x64_lea(e->cb, 8, X64_RDI, x64_m(X64_RBX, e->voff));
-    x64_mov_ri(e->cb, 4, X64_RSI, (uint64_t)why);
-    x64_call(e->cb, (const void *)eng_raise, X64_RAX);
+    x64_mov_ri(e->cb, 4, X64_RCX, (uint64_t)why);
+    x64_jmp(e->cb, e->raise_tail);
+}
+
+/* The code all blocks of a cache share, emitted at its start:
+ *   enter (cpu in rdi, the block's body in rsi): the loop's way in --
+ *       six pushes and the frame keep rsp 16-aligned at calls; the vCPU,
+ *       the memory base and limit, the pinned registers from the vCPU;
+ *   leave (the return code in eax): pinned registers back to the vCPU,
+ *       return to the loop;
+ *   raise (why in ecx, tval in rdx): eng_raise with the vCPU exact.
+ * One copy instead of one per block keeps translated code small. */
+static int shared_ready(const eng_vcpu *v, codemem *m, jit_host_scratch *sc, int *full)
+{
+    if (sc->sh_cache == m->x && sc->sh_flushes == m->flushes && m->used)
+        return 1;
+    codebuf cb;
+    cm_begin(m, &cb);
+    cb.labels = sc->cb_labels;
+    cb.labcap = sc->cb_labcap;
+    cb.fix = sc->cb_fix;
+    cb.fixcap = sc->cb_fixcap;
+    emitter e = {.cb = &cb, .v = v, .voff = (int32_t)v->isa->vcpu_offset};
+    e.npin = pin_offsets(v->isa, e.pin_off);
+    size_t enter = cb_len(&cb);
+    x64_push(&cb, X64_RBX);
+    x64_push(&cb, X64_R12);
+    x64_push(&cb, X64_RBP);
+    x64_push(&cb, X64_R13);
+    x64_push(&cb, X64_R14);
+    x64_push(&cb, X64_R15);
+    x64_mov_rr(&cb, 8, X64_RBX, X64_RDI);
+    x64_load(&cb, 8, X64_R12, eng_field(&e, offsetof(eng_vcpu, mem)));
+    x64_sub_ri(&cb, 8, X64_RSP, (int32_t)FRAME);
+    x64_mov_ri(&cb, 8, X64_RAX, v->mem_limit - 8);
+    x64_store(&cb, 8, x64_m(X64_RSP, LIMIT_OFF), X64_RAX);
+    x64_mov_rr(&cb, 8, X64_RAX, X64_RSI);     /* rsi is pinned */
+    pins_load(&e, 0);
+    x64_jmp_r(&cb, X64_RAX);
+    x64_align(&cb, 16);
+    size_t leave = cb_len(&cb);
+    pins_store(&e, 0);
+    x64_add_ri(&cb, 8, X64_RSP, (int32_t)FRAME);
+    x64_pop(&cb, X64_R15);
+    x64_pop(&cb, X64_R14);
+    x64_pop(&cb, X64_R13);
+    x64_pop(&cb, X64_RBP);
+    x64_pop(&cb, X64_R12);
+    x64_pop(&cb, X64_RBX);
+    x64_ret(&cb);
+    x64_align(&cb, 16);
+    size_t raise = cb_len(&cb);
+    pins_store(&e, 0);
+    x64_mov_rr(&cb, 4, X64_RSI, X64_RCX);
+    x64_lea(&cb, 8, X64_RDI, x64_m(X64_RBX, e.voff));
+    x64_call(&cb, (const void *)eng_raise, X64_RAX);
+    const uint8_t *code = cm_commit(m, &cb);
+    sc->cb_labels = cb.labels;
+    sc->cb_labcap = cb.labcap;
+    sc->cb_fix = cb.fix;
+    sc->cb_fixcap = cb.fixcap;
+    if (!code) {
+        *full = cb.err == CB_EFULL;
+        return 0;
+    }
+    sc->sh_cache = m->x;
+    sc->sh_flushes = m->flushes;
+    sc->sh_enter = code + enter;
+    sc->sh_leave = code + leave;
+    sc->sh_raise = code + raise;
+    return 1;
 }
 
 void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit_ir *ir,
@@ -404,6 +571,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     if (!sc && !(sc = *scratch = calloc(1, sizeof *sc)))
         return NULL;
     if (scratch_fit(sc, ir) < 0)
+        return NULL;
+    if (!shared_ready(v, m, sc, full))
         return NULL;
     codebuf cb;
     cm_begin(m, &cb);
@@ -429,11 +598,12 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     e.in_rax = -1;
     e.rax_cpu = e.rax_cpu_next = -1;
     e.jz_label = -1;
-    copy_forget(&e);
+    e.npin = pin_offsets(v->isa, e.pin_off);
     for (unsigned k = 0; k < ir->nlabel; k++)
         e.labels[k] = cb_label_new(&cb);
     e.epilogue = cb_label_new(&cb);
-    uint32_t frame = FRAME, body = cb_label_new(&cb), dispatch = cb_label_new(&cb);
+    e.raise_tail = cb_label_new(&cb);
+    uint32_t body = cb_label_new(&cb), dispatch = cb_label_new(&cb);
 
     /* the header (eng_jit_code), filled in at the end */
     unsigned ndirect = 0, naccess = 0;
@@ -445,17 +615,10 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     cb_zero(&cb, hdr);
     x64_align(&cb, 16);
 
-    /* the loop's entry: three pushes and the frame keep rsp 16-aligned at
-     * calls */
+    /* the loop's entry: the shared enter, told where the body is */
     size_t entry_off = cb_len(&cb);
-    x64_push(&cb, X64_RBX);
-    x64_push(&cb, X64_R12);
-    x64_push(&cb, X64_R13);
-    x64_mov_rr(&cb, 8, X64_RBX, X64_RDI);
-    x64_load(&cb, 8, X64_R12, eng_field(&e, offsetof(eng_vcpu, mem)));
-    x64_mov_ri(&cb, 8, X64_R13, v->mem_limit - 8);
-    x64_sub_ri(&cb, 8, X64_RSP, (int32_t)frame);
-    x64_jmp(&cb, body);
+    x64_lea(&cb, 8, X64_RSI, x64_mlabel(body, 0));
+    x64_jmp_abs(&cb, sc->sh_enter);
     /* another block's entry: what the loop does at a block's entry, one
      * compare when nothing is pending (a budget always is: the loop runs
      * the blocks of a budgeted run) */
@@ -463,7 +626,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     size_t chain_off = cb_len(&cb);
     x64_cmp_mi(&cb, 8, eng_field(&e, offsetof(eng_vcpu, events)), 0);
     x64_jcc(&cb, X64_NE, dispatch);
-    x64_add_mi(&cb, 8, eng_field(&e, offsetof(eng_vcpu, instret)), (int32_t)b->n);
+    x64_add_ri(&cb, 8, pinned(&e, e.voff + (int32_t)offsetof(eng_vcpu, instret)), (int32_t)b->n);
     x64_mov_ri(&cb, 8, X64_RAX, (uint64_t)(uintptr_t)b);
     x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur_block)), X64_RAX);
     cb_bind(&cb, body);
@@ -488,11 +651,11 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         }
         switch ((jit_op)i->op) {
         case JI_MOV:
-            if (i->a.kind == JO_IMM && fits32(i->a.imm) && i->d.kind != JO_NONE) {
+            x64_reg p = i->d.kind == JO_CPU ? pinned(&e, (int32_t)i->d.n) : X64_NOREG;
+            if (i->a.kind == JO_IMM && p != X64_NOREG) {
+                x64_mov_ri(&cb, 8, p, i->a.imm);
+            } else if (i->a.kind == JO_IMM && fits32(i->a.imm) && i->d.kind != JO_NONE) {
                 x64_store_i(&cb, 8, opnd_mem(&i->d), (int32_t)i->a.imm);
-                int c = i->d.kind == JO_CPU ? copy_find(&e, (int32_t)i->d.n) : -1;
-                if (c >= 0)
-                    e.hold[c] = -1;     /* its copy is stale */
             } else {
                 get(&e, X64_RAX, &i->a);
                 put(&e, &i->d, X64_RAX);
@@ -527,13 +690,17 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             x64_store(&cb, 8, x64_m(X64_RSP, 8 * i->sub), X64_RAX);
             break;
         case JI_CALL:
+            /* a helper with the vCPU may raise: the vCPU is made exact;
+             * a pure one only clobbers the caller-saved registers */
+            pins_store(&e, i->sub ? NPIN_KEPT : 0);
             if (i->sub)
                 x64_mov_ri(&cb, 4, X64_RDI, 0);
             else
                 x64_mov_rr(&cb, 8, X64_RDI, X64_RBX);
             x64_mov_rr(&cb, 8, X64_RSI, X64_RSP);
             x64_call(&cb, (const void *)i->helper->fn, X64_RAX);
-            copy_forget(&e);
+            pins_load(&e, NPIN_KEPT);
+            e.rax_cpu_next = -1;
             put(&e, &i->d, X64_RAX);
             break;
         case JI_SYNC:
@@ -542,7 +709,6 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             break;
         case JI_LABEL:
             cb_bind(&cb, e.labels[i->label]);
-            copy_forget(&e);
             break;
         case JI_JMP: x64_jmp(&cb, e.labels[i->label]); break;
         case JI_JZ:
@@ -551,8 +717,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                     x64_jmp(&cb, e.labels[i->label]);
                 break;
             }
-            if (i->a.kind == JO_CPU) {
-                x64_reg h = cpu_reg(&e, (int32_t)i->a.n);
+            if (i->a.kind == JO_CPU && pinned(&e, (int32_t)i->a.n) != X64_NOREG) {
+                x64_reg h = pinned(&e, (int32_t)i->a.n);
                 x64_test_rr(&cb, 8, h, h);
             } else
                 x64_cmp_mi(&cb, 8, opnd_mem(&i->a), 0);
@@ -622,11 +788,9 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     if (ir->slot_off)
         ir->slot_off[ir->nslot] = (uint32_t)cb_len(&cb);
     cb_bind(&cb, e.epilogue);
-    x64_add_ri(&cb, 8, X64_RSP, (int32_t)frame);
-    x64_pop(&cb, X64_R13);
-    x64_pop(&cb, X64_R12);
-    x64_pop(&cb, X64_RBX);
-    x64_ret(&cb);
+    x64_jmp_abs(&cb, sc->sh_leave);
+    cb_bind(&cb, e.raise_tail);
+    x64_jmp_abs(&cb, sc->sh_raise);
     /* direct exits not linked (yet): back to the loop */
     for (unsigned k = 0; k < e.nexits; k++) {
         const struct dexit *x = &e.exits[k];
@@ -681,3 +845,20 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
 }
 
 int jit_host_patch(codemem *m, void *site, const void *target) { return x64_patch_jmp(m, site, target); }
+
+void jit_host_fault_regs(const eng_vcpu *v, const void *uc)
+{
+#if defined(__linux__)
+    const ucontext_t *u = uc;
+    int32_t off[NPIN];
+    unsigned n = pin_offsets(v->isa, off);
+    char *cpu = (char *)(uintptr_t)v - v->isa->vcpu_offset;
+    for (unsigned k = 0; k < n; k++) {
+        uint64_t r = (uint64_t)u->uc_mcontext.gregs[pin_greg[k]];
+        memcpy(cpu + off[k], &r, 8);
+    }
+#else
+    (void)v;
+    (void)uc;
+#endif
+}
