@@ -56,8 +56,6 @@ typedef struct lower {
     const eng_insn *I;
     uint64_t pc;            /* this instruction's */
     unsigned slot;          /* its index in the block */
-    int32_t xoff[64], foff[64];
-    unsigned nx, nf;
     int zero_reg;
     uint32_t var[256];      /* let binding -> temporary */
     int bad;
@@ -154,19 +152,19 @@ static jit_opnd helper_call(lower *L, const rtl_node *n)
 static jit_opnd xreg(lower *L, unsigned s)
 {
     unsigned r = (unsigned)slotval(L, s);
-    if ((int)r == L->zero_reg || r >= L->nx)
+    if ((int)r == L->zero_reg || r >= L->ir->nx)
         return imm(0);
-    return cpuf(L->xoff[r]);
+    return cpuf(L->ir->xoff[r]);
 }
 
 static jit_opnd freg(lower *L, unsigned s)
 {
     unsigned r = (unsigned)slotval(L, s) & 31;
-    if (r >= L->nf) {
+    if (r >= L->ir->nf) {
         L->bad = 1;
         return imm(0);
     }
-    return cpuf(L->foff[r]);
+    return cpuf(L->ir->foff[r]);
 }
 
 /* Operands are lowered before the node that uses them, and a node whose
@@ -413,12 +411,15 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
     if (!rt || b->lead != 0)
         return -1;
     lower L = {.ir = ir, .c = rt->code, .zero_reg = isa->zero_reg};
-    for (unsigned r = 0; r < isa->nregs; r++) {
-        const eng_reg *g = &isa->regs[r];
-        if (g->kind == ENG_REG_INT && L.nx < 64 && g->size == 8)
-            L.xoff[L.nx++] = g->offset;
-        else if (g->kind == ENG_REG_FP && L.nf < 64 && g->size == 8)
-            L.foff[L.nf++] = g->offset;
+    if (!ir->regs_known) {
+        for (unsigned r = 0; r < isa->nregs; r++) {
+            const eng_reg *g = &isa->regs[r];
+            if (g->kind == ENG_REG_INT && ir->nx < 64 && g->size == 8)
+                ir->xoff[ir->nx++] = g->offset;
+            else if (g->kind == ENG_REG_FP && ir->nf < 64 && g->size == 8)
+                ir->foff[ir->nf++] = g->offset;
+        }
+        ir->regs_known = 1;
     }
     ir->n = ir->ntmp = ir->nlabel = 0;
     ir->oom = 0;

@@ -130,6 +130,11 @@ typedef struct jit_ir {
      * no slot recorded, 2 it does (a helper call or a trap) */
     uint8_t *op_sync;
     unsigned nop_sync;
+    /* and of the register file: the vCPU offsets of the 8-byte integer and
+     * FP registers, worked out on the first block */
+    int32_t xoff[64], foff[64];
+    unsigned nx, nf;
+    int regs_known;
 } jit_ir;
 
 /* ---- per-vCPU state ---- */
