@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: each program natively, under Debian's qemu-riscv64 and under
-# vvm's two engines (--engine interp, --engine jit), side by side in one run;
+# vvm's engines (--engine interp, jit, and auto, the default), side by side in one run;
 # prints the times and the ratios to native.
 #   B=build bash bench/run.sh [NAME...]     (default: all)
 # While vvm refuses --engine jit (the translation tier not built), the jit
@@ -73,9 +73,9 @@ NOJIT="refused"
 jitcol() { if [ -n "$JIT_WHY" ]; then echo "$NOJIT"; else echo "$1"; fi; }
 jitratio() { if [ -n "$JIT_WHY" ]; then echo "-"; else ratio "$1" "$2"; fi; }
 
-printf '| program (CPU s, best of %s rounds) | native | qemu | vvm interp | vvm jit |' "$REPEAT"
-printf ' qemu/native | interp/native | jit/native | interp/qemu | jit/qemu |\n'
-printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+printf '| program (CPU s, best of %s rounds) | native | qemu | vvm interp | vvm jit | vvm auto |' "$REPEAT"
+printf ' qemu/native | interp/native | jit/native | auto/native | interp/qemu | jit/qemu | auto/qemu |\n'
+printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(int_arith branchy memchase fp strings gofmt)
 declare -A jit_s   # each program's best jit CPU seconds, for the share spent translating
@@ -85,17 +85,20 @@ declare -A jit_s   # each program's best jit CPU seconds, for the share spent tr
 for n in "${names[@]}"; do
     args=()
     [ "$n" = gofmt ] && args=("$GOFILE")
-    nat="" qem="" vv="" vj=""
+    nat="" qem="" vv="" vj="" va=""
     for _ in $(seq "$REPEAT"); do
         for _ in 1 2 3; do nat=$(minof "$nat" "$(once "$OUT/$n.native" "${args[@]}")"); done
         qem=$(minof "$qem" "$(once $QEMU "$OUT/$n.rv64" "${args[@]}")")
         vv=$(minof "$vv" "$(once "$VVM" run --engine interp "$OUT/$n.rv64" "${args[@]}")")
         [ -n "$JIT_WHY" ] || vj=$(minof "$vj" "$(once "$VVM" run --engine jit "$OUT/$n.rv64" "${args[@]}")")
+        # the default engine: staged, translating what runs often
+        [ -n "$JIT_WHY" ] || va=$(minof "$va" "$(once "$VVM" run --engine auto "$OUT/$n.rv64" "${args[@]}")")
     done
-    ns=${nat%% *}; qs=${qem%% *}; vs=${vv%% *}; js=${vj%% *}
+    ns=${nat%% *}; qs=${qem%% *}; vs=${vv%% *}; js=${vj%% *}; as=${va%% *}
     jit_s[$n]=$js
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$ns" "$qs" "$vs" "$(jitcol "$js")" \
-        "$(ratio "$qs" "$ns")" "$(ratio "$vs" "$ns")" "$(jitratio "$js" "$ns")" "$(ratio "$vs" "$qs")" "$(jitratio "$js" "$qs")"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$ns" "$qs" "$vs" "$(jitcol "$js")" \
+        "$(jitcol "$as")" "$(ratio "$qs" "$ns")" "$(ratio "$vs" "$ns")" "$(jitratio "$js" "$ns")" "$(jitratio "$as" "$ns")" \
+        "$(ratio "$vs" "$qs")" "$(jitratio "$js" "$qs")" "$(jitratio "$as" "$qs")"
 done
 [ -z "$JIT_WHY" ] || printf '\nvvm jit: refused: %s\n' "$JIT_WHY"
 

@@ -62,7 +62,7 @@ static inline uint64_t eng_retired_before(uint64_t counted, const eng_block *b, 
  * direct-mapped cache has its full size from the start: a smaller one makes
  * the blocks of a hot loop evict each other (branchy ran 8% slower with 256
  * entries). */
-#define ENG_JCACHE_BITS 12
+#define ENG_JCACHE_BITS 15
 #define ENG_HASH_BITS_MIN 8
 #define ENG_HASH_BITS_MAX 16
 

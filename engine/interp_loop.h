@@ -193,13 +193,29 @@ L_jit_enter: {
     }
     int r = eng_jit_entry(b->jit)(cpu);
     b = (eng_block *)(uintptr_t)cpu->cur_block;  /* the last block entered */
-    if (r & ENG_JIT_DIRECT) {
+    int direct = r & ENG_JIT_DIRECT;
+    if (direct) {
         jit_from = b;
         jit_exit = (unsigned)r >> 3;
     }
     r &= ENG_JIT_SLOT;
-    if (ENG_LIKELY(r < ENG_JIT_LEAVE))
+    if (ENG_LIKELY(r < ENG_JIT_LEAVE)) {
+        if (!direct) {
+            /* an indirect exit the code's inline probe of the jcache missed:
+             * the jcache gets the target, so that the probe finds it next
+             * time (chaining by b->succ alone would leave it missing) */
+            eng_block *n_ = b->succ[r];
+            if (n_ && n_->pc == cpu->pc) {
+                cpu->cache.jcache[eng_jhash(cpu->pc)] = n_;
+                b = n_;
+                goto enter;
+            }
+            prev = b;
+            prev_slot = r;
+            goto dispatch;
+        }
         CHAIN(r);
+    }
     if (r == ENG_JIT_DISPATCH)
         goto dispatch;
     goto leave;

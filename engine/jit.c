@@ -27,6 +27,11 @@ struct eng_jit {
         uint32_t k;
     } *links;
     size_t nlinks, linkcap;
+    /* each translation's code and block, in the order the cache allocated
+     * them (ascending addresses, since its last flush): a host fault finds
+     * the block running by its code */
+    struct jit_where { uintptr_t code; const eng_block *b; } *where;
+    size_t nwhere, capwhere;
 };
 
 /* the process's totals, for VVM_JIT_STATS */
@@ -435,8 +440,10 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
             emit(&L, JI_SYNC);
         stmt(&L, root);
         if (isa->ops[I->op].flags & ENG_OPF_ENDS_BLOCK) {
-            /* a transfer that did not happen (a trap that returned) */
-            leave_by(&L, 1, imm(L.pc + I->len));
+            /* a transfer that did not happen (a trap that returned); not
+             * after an exit, which nothing passes (no label follows it) */
+            if (!ir->n || ir->oom || ir->ins[ir->n - 1].op != JI_EXIT)
+                leave_by(&L, 1, imm(L.pc + I->len));
             break;
         }
     }
@@ -513,6 +520,7 @@ void eng_jit_forget(eng_vcpu *v, const void *profile)
     if (v->jit->cm.x)
         cm_flush(&v->jit->cm);
     v->jit->nlinks = 0;
+    v->jit->nwhere = 0;
     __atomic_add_fetch(&totals.flushes, 1, __ATOMIC_RELAXED);
 }
 
@@ -557,6 +565,15 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
     }
     if (!code)
         return -1;
+    if (j->nwhere == j->capwhere) {
+        size_t cap = j->capwhere ? 2 * j->capwhere : 1024;
+        struct jit_where *w = realloc(j->where, cap * sizeof *w);
+        if (!w)
+            return -1;  /* the code stays unused */
+        j->where = w;
+        j->capwhere = cap;
+    }
+    j->where[j->nwhere++] = (struct jit_where){(uintptr_t)code, b};
     if (observed) {
         size_t size = j->map[b->n + 1];
         vvm_jp_event ev = {.jp = VVM_JP_TRANSLATE, .machine = v->machine, .vcpu = eng_vcpu_outer(v), .pc = b->pc,
@@ -594,6 +611,7 @@ void eng_jit_fini(eng_vcpu *v)
     jit_ir_free(&v->jit->ir);
     jit_host_scratch_free(v->jit->scratch);
     free(v->jit->map);
+    free(v->jit->where);
     free(v->jit);
     v->jit = NULL;
 }
@@ -619,11 +637,27 @@ void eng_jit_link(eng_vcpu *v, const eng_block *from, unsigned k, const eng_bloc
 
 void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc, const void *uc)
 {
-    const eng_block *b = v->cur_block;
-    if (!b || !b->jit || !v->jit || !cm_contains(&v->jit->cm, (const void *)host_pc))
+    eng_jit *j = v->jit;
+    if (!j || !cm_contains(&j->cm, (const void *)host_pc))
+        return;
+    /* the block whose code holds host_pc: the last one starting at or
+     * before it (the code a fault is in runs, so its block is alive) */
+    size_t l = 0, h = j->nwhere;
+    while (l < h) {
+        size_t m = (l + h) / 2;
+        if (j->where[m].code <= host_pc)
+            l = m + 1;
+        else
+            h = m;
+    }
+    if (l == 0)
+        return;
+    const eng_block *b = j->where[l - 1].b;
+    if ((uintptr_t)b->jit != j->where[l - 1].code)
         return;
     if (uc)
         jit_host_fault_regs(v, uc);
+    v->cur_block = b;
     const eng_jit_code *c = b->jit;
     const eng_jit_access *a = (const eng_jit_access *)(const void *)&c->exit[c->nexits];
     uintptr_t off = host_pc - (uintptr_t)b->jit;

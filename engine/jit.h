@@ -54,7 +54,7 @@ typedef struct eng_jit_code {
 } eng_jit_code;
 typedef int (*eng_jit_fn)(void *cpu);
 
-/* What the code returns (cpu->cur_block is then the last block entered):
+/* What the code returns (cpu->cur_block is then the block that left):
  * low two bits 0 or 1, the successor slot (pc set); ENG_JIT_LEAVE, an exit
  * in cpu->exit; ENG_JIT_DISPATCH, the events word was set on a chain entry
  * (pc at that block).  ENG_JIT_DIRECT set: the exit was direct exit number

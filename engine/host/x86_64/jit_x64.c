@@ -311,6 +311,16 @@ static void bin(emitter *e, const jit_ins *i)
         x64_jcc(cb, x64_cc_not(cc), (uint32_t)e->jz_label);
         return;
     }
+    if (i->sub == RTL_ADD && ap != X64_NOREG && i->b.kind == JO_IMM && fits32(i->b.imm)) {
+        /* a pinned register plus a constant (an address, mostly) */
+        if (i->b.imm)
+            x64_lea(cb, 8, X64_RAX, x64_m(ap, (int32_t)i->b.imm));
+        else
+            x64_mov_rr(cb, 8, X64_RAX, ap);
+        e->rax_cpu = -1;
+        put(e, &i->d, X64_RAX);
+        return;
+    }
     get(e, X64_RAX, &i->a);
     switch ((rtl_kind)i->sub) {
     case RTL_ADD: case RTL_SUB: case RTL_AND: case RTL_OR: case RTL_XOR:
@@ -438,23 +448,31 @@ static void flat_load(emitter *e, const jit_ins *i)
     get(e, X64_RAX, &i->a);
     guard(e, i, n, ENG_EXIT_LOAD);
     x64_mem m = x64_mx(X64_R12, X64_RAX, 1, 0);
+    /* into the destination's pinned register, if it has one */
+    x64_reg dp = i->d.kind == JO_CPU ? pinned(e, (int32_t)i->d.n) : X64_NOREG, to = dp != X64_NOREG ? dp : X64_RAX;
     e->acc[e->nacc++] = (eng_jit_access){(uint32_t)cb_len(e->cb), i->slot};
     if (sign[i->sub < 7 ? i->sub : 6])
-        x64_loads(e->cb, n, X64_RAX, m);
+        x64_loads(e->cb, n, to, m);
     else
-        x64_load(e->cb, n, X64_RAX, m);
-    put(e, &i->d, X64_RAX);
+        x64_load(e->cb, n, to, m);
+    if (dp == X64_NOREG)
+        put(e, &i->d, X64_RAX);
+    else
+        e->rax_cpu = -1;    /* rax holds the address */
 }
 
 static void flat_store(emitter *e, const jit_ins *i)
 {
     static const uint8_t size[] = {1, 2, 4, 8};
     unsigned n = size[i->sub & 3];
+    /* the value straight from its pinned register, if it has one */
+    x64_reg vp = i->b.kind == JO_CPU ? pinned(e, (int32_t)i->b.n) : X64_NOREG;
     get(e, X64_RAX, &i->a);
-    get(e, X64_RCX, &i->b);
+    if (vp == X64_NOREG)
+        get(e, X64_RCX, &i->b);
     guard(e, i, n, ENG_EXIT_STORE);
     e->acc[e->nacc++] = (eng_jit_access){(uint32_t)cb_len(e->cb), i->slot};
-    x64_store(e->cb, n, x64_mx(X64_R12, X64_RAX, 1, 0), X64_RCX);
+    x64_store(e->cb, n, x64_mx(X64_R12, X64_RAX, 1, 0), vp != X64_NOREG ? vp : X64_RCX);
 }
 
 /* The memory model's hook: how a guest access is lowered. */
@@ -627,8 +645,6 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     x64_cmp_mi(&cb, 8, eng_field(&e, offsetof(eng_vcpu, events)), 0);
     x64_jcc(&cb, X64_NE, dispatch);
     x64_add_ri(&cb, 8, pinned(&e, e.voff + (int32_t)offsetof(eng_vcpu, instret)), (int32_t)b->n);
-    x64_mov_ri(&cb, 8, X64_RAX, (uint64_t)(uintptr_t)b);
-    x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur_block)), X64_RAX);
     cb_bind(&cb, body);
 
     for (unsigned k = 0; k < ir->n; k++) {
@@ -706,6 +722,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         case JI_SYNC:
             x64_mov_ri(&cb, 8, X64_RAX, (uint64_t)(uintptr_t)&b->insn[i->slot]);
             x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur)), X64_RAX);
+            x64_mov_ri(&cb, 8, X64_RAX, (uint64_t)(uintptr_t)b);
+            x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur_block)), X64_RAX);
             break;
         case JI_LABEL:
             cb_bind(&cb, e.labels[i->label]);
@@ -787,9 +805,15 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     }
     if (ir->slot_off)
         ir->slot_off[ir->nslot] = (uint32_t)cb_len(&cb);
+    /* the block's way out: cpu->cur_block says which block left (a block's
+     * entry does not write it: a host fault finds the block by its code) */
     cb_bind(&cb, e.epilogue);
+    x64_mov_ri(&cb, 8, X64_RCX, (uint64_t)(uintptr_t)b);
+    x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur_block)), X64_RCX);
     x64_jmp_abs(&cb, sc->sh_leave);
     cb_bind(&cb, e.raise_tail);
+    x64_mov_ri(&cb, 8, X64_RAX, (uint64_t)(uintptr_t)b);
+    x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur_block)), X64_RAX);
     x64_jmp_abs(&cb, sc->sh_raise);
     /* direct exits not linked (yet): back to the loop */
     for (unsigned k = 0; k < e.nexits; k++) {
