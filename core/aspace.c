@@ -20,6 +20,14 @@ static int host_prot(int prot)
     return p;
 }
 
+/* The bytes of the page tables of a space of `size` bytes: a byte per page,
+ * then the used and full bitmaps, then chunk_free. */
+static uint64_t tables_size(uint64_t size)
+{
+    uint64_t npages = size / VVM_PAGE, nchunks = (npages + VVM_CHUNK_PAGES - 1) / VVM_CHUNK_PAGES;
+    return npages + 2 * ((nchunks + 63) / 64 * 8) + nchunks * sizeof(struct vvm_chunk_free);
+}
+
 int vvm_aspace_init(vvm_aspace *as, uint64_t size)
 {
     memset(as, 0, sizeof *as);
@@ -27,7 +35,7 @@ int vvm_aspace_init(vvm_aspace *as, uint64_t size)
     if (b == MAP_FAILED)
         return -errno;
     uint64_t npages = size / VVM_PAGE, nchunks = (npages + VVM_CHUNK_PAGES - 1) / VVM_CHUNK_PAGES;
-    uint64_t tables = npages + (nchunks + 63) / 64 * 8;
+    uint64_t tables = tables_size(size), nwords = (nchunks + 63) / 64;
     void *pg = mmap(NULL, tables, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (pg == MAP_FAILED) {
         int e = errno;
@@ -38,6 +46,8 @@ int vvm_aspace_init(vvm_aspace *as, uint64_t size)
     as->size = size;
     as->pages = pg;
     as->used = (uint64_t *)(as->pages + npages); /* npages is a multiple of 8 */
+    as->full = as->used + nwords;
+    as->chunk_free = (struct vvm_chunk_free *)(as->full + nwords);
     as->mmap_top = size - (1ULL << 30);
     as->mmap_min = as->mmap_top;
     pthread_mutex_init(&as->lock, NULL);
@@ -48,10 +58,8 @@ void vvm_aspace_fini(vvm_aspace *as)
 {
     if (as->base)
         munmap(as->base, as->size);
-    if (as->pages) {
-        uint64_t npages = as->size / VVM_PAGE, nchunks = (npages + VVM_CHUNK_PAGES - 1) / VVM_CHUNK_PAGES;
-        munmap(as->pages, npages + (nchunks + 63) / 64 * 8);
-    }
+    if (as->pages)
+        munmap(as->pages, tables_size(as->size));
     pthread_mutex_destroy(&as->lock);
     memset(as, 0, sizeof *as);
 }
@@ -92,14 +100,37 @@ void vvm_aspace_set_pages(vvm_aspace *as, uint64_t addr, uint64_t len, uint8_t v
     }
     as->mapped += ((v & VVM_PAGE_MAPPED) ? n : 0) * VVM_PAGE - was * VVM_PAGE;
     memset(as->pages + first, v, n);
-    /* a chunk's bit is set when a page in it may be mapped, cleared when
-     * the whole chunk was just unmapped */
+    /* a chunk's used bit is set when a page in it may be mapped, cleared
+     * when the whole chunk was just unmapped; its full bit and chunk_free
+     * follow its pages */
     for (uint64_t c = first / VVM_CHUNK_PAGES; c * VVM_CHUNK_PAGES < end; c++) {
         int whole = c * VVM_CHUNK_PAGES >= first && (c + 1) * VVM_CHUNK_PAGES <= end;
+        uint64_t bit = 1ULL << (c % 64);
         if (v)
-            as->used[c / 64] |= 1ULL << (c % 64);
+            as->used[c / 64] |= bit;
         else if (whole)
-            as->used[c / 64] &= ~(1ULL << (c % 64));
+            as->used[c / 64] &= ~bit;
+        struct vvm_chunk_free f = {VVM_CHUNK_PAGES, VVM_CHUNK_PAGES, VVM_CHUNK_PAGES};
+        if (whole && v)
+            f.top = f.bottom = f.longest = 0;
+        else if (!whole) {
+            const uint8_t *pg = as->pages + c * VVM_CHUNK_PAGES;
+            uint16_t run = 0;
+            f.bottom = f.longest = 0;
+            for (uint16_t k = 0; k < VVM_CHUNK_PAGES; k++) {
+                run = pg[k] ? 0 : run + 1;
+                if (run == k + 1)
+                    f.bottom = run;
+                if (run > f.longest)
+                    f.longest = run;
+            }
+            f.top = run;
+        }
+        as->chunk_free[c] = f;
+        if (f.longest == 0)
+            as->full[c / 64] |= bit;
+        else
+            as->full[c / 64] &= ~bit;
     }
 }
 
@@ -180,31 +211,66 @@ uint64_t vvm_aspace_find_free(vvm_aspace *as, uint64_t hint, uint64_t len)
     hint &= ~VVM_PAGE_MASK;
     if (hint && hint >= VVM_PAGE * 16 && vvm_aspace_is_free(as, hint, len))
         return hint;
-    /* top-down first fit below mmap_top, counting free pages as we go */
-    uint64_t need = len / VVM_PAGE, run = 0;
-    uint64_t top = as->mmap_top / VVM_PAGE;
-    for (uint64_t i = top; i-- > 16;) {
-        uint64_t c = i / VVM_CHUNK_PAGES;
-        if (!(as->used[c / 64] >> (c % 64) & 1) && i + 1 - c * VVM_CHUNK_PAGES < need - run &&
-            c * VVM_CHUNK_PAGES > 16) {
-            /* a chunk with nothing mapped: its pages down to the chunk's
-             * first are free, and the run does not end in it */
-            run += i + 1 - c * VVM_CHUNK_PAGES;
-            i = c * VVM_CHUNK_PAGES;
-            continue;
+    /* top-down first fit below mmap_top and above the first 16 pages: the
+     * highest i with pages [i, i+need) unmapped.  run counts the unmapped
+     * pages from i up; whole chunks are stepped over by their chunk_free,
+     * whole words of chunks by the used and full bitmaps, and pages are
+     * looked at one by one only in a chunk that may hold the answer. */
+    const uint64_t lowest = 16, ch = VVM_CHUNK_PAGES;
+    uint64_t need = len / VVM_PAGE, run = 0, found = 0;
+    uint64_t i = as->mmap_top / VVM_PAGE;
+    while (i > lowest) {
+        uint64_t c = (i - 1) / ch, lo = c * ch;
+        if (i == lo + ch && lo >= lowest) {
+            if (c % 64 == 63 && c >= 64) {
+                /* i is the top of a word of chunks, all above the lowest */
+                if (as->full[c / 64] == ~0ULL) {
+                    run = 0;
+                    i -= 64 * ch;
+                    continue;
+                }
+                if (!as->used[c / 64]) {
+                    if (run + 64 * ch >= need) {
+                        found = i - (need - run);
+                        break;
+                    }
+                    run += 64 * ch;
+                    i -= 64 * ch;
+                    continue;
+                }
+            }
+            struct vvm_chunk_free f = {ch, ch, ch};
+            if (as->used[c / 64] >> (c % 64) & 1)
+                f = as->chunk_free[c];
+            if (run + f.top >= need) {
+                found = i - (need - run);
+                break;
+            }
+            if (f.longest < need) {
+                run = f.top == ch ? run + ch : f.bottom;
+                i = lo;
+                continue;
+            }
         }
-        if (as->pages[i]) {
-            run = 0;
-            continue;
+        /* page by page down to the chunk's bottom (or the lowest) */
+        uint64_t stop = lo > lowest ? lo : lowest;
+        for (; i > stop; i--) {
+            if (as->pages[i - 1])
+                run = 0;
+            else if (++run == need)
+                break;
         }
-        if (++run == need) {
-            uint64_t a = i * VVM_PAGE;
-            if (a < as->mmap_min)
-                as->mmap_min = a;
-            return a;
+        if (run == need) {
+            found = i - 1;
+            break;
         }
     }
-    return 0;
+    if (!found)
+        return 0;
+    uint64_t a = found * VVM_PAGE;
+    if (a < as->mmap_min)
+        as->mmap_min = a;
+    return a;
 }
 
 typedef struct copy_op {

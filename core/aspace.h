@@ -39,6 +39,14 @@ typedef struct vvm_aspace {
      * chunk is unmapped, so scans of the guest's mappings skip the empty
      * space a chunk at a time (vvm_aspace_next_used) */
     uint64_t *used;
+    /* one bit per chunk: set when every page of the chunk is mapped */
+    uint64_t *full;
+    /* per chunk whose used bit is set: the unmapped pages at its top, at
+     * its bottom and in its longest unmapped run (vvm_aspace_find_free
+     * steps over a chunk at a time with them) */
+    struct vvm_chunk_free {
+        uint16_t top, bottom, longest;
+    } *chunk_free;
     uint64_t mmap_top;      /* top-down search for mmap without a usable hint */
     uint64_t mmap_min;      /* lowest address handed out by the search */
     uint64_t brk_start, brk_cur, brk_mapped;

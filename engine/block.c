@@ -44,6 +44,8 @@ int eng_cache_init(eng_cache *c)
 
 void eng_cache_flush(eng_cache *c)
 {
+    if (c->dropping && c->nblocks)
+        c->dropping(c->dropping_arg, 0, UINT64_MAX);
     for (unsigned i = 0; i < (1u << c->hash_bits); i++) {
         eng_block *b = c->hash[i];
         while (b) {
@@ -106,28 +108,39 @@ void eng_cache_insert(eng_cache *c, eng_block *b)
 
 void eng_cache_invalidate(eng_cache *c, uint64_t lo, uint64_t hi)
 {
-    int any = 0;
+    /* out of the table first, freed last: until then a pointer to one
+     * still shows that it is going */
+    eng_block *dead = NULL;
     for (unsigned i = 0; i < (1u << c->hash_bits); i++) {
         eng_block **pp = &c->hash[i];
         while (*pp) {
             eng_block *b = *pp;
-            if (b->pc < hi && b->end > lo) {
+            if (eng_block_overlaps(b, lo, hi)) {
                 *pp = b->hnext;
-                c->nblocks--;
-                c->bytes -= sizeof *b + b->nslots * sizeof(eng_insn);
-                free(b);
-                any = 1;
+                b->hnext = dead;
+                dead = b;
             } else {
                 pp = &b->hnext;
             }
         }
     }
-    if (any) {
-        /* chained successor pointers may name freed blocks: drop them all */
-        memset(c->jcache, 0, ((size_t)1 << ENG_JCACHE_BITS) * sizeof *c->jcache);
-        for (unsigned i = 0; i < (1u << c->hash_bits); i++)
-            for (eng_block *b = c->hash[i]; b; b = b->hnext)
-                b->succ[0] = b->succ[1] = NULL;
+    if (!dead)
+        return;
+    memset(c->jcache, 0, ((size_t)1 << ENG_JCACHE_BITS) * sizeof *c->jcache);
+    /* the other blocks keep their successors, but for the ones going */
+    for (unsigned i = 0; i < (1u << c->hash_bits); i++)
+        for (eng_block *b = c->hash[i]; b; b = b->hnext)
+            for (int k = 0; k < 2; k++)
+                if (b->succ[k] && eng_block_overlaps(b->succ[k], lo, hi))
+                    b->succ[k] = NULL;
+    if (c->dropping)
+        c->dropping(c->dropping_arg, lo, hi);
+    while (dead) {
+        eng_block *n = dead->hnext;
+        c->nblocks--;
+        c->bytes -= sizeof *dead + dead->nslots * sizeof(eng_insn);
+        free(dead);
+        dead = n;
     }
 }
 

@@ -73,6 +73,12 @@ typedef struct eng_cache {
     size_t nblocks, bytes;
     uint64_t inval_seen;    /* position in the shared invalidation log applied so far */
     uint64_t flushes;
+    /* Told before blocks are freed, while they are still allocated: those
+     * overlapping [lo, hi) (eng_block_overlaps; all of them for a flush, 0
+     * and UINT64_MAX), so that what points into them (the translation
+     * tier's linked jumps) can go first.  Optional. */
+    void (*dropping)(void *arg, uint64_t lo, uint64_t hi);
+    void *dropping_arg;
 } eng_cache;
 
 /* Shared invalidation log: writers append [lo, hi) ranges; each cache applies
@@ -96,7 +102,10 @@ eng_block *eng_cache_find(eng_cache *c, uint64_t pc);
 /* Adds a freshly decoded block (allocated with eng_block_new). */
 void eng_cache_insert(eng_cache *c, eng_block *b);
 eng_block *eng_block_new(uint32_t nslots);
-/* Drops every block overlapping [lo, hi). */
+/* Does block b overlap [lo, hi) (and so go when that range is invalidated)? */
+static inline int eng_block_overlaps(const eng_block *b, uint64_t lo, uint64_t hi) { return b->pc < hi && b->end > lo; }
+/* Drops every block overlapping [lo, hi); successor links into them go,
+ * the others stay. */
 void eng_cache_invalidate(eng_cache *c, uint64_t lo, uint64_t hi);
 
 /* Announce that guest code in [lo, hi) may have changed. */

@@ -102,11 +102,11 @@ static __attribute__((noinline)) void eng_interp_loop(ENG_CPU *cpu, vvm_fault_ta
     /* Invalidations are applied here only: whoever announces one also sets
      * every vCPU's interrupt flag, which makes the loop below return. */
     if (cpu->inval && eng_inval_pending(cpu->inval, &cpu->cache)) {
-        size_t nb = cpu->cache.nblocks;
         uint64_t fl = cpu->cache.flushes;
+        /* the jumps linked into the code of the blocks freed go with them
+         * (the tier's dropping hook); a flush takes every translation */
         eng_inval_apply(cpu->inval, &cpu->cache);
-        /* freed blocks' code may be the target of linked jumps */
-        if (cpu->jit && (cpu->cache.nblocks != nb || cpu->cache.flushes != fl))
+        if (cpu->jit && cpu->cache.flushes != fl)
             eng_jit_forget(&cpu->vcpu, hs.jit_profile);
     }
 

@@ -20,6 +20,13 @@ struct eng_jit {
     size_t bytes;             /* code written since the start */
     uint32_t *map;            /* slot offsets, when translations are observed */
     unsigned mapcap;
+    /* the linked jumps: direct exit k of block from jumps into to's code
+     * (unlinked when to is freed, forgotten when from is) */
+    struct jit_link {
+        const eng_block *from, *to;
+        uint32_t k;
+    } *links;
+    size_t nlinks, linkcap;
     /* each translation's code and block, in the order the cache allocated
      * them (ascending addresses, since its last flush): a host fault finds
      * the block running by its code */
@@ -29,7 +36,7 @@ struct eng_jit {
 
 /* the process's totals, for VVM_JIT_STATS */
 static struct {
-    uint64_t blocks, insns, ns, bytes, flushes;
+    uint64_t blocks, insns, ns, bytes, flushes, unlinks;
     size_t peak;
 } totals;
 
@@ -40,10 +47,10 @@ void eng_jit_report(void)
         return;
     fprintf(stderr,
             "vvm jit: %llu blocks, %llu guest instructions translated in %.3f ms (%.2f M instructions/s); "
-            "%llu bytes of code, largest cache in use %zu bytes, %llu flushes\n",
+            "%llu bytes of code, largest cache in use %zu bytes, %llu flushes, %llu partial invalidations\n",
             (unsigned long long)totals.blocks, (unsigned long long)totals.insns, totals.ns / 1e6,
             totals.ns ? totals.insns * 1e3 / (double)totals.ns : 0.0, (unsigned long long)totals.bytes,
-            totals.peak, (unsigned long long)totals.flushes);
+            totals.peak, (unsigned long long)totals.flushes, (unsigned long long)totals.unlinks);
 }
 
 /* ---- lowering ---- */
@@ -54,8 +61,6 @@ typedef struct lower {
     const eng_insn *I;
     uint64_t pc;            /* this instruction's */
     unsigned slot;          /* its index in the block */
-    int32_t xoff[64], foff[64];
-    unsigned nx, nf;
     int zero_reg;
     uint32_t var[256];      /* let binding -> temporary */
     int bad;
@@ -152,26 +157,36 @@ static jit_opnd helper_call(lower *L, const rtl_node *n)
 static jit_opnd xreg(lower *L, unsigned s)
 {
     unsigned r = (unsigned)slotval(L, s);
-    if ((int)r == L->zero_reg || r >= L->nx)
+    if ((int)r == L->zero_reg || r >= L->ir->nx)
         return imm(0);
-    return cpuf(L->xoff[r]);
+    return cpuf(L->ir->xoff[r]);
 }
 
 static jit_opnd freg(lower *L, unsigned s)
 {
     unsigned r = (unsigned)slotval(L, s) & 31;
-    if (r >= L->nf) {
+    if (r >= L->ir->nf) {
         L->bad = 1;
         return imm(0);
     }
-    return cpuf(L->foff[r]);
+    return cpuf(L->ir->foff[r]);
 }
 
+/* Operands are lowered before the node that uses them, and a node whose
+ * operands are all known is folded by the evaluator's own rtl_apply (the
+ * same meaning), so a tree is folded in one pass over it. */
 static jit_opnd expr(lower *L, const rtl_node *n)
 {
-    uint64_t k;
-    if (n->n && rtl_eval_const(L->c, n, L->I, L->pc, &k) == 0)
-        return imm(k);   /* folded by the evaluator: the same meaning */
+    if (rtl_is_operator(n->kind)) {
+        jit_opnd v = kid(L, n, 0);
+        if (n->n == 1)
+            return v.kind == JO_IMM ? imm(rtl_apply(n->kind, v.imm, 0)) : un(L, n->kind, v);
+        for (unsigned k = 1; k < n->n; k++) {
+            jit_opnd w = kid(L, n, k);
+            v = v.kind == JO_IMM && w.kind == JO_IMM ? imm(rtl_apply(n->kind, v.imm, w.imm)) : bin(L, n->kind, v, w);
+        }
+        return v;
+    }
     switch ((rtl_kind)n->kind) {
     case RTL_CONST: return imm(n->val);
     case RTL_VAR: return (jit_opnd){.kind = JO_TMP, .n = L->var[n->val & 255]};
@@ -193,26 +208,15 @@ static jit_opnd expr(lower *L, const rtl_node *n)
         i->b = imm(0x7fc00000u);
         return i->d = tmp(L);
     }
-    case RTL_ADD: case RTL_SUB: case RTL_AND: case RTL_OR: case RTL_XOR: case RTL_MUL: {
-        jit_opnd v = kid(L, n, 0);
-        for (unsigned k = 1; k < n->n; k++)
-            v = bin(L, n->kind, v, kid(L, n, k));
-        return v;
-    }
-    case RTL_NOT: case RTL_NEG:
-    case RTL_SEXT8: case RTL_ZEXT8: case RTL_SEXT16: case RTL_ZEXT16: case RTL_SEXT32: case RTL_ZEXT32:
-        return un(L, n->kind, kid(L, n, 0));
-    case RTL_SLL: case RTL_SRL: case RTL_SRA:
-    case RTL_MULH: case RTL_MULHU: case RTL_SDIV: case RTL_UDIV: case RTL_SREM: case RTL_UREM:
-    case RTL_EQ: case RTL_NE: case RTL_LT: case RTL_GE: case RTL_LTU: case RTL_GEU: {
-        jit_opnd a = kid(L, n, 0);
-        return bin(L, n->kind, a, kid(L, n, 1));
-    }
     case RTL_IF: {
-        /* the arms may load: only the one chosen runs */
+        /* the arms may load: only the one chosen runs (a known condition
+         * chooses now) */
+        jit_opnd c = kid(L, n, 0);
+        if (c.kind == JO_IMM)
+            return kid(L, n, c.imm ? 1 : 2);
         jit_opnd d = tmp(L);
         unsigned le = label(L), lend = label(L);
-        jz(L, kid(L, n, 0), le);
+        jz(L, c, le);
         mov(L, d, kid(L, n, 1));
         emit(L, JI_JMP)->label = lend;
         bind(L, le);
@@ -322,6 +326,16 @@ static void stmt(lower *L, const rtl_node *n)
     case RTL_CALL: case RTL_PURE:
         (void)helper_call(L, n);
         return;
+    case RTL_FENCE: {
+        /* the sets are fixed by the encoding: a fence ordering nothing
+         * makes no code; the back end gives the rest what its host needs */
+        jit_opnd p = kid(L, n, 0), s = kid(L, n, 1);
+        unsigned o = p.kind == JO_IMM && s.kind == JO_IMM ? eng_fence_orders(p.imm, s.imm)
+                                                          : ENG_ORDER_RR | ENG_ORDER_RW | ENG_ORDER_WR | ENG_ORDER_WW;
+        if (o)
+            emit(L, JI_FENCE)->sub = (uint8_t)o;
+        return;
+    }
     case RTL_WHEN: {
         unsigned le = label(L);
         jz(L, kid(L, n, 0), le);
@@ -381,6 +395,20 @@ static int needs_sync(const rtl_code *c, const rtl_node *n)
     return 0;
 }
 
+/* needs_sync of op's tree, worked out once per op */
+static int op_needs_sync(jit_ir *ir, const rtl_code *c, const rtl_node *root, unsigned op, unsigned nops)
+{
+    if (!ir->op_sync) {
+        ir->op_sync = calloc(nops, 1);
+        ir->nop_sync = ir->op_sync ? nops : 0;
+    }
+    if (op >= ir->nop_sync)
+        return needs_sync(c, root);
+    if (!ir->op_sync[op])
+        ir->op_sync[op] = (uint8_t)(1 + needs_sync(c, root));
+    return ir->op_sync[op] == 2;
+}
+
 int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
 {
     const eng_isa *isa = v->isa;
@@ -388,12 +416,15 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
     if (!rt || b->lead != 0)
         return -1;
     lower L = {.ir = ir, .c = rt->code, .zero_reg = isa->zero_reg};
-    for (unsigned r = 0; r < isa->nregs; r++) {
-        const eng_reg *g = &isa->regs[r];
-        if (g->kind == ENG_REG_INT && L.nx < 64 && g->size == 8)
-            L.xoff[L.nx++] = g->offset;
-        else if (g->kind == ENG_REG_FP && L.nf < 64 && g->size == 8)
-            L.foff[L.nf++] = g->offset;
+    if (!ir->regs_known) {
+        for (unsigned r = 0; r < isa->nregs; r++) {
+            const eng_reg *g = &isa->regs[r];
+            if (g->kind == ENG_REG_INT && ir->nx < 64 && g->size == 8)
+                ir->xoff[ir->nx++] = g->offset;
+            else if (g->kind == ENG_REG_FP && ir->nf < 64 && g->size == 8)
+                ir->foff[ir->nf++] = g->offset;
+        }
+        ir->regs_known = 1;
     }
     ir->n = ir->ntmp = ir->nlabel = 0;
     ir->oom = 0;
@@ -405,7 +436,7 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
         L.I = I;
         L.slot = s;
         L.pc = b->pc + I->pcoff;
-        if (needs_sync(L.c, root))
+        if (op_needs_sync(ir, L.c, root, I->op, rt->nops))
             emit(&L, JI_SYNC);
         stmt(&L, root);
         if (isa->ops[I->op].flags & ENG_OPF_ENDS_BLOCK) {
@@ -424,16 +455,44 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
 void jit_ir_free(jit_ir *ir)
 {
     free(ir->ins);
+    free(ir->op_sync);
     memset(ir, 0, sizeof *ir);
 }
 
 /* ---- the code cache ---- */
+
+/* The block cache is about to free the blocks of [lo, hi) (eng_cache's
+ * dropping hook): jumps linked into their code from the blocks that stay
+ * go back to their exit stubs, and the links of both go.  Their code
+ * stays where it is, unreachable, until the next flush of the code cache
+ * (the bump allocator frees nothing on its own). */
+static void jit_dropping(void *arg, uint64_t lo, uint64_t hi)
+{
+    eng_vcpu *v = arg;
+    eng_jit *j = v->jit;
+    size_t keep = 0;
+    for (size_t i = 0; i < j->nlinks; i++) {
+        const struct jit_link *l = &j->links[i];
+        int from_dies = eng_block_overlaps(l->from, lo, hi), to_dies = eng_block_overlaps(l->to, lo, hi);
+        if (to_dies && !from_dies) {
+            const eng_jit_code *f = l->from->jit;
+            (void)jit_host_patch(&j->cm, (char *)(uintptr_t)f + f->exit[l->k].site, (const char *)f + f->exit[l->k].stub);
+        }
+        if (!from_dies && !to_dies)
+            j->links[keep++] = *l;
+    }
+    j->nlinks = keep;
+    if (lo != 0 || hi != UINT64_MAX)
+        __atomic_add_fetch(&totals.unlinks, 1, __ATOMIC_RELAXED);
+}
 
 static eng_jit *jit_state(eng_vcpu *v)
 {
     eng_jit *j = v->jit;
     if (!j && !(j = v->jit = calloc(1, sizeof *j)))
         return NULL;
+    v->cache.dropping = jit_dropping;
+    v->cache.dropping_arg = v;
     if (!j->cm.x) {  /* the first translation, or the first after a fork */
         char err[128];
         size_t size = v->jit_cache_size ? v->jit_cache_size : ENG_JIT_CACHE_DEFAULT;
@@ -460,6 +519,7 @@ void eng_jit_forget(eng_vcpu *v, const void *profile)
             }
     if (v->jit->cm.x)
         cm_flush(&v->jit->cm);
+    v->jit->nlinks = 0;
     v->jit->nwhere = 0;
     __atomic_add_fetch(&totals.flushes, 1, __ATOMIC_RELAXED);
 }
@@ -542,7 +602,12 @@ void eng_jit_fini(eng_vcpu *v)
 {
     if (!v->jit)
         return;
+    if (v->cache.dropping == jit_dropping) {
+        v->cache.dropping = NULL;
+        v->cache.dropping_arg = NULL;
+    }
     cm_destroy(&v->jit->cm);
+    free(v->jit->links);
     jit_ir_free(&v->jit->ir);
     jit_host_scratch_free(v->jit->scratch);
     free(v->jit->map);
@@ -554,9 +619,20 @@ void eng_jit_fini(eng_vcpu *v)
 void eng_jit_link(eng_vcpu *v, const eng_block *from, unsigned k, const eng_block *to)
 {
     const eng_jit_code *f = from->jit, *t = to->jit;
-    if (!v->jit || !f || !t || k >= f->nexits || f->exit[k].target != to->pc)
+    eng_jit *j = v->jit;
+    if (!j || !f || !t || k >= f->nexits || f->exit[k].target != to->pc)
         return;
-    (void)jit_host_patch(&v->jit->cm, (char *)(uintptr_t)from->jit + f->exit[k].site, (const char *)to->jit + t->chain);
+    /* a link that cannot be recorded is not made: it could not be undone */
+    if (j->nlinks == j->linkcap) {
+        size_t cap = j->linkcap ? j->linkcap * 2 : 1024;
+        struct jit_link *l = realloc(j->links, cap * sizeof *l);
+        if (!l)
+            return;
+        j->links = l;
+        j->linkcap = cap;
+    }
+    if (jit_host_patch(&j->cm, (char *)(uintptr_t)from->jit + f->exit[k].site, (const char *)to->jit + t->chain) == 0)
+        j->links[j->nlinks++] = (struct jit_link){from, to, k};
 }
 
 void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc, const void *uc)

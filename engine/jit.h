@@ -39,7 +39,7 @@
 typedef struct eng_jit_exit {
     uint64_t target;        /* guest pc the exit goes to */
     uint32_t site;          /* offset of its patchable jmp */
-    uint32_t pad;
+    uint32_t stub;          /* offset of where that jmp goes while unlinked */
 } eng_jit_exit;
 /* A guest access in the code: the host instruction's offset and its slot
  * (the host fault handler's way to the faulting instruction, so that
@@ -102,6 +102,7 @@ typedef enum jit_op {
     JI_JMP,      /* goto label */
     JI_EXIT,     /* pc = a; leave the block by successor slot sub */
     JI_TRAP,     /* trap sub (RTL_TRAP_*) at the slot `slot`, whose pc is a */
+    JI_FENCE,    /* keep the memory orderings sub (ENG_ORDER_*, never 0) */
 } jit_op;
 
 typedef struct jit_ins {
@@ -125,6 +126,15 @@ typedef struct jit_ir {
      * the code ends. */
     uint32_t *slot_off;
     unsigned nslot;
+    /* the lowering's memory of each op: 0 not seen yet, 1 its tree needs
+     * no slot recorded, 2 it does (a helper call or a trap) */
+    uint8_t *op_sync;
+    unsigned nop_sync;
+    /* and of the register file: the vCPU offsets of the 8-byte integer and
+     * FP registers, worked out on the first block */
+    int32_t xoff[64], foff[64];
+    unsigned nx, nf;
+    int regs_known;
 } jit_ir;
 
 /* ---- per-vCPU state ---- */
@@ -149,8 +159,10 @@ void eng_jit_after_fork(eng_vcpu *v);
 /* Links direct exit k of translated block `from` to translated block `to`
  * when that exit goes to to's pc. */
 void eng_jit_link(eng_vcpu *v, const eng_block *from, unsigned k, const eng_block *to);
-/* Drops every translation of the vCPU (blocks go back to counting runs):
- * when decoded blocks were freed, jumps linked into their code must go. */
+/* Drops every translation of the vCPU (blocks go back to counting runs)
+ * and flushes its code cache: when the cache is full or the block cache
+ * was flushed.  (When some blocks are freed, only the jumps linked into
+ * their code go: the tier is told by the block cache's dropping hook.) */
 void eng_jit_forget(eng_vcpu *v, const void *profile);
 /* A host fault at host_pc (uc: the signal's ucontext_t): when that is a
  * guest access in the translated code of the block running, points v->cur

@@ -133,6 +133,32 @@ int rtl_check(const rtl_code *c, uint32_t root, char *err, size_t errlen);
 void rtl_builder_code(const rtl_builder *b, rtl_code *out, const rtl_helper *helper, uint32_t nhelper);
 void rtl_builder_free(rtl_builder *b);
 
+/* ---- memory ordering (RTL_FENCE) ---- */
+
+/* The orderings a fence asks for, as pairs (earlier kind, later kind). */
+enum { ENG_ORDER_RR = 1, ENG_ORDER_RW = 2, ENG_ORDER_WR = 4, ENG_ORDER_WW = 8 };
+static inline unsigned eng_fence_orders(uint64_t pred, uint64_t succ)
+{
+    unsigned o = 0;
+    if (pred & 2)
+        o |= (succ & 2 ? ENG_ORDER_RR : 0) | (succ & 1 ? ENG_ORDER_RW : 0);
+    if (pred & 1)
+        o |= (succ & 2 ? ENG_ORDER_WR : 0) | (succ & 1 ? ENG_ORDER_WW : 0);
+    return o;
+}
+/* The fence of compiled C (the interpreter, rtl_eval): a full barrier when
+ * earlier writes must precede later reads (the one order x86-TSO does not
+ * keep by itself), an acquire-release fence for the others (no instruction
+ * on x86, a barrier on weaker hosts); the compiler keeps accesses on their
+ * side of either. */
+static inline void eng_fence(unsigned orders)
+{
+    if (orders & ENG_ORDER_WR)
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    else if (orders)
+        __atomic_thread_fence(__ATOMIC_ACQ_REL);
+}
+
 /* ---- running a tree (engine/rtl_eval.c) ---- */
 
 /* What the evaluator needs of a vCPU.  x has 32 entries (a write to x0 is
@@ -159,9 +185,12 @@ typedef enum rtl_outcome {
 
 /* Runs the tree at root for one decoded instruction i at st->pc. */
 rtl_outcome rtl_eval(const rtl_code *c, uint32_t root, const eng_insn *i, rtl_state *st);
-/* The value of expression n for instruction i at pc when it depends on
- * nothing else (no register, memory, binding or helper): 0 with *out set,
- * else -1.  What a translator folds. */
-int rtl_eval_const(const rtl_code *c, const rtl_node *n, const eng_insn *i, uint64_t pc, uint64_t *out);
+/* The operators: the kinds whose value depends on their operands' values
+ * alone (arithmetic, shifts, comparisons, width changes).  rtl_apply gives
+ * the value of one on a and b (a alone for the one-operand kinds; an n-ary
+ * one is applied left to right): what rtl_eval computes, and what a
+ * translator folds with when the operands are known. */
+static inline int rtl_is_operator(unsigned kind) { return kind >= RTL_ADD && kind <= RTL_ZEXT32; }
+uint64_t rtl_apply(unsigned kind, uint64_t a, uint64_t b);
 
 #endif

@@ -64,11 +64,54 @@ static uint64_t load(ev *e, const rtl_node *n)
     }
 }
 
+uint64_t rtl_apply(unsigned kind, uint64_t a, uint64_t b)
+{
+    switch ((rtl_kind)kind) {
+    case RTL_ADD: return a + b;
+    case RTL_SUB: return a - b;
+    case RTL_AND: return a & b;
+    case RTL_OR: return a | b;
+    case RTL_XOR: return a ^ b;
+    case RTL_MUL: return a * b;
+    case RTL_NOT: return ~a;
+    case RTL_NEG: return -a;
+    case RTL_SLL: return a << (b & 63);
+    case RTL_SRL: return a >> (b & 63);
+    case RTL_SRA: return (uint64_t)((int64_t)a >> (b & 63));
+    case RTL_MULH: return rtl_mulh(a, b);
+    case RTL_MULHU: return rtl_mulhu(a, b);
+    case RTL_SDIV: return rtl_sdiv(a, b);
+    case RTL_UDIV: return rtl_udiv(a, b);
+    case RTL_SREM: return rtl_srem(a, b);
+    case RTL_UREM: return rtl_urem(a, b);
+    case RTL_EQ: return a == b;
+    case RTL_NE: return a != b;
+    case RTL_LT: return (int64_t)a < (int64_t)b;
+    case RTL_GE: return (int64_t)a >= (int64_t)b;
+    case RTL_LTU: return a < b;
+    case RTL_GEU: return a >= b;
+    case RTL_SEXT8: return (uint64_t)(int64_t)(int8_t)a;
+    case RTL_ZEXT8: return (uint8_t)a;
+    case RTL_SEXT16: return (uint64_t)(int64_t)(int16_t)a;
+    case RTL_ZEXT16: return (uint16_t)a;
+    case RTL_SEXT32: return (uint64_t)(int64_t)(int32_t)a;
+    case RTL_ZEXT32: return (uint32_t)a;
+    default: return 0;
+    }
+}
+
 static uint64_t expr(ev *e, const rtl_node *n)
 {
     if (e->done)
         return 0;
-    uint64_t v;
+    if (rtl_is_operator(n->kind)) {
+        uint64_t v = kid(e, n, 0);
+        if (n->n == 1)
+            return rtl_apply(n->kind, v, 0);
+        for (unsigned k = 1; k < n->n; k++)
+            v = rtl_apply(n->kind, v, kid(e, n, k));
+        return v;
+    }
     switch ((rtl_kind)n->kind) {
     case RTL_CONST: return n->val;
     case RTL_VAR: return e->var[n->val & 255];
@@ -83,43 +126,6 @@ static uint64_t expr(ev *e, const rtl_node *n)
         uint64_t f = e->st->f[slot(e, n->aux) & 31];
         return (f >> 32) == 0xffffffffu ? (uint32_t)f : UINT64_C(0x7fc00000);
     }
-    case RTL_ADD: case RTL_SUB: case RTL_AND: case RTL_OR: case RTL_XOR: case RTL_MUL:
-        v = kid(e, n, 0);
-        for (unsigned k = 1; k < n->n; k++) {
-            uint64_t w = kid(e, n, k);
-            switch (n->kind) {
-            case RTL_ADD: v += w; break;
-            case RTL_SUB: v -= w; break;
-            case RTL_AND: v &= w; break;
-            case RTL_OR: v |= w; break;
-            case RTL_XOR: v ^= w; break;
-            default: v *= w; break;
-            }
-        }
-        return v;
-    case RTL_NOT: return ~kid(e, n, 0);
-    case RTL_NEG: return -kid(e, n, 0);
-    case RTL_SLL: v = kid(e, n, 0); return v << (kid(e, n, 1) & 63);
-    case RTL_SRL: v = kid(e, n, 0); return v >> (kid(e, n, 1) & 63);
-    case RTL_SRA: v = kid(e, n, 0); return (uint64_t)((int64_t)v >> (kid(e, n, 1) & 63));
-    case RTL_MULH: v = kid(e, n, 0); return rtl_mulh(v, kid(e, n, 1));
-    case RTL_MULHU: v = kid(e, n, 0); return rtl_mulhu(v, kid(e, n, 1));
-    case RTL_SDIV: v = kid(e, n, 0); return rtl_sdiv(v, kid(e, n, 1));
-    case RTL_UDIV: v = kid(e, n, 0); return rtl_udiv(v, kid(e, n, 1));
-    case RTL_SREM: v = kid(e, n, 0); return rtl_srem(v, kid(e, n, 1));
-    case RTL_UREM: v = kid(e, n, 0); return rtl_urem(v, kid(e, n, 1));
-    case RTL_EQ: v = kid(e, n, 0); return v == kid(e, n, 1);
-    case RTL_NE: v = kid(e, n, 0); return v != kid(e, n, 1);
-    case RTL_LT: v = kid(e, n, 0); return (int64_t)v < (int64_t)kid(e, n, 1);
-    case RTL_GE: v = kid(e, n, 0); return (int64_t)v >= (int64_t)kid(e, n, 1);
-    case RTL_LTU: v = kid(e, n, 0); return v < kid(e, n, 1);
-    case RTL_GEU: v = kid(e, n, 0); return v >= kid(e, n, 1);
-    case RTL_SEXT8: return (uint64_t)(int64_t)(int8_t)kid(e, n, 0);
-    case RTL_ZEXT8: return (uint8_t)kid(e, n, 0);
-    case RTL_SEXT16: return (uint64_t)(int64_t)(int16_t)kid(e, n, 0);
-    case RTL_ZEXT16: return (uint16_t)kid(e, n, 0);
-    case RTL_SEXT32: return (uint64_t)(int64_t)(int32_t)kid(e, n, 0);
-    case RTL_ZEXT32: return (uint32_t)kid(e, n, 0);
     case RTL_IF: return kid(e, n, 0) ? kid(e, n, 1) : kid(e, n, 2);
     case RTL_LOAD: return load(e, n);
     case RTL_CALL: case RTL_PURE: return helper(e, n);
@@ -208,6 +214,12 @@ static void stmt(ev *e, const rtl_node *n)
     case RTL_CALL: case RTL_PURE:
         (void)helper(e, n);
         return;
+    case RTL_FENCE:
+        v = kid(e, n, 0);
+        a = kid(e, n, 1);
+        if (!e->done)
+            eng_fence(eng_fence_orders(v, a));
+        return;
     case RTL_WHEN:
         if (kid(e, n, 0))
             stmts(e, n, 1);
@@ -243,36 +255,4 @@ rtl_outcome rtl_eval(const rtl_code *c, uint32_t root, const eng_insn *i, rtl_st
     if (!e.done)
         st->pc += i->len;
     return e.out;
-}
-
-/* Is the expression at n a constant of the instruction (no register, memory,
- * let binding or helper)? */
-static int is_const(const rtl_code *c, const rtl_node *n, const eng_insn *i)
-{
-    switch ((rtl_kind)n->kind) {
-    case RTL_X: {
-        /* the zero register reads as 0, as getx reads it */
-        ev e = {.c = c, .i = i};
-        return slot(&e, n->aux) == 0;
-    }
-    case RTL_F: case RTL_F32: case RTL_LOAD: case RTL_CALL: case RTL_PURE: case RTL_VAR:
-        return 0;
-    default:
-        if (rtl_kinds[n->kind].cls == RTL_S)
-            return 0;
-        for (unsigned k = 0; k < n->n; k++)
-            if (!is_const(c, rtl_kid(c, n, k), i))
-                return 0;
-        return 1;
-    }
-}
-
-int rtl_eval_const(const rtl_code *c, const rtl_node *n, const eng_insn *i, uint64_t pc, uint64_t *out)
-{
-    if (!is_const(c, n, i))
-        return -1;
-    rtl_state st = {.pc = pc};
-    ev e = {.c = c, .i = i, .st = &st, .out = RTL_OUT_NEXT};
-    *out = expr(&e, n);
-    return e.done ? -1 : 0;
 }

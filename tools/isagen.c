@@ -674,6 +674,13 @@ static void emit_stmt(FILE *o, const rnode *s, int ind)
     case RTL_END_BLOCK:
         fprintf(o, "END_BLOCK();\n");
         break;
+    case RTL_FENCE:
+        fprintf(o, "eng_fence(eng_fence_orders(");
+        emit_expr(o, s->k[0]);
+        fprintf(o, ", ");
+        emit_expr(o, s->k[1]);
+        fprintf(o, "));\n");
+        break;
     case RTL_CALL: case RTL_PURE:
         emit_expr(o, s);
         fprintf(o, ";\n");

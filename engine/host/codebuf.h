@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define CB_ALIGN 16
 
@@ -99,6 +100,14 @@ static inline void cb_putn(codebuf *b, uint64_t v, size_t n)
     if (cb_room(b, n))
         for (size_t i = 0; i < n; i++, v >>= 8)
             b->p[b->len++] = (uint8_t)v;
+}
+/* n zero bytes (room a header filled in later takes) */
+static inline void cb_zero(codebuf *b, size_t n)
+{
+    if (cb_room(b, n)) {
+        memset(b->p + b->len, 0, n);
+        b->len += n;
+    }
 }
 static inline void cb_put16(codebuf *b, uint16_t v)
 {

@@ -92,17 +92,6 @@ _Static_assert(RV_NOPS + 2 <= UINT16_MAX, "op numbers (with the engine's pseudo-
 
 /* ---- helpers called by bodies ---- */
 
-static inline void rv_fence(rv_cpu *cpu, uint64_t imm)
-{
-    (void)cpu;
-    /* x86-TSO orders everything but store->load; a fence ordering earlier
-     * writes before later reads needs a full barrier */
-    if ((imm & 0x10) && (imm & 0x02))  /* pred includes W, succ includes R */
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    else
-        __atomic_signal_fence(__ATOMIC_SEQ_CST);
-}
-
 static inline void rv_fence_i(rv_cpu *cpu)
 {
     /* every decoded block may be stale; the machine announces it to all

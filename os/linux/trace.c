@@ -14,6 +14,7 @@
 #include <capstone/capstone.h>
 
 #include "core/elf.h"
+#include "core/elfsym.h"
 #include "engine/jit.h"
 #include "os/linux/lx.h"
 
@@ -167,73 +168,149 @@ static void on_signal(const vvm_jp_event *ev, void *user)
 
 /* --perfmap: a "HOSTADDR SIZE NAME" line (hex) in /tmp/perf-PID.map for each
  * block translated to host code, named by the guest function containing it
- * from the main program's symbol table (.symtab, else .dynsym; the dynamic
- * libraries' functions are not named: "guest:0xPC").  Each line is one
- * write() to the file opened O_APPEND and closed again: threads need no
- * lock, a forked child (another host pid) writes its own file, and no
- * descriptor stays open where the guest's own are (a guest that closes
- * every descriptor, or counts on the lowest free one, sees no difference). */
-typedef struct perfsym {
-    uint64_t addr, size;
-    char *name;
-} perfsym;
+ * ("guest:FUNC+0xOFF", else "guest:0xPC"): from the main program's symbol
+ * table (.symtab, else .dynsym), the dynamic loader's, and those of the
+ * shared objects the loader has mapped, which it lists in its link map
+ * (_r_debug.r_map, as a debugger reads it), looked at again when a pc is
+ * in none of the objects known so far.  Symbols come from core/elfsym, as
+ * `vvm disasm`'s do.  Each line is one write() to the file opened O_APPEND
+ * and closed again: threads need no lock for it, a forked child (another
+ * host pid) writes its own file, and no descriptor stays open where the
+ * guest's own are (a guest that closes every descriptor, or counts on the
+ * lowest free one, sees no difference). */
+typedef struct perfobj {
+    uint64_t node;      /* guest address of its link-map entry; 0: loaded by vvm */
+    uint64_t bias;
+    vvm_symtab syms;
+} perfobj;
 typedef struct perfmap {
-    perfsym *sym;
-    size_t nsym;
+    lx_process *p;
+    pthread_mutex_t lock;   /* translating threads name blocks at once */
+    perfobj *obj;
+    size_t nobj;
+    uint64_t r_debug;       /* guest address of the loader's _r_debug, 0 if none */
 } perfmap;
 
-static int perfsym_cmp(const void *a, const void *b)
+/* Adds the functions of the ELF file at host path, loaded at bias. */
+static void perfmap_add(perfmap *m, const char *path, uint64_t bias, uint64_t node)
 {
-    const perfsym *x = a, *y = b;
-    return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-static void perfmap_symbols(perfmap *m, const char *path, uint64_t bias)
-{
+    perfobj *o = realloc(m->obj, (m->nobj + 1) * sizeof *o);
+    if (!o)
+        return;
+    m->obj = o;
+    o = &m->obj[m->nobj++];
+    *o = (perfobj){.node = node, .bias = bias};
     vvm_elf e;
     char err[256];
     if (!path || vvm_elf_open(&e, path, EM_RISCV, err, sizeof err) < 0)
-        return;
-    const Elf64_Shdr *tab = vvm_elf_find_section(&e, SHT_SYMTAB);
-    if (!vvm_elf_sym_count(&e, tab))
-        tab = vvm_elf_find_section(&e, SHT_DYNSYM);
-    size_t n = vvm_elf_sym_count(&e, tab);
-    if (n && (m->sym = calloc(n, sizeof *m->sym)))
-        for (size_t i = 1; i < n; i++) {
-            Elf64_Sym s;
-            if (vvm_elf_sym(&e, tab, i, &s) < 0)
-                break;
-            int type = ELF64_ST_TYPE(s.st_info);
-            const char *name = vvm_elf_sym_name(&e, tab, &s);
-            if ((type != STT_FUNC && type != STT_GNU_IFUNC) || !name[0] || s.st_shndx == SHN_UNDEF)
-                continue;
-            perfsym *p = &m->sym[m->nsym];
-            if (!(p->name = strdup(name)))
-                break;
-            p->addr = s.st_value + (e.eh->e_type == ET_DYN ? bias : 0);
-            p->size = s.st_size;
-            m->nsym++;
-        }
+        return;   /* known, with no names */
+    if (e.eh->e_type != ET_DYN)
+        o->bias = 0;
+    vvm_symtab_load(&e, &o->syms, VVM_SYMS_FUNCS);
     vvm_elf_close(&e);
-    qsort(m->sym, m->nsym, sizeof *m->sym, perfsym_cmp);
+}
+
+/* The address of symbol `name` in the ELF file at path (before its bias), or 0. */
+static uint64_t elf_symbol(const char *path, const char *name)
+{
+    vvm_elf e;
+    char err[256];
+    uint64_t at = 0;
+    if (!path || vvm_elf_open(&e, path, EM_RISCV, err, sizeof err) < 0)
+        return 0;
+    const Elf64_Shdr *tab = vvm_elf_find_section(&e, SHT_DYNSYM);
+    for (size_t i = 1, n = vvm_elf_sym_count(&e, tab); i < n && !at; i++) {
+        Elf64_Sym s;
+        if (vvm_elf_sym(&e, tab, i, &s) == 0 && s.st_shndx != SHN_UNDEF && !strcmp(vvm_elf_sym_name(&e, tab, &s), name))
+            at = s.st_value;
+    }
+    vvm_elf_close(&e);
+    return at;
+}
+
+/* The main program, and its dynamic loader (PT_INTERP, under the sysroot)
+ * with the address of its _r_debug. */
+static void perfmap_setup(perfmap *m, lx_process *p)
+{
+    m->p = p;
+    pthread_mutex_init(&m->lock, NULL);
+    perfmap_add(m, p->exe_path, p->load_bias, 0);
+    vvm_elf e;
+    char err[256], interp[4096] = "", buf[4096];
+    if (!p->interp_base || !p->exe_path || vvm_elf_open(&e, p->exe_path, EM_RISCV, err, sizeof err) < 0)
+        return;
+    for (size_t i = 0; i < e.eh->e_phnum; i++) {
+        const Elf64_Phdr *ph = &e.ph[i];
+        if (ph->p_type == PT_INTERP && ph->p_filesz < sizeof interp && ph->p_offset <= e.size &&
+            ph->p_filesz <= e.size - ph->p_offset) {
+            memcpy(interp, e.data + ph->p_offset, ph->p_filesz);
+            interp[ph->p_filesz] = 0;
+        }
+    }
+    vvm_elf_close(&e);
+    if (!interp[0])
+        return;
+    const char *host = lx_sysroot_path(p, interp, buf, sizeof buf);
+    perfmap_add(m, host, p->interp_base, 0);
+    uint64_t r = elf_symbol(host, "_r_debug");
+    m->r_debug = r ? r + p->interp_base : 0;
+}
+
+/* Adds the objects of the loader's link map not known yet: struct r_debug
+ * { int r_version; struct link_map *r_map; ... } and struct link_map
+ * { l_addr, l_name, l_ld, l_next, ... } (LP64).  Returns how many. */
+static int perfmap_refresh(perfmap *m)
+{
+    const vvm_aspace *as = &m->p->as;
+    uint64_t node = 0;
+    int added = 0;
+    if (!m->r_debug || vvm_aspace_peek(as, m->r_debug + 8, &node, 8) < 0)
+        return 0;
+    for (int k = 0; node && k < 1024; k++) {
+        uint64_t lm[4];   /* l_addr, l_name, l_ld, l_next */
+        if (vvm_aspace_peek(as, node, lm, sizeof lm) < 0)
+            break;
+        int known = 0;
+        for (size_t i = 0; i < m->nobj && !known; i++)
+            known = m->obj[i].node == node;
+        /* the main program (no name) and the loader are known from the start */
+        if (!known && lm[0] && lm[0] != m->p->interp_base) {
+            int e = 0;
+            char *name = vvm_strdup_from_guest(as, lm[1], 4096, &e), buf[4096];
+            perfmap_add(m, name && name[0] ? lx_sysroot_path(m->p, name, buf, sizeof buf) : NULL, lm[0], node);
+            free(name);
+            added++;
+        }
+        node = lm[3];
+    }
+    return added;
+}
+
+static const vvm_sym *perfmap_find(const perfmap *m, uint64_t pc, uint64_t *bias)
+{
+    for (size_t i = 0; i < m->nobj; i++) {
+        const vvm_sym *s = vvm_symtab_containing(&m->obj[i].syms, pc - m->obj[i].bias);
+        if (s) {
+            *bias = m->obj[i].bias;
+            return s;
+        }
+    }
+    return NULL;
 }
 
 /* "guest:FUNC+0xOFF" for the function containing pc, else "guest:0xPC" */
-static void perfmap_name(const perfmap *m, uint64_t pc, char *buf, size_t len)
+static void perfmap_name(perfmap *m, uint64_t pc, char *buf, size_t len)
 {
-    size_t lo = 0, hi = m->nsym;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (m->sym[mid].addr <= pc)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    const perfsym *s = lo ? &m->sym[lo - 1] : NULL;
-    if (s && pc - s->addr < (s->size ? s->size : 1))
-        snprintf(buf, len, "guest:%s+0x%" PRIx64, s->name, pc - s->addr);
+    uint64_t bias = 0;
+    pthread_mutex_lock(&m->lock);
+    const vvm_sym *s = perfmap_find(m, pc, &bias);
+    if (!s && perfmap_refresh(m))
+        s = perfmap_find(m, pc, &bias);
+    if (s)
+        snprintf(buf, len, "guest:%s+0x%" PRIx64, s->name, pc - bias - s->addr);
     else
         snprintf(buf, len, "guest:%#" PRIx64, pc);
+    pthread_mutex_unlock(&m->lock);
 }
 
 static void on_perfmap(const vvm_jp_event *ev, void *user)
@@ -270,7 +347,7 @@ int lx_trace_setup(lx_process *p, const char *what)
         perfmap *m = calloc(1, sizeof *m);  /* the process's: lives as long */
         if (!m)
             return -1;
-        perfmap_symbols(m, p->exe_path, p->load_bias);
+        perfmap_setup(m, p);
         if (vvm_advice_add(&p->weaver, VVM_JP_TRANSLATE, VVM_BEFORE, on_perfmap, m) < 0)
             return -1;
     }

@@ -131,21 +131,23 @@ jt_trace() {
 	grep -m1 -A12 'to x86-64' "$2" | show - 14
 	return 1
 }
-# jt_perfmap NAME PID: /tmp/perf-PID.map is well-formed, names main, and its
-# ranges lie within one code cache (32M, the default)
+# jt_perfmap NAME PID [FUNC]: /tmp/perf-PID.map is well-formed, names main
+# (and FUNC: a shared object's function), and its ranges lie within one code
+# cache (32M, the default)
 jt_perfmap() {
-	local f=/tmp/perf-$2.map
+	local f=/tmp/perf-$2.map want=${3:-main}
 	if [ ! -s "$f" ]; then
 		fail "$1" "no $f"
 		return 1
 	fi
-	if ! awk '
+	if ! awk -v want="$want" '
 		!/^[0-9a-f]+ [0-9a-f]+ guest:[^ ]+$/ { bad = NR ": " $0; exit 1 }
 		function hex(x,  v, i) { v = 0; for (i = 1; i <= length(x); i++) v = v * 16 + index("0123456789abcdef", substr(x, i, 1)) - 1; return v }
 		{ a = hex($1); e = a + hex($2)
 		  if (!lo || a < lo) lo = a; if (e > hi) hi = e }
 		/ guest:main\+0x[0-9a-f]+$/ { main++ }
-		END { if (bad || !main || hi - lo > 32 * 1024 * 1024) { print bad ? bad : (main ? "span " hi - lo : "no main"); exit 1 } }' \
+		$3 ~ "^guest:" want "\\+0x[0-9a-f]+$" { wanted++ }
+		END { if (bad || !main || !wanted || hi - lo > 32 * 1024 * 1024) { print bad ? bad : !main ? "no main" : !wanted ? "no " want : "span " hi - lo; exit 1 } }' \
 		"$f" >"$TMP/perfmap.why"; then
 		fail "$1" "$f: $(cat "$TMP/perfmap.why")"
 		show "$f" 4
@@ -176,7 +178,11 @@ if [ -z "${REPEAT_PASS:-}" ]; then
 				>"$out" 2>"$TMP/jt.err"; then
 				parent=$(sed -n 's/^parent //p' "$out")
 				child=$(sed -n 's/^child //p' "$out")
-				jt_perfmap "$name" "$parent" && jt_perfmap "$name/child" "$child" && pass "$name"
+				# a dynamic program's C library is named from its own symbols
+				# (under jit, which translates its start-up code)
+				fn=main
+				[ $kind = dynamic ] && [ $e = jit ] && fn=__libc_start_main
+				jt_perfmap "$name" "$parent" $fn && jt_perfmap "$name/child" "$child" && pass "$name"
 				rm -f "/tmp/perf-$parent.map" "/tmp/perf-$child.map"
 			else
 				fail "$name" "exit $?"

@@ -630,8 +630,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         naccess += ir->ins[k].op == JI_LOAD || ir->ins[k].op == JI_STORE;
     }
     size_t hdr = sizeof(eng_jit_code) + ndirect * sizeof(eng_jit_exit) + naccess * sizeof(eng_jit_access);
-    for (size_t k = 0; k < hdr; k++)
-        cb_put8(&cb, 0);
+    cb_zero(&cb, hdr);
     x64_align(&cb, 16);
 
     /* the loop's entry: the shared enter, told where the body is */
@@ -781,6 +780,14 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             x64_mov_ri(&cb, 4, X64_RAX, i->sub);
             x64_jmp(&cb, e.epilogue);
             break;
+        case JI_FENCE:
+            /* x86-TSO keeps every order but a write before a later read:
+             * that one takes a locked instruction (cheaper than mfence) */
+            if (i->sub & ENG_ORDER_WR) {
+                x64_lock(&cb);
+                x64_alu_mi(&cb, X64_OR, 4, x64_m(X64_RSP, 0), 0);
+            }
+            break;
         case JI_TRAP:
             if (i->sub == RTL_TRAP_ECALL) {
                 /* an ecall retires: it leaves with the pc at it */
@@ -846,7 +853,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                           .naccess = e.nacc};
         memcpy(cb.p, &h, sizeof h);
         for (unsigned k = 0; k < e.nexits; k++) {
-            eng_jit_exit x = {.target = e.exits[k].target, .site = e.exits[k].site};
+            eng_jit_exit x = {.target = e.exits[k].target, .site = e.exits[k].site,
+                              .stub = (uint32_t)cb_label_pos(&cb, e.exits[k].stub)};
             memcpy(cb.p + sizeof h + k * sizeof x, &x, sizeof x);
         }
         memcpy(cb.p + sizeof h + e.nexits * sizeof(eng_jit_exit), e.acc, e.nacc * sizeof *e.acc);
