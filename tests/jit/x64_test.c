@@ -588,6 +588,20 @@ static void forms_control(void)
         }
         cb_reset(&B);
     }
+    /* the patchable jcc: its displacement (after 0F 8x) 4-aligned too */
+    for (unsigned lead = 0; lead < 8; lead++) {
+        uint32_t l = cb_label_new(&B);
+        x64_nop(&B, lead ? lead : 0);
+        size_t site = x64_jcc_patchable(&B, X64_NE, l);
+        cb_bind(&B, l);
+        checks++;
+        if ((site + 2) % 4 || B.p[site] != 0x0F || B.p[site + 1] != 0x85 || site - lead > 3) {
+            bad++;
+            if (group_bad++ < 5)
+                fprintf(stderr, "  patchable jcc after %u bytes at %zu\n", lead, site);
+        }
+        cb_reset(&B);
+    }
     group_end("control", first);
 }
 
@@ -967,6 +981,25 @@ static void gen_patch(codebuf *b, void *arg)
     x64_ret(b);
 }
 
+/* int f(int x): if x != 0, jcc (patchable) to the code returning 1, else
+ * return 3; the 2 path follows */
+static void gen_patch_jcc(codebuf *b, void *arg)
+{
+    struct patch *p = arg;
+    uint32_t one = cb_label_new(b);
+    x64_test_rr(b, 4, X64_RDI, X64_RDI);
+    p->site = x64_jcc_patchable(b, X64_NE, one);
+    x64_mov_ri(b, 4, X64_RAX, 3);
+    x64_ret(b);
+    cb_bind(b, one);
+    x64_mov_ri(b, 4, X64_RAX, 1);
+    x64_ret(b);
+    x64_align(b, 16);
+    p->off2 = b->len;
+    x64_mov_ri(b, 4, X64_RAX, 2);
+    x64_ret(b);
+}
+
 struct racer { void (*loop)(volatile uint64_t *); volatile uint64_t *c; };
 static void *race_thread(void *arg)
 {
@@ -1238,6 +1271,16 @@ static void run_tests(void)
         int r3 = x64_patch_jmp(&M, x + p.site, (void *)(uintptr_t)0x10);  /* out of reach */
         result("patch", before == 1 && r1 == 0 && after == 2 && r2 == -1 && r3 == -1 && pf() == 2,
                "before %d, after %d, patch results %d %d %d", before, after, r1, r2, r3);
+    }
+    int (*pj)(int) = (int (*)(int))build("patch-jcc", gen_patch_jcc, &p);
+    if (pj) {
+        uint8_t *x = (uint8_t *)(void *)pj;
+        int before = pj(1), other = pj(0);
+        int r1 = x64_patch_jmp(&M, x + p.site, x + p.off2);
+        int after = pj(1), other2 = pj(0);
+        int r2 = x64_patch_jmp(&M, x + p.site + 2, x + p.off2);      /* not a jump */
+        result("patch-jcc", before == 1 && other == 3 && r1 == 0 && after == 2 && other2 == 3 && r2 == -1,
+               "before %d/%d, after %d/%d, patch results %d %d", before, other, after, other2, r1, r2);
     }
     race();
 

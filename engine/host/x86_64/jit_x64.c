@@ -180,6 +180,9 @@ typedef struct emitter {
     struct dexit *exits;
     unsigned nexits;
     int64_t jz_label;       /* a compare whose result only the next JZ uses: its label, else -1 */
+    /* that JZ's, or the JZ being emitted's, way out when its condition
+     * holds (see jz_exit_of), else NULL */
+    const jit_ins *jz_exit;
     eng_jit_access *acc;    /* where each guest access is, for the fault handler */
     unsigned nacc;
     int32_t pin_off[NPIN];  /* the vCPU field pinned in pin_host[k] */
@@ -300,6 +303,35 @@ static int alu_op(unsigned sub, x64_alu *op)
     case RTL_XOR: *op = X64_XOR; return 1;
     default: return 0;
     }
+}
+
+/* A JZ to label L followed by a direct exit and L itself (a conditional
+ * branch: (jz C L) (exit TARGET) L: ...) is one patchable jcc to the exit
+ * when C holds: the path on which C is false then takes no jump before
+ * its own exit.  ins[k] is the JZ; returns the exit, or NULL. */
+static const jit_ins *jz_exit_of(const jit_ir *ir, unsigned k)
+{
+    if (k + 2 >= ir->n)
+        return NULL;
+    const jit_ins *x = &ir->ins[k + 1], *l = &ir->ins[k + 2];
+    if (x->op != JI_EXIT || x->a.kind != JO_IMM || l->op != JI_LABEL || l->label != ir->ins[k].label)
+        return NULL;
+    return x;
+}
+
+/* the jump of a JZ whose condition is `cc` (the value is nonzero when cc
+ * holds): to its label when cc fails, or to its exit when cc holds */
+static void jz_jump(emitter *e, x64_cc cc)
+{
+    if (e->jz_exit) {
+        struct dexit *x = &e->exits[e->nexits++];
+        x->stub = cb_label_new(e->cb);
+        x->target = e->jz_exit->a.imm;
+        x->slot = e->jz_exit->sub;
+        x->site = (uint32_t)x64_jcc_patchable(e->cb, cc, x->stub);
+        return;
+    }
+    x64_jcc(e->cb, x64_cc_not(cc), (uint32_t)e->jz_label);
 }
 
 /* rax = rax / rcx or rax % rcx, unsigned, by a multiplication.  Dividing
@@ -443,7 +475,7 @@ static void bin(emitter *e, const jit_ins *i)
         default: cc = X64_AE; break;
         }
         alu(e, X64_CMP, ap, &i->b);
-        x64_jcc(cb, x64_cc_not(cc), (uint32_t)e->jz_label);
+        jz_jump(e, cc);
         return;
     }
     if (i->sub == RTL_ADD && ap != X64_NOREG && i->b.kind == JO_IMM && fits32(i->b.imm)) {
@@ -536,8 +568,8 @@ static void bin(emitter *e, const jit_ins *i)
         alu(e, X64_CMP, X64_RAX, &i->b);
         if (e->jz_label >= 0) {
             /* the only use is the next instruction's JZ: jump on the
-             * opposite condition */
-            x64_jcc(cb, x64_cc_not(cc), (uint32_t)e->jz_label);
+             * opposite condition (or to the exit on this one) */
+            jz_jump(e, cc);
             return;
         }
         x64_setcc(cb, cc, X64_RAX);
@@ -823,10 +855,12 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             if (i->sub >= RTL_EQ && i->sub <= RTL_GEU && i->d.kind == JO_TMP && uses[i->d.n] == 1 && nx &&
                 nx->op == JI_JZ && nx->a.kind == JO_TMP && nx->a.n == i->d.n) {
                 e.jz_label = e.labels[nx->label];
+                e.jz_exit = jz_exit_of(ir, k + 1);
                 e.keep = 0;
                 bin(&e, i);
                 e.jz_label = -1;
-                k++;    /* the JZ is done */
+                k += e.jz_exit ? 2 : 1;     /* the JZ is done, and its exit */
+                e.jz_exit = NULL;
                 break;
             }
             bin(&e, i);
@@ -881,7 +915,12 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 x64_test_rr(&cb, 8, h, h);
             } else
                 x64_cmp_mi(&cb, 8, opnd_mem(&i->a), 0);
-            x64_jcc(&cb, X64_E, e.labels[i->label]);
+            e.jz_label = e.labels[i->label];
+            e.jz_exit = jz_exit_of(ir, k);
+            jz_jump(&e, X64_NE);
+            k += e.jz_exit ? 1 : 0;         /* its exit is done too */
+            e.jz_label = -1;
+            e.jz_exit = NULL;
             break;
         case JI_EXIT:
             if (i->a.kind == JO_IMM) {

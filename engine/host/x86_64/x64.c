@@ -719,15 +719,27 @@ size_t x64_jmp_patchable_abs(codebuf *b, const void *addr)
     return site;
 }
 
+size_t x64_jcc_patchable(codebuf *b, x64_cc cc, uint32_t label)
+{
+    /* the displacement follows two opcode bytes */
+    x64_nop(b, (unsigned)((2 - b->len) & 3));
+    size_t site = b->len;
+    x64_jcc32(b, cc, label);
+    return site;
+}
+
 int x64_patch_jmp(codemem *m, void *site, const void *target)
 {
     uint8_t *p = site;
-    if (!cm_contains(m, p) || !cm_contains(m, p + 4) || *p != 0xE9 || ((uintptr_t)(p + 1) & 3))
+    if (!cm_contains(m, p) || !cm_contains(m, p + 4))
         return -1;
-    uint64_t end = (uint64_t)(uintptr_t)(p + 5);
+    unsigned op = p[0] == 0xE9 ? 1 : p[0] == 0x0F && (p[1] & 0xF0) == 0x80 ? 2 : 0;
+    if (!op || !cm_contains(m, p + op + 3) || ((uintptr_t)(p + op) & 3))
+        return -1;
+    uint64_t end = (uint64_t)(uintptr_t)(p + op + 4);
     if (!cb_rel32_reaches(end, 0, (uint64_t)(uintptr_t)target))
         return -1;
-    cm_patch32(m, p + 1, (uint32_t)((uint64_t)(uintptr_t)target - end));
+    cm_patch32(m, p + op, (uint32_t)((uint64_t)(uintptr_t)target - end));
     return 0;
 }
 

@@ -219,8 +219,11 @@ void x64_align(codebuf *b, unsigned n);
  * Returns the jmp's offset in the buffer. */
 size_t x64_jmp_patchable(codebuf *b, uint32_t label);
 size_t x64_jmp_patchable_abs(codebuf *b, const void *addr);
-/* site: the jmp's executable address.  Returns 0, or -1 if site is not such
- * a jmp or target is out of rel32 reach (nothing is written then). */
+/* The same for a jcc rel32 (0F 8x, the displacement 4-aligned). */
+size_t x64_jcc_patchable(codebuf *b, x64_cc cc, uint32_t label);
+/* site: the jmp's (or jcc's) executable address.  Returns 0, or -1 if site
+ * is not such a jump or target is out of rel32 reach (nothing is written
+ * then). */
 int x64_patch_jmp(codemem *m, void *site, const void *target);
 
 /* --- SSE2 scalar floating point -------------------------------------- */
