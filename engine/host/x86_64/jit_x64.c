@@ -70,20 +70,23 @@ static unsigned pin_offsets(const eng_isa *isa, int32_t off[NPIN])
     return n;
 }
 
-/* An unsigned division whose divisor is cached with its reciprocal
- * (udiv_cached): the labels of its site data, its cold path, the hot path
- * the cold one comes back to, and the end; rem: the remainder is wanted. */
-struct divsite { uint32_t site, cold, hot, done; uint8_t rem; };
+/* A division whose divisor is cached with its reciprocal (div_cached): the
+ * labels of its site data, its cold path, the hot path the cold one comes
+ * back to, and the end; rem: the remainder is wanted; sgn: signed. */
+struct divsite { uint32_t site, cold, hot, done; uint8_t rem, sgn; };
 #define MAX_DIVS 16
-/* the site data: the divisor (never 0 or 1), the multiplier, the shift,
- * how many times the site has been refilled */
+/* the site data: the divisor (its magnitude never 0 or 1), the multiplier
+ * and the shift for its magnitude, how many times the site has been
+ * refilled, the magnitude */
 #define DIV_D 0
 #define DIV_M 8
 #define DIV_SH 16
 #define DIV_MISSES 24
+#define DIV_ABS 32
+#define DIV_SIZE 40
 #define DIV_MAX_MISSES 64
-/* helper argument words the cold path keeps its values in (no helper has
- * this many arguments, so none is in use across a division) */
+/* helper argument words the division keeps values in (no helper has this
+ * many arguments, so none is in use across a division) */
 #define DIV_SAVE (8 * (ARGS - 3))
 
 struct stub { uint32_t label; eng_exit why; uint16_t slot; uint32_t back; unsigned size; };
@@ -188,7 +191,7 @@ typedef struct emitter {
     int32_t pin_off[NPIN];  /* the vCPU field pinned in pin_host[k] */
     unsigned npin;
     uint32_t raise_tail;    /* eng_raise(why in ecx, tval in rdx), pinned registers written back */
-    struct divsite divs[MAX_DIVS];  /* unsigned divisions by a cached divisor (udiv_cached) */
+    struct divsite divs[MAX_DIVS];  /* divisions by a cached divisor (div_cached) */
     unsigned ndiv;
     int64_t wdelta;         /* the code cache's writable view minus its executable one */
 } emitter;
@@ -334,23 +337,26 @@ static void jz_jump(emitter *e, x64_cc cc)
     x64_jcc(e->cb, x64_cc_not(cc), (uint32_t)e->jz_label);
 }
 
-/* rax = rax / rcx or rax % rcx, unsigned, by a multiplication.  Dividing
- * by the same value again and again (a loop-invariant divisor, a hash
- * table's size) is common, and a 64-bit div costs several times a
- * multiply.  Each such division has a site: the divisor last seen there and
- * its reciprocal, after Granlund and Montgomery ("Division by invariant
- * integers using multiplication", 1994, figure 4.1): with
- * l = ceil(log2 d) and m = floor(2^64 (2^l - d) / d) + 1,
+/* rax = rax / rcx or rax % rcx by a multiplication.  Dividing by the same
+ * value again and again (a loop-invariant divisor, a hash table's size) is
+ * common, and a 64-bit div costs several times a multiply.  Each such
+ * division has a site: the divisor last seen there and the reciprocal of
+ * its magnitude, after Granlund and Montgomery ("Division by invariant
+ * integers using multiplication", 1994, figure 4.1): with l = ceil(log2 d)
+ * and m = floor(2^64 (2^l - d) / d) + 1,
  *   t = (m n) >> 64,   n / d = (t + ((n - t) >> 1)) >> (l - 1)
- * for every 64-bit n and every d >= 2.  The hot path compares the divisor
- * with the site's; a different one (or 0 or 1, never cached) takes the
- * cold path after the block, which works the reciprocal out (with one
- * div) and comes back, or, for a site refilled DIV_MAX_MISSES times (a
- * divisor that keeps changing, as in Euclid's algorithm), just divides.
- * The site's data is in the code cache, read by the hot path through the
- * executable view and written by the cold path through the writable one;
- * translations are per thread, so no other thread reads it meanwhile. */
-static void udiv_cached(emitter *e, int rem)
+ * for every unsigned 64-bit n and every d >= 2.  A signed division divides
+ * the magnitudes and gives the quotient the sign of n xor d, the remainder
+ * the sign of n (both truncate toward zero).  The hot path compares the
+ * divisor with the site's; a different one (or one whose magnitude is 0 or
+ * 1, never cached) takes the cold path after the block, which works the
+ * reciprocal out (with one div) and comes back, or, for a site refilled
+ * DIV_MAX_MISSES times (a divisor that keeps changing, as in Euclid's
+ * algorithm), just divides.  The site's data is in the code cache, read by
+ * the hot path through the executable view and written by the cold path
+ * through the writable one; translations are per thread, so no other
+ * thread reads it meanwhile. */
+static void div_cached(emitter *e, int sgn, int rem)
 {
     codebuf *cb = e->cb;
     struct divsite *d = &e->divs[e->ndiv++];
@@ -359,9 +365,17 @@ static void udiv_cached(emitter *e, int rem)
     d->hot = cb_label_new(cb);
     d->done = cb_label_new(cb);
     d->rem = (uint8_t)rem;
+    d->sgn = (uint8_t)sgn;
     x64_cmp_rm(cb, 8, X64_RCX, x64_mlabel(d->site, DIV_D));
     x64_jcc(cb, X64_NE, d->cold);
     cb_bind(cb, d->hot);
+    if (sgn) {
+        x64_mov_rr(cb, 8, X64_RDX, X64_RAX);
+        x64_sar_ri(cb, 8, X64_RDX, 63);                     /* n < 0 ? -1 : 0 */
+        x64_xor_rr(cb, 8, X64_RAX, X64_RDX);
+        x64_sub_rr(cb, 8, X64_RAX, X64_RDX);                /* |n| (MIN: 2^63) */
+        x64_store(cb, 8, x64_m(X64_RSP, DIV_SAVE), X64_RDX);
+    }
     x64_mov_rr(cb, 8, X64_RCX, X64_RAX);                    /* n */
     x64_load(cb, 8, X64_RDX, x64_mlabel(d->site, DIV_M));
     x64_mul_r(cb, 8, X64_RDX);                              /* rdx = t */
@@ -374,50 +388,75 @@ static void udiv_cached(emitter *e, int rem)
     x64_load(cb, 4, X64_RCX, x64_mlabel(d->site, DIV_SH));
     x64_shr_rcl(cb, 8, X64_RAX);                            /* the quotient */
     if (rem) {
-        x64_load(cb, 8, X64_RCX, x64_mlabel(d->site, DIV_D));
+        x64_load(cb, 8, X64_RCX, x64_mlabel(d->site, DIV_ABS));
         x64_imul_rr(cb, 8, X64_RAX, X64_RCX);
         x64_sub_rr(cb, 8, X64_RDX, X64_RAX);
-        x64_mov_rr(cb, 8, X64_RAX, X64_RDX);
+        x64_mov_rr(cb, 8, X64_RAX, X64_RDX);                /* the remainder */
+        if (sgn) {
+            x64_load(cb, 8, X64_RCX, x64_m(X64_RSP, DIV_SAVE));
+            x64_xor_rr(cb, 8, X64_RAX, X64_RCX);
+            x64_sub_rr(cb, 8, X64_RAX, X64_RCX);
+        }
+    } else if (sgn) {
+        x64_load(cb, 8, X64_RCX, x64_mlabel(d->site, DIV_D));
+        x64_sar_ri(cb, 8, X64_RCX, 63);
+        x64_xor_rm(cb, 8, X64_RCX, x64_m(X64_RSP, DIV_SAVE));
+        x64_xor_rr(cb, 8, X64_RAX, X64_RCX);
+        x64_sub_rr(cb, 8, X64_RAX, X64_RCX);
     }
     cb_bind(cb, d->done);
 }
 
 /* the cold paths and the site data of the block's cached divisions */
-static void udiv_cold(emitter *e)
+static void div_cold(emitter *e)
 {
     codebuf *cb = e->cb;
     for (unsigned k = 0; k < e->ndiv; k++) {
         const struct divsite *d = &e->divs[k];
-        uint32_t zero = cb_label_new(cb), plain = cb_label_new(cb);
+        uint32_t zero = cb_label_new(cb), plain = cb_label_new(cb), m1 = cb_label_new(cb);
         cb_bind(cb, d->cold);                   /* rax = n, rcx = d */
         x64_test_rr(cb, 8, X64_RCX, X64_RCX);
         x64_jcc(cb, X64_E, zero);
         x64_cmp_ri(cb, 8, X64_RCX, 1);
         x64_jcc(cb, X64_E, plain);
+        if (d->sgn) {
+            x64_cmp_ri(cb, 8, X64_RCX, -1);
+            x64_jcc(cb, X64_E, m1);
+        }
         x64_cmp_mi(cb, 8, x64_mlabel(d->site, DIV_MISSES), DIV_MAX_MISSES);
         x64_jcc(cb, X64_AE, plain);
         x64_store(cb, 8, x64_m(X64_RSP, DIV_SAVE), X64_RAX);           /* n */
+        x64_store(cb, 8, x64_m(X64_RSP, DIV_SAVE + 16), X64_RCX);      /* d */
+        if (d->sgn) {
+            x64_mov_rr(cb, 8, X64_RAX, X64_RCX);
+            x64_sar_ri(cb, 8, X64_RAX, 63);
+            x64_xor_rr(cb, 8, X64_RCX, X64_RAX);
+            x64_sub_rr(cb, 8, X64_RCX, X64_RAX);                        /* |d| >= 2 */
+        }
         x64_lea(cb, 8, X64_RAX, x64_m(X64_RCX, -1));
         x64_bsr_rr(cb, 8, X64_RAX, X64_RAX);                            /* l - 1 */
         x64_store(cb, 8, x64_m(X64_RSP, DIV_SAVE + 8), X64_RAX);
-        x64_mov_rr(cb, 8, X64_RDX, X64_RCX);                            /* d */
+        x64_mov_rr(cb, 8, X64_RDX, X64_RCX);                            /* |d| */
         x64_mov_rr(cb, 8, X64_RCX, X64_RAX);
         x64_mov_ri(cb, 4, X64_RAX, 2);
         x64_shl_rcl(cb, 8, X64_RAX);                                    /* 2^l mod 2^64 */
         x64_mov_rr(cb, 8, X64_RCX, X64_RDX);
-        x64_sub_rr(cb, 8, X64_RAX, X64_RDX);                            /* 2^l - d < d */
+        x64_sub_rr(cb, 8, X64_RAX, X64_RDX);                            /* 2^l - |d| < |d| */
         x64_mov_rr(cb, 8, X64_RDX, X64_RAX);
         x64_alu_rr(cb, X64_XOR, 4, X64_RAX, X64_RAX);
         x64_div_r(cb, 8, X64_RCX);
         x64_add_ri(cb, 8, X64_RAX, 1);                                  /* m */
-        x64_store(cb, 8, x64_m(X64_RSP, DIV_SAVE + 16), X64_RAX);
+        /* the site, writable: rdx */
         x64_lea(cb, 8, X64_RDX, x64_mlabel(d->site, 0));
+        x64_push(cb, X64_RAX);
         x64_mov_ri(cb, 8, X64_RAX, (uint64_t)e->wdelta);
-        x64_add_rr(cb, 8, X64_RDX, X64_RAX);                            /* the site, writable */
-        x64_load(cb, 8, X64_RAX, x64_m(X64_RSP, DIV_SAVE + 16));
+        x64_add_rr(cb, 8, X64_RDX, X64_RAX);
+        x64_pop(cb, X64_RAX);
         x64_store(cb, 8, x64_m(X64_RDX, DIV_M), X64_RAX);
+        x64_store(cb, 8, x64_m(X64_RDX, DIV_ABS), X64_RCX);
         x64_load(cb, 8, X64_RAX, x64_m(X64_RSP, DIV_SAVE + 8));
         x64_store(cb, 8, x64_m(X64_RDX, DIV_SH), X64_RAX);
+        x64_load(cb, 8, X64_RCX, x64_m(X64_RSP, DIV_SAVE + 16));
         x64_store(cb, 8, x64_m(X64_RDX, DIV_D), X64_RCX);
         x64_add_mi(cb, 8, x64_m(X64_RDX, DIV_MISSES), 1);
         x64_load(cb, 8, X64_RAX, x64_m(X64_RSP, DIV_SAVE));
@@ -426,9 +465,22 @@ static void udiv_cold(emitter *e)
         if (!d->rem)
             x64_mov_ri(cb, 8, X64_RAX, UINT64_MAX);
         x64_jmp(cb, d->done);
+        if (d->sgn) {
+            cb_bind(cb, m1);                    /* n / -1 = -n (MIN stays MIN), n % -1 = 0 */
+            if (d->rem)
+                x64_alu_rr(cb, X64_XOR, 4, X64_RAX, X64_RAX);
+            else
+                x64_neg_r(cb, 8, X64_RAX);
+            x64_jmp(cb, d->done);
+        }
         cb_bind(cb, plain);
-        x64_alu_rr(cb, X64_XOR, 4, X64_RDX, X64_RDX);
-        x64_div_r(cb, 8, X64_RCX);
+        if (d->sgn) {
+            x64_cqo(cb, 8);
+            x64_idiv_r(cb, 8, X64_RCX);
+        } else {
+            x64_alu_rr(cb, X64_XOR, 4, X64_RDX, X64_RDX);
+            x64_div_r(cb, 8, X64_RCX);
+        }
         if (d->rem)
             x64_mov_rr(cb, 8, X64_RAX, X64_RDX);
         x64_jmp(cb, d->done);
@@ -446,6 +498,7 @@ static void udiv_cold(emitter *e)
         cb_put64(cb, 1);
         cb_put64(cb, 0);
         cb_put64(cb, 0);
+        cb_put64(cb, 2);
     }
     cb_zero(cb, 64);
 }
@@ -511,8 +564,8 @@ static void bin(emitter *e, const jit_ins *i)
          * trap on the host, so they go aside */
         int sgn = i->sub == RTL_SDIV || i->sub == RTL_SREM, rem = i->sub == RTL_SREM || i->sub == RTL_UREM;
         get(e, X64_RCX, &i->b);
-        if (!sgn && e->ndiv < MAX_DIVS) {
-            udiv_cached(e, rem);
+        if (e->ndiv < MAX_DIVS) {
+            div_cached(e, sgn, rem);
             break;
         }
         uint32_t zero = cb_label_new(cb), done = cb_label_new(cb), m1 = sgn ? cb_label_new(cb) : 0;
@@ -1025,7 +1078,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         x64_mov_rr(&cb, 8, X64_RDX, X64_RAX);
         raise_call(&e, e.stubs[k].why);
     }
-    udiv_cold(&e);
+    div_cold(&e);
     if (ir->slot_off)
         ir->slot_off[ir->nslot + 1] = (uint32_t)cb_len(&cb);
     if (!cb.err) {

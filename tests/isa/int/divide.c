@@ -1,6 +1,6 @@
-/* Unsigned division and remainder (divu, remu, divuw, remuw) against a
- * shift-and-subtract long division written here, for edge and random
- * operands.  Each divisor is used for many dividends in a row at the same
+/* Division and remainder (div, divu, rem, remu and their 32-bit forms)
+ * against a shift-and-subtract long division written here, for edge and
+ * random operands.  Each divisor is used for many dividends in a row at the same
  * instruction, then the divisor changes: the translation tier caches a
  * division site's divisor with its reciprocal (engine/host/x86_64), so this
  * runs its hot path, its refill and, past its refill limit, its plain path.
@@ -11,10 +11,14 @@
 
 static int failures;
 
-static __attribute__((noinline)) uint64_t divu(uint64_t n, uint64_t d) { return n / d; }
-static __attribute__((noinline)) uint64_t remu(uint64_t n, uint64_t d) { return n % d; }
-static __attribute__((noinline)) uint32_t divuw(uint32_t n, uint32_t d) { return n / d; }
-static __attribute__((noinline)) uint32_t remuw(uint32_t n, uint32_t d) { return n % d; }
+static __attribute__((noipa)) uint64_t divu(uint64_t n, uint64_t d) { return n / d; }
+static __attribute__((noipa)) uint64_t remu(uint64_t n, uint64_t d) { return n % d; }
+static __attribute__((noipa)) uint32_t divuw(uint32_t n, uint32_t d) { return n / d; }
+static __attribute__((noipa)) uint32_t remuw(uint32_t n, uint32_t d) { return n % d; }
+static __attribute__((noipa)) int64_t divs(int64_t n, int64_t d) { return n / d; }
+static __attribute__((noipa)) int64_t rems(int64_t n, int64_t d) { return n % d; }
+static __attribute__((noipa)) int32_t divw(int32_t n, int32_t d) { return n / d; }
+static __attribute__((noipa)) int32_t remw(int32_t n, int32_t d) { return n % d; }
 
 /* the RISC-V results, by long division: x/0 is all ones, x%0 is x */
 static void ref(uint64_t n, uint64_t d, uint64_t *q, uint64_t *r)
@@ -37,6 +41,30 @@ static void ref(uint64_t n, uint64_t d, uint64_t *q, uint64_t *r)
     *r = rr;
 }
 
+/* the signed results of `bits` bits: the magnitudes divided, the quotient
+ * negated when the signs differ, the remainder given n's sign; x/0 is -1,
+ * x%0 is x, MIN/-1 is MIN and MIN%-1 is 0 (what the ISA defines, where C
+ * leaves these undefined: the functions above are only called on them
+ * through the ISA's instructions) */
+static void sref(int64_t n, int64_t d, int bits, int64_t *q, int64_t *r)
+{
+    int64_t min = bits == 64 ? INT64_MIN : INT32_MIN;
+    if (!d) {
+        *q = -1;
+        *r = n;
+        return;
+    }
+    if (n == min && d == -1) {
+        *q = min;
+        *r = 0;
+        return;
+    }
+    uint64_t an = n < 0 ? -(uint64_t)n : (uint64_t)n, ad = d < 0 ? -(uint64_t)d : (uint64_t)d, uq, ur;
+    ref(an, ad, &uq, &ur);
+    *q = (n < 0) != (d < 0) ? -(int64_t)uq : (int64_t)uq;
+    *r = n < 0 ? -(int64_t)ur : (int64_t)ur;
+}
+
 static void bad(const char *what, uint64_t n, uint64_t d, uint64_t got, uint64_t want)
 {
     if (failures++ < 10)
@@ -57,6 +85,7 @@ static const uint64_t edges[] = {
     0, 1, 2, 3, 5, 7, 10, 16, 17, 31, 32, 33, 1000003, 0x7fffffff, 0x80000000, 0x80000001,
     0xffffffff, 0x100000000, 0x100000001, 0x7fffffffffffffff, 0x8000000000000000, 0x8000000000000001,
     0xfffffffffffffffe, 0xffffffffffffffff, 0xaaaaaaaaaaaaaaab, 0x5555555555555555, 0x0123456789abcdef,
+    0xfffffffffffffffd, 0xfffffffffff0bdbd, 0xffffffff80000000, 0xffffffff7fffffff,
 };
 #define NEDGES (sizeof edges / sizeof *edges)
 
@@ -78,6 +107,19 @@ static void check(uint64_t n, uint64_t d)
         bad("divuw", n32, d32, gq32, (uint32_t)q);
     if (gr32 != (uint32_t)r)
         bad("remuw", n32, d32, gr32, (uint32_t)r);
+    int64_t sq, sr;
+    sref((int64_t)n, (int64_t)d, 64, &sq, &sr);
+    int64_t gsq = divs((int64_t)n, (int64_t)d), gsr = rems((int64_t)n, (int64_t)d);
+    if (gsq != sq)
+        bad("div", n, d, (uint64_t)gsq, (uint64_t)sq);
+    if (gsr != sr)
+        bad("rem", n, d, (uint64_t)gsr, (uint64_t)sr);
+    sref((int32_t)n32, (int32_t)d32, 32, &sq, &sr);
+    int32_t gwq = divw((int32_t)n32, (int32_t)d32), gwr = remw((int32_t)n32, (int32_t)d32);
+    if (gwq != (int32_t)sq)
+        bad("divw", n32, d32, (uint32_t)gwq, (uint32_t)sq);
+    if (gwr != (int32_t)sr)
+        bad("remw", n32, d32, (uint32_t)gwr, (uint32_t)sr);
 }
 
 int main(void)
