@@ -26,7 +26,9 @@
  * outside, or from a guest to its own pid) goes to the thread the host
  * kernel picks: a guest thread's machine gets it; when the kernel picks a
  * thread that runs no guest (the embedding program's own threads), it goes
- * to the machine that started first among those running.  With one machine
+ * to the machine that started first among those running, which sees it at
+ * once (a guest thread in a busy loop or a blocking call is interrupted);
+ * the mask of the thread that took it is not changed.  With one machine
  * that is exactly `vvm run`'s behaviour.
  *
  * What the host kernel keeps per process is shared by all the machines in

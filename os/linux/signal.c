@@ -121,7 +121,8 @@ static int default_action(int g)
  * thread's machine, which delivers it by its own dispositions (a signal
  * one machine ignores while another handles it is dropped at delivery);
  * one that arrives on a thread running no guest goes to the oldest
- * machine on the list.  The handler reads that one pointer (reg_first)
+ * machine on the list (record_stray: to its thread that would take it,
+ * kicked).  The handler reads that one pointer (reg_first)
  * inside a count of handlers at work (reg_busy), and lx_signal_fini waits
  * for the count to drop after taking its machine off, so no handler
  * touches a machine that is gone. */
@@ -142,17 +143,86 @@ static void record_thread(lx_thread *t, int g, const siginfo_t *si)
     t->cpu.interrupt = 1;
 }
 
-/* A signal taken by a host thread that runs no guest: the oldest machine's. */
-static void record_stray(int g, const siginfo_t *si)
+/* The kick (lx_signal_kick): a SIGBUS queued with this cookie as its value.
+ * SIGBUS is never blocked on a guest thread (lx_signal_sync_mask) and its
+ * handler is always vvm's (core/hostfault), without SA_RESTART, so the
+ * kick ends a blocking host call with EINTR and reaches translated code
+ * anywhere; on_async_fault knows it by the cookie and only sets the
+ * interrupt flag. */
+static const char kick_cookie;
+
+static int is_kick(const siginfo_t *si)
 {
-    __atomic_add_fetch(&reg_busy, 1, __ATOMIC_SEQ_CST);
-    lx_process *p = __atomic_load_n(&reg_first, __ATOMIC_SEQ_CST);
-    if (p) {
+    return si->si_code == SI_QUEUE && si->si_pid == getpid() && si->si_ptr == (void *)&kick_cookie;
+}
+
+void lx_signal_kick(lx_thread *t)
+{
+    __atomic_store_n(&t->cpu.interrupt, 1, __ATOMIC_SEQ_CST);
+    int tid = __atomic_load_n(&t->tid, __ATOMIC_SEQ_CST);
+    if (t == lx_current() || tid <= 0)
+        return;  /* its loop sees the flag when the call it is in returns */
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_signo = SIGBUS;
+    si.si_code = SI_QUEUE;
+    si.si_pid = getpid();
+    si.si_uid = getuid();
+    si.si_ptr = (void *)&kick_cookie;
+    syscall(SYS_rt_tgsigqueueinfo, getpid(), tid, SIGBUS, &si);
+}
+
+/* The thread of p a process-directed signal g goes to, as the kernel
+ * chooses: prefer, if it does not block g, then the first thread in its
+ * loop that does not; NULL when every one blocks it (it waits on the
+ * process).  Async-signal-safe: walks the list without the lock, which is
+ * safe because threads are linked by one release store and freed only
+ * after lx_signal_quiesce. */
+static lx_thread *pick_thread(lx_process *p, lx_thread *prefer, int g)
+{
+    if (prefer && !prefer->exited && !(prefer->sigmask & BIT(g)))
+        return prefer;
+    for (lx_thread *o = __atomic_load_n(&p->threads, __ATOMIC_ACQUIRE); o;
+         o = __atomic_load_n(&o->next, __ATOMIC_ACQUIRE))
+        if (__atomic_load_n(&o->running, __ATOMIC_ACQUIRE) && !o->exited && !(o->sigmask & BIT(g)))
+            return o;
+    return NULL;
+}
+
+/* Process-directed signal g for p: recorded on the thread that takes it,
+ * which is kicked (its interrupt flag, and EINTR for a blocking call), or
+ * on the process when every thread blocks it (the next thread to look,
+ * after any system call, takes it). */
+static void record_process(lx_process *p, lx_thread *prefer, int g, const siginfo_t *si)
+{
+    lx_thread *o = pick_thread(p, prefer, g);
+    if (o) {
+        record_thread(o, g, si);
+        lx_signal_kick(o);
+    } else {
         memcpy(&p->sig_info[g], si, sizeof(siginfo_t));
         p->sig_info[g].si_signo = g;
         __atomic_or_fetch(&p->pending, BIT(g), __ATOMIC_SEQ_CST);
     }
+}
+
+/* A signal taken by a host thread that runs no guest (the embedding
+ * program's, a helper): the oldest machine's, for the thread that would
+ * take it, kicked so that it notices at its next block head even in a busy
+ * loop of translated code. */
+static void record_stray(int g, const siginfo_t *si)
+{
+    __atomic_add_fetch(&reg_busy, 1, __ATOMIC_SEQ_CST);
+    lx_process *p = __atomic_load_n(&reg_first, __ATOMIC_SEQ_CST);
+    if (p)
+        record_process(p, NULL, g, si);
     __atomic_sub_fetch(&reg_busy, 1, __ATOMIC_SEQ_CST);
+}
+
+void lx_signal_quiesce(void)
+{
+    while (__atomic_load_n(&reg_busy, __ATOMIC_SEQ_CST))
+        sched_yield();
 }
 
 static void record(lx_thread *t, int g, const siginfo_t *si)
@@ -170,9 +240,12 @@ static void on_host_signal(int h, siginfo_t *si, void *ucv)
     lx_thread *t = lx_current();
     if (g && (!t || !t->exited)) {
         record(t, g, si);
-        /* one slot per signal: the next instance waits in the host kernel */
+        /* one slot per signal: the next instance waits in the host kernel
+         * (on a guest thread only: a thread of the embedding program keeps
+         * its mask) */
         ucontext_t *uc = ucv;
-        sigaddset(&uc->uc_sigmask, h);
+        if (t)
+            sigaddset(&uc->uc_sigmask, h);
     }
     errno = saved;
 }
@@ -184,9 +257,12 @@ static void on_async_fault(int h, siginfo_t *si, void *ucv)
     (void)ucv;
     int saved = errno;
     lx_thread *t = lx_current();
-    if (t && t->proc->exiting) {
-        /* lx_process_end's kick (a SIGBUS, always sent to a guest thread):
-         * leave the loop */
+    if (is_kick(si)) {
+        /* lx_signal_kick: look at the signals, or leave the loop when the
+         * process ends */
+        if (t)
+            t->cpu.interrupt = 1;
+    } else if (t && t->proc->exiting) {
         t->cpu.interrupt = 1;
     } else if (!t || !t->exited) {
         record(t, h, si);

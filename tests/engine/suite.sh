@@ -13,6 +13,7 @@ if [ -z "${REPEAT_PASS:-}" ]; then
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/counters" "$E_SRC/counters.S" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/budget_edge" "$E_SRC/budget_edge.S" &&
 		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/die" "$E_SRC/die.c" &&
+		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/selfsig" "$E_SRC/selfsig.c" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/loop" "$E_SRC/loop.S" &&
 		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/multi" "$E_SRC/multi.c" &&
 		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/smc_threads" "$E_SRC/smc_threads.c" &&
@@ -129,6 +130,12 @@ fi
 # on with the guest's status, no guest thread, its own signal dispositions
 # and mask, and runs another machine (tests/engine/embed_die.c)
 host_checks embed-die embed_die "$ROOT/include" 60 "$E_OUT/die"
+
+# signals for a guest that a thread of the embedding program takes (one
+# running no guest) reach the guest at once, in a busy loop under every
+# engine or in a blocking call, and leave that thread's mask alone
+# (tests/engine/embed_selfsig.c)
+host_checks embed-selfsig embed_selfsig "$ROOT/include" 120 "$E_OUT/selfsig"
 
 # several machines in one program, each on a host thread of its own: a
 # sliced loop, a multi-threaded guest, one that dies of a fault meanwhile,
