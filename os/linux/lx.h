@@ -257,6 +257,9 @@ void lx_signal_kick(lx_thread *t);
 /* Waits until no host signal handler walks a machine's threads: before a
  * thread taken off its list is freed. */
 void lx_signal_quiesce(void);
+/* Signal g, which thread t (exiting) took for its process and did not
+ * deliver, goes back to the process. */
+void lx_signal_requeue(lx_thread *t, int g);
 /* On a new guest thread's host thread: host mask from the guest mask. */
 void lx_signal_thread_start(lx_thread *t);
 /* Sets the calling host thread's mask from t's guest mask (+ taken signals). */

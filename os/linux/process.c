@@ -318,11 +318,8 @@ LX_SYSCALL(exit)
     t->exited = 1;
     uint64_t left = __atomic_exchange_n(&t->pending, 0, __ATOMIC_SEQ_CST);
     for (int g = 1; g <= LX_NSIG; g++)
-        if ((left >> (g - 1)) & 1) {
-            int h = lx_sig_g2h(g);
-            if (h && t->sig_info[g].si_code != SI_TKILL)
-                kill(getpid(), h);
-        }
+        if (((left >> (g - 1)) & 1) && t->sig_info[g].si_code != SI_TKILL)
+            lx_signal_requeue(t, g);
     lx_robust_exit(t);
     /* clear_child_tid and wake a joiner, then stop */
     if (t->clear_child_tid) {

@@ -21,6 +21,7 @@
  * the call is restarted here (pc back on the ecall) when the guest's
  * SA_RESTART and the call allow it, as the kernel does.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -217,6 +218,20 @@ static void record_stray(int g, const siginfo_t *si)
     if (p)
         record_process(p, NULL, g, si);
     __atomic_sub_fetch(&reg_busy, 1, __ATOMIC_SEQ_CST);
+}
+
+void lx_signal_requeue(lx_thread *t, int g)
+{
+    lx_process *p = t->proc;
+    if (!p->opt.embedded) {
+        int h = lx_sig_g2h(g);
+        if (h)
+            kill(getpid(), h);  /* the host kernel picks the thread again */
+        return;
+    }
+    pthread_mutex_lock(&p->lock);
+    record_process(p, NULL, g, &t->sig_info[g]);
+    pthread_mutex_unlock(&p->lock);
 }
 
 void lx_signal_quiesce(void)
@@ -966,13 +981,97 @@ static int64_t check_sig(uint64_t s, int *h)
     return 0;
 }
 
-/* A SIGKILL the guest sends its own process (embedded): the host kernel
- * would end the embedding program with it, so the guest dies here.  tid: a
- * thread of this host process, or 0 for the process. */
-static void sigkill_self(lx_thread *t, int h, int tid)
+/* ---- signals an embedded guest sends itself ----
+ *
+ * The guest's process is the host process, whose pid and tids it sees; a
+ * signal sent there through the host kernel would reach the embedding
+ * program (its handlers, its default actions: SIGTERM, SIGSTOP end or stop
+ * it).  So when the machine is embedded, a signal the guest sends its own
+ * process (kill(getpid()), kill of any tid of the host process, kill(0)
+ * and kill(-getpgrp()), rt_sigqueueinfo) or one of its own threads (tkill,
+ * tgkill, rt_tgsigqueueinfo) never goes to the host: it is recorded for the
+ * machine as the host handler would record it, with the siginfo the kernel
+ * would give (SI_USER or SI_TKILL, this pid and uid; the guest's own for the
+ * queueing calls).  The machine then delivers it by its own dispositions:
+ * a handler, ignore, or its default action, which ends only the machine
+ * (status 128+N); SIGKILL ends it at once.  A stop signal's default action
+ * (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) does not stop a machine: it is
+ * ignored, as SIGCONT's is; handlers for them run.  A tid of the host
+ * process that is not one of the machine's threads (the embedding
+ * program's, another machine's) is not the guest's: ESRCH.  kill(0) also
+ * signals the other processes of the group (found in /proc: the guest's
+ * children, ...) through the host kernel.  Under vvm run every one of these
+ * goes to the host kernel, as it does natively. */
+
+/* A thread of this host process (any machine's, or the embedder's). */
+static int host_tid(int tid) { return tid > 0 && syscall(SYS_tgkill, getpid(), tid, 0) == 0; }
+
+/* Records guest signal g (0: only checks) from t for its own machine:
+ * for thread tid (one of the machine's, else -ESRCH), or for the process
+ * (tid 0).  si: the siginfo to give (its si_signo is set here). */
+static int64_t to_self(lx_thread *t, int tid, int g, siginfo_t *si)
 {
-    if (h == SIGKILL && t->proc->opt.embedded && (!tid || syscall(SYS_tgkill, getpid(), tid, 0) == 0))
+    lx_process *p = t->proc;
+    si->si_signo = g;
+    pthread_mutex_lock(&p->lock);  /* no thread leaves the list and is freed meanwhile */
+    lx_thread *o = NULL;
+    if (tid) {
+        for (o = p->threads; o && o->tid != tid; o = o->next)
+            ;
+        if (!o || o->exited) {
+            pthread_mutex_unlock(&p->lock);
+            return -ESRCH;
+        }
+    }
+    if (g == SIGKILL) {
+        pthread_mutex_unlock(&p->lock);
         lx_die_by_signal(t, SIGKILL, t->cpu.pc);
+    }
+    if (g && o) {
+        record_thread(o, g, si);
+        if (!(o->sigmask & BIT(g)))
+            lx_signal_kick(o);  /* a blocked one waits: no EINTR for it */
+    } else if (g) {
+        record_process(p, t->exited ? NULL : t, g, si);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return 0;
+}
+
+static siginfo_t sent_info(int code)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_code = code;
+    si.si_pid = getpid();
+    si.si_uid = getuid();
+    return si;
+}
+
+/* The processes of group pgrp but this one (kill(0) from an embedded
+ * guest: this one is the machine's, signalled by the caller).  Returns 0 if
+ * any took the signal or none was found, else -errno of the last failure. */
+static int64_t kill_group_but_self(pid_t pgrp, int h)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    pid_t self = getpid();
+    int64_t r = 0;
+    int sent = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0 || pid == self || getpgid((pid_t)pid) != pgrp)
+            continue;
+        if (kill((pid_t)pid, h) == 0)
+            sent = 1;
+        else
+            r = -errno;
+    }
+    closedir(d);
+    return sent ? 0 : r;
 }
 
 LX_SYSCALL(kill)
@@ -981,9 +1080,30 @@ LX_SYSCALL(kill)
     int64_t e = check_sig(a[1], &h);
     if (e)
         return e;
-    if ((int)a[0] == getpid())
-        sigkill_self(t, h, 0);
-    long r = kill((pid_t)(int)a[0], h);
+    int pid = (int)a[0], g = (int)a[1];
+    if (t->proc->opt.embedded) {
+        siginfo_t si = sent_info(SI_USER);
+        if (pid == getpid() || host_tid(pid))
+            return to_self(t, 0, g, &si);
+        if (pid == 0 || (pid < -1 && -pid == getpgrp())) {
+            /* the others first (SIGKILL does not come back); the caller
+             * itself takes it, so the call succeeds */
+            if (h)
+                (void)kill_group_but_self(getpgrp(), h);
+            return to_self(t, 0, g, &si);
+        }
+    }
+    long r = kill((pid_t)pid, h);
+    return r < 0 ? -errno : 0;
+}
+
+/* tkill and tgkill of a thread of this host process from an embedded
+ * guest: its machine's threads only. */
+static int64_t thread_kill(lx_thread *t, int tgid, int tid, int g, int h, siginfo_t *si)
+{
+    if (t->proc->opt.embedded && (tgid == getpid() || (tgid == 0 && host_tid(tid))))
+        return to_self(t, tid, g, si);
+    long r = tgid ? syscall(SYS_tgkill, tgid, tid, h) : syscall(SYS_tkill, tid, h);
     return r < 0 ? -errno : 0;
 }
 
@@ -995,9 +1115,8 @@ LX_SYSCALL(tkill)
         return e;
     if ((int)a[0] <= 0)
         return -EINVAL;
-    sigkill_self(t, h, (int)a[0]);
-    long r = syscall(SYS_tkill, (int)a[0], h);
-    return r < 0 ? -errno : 0;
+    siginfo_t si = sent_info(SI_TKILL);
+    return thread_kill(t, 0, (int)a[0], (int)a[1], h, &si);
 }
 
 LX_SYSCALL(tgkill)
@@ -1008,10 +1127,8 @@ LX_SYSCALL(tgkill)
         return e;
     if ((int)a[0] <= 0 || (int)a[1] <= 0)
         return -EINVAL;
-    if ((int)a[0] == getpid())
-        sigkill_self(t, h, (int)a[1]);
-    long r = syscall(SYS_tgkill, (int)a[0], (int)a[1], h);
-    return r < 0 ? -errno : 0;
+    siginfo_t si = sent_info(SI_TKILL);
+    return thread_kill(t, (int)a[0], (int)a[1], (int)a[2], h, &si);
 }
 
 /* sigqueue: the guest's siginfo (same layout as the host's) with the host
@@ -1025,9 +1142,9 @@ static int64_t queueinfo(lx_thread *t, int tgid, int tid, uint64_t s, uint64_t i
     siginfo_t si;
     if (vvm_copy_from_guest(lx_as(t), &si, info, 128) < 0)
         return -EFAULT;
+    if (t->proc->opt.embedded && (tgid == getpid() || (!tid && host_tid(tgid))))
+        return to_self(t, tid, (int)s, &si);
     si.si_signo = h;
-    if (tgid == getpid())
-        sigkill_self(t, h, tid);
     long r = tid ? syscall(SYS_rt_tgsigqueueinfo, tgid, tid, h, &si) : syscall(SYS_rt_sigqueueinfo, tgid, h, &si);
     return r < 0 ? -errno : 0;
 }

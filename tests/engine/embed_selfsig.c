@@ -125,6 +125,22 @@ static int host_untouched(const sigset_t *mask0, char *why, size_t n)
 
 static int selected(const char *name) { return !only || !strcmp(only, name); }
 
+/* The guest sends itself a signal: it must end with want. */
+static void check_case(const char *how, int want, const sigset_t *mask0)
+{
+    if (!selected(how))
+        return;
+    machine mc;
+    start(&mc, how);
+    finish(&mc);
+    char why[700];
+    snprintf(why, sizeof why, "vvm_run %d, status %d, want %d %s", (int)mc.st, mc.status, want, mc.err);
+    int ok = mc.st == VVM_EXITED && mc.status == want;
+    if (ok)
+        ok = host_untouched(mask0, why, sizeof why);
+    report(ok, how, why);
+}
+
 /* The main thread takes SIGUSR1 for the guest (raise: only this thread can
  * take it) once the guest is ready; the guest must see it soon, in a busy
  * loop or a blocking call.  Raised again every 200 ms until the machine
@@ -163,6 +179,33 @@ static void check_stray(const char *how, int want, const sigset_t *mask0)
     report(ok, name, why);
 }
 
+/* Two machines: the first spins until a signal comes; the second sends
+ * itself one (sigqueue: it must take it, not the first, which is the one
+ * the embedder's threads' signals go to); then the main thread's signal
+ * ends the first. */
+static void check_two(const sigset_t *mask0)
+{
+    if (!selected("two-machines"))
+        return;
+    machine a, b;
+    start(&a, "spin");
+    int ready = wait_ready(&a);
+    start(&b, "sigqueue");
+    finish(&b);
+    int a_running = !a.done;
+    if (ready)
+        raise_until_done(&a);
+    finish(&a);
+    char why[1400];
+    snprintf(why, sizeof why, "first %sready, %s when the second ended; first: vvm_run %d status %d (want 28) %s; "
+             "second: vvm_run %d status %d (want 27) %s", ready ? "" : "never ", a_running ? "running" : "ended",
+             (int)a.st, a.status, a.err, (int)b.st, b.status, b.err);
+    int ok = ready && a_running && a.st == VVM_EXITED && a.status == 28 && b.st == VVM_EXITED && b.status == 27;
+    if (ok)
+        ok = host_untouched(mask0, why, sizeof why);
+    report(ok, "two-machines", why);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2 && argc != 3) {
@@ -184,8 +227,21 @@ int main(int argc, char **argv)
     sigset_t mask0;
     pthread_sigmask(SIG_SETMASK, NULL, &mask0);
 
+    check_case("term-handler", 20, &mask0);
+    check_case("term", 128 + SIGTERM, &mask0);
+    check_case("raise-term", 128 + SIGTERM, &mask0);
+    check_case("tgkill", 21, &mask0);
+    check_case("kill0", 22, &mask0);
+    check_case("kill0-term", 128 + SIGTERM, &mask0);
+    check_case("sigkill", 128 + SIGKILL, &mask0);
+    check_case("stop", 23, &mask0);
+    check_case("thread", 24, &mask0);
+    check_case("blocked", 25, &mask0);
+    check_case("foreign", 26, &mask0);
+    check_case("sigqueue", 27, &mask0);
     check_stray("spin", 28, &mask0);
     check_stray("block", 29, &mask0);
+    check_two(&mask0);
     /* the host's own handlers work again */
     raise(SIGUSR1);
     report(host_got[SIGUSR1] == 1, "host-handler-after", "the host's SIGUSR1 handler did not run");

@@ -131,6 +131,9 @@ fi
 # and mask, and runs another machine (tests/engine/embed_die.c)
 host_checks embed-die embed_die "$ROOT/include" 60 "$E_OUT/die"
 
+# signals a guest sends itself (kill of its pid and kill(0) with and
+# without a handler, raise, tgkill, SIGKILL, stop signals, another thread,
+# sigqueue) reach only its machine, never the embedding program's handlers;
 # signals for a guest that a thread of the embedding program takes (one
 # running no guest) reach the guest at once, in a busy loop under every
 # engine or in a blocking call, and leave that thread's mask alone
