@@ -31,12 +31,8 @@ static void on_host(int sig) { host_got[sig]++; }
 
 static void report(int okay, const char *name, const char *why)
 {
-    if (okay)
-        printf("ok %s\n", name);
-    else {
-        printf("not ok %s: %s\n", name, why);
-        bad++;
-    }
+    bad += !okay;
+    printf("%s %s%s%s\n", okay ? "ok" : "not ok", name, okay ? "" : ": ", okay ? "" : why);
     fflush(stdout);
 }
 

@@ -22,6 +22,7 @@
 #include "isa/riscv/rv_fp.h"
 #include "isa/riscv/rv_rtl.h"
 #include "rv_gen.h"
+#include "tests/engine/hart_snapshot.h"
 
 #define RD_SPACE (UINT64_C(1) << 20)
 #define RD_CODE UINT64_C(0x1000)
@@ -29,14 +30,7 @@
 #define RD_DATA_LEN UINT64_C(0x2000)
 
 typedef struct rd_state {
-    uint64_t x[32], f[32];
-    uint32_t fflags, frm;
-    uint64_t pc;
-    rv_exit exit;
-    uint64_t tval;
-    uint64_t res_addr, res_val;
-    int res_valid;
-    int interrupt;     /* the instruction asked its hart to leave the loop (fence.i) */
+    HART_SNAPSHOT_EMBED;  /* instret is not compared: the evaluator keeps none */
     uint8_t data[RD_DATA_LEN];
 } rd_state;
 
@@ -67,37 +61,14 @@ static int rd_init(rd_ctx *c)
 
 static void rd_load(rv_cpu *cpu, const rd_state *s)
 {
-    memcpy(cpu->x, s->x, sizeof s->x);
-    cpu->x[RV_SINK] = 0;
-    memcpy(cpu->f, s->f, sizeof s->f);
-    rv_fp_set_fflags(cpu, s->fflags);
-    cpu->frm = s->frm;
-    cpu->pc = s->pc;
-    cpu->res_addr = s->res_addr;
-    cpu->res_val = s->res_val;
-    cpu->res_valid = s->res_valid;
+    hart_put(cpu, &s->hart);
     cpu->instret = 1000;
-    cpu->exit = RV_EXIT_NONE;
-    cpu->tval = 0;
-    cpu->interrupt = 0;
 }
 
 static void rd_save(rd_ctx *c, rv_cpu *cpu, rd_state *s)
 {
-    rv_fp_leave(cpu);
-    memcpy(s->x, cpu->x, sizeof s->x);
+    hart_get(cpu, &s->hart, &c->as, RD_DATA, s->data, RD_DATA_LEN);
     s->x[0] = 0;
-    memcpy(s->f, cpu->f, sizeof s->f);
-    s->fflags = rv_fp_get_fflags(cpu);
-    s->frm = cpu->frm;
-    s->pc = cpu->pc;
-    s->exit = cpu->exit;
-    s->tval = cpu->tval;
-    s->res_addr = cpu->res_addr;
-    s->res_val = cpu->res_val;
-    s->res_valid = cpu->res_valid;
-    s->interrupt = cpu->interrupt;
-    vvm_aspace_peek(&c->as, RD_DATA, s->data, RD_DATA_LEN);
 }
 
 /* The interpreter: the block cache is flushed so the new word is decoded. */

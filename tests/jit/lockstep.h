@@ -55,14 +55,7 @@ typedef struct ls_ins {
 } ls_ins;
 
 typedef struct ls_state {
-    uint64_t x[32], f[32];
-    uint32_t fflags, frm;
-    uint64_t pc, instret;
-    rv_exit exit;
-    uint64_t tval;
-    uint64_t res_addr, res_val;
-    int res_valid;
-    int interrupt;
+    HART_SNAPSHOT_EMBED;
     uint8_t data[LS_DATA_LEN];
 } ls_state;
 
@@ -395,39 +388,13 @@ static void ls_load(ls_ctx *c, int k, const ls_state *s)
     cpu->tier = c->tier[k];
     vvm_aspace_poke(&sd->as, LS_CODE, c->code, sizeof c->code);
     vvm_aspace_poke(&sd->as, LS_DATA, s->data, LS_DATA_LEN);
-    memcpy(cpu->x, s->x, sizeof s->x);
-    cpu->x[0] = cpu->x[RV_SINK] = 0;
-    memcpy(cpu->f, s->f, sizeof s->f);
-    rv_fp_set_fflags(cpu, s->fflags);
-    cpu->frm = s->frm;
-    cpu->pc = s->pc;
-    cpu->instret = s->instret;
-    cpu->res_addr = s->res_addr;
-    cpu->res_val = s->res_val;
-    cpu->res_valid = s->res_valid;
-    cpu->exit = RV_EXIT_NONE;
-    cpu->tval = 0;
-    cpu->interrupt = 0;
-    cpu->budget = -1;
+    hart_put(cpu, &s->hart);
 }
 
 static void ls_save(ls_ctx *c, int k, ls_state *s)
 {
     rv_cpu *cpu = &c->side[k].cpu;
-    rv_fp_leave(cpu);
-    memcpy(s->x, cpu->x, sizeof s->x);
-    memcpy(s->f, cpu->f, sizeof s->f);
-    s->fflags = rv_fp_get_fflags(cpu);
-    s->frm = cpu->frm;
-    s->pc = cpu->pc;
-    s->instret = cpu->instret;
-    s->exit = cpu->exit;
-    s->tval = cpu->tval;
-    s->res_addr = cpu->res_addr;
-    s->res_val = cpu->res_val;
-    s->res_valid = cpu->res_valid;
-    s->interrupt = cpu->interrupt;
-    vvm_aspace_peek(&c->side[k].as, LS_DATA, s->data, LS_DATA_LEN);
+    hart_get(cpu, &s->hart, &c->side[k].as, LS_DATA, s->data, LS_DATA_LEN);
 }
 
 static const char *ls_tier_name(eng_tier t) { return t == ENG_TIER_JIT ? "jit" : t == ENG_TIER_AUTO ? "auto" : "interp"; }
