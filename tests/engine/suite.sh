@@ -215,14 +215,15 @@ fi
 
 # the runtime RTL (build/gen/rv_rtl.inc) against the interpreter: every
 # instruction of every .isa file, random encodings and operands, run both
-# ways (tests/engine/rtl_diff.c); a difference prints the instruction
+# ways, and every fused run of fusion.isa (tests/engine/rtl_diff.c); a
+# difference prints the instruction
 san=
 [ "${SANITIZED:-0}" = 1 ] && san="-fsanitize=address,undefined"
 # shellcheck disable=SC2086
 if ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter $san -I"$ROOT" -I"$B/gen" -D_GNU_SOURCE -pthread \
 	-o "$TMP/rtl_diff" "$E_SRC/rtl_diff.c" "$B/libvvm.a" -lm 2>"$TMP/rtl_diff.log"; then
 	out=$(run_to "$(scaled 120)" "$TMP/rtl_diff" 300 2>"$TMP/rtl_diff.err"); st=$?
-	if [ $st -eq 0 ] && echo "$out" | grep -q "^ok .* ops$"; then
+	if [ $st -eq 0 ] && echo "$out" | grep -q "^ok .* ops, .* runs of .* fused kinds$"; then
 		pass engine/rtl-diff
 	else
 		fail engine/rtl-diff "exit $st, '$out'"

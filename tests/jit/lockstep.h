@@ -79,16 +79,6 @@ typedef struct ls_ctx {
     ls_state init, before, st[2];
 } ls_ctx;
 
-static const struct { uint32_t mask, match; int len; } ls_enc[] = {
-#define X(c, name, flags, h, mask, match, len) {mask, match, len},
-    RV_OP_LIST(X)
-#undef X
-};
-static const struct { unsigned n; unsigned op[4]; } ls_fuse[] = {
-#define X(name, n, a, b, c, d) {n, {a, b, c, d}},
-    RV_FUSE_LIST(X)
-#undef X
-};
 
 static int ls_init(ls_ctx *c)
 {
@@ -120,9 +110,7 @@ static int ls_is_csr(unsigned op) { return (rv_ops[op].name[0] == 'c' && rv_ops[
 static int ls_encode(rd_rng *r, unsigned op, uint32_t *raw, eng_insn *i)
 {
     for (int k = 0; k < 32; k++) {
-        uint32_t w = ls_enc[op].match | ((uint32_t)rd_next(r) & ~ls_enc[op].mask);
-        if (ls_enc[op].len == 2)
-            w &= 0xffff;
+        uint32_t w = rd_random_word(r, op);
         if (ls_is_csr(op) && (rd_next(r) & 3)) {  /* mostly the FP CSRs and the counters */
             static const uint32_t csrs[] = {1, 2, 3, 3, 2, 0xc00, 0xc02};
             w = (w & 0xfffff) | csrs[rd_next(r) % (sizeof csrs / sizeof csrs[0])] << 20;
@@ -303,10 +291,10 @@ static int ls_generate(ls_ctx *c, rd_rng *r)
     for (int made = 0, tries = 0; made < want && tries < 4 * LS_MAXOPS; tries++) {
         uint64_t v = rd_next(r);
         if (v % 6 == 0) {  /* a run the decoder fuses, its accesses' bases set first */
-            unsigned f = (unsigned)(v >> 8) % (sizeof ls_fuse / sizeof ls_fuse[0]);
+            unsigned f = (unsigned)(v >> 8) % (sizeof rd_fuse / sizeof rd_fuse[0]);
             int at = c->n, ok = 1;
-            for (unsigned k = 0; k < ls_fuse[f].n && ok; k++)
-                ok = ls_gen_op(c, r, ls_fuse[f].op[k], 0);
+            for (unsigned k = 0; k < rd_fuse[f].n && ok; k++)
+                ok = ls_gen_op(c, r, rd_fuse[f].op[k], 0);
             for (int k = at; k < c->n; k++) {  /* a base to the data area, in front of the run */
                 eng_insn i;
                 if (rv_decode(c->ins[k].raw, &i) && rd_is_mem(&i) && i.r[1] && (rd_next(r) & 1) && c->n + 1 < LS_MAXINS) {
@@ -322,7 +310,7 @@ static int ls_generate(ls_ctx *c, rd_rng *r)
                             c->ins[j].base++;
                 }
             }
-            made += (int)ls_fuse[f].n;
+            made += (int)rd_fuse[f].n;
         } else if (ls_gen_op(c, r, (unsigned)(v >> 8) % RV_NOPS, 1)) {
             made++;
         }
