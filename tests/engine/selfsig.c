@@ -65,7 +65,7 @@ static void ready(void)
         (void)!write(ready_fd, "r", 1);
 }
 
-static volatile int reader_tid, reader_errno;
+static volatile int reader_tid, reader_errno, reader_done;
 
 static void *reader(void *arg)
 {
@@ -74,6 +74,7 @@ static void *reader(void *arg)
     char c;
     ssize_t n = read(pipefd[0], &c, 1);
     reader_errno = n < 0 ? errno : 0;
+    reader_done = 1;
     return NULL;
 }
 
@@ -155,10 +156,15 @@ int main(int argc, char **argv)
         pthread_create(&th, NULL, reader, NULL);
         while (!reader_tid)
             ;
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);  /* the reader blocks meanwhile */
-        if (syscall(SYS_tgkill, getpid(), reader_tid, SIGUSR1) != 0)
-            return 13;
+        /* again every 50 ms until the reader is done (10 s at most): one
+         * taken before the reader is in read ends nothing (vvm has no
+         * safe_syscall), the next one ends the read */
+        for (int k = 0; k < 200 && !reader_done; k++) {
+            struct timespec ts = {0, 50 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            if (!reader_done && syscall(SYS_tgkill, getpid(), reader_tid, SIGUSR1) != 0)
+                return 13;
+        }
         pthread_join(th, NULL);
         return got == SIGUSR1 && got_tid == reader_tid && reader_errno == EINTR ? 24 : 14;
     }
