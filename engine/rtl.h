@@ -183,7 +183,11 @@ typedef enum rtl_outcome {
     RTL_OUT_BAD,      /* a malformed tree (run rtl_check first) */
 } rtl_outcome;
 
-/* Runs the tree at root for one decoded instruction i at st->pc. */
+/* Runs the tree at root for one decoded instruction i at st->pc.  A fused
+ * run's tree (RTL_FUSED) runs its instructions i[0..n) in turn (the run's
+ * slots, consecutive as a block holds them), each at its own pc, and ends
+ * at the first that does not fall through; st->pc is then where that one
+ * left it (at it for a trap or a fault), and its outcome is the run's. */
 rtl_outcome rtl_eval(const rtl_code *c, uint32_t root, const eng_insn *i, rtl_state *st);
 /* The operators: the kinds whose value depends on their operands' values
  * alone (arithmetic, shifts, comparisons, width changes).  rtl_apply gives

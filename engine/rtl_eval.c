@@ -246,13 +246,30 @@ static void stmt(ev *e, const rtl_node *n)
     }
 }
 
-rtl_outcome rtl_eval(const rtl_code *c, uint32_t root, const eng_insn *i, rtl_state *st)
+static rtl_outcome one(const rtl_code *c, const rtl_node *root, const eng_insn *i, rtl_state *st)
 {
     ev e = {.c = c, .i = i, .st = st, .out = RTL_OUT_NEXT};
-    if (root >= c->nnode || c->node[root].kind == RTL_FUSED)
+    if (root->kind == RTL_FUSED)
         return RTL_OUT_BAD;
-    stmt(&e, &c->node[root]);
+    stmt(&e, root);
     if (!e.done)
         st->pc += i->len;
     return e.out;
+}
+
+rtl_outcome rtl_eval(const rtl_code *c, uint32_t root, const eng_insn *i, rtl_state *st)
+{
+    if (root >= c->nnode)
+        return RTL_OUT_BAD;
+    const rtl_node *n = &c->node[root];
+    if (n->kind != RTL_FUSED)
+        return one(c, n, i, st);
+    /* a fused run: its instructions in turn, kid k on slot i[k] at its own
+     * pc, as the translation tier lowers the run's slots; the first that
+     * does not fall through ends the run (a trap or a fault with st->pc
+     * at that instruction, as the interpreter's fused handler leaves it) */
+    rtl_outcome o = RTL_OUT_NEXT;
+    for (unsigned k = 0; k < n->n && o == RTL_OUT_NEXT; k++)
+        o = one(c, rtl_kid(c, n, k), &i[k], st);
+    return o;
 }

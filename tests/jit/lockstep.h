@@ -55,14 +55,7 @@ typedef struct ls_ins {
 } ls_ins;
 
 typedef struct ls_state {
-    uint64_t x[32], f[32];
-    uint32_t fflags, frm;
-    uint64_t pc, instret;
-    rv_exit exit;
-    uint64_t tval;
-    uint64_t res_addr, res_val;
-    int res_valid;
-    int interrupt;
+    HART_SNAPSHOT_EMBED;
     uint8_t data[LS_DATA_LEN];
 } ls_state;
 
@@ -86,16 +79,6 @@ typedef struct ls_ctx {
     ls_state init, before, st[2];
 } ls_ctx;
 
-static const struct { uint32_t mask, match; int len; } ls_enc[] = {
-#define X(c, name, flags, h, mask, match, len) {mask, match, len},
-    RV_OP_LIST(X)
-#undef X
-};
-static const struct { unsigned n; unsigned op[4]; } ls_fuse[] = {
-#define X(name, n, a, b, c, d) {n, {a, b, c, d}},
-    RV_FUSE_LIST(X)
-#undef X
-};
 
 static int ls_init(ls_ctx *c)
 {
@@ -127,9 +110,7 @@ static int ls_is_csr(unsigned op) { return (rv_ops[op].name[0] == 'c' && rv_ops[
 static int ls_encode(rd_rng *r, unsigned op, uint32_t *raw, eng_insn *i)
 {
     for (int k = 0; k < 32; k++) {
-        uint32_t w = ls_enc[op].match | ((uint32_t)rd_next(r) & ~ls_enc[op].mask);
-        if (ls_enc[op].len == 2)
-            w &= 0xffff;
+        uint32_t w = rd_random_word(r, op);
         if (ls_is_csr(op) && (rd_next(r) & 3)) {  /* mostly the FP CSRs and the counters */
             static const uint32_t csrs[] = {1, 2, 3, 3, 2, 0xc00, 0xc02};
             w = (w & 0xfffff) | csrs[rd_next(r) % (sizeof csrs / sizeof csrs[0])] << 20;
@@ -310,10 +291,10 @@ static int ls_generate(ls_ctx *c, rd_rng *r)
     for (int made = 0, tries = 0; made < want && tries < 4 * LS_MAXOPS; tries++) {
         uint64_t v = rd_next(r);
         if (v % 6 == 0) {  /* a run the decoder fuses, its accesses' bases set first */
-            unsigned f = (unsigned)(v >> 8) % (sizeof ls_fuse / sizeof ls_fuse[0]);
+            unsigned f = (unsigned)(v >> 8) % (sizeof rd_fuse / sizeof rd_fuse[0]);
             int at = c->n, ok = 1;
-            for (unsigned k = 0; k < ls_fuse[f].n && ok; k++)
-                ok = ls_gen_op(c, r, ls_fuse[f].op[k], 0);
+            for (unsigned k = 0; k < rd_fuse[f].n && ok; k++)
+                ok = ls_gen_op(c, r, rd_fuse[f].op[k], 0);
             for (int k = at; k < c->n; k++) {  /* a base to the data area, in front of the run */
                 eng_insn i;
                 if (rv_decode(c->ins[k].raw, &i) && rd_is_mem(&i) && i.r[1] && (rd_next(r) & 1) && c->n + 1 < LS_MAXINS) {
@@ -329,7 +310,7 @@ static int ls_generate(ls_ctx *c, rd_rng *r)
                             c->ins[j].base++;
                 }
             }
-            made += (int)ls_fuse[f].n;
+            made += (int)rd_fuse[f].n;
         } else if (ls_gen_op(c, r, (unsigned)(v >> 8) % RV_NOPS, 1)) {
             made++;
         }
@@ -395,39 +376,13 @@ static void ls_load(ls_ctx *c, int k, const ls_state *s)
     cpu->tier = c->tier[k];
     vvm_aspace_poke(&sd->as, LS_CODE, c->code, sizeof c->code);
     vvm_aspace_poke(&sd->as, LS_DATA, s->data, LS_DATA_LEN);
-    memcpy(cpu->x, s->x, sizeof s->x);
-    cpu->x[0] = cpu->x[RV_SINK] = 0;
-    memcpy(cpu->f, s->f, sizeof s->f);
-    rv_fp_set_fflags(cpu, s->fflags);
-    cpu->frm = s->frm;
-    cpu->pc = s->pc;
-    cpu->instret = s->instret;
-    cpu->res_addr = s->res_addr;
-    cpu->res_val = s->res_val;
-    cpu->res_valid = s->res_valid;
-    cpu->exit = RV_EXIT_NONE;
-    cpu->tval = 0;
-    cpu->interrupt = 0;
-    cpu->budget = -1;
+    hart_put(cpu, &s->hart);
 }
 
 static void ls_save(ls_ctx *c, int k, ls_state *s)
 {
     rv_cpu *cpu = &c->side[k].cpu;
-    rv_fp_leave(cpu);
-    memcpy(s->x, cpu->x, sizeof s->x);
-    memcpy(s->f, cpu->f, sizeof s->f);
-    s->fflags = rv_fp_get_fflags(cpu);
-    s->frm = cpu->frm;
-    s->pc = cpu->pc;
-    s->instret = cpu->instret;
-    s->exit = cpu->exit;
-    s->tval = cpu->tval;
-    s->res_addr = cpu->res_addr;
-    s->res_val = cpu->res_val;
-    s->res_valid = cpu->res_valid;
-    s->interrupt = cpu->interrupt;
-    vvm_aspace_peek(&c->side[k].as, LS_DATA, s->data, LS_DATA_LEN);
+    hart_get(cpu, &s->hart, &c->side[k].as, LS_DATA, s->data, LS_DATA_LEN);
 }
 
 static const char *ls_tier_name(eng_tier t) { return t == ENG_TIER_JIT ? "jit" : t == ENG_TIER_AUTO ? "auto" : "interp"; }
