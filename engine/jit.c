@@ -32,7 +32,17 @@ struct eng_jit {
      * the block running by its code */
     struct jit_where { uintptr_t code; const eng_block *b; } *where;
     size_t nwhere, capwhere;
+    eng_hjc *hjc;               /* the code's jump cache (jit.h) */
 };
+
+/* empty entries have a pc no instruction has (odd), never 0: a jump to
+ * address 0 must miss */
+static void hjc_clear(eng_jit *j)
+{
+    if (j->hjc)
+        for (size_t k = 0; k < (size_t)1 << ENG_HJC_BITS; k++)
+            j->hjc[k] = (eng_hjc){UINT64_MAX, NULL};
+}
 
 /* the process's totals, for VVM_JIT_STATS */
 static struct {
@@ -482,6 +492,7 @@ static void jit_dropping(void *arg, uint64_t lo, uint64_t hi)
             j->links[keep++] = *l;
     }
     j->nlinks = keep;
+    hjc_clear(j);   /* some of it may go into code going */
     if (lo != 0 || hi != UINT64_MAX)
         __atomic_add_fetch(&totals.unlinks, 1, __ATOMIC_RELAXED);
 }
@@ -493,6 +504,11 @@ static eng_jit *jit_state(eng_vcpu *v)
         return NULL;
     v->cache.dropping = jit_dropping;
     v->cache.dropping_arg = v;
+    if (!j->hjc) {
+        if (!(j->hjc = malloc(sizeof *j->hjc << ENG_HJC_BITS)))
+            return NULL;
+        hjc_clear(j);
+    }
     if (!j->cm.x) {  /* the first translation, or the first after a fork */
         char err[128];
         size_t size = v->jit_cache_size ? v->jit_cache_size : ENG_JIT_CACHE_DEFAULT;
@@ -519,6 +535,7 @@ void eng_jit_forget(eng_vcpu *v, const void *profile)
             }
     if (v->jit->cm.x)
         cm_flush(&v->jit->cm);
+    hjc_clear(v->jit);
     v->jit->nlinks = 0;
     v->jit->nwhere = 0;
     __atomic_add_fetch(&totals.flushes, 1, __ATOMIC_RELAXED);
@@ -554,6 +571,7 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (eng_jit_lower(v, b, &j->ir) < 0)
         return -1;
+    j->ir.hjc = j->hjc;
     int observed = observe_map(v, j, b);
     int full = 0;
     size_t used0 = j->cm.used;
@@ -612,6 +630,7 @@ void eng_jit_fini(eng_vcpu *v)
     jit_host_scratch_free(v->jit->scratch);
     free(v->jit->map);
     free(v->jit->where);
+    free(v->jit->hjc);
     free(v->jit);
     v->jit = NULL;
 }

@@ -54,6 +54,15 @@ typedef struct eng_jit_code {
 } eng_jit_code;
 typedef int (*eng_jit_fn)(void *cpu);
 
+/* The translated code's own jump cache: guest pc -> the host address of
+ * the chain entry of that pc's translated block, direct-mapped by
+ * (pc >> 1) mod 2^ENG_HJC_BITS, so that an indirect exit that hits costs one load before
+ * its jump (the block cache's jcache behind it costs four).  Filled by the
+ * code from a jcache hit, emptied whenever translations go (partial
+ * unlinking, forgetting, a flush). */
+typedef struct eng_hjc { uint64_t pc; const void *host; } eng_hjc;
+#define ENG_HJC_BITS 12
+
 /* What the code returns (cpu->cur_block is then the block that left):
  * low two bits 0 or 1, the successor slot (pc set); ENG_JIT_LEAVE, an exit
  * in cpu->exit; ENG_JIT_DISPATCH, the events word was set on a chain entry
@@ -135,10 +144,12 @@ typedef struct jit_ir {
     int32_t xoff[64], foff[64];
     unsigned nx, nf;
     int regs_known;
+    eng_hjc *hjc;   /* the vCPU's (1 << ENG_HJC_BITS entries) */
 } jit_ir;
 
 /* ---- per-vCPU state ---- */
 typedef struct eng_jit eng_jit;
+
 
 /* Lowers block b to IR (ISA-neutral: the RTL and the descriptor's register
  * file), reusing ir's array (zeroed: a new one).  Returns 0, or -1 when the

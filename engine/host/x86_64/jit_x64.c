@@ -985,10 +985,24 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 x->site = (uint32_t)x64_jmp_patchable(&cb, x->stub);
                 break;
             }
-            /* indirect: the loop's direct-mapped block cache, probed
-             * inline; a translated block found there is entered by its
-             * chain entry, anything else goes back to the loop */
+            /* indirect: the code's jump cache (one load to the jump),
+             * then the loop's direct-mapped block cache, probed inline: a
+             * translated block found there goes into the jump cache and is
+             * entered by its chain entry; anything else goes back to the
+             * loop, which fills the block cache */
             get(&e, X64_RAX, &i->a);
+            if (ir->hjc) {
+                uint32_t miss = cb_label_new(&cb);
+                x64_mov_rr(&cb, 4, X64_RCX, X64_RAX);
+                x64_shr_ri(&cb, 4, X64_RCX, 1);
+                x64_and_ri(&cb, 4, X64_RCX, (1 << ENG_HJC_BITS) - 1);
+                x64_shl_ri(&cb, 4, X64_RCX, 4);
+                x64_mov_ri(&cb, 8, X64_RDX, (uint64_t)(uintptr_t)ir->hjc);
+                x64_cmp_rm(&cb, 8, X64_RAX, x64_mx(X64_RDX, X64_RCX, 1, (int32_t)offsetof(eng_hjc, pc)));
+                x64_jcc(&cb, X64_NE, miss);
+                x64_jmp_m(&cb, x64_mx(X64_RDX, X64_RCX, 1, (int32_t)offsetof(eng_hjc, host)));
+                cb_bind(&cb, miss);
+            }
             x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), X64_RAX);
             {
                 uint32_t slow = cb_label_new(&cb);
@@ -1006,7 +1020,21 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 x64_jcc(&cb, X64_E, slow);
                 x64_load(&cb, 4, X64_RCX, x64_m(X64_RDX, (int32_t)offsetof(eng_jit_code, chain)));
                 x64_add_rr(&cb, 8, X64_RDX, X64_RCX);
-                x64_jmp_r(&cb, X64_RDX);
+                if (ir->hjc) {
+                    /* rax the pc, rdx the chain entry: into the jump cache */
+                    x64_mov_rr(&cb, 4, X64_RCX, X64_RAX);
+                    x64_shr_ri(&cb, 4, X64_RCX, 1);
+                    x64_and_ri(&cb, 4, X64_RCX, (1 << ENG_HJC_BITS) - 1);
+                    x64_shl_ri(&cb, 4, X64_RCX, 4);
+                    x64_push(&cb, X64_RDX);
+                    x64_mov_ri(&cb, 8, X64_RDX, (uint64_t)(uintptr_t)ir->hjc);
+                    x64_add_rr(&cb, 8, X64_RDX, X64_RCX);
+                    x64_store(&cb, 8, x64_m(X64_RDX, (int32_t)offsetof(eng_hjc, pc)), X64_RAX);
+                    x64_pop(&cb, X64_RAX);
+                    x64_store(&cb, 8, x64_m(X64_RDX, (int32_t)offsetof(eng_hjc, host)), X64_RAX);
+                    x64_jmp_r(&cb, X64_RAX);
+                } else
+                    x64_jmp_r(&cb, X64_RDX);
                 cb_bind(&cb, slow);
             }
             x64_mov_ri(&cb, 4, X64_RAX, i->sub);
