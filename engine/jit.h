@@ -90,7 +90,9 @@ typedef struct jit_opnd {
 typedef enum jit_op {
     JI_MOV,      /* d = a */
     JI_BIN,      /* d = a sub b; sub: RTL_ADD .. RTL_GEU (two operands) */
-    JI_UN,       /* d = sub a; sub: RTL_NOT, RTL_NEG, RTL_SEXT8 .. RTL_ZEXT32 */
+    JI_UN,       /* d = sub a; sub: RTL_NOT, RTL_NEG, RTL_SEXT8 .. RTL_ZEXT32, or
+                  * RTL_F32: a's low half if its high half is all ones, else
+                  * the canonical single NaN (the NaN-boxing rule of F32) */
     JI_SELECT,   /* d = c ? a : b (operands already computed) */
     JI_LOAD,     /* d = guest memory at a; sub: RTL_LD_* */
     JI_STORE,    /* guest memory at a = b; sub: RTL_ST_* */
@@ -103,6 +105,7 @@ typedef enum jit_op {
     JI_EXIT,     /* pc = a; leave the block by successor slot sub */
     JI_TRAP,     /* trap sub (RTL_TRAP_*) at the slot `slot`, whose pc is a */
     JI_FENCE,    /* keep the memory orderings sub (ENG_ORDER_*, never 0) */
+    JI_FP,       /* d = sub(a, b, c); sub: a host FP operator (rtl_is_fp) */
 } jit_op;
 
 typedef struct jit_ins {
@@ -119,6 +122,13 @@ typedef struct jit_ir {
     unsigned n, cap;
     unsigned ntmp, nlabel;
     int oom;
+    /* Out-of-line code (the general arms of (fast C A B)), lowered aside
+     * and appended after the block's last exit: ins[cold_at..n) once the
+     * lowering is done (cold_at == n: none).  Nothing falls into it; each
+     * piece starts with a label and ends with a jump back. */
+    jit_ins *cold;
+    unsigned ncold, coldcap;
+    unsigned cold_at;
     /* When set (jit.c does while someone observes translations): the back
      * end writes where each slot's host code starts, as an offset from the
      * code's start (UINT32_MAX: the slot made no code); at index nslot,

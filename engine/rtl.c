@@ -2,6 +2,7 @@
  * Also linked into tools/isagen, which builds the generated tables with it:
  * it depends on nothing but the C library. */
 #include "engine/rtl.h"
+#include "engine/rtl_fp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,8 @@ static int check_node(chk *k, uint32_t at, int want)
         return fail(k, at, "more bindings than children");
     if (n->kind == RTL_VAR && (n->val >= 256 || !k->bound[n->val]))
         return fail(k, at, "a name no let binds here");
+    if (n->kind == RTL_STATE && n->aux >= c->nfield)
+        return fail(k, at, "no such vCPU field");
     if (n->kind == RTL_CALL || n->kind == RTL_PURE) {
         if (n->val >= c->nhelper)
             return fail(k, at, "no such helper");
@@ -180,4 +183,10 @@ int rtl_check(const rtl_code *c, uint32_t root, char *err, size_t errlen)
 {
     chk k = {.c = c, .err = err, .errlen = errlen};
     return check_node(&k, root, RTL_S);
+}
+
+uint64_t rtl_fp_call(void *unused, const uint64_t *args)
+{
+    (void)unused;
+    return rtl_fp_apply((unsigned)args[3], args[0], args[1], args[2]);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/rtl.h"
+#include "engine/rtl_fp.h"
 
 typedef struct ev {
     const rtl_code *c;
@@ -104,6 +105,10 @@ static uint64_t expr(ev *e, const rtl_node *n)
 {
     if (e->done)
         return 0;
+    if (rtl_is_fp(n->kind)) {
+        uint64_t a = kid(e, n, 0), b = n->n > 1 ? kid(e, n, 1) : 0, c = n->n > 2 ? kid(e, n, 2) : 0;
+        return e->done ? 0 : rtl_fp_apply(n->kind, a, b, c);
+    }
     if (rtl_is_operator(n->kind)) {
         uint64_t v = kid(e, n, 0);
         if (n->n == 1)
@@ -127,6 +132,13 @@ static uint64_t expr(ev *e, const rtl_node *n)
         return (f >> 32) == 0xffffffffu ? (uint32_t)f : UINT64_C(0x7fc00000);
     }
     case RTL_IF: return kid(e, n, 0) ? kid(e, n, 1) : kid(e, n, 2);
+    case RTL_FAST: return kid(e, n, 0) ? kid(e, n, 1) : kid(e, n, 2);
+    case RTL_STATE: {
+        uint64_t v = 0;
+        if (n->aux < e->c->nfield && e->st->cpu)
+            memcpy(&v, (const char *)e->st->cpu + e->c->field[n->aux].offset, 8);
+        return v;
+    }
     case RTL_LOAD: return load(e, n);
     case RTL_CALL: case RTL_PURE: return helper(e, n);
     default:

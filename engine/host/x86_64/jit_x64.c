@@ -28,6 +28,7 @@
 #include "engine/host/x86_64/x64.h"
 #include "engine/jit.h"
 #include "engine/mem_flat.h"
+#include "engine/rtl_fp.h"
 
 #define ARGS 16
 /* Every translated block has the same frame, so that blocks jump into each
@@ -71,6 +72,8 @@ static unsigned pin_offsets(const eng_isa *isa, int32_t off[NPIN])
 }
 
 struct stub { uint32_t label; eng_exit why; uint16_t slot; uint32_t back; unsigned size; };
+/* a host FP operator's NaN result: computed again by rtl_fp_call */
+struct fpstub { uint32_t label, back; uint8_t kind; };
 struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot; };
 
 struct jit_host_scratch {
@@ -80,6 +83,7 @@ struct jit_host_scratch {
     uint32_t cb_fixcap;
     uint32_t *labels;
     struct stub *stubs;
+    struct fpstub *fpstubs;
     struct dexit *exits;
     eng_jit_access *acc;
     uint16_t *uses;
@@ -89,6 +93,8 @@ struct jit_host_scratch {
     const uint8_t *sh_cache;    /* the cache (executable view) they are in */
     uint64_t sh_flushes;        /* its flush count then */
     const void *sh_enter, *sh_leave, *sh_raise;
+    unsigned features;          /* x64_cpu_features, less what VVM_JIT_NO_FMA takes away */
+    int features_known;
 };
 
 void jit_host_scratch_free(jit_host_scratch *s)
@@ -99,6 +105,7 @@ void jit_host_scratch_free(jit_host_scratch *s)
     free(s->cb_fix);
     free(s->labels);
     free(s->stubs);
+    free(s->fpstubs);
     free(s->exits);
     free(s->acc);
     free(s->uses);
@@ -134,6 +141,9 @@ static int scratch_fit(jit_host_scratch *s, const jit_ir *ir)
         if (grow((void **)&s->stubs, &k, n, sizeof *s->stubs) < 0)
             return -1;
         k = hn;
+        if (grow((void **)&s->fpstubs, &k, n, sizeof *s->fpstubs) < 0)
+            return -1;
+        k = hn;
         if (grow((void **)&s->exits, &k, n, sizeof *s->exits) < 0)
             return -1;
         k = hn;
@@ -153,6 +163,9 @@ typedef struct emitter {
     uint32_t epilogue;
     struct stub *stubs;
     unsigned nstubs;
+    struct fpstub *fpstubs;
+    unsigned nfpstubs;
+    unsigned features;
     /* a temporary whose one use is the next instruction's first operand
      * stays in rax: put() skips its store and get() its load */
     const uint16_t *uses;
@@ -413,6 +426,18 @@ static void un(emitter *e, const jit_ins *i)
 {
     codebuf *cb = e->cb;
     get(e, X64_RAX, &i->a);
+    if (i->sub == RTL_F32) {
+        /* the low half if the high half is all ones, else the canonical
+         * single NaN; no branch */
+        x64_mov_rr(cb, 8, X64_RCX, X64_RAX);
+        x64_shr_ri(cb, 8, X64_RCX, 32);
+        x64_mov_rr(cb, 4, X64_RAX, X64_RAX);
+        x64_cmp_ri(cb, 4, X64_RCX, -1);
+        x64_mov_ri(cb, 4, X64_RCX, RTL_DNAN_S);
+        x64_cmov_rr(cb, X64_NE, 4, X64_RAX, X64_RCX);
+        put(e, &i->d, X64_RAX);
+        return;
+    }
     switch ((rtl_kind)i->sub) {
     case RTL_NOT: x64_not_r(cb, 8, X64_RAX); break;
     case RTL_NEG: x64_neg_r(cb, 8, X64_RAX); break;
@@ -423,6 +448,145 @@ static void un(emitter *e, const jit_ins *i)
     case RTL_SEXT32: x64_movsx_rr(cb, 4, X64_RAX, X64_RAX); break;
     default: x64_mov_rr(cb, 4, X64_RAX, X64_RAX); break;  /* ZEXT32 */
     }
+    put(e, &i->d, X64_RAX);
+}
+
+/* ---- host floating point (engine/rtl_fp.h says what each operator is) ---- */
+
+static int fp_single(unsigned kind)
+{
+    return (kind >= RTL_FADD_S && kind <= RTL_FLE_S) || kind == RTL_FCVT_S_D || kind == RTL_FCVT_S_L;
+}
+
+/* operand o's bits into x (the low 32 of them for a single: movss) */
+static void xget(emitter *e, x64_xmm x, const jit_opnd *o, int single)
+{
+    int in_mem = (o->kind == JO_TMP && (int32_t)o->n != e->in_rax) ||
+                 (o->kind == JO_CPU && (int32_t)o->n != e->rax_cpu && pinned(e, (int32_t)o->n) == X64_NOREG);
+    if (in_mem) {
+        if (single)
+            x64_movss_rm(e->cb, x, opnd_mem(o));
+        else
+            x64_movsd_rm(e->cb, x, opnd_mem(o));
+        return;
+    }
+    get(e, X64_RAX, o);
+    x64_movq_xr(e->cb, 8, x, X64_RAX);
+}
+
+/* rax = rtl_fp_call(kind; xmm0, xmm1, xmm2): the operator in C, through the
+ * pure helpers' way of calling (the caller-saved pinned registers kept) */
+static void fp_call(emitter *e, unsigned kind)
+{
+    codebuf *cb = e->cb;
+    x64_movsd_mr(cb, x64_m(X64_RSP, 0), X64_XMM0);
+    x64_movsd_mr(cb, x64_m(X64_RSP, 8), X64_XMM1);
+    x64_movsd_mr(cb, x64_m(X64_RSP, 16), X64_XMM2);
+    x64_store_i(cb, 8, x64_m(X64_RSP, 24), (int32_t)kind);
+    pins_store(e, NPIN_KEPT);
+    x64_mov_ri(cb, 4, X64_RDI, 0);
+    x64_mov_rr(cb, 8, X64_RSI, X64_RSP);
+    x64_call(cb, (const void *)rtl_fp_call, X64_RAX);
+    pins_load(e, NPIN_KEPT);
+}
+
+/* d = sub(a, b, c): operands in xmm0-2, the result made in xmm3; a NaN
+ * result goes to a stub after the block, which computes the operator again
+ * in C (the default NaN, fmadd's invalid for inf*0) and comes back */
+static void fp(emitter *e, const jit_ins *i)
+{
+    codebuf *cb = e->cb;
+    unsigned kind = i->sub;
+    int single = fp_single(kind);
+    int src_single = single && kind != RTL_FCVT_S_D && kind != RTL_FCVT_S_L;
+    if (kind == RTL_FCVT_D_S)
+        src_single = 1;
+    int nan_check = 1;
+    if (kind == RTL_FCVT_D_L || kind == RTL_FCVT_S_L) {
+        get(e, X64_RAX, &i->a);
+        x64_xorps_rr(cb, X64_XMM3, X64_XMM3);
+        if (kind == RTL_FCVT_D_L)
+            x64_cvtsi2sd(cb, 8, X64_XMM3, X64_RAX);
+        else
+            x64_cvtsi2ss(cb, 8, X64_XMM3, X64_RAX);
+        nan_check = 0;
+    } else {
+        unsigned nops = kind == RTL_FSQRT_D || kind == RTL_FSQRT_S || kind == RTL_FCVT_D_S || kind == RTL_FCVT_S_D
+                            ? 1 : kind == RTL_FMADD_D || kind == RTL_FMADD_S ? 3 : 2;
+        xget(e, X64_XMM0, &i->a, src_single);
+        if (nops > 1)
+            xget(e, X64_XMM1, &i->b, src_single);
+        if (nops > 2)
+            xget(e, X64_XMM2, &i->c, src_single);
+    }
+    e->rax_cpu = -1;
+    switch ((rtl_kind)kind) {
+    case RTL_FADD_D: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_addsd_rr(cb, X64_XMM3, X64_XMM1); break;
+    case RTL_FSUB_D: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_subsd_rr(cb, X64_XMM3, X64_XMM1); break;
+    case RTL_FMUL_D: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_mulsd_rr(cb, X64_XMM3, X64_XMM1); break;
+    case RTL_FDIV_D: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_divsd_rr(cb, X64_XMM3, X64_XMM1); break;
+    case RTL_FADD_S: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_addss_rr(cb, X64_XMM3, X64_XMM1); break;
+    case RTL_FSUB_S: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_subss_rr(cb, X64_XMM3, X64_XMM1); break;
+    case RTL_FMUL_S: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_mulss_rr(cb, X64_XMM3, X64_XMM1); break;
+    case RTL_FDIV_S: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_divss_rr(cb, X64_XMM3, X64_XMM1); break;
+    case RTL_FSQRT_D: x64_xorps_rr(cb, X64_XMM3, X64_XMM3); x64_sqrtsd_rr(cb, X64_XMM3, X64_XMM0); break;
+    case RTL_FSQRT_S: x64_xorps_rr(cb, X64_XMM3, X64_XMM3); x64_sqrtss_rr(cb, X64_XMM3, X64_XMM0); break;
+    case RTL_FCVT_D_S: x64_xorps_rr(cb, X64_XMM3, X64_XMM3); x64_cvtss2sd_rr(cb, X64_XMM3, X64_XMM0); break;
+    case RTL_FCVT_S_D: x64_xorps_rr(cb, X64_XMM3, X64_XMM3); x64_cvtsd2ss_rr(cb, X64_XMM3, X64_XMM0); break;
+    case RTL_FMADD_D: case RTL_FMADD_S:
+        if (!(e->features & X64_F_FMA)) {
+            /* no FMA3: the C library's fma, as the interpreter's helpers */
+            fp_call(e, kind);
+            put(e, &i->d, X64_RAX);
+            return;
+        }
+        x64_movaps_rr(cb, X64_XMM3, X64_XMM2);
+        x64_fma231(cb, X64_FMADD, single ? 4 : 8, X64_XMM3, X64_XMM0, X64_XMM1);
+        break;
+    case RTL_FEQ_D: case RTL_FEQ_S: case RTL_FLT_D: case RTL_FLT_S: case RTL_FLE_D: case RTL_FLE_S: {
+        /* feq: ucomis a, b, equal and ordered; flt, fle: comis b, a, b
+         * above (or not below) a, which unordered is not */
+        int d = !single;
+        if (kind == RTL_FEQ_D || kind == RTL_FEQ_S) {
+            if (d)
+                x64_ucomisd_rr(cb, X64_XMM0, X64_XMM1);
+            else
+                x64_ucomiss_rr(cb, X64_XMM0, X64_XMM1);
+            x64_setcc(cb, X64_E, X64_RAX);
+            x64_setcc(cb, X64_NP, X64_RCX);
+            x64_alu_rr(cb, X64_AND, 4, X64_RAX, X64_RCX);
+        } else {
+            if (d)
+                x64_comisd_rr(cb, X64_XMM1, X64_XMM0);
+            else
+                x64_comiss_rr(cb, X64_XMM1, X64_XMM0);
+            x64_setcc(cb, kind == RTL_FLT_D || kind == RTL_FLT_S ? X64_A : X64_AE, X64_RAX);
+        }
+        x64_movzx_rr(cb, 1, X64_RAX, X64_RAX);
+        put(e, &i->d, X64_RAX);
+        return;
+    }
+    default:
+        break;
+    }
+    if (nan_check) {
+        struct fpstub *st = &e->fpstubs[e->nfpstubs++];
+        st->label = cb_label_new(cb);
+        st->back = cb_label_new(cb);
+        st->kind = (uint8_t)kind;
+        if (single)
+            x64_ucomiss_rr(cb, X64_XMM3, X64_XMM3);
+        else
+            x64_ucomisd_rr(cb, X64_XMM3, X64_XMM3);
+        x64_jcc(cb, X64_P, st->label);
+        cb_bind(cb, st->back);
+    }
+    x64_reg dp = i->d.kind == JO_CPU ? pinned(e, (int32_t)i->d.n) : X64_NOREG;
+    if (!single && dp == X64_NOREG && !e->keep && (i->d.kind == JO_TMP || i->d.kind == JO_CPU)) {
+        x64_movsd_mr(cb, opnd_mem(&i->d), X64_XMM3);
+        return;
+    }
+    x64_movq_rx(cb, single ? 4 : 8, X64_RAX, X64_XMM3);
     put(e, &i->d, X64_RAX);
 }
 
@@ -600,8 +764,17 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     cb.fix = sc->cb_fix;
     cb.fixcap = sc->cb_fixcap;
     emitter e = {.cb = &cb, .v = v, .b = b, .voff = (int32_t)v->isa->vcpu_offset};
+    if (!sc->features_known) {
+        const char *nf = getenv("VVM_JIT_NO_FMA");
+        sc->features = x64_cpu_features();
+        if (nf && *nf && *nf != '0')
+            sc->features &= ~(unsigned)X64_F_FMA;
+        sc->features_known = 1;
+    }
+    e.features = sc->features;
     e.labels = sc->labels;
     e.stubs = sc->stubs;
+    e.fpstubs = sc->fpstubs;
     e.exits = sc->exits;
     e.acc = sc->acc;
     uint16_t *uses = sc->uses;
@@ -650,6 +823,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     for (unsigned k = 0; k < ir->n; k++) {
         const jit_ins *i = &ir->ins[k];
         const jit_ins *nx = k + 1 < ir->n ? &ir->ins[k + 1] : NULL;
+        if (ir->slot_off && k == ir->cold_at)
+            ir->slot_off[ir->nslot] = (uint32_t)cb_len(&cb);  /* the body ends, out-of-line code follows */
         if (ir->slot_off && i->slot < ir->nslot && ir->slot_off[i->slot] == UINT32_MAX)
             ir->slot_off[i->slot] = (uint32_t)cb_len(&cb);
         /* the result may stay in rax when its only use is the next
@@ -780,6 +955,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             x64_mov_ri(&cb, 4, X64_RAX, i->sub);
             x64_jmp(&cb, e.epilogue);
             break;
+        case JI_FP: fp(&e, i); break;
         case JI_FENCE:
             /* x86-TSO keeps every order but a write before a later read:
              * that one takes a locked instruction (cheaper than mfence) */
@@ -804,7 +980,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             break;
         }
     }
-    if (ir->slot_off)
+    if (ir->slot_off && ir->slot_off[ir->nslot] == UINT32_MAX)
         ir->slot_off[ir->nslot] = (uint32_t)cb_len(&cb);
     /* the block's way out: cpu->cur_block says which block left (a block's
      * entry does not write it: a host fault finds the block by its code) */
@@ -835,6 +1011,13 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), X64_RAX);
     x64_mov_ri(&cb, 4, X64_RAX, ENG_JIT_DISPATCH);
     x64_jmp(&cb, e.epilogue);
+    /* NaN results of host FP operators: the operator again, in C */
+    for (unsigned k = 0; k < e.nfpstubs; k++) {
+        cb_bind(&cb, e.fpstubs[k].label);
+        fp_call(&e, e.fpstubs[k].kind);
+        x64_movq_xr(&cb, 8, X64_XMM3, X64_RAX);
+        x64_jmp(&cb, e.fpstubs[k].back);
+    }
     /* bound failures: the faulting address is in rax, the slot recorded */
     for (unsigned k = 0; k < e.nstubs; k++) {
         cb_bind(&cb, e.stubs[k].label);
