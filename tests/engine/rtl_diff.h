@@ -134,6 +134,10 @@ static void rd_run_rtl(rd_ctx *c, const eng_insn *i, const rd_state *in, rd_stat
     rv_cpu *cpu = &c->b;
     vvm_aspace_poke(&c->as, RD_DATA, in->data, RD_DATA_LEN);
     rd_load(cpu, in);
+    /* MXCSR this hart's: the evaluator takes the fast arms of (fast C A B)
+     * whenever the rounding mode allows, and they meet the interpreter's
+     * helpers (rv_fp_claim works out fp_own and fp_rne) */
+    rv_fp_claim(cpu);
     cpu->cur = NULL;
     cpu->cur_block = NULL;
     rtl_state st = {cpu->x, cpu->f, cpu->mem, cpu->mem_limit, in->pc, cpu, 0, 0};
