@@ -223,7 +223,14 @@ static jit_opnd expr(lower *L, const rtl_node *n)
             L->bad = 1;
             return imm(0);
         }
+        if (L->c->field[n->aux].size == 4)
+            return un(L, RTL_ZEXT32, cpuf((int32_t)L->c->field[n->aux].offset));
         return cpuf((int32_t)L->c->field[n->aux].offset);
+    case RTL_FP_FLAGS: {
+        jit_ins *i = emit(L, JI_FP);
+        i->sub = RTL_FP_FLAGS;
+        return i->d = tmp(L);
+    }
     case RTL_FAST: {
         jit_opnd c = kid(L, n, 0);
         if (c.kind == JO_IMM)
@@ -437,6 +444,44 @@ static void stmt(lower *L, const rtl_node *n)
         bind(L, le);
         return;
     }
+    case RTL_FAST_S: {
+        /* as assign_fast: the general arm out of line */
+        jit_opnd c = kid(L, n, 0);
+        if (c.kind == JO_IMM || L->in_cold) {
+            const rtl_node *s = rtl_kid(L->c, n, c.kind == JO_IMM && c.imm ? 1 : 2);
+            if (!(c.kind == JO_IMM && c.imm) && needs_sync(L->c, s))
+                emit(L, JI_SYNC);
+            stmt(L, s);
+            return;
+        }
+        unsigned lc = label(L), lj = label(L);
+        jz(L, c, lc);
+        stmt(L, rtl_kid(L->c, n, 1));
+        bind(L, lj);
+        cold_swap(L);
+        bind(L, lc);
+        if (needs_sync(L->c, rtl_kid(L->c, n, 2)))
+            emit(L, JI_SYNC);
+        stmt(L, rtl_kid(L->c, n, 2));
+        emit(L, JI_JMP)->label = lj;
+        cold_swap(L);
+        return;
+    }
+    case RTL_SET_STATE: {
+        if (n->aux >= L->c->nfield) {
+            L->bad = 1;
+            return;
+        }
+        jit_opnd v = kid(L, n, 0);
+        jit_ins *i = emit(L, JI_MOV);
+        i->a = v;
+        i->d = cpuf((int32_t)L->c->field[n->aux].offset);
+        i->sub = (uint8_t)L->c->field[n->aux].size;
+        return;
+    }
+    case RTL_FP_CLEAR:
+        emit(L, JI_FP)->sub = RTL_FP_CLEAR;
+        return;
     case RTL_IF_S: {
         unsigned le = label(L), lend = label(L);
         jz(L, kid(L, n, 0), le);
@@ -480,7 +525,7 @@ static int needs_sync(const rtl_code *c, const rtl_node *n)
     switch ((rtl_kind)n->kind) {
     case RTL_CALL: case RTL_TRAP:
         return 1;
-    case RTL_FAST:  /* the general arm records the slot itself (general()) */
+    case RTL_FAST: case RTL_FAST_S:  /* the general arm records the slot itself */
         return needs_sync(c, rtl_kid(c, n, 0)) || needs_sync(c, rtl_kid(c, n, 1));
     default:
         break;

@@ -88,7 +88,7 @@ typedef struct jit_opnd {
 } jit_opnd;
 
 typedef enum jit_op {
-    JI_MOV,      /* d = a */
+    JI_MOV,      /* d = a (sub 4: the low 4 bytes into a vCPU field d; else 8) */
     JI_BIN,      /* d = a sub b; sub: RTL_ADD .. RTL_GEU (two operands) */
     JI_UN,       /* d = sub a; sub: RTL_NOT, RTL_NEG, RTL_SEXT8 .. RTL_ZEXT32, or
                   * RTL_F32: a's low half if its high half is all ones, else
@@ -105,7 +105,8 @@ typedef enum jit_op {
     JI_EXIT,     /* pc = a; leave the block by successor slot sub */
     JI_TRAP,     /* trap sub (RTL_TRAP_*) at the slot `slot`, whose pc is a */
     JI_FENCE,    /* keep the memory orderings sub (ENG_ORDER_*, never 0) */
-    JI_FP,       /* d = sub(a, b, c); sub: a host FP operator (rtl_is_fp) */
+    JI_FP,       /* d = sub(a, b, c); sub: a host FP operator (rtl_is_fp),
+                  * RTL_FP_FLAGS (d only) or RTL_FP_CLEAR (nothing) */
 } jit_op;
 
 typedef struct jit_ins {

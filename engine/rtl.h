@@ -82,11 +82,12 @@ typedef struct rtl_helper {
     uint64_t (*fn)(void *cpu, const uint64_t *args);
 } rtl_helper;
 
-/* A field of the ISA's vCPU that (state NAME) reads: its byte offset in the
- * ISA's vCPU structure (8 bytes, read as a 64-bit value). */
+/* A field of the ISA's vCPU that (state NAME) reads and (set-state NAME E)
+ * writes: its byte offset in the ISA's vCPU structure and its size. */
 typedef struct rtl_field {
     const char *name;
     uint32_t offset;
+    uint32_t size;      /* 4 or 8 */
 } rtl_field;
 
 /* A set of trees: the nodes, the child lists, the helpers they call and the

@@ -135,10 +135,19 @@ static uint64_t expr(ev *e, const rtl_node *n)
     case RTL_FAST: return kid(e, n, 0) ? kid(e, n, 1) : kid(e, n, 2);
     case RTL_STATE: {
         uint64_t v = 0;
-        if (n->aux < e->c->nfield && e->st->cpu)
-            memcpy(&v, (const char *)e->st->cpu + e->c->field[n->aux].offset, 8);
+        uint32_t v4 = 0;
+        if (n->aux < e->c->nfield && e->st->cpu) {
+            const rtl_field *f = &e->c->field[n->aux];
+            if (f->size == 4) {
+                memcpy(&v4, (const char *)e->st->cpu + f->offset, 4);
+                v = v4;
+            } else {
+                memcpy(&v, (const char *)e->st->cpu + f->offset, 8);
+            }
+        }
         return v;
     }
+    case RTL_FP_FLAGS: return rtl_fp_flags();
     case RTL_LOAD: return load(e, n);
     case RTL_CALL: case RTL_PURE: return helper(e, n);
     default:
@@ -236,10 +245,21 @@ static void stmt(ev *e, const rtl_node *n)
         if (kid(e, n, 0))
             stmts(e, n, 1);
         return;
-    case RTL_IF_S:
+    case RTL_IF_S: case RTL_FAST_S:
         v = kid(e, n, 0);
         if (!e->done)
             stmt(e, rtl_kid(e->c, n, v ? 1 : 2));
+        return;
+    case RTL_SET_STATE:
+        v = kid(e, n, 0);
+        if (!e->done && n->aux < e->c->nfield && st->cpu) {
+            const rtl_field *f = &e->c->field[n->aux];
+            uint32_t v4 = (uint32_t)v;
+            memcpy((char *)st->cpu + f->offset, f->size == 4 ? (const void *)&v4 : (const void *)&v, f->size == 4 ? 4 : 8);
+        }
+        return;
+    case RTL_FP_CLEAR:
+        rtl_fp_clear_flags();
         return;
     case RTL_SEQ:
         stmts(e, n, 0);

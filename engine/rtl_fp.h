@@ -177,6 +177,23 @@ static inline uint64_t rtl_fmadd_s(uint64_t a, uint64_t b, uint64_t c)
 #error "engine/rtl_fp.h: no host floating point for this architecture yet"
 #endif
 
+/* MXCSR's exception flags (IE DE ZE OE UE PE, bits 0-5) in fflags' layout
+ * (DE has no counterpart): indexed by the six bits */
+extern const uint8_t rtl_fp_mx2flags[64];
+static inline uint64_t rtl_fp_flags(void)
+{
+    uint32_t m;
+    __asm__ volatile("stmxcsr %0" : "=m"(m));
+    return rtl_fp_mx2flags[m & 0x3f];
+}
+static inline void rtl_fp_clear_flags(void)
+{
+    uint32_t m;
+    __asm__ volatile("stmxcsr %0" : "=m"(m));
+    m &= ~0x3fu;
+    __asm__ volatile("ldmxcsr %0" : : "m"(m));
+}
+
 static inline int rtl_is_fp(unsigned kind) { return kind >= RTL_FADD_D && kind <= RTL_FCVT_S_L; }
 
 /* The value of FP operator `kind` (rtl_is_fp) on its operands. */

@@ -608,6 +608,8 @@ static void emit_expr(FILE *o, const rnode *e)
         char *f = desc_cname(e->k[0]->s);
         fprintf(o, "((uint64_t)cpu->%s)", f);
         free(f);
+    } else if (e->op == RTL_FP_FLAGS) {
+        fprintf(o, "rtl_fp_flags()");
     } else if (e->op >= RTL_FADD_D && e->op <= RTL_FCVT_S_L) {
         /* engine/rtl_fp.h: rtl_ and the kind's id in lower case */
         fprintf(o, "rtl_");
@@ -716,6 +718,24 @@ static void emit_stmt(FILE *o, const rnode *s, int ind)
         indent(o, ind);
         fprintf(o, "}\n");
         break;
+    case RTL_FAST_S:
+        /* the general arm (as for the expression form) */
+        fprintf(o, "{\n");
+        emit_stmt(o, s->k[2], ind + 1);
+        indent(o, ind);
+        fprintf(o, "}\n");
+        break;
+    case RTL_SET_STATE: {
+        char *f = desc_cname(s->k[0]->s);
+        fprintf(o, "cpu->%s = ", f);
+        free(f);
+        emit_expr(o, s->k[1]);
+        fprintf(o, ";\n");
+        break;
+    }
+    case RTL_FP_CLEAR:
+        fprintf(o, "rtl_fp_clear_flags();\n");
+        break;
     case RTL_IF_S:
         fprintf(o, "if (");
         emit_expr(o, s->k[0]);
@@ -792,7 +812,7 @@ static uint32_t rtl_put(const rnode *e)
         const rnode *k = e->k[i];
         if (i == 0 && rtl_kinds[kind].args[0] == 'r')  /* the register slot (a bare slot later is a value) */
             aux = (unsigned)k->i;
-        else if (k->op == DN_WORD && kind == RTL_STATE)
+        else if (k->op == DN_WORD && (kind == RTL_STATE || kind == RTL_SET_STATE))
             aux = field_index(k, k->s);
         else if (k->op == DN_WORD)
             aux = (unsigned)k->i;
@@ -1048,11 +1068,11 @@ static void emit_rtl_table(const char *outdir, const int *fuse_order)
     fprintf(o, "};\n\nstatic const rtl_field %s_rtl_fields[] = {\n", prefix);
     for (int f = 0; f < nvfields; f++) {
         char *c = desc_cname(vfields[f]);
-        fprintf(o, "    {\"%s\", offsetof(%s_cpu, %s)},\n", vfields[f], prefix, c);
+        fprintf(o, "    {\"%s\", offsetof(%s_cpu, %s), sizeof(((%s_cpu *)0)->%s)},\n", vfields[f], prefix, c, prefix, c);
         free(c);
     }
     if (!nvfields)
-        fprintf(o, "    {\"\", 0},\n");
+        fprintf(o, "    {\"\", 0, 8},\n");
     fprintf(o, "};\n\nstatic const rtl_code %s_rtl_code = {%s_rtl_nodes, %s_rtl_kids, %u, %u, %s_rtl_helpers, %d, %d,\n"
                "                                    %s_rtl_fields, %d};\n",
             prefix, prefix, prefix, rtlb.nnode, rtlb.nkid, prefix, desc_nhelpers, maxvars, prefix, nvfields);
@@ -1079,7 +1099,7 @@ static void emit_rtl_table(const char *outdir, const int *fuse_order)
     rtl_builder_code(&rtlb, &code, hs, (uint32_t)desc_nhelpers);
     rtl_field fs[64];
     for (int f = 0; f < nvfields; f++)
-        fs[f] = (rtl_field){vfields[f], 0};
+        fs[f] = (rtl_field){vfields[f], 0, 8};
     code.field = fs;
     code.nfield = (uint32_t)nvfields;
     char err[200];

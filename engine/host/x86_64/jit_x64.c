@@ -497,6 +497,24 @@ static void fp(emitter *e, const jit_ins *i)
 {
     codebuf *cb = e->cb;
     unsigned kind = i->sub;
+    if (kind == RTL_FP_FLAGS || kind == RTL_FP_CLEAR) {
+        /* MXCSR through the frame's scratch word (the helper argument
+         * area, free outside a call's arguments) */
+        x64_mem w = x64_m(X64_RSP, 0);
+        x64_stmxcsr(cb, w);
+        if (kind == RTL_FP_CLEAR) {
+            x64_alu_mi(cb, X64_AND, 4, w, ~0x3f);
+            x64_ldmxcsr(cb, w);
+            return;
+        }
+        x64_load(cb, 4, X64_RAX, w);
+        x64_alu_ri(cb, X64_AND, 4, X64_RAX, 0x3f);
+        x64_mov_ri(cb, 8, X64_RCX, (uint64_t)(uintptr_t)rtl_fp_mx2flags);
+        x64_load(cb, 1, X64_RAX, x64_mx(X64_RCX, X64_RAX, 1, 0));
+        e->rax_cpu = -1;
+        put(e, &i->d, X64_RAX);
+        return;
+    }
     int single = fp_single(kind);
     int src_single = single && kind != RTL_FCVT_S_D && kind != RTL_FCVT_S_L;
     if (kind == RTL_FCVT_D_S)
@@ -843,7 +861,10 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         switch ((jit_op)i->op) {
         case JI_MOV: {
             x64_reg p = i->d.kind == JO_CPU ? pinned(&e, (int32_t)i->d.n) : X64_NOREG;
-            if (i->a.kind == JO_IMM && p != X64_NOREG) {
+            if (i->sub == 4 && i->d.kind == JO_CPU && p == X64_NOREG) {
+                get(&e, X64_RAX, &i->a);
+                x64_store(&cb, 4, opnd_mem(&i->d), X64_RAX);
+            } else if (i->a.kind == JO_IMM && p != X64_NOREG) {
                 x64_mov_ri(&cb, 8, p, i->a.imm);
             } else if (i->a.kind == JO_IMM && fits32(i->a.imm) && i->d.kind != JO_NONE) {
                 x64_store_i(&cb, 8, opnd_mem(&i->d), (int32_t)i->a.imm);
