@@ -276,11 +276,23 @@ static jit_opnd expr(lower *L, const rtl_node *n)
         return helper_call(L, n);
     default:
         if (rtl_is_fp(n->kind)) {
+            /* a single read from an FP register (F32) is the register
+             * itself with its bit in the label: the back end unboxes it
+             * as it loads it */
             jit_opnd o[3] = {imm(0), imm(0), imm(0)};
-            for (unsigned k = 0; k < n->n && k < 3; k++)
-                o[k] = kid(L, n, k);
+            unsigned boxed = 0;
+            for (unsigned k = 0; k < n->n && k < 3; k++) {
+                const rtl_node *q = rtl_kid(L->c, n, k);
+                if (q->kind == RTL_F32) {
+                    o[k] = freg(L, q->aux);
+                    boxed |= 1u << k;
+                } else {
+                    o[k] = expr(L, q);
+                }
+            }
             jit_ins *i = emit(L, JI_FP);
             i->sub = (uint8_t)n->kind;
+            i->label = boxed;
             i->a = o[0];
             i->b = o[1];
             i->c = o[2];
@@ -348,6 +360,15 @@ static void assign(lower *L, const rtl_node *n, jit_opnd v)
         set(L, freg(L, n->aux), v);
         return;
     default: {
+        jit_ir *ir = L->ir;
+        jit_ins *last = ir->n && !ir->oom ? &ir->ins[ir->n - 1] : NULL;
+        if (last && last->op == JI_FP && rtl_fp_single_result(last->sub) && v.kind == JO_TMP &&
+            last->d.kind == JO_TMP && last->d.n == v.n && v.n == ir->ntmp - 1) {
+            /* a single the host made: NaN-boxed as the back end stores it */
+            last->d = freg(L, n->aux);
+            last->label |= 8;
+            return;
+        }
         jit_opnd w = un(L, RTL_ZEXT32, v);
         jit_opnd d = freg(L, n->aux);
         jit_ins *i = emit(L, JI_BIN);

@@ -106,7 +106,10 @@ typedef enum jit_op {
     JI_TRAP,     /* trap sub (RTL_TRAP_*) at the slot `slot`, whose pc is a */
     JI_FENCE,    /* keep the memory orderings sub (ENG_ORDER_*, never 0) */
     JI_FP,       /* d = sub(a, b, c); sub: a host FP operator (rtl_is_fp),
-                  * RTL_FP_FLAGS (d only) or RTL_FP_CLEAR (nothing) */
+                  * RTL_FP_FLAGS (d only) or RTL_FP_CLEAR (nothing); label
+                  * bit k (0-2): operand k is an FP register read as F32
+                  * reads it (unboxed); bit 3: d is an FP register, the
+                  * single result is written NaN-boxed as SET_F32 does */
 } jit_op;
 
 typedef struct jit_ins {

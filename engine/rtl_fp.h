@@ -196,6 +196,17 @@ static inline void rtl_fp_clear_flags(void)
 
 static inline int rtl_is_fp(unsigned kind) { return kind >= RTL_FADD_D && kind <= RTL_FCVT_S_L; }
 
+/* Whether FP operator `kind` gives a single (binary32), and whether its
+ * floating-point operands are singles. */
+static inline int rtl_fp_single_result(unsigned kind)
+{
+    return (kind >= RTL_FADD_S && kind <= RTL_FMADD_S) || kind == RTL_FCVT_S_D || kind == RTL_FCVT_S_L;
+}
+static inline int rtl_fp_single_source(unsigned kind)
+{
+    return (kind >= RTL_FADD_S && kind <= RTL_FLE_S) || kind == RTL_FCVT_D_S;
+}
+
 /* The value of FP operator `kind` (rtl_is_fp) on its operands. */
 static inline uint64_t rtl_fp_apply(unsigned kind, uint64_t a, uint64_t b, uint64_t c)
 {

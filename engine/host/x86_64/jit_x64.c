@@ -72,8 +72,15 @@ static unsigned pin_offsets(const eng_isa *isa, int32_t off[NPIN])
 }
 
 struct stub { uint32_t label; eng_exit why; uint16_t slot; uint32_t back; unsigned size; };
-/* a host FP operator's NaN result: computed again by rtl_fp_call */
-struct fpstub { uint32_t label, back; uint8_t kind; };
+/* a host FP operator's NaN result (computed again by rtl_fp_call, the
+ * operands in xmm0-2 or still in memory), or an operand that is not a
+ * NaN-boxed single (unbox: 1 + the xmm register that gets the NaN) */
+struct fpstub {
+    uint32_t label, back;
+    uint8_t kind, unbox, single;
+    uint8_t in_mem[3];
+    x64_mem m[3];
+};
 struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot; };
 
 struct jit_host_scratch {
@@ -422,10 +429,30 @@ static void bin(emitter *e, const jit_ins *i)
     put(e, &i->d, X64_RAX);
 }
 
+/* o is in memory now (a temporary not kept in rax, a vCPU field not pinned
+ * nor in rax) */
+static int opnd_in_mem(const emitter *e, const jit_opnd *o)
+{
+    return (o->kind == JO_TMP && (int32_t)o->n != e->in_rax) ||
+           (o->kind == JO_CPU && (int32_t)o->n != e->rax_cpu && pinned(e, (int32_t)o->n) == X64_NOREG);
+}
+
 static void un(emitter *e, const jit_ins *i)
 {
     codebuf *cb = e->cb;
     get(e, X64_RAX, &i->a);
+    if (i->sub == RTL_F32 && opnd_in_mem(e, &i->a) && i->a.kind == JO_CPU) {
+        /* (4-byte loads: a single's two halves may have been stored apart) */
+        x64_mem m = opnd_mem(&i->a);
+        x64_load(cb, 4, X64_RAX, m);
+        x64_mov_ri(cb, 4, X64_RCX, RTL_DNAN_S);
+        m.disp += 4;
+        x64_cmp_mi(cb, 4, m, -1);
+        x64_cmov_rr(cb, X64_NE, 4, X64_RAX, X64_RCX);
+        e->rax_cpu = -1;
+        put(e, &i->d, X64_RAX);
+        return;
+    }
     if (i->sub == RTL_F32) {
         /* the low half if the high half is all ones, else the canonical
          * single NaN; no branch */
@@ -453,25 +480,58 @@ static void un(emitter *e, const jit_ins *i)
 
 /* ---- host floating point (engine/rtl_fp.h says what each operator is) ---- */
 
-static int fp_single(unsigned kind)
+
+/* Where an FP operator's operand is: in xmm k (loaded), or still in memory
+ * (a temporary or a vCPU field, used as the instruction's memory operand) */
+typedef struct fsrc { int in_mem; x64_mem m; } fsrc;
+
+
+static struct fpstub *fpstub_new(emitter *e, unsigned kind)
 {
-    return (kind >= RTL_FADD_S && kind <= RTL_FLE_S) || kind == RTL_FCVT_S_D || kind == RTL_FCVT_S_L;
+    struct fpstub *st = &e->fpstubs[e->nfpstubs++];
+    memset(st, 0, sizeof *st);
+    st->label = cb_label_new(e->cb);
+    st->back = cb_label_new(e->cb);
+    st->kind = (uint8_t)kind;
+    return st;
 }
 
-/* operand o's bits into x (the low 32 of them for a single: movss) */
-static void xget(emitter *e, x64_xmm x, const jit_opnd *o, int single)
+/* Operand k of i: a NaN-boxed single in an FP register (label bit k: the
+ * F32 rule) is loaded into xmm k and checked (a stub puts the canonical
+ * NaN there when it is not boxed); any other operand stays in memory when
+ * it is there and `mem_ok`, else is loaded into xmm k. */
+static fsrc fsrc_get(emitter *e, const jit_ins *i, unsigned k, int single, int mem_ok)
 {
-    int in_mem = (o->kind == JO_TMP && (int32_t)o->n != e->in_rax) ||
-                 (o->kind == JO_CPU && (int32_t)o->n != e->rax_cpu && pinned(e, (int32_t)o->n) == X64_NOREG);
-    if (in_mem) {
+    codebuf *cb = e->cb;
+    const jit_opnd *o = k == 0 ? &i->a : k == 1 ? &i->b : &i->c;
+    x64_xmm x = (x64_xmm)k;
+    fsrc r = {0, x64_m(X64_RBX, 0)};
+    if ((i->label >> k & 1) && o->kind == JO_CPU && pinned(e, (int32_t)o->n) == X64_NOREG) {
+        x64_mem m = opnd_mem(o);
+        x64_movss_rm(cb, x, m);
+        m.disp += 4;
+        x64_cmp_mi(cb, 4, m, -1);
+        struct fpstub *st = fpstub_new(e, 0);
+        st->unbox = (uint8_t)(k + 1);
+        x64_jcc(cb, X64_NE, st->label);
+        cb_bind(cb, st->back);
+        return r;
+    }
+    if (opnd_in_mem(e, o)) {
+        r.m = opnd_mem(o);
+        if (mem_ok) {
+            r.in_mem = 1;
+            return r;
+        }
         if (single)
-            x64_movss_rm(e->cb, x, opnd_mem(o));
+            x64_movss_rm(cb, x, r.m);
         else
-            x64_movsd_rm(e->cb, x, opnd_mem(o));
-        return;
+            x64_movsd_rm(cb, x, r.m);
+        return r;
     }
     get(e, X64_RAX, o);
-    x64_movq_xr(e->cb, 8, x, X64_RAX);
+    x64_movq_xr(cb, 8, x, X64_RAX);
+    return r;
 }
 
 /* rax = rtl_fp_call(kind; xmm0, xmm1, xmm2): the operator in C, through the
@@ -490,9 +550,22 @@ static void fp_call(emitter *e, unsigned kind)
     pins_load(e, NPIN_KEPT);
 }
 
-/* d = sub(a, b, c): operands in xmm0-2, the result made in xmm3; a NaN
- * result goes to a stub after the block, which computes the operator again
- * in C (the default NaN, fmadd's invalid for inf*0) and comes back */
+/* d op= src (the SSE form for a register or a memory source) */
+typedef void (*sse_rr_fn)(codebuf *, x64_xmm, x64_xmm);
+typedef void (*sse_rm_fn)(codebuf *, x64_xmm, x64_mem);
+static void sse_op(emitter *e, sse_rr_fn rr, sse_rm_fn rm, x64_xmm d, x64_xmm s, const fsrc *src)
+{
+    if (src->in_mem)
+        rm(e->cb, d, src->m);
+    else
+        rr(e->cb, d, s);
+}
+
+/* d = sub(a, b, c): the operands in xmm0-2 or memory, the result made in
+ * xmm3; a NaN result goes to a stub after the block, which computes the
+ * operator again in C (the default NaN, fmadd's invalid for inf*0) and
+ * comes back.  Label bits 0-2: operand k is a NaN-boxed single (F32);
+ * bit 3: the result is NaN-boxed into d (a vCPU field). */
 static void fp(emitter *e, const jit_ins *i)
 {
     codebuf *cb = e->cb;
@@ -515,12 +588,49 @@ static void fp(emitter *e, const jit_ins *i)
         put(e, &i->d, X64_RAX);
         return;
     }
-    int single = fp_single(kind);
-    int src_single = single && kind != RTL_FCVT_S_D && kind != RTL_FCVT_S_L;
-    if (kind == RTL_FCVT_D_S)
-        src_single = 1;
+    int single = rtl_fp_single_result(kind);
+    int src_single = rtl_fp_single_source(kind);
     int nan_check = 1;
-    if (kind == RTL_FCVT_D_L || kind == RTL_FCVT_S_L) {
+    fsrc s[3] = {{0, x64_m(X64_RBX, 0)}, {0, x64_m(X64_RBX, 0)}, {0, x64_m(X64_RBX, 0)}};
+    sse_rr_fn rr = NULL;
+    sse_rm_fn rm = NULL;
+    switch ((rtl_kind)kind) {
+    case RTL_FADD_D: rr = x64_addsd_rr; rm = x64_addsd_rm; break;
+    case RTL_FSUB_D: rr = x64_subsd_rr; rm = x64_subsd_rm; break;
+    case RTL_FMUL_D: rr = x64_mulsd_rr; rm = x64_mulsd_rm; break;
+    case RTL_FDIV_D: rr = x64_divsd_rr; rm = x64_divsd_rm; break;
+    case RTL_FADD_S: rr = x64_addss_rr; rm = x64_addss_rm; break;
+    case RTL_FSUB_S: rr = x64_subss_rr; rm = x64_subss_rm; break;
+    case RTL_FMUL_S: rr = x64_mulss_rr; rm = x64_mulss_rm; break;
+    case RTL_FDIV_S: rr = x64_divss_rr; rm = x64_divss_rm; break;
+    case RTL_FSQRT_D: rr = x64_sqrtsd_rr; rm = x64_sqrtsd_rm; break;
+    case RTL_FSQRT_S: rr = x64_sqrtss_rr; rm = x64_sqrtss_rm; break;
+    case RTL_FCVT_D_S: rr = x64_cvtss2sd_rr; rm = x64_cvtss2sd_rm; break;
+    case RTL_FCVT_S_D: rr = x64_cvtsd2ss_rr; rm = x64_cvtsd2ss_rm; break;
+    default: break;
+    }
+    switch ((rtl_kind)kind) {
+    case RTL_FADD_D: case RTL_FSUB_D: case RTL_FMUL_D: case RTL_FDIV_D:
+    case RTL_FADD_S: case RTL_FSUB_S: case RTL_FMUL_S: case RTL_FDIV_S:
+        /* xmm3 = a; xmm3 op= b */
+        s[0] = fsrc_get(e, i, 0, src_single, 1);
+        s[1] = fsrc_get(e, i, 1, src_single, 1);
+        if (s[0].in_mem) {
+            if (src_single)
+                x64_movss_rm(cb, X64_XMM3, s[0].m);
+            else
+                x64_movsd_rm(cb, X64_XMM3, s[0].m);
+        } else {
+            x64_movaps_rr(cb, X64_XMM3, X64_XMM0);
+        }
+        sse_op(e, rr, rm, X64_XMM3, X64_XMM1, &s[1]);
+        break;
+    case RTL_FSQRT_D: case RTL_FSQRT_S: case RTL_FCVT_D_S: case RTL_FCVT_S_D:
+        s[0] = fsrc_get(e, i, 0, src_single, 1);
+        x64_xorps_rr(cb, X64_XMM3, X64_XMM3);
+        sse_op(e, rr, rm, X64_XMM3, X64_XMM0, &s[0]);
+        break;
+    case RTL_FCVT_D_L: case RTL_FCVT_S_L:
         get(e, X64_RAX, &i->a);
         x64_xorps_rr(cb, X64_XMM3, X64_XMM3);
         if (kind == RTL_FCVT_D_L)
@@ -528,35 +638,18 @@ static void fp(emitter *e, const jit_ins *i)
         else
             x64_cvtsi2ss(cb, 8, X64_XMM3, X64_RAX);
         nan_check = 0;
-    } else {
-        unsigned nops = kind == RTL_FSQRT_D || kind == RTL_FSQRT_S || kind == RTL_FCVT_D_S || kind == RTL_FCVT_S_D
-                            ? 1 : kind == RTL_FMADD_D || kind == RTL_FMADD_S ? 3 : 2;
-        xget(e, X64_XMM0, &i->a, src_single);
-        if (nops > 1)
-            xget(e, X64_XMM1, &i->b, src_single);
-        if (nops > 2)
-            xget(e, X64_XMM2, &i->c, src_single);
-    }
-    e->rax_cpu = -1;
-    switch ((rtl_kind)kind) {
-    case RTL_FADD_D: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_addsd_rr(cb, X64_XMM3, X64_XMM1); break;
-    case RTL_FSUB_D: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_subsd_rr(cb, X64_XMM3, X64_XMM1); break;
-    case RTL_FMUL_D: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_mulsd_rr(cb, X64_XMM3, X64_XMM1); break;
-    case RTL_FDIV_D: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_divsd_rr(cb, X64_XMM3, X64_XMM1); break;
-    case RTL_FADD_S: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_addss_rr(cb, X64_XMM3, X64_XMM1); break;
-    case RTL_FSUB_S: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_subss_rr(cb, X64_XMM3, X64_XMM1); break;
-    case RTL_FMUL_S: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_mulss_rr(cb, X64_XMM3, X64_XMM1); break;
-    case RTL_FDIV_S: x64_movaps_rr(cb, X64_XMM3, X64_XMM0); x64_divss_rr(cb, X64_XMM3, X64_XMM1); break;
-    case RTL_FSQRT_D: x64_xorps_rr(cb, X64_XMM3, X64_XMM3); x64_sqrtsd_rr(cb, X64_XMM3, X64_XMM0); break;
-    case RTL_FSQRT_S: x64_xorps_rr(cb, X64_XMM3, X64_XMM3); x64_sqrtss_rr(cb, X64_XMM3, X64_XMM0); break;
-    case RTL_FCVT_D_S: x64_xorps_rr(cb, X64_XMM3, X64_XMM3); x64_cvtss2sd_rr(cb, X64_XMM3, X64_XMM0); break;
-    case RTL_FCVT_S_D: x64_xorps_rr(cb, X64_XMM3, X64_XMM3); x64_cvtsd2ss_rr(cb, X64_XMM3, X64_XMM0); break;
+        break;
     case RTL_FMADD_D: case RTL_FMADD_S:
+        s[0] = fsrc_get(e, i, 0, src_single, 0);
+        s[1] = fsrc_get(e, i, 1, src_single, 0);
+        s[2] = fsrc_get(e, i, 2, src_single, 0);
         if (!(e->features & X64_F_FMA)) {
             /* no FMA3: the C library's fma, as the interpreter's helpers */
             fp_call(e, kind);
-            put(e, &i->d, X64_RAX);
-            return;
+            e->rax_cpu = -1;
+            x64_movq_xr(cb, 8, X64_XMM3, X64_RAX);
+            nan_check = 0;
+            break;
         }
         x64_movaps_rr(cb, X64_XMM3, X64_XMM2);
         x64_fma231(cb, X64_FMADD, single ? 4 : 8, X64_XMM3, X64_XMM0, X64_XMM1);
@@ -564,34 +657,40 @@ static void fp(emitter *e, const jit_ins *i)
     case RTL_FEQ_D: case RTL_FEQ_S: case RTL_FLT_D: case RTL_FLT_S: case RTL_FLE_D: case RTL_FLE_S: {
         /* feq: ucomis a, b, equal and ordered; flt, fle: comis b, a, b
          * above (or not below) a, which unordered is not */
-        int d = !single;
-        if (kind == RTL_FEQ_D || kind == RTL_FEQ_S) {
-            if (d)
-                x64_ucomisd_rr(cb, X64_XMM0, X64_XMM1);
+        int eq = kind == RTL_FEQ_D || kind == RTL_FEQ_S;
+        s[0] = fsrc_get(e, i, 0, src_single, !eq);
+        s[1] = fsrc_get(e, i, 1, src_single, eq);
+        if (eq) {
+            if (src_single)
+                sse_op(e, x64_ucomiss_rr, x64_ucomiss_rm, X64_XMM0, X64_XMM1, &s[1]);
             else
-                x64_ucomiss_rr(cb, X64_XMM0, X64_XMM1);
+                sse_op(e, x64_ucomisd_rr, x64_ucomisd_rm, X64_XMM0, X64_XMM1, &s[1]);
             x64_setcc(cb, X64_E, X64_RAX);
             x64_setcc(cb, X64_NP, X64_RCX);
             x64_alu_rr(cb, X64_AND, 4, X64_RAX, X64_RCX);
         } else {
-            if (d)
-                x64_comisd_rr(cb, X64_XMM1, X64_XMM0);
+            if (src_single)
+                sse_op(e, x64_comiss_rr, x64_comiss_rm, X64_XMM1, X64_XMM0, &s[0]);
             else
-                x64_comiss_rr(cb, X64_XMM1, X64_XMM0);
+                sse_op(e, x64_comisd_rr, x64_comisd_rm, X64_XMM1, X64_XMM0, &s[0]);
             x64_setcc(cb, kind == RTL_FLT_D || kind == RTL_FLT_S ? X64_A : X64_AE, X64_RAX);
         }
         x64_movzx_rr(cb, 1, X64_RAX, X64_RAX);
+        e->rax_cpu = -1;
         put(e, &i->d, X64_RAX);
         return;
     }
     default:
         break;
     }
+    e->rax_cpu = -1;
     if (nan_check) {
-        struct fpstub *st = &e->fpstubs[e->nfpstubs++];
-        st->label = cb_label_new(cb);
-        st->back = cb_label_new(cb);
-        st->kind = (uint8_t)kind;
+        struct fpstub *st = fpstub_new(e, kind);
+        for (unsigned k = 0; k < 3; k++) {
+            st->in_mem[k] = (uint8_t)s[k].in_mem;
+            st->m[k] = s[k].m;
+        }
+        st->single = (uint8_t)src_single;
         if (single)
             x64_ucomiss_rr(cb, X64_XMM3, X64_XMM3);
         else
@@ -600,11 +699,23 @@ static void fp(emitter *e, const jit_ins *i)
         cb_bind(cb, st->back);
     }
     x64_reg dp = i->d.kind == JO_CPU ? pinned(e, (int32_t)i->d.n) : X64_NOREG;
+    if (i->label & 8 && i->d.kind == JO_CPU && dp == X64_NOREG) {
+        /* into an FP register, NaN-boxed */
+        x64_mem m = opnd_mem(&i->d);
+        x64_movss_mr(cb, m, X64_XMM3);
+        m.disp += 4;
+        x64_store_i(cb, 4, m, -1);
+        return;
+    }
     if (!single && dp == X64_NOREG && !e->keep && (i->d.kind == JO_TMP || i->d.kind == JO_CPU)) {
         x64_movsd_mr(cb, opnd_mem(&i->d), X64_XMM3);
         return;
     }
     x64_movq_rx(cb, single ? 4 : 8, X64_RAX, X64_XMM3);
+    if (i->label & 8) {
+        x64_mov_ri(cb, 8, X64_RCX, UINT64_C(0xffffffff00000000));
+        x64_alu_rr(cb, X64_OR, 8, X64_RAX, X64_RCX);
+    }
     put(e, &i->d, X64_RAX);
 }
 
@@ -1034,10 +1145,24 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     x64_jmp(&cb, e.epilogue);
     /* NaN results of host FP operators: the operator again, in C */
     for (unsigned k = 0; k < e.nfpstubs; k++) {
-        cb_bind(&cb, e.fpstubs[k].label);
-        fp_call(&e, e.fpstubs[k].kind);
+        const struct fpstub *st = &e.fpstubs[k];
+        cb_bind(&cb, st->label);
+        if (st->unbox) {
+            x64_mov_ri(&cb, 4, X64_RCX, RTL_DNAN_S);
+            x64_movq_xr(&cb, 4, (x64_xmm)(st->unbox - 1), X64_RCX);
+            x64_jmp(&cb, st->back);
+            continue;
+        }
+        for (unsigned q = 0; q < 3; q++)
+            if (st->in_mem[q]) {
+                if (st->single)
+                    x64_movss_rm(&cb, (x64_xmm)q, st->m[q]);
+                else
+                    x64_movsd_rm(&cb, (x64_xmm)q, st->m[q]);
+            }
+        fp_call(&e, st->kind);
         x64_movq_xr(&cb, 8, X64_XMM3, X64_RAX);
-        x64_jmp(&cb, e.fpstubs[k].back);
+        x64_jmp(&cb, st->back);
     }
     /* bound failures: the faulting address is in rax, the slot recorded */
     for (unsigned k = 0; k < e.nstubs; k++) {
