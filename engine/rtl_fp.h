@@ -119,6 +119,20 @@ static inline uint64_t rtl_fcvt_s_d(uint64_t a)
     __asm__ volatile("cvtsd2ss %1, %0" : "=x"(r) : "x"(x));
     return rtl_fp_canon_s(r);
 }
+static inline uint64_t rtl_fcvtt_l_d(uint64_t a)
+{
+    double x = rtl_fp_d(a);
+    uint64_t r;
+    __asm__ volatile("cvttsd2siq %1, %0" : "=r"(r) : "x"(x));
+    return r;
+}
+static inline uint64_t rtl_fcvtt_l_s(uint64_t a)
+{
+    float x = rtl_fp_s(a);
+    uint64_t r;
+    __asm__ volatile("cvttss2siq %1, %0" : "=r"(r) : "x"(x));
+    return r;
+}
 static inline uint64_t rtl_fcvt_d_l(uint64_t a)
 {
     double r;
@@ -204,7 +218,7 @@ static inline int rtl_fp_single_result(unsigned kind)
 }
 static inline int rtl_fp_single_source(unsigned kind)
 {
-    return (kind >= RTL_FADD_S && kind <= RTL_FLE_S) || kind == RTL_FCVT_D_S;
+    return (kind >= RTL_FADD_S && kind <= RTL_FLE_S) || kind == RTL_FCVT_D_S || kind == RTL_FCVTT_L_S;
 }
 
 /* The value of FP operator `kind` (rtl_is_fp) on its operands. */
@@ -231,6 +245,8 @@ static inline uint64_t rtl_fp_apply(unsigned kind, uint64_t a, uint64_t b, uint6
     case RTL_FLE_S: return rtl_fle_s(a, b);
     case RTL_FCVT_D_S: return rtl_fcvt_d_s(a);
     case RTL_FCVT_S_D: return rtl_fcvt_s_d(a);
+    case RTL_FCVTT_L_D: return rtl_fcvtt_l_d(a);
+    case RTL_FCVTT_L_S: return rtl_fcvtt_l_s(a);
     case RTL_FCVT_D_L: return rtl_fcvt_d_l(a);
     case RTL_FCVT_S_L: return rtl_fcvt_s_l(a);
     default: return 0;

@@ -654,6 +654,15 @@ static void fp(emitter *e, const jit_ins *i)
         x64_movaps_rr(cb, X64_XMM3, X64_XMM2);
         x64_fma231(cb, X64_FMADD, single ? 4 : 8, X64_XMM3, X64_XMM0, X64_XMM1);
         break;
+    case RTL_FCVTT_L_D: case RTL_FCVTT_L_S:
+        s[0] = fsrc_get(e, i, 0, src_single, 0);
+        if (kind == RTL_FCVTT_L_D)
+            x64_cvttsd2si(cb, 8, X64_RAX, X64_XMM0);
+        else
+            x64_cvttss2si(cb, 8, X64_RAX, X64_XMM0);
+        e->rax_cpu = -1;
+        put(e, &i->d, X64_RAX);
+        return;
     case RTL_FEQ_D: case RTL_FEQ_S: case RTL_FLT_D: case RTL_FLT_S: case RTL_FLE_D: case RTL_FLE_S: {
         /* feq: ucomis a, b, equal and ordered; flt, fle: comis b, a, b
          * above (or not below) a, which unordered is not */
