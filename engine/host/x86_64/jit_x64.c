@@ -902,14 +902,6 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     cb.fix = sc->cb_fix;
     cb.fixcap = sc->cb_fixcap;
     emitter e = {.cb = &cb, .v = v, .b = b, .voff = (int32_t)v->isa->vcpu_offset};
-    if (!sc->features_known) {
-        const char *nf = getenv("VVM_JIT_NO_FMA");
-        sc->features = x64_cpu_features();
-        if (nf && *nf && *nf != '0')
-            sc->features &= ~(unsigned)X64_F_FMA;
-        sc->features_known = 1;
-    }
-    e.features = sc->features;
     e.labels = sc->labels;
     e.stubs = sc->stubs;
     e.fpstubs = sc->fpstubs;
@@ -927,6 +919,15 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     e.in_rax = -1;
     e.rax_cpu = e.rax_cpu_next = -1;
     e.jz_label = -1;
+    /* the host's features, once (VVM_JIT_NO_FMA: as a host without FMA3) */
+    if (!sc->features_known) {
+        const char *nf = getenv("VVM_JIT_NO_FMA");
+        sc->features = x64_cpu_features();
+        if (nf && *nf && *nf != '0')
+            sc->features &= ~(unsigned)X64_F_FMA;
+        sc->features_known = 1;
+    }
+    e.features = sc->features;
     e.npin = pin_offsets(v->isa, e.pin_off);
     for (unsigned k = 0; k < ir->nlabel; k++)
         e.labels[k] = cb_label_new(&cb);
