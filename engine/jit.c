@@ -110,6 +110,19 @@ static void cold_swap(lower *L)
 
 static unsigned label(lower *L) { return L->ir->nlabel++; }
 static void bind(lower *L, unsigned l) { emit(L, JI_LABEL)->label = l; }
+/* the join after a fast arm, and the out-of-line arm's jump back to it */
+static void join(lower *L, unsigned l)
+{
+    jit_ins *i = emit(L, JI_LABEL);
+    i->label = l;
+    i->sub = 1;
+}
+static void join_jmp(lower *L, unsigned l)
+{
+    jit_ins *i = emit(L, JI_JMP);
+    i->label = l;
+    i->sub = 1;
+}
 
 static uint64_t slotval(const lower *L, unsigned s) { return L->I->r[s & 3]; }
 
@@ -241,11 +254,11 @@ static jit_opnd expr(lower *L, const rtl_node *n)
         unsigned lc = label(L), lj = label(L);
         jz(L, c, lc);
         mov(L, d, kid(L, n, 1));
-        bind(L, lj);
+        join(L, lj);
         cold_swap(L);
         bind(L, lc);
         mov(L, d, general(L, rtl_kid(L->c, n, 2)));
-        emit(L, JI_JMP)->label = lj;
+        join_jmp(L, lj);
         cold_swap(L);
         return d;
     }
@@ -397,11 +410,11 @@ static void assign_fast(lower *L, const rtl_node *n, const rtl_node *f)
     unsigned lc = label(L), lj = label(L);
     jz(L, c, lc);
     assign(L, n, kid(L, f, 1));
-    bind(L, lj);
+    join(L, lj);
     cold_swap(L);
     bind(L, lc);
     assign(L, n, general(L, rtl_kid(L->c, f, 2)));
-    emit(L, JI_JMP)->label = lj;
+    join_jmp(L, lj);
     cold_swap(L);
 }
 
@@ -478,13 +491,13 @@ static void stmt(lower *L, const rtl_node *n)
         unsigned lc = label(L), lj = label(L);
         jz(L, c, lc);
         stmt(L, rtl_kid(L->c, n, 1));
-        bind(L, lj);
+        join(L, lj);
         cold_swap(L);
         bind(L, lc);
         if (needs_sync(L->c, rtl_kid(L->c, n, 2)))
             emit(L, JI_SYNC);
         stmt(L, rtl_kid(L->c, n, 2));
-        emit(L, JI_JMP)->label = lj;
+        join_jmp(L, lj);
         cold_swap(L);
         return;
     }

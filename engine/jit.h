@@ -99,7 +99,10 @@ typedef enum jit_op {
     JI_ARG,      /* helper argument number sub = a */
     JI_CALL,     /* d = helper(cpu or NULL when sub is 1 (pure), the arguments) */
     JI_SYNC,     /* cpu->cur = the block's slot `slot` */
-    JI_LABEL,    /* label number `label` */
+    JI_LABEL,    /* label number `label`; sub 1: the join after a fast arm,
+                  * which only the out-of-line arm's JI_JMP with sub 1 jumps
+                  * to (the back end may keep state across it that such a
+                  * jump restores) */
     JI_JZ,       /* if a == 0 goto label */
     JI_JMP,      /* goto label */
     JI_EXIT,     /* pc = a; leave the block by successor slot sub */

@@ -75,11 +75,13 @@ struct stub { uint32_t label; eng_exit why; uint16_t slot; uint32_t back; unsign
 /* a host FP operator's NaN result (computed again by rtl_fp_call, the
  * operands in xmm0-2 or still in memory), or an operand that is not a
  * NaN-boxed single (unbox: 1 + the xmm register that gets the NaN) */
+#define NXC 12   /* xmm4-xmm15 keep copies of FP registers (below) */
 struct fpstub {
     uint32_t label, back;
     uint8_t kind, unbox, single;
-    uint8_t in_mem[3];
+    uint8_t in_mem[3], reg[3];
     x64_mem m[3];
+    int32_t xc[NXC];            /* the copies the stub's call must keep */
 };
 struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot; };
 
@@ -91,6 +93,7 @@ struct jit_host_scratch {
     uint32_t *labels;
     struct stub *stubs;
     struct fpstub *fpstubs;
+    int32_t (*xc_snap)[NXC];
     struct dexit *exits;
     eng_jit_access *acc;
     uint16_t *uses;
@@ -113,6 +116,7 @@ void jit_host_scratch_free(jit_host_scratch *s)
     free(s->labels);
     free(s->stubs);
     free(s->fpstubs);
+    free(s->xc_snap);
     free(s->exits);
     free(s->acc);
     free(s->uses);
@@ -138,6 +142,9 @@ static int grow(void **p, size_t *have, size_t want, size_t each)
 static int scratch_fit(jit_host_scratch *s, const jit_ir *ir)
 {
     size_t n = ir->n + 1, hn = s->n, ht = s->ntmp, hl = s->nlabel;
+    size_t hl2 = s->nlabel;
+    if (grow((void **)&s->xc_snap, &hl2, ir->nlabel + 1, sizeof *s->xc_snap) < 0)
+        return -1;
     if (grow((void **)&s->labels, &hl, ir->nlabel + 1, sizeof *s->labels) < 0 ||
         grow((void **)&s->uses, &ht, ir->ntmp + 1, sizeof *s->uses) < 0)
         return -1;
@@ -173,6 +180,13 @@ typedef struct emitter {
     struct fpstub *fpstubs;
     unsigned nfpstubs;
     unsigned features;
+    /* FP registers copied in xmm4-15: xc[k] the vCPU field xmm(4+k) holds
+     * (the field itself is always written too), or -1; xc_busy: those the
+     * FP instruction being emitted reads; xc_snap: the copies at each join
+     * label, which the out-of-line arm's jump back loads again */
+    int32_t xc[NXC];
+    unsigned xc_next, xc_busy;
+    int32_t (*xc_snap)[NXC];
     /* a temporary whose one use is the next instruction's first operand
      * stays in rax: put() skips its store and get() its load */
     const uint16_t *uses;
@@ -481,9 +495,63 @@ static void un(emitter *e, const jit_ins *i)
 /* ---- host floating point (engine/rtl_fp.h says what each operator is) ---- */
 
 
+/* ---- copies of FP registers in xmm4-15 (write-through: the vCPU field is
+ * always written; a copy only spares a load).  Every label but a fast
+ * arm's join forgets them, as does a call (XMM registers are caller-saved)
+ * and any other write to the field. */
+
+static void xc_clear(emitter *e)
+{
+    for (unsigned k = 0; k < NXC; k++)
+        e->xc[k] = -1;
+}
+static int xc_find(const emitter *e, int32_t off)
+{
+    for (unsigned k = 0; k < NXC; k++)
+        if (e->xc[k] == off)
+            return (int)k;
+    return -1;
+}
+static void xc_drop(emitter *e, int32_t off)
+{
+    for (unsigned k = 0; k < NXC; k++)
+        if (e->xc[k] == off)
+            e->xc[k] = -1;
+}
+/* a register for a copy of field off: a free one, else the next in turn
+ * that the instruction being emitted does not read */
+static x64_xmm xc_alloc(emitter *e, int32_t off)
+{
+    xc_drop(e, off);
+    unsigned k = NXC;
+    for (unsigned q = 0; q < NXC; q++)
+        if (e->xc[q] < 0 && !(e->xc_busy >> q & 1)) {
+            k = q;
+            break;
+        }
+    for (unsigned n = 0; k == NXC && n < NXC; n++) {
+        unsigned q = (e->xc_next + n) % NXC;
+        if (!(e->xc_busy >> q & 1))
+            k = q;
+    }
+    if (k == NXC)
+        k = 0;  /* (never: an instruction reads three at most) */
+    e->xc_next = (k + 1) % NXC;
+    e->xc[k] = off;
+    e->xc_busy |= 1u << k;
+    return (x64_xmm)(4 + k);
+}
+/* the copies in `xc` loaded again from their fields */
+static void xc_reload(emitter *e, const int32_t *xc)
+{
+    for (unsigned k = 0; k < NXC; k++)
+        if (xc[k] >= 0)
+            x64_movsd_rm(e->cb, (x64_xmm)(4 + k), x64_m(X64_RBX, xc[k]));
+}
+
 /* Where an FP operator's operand is: in xmm k (loaded), or still in memory
  * (a temporary or a vCPU field, used as the instruction's memory operand) */
-typedef struct fsrc { int in_mem; x64_mem m; } fsrc;
+typedef struct fsrc { int in_mem; x64_xmm reg; x64_mem m; } fsrc;
 
 
 static struct fpstub *fpstub_new(emitter *e, unsigned kind)
@@ -505,7 +573,7 @@ static fsrc fsrc_get(emitter *e, const jit_ins *i, unsigned k, int single, int m
     codebuf *cb = e->cb;
     const jit_opnd *o = k == 0 ? &i->a : k == 1 ? &i->b : &i->c;
     x64_xmm x = (x64_xmm)k;
-    fsrc r = {0, x64_m(X64_RBX, 0)};
+    fsrc r = {0, x, x64_m(X64_RBX, 0)};
     if ((i->label >> k & 1) && o->kind == JO_CPU && pinned(e, (int32_t)o->n) == X64_NOREG) {
         x64_mem m = opnd_mem(o);
         x64_movss_rm(cb, x, m);
@@ -519,14 +587,25 @@ static fsrc fsrc_get(emitter *e, const jit_ins *i, unsigned k, int single, int m
     }
     if (opnd_in_mem(e, o)) {
         r.m = opnd_mem(o);
+        int c = o->kind == JO_CPU && !single ? xc_find(e, (int32_t)o->n) : -1;
+        if (c >= 0) {
+            /* a copy in an XMM register */
+            e->xc_busy |= 1u << c;
+            r.reg = (x64_xmm)(4 + c);
+            return r;
+        }
         if (mem_ok) {
             r.in_mem = 1;
             return r;
         }
-        if (single)
+        if (single) {
             x64_movss_rm(cb, x, r.m);
-        else
+        } else if (o->kind == JO_CPU) {
+            r.reg = xc_alloc(e, (int32_t)o->n);   /* loaded into a copy */
+            x64_movsd_rm(cb, r.reg, r.m);
+        } else {
             x64_movsd_rm(cb, x, r.m);
+        }
         return r;
     }
     get(e, X64_RAX, o);
@@ -585,13 +664,16 @@ static void fp(emitter *e, const jit_ins *i)
         x64_mov_ri(cb, 8, X64_RCX, (uint64_t)(uintptr_t)rtl_fp_mx2flags);
         x64_load(cb, 1, X64_RAX, x64_mx(X64_RCX, X64_RAX, 1, 0));
         e->rax_cpu = -1;
+        if (i->d.kind == JO_CPU)
+            xc_drop(e, (int32_t)i->d.n);
         put(e, &i->d, X64_RAX);
         return;
     }
     int single = rtl_fp_single_result(kind);
     int src_single = rtl_fp_single_source(kind);
     int nan_check = 1;
-    fsrc s[3] = {{0, x64_m(X64_RBX, 0)}, {0, x64_m(X64_RBX, 0)}, {0, x64_m(X64_RBX, 0)}};
+    fsrc s[3] = {{0, X64_XMM0, x64_m(X64_RBX, 0)}, {0, X64_XMM1, x64_m(X64_RBX, 0)}, {0, X64_XMM2, x64_m(X64_RBX, 0)}};
+    e->xc_busy = 0;
     sse_rr_fn rr = NULL;
     sse_rm_fn rm = NULL;
     switch ((rtl_kind)kind) {
@@ -621,14 +703,14 @@ static void fp(emitter *e, const jit_ins *i)
             else
                 x64_movsd_rm(cb, X64_XMM3, s[0].m);
         } else {
-            x64_movaps_rr(cb, X64_XMM3, X64_XMM0);
+            x64_movaps_rr(cb, X64_XMM3, s[0].reg);
         }
-        sse_op(e, rr, rm, X64_XMM3, X64_XMM1, &s[1]);
+        sse_op(e, rr, rm, X64_XMM3, s[1].reg, &s[1]);
         break;
     case RTL_FSQRT_D: case RTL_FSQRT_S: case RTL_FCVT_D_S: case RTL_FCVT_S_D:
         s[0] = fsrc_get(e, i, 0, src_single, 1);
         x64_xorps_rr(cb, X64_XMM3, X64_XMM3);
-        sse_op(e, rr, rm, X64_XMM3, X64_XMM0, &s[0]);
+        sse_op(e, rr, rm, X64_XMM3, s[0].reg, &s[0]);
         break;
     case RTL_FCVT_D_L: case RTL_FCVT_S_L:
         get(e, X64_RAX, &i->a);
@@ -644,23 +726,30 @@ static void fp(emitter *e, const jit_ins *i)
         s[1] = fsrc_get(e, i, 1, src_single, 0);
         s[2] = fsrc_get(e, i, 2, src_single, 0);
         if (!(e->features & X64_F_FMA)) {
-            /* no FMA3: the C library's fma, as the interpreter's helpers */
+            /* no FMA3: the C library's fma, as the interpreter's helpers
+             * (a call: the copies in XMM registers are gone) */
+            for (unsigned k = 0; k < 3; k++)
+                if (s[k].reg != (x64_xmm)k)
+                    x64_movaps_rr(cb, (x64_xmm)k, s[k].reg);
             fp_call(e, kind);
+            xc_clear(e);
             e->rax_cpu = -1;
             x64_movq_xr(cb, 8, X64_XMM3, X64_RAX);
             nan_check = 0;
             break;
         }
-        x64_movaps_rr(cb, X64_XMM3, X64_XMM2);
-        x64_fma231(cb, X64_FMADD, single ? 4 : 8, X64_XMM3, X64_XMM0, X64_XMM1);
+        x64_movaps_rr(cb, X64_XMM3, s[2].reg);
+        x64_fma231(cb, X64_FMADD, single ? 4 : 8, X64_XMM3, s[0].reg, s[1].reg);
         break;
     case RTL_FCVTT_L_D: case RTL_FCVTT_L_S:
         s[0] = fsrc_get(e, i, 0, src_single, 0);
         if (kind == RTL_FCVTT_L_D)
-            x64_cvttsd2si(cb, 8, X64_RAX, X64_XMM0);
+            x64_cvttsd2si(cb, 8, X64_RAX, s[0].reg);
         else
-            x64_cvttss2si(cb, 8, X64_RAX, X64_XMM0);
+            x64_cvttss2si(cb, 8, X64_RAX, s[0].reg);
         e->rax_cpu = -1;
+        if (i->d.kind == JO_CPU)
+            xc_drop(e, (int32_t)i->d.n);
         put(e, &i->d, X64_RAX);
         return;
     case RTL_FEQ_D: case RTL_FEQ_S: case RTL_FLT_D: case RTL_FLT_S: case RTL_FLE_D: case RTL_FLE_S: {
@@ -671,21 +760,23 @@ static void fp(emitter *e, const jit_ins *i)
         s[1] = fsrc_get(e, i, 1, src_single, eq);
         if (eq) {
             if (src_single)
-                sse_op(e, x64_ucomiss_rr, x64_ucomiss_rm, X64_XMM0, X64_XMM1, &s[1]);
+                sse_op(e, x64_ucomiss_rr, x64_ucomiss_rm, s[0].reg, s[1].reg, &s[1]);
             else
-                sse_op(e, x64_ucomisd_rr, x64_ucomisd_rm, X64_XMM0, X64_XMM1, &s[1]);
+                sse_op(e, x64_ucomisd_rr, x64_ucomisd_rm, s[0].reg, s[1].reg, &s[1]);
             x64_setcc(cb, X64_E, X64_RAX);
             x64_setcc(cb, X64_NP, X64_RCX);
             x64_alu_rr(cb, X64_AND, 4, X64_RAX, X64_RCX);
         } else {
             if (src_single)
-                sse_op(e, x64_comiss_rr, x64_comiss_rm, X64_XMM1, X64_XMM0, &s[0]);
+                sse_op(e, x64_comiss_rr, x64_comiss_rm, s[1].reg, s[0].reg, &s[0]);
             else
-                sse_op(e, x64_comisd_rr, x64_comisd_rm, X64_XMM1, X64_XMM0, &s[0]);
+                sse_op(e, x64_comisd_rr, x64_comisd_rm, s[1].reg, s[0].reg, &s[0]);
             x64_setcc(cb, kind == RTL_FLT_D || kind == RTL_FLT_S ? X64_A : X64_AE, X64_RAX);
         }
         x64_movzx_rr(cb, 1, X64_RAX, X64_RAX);
         e->rax_cpu = -1;
+        if (i->d.kind == JO_CPU)
+            xc_drop(e, (int32_t)i->d.n);
         put(e, &i->d, X64_RAX);
         return;
     }
@@ -697,8 +788,10 @@ static void fp(emitter *e, const jit_ins *i)
         struct fpstub *st = fpstub_new(e, kind);
         for (unsigned k = 0; k < 3; k++) {
             st->in_mem[k] = (uint8_t)s[k].in_mem;
+            st->reg[k] = (uint8_t)s[k].reg;
             st->m[k] = s[k].m;
         }
+        memcpy(st->xc, e->xc, sizeof st->xc);
         st->single = (uint8_t)src_single;
         if (single)
             x64_ucomiss_rr(cb, X64_XMM3, X64_XMM3);
@@ -708,6 +801,8 @@ static void fp(emitter *e, const jit_ins *i)
         cb_bind(cb, st->back);
     }
     x64_reg dp = i->d.kind == JO_CPU ? pinned(e, (int32_t)i->d.n) : X64_NOREG;
+    if (i->d.kind == JO_CPU)
+        xc_drop(e, (int32_t)i->d.n);
     if (i->label & 8 && i->d.kind == JO_CPU && dp == X64_NOREG) {
         /* into an FP register, NaN-boxed */
         x64_mem m = opnd_mem(&i->d);
@@ -718,6 +813,10 @@ static void fp(emitter *e, const jit_ins *i)
     }
     if (!single && dp == X64_NOREG && !e->keep && (i->d.kind == JO_TMP || i->d.kind == JO_CPU)) {
         x64_movsd_mr(cb, opnd_mem(&i->d), X64_XMM3);
+        if (i->d.kind == JO_CPU) {
+            e->xc_busy = 0;
+            x64_movaps_rr(cb, xc_alloc(e, (int32_t)i->d.n), X64_XMM3);   /* and a copy */
+        }
         return;
     }
     x64_movq_rx(cb, single ? 4 : 8, X64_RAX, X64_XMM3);
@@ -928,6 +1027,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         sc->features_known = 1;
     }
     e.features = sc->features;
+    e.xc_snap = sc->xc_snap;
+    xc_clear(&e);
     e.npin = pin_offsets(v->isa, e.pin_off);
     for (unsigned k = 0; k < ir->nlabel; k++)
         e.labels[k] = cb_label_new(&cb);
@@ -1034,6 +1135,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             x64_mov_rr(&cb, 8, X64_RSI, X64_RSP);
             x64_call(&cb, (const void *)i->helper->fn, X64_RAX);
             pins_load(&e, NPIN_KEPT);
+            xc_clear(&e);
             e.rax_cpu_next = -1;
             put(&e, &i->d, X64_RAX);
             break;
@@ -1045,8 +1147,16 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             break;
         case JI_LABEL:
             cb_bind(&cb, e.labels[i->label]);
+            if (i->sub == 1)    /* a join: the jump back restores these */
+                memcpy(e.xc_snap[i->label], e.xc, sizeof e.xc);
+            else
+                xc_clear(&e);
             break;
-        case JI_JMP: x64_jmp(&cb, e.labels[i->label]); break;
+        case JI_JMP:
+            if (i->sub == 1)
+                xc_reload(&e, e.xc_snap[i->label]);
+            x64_jmp(&cb, e.labels[i->label]);
+            break;
         case JI_JZ:
             if (i->a.kind == JO_IMM) {
                 if (i->a.imm == 0)
@@ -1121,6 +1231,9 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             }
             break;
         }
+        /* any other write of a vCPU field forgets the field's copy */
+        if (i->op != JI_FP && i->d.kind == JO_CPU)
+            xc_drop(&e, (int32_t)i->d.n);
     }
     if (ir->slot_off && ir->slot_off[ir->nslot] == UINT32_MAX)
         ir->slot_off[ir->nslot] = (uint32_t)cb_len(&cb);
@@ -1163,14 +1276,25 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             x64_jmp(&cb, st->back);
             continue;
         }
-        for (unsigned q = 0; q < 3; q++)
+        for (unsigned q = 0; q < 3; q++) {
             if (st->in_mem[q]) {
                 if (st->single)
                     x64_movss_rm(&cb, (x64_xmm)q, st->m[q]);
                 else
                     x64_movsd_rm(&cb, (x64_xmm)q, st->m[q]);
+            } else if (st->reg[q] != q) {
+                x64_movaps_rr(&cb, (x64_xmm)q, (x64_xmm)st->reg[q]);
             }
+        }
+        /* the copies in XMM registers kept across the call, in the frame's
+         * helper argument words 4-15 */
+        for (unsigned q = 0; q < NXC; q++)
+            if (st->xc[q] >= 0)
+                x64_movsd_mr(&cb, x64_m(X64_RSP, (int32_t)(8 * (4 + q))), (x64_xmm)(4 + q));
         fp_call(&e, st->kind);
+        for (unsigned q = 0; q < NXC; q++)
+            if (st->xc[q] >= 0)
+                x64_movsd_rm(&cb, (x64_xmm)(4 + q), x64_m(X64_RSP, (int32_t)(8 * (4 + q))));
         x64_movq_xr(&cb, 8, X64_XMM3, X64_RAX);
         x64_jmp(&cb, st->back);
     }
