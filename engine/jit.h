@@ -97,21 +97,31 @@ typedef struct jit_opnd {
 } jit_opnd;
 
 typedef enum jit_op {
-    JI_MOV,      /* d = a */
+    JI_MOV,      /* d = a (sub 4: the low 4 bytes into a vCPU field d; else 8) */
     JI_BIN,      /* d = a sub b; sub: RTL_ADD .. RTL_GEU (two operands) */
-    JI_UN,       /* d = sub a; sub: RTL_NOT, RTL_NEG, RTL_SEXT8 .. RTL_ZEXT32 */
+    JI_UN,       /* d = sub a; sub: RTL_NOT, RTL_NEG, RTL_SEXT8 .. RTL_ZEXT32, or
+                  * RTL_F32: a's low half if its high half is all ones, else
+                  * the canonical single NaN (the NaN-boxing rule of F32) */
     JI_SELECT,   /* d = c ? a : b (operands already computed) */
     JI_LOAD,     /* d = guest memory at a; sub: RTL_LD_* */
     JI_STORE,    /* guest memory at a = b; sub: RTL_ST_* */
     JI_ARG,      /* helper argument number sub = a */
     JI_CALL,     /* d = helper(cpu or NULL when sub is 1 (pure), the arguments) */
     JI_SYNC,     /* cpu->cur = the block's slot `slot` */
-    JI_LABEL,    /* label number `label` */
+    JI_LABEL,    /* label number `label`; sub 1: the join after a fast arm,
+                  * which only the out-of-line arm's JI_JMP with sub 1 jumps
+                  * to (the back end may keep state across it that such a
+                  * jump restores) */
     JI_JZ,       /* if a == 0 goto label */
     JI_JMP,      /* goto label */
     JI_EXIT,     /* pc = a; leave the block by successor slot sub */
     JI_TRAP,     /* trap sub (RTL_TRAP_*) at the slot `slot`, whose pc is a */
     JI_FENCE,    /* keep the memory orderings sub (ENG_ORDER_*, never 0) */
+    JI_FP,       /* d = sub(a, b, c); sub: a host FP operator (rtl_is_fp),
+                  * RTL_FP_FLAGS (d only) or RTL_FP_CLEAR (nothing); label
+                  * bit k (0-2): operand k is an FP register read as F32
+                  * reads it (unboxed); bit 3: d is an FP register, the
+                  * single result is written NaN-boxed as SET_F32 does */
 } jit_op;
 
 typedef struct jit_ins {
@@ -128,6 +138,13 @@ typedef struct jit_ir {
     unsigned n, cap;
     unsigned ntmp, nlabel;
     int oom;
+    /* Out-of-line code (the general arms of (fast C A B)), lowered aside
+     * and appended after the block's last exit: ins[cold_at..n) once the
+     * lowering is done (cold_at == n: none).  Nothing falls into it; each
+     * piece starts with a label and ends with a jump back. */
+    jit_ins *cold;
+    unsigned ncold, coldcap;
+    unsigned cold_at;
     /* When set (jit.c does while someone observes translations): the back
      * end writes where each slot's host code starts, as an offset from the
      * code's start (UINT32_MAX: the slot made no code); at index nslot,

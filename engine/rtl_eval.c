@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/rtl.h"
+#include "engine/rtl_fp.h"
 
 typedef struct ev {
     const rtl_code *c;
@@ -104,6 +105,10 @@ static uint64_t expr(ev *e, const rtl_node *n)
 {
     if (e->done)
         return 0;
+    if (rtl_is_fp(n->kind)) {
+        uint64_t a = kid(e, n, 0), b = n->n > 1 ? kid(e, n, 1) : 0, c = n->n > 2 ? kid(e, n, 2) : 0;
+        return e->done ? 0 : rtl_fp_apply(n->kind, a, b, c);
+    }
     if (rtl_is_operator(n->kind)) {
         uint64_t v = kid(e, n, 0);
         if (n->n == 1)
@@ -127,6 +132,22 @@ static uint64_t expr(ev *e, const rtl_node *n)
         return (f >> 32) == 0xffffffffu ? (uint32_t)f : UINT64_C(0x7fc00000);
     }
     case RTL_IF: return kid(e, n, 0) ? kid(e, n, 1) : kid(e, n, 2);
+    case RTL_FAST: return kid(e, n, 0) ? kid(e, n, 1) : kid(e, n, 2);
+    case RTL_STATE: {
+        uint64_t v = 0;
+        uint32_t v4 = 0;
+        if (n->aux < e->c->nfield && e->st->cpu) {
+            const rtl_field *f = &e->c->field[n->aux];
+            if (f->size == 4) {
+                memcpy(&v4, (const char *)e->st->cpu + f->offset, 4);
+                v = v4;
+            } else {
+                memcpy(&v, (const char *)e->st->cpu + f->offset, 8);
+            }
+        }
+        return v;
+    }
+    case RTL_FP_FLAGS: return rtl_fp_flags();
     case RTL_LOAD: return load(e, n);
     case RTL_CALL: case RTL_PURE: return helper(e, n);
     default:
@@ -224,10 +245,21 @@ static void stmt(ev *e, const rtl_node *n)
         if (kid(e, n, 0))
             stmts(e, n, 1);
         return;
-    case RTL_IF_S:
+    case RTL_IF_S: case RTL_FAST_S:
         v = kid(e, n, 0);
         if (!e->done)
             stmt(e, rtl_kid(e->c, n, v ? 1 : 2));
+        return;
+    case RTL_SET_STATE:
+        v = kid(e, n, 0);
+        if (!e->done && n->aux < e->c->nfield && st->cpu) {
+            const rtl_field *f = &e->c->field[n->aux];
+            uint32_t v4 = (uint32_t)v;
+            memcpy((char *)st->cpu + f->offset, f->size == 4 ? (const void *)&v4 : (const void *)&v, f->size == 4 ? 4 : 8);
+        }
+        return;
+    case RTL_FP_CLEAR:
+        rtl_fp_clear_flags();
         return;
     case RTL_SEQ:
         stmts(e, n, 0);

@@ -489,6 +489,13 @@ static void compute_match(insn *in)
 
 /* ---- C emission helpers ---- */
 
+static const char *const rtl_kind_id[RTL_NKINDS] = {
+#define RTL_OP(id, name, args, cls, words) #id,
+#include "engine/rtl_ops.def"
+#undef RTL_OP
+};
+
+
 static void emit_field_expr(FILE *o, const char *src)
 {
     const field *f = find_field(src);
@@ -640,6 +647,24 @@ static void emit_expr(FILE *o, const rnode *e)
         fprintf(o, ", ");
         emit_expr(o, e->k[1]);
         fprintf(o, ")");
+    } else if (e->op == RTL_FAST) {
+        /* the interpreter computes the general arm (its helpers have fast
+         * paths of their own); the fast arm is for the other tiers */
+        emit_expr(o, e->k[2]);
+    } else if (e->op == RTL_STATE) {
+        char *f = desc_cname(e->k[0]->s);
+        fprintf(o, "((uint64_t)cpu->%s)", f);
+        free(f);
+    } else if (e->op == RTL_FP_FLAGS) {
+        fprintf(o, "rtl_fp_flags()");
+    } else if (e->op >= RTL_FADD_D && e->op <= RTL_FCVT_S_L) {
+        /* engine/rtl_fp.h: rtl_ and the kind's id in lower case */
+        fprintf(o, "rtl_");
+        for (const char *p = rtl_kind_id[e->op]; *p; p++)
+            fputc(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p, o);
+        fprintf(o, "(");
+        emit_args(o, e, 0, 0);
+        fprintf(o, ")");
     } else if (e->op == RTL_IF) {
         fprintf(o, "(");
         emit_expr(o, e->k[0]);
@@ -740,6 +765,24 @@ static void emit_stmt(FILE *o, const rnode *s, int ind)
         indent(o, ind);
         fprintf(o, "}\n");
         break;
+    case RTL_FAST_S:
+        /* the general arm (as for the expression form) */
+        fprintf(o, "{\n");
+        emit_stmt(o, s->k[2], ind + 1);
+        indent(o, ind);
+        fprintf(o, "}\n");
+        break;
+    case RTL_SET_STATE: {
+        char *f = desc_cname(s->k[0]->s);
+        fprintf(o, "cpu->%s = ", f);
+        free(f);
+        emit_expr(o, s->k[1]);
+        fprintf(o, ";\n");
+        break;
+    }
+    case RTL_FP_CLEAR:
+        fprintf(o, "rtl_fp_clear_flags();\n");
+        break;
     case RTL_IF_S:
         fprintf(o, "if (");
         emit_expr(o, s->k[0]);
@@ -781,6 +824,20 @@ static void emit_stmt(FILE *o, const rnode *s, int ind)
 /* ---- back end: the RTL as a table the program reads (rv_rtl.inc) ---- */
 static rtl_builder rtlb;
 
+/* the vCPU fields (state NAME) reads, numbered in first-use order */
+static const char *vfields[64];
+static int nvfields;
+static unsigned field_index(const rnode *at, const char *name)
+{
+    for (int i = 0; i < nvfields; i++)
+        if (!strcmp(vfields[i], name))
+            return (unsigned)i;
+    if (nvfields == 64)
+        desc_die(at->at, "too many vCPU fields named by (state ...)");
+    vfields[nvfields] = name;
+    return (unsigned)nvfields++;
+}
+
 static uint32_t rtl_put(const rnode *e)
 {
     uint32_t kids[256];
@@ -802,6 +859,8 @@ static uint32_t rtl_put(const rnode *e)
         const rnode *k = e->k[i];
         if (i == 0 && rtl_kinds[kind].args[0] == 'r')  /* the register slot (a bare slot later is a value) */
             aux = (unsigned)k->i;
+        else if (k->op == DN_WORD && (kind == RTL_STATE || kind == RTL_SET_STATE))
+            aux = field_index(k, k->s);
         else if (k->op == DN_WORD)
             aux = (unsigned)k->i;
         else if (k->op == DN_HELPER)
@@ -820,11 +879,6 @@ add:;
     return (uint32_t)at;
 }
 
-static const char *const rtl_kind_id[RTL_NKINDS] = {
-#define RTL_OP(id, name, args, cls, words) #id,
-#include "engine/rtl_ops.def"
-#undef RTL_OP
-};
 
 
 static int popcount32(uint32_t v) { return __builtin_popcount(v); }
@@ -1012,8 +1066,17 @@ static void emit_rtl_table(const char *outdir, const int *fuse_order)
         fprintf(o, "    {\"%s\", %d, %d, %s_rtl_h_%s},\n", desc_helpers[h].name, desc_helpers[h].nargs, pure, prefix,
                 desc_helpers[h].name);
     }
-    fprintf(o, "};\n\nstatic const rtl_code %s_rtl_code = {%s_rtl_nodes, %s_rtl_kids, %u, %u, %s_rtl_helpers, %d, %d};\n",
-            prefix, prefix, prefix, rtlb.nnode, rtlb.nkid, prefix, desc_nhelpers, maxvars);
+    fprintf(o, "};\n\nstatic const rtl_field %s_rtl_fields[] = {\n", prefix);
+    for (int f = 0; f < nvfields; f++) {
+        char *c = desc_cname(vfields[f]);
+        fprintf(o, "    {\"%s\", offsetof(%s_cpu, %s), sizeof(((%s_cpu *)0)->%s)},\n", vfields[f], prefix, c, prefix, c);
+        free(c);
+    }
+    if (!nvfields)
+        fprintf(o, "    {\"\", 0, 8},\n");
+    fprintf(o, "};\n\nstatic const rtl_code %s_rtl_code = {%s_rtl_nodes, %s_rtl_kids, %u, %u, %s_rtl_helpers, %d, %d,\n"
+               "                                    %s_rtl_fields, %d};\n",
+            prefix, prefix, prefix, rtlb.nnode, rtlb.nkid, prefix, desc_nhelpers, maxvars, prefix, nvfields);
     fprintf(o, "static const uint32_t %s_rtl_op_root[%s_NOPS] = {\n", prefix, P);
     for (int i = 0; i < ninsns; i++) {
         const insn *h = insns[i].expand ? find_insn(insns[i].expand) : &insns[i];
@@ -1035,6 +1098,11 @@ static void emit_rtl_table(const char *outdir, const int *fuse_order)
         hs[h].pure = desc_helpers[h].via == RTL_PURE;
     }
     rtl_builder_code(&rtlb, &code, hs, (uint32_t)desc_nhelpers);
+    rtl_field fs[64];
+    for (int f = 0; f < nvfields; f++)
+        fs[f] = (rtl_field){vfields[f], 0, 8};
+    code.field = fs;
+    code.nfield = (uint32_t)nvfields;
     char err[200];
     for (int i = 0; i < ninsns; i++)
         if (insns[i].rtl && rtl_check(&code, insns[i].root, err, sizeof err) < 0)

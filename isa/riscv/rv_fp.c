@@ -47,6 +47,7 @@ void rv_fp_claim(rv_cpu *cpu)
     /* flags left by a hart that did not rv_fp_leave() are dropped */
     mx_set(MX_REST);
     rv_fp_owner = cpu;
+    rv_fp_refresh(cpu);
 }
 
 void rv_fp_leave(rv_cpu *cpu)
@@ -56,6 +57,7 @@ void rv_fp_leave(rv_cpu *cpu)
     cpu->fflags |= mx2rv(mx_get());
     mx_set(host_mxcsr);
     rv_fp_owner = NULL;
+    rv_fp_refresh(cpu);
 }
 
 void rv_fp_sync(rv_cpu *cpu)
@@ -96,6 +98,7 @@ uint32_t rv_fp_get_fcsr(rv_cpu *cpu) { return (cpu->frm & 7) << 5 | rv_fp_get_ff
 void rv_fp_set_fcsr(rv_cpu *cpu, uint32_t v)
 {
     cpu->frm = (v >> 5) & 7;
+    rv_fp_refresh(cpu);
     rv_fp_set_fflags(cpu, v & 31);
 }
 

@@ -43,6 +43,12 @@ extern __thread rv_cpu *rv_fp_owner;
 void rv_fp_claim(rv_cpu *cpu);
 void rv_fp_leave(rv_cpu *cpu);
 void rv_fp_sync(rv_cpu *cpu);
+/* cpu->fp_own and cpu->fp_rne from the owner and frm (rv_cpu.h) */
+static inline void rv_fp_refresh(rv_cpu *cpu)
+{
+    cpu->fp_own = rv_fp_owner == cpu;
+    cpu->fp_rne = cpu->fp_own && cpu->frm == 0;
+}
 uint32_t rv_fp_get_fflags(rv_cpu *cpu);
 void rv_fp_set_fflags(rv_cpu *cpu, uint32_t v);
 uint32_t rv_fp_get_fcsr(rv_cpu *cpu);

@@ -118,6 +118,10 @@ static void rd_run_rtl_root(rd_ctx *c, uint32_t root, const eng_insn *i, const r
     rv_cpu *cpu = &c->b;
     vvm_aspace_poke(&c->as, RD_DATA, in->data, RD_DATA_LEN);
     rd_load(cpu, in);
+    /* MXCSR this hart's: the evaluator takes the fast arms of (fast C A B)
+     * whenever the rounding mode allows, and they meet the interpreter's
+     * helpers (rv_fp_claim works out fp_own and fp_rne) */
+    rv_fp_claim(cpu);
     cpu->cur = NULL;
     cpu->cur_block = NULL;
     /* static: the evaluator's pc is read after a helper's trap jumps back */

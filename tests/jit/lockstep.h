@@ -104,6 +104,12 @@ static int ls_init(ls_ctx *c)
 
 /* ---- the generator ---- */
 
+/* A third of the sequences are FP-dense: mostly FP instructions on a few
+ * registers (8-11), their rounding mode mostly dyn or RNE and frm mostly
+ * RNE, so that the translator's fast arms and the FP values it keeps in XMM
+ * registers within a block meet each other often. */
+static int ls_fp_dense;
+
 static int ls_is_csr(unsigned op) { return (rv_ops[op].name[0] == 'c' && rv_ops[op].name[1] == 's') || !strncmp(rv_ops[op].name, "rd", 2); }
 
 /* A random encoding of op, or 0 when none was found. */
@@ -111,6 +117,19 @@ static int ls_encode(rd_rng *r, unsigned op, uint32_t *raw, eng_insn *i)
 {
     for (int k = 0; k < 32; k++) {
         uint32_t w = rd_random_word(r, op);
+        if (ls_fp_dense && rd_enc[op].len == 4 && (rv_ops[op].flags & RV_OPF_FP)) {
+            uint64_t v = rd_next(r);
+            uint32_t regs = 0;
+            for (int f = 0; f < 4; f++) {   /* rd rs1 rs2 rs3: 8..11 */
+                static const int at[4] = {7, 15, 20, 27};
+                regs |= (uint32_t)(8 + (v >> (2 * f) & 3)) << at[f];
+            }
+            uint32_t rm = (v >> 8 & 3) == 0 ? 0 : (v >> 8 & 3) == 3 ? (uint32_t)(v >> 10 & 7) : 7;
+            regs |= rm << 12;
+            uint32_t fields = 0x1fu << 7 | 0x1fu << 15 | 0x1fu << 20 | 0x1fu << 27 | 7u << 12;
+            fields &= ~rd_enc[op].mask;
+            w = (w & ~fields) | (regs & fields);
+        }
         if (ls_is_csr(op) && (rd_next(r) & 3)) {  /* mostly the FP CSRs and the counters */
             static const uint32_t csrs[] = {1, 2, 3, 3, 2, 0xc00, 0xc02};
             w = (w & 0xfffff) | csrs[rd_next(r) % (sizeof csrs / sizeof csrs[0])] << 20;
@@ -287,6 +306,7 @@ static int ls_generate(ls_ctx *c, rd_rng *r)
 {
     c->n = 0;
     c->forward = rd_next(r) % 4 == 0;
+    ls_fp_dense = rd_next(r) % 3 == 0;
     int want = 1 + (int)(rd_next(r) % LS_MAXOPS);
     for (int made = 0, tries = 0; made < want && tries < 4 * LS_MAXOPS; tries++) {
         uint64_t v = rd_next(r);
@@ -311,8 +331,12 @@ static int ls_generate(ls_ctx *c, rd_rng *r)
                 }
             }
             made += (int)rd_fuse[f].n;
-        } else if (ls_gen_op(c, r, (unsigned)(v >> 8) % RV_NOPS, 1)) {
-            made++;
+        } else {
+            unsigned op = (unsigned)(v >> 8) % RV_NOPS;
+            for (int k = 0; ls_fp_dense && (v & 3) && !(rv_ops[op].flags & RV_OPF_FP) && k < 16; k++)
+                op = (unsigned)(rd_next(r) % RV_NOPS);
+            if (ls_gen_op(c, r, op, 1))
+                made++;
         }
     }
     if (c->n == 0)
@@ -337,6 +361,8 @@ static int ls_generate(ls_ctx *c, rd_rng *r)
     s->frm = (uint32_t)(v >> 5 & 7);
     if ((v >> 8 & 3) != 0 && s->frm > 4)
         s->frm %= 5;  /* the reserved modes (illegal with dyn) now and then */
+    if (ls_fp_dense && (v >> 10 & 3))
+        s->frm = 0;
     s->pc = LS_CODE;
     s->instret = v >> 16 & 0xffff;
     for (size_t k = 0; k < LS_DATA_LEN; k += 8) {
@@ -479,6 +505,11 @@ static int ls_check(ls_ctx *c, rd_rng *r)
         for (int k = 0; k < 2; k++) {
             rv_cpu *cpu = &c->side[k].cpu;
             cpu->budget = budget;
+            /* half the runs start with MXCSR already this hart's, as a
+             * run after a helper claimed it would: the FP instructions'
+             * fast arms (rv64f.isa, rv64d.isa) then run from the first */
+            if (v >> 20 & 1)
+                rv_fp_claim(cpu);
             rv_run(cpu);
             cpu->budget = -1;
             ls_save(c, k, &c->st[k]);
