@@ -144,6 +144,20 @@ enter:
     /* one load on the way in: a pending interrupt or a budget */
     if (ENG_UNLIKELY(cpu->events)) {
         cpu->pc = b->pc;  /* a direct chain did not write it */
+#ifdef ENG_MEM_STALE
+        /* the memory model's: the address space changed (b may be one of
+         * the blocks dropped): look the pc up again */
+        if (cpu->mem_stale) {
+            uint64_t fl = cpu->cache.flushes;
+            eng_tlb_refresh_blocks(&cpu->vcpu);
+            if (cpu->inval && eng_inval_pending(cpu->inval, &cpu->cache))
+                eng_inval_apply(cpu->inval, &cpu->cache);
+            if (cpu->jit && cpu->cache.flushes != fl)
+                eng_jit_forget(&cpu->vcpu, hs.jit_profile);
+            jit_from = NULL;
+            goto dispatch;
+        }
+#endif
         if (cpu->interrupt) {
             cpu->exit = ENG_EXIT_INTERRUPT;
             goto leave;

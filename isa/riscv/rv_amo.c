@@ -3,9 +3,13 @@
 
 #include <stdbool.h>
 
+#include "engine/mmu.h"
+
 /* Host address of an aligned, in-bounds guest access of `size` bytes. */
 static inline void *amo_addr(rv_cpu *cpu, uint64_t addr, unsigned size, rv_exit fault)
 {
+    if (cpu->mem_model == ENG_MEM_TLB)
+        return eng_tlb_atomic_at(&cpu->vcpu, addr, size, fault == RV_EXIT_LOAD ? ENG_ACC_LOAD : ENG_ACC_STORE);
     if (addr & (size - 1))
         rv_raise(cpu, RV_EXIT_MISALIGNED, addr);
     if (cpu->mem_limit < size || addr > cpu->mem_limit - size)
