@@ -102,6 +102,11 @@ fi
 
 # the RISC-V descriptor agrees with rv_cpu and vvm.h (tests/engine/descriptor.c)
 host_checks descriptor descriptor "$ROOT" 20
+
+# the soft-TLB memory model: page tables in guest RAM, Sv39/48/57, faults,
+# A/D, MMIO, code pages, satp and sfence.vma (tests/engine/tlb.c); once, in
+# the first engine pass (it runs every tier itself)
+[ -z "${REPEAT_PASS:-}" ] && host_checks tlb tlb "$ROOT" 60
 # mmap's search steps over mappings a chunk at a time, choosing what a page-by-page search chooses
 host_checks aspace-find aspace_find "$ROOT" 60
 
