@@ -10,8 +10,9 @@
  *   ENG_MEM_LOCALS(cpu)    the loop's locals it keeps in registers
  *   ENG_MEM_ARM(v, ft)     host fault target setup for the run
  *   LOAD_s8 .. LOAD_u64(a), STORE_8 .. STORE_64(a, v)   what bodies call
- * and its cold side through eng_mem_ops (fetch, code marking).  A soft-TLB
- * model for the system VM provides the same names.
+ * and its cold side through eng_mem_ops (fetch, code marking).  The
+ * soft-TLB model (engine/mem_tlb.h, the system VM's) provides the same
+ * names; the loop is compiled once per model.
  */
 #ifndef VVM_ENGINE_MEM_FLAT_H
 #define VVM_ENGINE_MEM_FLAT_H
