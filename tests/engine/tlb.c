@@ -74,7 +74,6 @@ static uint32_t jal(uint32_t rd, int32_t off)
 static eng_phys *phys;
 static uint8_t *ram;
 static uint64_t next_table;
-static rv_cpu cpu;
 static eng_tier tier;
 
 static void *host(uint64_t pa) { return ram + (pa - RAM_BASE); }
@@ -91,10 +90,14 @@ static int dev_read(void *arg __attribute__((unused)), uint64_t off, unsigned si
     *val = dev.reg + off;
     return 0;
 }
+static rv_cpu cpu;
+static uint64_t dev_switch_satp;    /* a write at 0x40 sets satp (as a CSR write would, from a run) */
 static int dev_write(void *arg __attribute__((unused)), uint64_t off, unsigned size, uint64_t val)
 {
     if (off >= 0x80)
         return -1;
+    if (off == 0x40 && dev_switch_satp)
+        eng_mmu_set_satp(&cpu.vcpu, dev_switch_satp);
     dev.writes++;
     dev.last_off = off;
     dev.last_size = size;
@@ -522,6 +525,33 @@ static void check_satp_switch(void)
     why = run_at(CODE_VA, 0);
     check(why == ENG_EXIT_BREAK && cpu.x[A0] == 2, "sfence-all", "exit %d a0 %lu", why, (unsigned long)cpu.x[A0]);
     check(eng_mmu_set_satp(&cpu.vcpu, UINT64_C(5) << 60) == -1, "satp-unsupported-mode", "accepted");
+
+    /* satp changed from inside a run (by a device here, by csrw satp
+     * later): the block after it, chained before, comes from the new
+     * address space */
+    const uint32_t s1[] = {SW(A3, A1, 0x40), jal(ZERO, 8), EBREAK, ADDI(A0, ZERO, 1), EBREAK};
+    const uint32_t s2[] = {EBREAK, EBREAK, EBREAK, ADDI(A0, ZERO, 2), EBREAK};
+    put_code(CODE_PA, s1, 5);
+    put_code(CODE2_PA, s2, 5);
+    r1 = space(ENG_SATP_SV39, PTE_V | PTE_R | PTE_X | PTE_A);
+    r2 = new_table();
+    map(r2, 3, CODE_VA, CODE2_PA, 0, PTE_V | PTE_R | PTE_X | PTE_A);
+    map(r1, 3, UINT64_C(0x50000000), DEV_BASE, 0, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+    map(r2, 3, UINT64_C(0x50000000), DEV_BASE, 0, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+    setup_ctx(ENG_SATP_SV39, r1, ENG_PRIV_S);
+    cpu.x[A3] = UINT64_C(0x50000000);
+    ok = 1;
+    for (int k = 0; k < 60 && ok; k++) {
+        cpu.x[A0] = 0;
+        why = run_at(CODE_VA, k == 0);
+        ok = why == ENG_EXIT_BREAK && cpu.x[A0] == 1;
+    }
+    dev_switch_satp = satp_of(ENG_SATP_SV39, r2, 2);
+    cpu.x[A0] = 0;
+    why = run_at(CODE_VA, 0);
+    dev_switch_satp = 0;
+    check(ok && why == ENG_EXIT_BREAK && cpu.x[A0] == 2 && cpu.pc == CODE_VA + 16, "satp-in-run",
+          "exit %d a0 %lu pc %#lx", why, (unsigned long)cpu.x[A0], (unsigned long)cpu.pc);
 }
 
 int main(void)
