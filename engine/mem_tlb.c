@@ -226,7 +226,8 @@ void eng_tlb_refresh_blocks(eng_vcpu *v)
 int eng_vcpu_use_tlb(eng_vcpu *v, eng_phys *p)
 {
     eng_mmu *m = v->mmu;
-    if (!m && !(m = aligned_alloc(64, sizeof *m)))
+    /* aligned_alloc wants a size that is a multiple of the alignment */
+    if (!m && !(m = aligned_alloc(64, (sizeof *m + 63) & ~(size_t)63)))
         return -1;
     memset(m, 0, sizeof *m);
     v->mmu = m;
