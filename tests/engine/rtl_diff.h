@@ -73,9 +73,9 @@ static void rd_load(rv_cpu *cpu, const rd_state *s)
     rv_fp_set_fflags(cpu, s->fflags);
     cpu->frm = s->frm;
     cpu->pc = s->pc;
-    cpu->res_addr = s->res_addr;
-    cpu->res_val = s->res_val;
-    cpu->res_valid = s->res_valid;
+    cpu->res.addr = s->res_addr;
+    cpu->res.val = s->res_val;
+    cpu->res.size = s->res_valid;
     cpu->instret = 1000;
     cpu->exit = RV_EXIT_NONE;
     cpu->tval = 0;
@@ -93,9 +93,9 @@ static void rd_save(rd_ctx *c, rv_cpu *cpu, rd_state *s)
     s->pc = cpu->pc;
     s->exit = cpu->exit;
     s->tval = cpu->tval;
-    s->res_addr = cpu->res_addr;
-    s->res_val = cpu->res_val;
-    s->res_valid = cpu->res_valid;
+    s->res_addr = cpu->res.addr;
+    s->res_val = cpu->res.val;
+    s->res_valid = cpu->res.size;
     s->interrupt = cpu->interrupt;
     vvm_aspace_peek(&c->as, RD_DATA, s->data, RD_DATA_LEN);
 }
@@ -136,7 +136,7 @@ static void rd_run_rtl(rd_ctx *c, const eng_insn *i, const rd_state *in, rd_stat
     rd_load(cpu, in);
     cpu->cur = NULL;
     cpu->cur_block = NULL;
-    rtl_state st = {cpu->x, cpu->f, cpu->mem, cpu->mem_limit, in->pc, cpu, 0, 0};
+    rtl_state st = {cpu->x, cpu->f, cpu->mem, cpu->mem_limit, in->pc, cpu, 0, 0, &cpu->res};
     vvm_fault_target *ft = vvm_hostfault_target();
     if (sigsetjmp(cpu->fault_jmp, 0) == 0) {
         ft->lo = cpu->mem;
@@ -152,6 +152,7 @@ static void rd_run_rtl(rd_ctx *c, const eng_insn *i, const rd_state *in, rd_stat
             break;
         case RTL_OUT_LOAD: cpu->exit = RV_EXIT_LOAD; cpu->tval = st.tval; break;
         case RTL_OUT_STORE: cpu->exit = RV_EXIT_STORE; cpu->tval = st.tval; break;
+        case RTL_OUT_MISALIGNED: cpu->exit = RV_EXIT_MISALIGNED; cpu->tval = st.tval; break;
         case RTL_OUT_BAD: cpu->exit = RV_EXIT_BUS; cpu->tval = 0xbad; break;
         default: break;
         }

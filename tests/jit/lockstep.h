@@ -402,9 +402,9 @@ static void ls_load(ls_ctx *c, int k, const ls_state *s)
     cpu->frm = s->frm;
     cpu->pc = s->pc;
     cpu->instret = s->instret;
-    cpu->res_addr = s->res_addr;
-    cpu->res_val = s->res_val;
-    cpu->res_valid = s->res_valid;
+    cpu->res.addr = s->res_addr;
+    cpu->res.val = s->res_val;
+    cpu->res.size = s->res_valid;
     cpu->exit = RV_EXIT_NONE;
     cpu->tval = 0;
     cpu->interrupt = 0;
@@ -423,9 +423,9 @@ static void ls_save(ls_ctx *c, int k, ls_state *s)
     s->instret = cpu->instret;
     s->exit = cpu->exit;
     s->tval = cpu->tval;
-    s->res_addr = cpu->res_addr;
-    s->res_val = cpu->res_val;
-    s->res_valid = cpu->res_valid;
+    s->res_addr = cpu->res.addr;
+    s->res_val = cpu->res.val;
+    s->res_valid = cpu->res.size;
     s->interrupt = cpu->interrupt;
     vvm_aspace_peek(&c->side[k].as, LS_DATA, s->data, LS_DATA_LEN);
 }
