@@ -9,6 +9,7 @@
 
 #include "engine/host/codemem.h"
 #include "engine/jit.h"
+#include "engine/rtl_fp.h"
 
 struct eng_jit {
     codemem cm;
@@ -32,7 +33,17 @@ struct eng_jit {
      * the block running by its code */
     struct jit_where { uintptr_t code; const eng_block *b; } *where;
     size_t nwhere, capwhere;
+    eng_hjc *hjc;               /* the code's jump cache (jit.h) */
 };
+
+/* empty entries have a pc no instruction has (odd), never 0: a jump to
+ * address 0 must miss */
+static void hjc_clear(eng_jit *j)
+{
+    if (j->hjc)
+        for (size_t k = 0; k < (size_t)1 << ENG_HJC_BITS; k++)
+            j->hjc[k] = (eng_hjc){UINT64_MAX, NULL};
+}
 
 /* the process's totals, for VVM_JIT_STATS */
 static struct {
@@ -64,6 +75,7 @@ typedef struct lower {
     int zero_reg;
     uint32_t var[256];      /* let binding -> temporary */
     int bad;
+    int in_cold;            /* emitting into ir->cold */
 } lower;
 
 static jit_opnd imm(uint64_t v) { return (jit_opnd){.kind = JO_IMM, .imm = v}; }
@@ -91,12 +103,41 @@ static jit_ins *emit(lower *L, jit_op op)
     return i;
 }
 
+/* Out-of-line code: emit() writes to the cold array between these two. */
+static void cold_swap(lower *L)
+{
+    jit_ir *ir = L->ir;
+    jit_ins *p = ir->ins;
+    unsigned n = ir->n, cap = ir->cap;
+    ir->ins = ir->cold;
+    ir->n = ir->ncold;
+    ir->cap = ir->coldcap;
+    ir->cold = p;
+    ir->ncold = n;
+    ir->coldcap = cap;
+    L->in_cold = !L->in_cold;
+}
+
 static unsigned label(lower *L) { return L->ir->nlabel++; }
 static void bind(lower *L, unsigned l) { emit(L, JI_LABEL)->label = l; }
+/* the join after a fast arm, and the out-of-line arm's jump back to it */
+static void join(lower *L, unsigned l)
+{
+    jit_ins *i = emit(L, JI_LABEL);
+    i->label = l;
+    i->sub = 1;
+}
+static void join_jmp(lower *L, unsigned l)
+{
+    jit_ins *i = emit(L, JI_JMP);
+    i->label = l;
+    i->sub = 1;
+}
 
 static uint64_t slotval(const lower *L, unsigned s) { return L->I->r[s & 3]; }
 
 static jit_opnd expr(lower *L, const rtl_node *n);
+static jit_opnd general(lower *L, const rtl_node *n);
 
 /* (operands are computed before the instruction that uses them is emitted:
  * emitting may move the array) */
@@ -197,16 +238,39 @@ static jit_opnd expr(lower *L, const rtl_node *n)
     case RTL_RM: return imm(L->I->aux);
     case RTL_X: return xreg(L, n->aux);
     case RTL_F: return freg(L, n->aux);
-    case RTL_F32: {
+    case RTL_F32:
         /* the NaN-boxed single, or the canonical NaN */
-        jit_opnd f = freg(L, n->aux);
-        jit_opnd boxed = bin(L, RTL_EQ, bin(L, RTL_SRL, f, imm(32)), imm(0xffffffffu));
-        jit_opnd lo = un(L, RTL_ZEXT32, f);
-        jit_ins *i = emit(L, JI_SELECT);
-        i->c = boxed;
-        i->a = lo;
-        i->b = imm(0x7fc00000u);
+        return un(L, RTL_F32, freg(L, n->aux));
+    case RTL_STATE:
+        if (n->aux >= L->c->nfield) {
+            L->bad = 1;
+            return imm(0);
+        }
+        if (L->c->field[n->aux].size == 4)
+            return un(L, RTL_ZEXT32, cpuf((int32_t)L->c->field[n->aux].offset));
+        return cpuf((int32_t)L->c->field[n->aux].offset);
+    case RTL_FP_FLAGS: {
+        jit_ins *i = emit(L, JI_FP);
+        i->sub = RTL_FP_FLAGS;
         return i->d = tmp(L);
+    }
+    case RTL_FAST: {
+        jit_opnd c = kid(L, n, 0);
+        if (c.kind == JO_IMM)
+            return c.imm ? kid(L, n, 1) : general(L, rtl_kid(L->c, n, 2));
+        if (L->in_cold)   /* no second level of out-of-line code */
+            return general(L, rtl_kid(L->c, n, 2));
+        jit_opnd d = tmp(L);
+        unsigned lc = label(L), lj = label(L);
+        jz(L, c, lc);
+        mov(L, d, kid(L, n, 1));
+        join(L, lj);
+        cold_swap(L);
+        bind(L, lc);
+        mov(L, d, general(L, rtl_kid(L->c, n, 2)));
+        join_jmp(L, lj);
+        cold_swap(L);
+        return d;
     }
     case RTL_IF: {
         /* the arms may load: only the one chosen runs (a known condition
@@ -242,6 +306,29 @@ static jit_opnd expr(lower *L, const rtl_node *n)
         return i->d = tmp(L);
     }
     default:
+        if (rtl_is_fp(n->kind)) {
+            /* a single read from an FP register (F32) is the register
+             * itself with its bit in the label: the back end unboxes it
+             * as it loads it */
+            jit_opnd o[3] = {imm(0), imm(0), imm(0)};
+            unsigned boxed = 0;
+            for (unsigned k = 0; k < n->n && k < 3; k++) {
+                const rtl_node *q = rtl_kid(L->c, n, k);
+                if (q->kind == RTL_F32) {
+                    o[k] = freg(L, q->aux);
+                    boxed |= 1u << k;
+                } else {
+                    o[k] = expr(L, q);
+                }
+            }
+            jit_ins *i = emit(L, JI_FP);
+            i->sub = (uint8_t)n->kind;
+            i->label = boxed;
+            i->a = o[0];
+            i->b = o[1];
+            i->c = o[2];
+            return i->d = tmp(L);
+        }
         L->bad = 1;
         return imm(0);
     }
@@ -273,6 +360,17 @@ static void effect(lower *L, const rtl_node *n)
         (void)expr(L, n);
         return;
     }
+}
+
+static int needs_sync(const rtl_code *c, const rtl_node *n);
+
+/* The general arm of a (fast C A B): with the slot recorded first when it
+ * calls a helper (the instruction's own record leaves the fast arm out). */
+static jit_opnd general(lower *L, const rtl_node *n)
+{
+    if (needs_sync(L->c, n))
+        emit(L, JI_SYNC);
+    return expr(L, n);
 }
 
 /* The value of an expression into dst: the last IR instruction writes it
@@ -307,29 +405,76 @@ static void leave_by(lower *L, unsigned slot, jit_opnd pc)
     i->a = pc;
 }
 
-static void stmt(lower *L, const rtl_node *n)
+/* The write of set-x, set-f or set-f32 n, of the value v. */
+static void assign(lower *L, const rtl_node *n, jit_opnd v)
 {
     switch ((rtl_kind)n->kind) {
     case RTL_SET_X: {
         jit_opnd r = xreg(L, n->aux);
-        if (r.kind != JO_CPU) {
-            effect(L, rtl_kid(L->c, n, 0));  /* to the zero register */
-            return;
-        }
-        set(L, r, kid(L, n, 0));
+        if (r.kind == JO_CPU)
+            set(L, r, v);
         return;
     }
     case RTL_SET_F:
-        set(L, freg(L, n->aux), kid(L, n, 0));
+        set(L, freg(L, n->aux), v);
         return;
-    case RTL_SET_F32: {
-        jit_opnd v = un(L, RTL_ZEXT32, kid(L, n, 0));
+    default: {
+        jit_ir *ir = L->ir;
+        jit_ins *last = ir->n && !ir->oom ? &ir->ins[ir->n - 1] : NULL;
+        if (last && last->op == JI_FP && rtl_fp_single_result(last->sub) && v.kind == JO_TMP &&
+            last->d.kind == JO_TMP && last->d.n == v.n && v.n == ir->ntmp - 1) {
+            /* a single the host made: NaN-boxed as the back end stores it */
+            last->d = freg(L, n->aux);
+            last->label |= 8;
+            return;
+        }
+        jit_opnd w = un(L, RTL_ZEXT32, v);
         jit_opnd d = freg(L, n->aux);
         jit_ins *i = emit(L, JI_BIN);
         i->sub = RTL_OR;
-        i->a = v;
+        i->a = w;
         i->b = imm(UINT64_C(0xffffffff00000000));
         i->d = d;
+        return;
+    }
+    }
+}
+
+/* A register write of a (fast C A B): each arm writes the register itself,
+ * the fast one in line, the general one out of line (after the block's
+ * code), which jumps back: the common path takes no branch. */
+static void assign_fast(lower *L, const rtl_node *n, const rtl_node *f)
+{
+    jit_opnd c = kid(L, f, 0);
+    if (c.kind == JO_IMM || L->in_cold) {
+        if (c.kind == JO_IMM && c.imm)
+            assign(L, n, kid(L, f, 1));
+        else
+            assign(L, n, general(L, rtl_kid(L->c, f, 2)));
+        return;
+    }
+    unsigned lc = label(L), lj = label(L);
+    jz(L, c, lc);
+    assign(L, n, kid(L, f, 1));
+    join(L, lj);
+    cold_swap(L);
+    bind(L, lc);
+    assign(L, n, general(L, rtl_kid(L->c, f, 2)));
+    join_jmp(L, lj);
+    cold_swap(L);
+}
+
+static void stmt(lower *L, const rtl_node *n)
+{
+    switch ((rtl_kind)n->kind) {
+    case RTL_SET_X: case RTL_SET_F: case RTL_SET_F32: {
+        const rtl_node *v = rtl_kid(L->c, n, 0);
+        if (n->kind == RTL_SET_X && v->kind != RTL_FAST && xreg(L, n->aux).kind != JO_CPU)
+            effect(L, v);   /* to the zero register */
+        else if (v->kind == RTL_FAST)
+            assign_fast(L, n, v);
+        else
+            assign(L, n, expr(L, v));
         return;
     }
     case RTL_STORE: {
@@ -381,6 +526,44 @@ static void stmt(lower *L, const rtl_node *n)
         bind(L, le);
         return;
     }
+    case RTL_FAST_S: {
+        /* as assign_fast: the general arm out of line */
+        jit_opnd c = kid(L, n, 0);
+        if (c.kind == JO_IMM || L->in_cold) {
+            const rtl_node *s = rtl_kid(L->c, n, c.kind == JO_IMM && c.imm ? 1 : 2);
+            if (!(c.kind == JO_IMM && c.imm) && needs_sync(L->c, s))
+                emit(L, JI_SYNC);
+            stmt(L, s);
+            return;
+        }
+        unsigned lc = label(L), lj = label(L);
+        jz(L, c, lc);
+        stmt(L, rtl_kid(L->c, n, 1));
+        join(L, lj);
+        cold_swap(L);
+        bind(L, lc);
+        if (needs_sync(L->c, rtl_kid(L->c, n, 2)))
+            emit(L, JI_SYNC);
+        stmt(L, rtl_kid(L->c, n, 2));
+        join_jmp(L, lj);
+        cold_swap(L);
+        return;
+    }
+    case RTL_SET_STATE: {
+        if (n->aux >= L->c->nfield) {
+            L->bad = 1;
+            return;
+        }
+        jit_opnd v = kid(L, n, 0);
+        jit_ins *i = emit(L, JI_MOV);
+        i->a = v;
+        i->d = cpuf((int32_t)L->c->field[n->aux].offset);
+        i->sub = (uint8_t)L->c->field[n->aux].size;
+        return;
+    }
+    case RTL_FP_CLEAR:
+        emit(L, JI_FP)->sub = RTL_FP_CLEAR;
+        return;
     case RTL_IF_S: {
         unsigned le = label(L), lend = label(L);
         jz(L, kid(L, n, 0), le);
@@ -424,6 +607,8 @@ static int needs_sync(const rtl_code *c, const rtl_node *n)
     switch ((rtl_kind)n->kind) {
     case RTL_CALL: case RTL_TRAP:
         return 1;
+    case RTL_FAST: case RTL_FAST_S:  /* the general arm records the slot itself */
+        return needs_sync(c, rtl_kid(c, n, 0)) || needs_sync(c, rtl_kid(c, n, 1));
     default:
         break;
     }
@@ -465,6 +650,7 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
         ir->regs_known = 1;
     }
     ir->n = ir->ntmp = ir->nlabel = 0;
+    ir->ncold = 0;
     ir->oom = 0;
     for (unsigned s = 0; s < b->n; s++) {
         const eng_insn *I = &b->insn[s];
@@ -487,12 +673,29 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
     }
     if (b->n == 0 || !(isa->ops[b->insn[b->n - 1].op].flags & ENG_OPF_ENDS_BLOCK))
         leave_by(&L, 1, imm(b->end));
+    /* the out-of-line code after the block's last exit */
+    ir->cold_at = ir->n;
+    if (ir->ncold && !ir->oom) {
+        if (ir->n + ir->ncold > ir->cap) {
+            unsigned cap = ir->cap;
+            while (cap < ir->n + ir->ncold)
+                cap *= 2;
+            jit_ins *p = realloc(ir->ins, cap * sizeof *p);
+            if (!p)
+                return -1;
+            ir->ins = p;
+            ir->cap = cap;
+        }
+        memcpy(ir->ins + ir->n, ir->cold, ir->ncold * sizeof *ir->cold);
+        ir->n += ir->ncold;
+    }
     return L.bad || ir->oom ? -1 : 0;
 }
 
 void jit_ir_free(jit_ir *ir)
 {
     free(ir->ins);
+    free(ir->cold);
     free(ir->op_sync);
     memset(ir, 0, sizeof *ir);
 }
@@ -520,6 +723,7 @@ static void jit_dropping(void *arg, uint64_t lo, uint64_t hi)
             j->links[keep++] = *l;
     }
     j->nlinks = keep;
+    hjc_clear(j);   /* some of it may go into code going */
     if (lo != 0 || hi != UINT64_MAX)
         __atomic_add_fetch(&totals.unlinks, 1, __ATOMIC_RELAXED);
 }
@@ -531,6 +735,11 @@ static eng_jit *jit_state(eng_vcpu *v)
         return NULL;
     v->cache.dropping = jit_dropping;
     v->cache.dropping_arg = v;
+    if (!j->hjc) {
+        if (!(j->hjc = malloc(sizeof *j->hjc << ENG_HJC_BITS)))
+            return NULL;
+        hjc_clear(j);
+    }
     if (!j->cm.x) {  /* the first translation, or the first after a fork */
         char err[128];
         size_t size = v->jit_cache_size ? v->jit_cache_size : ENG_JIT_CACHE_DEFAULT;
@@ -557,6 +766,7 @@ void eng_jit_forget(eng_vcpu *v, const void *profile)
             }
     if (v->jit->cm.x)
         cm_flush(&v->jit->cm);
+    hjc_clear(v->jit);
     v->jit->nlinks = 0;
     v->jit->nwhere = 0;
     __atomic_add_fetch(&totals.flushes, 1, __ATOMIC_RELAXED);
@@ -592,6 +802,7 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (eng_jit_lower(v, b, &j->ir) < 0)
         return -1;
+    j->ir.hjc = j->hjc;
     int observed = observe_map(v, j, b);
     int full = 0;
     size_t used0 = j->cm.used;
@@ -650,6 +861,7 @@ void eng_jit_fini(eng_vcpu *v)
     jit_host_scratch_free(v->jit->scratch);
     free(v->jit->map);
     free(v->jit->where);
+    free(v->jit->hjc);
     free(v->jit);
     v->jit = NULL;
 }

@@ -54,6 +54,15 @@ typedef struct eng_jit_code {
 } eng_jit_code;
 typedef int (*eng_jit_fn)(void *cpu);
 
+/* The translated code's own jump cache: guest pc -> the host address of
+ * the chain entry of that pc's translated block, direct-mapped by
+ * (pc >> 1) mod 2^ENG_HJC_BITS, so that an indirect exit that hits costs one load before
+ * its jump (the block cache's jcache behind it costs four).  Filled by the
+ * code from a jcache hit, emptied whenever translations go (partial
+ * unlinking, forgetting, a flush). */
+typedef struct eng_hjc { uint64_t pc; const void *host; } eng_hjc;
+#define ENG_HJC_BITS 12
+
 /* What the code returns (cpu->cur_block is then the block that left):
  * low two bits 0 or 1, the successor slot (pc set); ENG_JIT_LEAVE, an exit
  * in cpu->exit; ENG_JIT_DISPATCH, the events word was set on a chain entry
@@ -88,16 +97,21 @@ typedef struct jit_opnd {
 } jit_opnd;
 
 typedef enum jit_op {
-    JI_MOV,      /* d = a */
+    JI_MOV,      /* d = a (sub 4: the low 4 bytes into a vCPU field d; else 8) */
     JI_BIN,      /* d = a sub b; sub: RTL_ADD .. RTL_GEU (two operands) */
-    JI_UN,       /* d = sub a; sub: RTL_NOT, RTL_NEG, RTL_SEXT8 .. RTL_ZEXT32 */
+    JI_UN,       /* d = sub a; sub: RTL_NOT, RTL_NEG, RTL_SEXT8 .. RTL_ZEXT32, or
+                  * RTL_F32: a's low half if its high half is all ones, else
+                  * the canonical single NaN (the NaN-boxing rule of F32) */
     JI_SELECT,   /* d = c ? a : b (operands already computed) */
     JI_LOAD,     /* d = guest memory at a; sub: RTL_LD_* */
     JI_STORE,    /* guest memory at a = b; sub: RTL_ST_* */
     JI_ARG,      /* helper argument number sub = a */
     JI_CALL,     /* d = helper(cpu or NULL when sub is 1 (pure), the arguments) */
     JI_SYNC,     /* cpu->cur = the block's slot `slot` */
-    JI_LABEL,    /* label number `label` */
+    JI_LABEL,    /* label number `label`; sub 1: the join after a fast arm,
+                  * which only the out-of-line arm's JI_JMP with sub 1 jumps
+                  * to (the back end may keep state across it that such a
+                  * jump restores) */
     JI_JZ,       /* if a == 0 goto label */
     JI_JMP,      /* goto label */
     JI_EXIT,     /* pc = a; leave the block by successor slot sub */
@@ -108,6 +122,11 @@ typedef enum jit_op {
     JI_AMO,      /* d = old value at a; memory at a = op(old, b) */
     JI_LR,       /* d = guest memory at a; the reservation is set */
     JI_SC,       /* d = 0 when b was stored at a under the reservation, else 1 */
+    JI_FP,       /* d = sub(a, b, c); sub: a host FP operator (rtl_is_fp),
+                  * RTL_FP_FLAGS (d only) or RTL_FP_CLEAR (nothing); label
+                  * bit k (0-2): operand k is an FP register read as F32
+                  * reads it (unboxed); bit 3: d is an FP register, the
+                  * single result is written NaN-boxed as SET_F32 does */
 } jit_op;
 
 typedef struct jit_ins {
@@ -124,6 +143,13 @@ typedef struct jit_ir {
     unsigned n, cap;
     unsigned ntmp, nlabel;
     int oom;
+    /* Out-of-line code (the general arms of (fast C A B)), lowered aside
+     * and appended after the block's last exit: ins[cold_at..n) once the
+     * lowering is done (cold_at == n: none).  Nothing falls into it; each
+     * piece starts with a label and ends with a jump back. */
+    jit_ins *cold;
+    unsigned ncold, coldcap;
+    unsigned cold_at;
     /* When set (jit.c does while someone observes translations): the back
      * end writes where each slot's host code starts, as an offset from the
      * code's start (UINT32_MAX: the slot made no code); at index nslot,
@@ -140,10 +166,12 @@ typedef struct jit_ir {
     int32_t xoff[64], foff[64];
     unsigned nx, nf;
     int regs_known;
+    eng_hjc *hjc;   /* the vCPU's (1 << ENG_HJC_BITS entries) */
 } jit_ir;
 
 /* ---- per-vCPU state ---- */
 typedef struct eng_jit eng_jit;
+
 
 /* Lowers block b to IR (ISA-neutral: the RTL and the descriptor's register
  * file), reusing ir's array (zeroed: a new one).  Returns 0, or -1 when the

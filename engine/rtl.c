@@ -2,6 +2,7 @@
  * Also linked into tools/isagen, which builds the generated tables with it:
  * it depends on nothing but the C library. */
 #include "engine/rtl.h"
+#include "engine/rtl_fp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,8 @@ static int check_node(chk *k, uint32_t at, int want)
         return fail(k, at, "more bindings than children");
     if (n->kind == RTL_VAR && (n->val >= 256 || !k->bound[n->val]))
         return fail(k, at, "a name no let binds here");
+    if ((n->kind == RTL_STATE || n->kind == RTL_SET_STATE) && n->aux >= c->nfield)
+        return fail(k, at, "no such vCPU field");
     if (n->kind == RTL_CALL || n->kind == RTL_PURE) {
         if (n->val >= c->nhelper)
             return fail(k, at, "no such helper");
@@ -162,7 +165,7 @@ static int check_node(chk *k, uint32_t at, int want)
         }
         switch (n->kind) {
         case RTL_WHEN: kw = i == 0 ? RTL_E : RTL_S; break;
-        case RTL_IF_S: kw = i == 0 ? RTL_E : RTL_S; break;
+        case RTL_IF_S: case RTL_FAST_S: kw = i == 0 ? RTL_E : RTL_S; break;
         case RTL_SEQ: case RTL_LET: case RTL_FUSED: kw = RTL_S; break;
         default: kw = RTL_E;
         }
@@ -181,3 +184,19 @@ int rtl_check(const rtl_code *c, uint32_t root, char *err, size_t errlen)
     chk k = {.c = c, .err = err, .errlen = errlen};
     return check_node(&k, root, RTL_S);
 }
+
+uint64_t rtl_fp_call(void *unused, const uint64_t *args)
+{
+    (void)unused;
+    return rtl_fp_apply((unsigned)args[3], args[0], args[1], args[2]);
+}
+
+const uint8_t rtl_fp_mx2flags[64] = {
+#define RTL_MX(m) (uint8_t)(((m) & 1 ? 16 : 0) | ((m) & 4 ? 8 : 0) | ((m) & 8 ? 4 : 0) | ((m) & 16 ? 2 : 0) | ((m) & 32 ? 1 : 0))
+#define RTL_MX4(m) RTL_MX(m), RTL_MX((m) + 1), RTL_MX((m) + 2), RTL_MX((m) + 3)
+#define RTL_MX16(m) RTL_MX4(m), RTL_MX4((m) + 4), RTL_MX4((m) + 8), RTL_MX4((m) + 12)
+    RTL_MX16(0), RTL_MX16(16), RTL_MX16(32), RTL_MX16(48),
+#undef RTL_MX16
+#undef RTL_MX4
+#undef RTL_MX
+};

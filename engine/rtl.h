@@ -68,7 +68,7 @@ enum { RTL_TRAP_ECALL, RTL_TRAP_EBREAK, RTL_TRAP_ILLEGAL };
 
 typedef struct rtl_node {
     uint16_t kind;   /* rtl_kind */
-    uint8_t aux;     /* slot, word index, LET's binding count */
+    uint8_t aux;     /* slot, word index, LET's binding count, STATE's field */
     uint8_t n;       /* children */
     uint32_t kids;   /* their node numbers are kid[kids .. kids+n) */
     uint64_t val;    /* CONST: value; VAR, BIND: binding number; CALL, PURE: helper id */
@@ -83,7 +83,16 @@ typedef struct rtl_helper {
     uint64_t (*fn)(void *cpu, const uint64_t *args);
 } rtl_helper;
 
-/* A set of trees: the nodes, the child lists, and the helpers they call. */
+/* A field of the ISA's vCPU that (state NAME) reads and (set-state NAME E)
+ * writes: its byte offset in the ISA's vCPU structure and its size. */
+typedef struct rtl_field {
+    const char *name;
+    uint32_t offset;
+    uint32_t size;      /* 4 or 8 */
+} rtl_field;
+
+/* A set of trees: the nodes, the child lists, the helpers they call and the
+ * vCPU fields they read. */
 typedef struct rtl_code {
     const rtl_node *node;
     const uint32_t *kid;
@@ -91,6 +100,8 @@ typedef struct rtl_code {
     const rtl_helper *helper;
     uint32_t nhelper;
     uint32_t nvars;      /* most let bindings of any one tree */
+    const rtl_field *field;
+    uint32_t nfield;
 } rtl_code;
 
 /* An ISA's table: the root of each op (an op that expands to another has
@@ -186,7 +197,11 @@ typedef enum rtl_outcome {
     RTL_OUT_BAD,      /* a malformed tree (run rtl_check first) */
 } rtl_outcome;
 
-/* Runs the tree at root for one decoded instruction i at st->pc. */
+/* Runs the tree at root for one decoded instruction i at st->pc.  A fused
+ * run's tree (RTL_FUSED) runs its instructions i[0..n) in turn (the run's
+ * slots, consecutive as a block holds them), each at its own pc, and ends
+ * at the first that does not fall through; st->pc is then where that one
+ * left it (at it for a trap or a fault), and its outcome is the run's. */
 rtl_outcome rtl_eval(const rtl_code *c, uint32_t root, const eng_insn *i, rtl_state *st);
 /* The operators: the kinds whose value depends on their operands' values
  * alone (arithmetic, shifts, comparisons, width changes).  rtl_apply gives

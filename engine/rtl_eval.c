@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/rtl.h"
+#include "engine/rtl_fp.h"
 
 typedef struct ev {
     const rtl_code *c;
@@ -141,6 +142,10 @@ static uint64_t expr(ev *e, const rtl_node *n)
 {
     if (e->done)
         return 0;
+    if (rtl_is_fp(n->kind)) {
+        uint64_t a = kid(e, n, 0), b = n->n > 1 ? kid(e, n, 1) : 0, c = n->n > 2 ? kid(e, n, 2) : 0;
+        return e->done ? 0 : rtl_fp_apply(n->kind, a, b, c);
+    }
     if (rtl_is_operator(n->kind)) {
         uint64_t v = kid(e, n, 0);
         if (n->n == 1)
@@ -164,6 +169,22 @@ static uint64_t expr(ev *e, const rtl_node *n)
         return (f >> 32) == 0xffffffffu ? (uint32_t)f : UINT64_C(0x7fc00000);
     }
     case RTL_IF: return kid(e, n, 0) ? kid(e, n, 1) : kid(e, n, 2);
+    case RTL_FAST: return kid(e, n, 0) ? kid(e, n, 1) : kid(e, n, 2);
+    case RTL_STATE: {
+        uint64_t v = 0;
+        uint32_t v4 = 0;
+        if (n->aux < e->c->nfield && e->st->cpu) {
+            const rtl_field *f = &e->c->field[n->aux];
+            if (f->size == 4) {
+                memcpy(&v4, (const char *)e->st->cpu + f->offset, 4);
+                v = v4;
+            } else {
+                memcpy(&v, (const char *)e->st->cpu + f->offset, 8);
+            }
+        }
+        return v;
+    }
+    case RTL_FP_FLAGS: return rtl_fp_flags();
     case RTL_LOAD: return load(e, n);
     case RTL_AMO: case RTL_LR: case RTL_SC: return atomic(e, n);
     case RTL_CALL: case RTL_PURE: return helper(e, n);
@@ -262,10 +283,21 @@ static void stmt(ev *e, const rtl_node *n)
         if (kid(e, n, 0))
             stmts(e, n, 1);
         return;
-    case RTL_IF_S:
+    case RTL_IF_S: case RTL_FAST_S:
         v = kid(e, n, 0);
         if (!e->done)
             stmt(e, rtl_kid(e->c, n, v ? 1 : 2));
+        return;
+    case RTL_SET_STATE:
+        v = kid(e, n, 0);
+        if (!e->done && n->aux < e->c->nfield && st->cpu) {
+            const rtl_field *f = &e->c->field[n->aux];
+            uint32_t v4 = (uint32_t)v;
+            memcpy((char *)st->cpu + f->offset, f->size == 4 ? (const void *)&v4 : (const void *)&v, f->size == 4 ? 4 : 8);
+        }
+        return;
+    case RTL_FP_CLEAR:
+        rtl_fp_clear_flags();
         return;
     case RTL_SEQ:
         stmts(e, n, 0);
@@ -284,13 +316,30 @@ static void stmt(ev *e, const rtl_node *n)
     }
 }
 
-rtl_outcome rtl_eval(const rtl_code *c, uint32_t root, const eng_insn *i, rtl_state *st)
+static rtl_outcome one(const rtl_code *c, const rtl_node *root, const eng_insn *i, rtl_state *st)
 {
     ev e = {.c = c, .i = i, .st = st, .out = RTL_OUT_NEXT};
-    if (root >= c->nnode || c->node[root].kind == RTL_FUSED)
+    if (root->kind == RTL_FUSED)
         return RTL_OUT_BAD;
-    stmt(&e, &c->node[root]);
+    stmt(&e, root);
     if (!e.done)
         st->pc += i->len;
     return e.out;
+}
+
+rtl_outcome rtl_eval(const rtl_code *c, uint32_t root, const eng_insn *i, rtl_state *st)
+{
+    if (root >= c->nnode)
+        return RTL_OUT_BAD;
+    const rtl_node *n = &c->node[root];
+    if (n->kind != RTL_FUSED)
+        return one(c, n, i, st);
+    /* a fused run: its instructions in turn, kid k on slot i[k] at its own
+     * pc, as the translation tier lowers the run's slots; the first that
+     * does not fall through ends the run (a trap or a fault with st->pc
+     * at that instruction, as the interpreter's fused handler leaves it) */
+    rtl_outcome o = RTL_OUT_NEXT;
+    for (unsigned k = 0; k < n->n && o == RTL_OUT_NEXT; k++)
+        o = one(c, rtl_kid(c, n, k), &i[k], st);
+    return o;
 }

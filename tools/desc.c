@@ -386,6 +386,12 @@ rnode *desc_body(const desc_dialect *d, const sx *form, size_t from, int *nvars)
     return b;
 }
 
+rnode *desc_expr(const desc_dialect *d, const sx *x)
+{
+    scope sc = {.d = d, .body = x};
+    return build(&sc, x, DESC_E);
+}
+
 void desc_free(rnode *n)
 {
     if (!n)

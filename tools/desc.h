@@ -90,6 +90,8 @@ typedef struct rnode {
  * form: from = 1).  *nvars gets the number of let bindings (they are
  * numbered 0.. in order).  Dies on the first error. */
 rnode *desc_body(const desc_dialect *d, const sx *form, size_t from, int *nvars);
+/* Builds and checks one expression (an alias condition: no let is open). */
+rnode *desc_expr(const desc_dialect *d, const sx *x);
 void desc_free(rnode *n);
 
 /* Helpers seen by every desc_body call so far, in first-use order. */

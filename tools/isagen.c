@@ -69,6 +69,7 @@ typedef struct asmdef {
     int nargs;
     const char *args[6];
     const sx *cond;          /* alias condition, NULL for the default */
+    rnode *cond_rtl;         /* the condition as a checked RTL expression */
 } asmdef;
 
 typedef struct insn {
@@ -254,6 +255,43 @@ static rnode *read_sem(const insn *in, int *nvars)
     return desc_body(&d, in->sem, 1, nvars);
 }
 
+/* Alias conditions: RTL expressions (docs/isa-format.md), checked by the
+ * front end like the semantics.  The operators are the RTL's that compute a
+ * value from their operands alone (and if); the leaves are integers, the
+ * decoded slots rd rs1 rs2 rs3 imm rm (before the x0 sink mapping), and any
+ * other field or immediate, read from the raw encoding (for aliases that
+ * depend on bits no slot keeps: fence.tso).  A condition holds when its
+ * value is not zero. */
+enum { COND_RAW = 1 << 16 };  /* the atom id of a field or immediate of the encoding */
+
+static rnode *read_cond(const sx *c)
+{
+    static desc_op ops[RTL_NKINDS];
+    static size_t nops;
+    static desc_atom atoms[2 * MAXN + 3];
+    if (!nops) {
+        for (int k = 0; k < RTL_NKINDS; k++)
+            if (rtl_is_operator((unsigned)k) || k == RTL_IF)
+                ops[nops++] = (desc_op){rtl_kinds[k].name, rtl_kinds[k].args, DESC_E, rtl_kinds[k].words, k};
+        /* the fields and immediates are all defined before the aliases */
+        int n = 0;
+        atoms[n++] = (desc_atom){"imm", RTL_IMM};
+        atoms[n++] = (desc_atom){"rm", RTL_RM};
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = 0; i < (pass ? nimms : nfields); i++) {
+                const char *name = pass ? imms[i].name : fields[i].name;
+                int slot = !strcmp(name, "imm") || !strcmp(name, "rm");
+                for (int k = 0; rtl_slots[k]; k++)
+                    slot |= !strcmp(name, rtl_slots[k]);
+                if (!slot)
+                    atoms[n++] = (desc_atom){name, COND_RAW};
+            }
+        atoms[n] = (desc_atom){NULL, 0};
+    }
+    desc_dialect d = {ops, nops, atoms, rtl_slots, NULL, NULL};
+    return desc_expr(&d, c);
+}
+
 /* What the block builder and the bodies need to know of an instruction */
 static void scan_rtl(insn *in, const rnode *n)
 {
@@ -373,7 +411,10 @@ static void def_alias(const sx *f)
     if (!sx_is_sym(sx_at(w, 0), "when") || !sx_is_sym(sx_at(a, 0), "asm"))
         desc_die(f, "(define-alias INSN (when COND) (asm ...))");
     /* keep the default last: insert before it */
+    if (sx_len(w) != 2)
+        desc_die(w, "(when COND): one condition");
     read_asm(in, a, sx_at(w, 1));
+    in->asms[in->nasm - 1].cond_rtl = read_cond(sx_at(w, 1));
     if (in->nasm >= 2) {
         /* move the new alias before the default (which was read first) but
          * after earlier aliases */
@@ -449,6 +490,13 @@ static void compute_match(insn *in)
 }
 
 /* ---- C emission helpers ---- */
+
+static const char *const rtl_kind_id[RTL_NKINDS] = {
+#define RTL_OP(id, name, args, cls, words) #id,
+#include "engine/rtl_ops.def"
+#undef RTL_OP
+};
+
 
 static void emit_field_expr(FILE *o, const char *src)
 {
@@ -543,6 +591,12 @@ static void emit_expr(FILE *o, const rnode *e)
         fprintf(o, "UINT64_C(0x%llx)", (unsigned long long)e->i);
         return;
     case DN_ATOM:
+        if (e->i == COND_RAW) {  /* an alias condition's field of the raw encoding */
+            fprintf(o, "((uint64_t)(int64_t)");
+            emit_field_expr(o, e->s);
+            fprintf(o, ")");
+            return;
+        }
         fprintf(o, "%s", e->i == RTL_IMM ? "IMM" : e->i == RTL_PC ? "PC" : e->i == RTL_NEXT_PC ? "(PC + I->len)"
                                                                                     : "((uint64_t)I->aux)");
         return;
@@ -594,6 +648,24 @@ static void emit_expr(FILE *o, const rnode *e)
         emit_expr(o, e->k[0]);
         fprintf(o, ", ");
         emit_expr(o, e->k[1]);
+        fprintf(o, ")");
+    } else if (e->op == RTL_FAST) {
+        /* the interpreter computes the general arm (its helpers have fast
+         * paths of their own); the fast arm is for the other tiers */
+        emit_expr(o, e->k[2]);
+    } else if (e->op == RTL_STATE) {
+        char *f = desc_cname(e->k[0]->s);
+        fprintf(o, "((uint64_t)cpu->%s)", f);
+        free(f);
+    } else if (e->op == RTL_FP_FLAGS) {
+        fprintf(o, "rtl_fp_flags()");
+    } else if (e->op >= RTL_FADD_D && e->op <= RTL_FCVT_S_L) {
+        /* engine/rtl_fp.h: rtl_ and the kind's id in lower case */
+        fprintf(o, "rtl_");
+        for (const char *p = rtl_kind_id[e->op]; *p; p++)
+            fputc(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p, o);
+        fprintf(o, "(");
+        emit_args(o, e, 0, 0);
         fprintf(o, ")");
     } else if (e->op == RTL_IF) {
         fprintf(o, "(");
@@ -705,6 +777,24 @@ static void emit_stmt(FILE *o, const rnode *s, int ind)
         indent(o, ind);
         fprintf(o, "}\n");
         break;
+    case RTL_FAST_S:
+        /* the general arm (as for the expression form) */
+        fprintf(o, "{\n");
+        emit_stmt(o, s->k[2], ind + 1);
+        indent(o, ind);
+        fprintf(o, "}\n");
+        break;
+    case RTL_SET_STATE: {
+        char *f = desc_cname(s->k[0]->s);
+        fprintf(o, "cpu->%s = ", f);
+        free(f);
+        emit_expr(o, s->k[1]);
+        fprintf(o, ";\n");
+        break;
+    }
+    case RTL_FP_CLEAR:
+        fprintf(o, "rtl_fp_clear_flags();\n");
+        break;
     case RTL_IF_S:
         fprintf(o, "if (");
         emit_expr(o, s->k[0]);
@@ -746,6 +836,20 @@ static void emit_stmt(FILE *o, const rnode *s, int ind)
 /* ---- back end: the RTL as a table the program reads (rv_rtl.inc) ---- */
 static rtl_builder rtlb;
 
+/* the vCPU fields (state NAME) reads, numbered in first-use order */
+static const char *vfields[64];
+static int nvfields;
+static unsigned field_index(const rnode *at, const char *name)
+{
+    for (int i = 0; i < nvfields; i++)
+        if (!strcmp(vfields[i], name))
+            return (unsigned)i;
+    if (nvfields == 64)
+        desc_die(at->at, "too many vCPU fields named by (state ...)");
+    vfields[nvfields] = name;
+    return (unsigned)nvfields++;
+}
+
 static uint32_t rtl_put(const rnode *e)
 {
     uint32_t kids[256];
@@ -767,6 +871,8 @@ static uint32_t rtl_put(const rnode *e)
         const rnode *k = e->k[i];
         if (i == 0 && rtl_kinds[kind].args[0] == 'r')  /* the register slot (a bare slot later is a value) */
             aux = (unsigned)k->i;
+        else if (k->op == DN_WORD && (kind == RTL_STATE || kind == RTL_SET_STATE))
+            aux = field_index(k, k->s);
         else if (k->op == DN_WORD)
             aux = (unsigned)k->i;
         else if (k->op == DN_HELPER)
@@ -785,58 +891,7 @@ add:;
     return (uint32_t)at;
 }
 
-static const char *const rtl_kind_id[RTL_NKINDS] = {
-#define RTL_OP(id, name, args, cls, words) #id,
-#include "engine/rtl_ops.def"
-#undef RTL_OP
-};
 
-
-/* Alias conditions over decoded slots: (eq SLOT V) (ne SLOT V) (and ..) (or ..)
- * (eq SLOT SLOT).  Compared before the x0 sink mapping.  A name that is not a
- * slot but an encoding field or immediate (fm, funct3, ...) is read from the
- * raw encoding, for aliases that depend on bits no slot keeps (fence.tso). */
-static void emit_cond(FILE *o, const sx *c)
-{
-    if (c->kind == SX_INT) {
-        fprintf(o, "%lld", (long long)c->u.i);
-        return;
-    }
-    if (c->kind == SX_SYMBOL) {
-        const char *s = c->u.str.s;
-        if (!strcmp(s, "imm"))
-            fprintf(o, "(int64_t)i->imm");
-        else if (!strcmp(s, "rm"))
-            fprintf(o, "(int64_t)i->aux");
-        else if (!strcmp(s, "rd") || !strcmp(s, "rs1") || !strcmp(s, "rs2") || !strcmp(s, "rs3"))
-            fprintf(o, "(int64_t)i->%s", slot_field(s));
-        else if (find_field(s) || find_imm(s)) {
-            fprintf(o, "(int64_t)");
-            emit_field_expr(o, s);
-        } else
-            desc_die(c, "unknown slot, field or immediate '%s' in alias condition", s);
-        return;
-    }
-    const char *h = desc_sym(sx_at(c, 0), "condition");
-    const char *op = !strcmp(h, "eq") ? "==" : !strcmp(h, "ne") ? "!=" : !strcmp(h, "and") ? "&&"
-                   : !strcmp(h, "or") ? "||" : !strcmp(h, "lt") ? "<" : !strcmp(h, "ge") ? ">=" : NULL;
-    if (!op) {
-        if (!strcmp(h, "not")) {
-            fprintf(o, "!(");
-            emit_cond(o, sx_at(c, 1));
-            fprintf(o, ")");
-            return;
-        }
-        desc_die(c, "unknown condition '%s'", h);
-    }
-    fprintf(o, "(");
-    for (size_t i = 1; i < sx_len(c); i++) {
-        if (i > 1)
-            fprintf(o, " %s ", op);
-        emit_cond(o, sx_at(c, i));
-    }
-    fprintf(o, ")");
-}
 
 static int popcount32(uint32_t v) { return __builtin_popcount(v); }
 
@@ -1023,8 +1078,17 @@ static void emit_rtl_table(const char *outdir, const int *fuse_order)
         fprintf(o, "    {\"%s\", %d, %d, %s_rtl_h_%s},\n", desc_helpers[h].name, desc_helpers[h].nargs, pure, prefix,
                 desc_helpers[h].name);
     }
-    fprintf(o, "};\n\nstatic const rtl_code %s_rtl_code = {%s_rtl_nodes, %s_rtl_kids, %u, %u, %s_rtl_helpers, %d, %d};\n",
-            prefix, prefix, prefix, rtlb.nnode, rtlb.nkid, prefix, desc_nhelpers, maxvars);
+    fprintf(o, "};\n\nstatic const rtl_field %s_rtl_fields[] = {\n", prefix);
+    for (int f = 0; f < nvfields; f++) {
+        char *c = desc_cname(vfields[f]);
+        fprintf(o, "    {\"%s\", offsetof(%s_cpu, %s), sizeof(((%s_cpu *)0)->%s)},\n", vfields[f], prefix, c, prefix, c);
+        free(c);
+    }
+    if (!nvfields)
+        fprintf(o, "    {\"\", 0, 8},\n");
+    fprintf(o, "};\n\nstatic const rtl_code %s_rtl_code = {%s_rtl_nodes, %s_rtl_kids, %u, %u, %s_rtl_helpers, %d, %d,\n"
+               "                                    %s_rtl_fields, %d};\n",
+            prefix, prefix, prefix, rtlb.nnode, rtlb.nkid, prefix, desc_nhelpers, maxvars, prefix, nvfields);
     fprintf(o, "static const uint32_t %s_rtl_op_root[%s_NOPS] = {\n", prefix, P);
     for (int i = 0; i < ninsns; i++) {
         const insn *h = insns[i].expand ? find_insn(insns[i].expand) : &insns[i];
@@ -1046,6 +1110,11 @@ static void emit_rtl_table(const char *outdir, const int *fuse_order)
         hs[h].pure = desc_helpers[h].via == RTL_PURE;
     }
     rtl_builder_code(&rtlb, &code, hs, (uint32_t)desc_nhelpers);
+    rtl_field fs[64];
+    for (int f = 0; f < nvfields; f++)
+        fs[f] = (rtl_field){vfields[f], 0, 8};
+    code.field = fs;
+    code.nfield = (uint32_t)nvfields;
     char err[200];
     for (int i = 0; i < ninsns; i++)
         if (insns[i].rtl && rtl_check(&code, insns[i].root, err, sizeof err) < 0)
@@ -1308,7 +1377,10 @@ int main(int argc, char **argv)
         }
     }
     fprintf(o, "};\n\n");
-    fprintf(o, "static int %s_asm_select(const eng_insn *i, uint32_t raw)\n{\n    (void)raw;\n    switch (i->op) {\n", prefix);
+    /* the conditions are RTL expressions, in the C the interpreter bodies
+     * are written in (I, IMM) */
+    fprintf(o, "#define IMM ((uint64_t)(int64_t)I->imm)\n");
+    fprintf(o, "static int %s_asm_select(const eng_insn *I, uint32_t raw)\n{\n    (void)raw;\n    switch (I->op) {\n", prefix);
     for (int i = 0; i < ninsns; i++) {
         char *c = desc_cname(insns[i].name);
         fprintf(o, "    case %s_OP_%s:\n", P, c);
@@ -1316,7 +1388,7 @@ int main(int argc, char **argv)
         for (int a = 0; a < insns[i].nasm; a++) {
             if (insns[i].asms[a].cond) {
                 fprintf(o, "        if (");
-                emit_cond(o, insns[i].asms[a].cond);
+                emit_expr(o, insns[i].asms[a].cond_rtl);
                 fprintf(o, ")\n            return %d;\n", first[i] + a);
             } else {
                 fprintf(o, "        return %d;\n", first[i] + a);
@@ -1324,7 +1396,7 @@ int main(int argc, char **argv)
             }
         }
     }
-    fprintf(o, "    }\n    return -1;\n}\n");
+    fprintf(o, "    }\n    return -1;\n}\n#undef IMM\n");
     fclose(o);
     free(first);
     for (size_t i = 0; i < nforms; i++)

@@ -12,9 +12,24 @@
  *
  * The guest ends only its own machine, never the embedding program: when
  * it calls exit_group, its last thread exits, or a signal ends it (a fault
- * in any thread, abort, a SIGKILL it sends itself), every guest thread
- * stops, their host threads are joined, the signal dispositions vvm_run
- * found are put back, and vvm_run returns VVM_EXITED.
+ * in any thread, abort, a SIGKILL or SIGTERM it sends itself), every guest
+ * thread stops, their host threads are joined, the signal dispositions
+ * vvm_run found are put back, and vvm_run returns VVM_EXITED.
+ *
+ * Signals a guest sends itself never reach the embedding program: kill of
+ * its own pid (or of any thread id of the host process), kill(0, ...) and
+ * kill(-pgrp, ...) of its own group, tkill, tgkill and raise of its own
+ * threads, and sigqueue to itself are delivered to that machine alone (its
+ * handler runs, it ignores them, or their default action ends the machine
+ * with status 128+N), with the siginfo Linux gives (SI_USER, SI_TKILL or
+ * the guest's own, the host pid).  A stop signal's default action (SIGSTOP,
+ * SIGTSTP, SIGTTIN, SIGTTOU) does not stop a machine: it is ignored, as
+ * SIGCONT's default is; a guest's handlers for them run.  A thread id of
+ * the host process that is not one of the machine's threads (the embedding
+ * program's, another machine's) is not the guest's: tkill and tgkill of it
+ * fail with ESRCH.  kill(0, ...) also signals the other processes of the
+ * process group (a guest's children, ...) through the host kernel.
+ * (Under `vvm run` every one of these goes to the host kernel, as natively.)
  *
  * Several machines: each vvm is a machine of its own (its guest memory,
  * threads, signal dispositions, resource limits), and machines run side by
@@ -23,10 +38,11 @@
  * started and not ended; the embedding program's dispositions come back
  * when the last one ends.  A signal that arrives on a guest thread goes to
  * that thread's machine.  A process-directed signal (kill(pid, ...) from
- * outside, or from a guest to its own pid) goes to the thread the host
- * kernel picks: a guest thread's machine gets it; when the kernel picks a
+ * outside) goes to the thread the host kernel picks: a guest thread's machine gets it; when the kernel picks a
  * thread that runs no guest (the embedding program's own threads), it goes
- * to the machine that started first among those running.  With one machine
+ * to the machine that started first among those running, which sees it at
+ * once (a guest thread in a busy loop or a blocking call is interrupted);
+ * the mask of the thread that took it is not changed.  With one machine
  * that is exactly `vvm run`'s behaviour.
  *
  * What the host kernel keeps per process is shared by all the machines in

@@ -54,6 +54,13 @@ struct rv_cpu {
     uint64_t f[32];
     uint32_t fflags;            /* accrued exception flags (5 bits) */
     uint32_t frm;               /* dynamic rounding mode (3 bits) */
+    /* For the fast arms of the FP instructions ((fast C A B) in rv64f.isa
+     * and rv64d.isa, read as (state fp-own) and (state fp-rne)): fp_own is
+     * 1 while the host's MXCSR holds this hart's flags (rv_fp_owner ==
+     * cpu), fp_rne 1 while that holds and frm is RNE.  Kept by rv_fp.c
+     * (rv_fp_refresh) wherever ownership or frm changes in a run, and
+     * worked out again when a run starts. */
+    uint64_t fp_own, fp_rne;
     /* pc, instret, budget, interrupt, exit, tval, memory, block cache, ...
      * (engine/engine.h), also reachable together as cpu->vcpu */
     ENG_VCPU_EMBED;

@@ -52,7 +52,7 @@ static void csr_write(rv_cpu *cpu, unsigned csr, uint64_t v)
 {
     switch (csr) {
     case CSR_FFLAGS: rv_fp_set_fflags(cpu, (uint32_t)v & 31); return;
-    case CSR_FRM: cpu->frm = (uint32_t)v & 7; return;
+    case CSR_FRM: cpu->frm = (uint32_t)v & 7; rv_fp_refresh(cpu); return;
     case CSR_FCSR: rv_fp_set_fcsr(cpu, (uint32_t)v & 0xff); return;
     }
     if (cpu->ops && cpu->ops->csr_write && cpu->ops->csr_write(cpu, csr, v) == 0)

@@ -12,6 +12,8 @@
 
 #include <math.h>
 
+#include "engine/host/x86_64/x64.h"
+
 __thread rv_cpu *rv_fp_owner;
 static __thread uint32_t host_mxcsr;
 
@@ -45,6 +47,7 @@ void rv_fp_claim(rv_cpu *cpu)
     /* flags left by a hart that did not rv_fp_leave() are dropped */
     mx_set(MX_REST);
     rv_fp_owner = cpu;
+    rv_fp_refresh(cpu);
 }
 
 void rv_fp_leave(rv_cpu *cpu)
@@ -54,6 +57,7 @@ void rv_fp_leave(rv_cpu *cpu)
     cpu->fflags |= mx2rv(mx_get());
     mx_set(host_mxcsr);
     rv_fp_owner = NULL;
+    rv_fp_refresh(cpu);
 }
 
 void rv_fp_sync(rv_cpu *cpu)
@@ -94,17 +98,22 @@ uint32_t rv_fp_get_fcsr(rv_cpu *cpu) { return (cpu->frm & 7) << 5 | rv_fp_get_ff
 void rv_fp_set_fcsr(rv_cpu *cpu, uint32_t v)
 {
     cpu->frm = (v >> 5) & 7;
+    rv_fp_refresh(cpu);
     rv_fp_set_fflags(cpu, v & 31);
 }
 
 /* ---- fused multiply-add on the host ---- */
-int rv_fp_have_fma;
-#define have_fma rv_fp_have_fma
-__attribute__((constructor)) static void rv_fp_init(void)
+/* Asked of cpuid when start-up is over, not by a constructor: libgcc's
+ * __builtin_cpu_init makes a dozen cpuid calls, which a hypervisor takes
+ * one by one (0.13 ms of a 1.9 ms start on the project's machine). */
+int rv_fp_have_fma = -1;
+int rv_fp_fma_probe(void)
 {
-    __builtin_cpu_init();
-    have_fma = __builtin_cpu_supports("fma");
+    int f = (x64_cpu_features() & X64_F_FMA) != 0;
+    __atomic_store_n(&rv_fp_have_fma, f, __ATOMIC_RELAXED);
+    return f;
 }
+#define have_fma rv_fp_host_fma()
 __attribute__((target("fma"))) static double fma_hw_d(double x, double y, double z) { return __builtin_fma(x, y, z); }
 __attribute__((target("fma"))) static float fma_hw_s(float x, float y, float z) { return __builtin_fmaf(x, y, z); }
 static inline double fma_d(double x, double y, double z) { return have_fma ? fma_hw_d(x, y, z) : fma(x, y, z); }

@@ -43,6 +43,12 @@ extern __thread rv_cpu *rv_fp_owner;
 void rv_fp_claim(rv_cpu *cpu);
 void rv_fp_leave(rv_cpu *cpu);
 void rv_fp_sync(rv_cpu *cpu);
+/* cpu->fp_own and cpu->fp_rne from the owner and frm (rv_cpu.h) */
+static inline void rv_fp_refresh(rv_cpu *cpu)
+{
+    cpu->fp_own = rv_fp_owner == cpu;
+    cpu->fp_rne = cpu->fp_own && cpu->frm == 0;
+}
 uint32_t rv_fp_get_fflags(rv_cpu *cpu);
 void rv_fp_set_fflags(rv_cpu *cpu, uint32_t v);
 uint32_t rv_fp_get_fcsr(rv_cpu *cpu);
@@ -147,14 +153,22 @@ static inline uint64_t rv_fsqrt_s(rv_cpu *cpu, uint64_t a, uint64_t rm)
 /* Fused multiply-add, rounded once: (a*b)+c with the signs the variants need. */
 #define RV_SIGN_D (UINT64_C(1) << 63)
 #define RV_SIGN_S (UINT64_C(1) << 31)
-extern int rv_fp_have_fma;  /* the host has FMA3 (checked once at start-up) */
+/* the host has FMA3: -1 until first asked (cpuid once, at the first
+ * fused multiply-add), then 0 or 1 */
+extern int rv_fp_have_fma;
+int rv_fp_fma_probe(void);
+static inline int rv_fp_host_fma(void)
+{
+    int f = __atomic_load_n(&rv_fp_have_fma, __ATOMIC_RELAXED);
+    return __builtin_expect(f >= 0, 1) ? f : rv_fp_fma_probe();
+}
 
 /* The common case inline: RNE with the host's FMA unit; NaN results (which
  * need RISC-V's invalid-operation rule for inf*0+qNaN) take the full path. */
 static inline uint64_t rv_fp_fma_d(rv_cpu *cpu, uint64_t a, uint64_t b, uint64_t c, uint64_t rm)
 {
     unsigned r = rv_fp_rm(cpu, rm);
-    if (rv_fp_fast(cpu, r) && rv_fp_have_fma) {
+    if (rv_fp_fast(cpu, r) && rv_fp_host_fma()) {
         double x = rv_fp_d(a), y = rv_fp_d(b), z = rv_fp_d(c);
         __asm__("vfmadd213sd %2, %1, %0" : "+x"(x) : "x"(y), "x"(z));
         uint64_t rb = rv_fp_db(x);
@@ -166,7 +180,7 @@ static inline uint64_t rv_fp_fma_d(rv_cpu *cpu, uint64_t a, uint64_t b, uint64_t
 static inline uint64_t rv_fp_fma_s(rv_cpu *cpu, uint64_t a, uint64_t b, uint64_t c, uint64_t rm)
 {
     unsigned r = rv_fp_rm(cpu, rm);
-    if (rv_fp_fast(cpu, r) && rv_fp_have_fma) {
+    if (rv_fp_fast(cpu, r) && rv_fp_host_fma()) {
         float x = rv_fp_s((uint32_t)a), y = rv_fp_s((uint32_t)b), z = rv_fp_s((uint32_t)c);
         __asm__("vfmadd213ss %2, %1, %0" : "+x"(x) : "x"(y), "x"(z));
         uint32_t rb = rv_fp_sb(x);

@@ -16,6 +16,7 @@
 #include "isa/riscv/rv_cpu.h"
 #include "rv_gen.h"
 #include "isa/riscv/rv_fp.h"
+#include "engine/rtl_fp.h"
 #include "isa/riscv/rv_rtl.h"
 
 const rv_opinfo rv_ops[] = {
@@ -151,6 +152,7 @@ void rv_cpu_fini(rv_cpu *cpu) { eng_vcpu_fini(&cpu->vcpu); }
 
 rv_exit rv_run(rv_cpu *cpu)
 {
+    rv_fp_refresh(cpu);  /* frm or the owner may have changed outside a run */
     rv_exit why = eng_interp_run(cpu);
     rv_fp_leave(cpu);  /* fold the host's accrued FP flags into fflags */
     return why;

@@ -249,6 +249,17 @@ void lx_signal_init(lx_process *p);
 /* Embedded, after the process ended: takes it off the registry; the
  * embedding program's dispositions come back after the last one. */
 void lx_signal_fini(lx_process *p);
+/* Makes t look at its signals soon: its interrupt flag (checked at every
+ * block head, in the interpreter and in translated code) and, from another
+ * thread, a kick that ends a blocking host call with EINTR.
+ * Async-signal-safe. */
+void lx_signal_kick(lx_thread *t);
+/* Waits until no host signal handler walks a machine's threads: before a
+ * thread taken off its list is freed. */
+void lx_signal_quiesce(void);
+/* Signal g, which thread t (exiting) took for its process and did not
+ * deliver, goes back to the process. */
+void lx_signal_requeue(lx_thread *t, int g);
 /* On a new guest thread's host thread: host mask from the guest mask. */
 void lx_signal_thread_start(lx_thread *t);
 /* Sets the calling host thread's mask from t's guest mask (+ taken signals). */

@@ -102,7 +102,8 @@ lx_thread *lx_thread_new(lx_process *p)
     t->cpu.ops = &lx_env_ops;
     pthread_mutex_lock(&p->lock);
     t->next = p->threads;
-    p->threads = t;
+    /* signal handlers walk the list without the lock (signal.c) */
+    __atomic_store_n(&p->threads, t, __ATOMIC_RELEASE);
     p->nthreads++;
     pthread_mutex_unlock(&p->lock);
     return t;
@@ -110,6 +111,7 @@ lx_thread *lx_thread_new(lx_process *p)
 
 void lx_thread_free(lx_thread *t)
 {
+    lx_signal_quiesce();  /* a handler may still be looking at it */
     rv_cpu_fini(&t->cpu);
     free(t);
 }
@@ -211,13 +213,6 @@ void lx_thread_loop(lx_thread *t)
     tls_thread = NULL;
 }
 
-/* lx_process_end's kick for a thread blocked in a host call: never blocked
- * on a guest thread (lx_signal_sync_mask), always vvm's own handler
- * (core/hostfault, whatever the guest's disposition), which hands a sent
- * SIGBUS to signal.c; that only sets the interrupt flag while the process
- * ends.  No SA_RESTART there: the call returns EINTR. */
-#define KICK_SIGNAL SIGBUS
-
 void lx_process_end(lx_process *p, int status)
 {
     lx_thread *self = lx_current();
@@ -233,8 +228,7 @@ void lx_process_end(lx_process *p, int status)
         for (lx_thread *o = p->threads; o; o = o->next)
             if (o->running) {
                 left = 1;
-                o->cpu.interrupt = 1;
-                syscall(SYS_tgkill, getpid(), o->tid, KICK_SIGNAL);
+                lx_signal_kick(o);  /* EINTR for a blocking call */
             }
         if (!left)
             break;
@@ -324,11 +318,8 @@ LX_SYSCALL(exit)
     t->exited = 1;
     uint64_t left = __atomic_exchange_n(&t->pending, 0, __ATOMIC_SEQ_CST);
     for (int g = 1; g <= LX_NSIG; g++)
-        if ((left >> (g - 1)) & 1) {
-            int h = lx_sig_g2h(g);
-            if (h && t->sig_info[g].si_code != SI_TKILL)
-                kill(getpid(), h);
-        }
+        if (((left >> (g - 1)) & 1) && t->sig_info[g].si_code != SI_TKILL)
+            lx_signal_requeue(t, g);
     lx_robust_exit(t);
     /* clear_child_tid and wake a joiner, then stop */
     if (t->clear_child_tid) {

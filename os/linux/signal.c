@@ -21,6 +21,7 @@
  * the call is restarted here (pc back on the ecall) when the guest's
  * SA_RESTART and the call allow it, as the kernel does.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -121,7 +122,8 @@ static int default_action(int g)
  * thread's machine, which delivers it by its own dispositions (a signal
  * one machine ignores while another handles it is dropped at delivery);
  * one that arrives on a thread running no guest goes to the oldest
- * machine on the list.  The handler reads that one pointer (reg_first)
+ * machine on the list (record_stray: to its thread that would take it,
+ * kicked).  The handler reads that one pointer (reg_first)
  * inside a count of handlers at work (reg_busy), and lx_signal_fini waits
  * for the count to drop after taking its machine off, so no handler
  * touches a machine that is gone. */
@@ -142,17 +144,100 @@ static void record_thread(lx_thread *t, int g, const siginfo_t *si)
     t->cpu.interrupt = 1;
 }
 
-/* A signal taken by a host thread that runs no guest: the oldest machine's. */
-static void record_stray(int g, const siginfo_t *si)
+/* The kick (lx_signal_kick): a SIGBUS queued with this cookie as its value.
+ * SIGBUS is never blocked on a guest thread (lx_signal_sync_mask) and its
+ * handler is always vvm's (core/hostfault), without SA_RESTART, so the
+ * kick ends a blocking host call with EINTR and reaches translated code
+ * anywhere; on_async_fault knows it by the cookie and only sets the
+ * interrupt flag. */
+static const char kick_cookie;
+
+static int is_kick(const siginfo_t *si)
 {
-    __atomic_add_fetch(&reg_busy, 1, __ATOMIC_SEQ_CST);
-    lx_process *p = __atomic_load_n(&reg_first, __ATOMIC_SEQ_CST);
-    if (p) {
+    return si->si_code == SI_QUEUE && si->si_pid == getpid() && si->si_ptr == (void *)&kick_cookie;
+}
+
+void lx_signal_kick(lx_thread *t)
+{
+    __atomic_store_n(&t->cpu.interrupt, 1, __ATOMIC_SEQ_CST);
+    int tid = __atomic_load_n(&t->tid, __ATOMIC_SEQ_CST);
+    if (t == lx_current() || tid <= 0)
+        return;  /* its loop sees the flag when the call it is in returns */
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_signo = SIGBUS;
+    si.si_code = SI_QUEUE;
+    si.si_pid = getpid();
+    si.si_uid = getuid();
+    si.si_ptr = (void *)&kick_cookie;
+    syscall(SYS_rt_tgsigqueueinfo, getpid(), tid, SIGBUS, &si);
+}
+
+/* The thread of p a process-directed signal g goes to, as the kernel
+ * chooses: prefer, if it does not block g, then the first thread in its
+ * loop that does not; NULL when every one blocks it (it waits on the
+ * process).  Async-signal-safe: walks the list without the lock, which is
+ * safe because threads are linked by one release store and freed only
+ * after lx_signal_quiesce. */
+static lx_thread *pick_thread(lx_process *p, lx_thread *prefer, int g)
+{
+    if (prefer && !prefer->exited && !(prefer->sigmask & BIT(g)))
+        return prefer;
+    for (lx_thread *o = __atomic_load_n(&p->threads, __ATOMIC_ACQUIRE); o;
+         o = __atomic_load_n(&o->next, __ATOMIC_ACQUIRE))
+        if (__atomic_load_n(&o->running, __ATOMIC_ACQUIRE) && !o->exited && !(o->sigmask & BIT(g)))
+            return o;
+    return NULL;
+}
+
+/* Process-directed signal g for p: recorded on the thread that takes it,
+ * which is kicked (its interrupt flag, and EINTR for a blocking call), or
+ * on the process when every thread blocks it (the next thread to look,
+ * after any system call, takes it). */
+static void record_process(lx_process *p, lx_thread *prefer, int g, const siginfo_t *si)
+{
+    lx_thread *o = pick_thread(p, prefer, g);
+    if (o) {
+        record_thread(o, g, si);
+        lx_signal_kick(o);
+    } else {
         memcpy(&p->sig_info[g], si, sizeof(siginfo_t));
         p->sig_info[g].si_signo = g;
         __atomic_or_fetch(&p->pending, BIT(g), __ATOMIC_SEQ_CST);
     }
+}
+
+/* A signal taken by a host thread that runs no guest (the embedding
+ * program's, a helper): the oldest machine's, for the thread that would
+ * take it, kicked so that it notices at its next block head even in a busy
+ * loop of translated code. */
+static void record_stray(int g, const siginfo_t *si)
+{
+    __atomic_add_fetch(&reg_busy, 1, __ATOMIC_SEQ_CST);
+    lx_process *p = __atomic_load_n(&reg_first, __ATOMIC_SEQ_CST);
+    if (p)
+        record_process(p, NULL, g, si);
     __atomic_sub_fetch(&reg_busy, 1, __ATOMIC_SEQ_CST);
+}
+
+void lx_signal_requeue(lx_thread *t, int g)
+{
+    lx_process *p = t->proc;
+    if (!p->opt.embedded) {
+        int h = lx_sig_g2h(g);
+        if (h)
+            kill(getpid(), h);  /* the host kernel picks the thread again */
+        return;
+    }
+    pthread_mutex_lock(&p->lock);
+    record_process(p, NULL, g, &t->sig_info[g]);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void lx_signal_quiesce(void)
+{
+    while (__atomic_load_n(&reg_busy, __ATOMIC_SEQ_CST))
+        sched_yield();
 }
 
 static void record(lx_thread *t, int g, const siginfo_t *si)
@@ -170,9 +255,12 @@ static void on_host_signal(int h, siginfo_t *si, void *ucv)
     lx_thread *t = lx_current();
     if (g && (!t || !t->exited)) {
         record(t, g, si);
-        /* one slot per signal: the next instance waits in the host kernel */
+        /* one slot per signal: the next instance waits in the host kernel
+         * (on a guest thread only: a thread of the embedding program keeps
+         * its mask) */
         ucontext_t *uc = ucv;
-        sigaddset(&uc->uc_sigmask, h);
+        if (t)
+            sigaddset(&uc->uc_sigmask, h);
     }
     errno = saved;
 }
@@ -184,9 +272,12 @@ static void on_async_fault(int h, siginfo_t *si, void *ucv)
     (void)ucv;
     int saved = errno;
     lx_thread *t = lx_current();
-    if (t && t->proc->exiting) {
-        /* lx_process_end's kick (a SIGBUS, always sent to a guest thread):
-         * leave the loop */
+    if (is_kick(si)) {
+        /* lx_signal_kick: look at the signals, or leave the loop when the
+         * process ends */
+        if (t)
+            t->cpu.interrupt = 1;
+    } else if (t && t->proc->exiting) {
         t->cpu.interrupt = 1;
     } else if (!t || !t->exited) {
         record(t, h, si);
@@ -890,13 +981,97 @@ static int64_t check_sig(uint64_t s, int *h)
     return 0;
 }
 
-/* A SIGKILL the guest sends its own process (embedded): the host kernel
- * would end the embedding program with it, so the guest dies here.  tid: a
- * thread of this host process, or 0 for the process. */
-static void sigkill_self(lx_thread *t, int h, int tid)
+/* ---- signals an embedded guest sends itself ----
+ *
+ * The guest's process is the host process, whose pid and tids it sees; a
+ * signal sent there through the host kernel would reach the embedding
+ * program (its handlers, its default actions: SIGTERM, SIGSTOP end or stop
+ * it).  So when the machine is embedded, a signal the guest sends its own
+ * process (kill(getpid()), kill of any tid of the host process, kill(0)
+ * and kill(-getpgrp()), rt_sigqueueinfo) or one of its own threads (tkill,
+ * tgkill, rt_tgsigqueueinfo) never goes to the host: it is recorded for the
+ * machine as the host handler would record it, with the siginfo the kernel
+ * would give (SI_USER or SI_TKILL, this pid and uid; the guest's own for the
+ * queueing calls).  The machine then delivers it by its own dispositions:
+ * a handler, ignore, or its default action, which ends only the machine
+ * (status 128+N); SIGKILL ends it at once.  A stop signal's default action
+ * (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) does not stop a machine: it is
+ * ignored, as SIGCONT's is; handlers for them run.  A tid of the host
+ * process that is not one of the machine's threads (the embedding
+ * program's, another machine's) is not the guest's: ESRCH.  kill(0) also
+ * signals the other processes of the group (found in /proc: the guest's
+ * children, ...) through the host kernel.  Under vvm run every one of these
+ * goes to the host kernel, as it does natively. */
+
+/* A thread of this host process (any machine's, or the embedder's). */
+static int host_tid(int tid) { return tid > 0 && syscall(SYS_tgkill, getpid(), tid, 0) == 0; }
+
+/* Records guest signal g (0: only checks) from t for its own machine:
+ * for thread tid (one of the machine's, else -ESRCH), or for the process
+ * (tid 0).  si: the siginfo to give (its si_signo is set here). */
+static int64_t to_self(lx_thread *t, int tid, int g, siginfo_t *si)
 {
-    if (h == SIGKILL && t->proc->opt.embedded && (!tid || syscall(SYS_tgkill, getpid(), tid, 0) == 0))
+    lx_process *p = t->proc;
+    si->si_signo = g;
+    pthread_mutex_lock(&p->lock);  /* no thread leaves the list and is freed meanwhile */
+    lx_thread *o = NULL;
+    if (tid) {
+        for (o = p->threads; o && o->tid != tid; o = o->next)
+            ;
+        if (!o || o->exited) {
+            pthread_mutex_unlock(&p->lock);
+            return -ESRCH;
+        }
+    }
+    if (g == SIGKILL) {
+        pthread_mutex_unlock(&p->lock);
         lx_die_by_signal(t, SIGKILL, t->cpu.pc);
+    }
+    if (g && o) {
+        record_thread(o, g, si);
+        if (!(o->sigmask & BIT(g)))
+            lx_signal_kick(o);  /* a blocked one waits: no EINTR for it */
+    } else if (g) {
+        record_process(p, t->exited ? NULL : t, g, si);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return 0;
+}
+
+static siginfo_t sent_info(int code)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_code = code;
+    si.si_pid = getpid();
+    si.si_uid = getuid();
+    return si;
+}
+
+/* The processes of group pgrp but this one (kill(0) from an embedded
+ * guest: this one is the machine's, signalled by the caller).  Returns 0 if
+ * any took the signal or none was found, else -errno of the last failure. */
+static int64_t kill_group_but_self(pid_t pgrp, int h)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    pid_t self = getpid();
+    int64_t r = 0;
+    int sent = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0 || pid == self || getpgid((pid_t)pid) != pgrp)
+            continue;
+        if (kill((pid_t)pid, h) == 0)
+            sent = 1;
+        else
+            r = -errno;
+    }
+    closedir(d);
+    return sent ? 0 : r;
 }
 
 LX_SYSCALL(kill)
@@ -905,9 +1080,30 @@ LX_SYSCALL(kill)
     int64_t e = check_sig(a[1], &h);
     if (e)
         return e;
-    if ((int)a[0] == getpid())
-        sigkill_self(t, h, 0);
-    long r = kill((pid_t)(int)a[0], h);
+    int pid = (int)a[0], g = (int)a[1];
+    if (t->proc->opt.embedded) {
+        siginfo_t si = sent_info(SI_USER);
+        if (pid == getpid() || host_tid(pid))
+            return to_self(t, 0, g, &si);
+        if (pid == 0 || (pid < -1 && -pid == getpgrp())) {
+            /* the others first (SIGKILL does not come back); the caller
+             * itself takes it, so the call succeeds */
+            if (h)
+                (void)kill_group_but_self(getpgrp(), h);
+            return to_self(t, 0, g, &si);
+        }
+    }
+    long r = kill((pid_t)pid, h);
+    return r < 0 ? -errno : 0;
+}
+
+/* tkill and tgkill of a thread of this host process from an embedded
+ * guest: its machine's threads only. */
+static int64_t thread_kill(lx_thread *t, int tgid, int tid, int g, int h, siginfo_t *si)
+{
+    if (t->proc->opt.embedded && (tgid == getpid() || (tgid == 0 && host_tid(tid))))
+        return to_self(t, tid, g, si);
+    long r = tgid ? syscall(SYS_tgkill, tgid, tid, h) : syscall(SYS_tkill, tid, h);
     return r < 0 ? -errno : 0;
 }
 
@@ -919,9 +1115,8 @@ LX_SYSCALL(tkill)
         return e;
     if ((int)a[0] <= 0)
         return -EINVAL;
-    sigkill_self(t, h, (int)a[0]);
-    long r = syscall(SYS_tkill, (int)a[0], h);
-    return r < 0 ? -errno : 0;
+    siginfo_t si = sent_info(SI_TKILL);
+    return thread_kill(t, 0, (int)a[0], (int)a[1], h, &si);
 }
 
 LX_SYSCALL(tgkill)
@@ -932,10 +1127,8 @@ LX_SYSCALL(tgkill)
         return e;
     if ((int)a[0] <= 0 || (int)a[1] <= 0)
         return -EINVAL;
-    if ((int)a[0] == getpid())
-        sigkill_self(t, h, (int)a[1]);
-    long r = syscall(SYS_tgkill, (int)a[0], (int)a[1], h);
-    return r < 0 ? -errno : 0;
+    siginfo_t si = sent_info(SI_TKILL);
+    return thread_kill(t, (int)a[0], (int)a[1], (int)a[2], h, &si);
 }
 
 /* sigqueue: the guest's siginfo (same layout as the host's) with the host
@@ -949,9 +1142,9 @@ static int64_t queueinfo(lx_thread *t, int tgid, int tid, uint64_t s, uint64_t i
     siginfo_t si;
     if (vvm_copy_from_guest(lx_as(t), &si, info, 128) < 0)
         return -EFAULT;
+    if (t->proc->opt.embedded && (tgid == getpid() || (!tid && host_tid(tgid))))
+        return to_self(t, tid, (int)s, &si);
     si.si_signo = h;
-    if (tgid == getpid())
-        sigkill_self(t, h, tid);
     long r = tid ? syscall(SYS_rt_tgsigqueueinfo, tgid, tid, h, &si) : syscall(SYS_rt_sigqueueinfo, tgid, h, &si);
     return r < 0 ? -errno : 0;
 }

@@ -227,6 +227,8 @@ desc_case helper-arity isagen "11:18: helper 'clz' called with 2 arguments here,
 desc_case bad-word isagen "9:15: store: '12' is not one of 8 16 32 64$"
 desc_case stmt-as-expr isagen "9:18: 'jump' is not an expression$"
 desc_case dup-let isagen "9:26: 'a' is bound twice in one let$"
+desc_case alias-arity isagen "10:23: eq takes 2 operands, not 1$"
+desc_case alias-unbound isagen "10:42: unbound name 'funct7'$"
 desc_case vml-unknown-op vmlgen "4:67: unknown operator 'frob'$"
 desc_case vml-operand vmlgen "2:65: set-r expects a register slot \(a b c sb sc sj\)$"
 desc_case vml-arity vmlgen "2:58: if takes 2 to 3 operands, not 1$"

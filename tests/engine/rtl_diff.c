@@ -2,10 +2,14 @@
  * random operands (FP edge values, every rounding mode, loads and stores in a
  * buffer, addresses past the end of memory, branches), run by the generated
  * interpreter and by engine/rtl_eval.c from the runtime RTL; all state must
- * agree (tests/engine/rtl_diff.h).  Also checks every op's and every fused
- * run's tree with rtl_check, and that the encodings reach every op.
+ * agree (tests/engine/rtl_diff.h).  Every fused run of isa/riscv/fusion.isa
+ * the same way: its instructions encoded at random one after the other, run
+ * by the interpreter (which decodes them into the run's fused handler) and
+ * by the evaluator from the run's tree (RTL_FUSED).  Also checks every op's
+ * and every fused run's tree with rtl_check, and that the encodings reach
+ * every op and every fused run.
  *
- *   rtl_diff [ROUNDS [SEED]]    prints "ok N words, M ops" or the differences
+ *   rtl_diff [ROUNDS [SEED]]    prints "ok N words, M ops, R runs" or the differences
  */
 #include "tests/engine/rtl_diff.h"
 
@@ -78,6 +82,115 @@ static int builder_check(rd_ctx *c, rd_rng *r)
     return bad;
 }
 
+/* A random encoding of op, decoded into i (the x0 sink mapped), or 0. */
+static int encode(rd_rng *r, unsigned op, uint32_t *raw, eng_insn *i)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        uint32_t w = rd_random_word(r, op);
+        if (rv_decode(w, i) && i->op == op) {
+            if ((rv_ops[op].flags & RV_OPF_WRITES_X) && i->r[0] == 0)
+                i->r[0] = RV_SINK;
+            *raw = w;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Fused run f at random: -1 when skipped (an access the state cannot make
+ * safe), else whether the interpreter and the evaluator differ. */
+static int check_run(rd_ctx *c, unsigned f, rd_rng *r, rd_state *st)
+{
+    unsigned n = rd_fuse[f].n;
+    uint32_t raw[4];
+    eng_insn ins[4] = {{0}};
+    uint8_t code[16];
+    size_t len = 0;
+    for (unsigned k = 0; k < n; k++) {
+        if (!encode(r, rd_fuse[f].op[k], &raw[k], &ins[k]))
+            return -1;
+        ins[k].pcoff = (uint16_t)len;
+        memcpy(code + len, &raw[k], ins[k].len);
+        len += ins[k].len;
+    }
+    /* the state for the first memory access; every other one's base
+     * register into the buffer too, where it is not the first's */
+    unsigned first = 0;
+    while (first < n && !rd_is_mem(&ins[first]))
+        first++;
+    rd_random_state(r, &ins[first < n ? first : 0], st);
+    for (unsigned k = first + 1; k < n; k++)
+        if (rd_is_mem(&ins[k]) && ins[k].r[1] && ins[k].r[1] != ins[first].r[1]) {
+            uint64_t imm = (rv_ops[ins[k].op].flags & (RV_OPF_LOAD | RV_OPF_STORE)) ? (uint64_t)(int64_t)ins[k].imm : 0;
+            st->x[ins[k].r[1]] = RD_DATA + ((rd_next(r) % (RD_DATA_LEN - 8)) & ~(uint64_t)7) - imm;
+        }
+    /* each access as the run reaches it (the interpreter run that far) must
+     * be one both sides can make */
+    static rd_state a, b;
+    for (unsigned k = 0; k < n; k++) {
+        rd_run_interp_code(c, code, len, k, st, &a);
+        if (a.exit != RV_EXIT_NONE || a.pc != RD_CODE + ins[k].pcoff)
+            break;  /* the run left before instruction k */
+        if (rd_skip(&ins[k], &a))
+            return -1;
+    }
+    rd_run_interp_code(c, code, len, n, st, &a);
+    rd_run_rtl_root(c, rv_rtl.fuse_root[f], ins, st, &b);
+    int bad = rd_compare(raw[0], st, &a, &b);
+    if (bad) {
+        fprintf(stderr, "  in the fused run");
+        for (unsigned k = 0; k < n; k++) {
+            char dis[128];
+            rv_disasm(RD_CODE + ins[k].pcoff, raw[k], dis, sizeof dis);
+            fprintf(stderr, "; %s", dis);
+        }
+        fprintf(stderr, "\n");
+    }
+    return bad;
+}
+
+/* One op at random: rd_check_word's result, -1 when the word is another op. */
+static int check_op(rd_ctx *c, unsigned op, rd_rng *r, rd_state *st)
+{
+    uint32_t raw = rd_random_word(r, op);
+    eng_insn i;
+    if (!rv_decode(raw, &i) || i.op != op)
+        return -1;
+    return rd_check_word(c, raw, r, st);
+}
+
+/* check(k) for every k < n until rounds comparisons each (20 * rounds
+ * tries at most); counts comparisons and differences (stops at 20) and
+ * returns how many k were reached (compared, or -2: decoded but not
+ * comparable), naming the others. */
+static unsigned sweep(rd_ctx *c, rd_rng *r, unsigned n, int (*check)(rd_ctx *, unsigned, rd_rng *, rd_state *),
+                      long rounds, long *checks, int *failed, const char *what)
+{
+    static rd_state st;
+    unsigned reached = 0;
+    for (unsigned k = 0; k < n && *failed < 20; k++) {
+        long hits = 0;
+        int seen = 0;
+        for (long t = 0; t < rounds * 20 && hits < rounds && *failed < 20; t++) {
+            int res = check(c, k, r, &st);
+            seen |= res == -2;
+            if (res < 0)
+                continue;
+            hits++;
+            ++*checks;
+            *failed += res > 0;
+        }
+        if (hits || seen)
+            reached++;
+        else
+            fprintf(stderr, "rtl_diff: no encoding of %s %s was tried\n", what,
+                    n == RV_NOPS ? rv_ops[k].name : "(a fused run)");
+    }
+    if (*failed >= 20)
+        fprintf(stderr, "rtl_diff: stopping after 20 differences\n");
+    return reached;
+}
+
 int main(int argc, char **argv)
 {
     long rounds = argc > 1 ? atol(argv[1]) : 200;
@@ -100,43 +213,15 @@ int main(int argc, char **argv)
             failed++;
         }
     failed += builder_check(&c, &r);
-    static const struct { uint32_t mask, match; int len; } ops[] = {
-#define X(c, name, flags, h, mask, match, len) {mask, match, len},
-        RV_OP_LIST(X)
-#undef X
-    };
-    static rd_state st;
-    long words = 0;
-    unsigned reached = 0;
-    for (unsigned op = 0; op < RV_NOPS; op++) {
-        int hits = 0, timed = 0;
-        for (long k = 0; k < rounds * 20 && hits < rounds; k++) {
-            uint32_t raw = ops[op].match | ((uint32_t)rd_next(&r) & ~ops[op].mask);
-            if (ops[op].len == 2)
-                raw &= 0xffff;
-            eng_insn i;
-            if (!rv_decode(raw, &i) || i.op != op)
-                continue;
-            int res = rd_check_word(&c, raw, &r, &st);
-            timed |= res == -2;
-            if (res < 0)
-                continue;
-            hits++;
-            words++;
-            if (res > 0 && ++failed >= 20) {
-                fprintf(stderr, "rtl_diff: stopping after 20 differences\n");
-                return 1;
-            }
-        }
-        if (hits || timed)  /* rdtime: decoded, not comparable */
-            reached++;
-        else
-            fprintf(stderr, "rtl_diff: no encoding of %s was tried\n", rv_ops[op].name);
-    }
-    if (failed || reached != RV_NOPS) {
-        fprintf(stderr, "rtl_diff: %d differences, %u of %u ops reached\n", failed, reached, (unsigned)RV_NOPS);
+    long words = 0, run_checks = 0;
+    unsigned nruns = sizeof rd_fuse / sizeof rd_fuse[0];
+    unsigned reached = sweep(&c, &r, RV_NOPS, check_op, rounds, &words, &failed, "op");
+    unsigned runs_reached = sweep(&c, &r, nruns, check_run, rounds, &run_checks, &failed, "fused run");
+    if (failed || reached != RV_NOPS || runs_reached != nruns) {
+        fprintf(stderr, "rtl_diff: %d differences, %u of %u ops and %u of %u fused runs reached\n", failed, reached,
+                (unsigned)RV_NOPS, runs_reached, nruns);
         return 1;
     }
-    printf("ok %ld words, %u ops\n", words, reached);
+    printf("ok %ld words, %u ops, %ld runs of %u fused kinds\n", words, reached, run_checks, nruns);
     return 0;
 }

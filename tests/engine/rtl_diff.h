@@ -22,6 +22,7 @@
 #include "isa/riscv/rv_fp.h"
 #include "isa/riscv/rv_rtl.h"
 #include "rv_gen.h"
+#include "tests/engine/hart_snapshot.h"
 
 #define RD_SPACE (UINT64_C(1) << 20)
 #define RD_CODE UINT64_C(0x1000)
@@ -29,14 +30,7 @@
 #define RD_DATA_LEN UINT64_C(0x2000)
 
 typedef struct rd_state {
-    uint64_t x[32], f[32];
-    uint32_t fflags, frm;
-    uint64_t pc;
-    rv_exit exit;
-    uint64_t tval;
-    uint64_t res_addr, res_val;
-    int res_valid;
-    int interrupt;     /* the instruction asked its hart to leave the loop (fence.i) */
+    HART_SNAPSHOT_EMBED;  /* instret is not compared: the evaluator keeps none */
     uint8_t data[RD_DATA_LEN];
 } rd_state;
 
@@ -67,54 +61,37 @@ static int rd_init(rd_ctx *c)
 
 static void rd_load(rv_cpu *cpu, const rd_state *s)
 {
-    memcpy(cpu->x, s->x, sizeof s->x);
-    cpu->x[RV_SINK] = 0;
-    memcpy(cpu->f, s->f, sizeof s->f);
-    rv_fp_set_fflags(cpu, s->fflags);
-    cpu->frm = s->frm;
-    cpu->pc = s->pc;
-    cpu->res.addr = s->res_addr;
-    cpu->res.val = s->res_val;
-    cpu->res.size = s->res_valid;
+    hart_put(cpu, &s->hart);
     cpu->instret = 1000;
-    cpu->exit = RV_EXIT_NONE;
-    cpu->tval = 0;
-    cpu->interrupt = 0;
 }
 
 static void rd_save(rd_ctx *c, rv_cpu *cpu, rd_state *s)
 {
-    rv_fp_leave(cpu);
-    memcpy(s->x, cpu->x, sizeof s->x);
+    hart_get(cpu, &s->hart, &c->as, RD_DATA, s->data, RD_DATA_LEN);
     s->x[0] = 0;
-    memcpy(s->f, cpu->f, sizeof s->f);
-    s->fflags = rv_fp_get_fflags(cpu);
-    s->frm = cpu->frm;
-    s->pc = cpu->pc;
-    s->exit = cpu->exit;
-    s->tval = cpu->tval;
-    s->res_addr = cpu->res.addr;
-    s->res_val = cpu->res.val;
-    s->res_valid = cpu->res.size;
-    s->interrupt = cpu->interrupt;
-    vvm_aspace_peek(&c->as, RD_DATA, s->data, RD_DATA_LEN);
 }
 
-/* The interpreter: the block cache is flushed so the new word is decoded. */
-static void rd_run_interp(rd_ctx *c, uint32_t raw, const rd_state *in, rd_state *out)
+/* The interpreter on code (len bytes at RD_CODE, then c.ebreak) for budget
+ * instructions: the block cache is flushed so the new code is decoded. */
+static void rd_run_interp_code(rd_ctx *c, const uint8_t *code, size_t len, int64_t budget, const rd_state *in,
+                               rd_state *out)
 {
     rv_cpu *cpu = &c->a;
-    uint32_t word = (raw & 3) == 3 ? raw : (raw & 0xffff) | 0x90020000u;  /* then c.ebreak */
-    vvm_aspace_poke(&c->as, RD_CODE, &word, 4);
+    for (size_t k = 0; k < len + 4; k += 2) {
+        uint16_t ebreak = 0x9002;
+        vvm_aspace_poke(&c->as, RD_CODE + k, &ebreak, 2);
+    }
+    vvm_aspace_poke(&c->as, RD_CODE, code, len);
     eng_cache_flush(&cpu->cache);
     vvm_aspace_poke(&c->as, RD_DATA, in->data, RD_DATA_LEN);
     rd_load(cpu, in);
-    cpu->budget = 1;
-    rv_run(cpu);
+    cpu->budget = budget;
+    if (budget)
+        rv_run(cpu);
     cpu->budget = -1;
-    /* the budget ran out after the one instruction; or the block it went
-     * to could not be fetched (outside the code page): the instruction ran,
-     * and cpu->pc is where it went either way; an interrupt it asked for
+    /* the budget ran out after the instructions; or the block they went
+     * to could not be fetched (outside the code page): they ran, and
+     * cpu->pc is where they went either way; an interrupt asked for
      * (fence.i) is compared as the flag */
     if (cpu->exit == RV_EXIT_BUDGET || cpu->exit == RV_EXIT_FETCH || cpu->exit == RV_EXIT_INTERRUPT)
         cpu->exit = RV_EXIT_NONE;
@@ -126,24 +103,37 @@ static void rd_run_interp(rd_ctx *c, uint32_t raw, const rd_state *in, rd_state 
     rd_save(c, cpu, out);
 }
 
-/* The evaluator, on the same decoded instruction (with the block builder's
- * x0 sink: an integer destination x0 is slot 32, which the evaluator drops
- * as a write to x0). */
-static void rd_run_rtl(rd_ctx *c, const eng_insn *i, const rd_state *in, rd_state *out)
+/* One instruction word (a compressed one in its low half). */
+static void rd_run_interp(rd_ctx *c, uint32_t raw, const rd_state *in, rd_state *out)
+{
+    rd_run_interp_code(c, (const uint8_t *)&raw, (raw & 3) == 3 ? 4 : 2, 1, in, out);
+}
+
+/* The evaluator, on the tree at root for the same decoded instruction, or
+ * the run's instructions i[0..n) for a fused run's tree (with the block
+ * builder's x0 sink: an integer destination x0 is slot 32, which the
+ * evaluator drops as a write to x0). */
+static void rd_run_rtl_root(rd_ctx *c, uint32_t root, const eng_insn *i, const rd_state *in, rd_state *out)
 {
     rv_cpu *cpu = &c->b;
     vvm_aspace_poke(&c->as, RD_DATA, in->data, RD_DATA_LEN);
     rd_load(cpu, in);
+    /* MXCSR this hart's: the evaluator takes the fast arms of (fast C A B)
+     * whenever the rounding mode allows, and they meet the interpreter's
+     * helpers (rv_fp_claim works out fp_own and fp_rne) */
+    rv_fp_claim(cpu);
     cpu->cur = NULL;
     cpu->cur_block = NULL;
-    rtl_state st = {cpu->x, cpu->f, cpu->mem, cpu->mem_limit, in->pc, cpu, 0, 0, &cpu->res};
+    /* static: the evaluator's pc is read after a helper's trap jumps back */
+    static rtl_state st;
+    st = (rtl_state){cpu->x, cpu->f, cpu->mem, cpu->mem_limit, in->pc, cpu, 0, 0, &cpu->res};
     vvm_fault_target *ft = vvm_hostfault_target();
     if (sigsetjmp(cpu->fault_jmp, 0) == 0) {
         ft->lo = cpu->mem;
         ft->hi = cpu->mem + cpu->mem_limit;
         ft->fn = NULL;
         ft->armed = 0;
-        rtl_outcome o = rtl_eval(rv_rtl.code, rv_rtl.op_root[i->op], i, &st);
+        rtl_outcome o = rtl_eval(rv_rtl.code, root, i, &st);
         cpu->pc = st.pc;
         switch (o) {
         case RTL_OUT_TRAP:
@@ -156,9 +146,17 @@ static void rd_run_rtl(rd_ctx *c, const eng_insn *i, const rd_state *in, rd_stat
         case RTL_OUT_BAD: cpu->exit = RV_EXIT_BUS; cpu->tval = 0xbad; break;
         default: break;
         }
+    } else {
+        /* rv_raise (a helper's trap) landed here: exit and tval set; the
+         * pc is the instruction's the evaluator was at */
+        cpu->pc = st.pc;
     }
-    /* else rv_raise (a helper's trap) landed here: exit, tval, pc set */
     rd_save(c, cpu, out);
+}
+
+static void rd_run_rtl(rd_ctx *c, const eng_insn *i, const rd_state *in, rd_state *out)
+{
+    rd_run_rtl_root(c, rv_rtl.op_root[i->op], i, in, out);
 }
 
 static const uint64_t rd_ints[] = {
@@ -198,6 +196,26 @@ static uint64_t rd_next(rd_rng *r)
     r->s ^= r->s << 17;
     return r->s * UINT64_C(0x2545f4914f6cdd1d);
 }
+/* The ops' encodings (fixed bits, length) and the fused runs, from the
+ * generated tables. */
+static const struct { uint32_t mask, match; int len; } rd_enc[] __attribute__((unused)) = {
+#define X(c, name, flags, h, mask, match, len) {mask, match, len},
+    RV_OP_LIST(X)
+#undef X
+};
+static const struct { unsigned n; unsigned op[4]; } rd_fuse[] __attribute__((unused)) = {
+#define X(name, n, a, b, c, d) {n, {a, b, c, d}},
+    RV_FUSE_LIST(X)
+#undef X
+};
+
+/* A random word with op's fixed bits (one that may decode to another op). */
+static uint32_t rd_random_word(rd_rng *r, unsigned op)
+{
+    uint32_t w = rd_enc[op].match | ((uint32_t)rd_next(r) & ~rd_enc[op].mask);
+    return rd_enc[op].len == 2 ? w & 0xffff : w;
+}
+
 static uint64_t rd_value(rd_rng *r, const uint64_t *pool, size_t n)
 {
     uint64_t v = rd_next(r);

@@ -13,6 +13,7 @@ if [ -z "${REPEAT_PASS:-}" ]; then
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/counters" "$E_SRC/counters.S" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/budget_edge" "$E_SRC/budget_edge.S" &&
 		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/die" "$E_SRC/die.c" &&
+		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/selfsig" "$E_SRC/selfsig.c" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/loop" "$E_SRC/loop.S" &&
 		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/multi" "$E_SRC/multi.c" &&
 		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/smc_threads" "$E_SRC/smc_threads.c" &&
@@ -130,6 +131,15 @@ fi
 # and mask, and runs another machine (tests/engine/embed_die.c)
 host_checks embed-die embed_die "$ROOT/include" 60 "$E_OUT/die"
 
+# signals a guest sends itself (kill of its pid and kill(0) with and
+# without a handler, raise, tgkill, SIGKILL, stop signals, another thread,
+# sigqueue) reach only its machine, never the embedding program's handlers;
+# signals for a guest that a thread of the embedding program takes (one
+# running no guest) reach the guest at once, in a busy loop under every
+# engine or in a blocking call, and leave that thread's mask alone
+# (tests/engine/embed_selfsig.c)
+host_checks embed-selfsig embed_selfsig "$ROOT/include" 120 "$E_OUT/selfsig"
+
 # several machines in one program, each on a host thread of its own: a
 # sliced loop, a multi-threaded guest, one that dies of a fault meanwhile,
 # machines created afterwards, save and restore (tests/engine/embed_multi.c)
@@ -205,14 +215,15 @@ fi
 
 # the runtime RTL (build/gen/rv_rtl.inc) against the interpreter: every
 # instruction of every .isa file, random encodings and operands, run both
-# ways (tests/engine/rtl_diff.c); a difference prints the instruction
+# ways, and every fused run of fusion.isa (tests/engine/rtl_diff.c); a
+# difference prints the instruction
 san=
 [ "${SANITIZED:-0}" = 1 ] && san="-fsanitize=address,undefined"
 # shellcheck disable=SC2086
 if ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter $san -I"$ROOT" -I"$B/gen" -D_GNU_SOURCE -pthread \
 	-o "$TMP/rtl_diff" "$E_SRC/rtl_diff.c" "$B/libvvm.a" -lm 2>"$TMP/rtl_diff.log"; then
 	out=$(run_to "$(scaled 120)" "$TMP/rtl_diff" 300 2>"$TMP/rtl_diff.err"); st=$?
-	if [ $st -eq 0 ] && echo "$out" | grep -q "^ok .* ops$"; then
+	if [ $st -eq 0 ] && echo "$out" | grep -q "^ok .* ops, .* runs of .* fused kinds$"; then
 		pass engine/rtl-diff
 	else
 		fail engine/rtl-diff "exit $st, '$out'"

@@ -55,14 +55,7 @@ typedef struct ls_ins {
 } ls_ins;
 
 typedef struct ls_state {
-    uint64_t x[32], f[32];
-    uint32_t fflags, frm;
-    uint64_t pc, instret;
-    rv_exit exit;
-    uint64_t tval;
-    uint64_t res_addr, res_val;
-    int res_valid;
-    int interrupt;
+    HART_SNAPSHOT_EMBED;
     uint8_t data[LS_DATA_LEN];
 } ls_state;
 
@@ -86,16 +79,6 @@ typedef struct ls_ctx {
     ls_state init, before, st[2];
 } ls_ctx;
 
-static const struct { uint32_t mask, match; int len; } ls_enc[] = {
-#define X(c, name, flags, h, mask, match, len) {mask, match, len},
-    RV_OP_LIST(X)
-#undef X
-};
-static const struct { unsigned n; unsigned op[4]; } ls_fuse[] = {
-#define X(name, n, a, b, c, d) {n, {a, b, c, d}},
-    RV_FUSE_LIST(X)
-#undef X
-};
 
 static int ls_init(ls_ctx *c)
 {
@@ -121,15 +104,32 @@ static int ls_init(ls_ctx *c)
 
 /* ---- the generator ---- */
 
+/* A third of the sequences are FP-dense: mostly FP instructions on a few
+ * registers (8-11), their rounding mode mostly dyn or RNE and frm mostly
+ * RNE, so that the translator's fast arms and the FP values it keeps in XMM
+ * registers within a block meet each other often. */
+static int ls_fp_dense;
+
 static int ls_is_csr(unsigned op) { return (rv_ops[op].name[0] == 'c' && rv_ops[op].name[1] == 's') || !strncmp(rv_ops[op].name, "rd", 2); }
 
 /* A random encoding of op, or 0 when none was found. */
 static int ls_encode(rd_rng *r, unsigned op, uint32_t *raw, eng_insn *i)
 {
     for (int k = 0; k < 32; k++) {
-        uint32_t w = ls_enc[op].match | ((uint32_t)rd_next(r) & ~ls_enc[op].mask);
-        if (ls_enc[op].len == 2)
-            w &= 0xffff;
+        uint32_t w = rd_random_word(r, op);
+        if (ls_fp_dense && rd_enc[op].len == 4 && (rv_ops[op].flags & RV_OPF_FP)) {
+            uint64_t v = rd_next(r);
+            uint32_t regs = 0;
+            for (int f = 0; f < 4; f++) {   /* rd rs1 rs2 rs3: 8..11 */
+                static const int at[4] = {7, 15, 20, 27};
+                regs |= (uint32_t)(8 + (v >> (2 * f) & 3)) << at[f];
+            }
+            uint32_t rm = (v >> 8 & 3) == 0 ? 0 : (v >> 8 & 3) == 3 ? (uint32_t)(v >> 10 & 7) : 7;
+            regs |= rm << 12;
+            uint32_t fields = 0x1fu << 7 | 0x1fu << 15 | 0x1fu << 20 | 0x1fu << 27 | 7u << 12;
+            fields &= ~rd_enc[op].mask;
+            w = (w & ~fields) | (regs & fields);
+        }
         if (ls_is_csr(op) && (rd_next(r) & 3)) {  /* mostly the FP CSRs and the counters */
             static const uint32_t csrs[] = {1, 2, 3, 3, 2, 0xc00, 0xc02};
             w = (w & 0xfffff) | csrs[rd_next(r) % (sizeof csrs / sizeof csrs[0])] << 20;
@@ -306,14 +306,15 @@ static int ls_generate(ls_ctx *c, rd_rng *r)
 {
     c->n = 0;
     c->forward = rd_next(r) % 4 == 0;
+    ls_fp_dense = rd_next(r) % 3 == 0;
     int want = 1 + (int)(rd_next(r) % LS_MAXOPS);
     for (int made = 0, tries = 0; made < want && tries < 4 * LS_MAXOPS; tries++) {
         uint64_t v = rd_next(r);
         if (v % 6 == 0) {  /* a run the decoder fuses, its accesses' bases set first */
-            unsigned f = (unsigned)(v >> 8) % (sizeof ls_fuse / sizeof ls_fuse[0]);
+            unsigned f = (unsigned)(v >> 8) % (sizeof rd_fuse / sizeof rd_fuse[0]);
             int at = c->n, ok = 1;
-            for (unsigned k = 0; k < ls_fuse[f].n && ok; k++)
-                ok = ls_gen_op(c, r, ls_fuse[f].op[k], 0);
+            for (unsigned k = 0; k < rd_fuse[f].n && ok; k++)
+                ok = ls_gen_op(c, r, rd_fuse[f].op[k], 0);
             for (int k = at; k < c->n; k++) {  /* a base to the data area, in front of the run */
                 eng_insn i;
                 if (rv_decode(c->ins[k].raw, &i) && rd_is_mem(&i) && i.r[1] && (rd_next(r) & 1) && c->n + 1 < LS_MAXINS) {
@@ -329,9 +330,13 @@ static int ls_generate(ls_ctx *c, rd_rng *r)
                             c->ins[j].base++;
                 }
             }
-            made += (int)ls_fuse[f].n;
-        } else if (ls_gen_op(c, r, (unsigned)(v >> 8) % RV_NOPS, 1)) {
-            made++;
+            made += (int)rd_fuse[f].n;
+        } else {
+            unsigned op = (unsigned)(v >> 8) % RV_NOPS;
+            for (int k = 0; ls_fp_dense && (v & 3) && !(rv_ops[op].flags & RV_OPF_FP) && k < 16; k++)
+                op = (unsigned)(rd_next(r) % RV_NOPS);
+            if (ls_gen_op(c, r, op, 1))
+                made++;
         }
     }
     if (c->n == 0)
@@ -356,6 +361,8 @@ static int ls_generate(ls_ctx *c, rd_rng *r)
     s->frm = (uint32_t)(v >> 5 & 7);
     if ((v >> 8 & 3) != 0 && s->frm > 4)
         s->frm %= 5;  /* the reserved modes (illegal with dyn) now and then */
+    if (ls_fp_dense && (v >> 10 & 3))
+        s->frm = 0;
     s->pc = LS_CODE;
     s->instret = v >> 16 & 0xffff;
     for (size_t k = 0; k < LS_DATA_LEN; k += 8) {
@@ -395,39 +402,13 @@ static void ls_load(ls_ctx *c, int k, const ls_state *s)
     cpu->tier = c->tier[k];
     vvm_aspace_poke(&sd->as, LS_CODE, c->code, sizeof c->code);
     vvm_aspace_poke(&sd->as, LS_DATA, s->data, LS_DATA_LEN);
-    memcpy(cpu->x, s->x, sizeof s->x);
-    cpu->x[0] = cpu->x[RV_SINK] = 0;
-    memcpy(cpu->f, s->f, sizeof s->f);
-    rv_fp_set_fflags(cpu, s->fflags);
-    cpu->frm = s->frm;
-    cpu->pc = s->pc;
-    cpu->instret = s->instret;
-    cpu->res.addr = s->res_addr;
-    cpu->res.val = s->res_val;
-    cpu->res.size = s->res_valid;
-    cpu->exit = RV_EXIT_NONE;
-    cpu->tval = 0;
-    cpu->interrupt = 0;
-    cpu->budget = -1;
+    hart_put(cpu, &s->hart);
 }
 
 static void ls_save(ls_ctx *c, int k, ls_state *s)
 {
     rv_cpu *cpu = &c->side[k].cpu;
-    rv_fp_leave(cpu);
-    memcpy(s->x, cpu->x, sizeof s->x);
-    memcpy(s->f, cpu->f, sizeof s->f);
-    s->fflags = rv_fp_get_fflags(cpu);
-    s->frm = cpu->frm;
-    s->pc = cpu->pc;
-    s->instret = cpu->instret;
-    s->exit = cpu->exit;
-    s->tval = cpu->tval;
-    s->res_addr = cpu->res.addr;
-    s->res_val = cpu->res.val;
-    s->res_valid = cpu->res.size;
-    s->interrupt = cpu->interrupt;
-    vvm_aspace_peek(&c->side[k].as, LS_DATA, s->data, LS_DATA_LEN);
+    hart_get(cpu, &s->hart, &c->side[k].as, LS_DATA, s->data, LS_DATA_LEN);
 }
 
 static const char *ls_tier_name(eng_tier t) { return t == ENG_TIER_JIT ? "jit" : t == ENG_TIER_AUTO ? "auto" : "interp"; }
@@ -524,6 +505,11 @@ static int ls_check(ls_ctx *c, rd_rng *r)
         for (int k = 0; k < 2; k++) {
             rv_cpu *cpu = &c->side[k].cpu;
             cpu->budget = budget;
+            /* half the runs start with MXCSR already this hart's, as a
+             * run after a helper claimed it would: the FP instructions'
+             * fast arms (rv64f.isa, rv64d.isa) then run from the first */
+            if (v >> 20 & 1)
+                rv_fp_claim(cpu);
             rv_run(cpu);
             cpu->budget = -1;
             ls_save(c, k, &c->st[k]);

@@ -28,6 +28,7 @@
 #include "engine/host/x86_64/x64.h"
 #include "engine/jit.h"
 #include "engine/mem_flat.h"
+#include "engine/rtl_fp.h"
 
 #define ARGS 16
 /* Every translated block has the same frame, so that blocks jump into each
@@ -95,6 +96,17 @@ struct stub { uint32_t label; eng_exit why; uint16_t slot; uint32_t back; unsign
 /* a helper argument word an atomic keeps its operand in (no helper call is
  * in progress during one) */
 #define AMO_SAVE (8 * (ARGS - 4))
+/* a host FP operator's NaN result (computed again by rtl_fp_call, the
+ * operands in xmm0-2 or still in memory), or an operand that is not a
+ * NaN-boxed single (unbox: 1 + the xmm register that gets the NaN) */
+#define NXC 12   /* xmm4-xmm15 keep copies of FP registers (below) */
+struct fpstub {
+    uint32_t label, back;
+    uint8_t kind, unbox, single;
+    uint8_t in_mem[3], reg[3];
+    x64_mem m[3];
+    int32_t xc[NXC];            /* the copies the stub's call must keep */
+};
 struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot; };
 
 struct jit_host_scratch {
@@ -104,6 +116,8 @@ struct jit_host_scratch {
     uint32_t cb_fixcap;
     uint32_t *labels;
     struct stub *stubs;
+    struct fpstub *fpstubs;
+    int32_t (*xc_snap)[NXC];
     struct dexit *exits;
     eng_jit_access *acc;
     uint16_t *uses;
@@ -113,6 +127,8 @@ struct jit_host_scratch {
     const uint8_t *sh_cache;    /* the cache (executable view) they are in */
     uint64_t sh_flushes;        /* its flush count then */
     const void *sh_enter, *sh_leave, *sh_raise;
+    unsigned features;          /* x64_cpu_features, less what VVM_JIT_NO_FMA takes away */
+    int features_known;
 };
 
 void jit_host_scratch_free(jit_host_scratch *s)
@@ -123,6 +139,8 @@ void jit_host_scratch_free(jit_host_scratch *s)
     free(s->cb_fix);
     free(s->labels);
     free(s->stubs);
+    free(s->fpstubs);
+    free(s->xc_snap);
     free(s->exits);
     free(s->acc);
     free(s->uses);
@@ -148,6 +166,9 @@ static int grow(void **p, size_t *have, size_t want, size_t each)
 static int scratch_fit(jit_host_scratch *s, const jit_ir *ir)
 {
     size_t n = ir->n + 1, hn = s->n, ht = s->ntmp, hl = s->nlabel;
+    size_t hl2 = s->nlabel;
+    if (grow((void **)&s->xc_snap, &hl2, ir->nlabel + 1, sizeof *s->xc_snap) < 0)
+        return -1;
     if (grow((void **)&s->labels, &hl, ir->nlabel + 1, sizeof *s->labels) < 0 ||
         grow((void **)&s->uses, &ht, ir->ntmp + 1, sizeof *s->uses) < 0)
         return -1;
@@ -156,6 +177,9 @@ static int scratch_fit(jit_host_scratch *s, const jit_ir *ir)
     if (n > hn) {
         /* an atomic makes two stubs and two accesses: those hold 2 * s->n */
         size_t k = hn;
+        if (grow((void **)&s->fpstubs, &k, n, sizeof *s->fpstubs) < 0)
+            return -1;
+        k = hn;
         if (grow((void **)&s->exits, &k, n, sizeof *s->exits) < 0)
             return -1;
         size_t k2 = 2 * hn;
@@ -178,6 +202,16 @@ typedef struct emitter {
     uint32_t epilogue;
     struct stub *stubs;
     unsigned nstubs;
+    struct fpstub *fpstubs;
+    unsigned nfpstubs;
+    unsigned features;
+    /* FP registers copied in xmm4-15: xc[k] the vCPU field xmm(4+k) holds
+     * (the field itself is always written too), or -1; xc_busy: those the
+     * FP instruction being emitted reads; xc_snap: the copies at each join
+     * label, which the out-of-line arm's jump back loads again */
+    int32_t xc[NXC];
+    unsigned xc_next, xc_busy;
+    int32_t (*xc_snap)[NXC];
     /* a temporary whose one use is the next instruction's first operand
      * stays in rax: put() skips its store and get() its load */
     const uint16_t *uses;
@@ -639,10 +673,42 @@ static void bin(emitter *e, const jit_ins *i)
     put(e, &i->d, X64_RAX);
 }
 
+/* o is in memory now (a temporary not kept in rax, a vCPU field not pinned
+ * nor in rax) */
+static int opnd_in_mem(const emitter *e, const jit_opnd *o)
+{
+    return (o->kind == JO_TMP && (int32_t)o->n != e->in_rax) ||
+           (o->kind == JO_CPU && (int32_t)o->n != e->rax_cpu && pinned(e, (int32_t)o->n) == X64_NOREG);
+}
+
 static void un(emitter *e, const jit_ins *i)
 {
     codebuf *cb = e->cb;
     get(e, X64_RAX, &i->a);
+    if (i->sub == RTL_F32 && opnd_in_mem(e, &i->a) && i->a.kind == JO_CPU) {
+        /* (4-byte loads: a single's two halves may have been stored apart) */
+        x64_mem m = opnd_mem(&i->a);
+        x64_load(cb, 4, X64_RAX, m);
+        x64_mov_ri(cb, 4, X64_RCX, RTL_DNAN_S);
+        m.disp += 4;
+        x64_cmp_mi(cb, 4, m, -1);
+        x64_cmov_rr(cb, X64_NE, 4, X64_RAX, X64_RCX);
+        e->rax_cpu = -1;
+        put(e, &i->d, X64_RAX);
+        return;
+    }
+    if (i->sub == RTL_F32) {
+        /* the low half if the high half is all ones, else the canonical
+         * single NaN; no branch */
+        x64_mov_rr(cb, 8, X64_RCX, X64_RAX);
+        x64_shr_ri(cb, 8, X64_RCX, 32);
+        x64_mov_rr(cb, 4, X64_RAX, X64_RAX);
+        x64_cmp_ri(cb, 4, X64_RCX, -1);
+        x64_mov_ri(cb, 4, X64_RCX, RTL_DNAN_S);
+        x64_cmov_rr(cb, X64_NE, 4, X64_RAX, X64_RCX);
+        put(e, &i->d, X64_RAX);
+        return;
+    }
     switch ((rtl_kind)i->sub) {
     case RTL_NOT: x64_not_r(cb, 8, X64_RAX); break;
     case RTL_NEG: x64_neg_r(cb, 8, X64_RAX); break;
@@ -652,6 +718,341 @@ static void un(emitter *e, const jit_ins *i)
     case RTL_ZEXT16: x64_movzx_rr(cb, 2, X64_RAX, X64_RAX); break;
     case RTL_SEXT32: x64_movsx_rr(cb, 4, X64_RAX, X64_RAX); break;
     default: x64_mov_rr(cb, 4, X64_RAX, X64_RAX); break;  /* ZEXT32 */
+    }
+    put(e, &i->d, X64_RAX);
+}
+
+/* ---- host floating point (engine/rtl_fp.h says what each operator is) ---- */
+
+
+/* ---- copies of FP registers in xmm4-15 (write-through: the vCPU field is
+ * always written; a copy only spares a load).  Every label but a fast
+ * arm's join forgets them, as does a call (XMM registers are caller-saved)
+ * and any other write to the field. */
+
+static void xc_clear(emitter *e)
+{
+    for (unsigned k = 0; k < NXC; k++)
+        e->xc[k] = -1;
+}
+static int xc_find(const emitter *e, int32_t off)
+{
+    for (unsigned k = 0; k < NXC; k++)
+        if (e->xc[k] == off)
+            return (int)k;
+    return -1;
+}
+static void xc_drop(emitter *e, int32_t off)
+{
+    for (unsigned k = 0; k < NXC; k++)
+        if (e->xc[k] == off)
+            e->xc[k] = -1;
+}
+/* a register for a copy of field off: a free one, else the next in turn
+ * that the instruction being emitted does not read */
+static x64_xmm xc_alloc(emitter *e, int32_t off)
+{
+    xc_drop(e, off);
+    unsigned k = NXC;
+    for (unsigned q = 0; q < NXC; q++)
+        if (e->xc[q] < 0 && !(e->xc_busy >> q & 1)) {
+            k = q;
+            break;
+        }
+    for (unsigned n = 0; k == NXC && n < NXC; n++) {
+        unsigned q = (e->xc_next + n) % NXC;
+        if (!(e->xc_busy >> q & 1))
+            k = q;
+    }
+    if (k == NXC)
+        k = 0;  /* (never: an instruction reads three at most) */
+    e->xc_next = (k + 1) % NXC;
+    e->xc[k] = off;
+    e->xc_busy |= 1u << k;
+    return (x64_xmm)(4 + k);
+}
+/* the copies in `xc` loaded again from their fields */
+static void xc_reload(emitter *e, const int32_t *xc)
+{
+    for (unsigned k = 0; k < NXC; k++)
+        if (xc[k] >= 0)
+            x64_movsd_rm(e->cb, (x64_xmm)(4 + k), x64_m(X64_RBX, xc[k]));
+}
+
+/* Where an FP operator's operand is: in xmm k (loaded), or still in memory
+ * (a temporary or a vCPU field, used as the instruction's memory operand) */
+typedef struct fsrc { int in_mem; x64_xmm reg; x64_mem m; } fsrc;
+
+
+static struct fpstub *fpstub_new(emitter *e, unsigned kind)
+{
+    struct fpstub *st = &e->fpstubs[e->nfpstubs++];
+    memset(st, 0, sizeof *st);
+    st->label = cb_label_new(e->cb);
+    st->back = cb_label_new(e->cb);
+    st->kind = (uint8_t)kind;
+    return st;
+}
+
+/* Operand k of i: a NaN-boxed single in an FP register (label bit k: the
+ * F32 rule) is loaded into xmm k and checked (a stub puts the canonical
+ * NaN there when it is not boxed); any other operand stays in memory when
+ * it is there and `mem_ok`, else is loaded into xmm k. */
+static fsrc fsrc_get(emitter *e, const jit_ins *i, unsigned k, int single, int mem_ok)
+{
+    codebuf *cb = e->cb;
+    const jit_opnd *o = k == 0 ? &i->a : k == 1 ? &i->b : &i->c;
+    x64_xmm x = (x64_xmm)k;
+    fsrc r = {0, x, x64_m(X64_RBX, 0)};
+    if ((i->label >> k & 1) && o->kind == JO_CPU && pinned(e, (int32_t)o->n) == X64_NOREG) {
+        x64_mem m = opnd_mem(o);
+        x64_movss_rm(cb, x, m);
+        m.disp += 4;
+        x64_cmp_mi(cb, 4, m, -1);
+        struct fpstub *st = fpstub_new(e, 0);
+        st->unbox = (uint8_t)(k + 1);
+        x64_jcc(cb, X64_NE, st->label);
+        cb_bind(cb, st->back);
+        return r;
+    }
+    if (opnd_in_mem(e, o)) {
+        r.m = opnd_mem(o);
+        int c = o->kind == JO_CPU && !single ? xc_find(e, (int32_t)o->n) : -1;
+        if (c >= 0) {
+            /* a copy in an XMM register */
+            e->xc_busy |= 1u << c;
+            r.reg = (x64_xmm)(4 + c);
+            return r;
+        }
+        if (mem_ok) {
+            r.in_mem = 1;
+            return r;
+        }
+        if (single) {
+            x64_movss_rm(cb, x, r.m);
+        } else if (o->kind == JO_CPU) {
+            r.reg = xc_alloc(e, (int32_t)o->n);   /* loaded into a copy */
+            x64_movsd_rm(cb, r.reg, r.m);
+        } else {
+            x64_movsd_rm(cb, x, r.m);
+        }
+        return r;
+    }
+    get(e, X64_RAX, o);
+    x64_movq_xr(cb, 8, x, X64_RAX);
+    return r;
+}
+
+/* rax = rtl_fp_call(kind; xmm0, xmm1, xmm2): the operator in C, through the
+ * pure helpers' way of calling (the caller-saved pinned registers kept) */
+static void fp_call(emitter *e, unsigned kind)
+{
+    codebuf *cb = e->cb;
+    x64_movsd_mr(cb, x64_m(X64_RSP, 0), X64_XMM0);
+    x64_movsd_mr(cb, x64_m(X64_RSP, 8), X64_XMM1);
+    x64_movsd_mr(cb, x64_m(X64_RSP, 16), X64_XMM2);
+    x64_store_i(cb, 8, x64_m(X64_RSP, 24), (int32_t)kind);
+    pins_store(e, NPIN_KEPT);
+    x64_mov_ri(cb, 4, X64_RDI, 0);
+    x64_mov_rr(cb, 8, X64_RSI, X64_RSP);
+    x64_call(cb, (const void *)rtl_fp_call, X64_RAX);
+    pins_load(e, NPIN_KEPT);
+}
+
+/* d op= src (the SSE form for a register or a memory source) */
+typedef void (*sse_rr_fn)(codebuf *, x64_xmm, x64_xmm);
+typedef void (*sse_rm_fn)(codebuf *, x64_xmm, x64_mem);
+static void sse_op(emitter *e, sse_rr_fn rr, sse_rm_fn rm, x64_xmm d, x64_xmm s, const fsrc *src)
+{
+    if (src->in_mem)
+        rm(e->cb, d, src->m);
+    else
+        rr(e->cb, d, s);
+}
+
+/* d = sub(a, b, c): the operands in xmm0-2 or memory, the result made in
+ * xmm3; a NaN result goes to a stub after the block, which computes the
+ * operator again in C (the default NaN, fmadd's invalid for inf*0) and
+ * comes back.  Label bits 0-2: operand k is a NaN-boxed single (F32);
+ * bit 3: the result is NaN-boxed into d (a vCPU field). */
+static void fp(emitter *e, const jit_ins *i)
+{
+    codebuf *cb = e->cb;
+    unsigned kind = i->sub;
+    if (kind == RTL_FP_FLAGS || kind == RTL_FP_CLEAR) {
+        /* MXCSR through the frame's scratch word (the helper argument
+         * area, free outside a call's arguments) */
+        x64_mem w = x64_m(X64_RSP, 0);
+        x64_stmxcsr(cb, w);
+        if (kind == RTL_FP_CLEAR) {
+            x64_alu_mi(cb, X64_AND, 4, w, ~0x3f);
+            x64_ldmxcsr(cb, w);
+            return;
+        }
+        x64_load(cb, 4, X64_RAX, w);
+        x64_alu_ri(cb, X64_AND, 4, X64_RAX, 0x3f);
+        x64_mov_ri(cb, 8, X64_RCX, (uint64_t)(uintptr_t)rtl_fp_mx2flags);
+        x64_load(cb, 1, X64_RAX, x64_mx(X64_RCX, X64_RAX, 1, 0));
+        e->rax_cpu = -1;
+        if (i->d.kind == JO_CPU)
+            xc_drop(e, (int32_t)i->d.n);
+        put(e, &i->d, X64_RAX);
+        return;
+    }
+    int single = rtl_fp_single_result(kind);
+    int src_single = rtl_fp_single_source(kind);
+    int nan_check = 1;
+    fsrc s[3] = {{0, X64_XMM0, x64_m(X64_RBX, 0)}, {0, X64_XMM1, x64_m(X64_RBX, 0)}, {0, X64_XMM2, x64_m(X64_RBX, 0)}};
+    e->xc_busy = 0;
+    sse_rr_fn rr = NULL;
+    sse_rm_fn rm = NULL;
+    switch ((rtl_kind)kind) {
+    case RTL_FADD_D: rr = x64_addsd_rr; rm = x64_addsd_rm; break;
+    case RTL_FSUB_D: rr = x64_subsd_rr; rm = x64_subsd_rm; break;
+    case RTL_FMUL_D: rr = x64_mulsd_rr; rm = x64_mulsd_rm; break;
+    case RTL_FDIV_D: rr = x64_divsd_rr; rm = x64_divsd_rm; break;
+    case RTL_FADD_S: rr = x64_addss_rr; rm = x64_addss_rm; break;
+    case RTL_FSUB_S: rr = x64_subss_rr; rm = x64_subss_rm; break;
+    case RTL_FMUL_S: rr = x64_mulss_rr; rm = x64_mulss_rm; break;
+    case RTL_FDIV_S: rr = x64_divss_rr; rm = x64_divss_rm; break;
+    case RTL_FSQRT_D: rr = x64_sqrtsd_rr; rm = x64_sqrtsd_rm; break;
+    case RTL_FSQRT_S: rr = x64_sqrtss_rr; rm = x64_sqrtss_rm; break;
+    case RTL_FCVT_D_S: rr = x64_cvtss2sd_rr; rm = x64_cvtss2sd_rm; break;
+    case RTL_FCVT_S_D: rr = x64_cvtsd2ss_rr; rm = x64_cvtsd2ss_rm; break;
+    default: break;
+    }
+    switch ((rtl_kind)kind) {
+    case RTL_FADD_D: case RTL_FSUB_D: case RTL_FMUL_D: case RTL_FDIV_D:
+    case RTL_FADD_S: case RTL_FSUB_S: case RTL_FMUL_S: case RTL_FDIV_S:
+        /* xmm3 = a; xmm3 op= b */
+        s[0] = fsrc_get(e, i, 0, src_single, 1);
+        s[1] = fsrc_get(e, i, 1, src_single, 1);
+        if (s[0].in_mem) {
+            if (src_single)
+                x64_movss_rm(cb, X64_XMM3, s[0].m);
+            else
+                x64_movsd_rm(cb, X64_XMM3, s[0].m);
+        } else {
+            x64_movaps_rr(cb, X64_XMM3, s[0].reg);
+        }
+        sse_op(e, rr, rm, X64_XMM3, s[1].reg, &s[1]);
+        break;
+    case RTL_FSQRT_D: case RTL_FSQRT_S: case RTL_FCVT_D_S: case RTL_FCVT_S_D:
+        s[0] = fsrc_get(e, i, 0, src_single, 1);
+        x64_xorps_rr(cb, X64_XMM3, X64_XMM3);
+        sse_op(e, rr, rm, X64_XMM3, s[0].reg, &s[0]);
+        break;
+    case RTL_FCVT_D_L: case RTL_FCVT_S_L:
+        get(e, X64_RAX, &i->a);
+        x64_xorps_rr(cb, X64_XMM3, X64_XMM3);
+        if (kind == RTL_FCVT_D_L)
+            x64_cvtsi2sd(cb, 8, X64_XMM3, X64_RAX);
+        else
+            x64_cvtsi2ss(cb, 8, X64_XMM3, X64_RAX);
+        nan_check = 0;
+        break;
+    case RTL_FMADD_D: case RTL_FMADD_S:
+        s[0] = fsrc_get(e, i, 0, src_single, 0);
+        s[1] = fsrc_get(e, i, 1, src_single, 0);
+        s[2] = fsrc_get(e, i, 2, src_single, 0);
+        if (!(e->features & X64_F_FMA)) {
+            /* no FMA3: the C library's fma, as the interpreter's helpers
+             * (a call: the copies in XMM registers are gone) */
+            for (unsigned k = 0; k < 3; k++)
+                if (s[k].reg != (x64_xmm)k)
+                    x64_movaps_rr(cb, (x64_xmm)k, s[k].reg);
+            fp_call(e, kind);
+            xc_clear(e);
+            e->rax_cpu = -1;
+            x64_movq_xr(cb, 8, X64_XMM3, X64_RAX);
+            nan_check = 0;
+            break;
+        }
+        x64_movaps_rr(cb, X64_XMM3, s[2].reg);
+        x64_fma231(cb, X64_FMADD, single ? 4 : 8, X64_XMM3, s[0].reg, s[1].reg);
+        break;
+    case RTL_FCVTT_L_D: case RTL_FCVTT_L_S:
+        s[0] = fsrc_get(e, i, 0, src_single, 0);
+        if (kind == RTL_FCVTT_L_D)
+            x64_cvttsd2si(cb, 8, X64_RAX, s[0].reg);
+        else
+            x64_cvttss2si(cb, 8, X64_RAX, s[0].reg);
+        e->rax_cpu = -1;
+        if (i->d.kind == JO_CPU)
+            xc_drop(e, (int32_t)i->d.n);
+        put(e, &i->d, X64_RAX);
+        return;
+    case RTL_FEQ_D: case RTL_FEQ_S: case RTL_FLT_D: case RTL_FLT_S: case RTL_FLE_D: case RTL_FLE_S: {
+        /* feq: ucomis a, b, equal and ordered; flt, fle: comis b, a, b
+         * above (or not below) a, which unordered is not */
+        int eq = kind == RTL_FEQ_D || kind == RTL_FEQ_S;
+        s[0] = fsrc_get(e, i, 0, src_single, !eq);
+        s[1] = fsrc_get(e, i, 1, src_single, eq);
+        if (eq) {
+            if (src_single)
+                sse_op(e, x64_ucomiss_rr, x64_ucomiss_rm, s[0].reg, s[1].reg, &s[1]);
+            else
+                sse_op(e, x64_ucomisd_rr, x64_ucomisd_rm, s[0].reg, s[1].reg, &s[1]);
+            x64_setcc(cb, X64_E, X64_RAX);
+            x64_setcc(cb, X64_NP, X64_RCX);
+            x64_alu_rr(cb, X64_AND, 4, X64_RAX, X64_RCX);
+        } else {
+            if (src_single)
+                sse_op(e, x64_comiss_rr, x64_comiss_rm, s[1].reg, s[0].reg, &s[0]);
+            else
+                sse_op(e, x64_comisd_rr, x64_comisd_rm, s[1].reg, s[0].reg, &s[0]);
+            x64_setcc(cb, kind == RTL_FLT_D || kind == RTL_FLT_S ? X64_A : X64_AE, X64_RAX);
+        }
+        x64_movzx_rr(cb, 1, X64_RAX, X64_RAX);
+        e->rax_cpu = -1;
+        if (i->d.kind == JO_CPU)
+            xc_drop(e, (int32_t)i->d.n);
+        put(e, &i->d, X64_RAX);
+        return;
+    }
+    default:
+        break;
+    }
+    e->rax_cpu = -1;
+    if (nan_check) {
+        struct fpstub *st = fpstub_new(e, kind);
+        for (unsigned k = 0; k < 3; k++) {
+            st->in_mem[k] = (uint8_t)s[k].in_mem;
+            st->reg[k] = (uint8_t)s[k].reg;
+            st->m[k] = s[k].m;
+        }
+        memcpy(st->xc, e->xc, sizeof st->xc);
+        st->single = (uint8_t)src_single;
+        if (single)
+            x64_ucomiss_rr(cb, X64_XMM3, X64_XMM3);
+        else
+            x64_ucomisd_rr(cb, X64_XMM3, X64_XMM3);
+        x64_jcc(cb, X64_P, st->label);
+        cb_bind(cb, st->back);
+    }
+    x64_reg dp = i->d.kind == JO_CPU ? pinned(e, (int32_t)i->d.n) : X64_NOREG;
+    if (i->d.kind == JO_CPU)
+        xc_drop(e, (int32_t)i->d.n);
+    if (i->label & 8 && i->d.kind == JO_CPU && dp == X64_NOREG) {
+        /* into an FP register, NaN-boxed */
+        x64_mem m = opnd_mem(&i->d);
+        x64_movss_mr(cb, m, X64_XMM3);
+        m.disp += 4;
+        x64_store_i(cb, 4, m, -1);
+        return;
+    }
+    if (!single && dp == X64_NOREG && !e->keep && (i->d.kind == JO_TMP || i->d.kind == JO_CPU)) {
+        x64_movsd_mr(cb, opnd_mem(&i->d), X64_XMM3);
+        if (i->d.kind == JO_CPU) {
+            e->xc_busy = 0;
+            x64_movaps_rr(cb, xc_alloc(e, (int32_t)i->d.n), X64_XMM3);   /* and a copy */
+        }
+        return;
+    }
+    x64_movq_rx(cb, single ? 4 : 8, X64_RAX, X64_XMM3);
+    if (i->label & 8) {
+        x64_mov_ri(cb, 8, X64_RCX, UINT64_C(0xffffffff00000000));
+        x64_alu_rr(cb, X64_OR, 8, X64_RAX, X64_RCX);
     }
     put(e, &i->d, X64_RAX);
 }
@@ -959,6 +1360,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                  .wdelta = (int64_t)(m->w - m->x)};
     e.labels = sc->labels;
     e.stubs = sc->stubs;
+    e.fpstubs = sc->fpstubs;
     e.exits = sc->exits;
     e.acc = sc->acc;
     uint16_t *uses = sc->uses;
@@ -973,6 +1375,17 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     e.in_rax = -1;
     e.rax_cpu = e.rax_cpu_next = -1;
     e.jz_label = -1;
+    /* the host's features, once (VVM_JIT_NO_FMA: as a host without FMA3) */
+    if (!sc->features_known) {
+        const char *nf = getenv("VVM_JIT_NO_FMA");
+        sc->features = x64_cpu_features();
+        if (nf && *nf && *nf != '0')
+            sc->features &= ~(unsigned)X64_F_FMA;
+        sc->features_known = 1;
+    }
+    e.features = sc->features;
+    e.xc_snap = sc->xc_snap;
+    xc_clear(&e);
     e.npin = pin_offsets(v->isa, e.pin_off);
     for (unsigned k = 0; k < ir->nlabel; k++)
         e.labels[k] = cb_label_new(&cb);
@@ -1008,6 +1421,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     for (unsigned k = 0; k < ir->n; k++) {
         const jit_ins *i = &ir->ins[k];
         const jit_ins *nx = k + 1 < ir->n ? &ir->ins[k + 1] : NULL;
+        if (ir->slot_off && k == ir->cold_at)
+            ir->slot_off[ir->nslot] = (uint32_t)cb_len(&cb);  /* the body ends, out-of-line code follows */
         if (ir->slot_off && i->slot < ir->nslot && ir->slot_off[i->slot] == UINT32_MAX)
             ir->slot_off[i->slot] = (uint32_t)cb_len(&cb);
         /* the result may stay in rax when its only use is the next
@@ -1026,7 +1441,10 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         switch ((jit_op)i->op) {
         case JI_MOV: {
             x64_reg p = i->d.kind == JO_CPU ? pinned(&e, (int32_t)i->d.n) : X64_NOREG;
-            if (i->a.kind == JO_IMM && p != X64_NOREG) {
+            if (i->sub == 4 && i->d.kind == JO_CPU && p == X64_NOREG) {
+                get(&e, X64_RAX, &i->a);
+                x64_store(&cb, 4, opnd_mem(&i->d), X64_RAX);
+            } else if (i->a.kind == JO_IMM && p != X64_NOREG) {
                 x64_mov_ri(&cb, 8, p, i->a.imm);
             } else if (i->a.kind == JO_IMM && fits32(i->a.imm) && i->d.kind != JO_NONE) {
                 x64_store_i(&cb, 8, opnd_mem(&i->d), (int32_t)i->a.imm);
@@ -1078,6 +1496,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             x64_mov_rr(&cb, 8, X64_RSI, X64_RSP);
             x64_call(&cb, (const void *)i->helper->fn, X64_RAX);
             pins_load(&e, NPIN_KEPT);
+            xc_clear(&e);
             e.rax_cpu_next = -1;
             put(&e, &i->d, X64_RAX);
             break;
@@ -1089,8 +1508,16 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             break;
         case JI_LABEL:
             cb_bind(&cb, e.labels[i->label]);
+            if (i->sub == 1)    /* a join: the jump back restores these */
+                memcpy(e.xc_snap[i->label], e.xc, sizeof e.xc);
+            else
+                xc_clear(&e);
             break;
-        case JI_JMP: x64_jmp(&cb, e.labels[i->label]); break;
+        case JI_JMP:
+            if (i->sub == 1)
+                xc_reload(&e, e.xc_snap[i->label]);
+            x64_jmp(&cb, e.labels[i->label]);
+            break;
         case JI_JZ:
             if (i->a.kind == JO_IMM) {
                 if (i->a.imm == 0)
@@ -1119,10 +1546,24 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 x->site = (uint32_t)x64_jmp_patchable(&cb, x->stub);
                 break;
             }
-            /* indirect: the loop's direct-mapped block cache, probed
-             * inline; a translated block found there is entered by its
-             * chain entry, anything else goes back to the loop */
+            /* indirect: the code's jump cache (one load to the jump),
+             * then the loop's direct-mapped block cache, probed inline: a
+             * translated block found there goes into the jump cache and is
+             * entered by its chain entry; anything else goes back to the
+             * loop, which fills the block cache */
             get(&e, X64_RAX, &i->a);
+            if (ir->hjc) {
+                uint32_t miss = cb_label_new(&cb);
+                x64_mov_rr(&cb, 4, X64_RCX, X64_RAX);
+                x64_shr_ri(&cb, 4, X64_RCX, 1);
+                x64_and_ri(&cb, 4, X64_RCX, (1 << ENG_HJC_BITS) - 1);
+                x64_shl_ri(&cb, 4, X64_RCX, 4);
+                x64_mov_ri(&cb, 8, X64_RDX, (uint64_t)(uintptr_t)ir->hjc);
+                x64_cmp_rm(&cb, 8, X64_RAX, x64_mx(X64_RDX, X64_RCX, 1, (int32_t)offsetof(eng_hjc, pc)));
+                x64_jcc(&cb, X64_NE, miss);
+                x64_jmp_m(&cb, x64_mx(X64_RDX, X64_RCX, 1, (int32_t)offsetof(eng_hjc, host)));
+                cb_bind(&cb, miss);
+            }
             x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), X64_RAX);
             {
                 uint32_t slow = cb_label_new(&cb);
@@ -1140,12 +1581,27 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 x64_jcc(&cb, X64_E, slow);
                 x64_load(&cb, 4, X64_RCX, x64_m(X64_RDX, (int32_t)offsetof(eng_jit_code, chain)));
                 x64_add_rr(&cb, 8, X64_RDX, X64_RCX);
-                x64_jmp_r(&cb, X64_RDX);
+                if (ir->hjc) {
+                    /* rax the pc, rdx the chain entry: into the jump cache */
+                    x64_mov_rr(&cb, 4, X64_RCX, X64_RAX);
+                    x64_shr_ri(&cb, 4, X64_RCX, 1);
+                    x64_and_ri(&cb, 4, X64_RCX, (1 << ENG_HJC_BITS) - 1);
+                    x64_shl_ri(&cb, 4, X64_RCX, 4);
+                    x64_push(&cb, X64_RDX);
+                    x64_mov_ri(&cb, 8, X64_RDX, (uint64_t)(uintptr_t)ir->hjc);
+                    x64_add_rr(&cb, 8, X64_RDX, X64_RCX);
+                    x64_store(&cb, 8, x64_m(X64_RDX, (int32_t)offsetof(eng_hjc, pc)), X64_RAX);
+                    x64_pop(&cb, X64_RAX);
+                    x64_store(&cb, 8, x64_m(X64_RDX, (int32_t)offsetof(eng_hjc, host)), X64_RAX);
+                    x64_jmp_r(&cb, X64_RAX);
+                } else
+                    x64_jmp_r(&cb, X64_RDX);
                 cb_bind(&cb, slow);
             }
             x64_mov_ri(&cb, 4, X64_RAX, i->sub);
             x64_jmp(&cb, e.epilogue);
             break;
+        case JI_FP: fp(&e, i); break;
         case JI_FENCE:
             /* x86-TSO keeps every order but a write before a later read:
              * that one takes a locked instruction (cheaper than mfence) */
@@ -1169,8 +1625,11 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             }
             break;
         }
+        /* any other write of a vCPU field forgets the field's copy */
+        if (i->op != JI_FP && i->d.kind == JO_CPU)
+            xc_drop(&e, (int32_t)i->d.n);
     }
-    if (ir->slot_off)
+    if (ir->slot_off && ir->slot_off[ir->nslot] == UINT32_MAX)
         ir->slot_off[ir->nslot] = (uint32_t)cb_len(&cb);
     /* the block's way out: cpu->cur_block says which block left (a block's
      * entry does not write it: a host fault finds the block by its code) */
@@ -1201,6 +1660,38 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), X64_RAX);
     x64_mov_ri(&cb, 4, X64_RAX, ENG_JIT_DISPATCH);
     x64_jmp(&cb, e.epilogue);
+    /* NaN results of host FP operators: the operator again, in C */
+    for (unsigned k = 0; k < e.nfpstubs; k++) {
+        const struct fpstub *st = &e.fpstubs[k];
+        cb_bind(&cb, st->label);
+        if (st->unbox) {
+            x64_mov_ri(&cb, 4, X64_RCX, RTL_DNAN_S);
+            x64_movq_xr(&cb, 4, (x64_xmm)(st->unbox - 1), X64_RCX);
+            x64_jmp(&cb, st->back);
+            continue;
+        }
+        for (unsigned q = 0; q < 3; q++) {
+            if (st->in_mem[q]) {
+                if (st->single)
+                    x64_movss_rm(&cb, (x64_xmm)q, st->m[q]);
+                else
+                    x64_movsd_rm(&cb, (x64_xmm)q, st->m[q]);
+            } else if (st->reg[q] != q) {
+                x64_movaps_rr(&cb, (x64_xmm)q, (x64_xmm)st->reg[q]);
+            }
+        }
+        /* the copies in XMM registers kept across the call, in the frame's
+         * helper argument words 4-15 */
+        for (unsigned q = 0; q < NXC; q++)
+            if (st->xc[q] >= 0)
+                x64_movsd_mr(&cb, x64_m(X64_RSP, (int32_t)(8 * (4 + q))), (x64_xmm)(4 + q));
+        fp_call(&e, st->kind);
+        for (unsigned q = 0; q < NXC; q++)
+            if (st->xc[q] >= 0)
+                x64_movsd_rm(&cb, (x64_xmm)(4 + q), x64_m(X64_RSP, (int32_t)(8 * (4 + q))));
+        x64_movq_xr(&cb, 8, X64_XMM3, X64_RAX);
+        x64_jmp(&cb, st->back);
+    }
     /* bound failures (the faulting address in the stub's register) and
      * misaligned atomics: the slot recorded, then eng_raise */
     for (unsigned k = 0; k < e.nstubs; k++) {

@@ -7,7 +7,6 @@
 #include "engine/host/x86_64/x64.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
 #endif
 
 #define put8 cb_put8
@@ -151,39 +150,6 @@ static void emit_vex(codebuf *b, unsigned pp, unsigned map, bool w, uint8_t opc,
 static void emit_imm(codebuf *b, unsigned sz, int64_t imm)
 {
     cb_putn(b, (uint64_t)imm, sz == 8 ? 4 : sz);
-}
-
-/* --- CPU features ------------------------------------------------------ */
-
-unsigned x64_cpu_features(void)
-{
-    unsigned f = 0;
-#if defined(__x86_64__) || defined(__i386__)
-    unsigned a, b, c, d;
-    if (__get_cpuid(1, &a, &b, &c, &d)) {
-        if (c & (1u << 23))
-            f |= X64_F_POPCNT;
-        if (c & (1u << 19))
-            f |= X64_F_SSE41;
-        /* FMA's VEX forms use the AVX state: the OS must save it (OSXSAVE, XCR0 bits 1-2) */
-        if ((c & (1u << 12)) && (c & (1u << 27)) && (c & (1u << 28))) {
-            unsigned lo, hi;
-            __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-            (void)hi;
-            if ((lo & 6) == 6)
-                f |= X64_F_FMA;
-        }
-    }
-    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
-        if (b & (1u << 3))
-            f |= X64_F_BMI1;
-        if (b & (1u << 8))
-            f |= X64_F_BMI2;
-    }
-    if (__get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 5)))
-        f |= X64_F_LZCNT;
-#endif
-    return f;
 }
 
 /* --- moves ------------------------------------------------------------- */

@@ -77,8 +77,9 @@ static inline x64_mem x64_maddr(const void *addr)
 
 /* --- CPU features (cpuid) ---------------------------------------------
  * The forms below are emitted whatever the CPU; the translation tier asks
- * x64_cpu_features once and passes the mask (or a narrower one, to force
- * the fallbacks) to the composite operations that have a fallback. */
+ * x64_cpu_features (cpuid once per process) and passes the mask (or a
+ * narrower one, to force the fallbacks) to the composite operations that
+ * have a fallback. */
 enum {
     X64_F_POPCNT = 1 << 0,
     X64_F_LZCNT = 1 << 1,
