@@ -45,7 +45,7 @@ all: $(B)/vvm $(B)/libvvm.a $(B)/embed
 # checked RTL trees, error printer); isagen builds its runtime RTL table with
 # the engine's own builder (engine/rtl.c).
 DESC_SRC := tools/desc.c tools/desc.h meta/sexp.c meta/sexp.h
-$(B)/isagen: tools/isagen.c $(DESC_SRC) engine/rtl.c engine/rtl.h engine/rtl_fp.h engine/rtl_ops.def engine/host/x86_64/cpuid.c
+$(B)/isagen: tools/isagen.c $(DESC_SRC) engine/rtl.c engine/rtl.h engine/rtl_fp.h engine/rtl_ops.def engine/atomic.h engine/host/x86_64/cpuid.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O1 -g $(WARN) -I. -o $@ tools/isagen.c tools/desc.c engine/rtl.c engine/host/x86_64/cpuid.c meta/sexp.c -lm
 
