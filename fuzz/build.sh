@@ -12,7 +12,7 @@
 # library is built by the project Makefile with clang and the fuzzer's
 # coverage instrumentation plus ASan/UBSan, in its own build tree.
 
-FUZZ_TARGETS="decode elf vml_read vml_compile rtl lockstep"
+FUZZ_TARGETS="decode elf vml_read vml_compile rtl lockstep dtb"
 FUZZ_SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
 fuzz_build() {
@@ -29,7 +29,7 @@ fuzz_build() {
 		[ "$t" = elf ] && extra=$ROOT/cli/disasm.c  # the listing it walks
 		clang -std=gnu11 -O1 -g -Wall -Wno-unused-function -I"$ROOT" -I"$FB/gen" -D_GNU_SOURCE -pthread \
 			-fsanitize=fuzzer $FUZZ_SAN -o "$FB/fuzz_$t" "$ROOT/fuzz/fuzz_$t.c" $extra \
-			"$FB/libvvm.a" -lm >>"$log" 2>&1 || return 1
+			"$FB/libvvm.a" -lfdt -lm >>"$log" 2>&1 || return 1
 	done
 }
 
