@@ -383,8 +383,11 @@ static int virt_setup(virt_machine *m, const virt_cfg *cfg, int dump_only, char 
                          (unsigned long long)k_lo, (unsigned long long)k_hi);
                 return -1;
             }
+            /* -bios none: QEMU's reset vector jumps to the start of RAM,
+             * whatever the ELF's entry says; so do the harts here */
             if (!have_fw)
-                m->reset_pc = k_entry;
+                m->reset_pc = VIRT_DRAM_BASE;
+            (void)k_entry;
         }
     }
     /* the device tree and the initrd below it, high in RAM */
