@@ -100,6 +100,32 @@ else
 	skip virt/tty-ctrl-a "python3 not installed"
 fi
 
+# the devices from C (tests/virt/devices.c): CLINT, PLIC, UART, RTC through
+# their MMIO callbacks and the interrupt callback; once per build
+if [ -z "${REPEAT_PASS:-}" ] || [ "${SANITIZE_PASS:-0}" = 1 ]; then
+	san=()
+	[ "${SANITIZED:-0}" = 1 ] && san=(-fsanitize=address,undefined -fno-omit-frame-pointer)
+	if ! ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter "${san[@]}" -I"$ROOT" -I"$B/gen" \
+		-D_GNU_SOURCE -pthread -o "$TMP/devices" "$V_SRC/devices.c" "$B/libvvm.a" -lfdt -lm -ldl 2>"$TMP/devices.log"; then
+		fail virt/devices "does not build"
+		show "$TMP/devices.log"
+	else
+		run_to "$(scaled 30)" "$TMP/devices" >"$TMP/devices.out" 2>"$TMP/devices.err"
+		dst=$?
+		while IFS= read -r line; do
+			case $line in
+			"ok end") ;;
+			"ok "*) pass "virt/devices/${line#ok }" ;;
+			"not ok "*) fail "virt/devices/${line#not ok }" ;;
+			esac
+		done <"$TMP/devices.out"
+		if [ $dst -ne 0 ] || ! grep -qx "ok end" "$TMP/devices.out"; then
+			fail virt/devices "exit status $dst, no 'ok end'"
+			show "$TMP/devices.err" 6
+		fi
+	fi
+fi
+
 # a user's device tree (-dtb): the generated one, dumped, runs as well
 if vrun dump-for-dtb /dev/null --dump-dtb "$TMP/own.dtb" && [ $st = 0 ] &&
 	vrun user-dtb /dev/null -bios none -kernel "$V_OUT/dtb" -dtb "$TMP/own.dtb" && [ $st = 0 ] &&
