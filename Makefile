@@ -23,10 +23,12 @@ endif
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) -I. -I$(B)/gen -D_GNU_SOURCE -pthread $(SANFLAGS) $(CFLAGS)
 LDFLAGS_ALL := -pthread $(SANFLAGS) $(LDFLAGS)
-LIBS := -lm
+# libfdt (Debian's libfdt-dev): rv64-virt's device tree; a program linking
+# libvvm.a links -lfdt -lm
+LIBS := -lfdt -lm
 
 # Layers, bottom up.  Every .c file in these folders goes into libvvm.a.
-LIB_DIRS := core meta meta/vm engine isa/riscv os/linux machines
+LIB_DIRS := core meta meta/vm engine isa/riscv os/linux machines machines/virt
 # The translation tier's host layer: code buffer and code memory, the x86-64 encoder.
 LIB_DIRS += engine/host engine/host/x86_64
 LIB_SRC := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
