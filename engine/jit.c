@@ -794,9 +794,9 @@ static int observe_map(const eng_vcpu *v, eng_jit *j, const eng_block *b)
 
 int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
 {
-    /* the back end lowers the flat model's accesses only: a vCPU of the
-     * soft-TLB model (engine/mem_tlb.h) stays interpreted */
-    if (v->mem_model != ENG_MEM_FLAT)
+    /* the back end lowers the flat model's accesses and the soft TLB's
+     * (engine/host/x86_64/jit_x64.c, mem_lowerings) */
+    if (v->mem_model != ENG_MEM_FLAT && v->mem_model != ENG_MEM_TLB)
         return -1;
     eng_jit *j = jit_state(v);
     if (!j)

@@ -3,14 +3,17 @@
  *
  * The translated block is a System V function int f(void *cpu):
  *   rbx    the ISA's vCPU (guest registers at their descriptor offsets)
- *   r12    host address of guest address 0 (the flat memory model)
+ *   r12    host address of guest address 0 (the flat memory model), or
+ *          the vCPU's eng_mmu (the soft TLB's)
  *   rsp    a frame: 16 helper argument words, the flat model's limit - 8,
  *          then the block's temporaries
  *   rax, rcx, rdx   scratch
  *   rbp, r13-r15, rsi, rdi, r8-r11   pinned guest registers (below)
  * Guest memory is reached by the memory model's lowering (flat: the bound
- * check the interpreter's GUARD makes, then [r12 + address]); a bound
- * failure calls eng_raise from a stub after the block's code.
+ * check the interpreter's GUARD makes, then [r12 + address], a bound
+ * failure calling eng_raise from a stub after the block's code; soft TLB:
+ * the interpreter's TLB probe in line, a miss calling its slow path from a
+ * stub after the block).
  *
  * Pinned guest registers: the ISA's hottest registers (eng_isa.hot_regs)
  * live in ten host registers, the same ones in every block, so that blocks
@@ -28,6 +31,7 @@
 #include "engine/host/x86_64/x64.h"
 #include "engine/jit.h"
 #include "engine/mem_flat.h"
+#include "engine/mmu.h"
 #include "engine/rtl_fp.h"
 
 #define ARGS 16
@@ -107,6 +111,20 @@ struct fpstub {
     x64_mem m[3];
     int32_t xc[NXC];            /* the copies the stub's call must keep */
 };
+/* the soft TLB's miss path after the block (tlb_load, tlb_store,
+ * tlb_atomic_at): the slow path called with the vCPU exact, then back */
+enum { TS_LOAD, TS_STORE, TS_ATOMIC };
+struct tlbstub {
+    uint32_t label, back, mis, hit;    /* mis: a misaligned hit (0: none) */
+    uint16_t slot;
+    uint8_t op, n, sign, acc;
+    x64_reg to, vreg;       /* a load's destination; a store's pinned value */
+    jit_opnd val;           /* a store's value when not pinned */
+    int32_t xc[NXC];        /* the FP copies to load again after the call */
+};
+/* helper argument words an atomic's miss path keeps rcx and rdx in */
+#define TLB_SAVE_RCX (8 * (ARGS - 2))
+#define TLB_SAVE_RDX (8 * (ARGS - 1))
 struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot; };
 
 struct jit_host_scratch {
@@ -117,6 +135,7 @@ struct jit_host_scratch {
     uint32_t *labels;
     struct stub *stubs;
     struct fpstub *fpstubs;
+    struct tlbstub *tlbstubs;
     int32_t (*xc_snap)[NXC];
     struct dexit *exits;
     eng_jit_access *acc;
@@ -140,6 +159,7 @@ void jit_host_scratch_free(jit_host_scratch *s)
     free(s->labels);
     free(s->stubs);
     free(s->fpstubs);
+    free(s->tlbstubs);
     free(s->xc_snap);
     free(s->exits);
     free(s->acc);
@@ -180,6 +200,9 @@ static int scratch_fit(jit_host_scratch *s, const jit_ir *ir)
         if (grow((void **)&s->fpstubs, &k, n, sizeof *s->fpstubs) < 0)
             return -1;
         k = hn;
+        if (grow((void **)&s->tlbstubs, &k, n, sizeof *s->tlbstubs) < 0)
+            return -1;
+        k = hn;
         if (grow((void **)&s->exits, &k, n, sizeof *s->exits) < 0)
             return -1;
         size_t k2 = 2 * hn;
@@ -204,6 +227,8 @@ typedef struct emitter {
     unsigned nstubs;
     struct fpstub *fpstubs;
     unsigned nfpstubs;
+    struct tlbstub *tlbstubs;
+    unsigned ntlbstubs;
     unsigned features;
     /* FP registers copied in xmm4-15: xc[k] the vCPU field xmm(4+k) holds
      * (the field itself is always written too), or -1; xc_busy: those the
@@ -1116,6 +1141,210 @@ static x64_mem flat_atomic_at(emitter *e, const jit_ins *i, unsigned size, eng_e
     return x64_mx(X64_R12, X64_RDX, 1, 0);
 }
 
+/* ---- the soft TLB's lowering (engine/mem_tlb.h): r12 the vCPU's eng_mmu ----
+ *
+ * The interpreter's probe in line: rcx = the entry's offset in its TLB
+ * ((va >> 12) mod 256, times 16), rdx = the page of the access's last
+ * byte, compared with the tag (a page crossing misses); when the access
+ * is misaligned, a hit counts only if misaligned accesses work
+ * (align_mask 0, checked out of line); then [addend + va].  A miss jumps
+ * to a stub after the block that calls the interpreter's slow path with
+ * the vCPU exact (the pinned registers written back, cur and cur_block
+ * naming the instruction), as a helper that may raise is called, and
+ * comes back.  The slow path handles MMIO, page crossings, code pages
+ * (stores to them invalidate: the blocks go at the next block boundary,
+ * the chain entry's events check, as in the interpreter) and faults. */
+
+#define TLB_OFF(kind) ((int32_t)((kind) * ENG_TLB_SIZE * sizeof(eng_tlb_entry)))
+
+/* the probe of an access of n bytes at rax in TLB kind; on a hit rcx is
+ * the entry's offset in its TLB; the stub returned is the miss's */
+static struct tlbstub *tlb_probe(emitter *e, const jit_ins *i, unsigned n, int kind)
+{
+    codebuf *cb = e->cb;
+    struct tlbstub *st = &e->tlbstubs[e->ntlbstubs++];
+    memset(st, 0, sizeof *st);
+    st->label = cb_label_new(cb);
+    st->back = cb_label_new(cb);
+    st->slot = i->slot;
+    st->n = (uint8_t)n;
+    st->acc = (uint8_t)kind;
+    st->to = st->vreg = X64_NOREG;
+    memcpy(st->xc, e->xc, sizeof st->xc);
+    x64_mov_rr(cb, 8, X64_RCX, X64_RAX);
+    x64_shr_ri(cb, 8, X64_RCX, 12 - 4);
+    x64_and_ri(cb, 4, X64_RCX, (int32_t)((ENG_TLB_SIZE - 1) << 4));
+    if (n > 1)
+        x64_lea(cb, 8, X64_RDX, x64_m(X64_RAX, (int32_t)n - 1));
+    else
+        x64_mov_rr(cb, 8, X64_RDX, X64_RAX);
+    x64_and_ri(cb, 8, X64_RDX, -4096);
+    x64_cmp_rm(cb, 8, X64_RDX, x64_mx(X64_R12, X64_RCX, 1, TLB_OFF(kind) + (int32_t)offsetof(eng_tlb_entry, tag)));
+    x64_jcc(cb, X64_NE, st->label);
+    if (n > 1) {
+        st->mis = cb_label_new(cb);
+        st->hit = cb_label_new(cb);
+        x64_test_ri(cb, 1, X64_RAX, (int32_t)n - 1);
+        x64_jcc(cb, X64_NE, st->mis);
+        cb_bind(cb, st->hit);
+    }
+    return st;
+}
+
+static x64_mem tlb_addend(int kind)
+{
+    return x64_mx(X64_R12, X64_RCX, 1, TLB_OFF(kind) + (int32_t)offsetof(eng_tlb_entry, addend));
+}
+
+static void tlb_load(emitter *e, const jit_ins *i)
+{
+    static const uint8_t size[] = {1, 1, 2, 2, 4, 4, 8};
+    static const uint8_t sign[] = {1, 0, 1, 0, 1, 0, 0};
+    unsigned n = size[i->sub < 7 ? i->sub : 6];
+    get(e, X64_RAX, &i->a);
+    struct tlbstub *st = tlb_probe(e, i, n, ENG_ACC_LOAD);
+    x64_reg dp = i->d.kind == JO_CPU ? pinned(e, (int32_t)i->d.n) : X64_NOREG, to = dp != X64_NOREG ? dp : X64_RAX;
+    st->op = TS_LOAD;
+    st->to = to;
+    st->sign = sign[i->sub < 7 ? i->sub : 6];
+    x64_load(e->cb, 8, X64_RCX, tlb_addend(ENG_ACC_LOAD));
+    x64_mem m = x64_mx(X64_RCX, X64_RAX, 1, 0);
+    if (st->sign)
+        x64_loads(e->cb, n, to, m);
+    else
+        x64_load(e->cb, n, to, m);
+    cb_bind(e->cb, st->back);
+    if (dp == X64_NOREG)
+        put(e, &i->d, X64_RAX);
+    else
+        e->rax_cpu = -1;
+}
+
+static void tlb_store(emitter *e, const jit_ins *i)
+{
+    static const uint8_t size[] = {1, 2, 4, 8};
+    unsigned n = size[i->sub & 3];
+    x64_reg vp = i->b.kind == JO_CPU ? pinned(e, (int32_t)i->b.n) : X64_NOREG;
+    get(e, X64_RAX, &i->a);
+    struct tlbstub *st = tlb_probe(e, i, n, ENG_ACC_STORE);
+    st->op = TS_STORE;
+    st->vreg = vp;
+    st->val = i->b;
+    x64_load(e->cb, 8, X64_RDX, tlb_addend(ENG_ACC_STORE));
+    if (vp == X64_NOREG)
+        get(e, X64_RCX, &i->b);
+    x64_store(e->cb, n, x64_mx(X64_RDX, X64_RAX, 1, 0), vp != X64_NOREG ? vp : X64_RCX);
+    cb_bind(e->cb, st->back);
+}
+
+/* an atomic's access (the address in rdx, aligned; rcx kept, rax free):
+ * the probe with r12 lent, which ends with the entry's addend (the host
+ * operand [r12 + rdx]); tlb_atomic_done gives r12 back */
+static x64_mem tlb_atomic_at(emitter *e, const jit_ins *i, unsigned size, eng_exit why)
+{
+    codebuf *cb = e->cb;
+    int kind = why == ENG_EXIT_LOAD ? ENG_ACC_LOAD : ENG_ACC_STORE;
+    struct tlbstub *st = &e->tlbstubs[e->ntlbstubs++];
+    memset(st, 0, sizeof *st);
+    st->label = cb_label_new(cb);
+    st->back = cb_label_new(cb);
+    st->slot = i->slot;
+    st->n = (uint8_t)size;
+    st->acc = (uint8_t)kind;
+    st->op = TS_ATOMIC;
+    st->to = st->vreg = X64_NOREG;
+    memcpy(st->xc, e->xc, sizeof st->xc);
+    x64_mov_rr(cb, 8, X64_RAX, X64_RDX);
+    x64_shr_ri(cb, 8, X64_RAX, 12 - 4);
+    x64_and_ri(cb, 4, X64_RAX, (int32_t)((ENG_TLB_SIZE - 1) << 4));
+    x64_add_rr(cb, 8, X64_R12, X64_RAX);
+    x64_mov_rr(cb, 8, X64_RAX, X64_RDX);
+    x64_and_ri(cb, 8, X64_RAX, -4096);
+    x64_cmp_rm(cb, 8, X64_RAX, x64_m(X64_R12, TLB_OFF(kind) + (int32_t)offsetof(eng_tlb_entry, tag)));
+    x64_jcc(cb, X64_NE, st->label);
+    x64_load(cb, 8, X64_R12, x64_m(X64_R12, TLB_OFF(kind) + (int32_t)offsetof(eng_tlb_entry, addend)));
+    cb_bind(cb, st->back);
+    return x64_mx(X64_R12, X64_RDX, 1, 0);
+}
+
+static void tlb_atomic_done(emitter *e)
+{
+    x64_load(e->cb, 8, X64_R12, eng_field(e, offsetof(eng_vcpu, mmu)));
+}
+
+/* an operand's value into r, as get() would give it, with no register
+ * but the pinned ones assumed (a miss stub's) */
+static void get_plain(emitter *e, x64_reg r, const jit_opnd *o)
+{
+    x64_reg p;
+    if (o->kind == JO_IMM || o->kind == JO_NONE)
+        x64_mov_ri(e->cb, 8, r, o->kind == JO_IMM ? o->imm : 0);
+    else if (o->kind == JO_CPU && (p = pinned(e, (int32_t)o->n)) != X64_NOREG)
+        x64_mov_rr(e->cb, 8, r, p);
+    else
+        x64_load(e->cb, 8, r, opnd_mem(o));
+}
+
+/* the miss paths, after the block */
+static void tlb_stubs(emitter *e)
+{
+    codebuf *cb = e->cb;
+    for (unsigned k = 0; k < e->ntlbstubs; k++) {
+        const struct tlbstub *st = &e->tlbstubs[k];
+        if (st->mis) {
+            /* misaligned: a hit when misaligned accesses work */
+            cb_bind(cb, st->mis);
+            x64_cmp_mi(cb, 8, x64_m(X64_R12, (int32_t)offsetof(eng_mmu, align_mask)), 0);
+            x64_jcc(cb, X64_E, st->hit);
+        }
+        cb_bind(cb, st->label);
+        if (st->op == TS_STORE) {
+            if (st->vreg != X64_NOREG)
+                x64_mov_rr(cb, 8, X64_RCX, st->vreg);
+            else
+                get_plain(e, X64_RCX, &st->val);
+        }
+        if (st->op == TS_ATOMIC) {
+            x64_store(cb, 8, x64_m(X64_RSP, TLB_SAVE_RCX), X64_RCX);
+            x64_store(cb, 8, x64_m(X64_RSP, TLB_SAVE_RDX), X64_RDX);
+        }
+        /* the vCPU exact (the slow path may raise): the pinned registers
+         * written back, then the instruction named */
+        pins_store(e, 0);
+        x64_mov_rr(cb, 8, X64_RSI, st->op == TS_ATOMIC ? X64_RDX : X64_RAX);
+        x64_mov_ri(cb, 8, X64_RAX, (uint64_t)(uintptr_t)&e->b->insn[st->slot]);
+        x64_store(cb, 8, eng_field(e, offsetof(eng_vcpu, cur)), X64_RAX);
+        x64_mov_ri(cb, 8, X64_RAX, (uint64_t)(uintptr_t)e->b);
+        x64_store(cb, 8, eng_field(e, offsetof(eng_vcpu, cur_block)), X64_RAX);
+        x64_lea(cb, 8, X64_RDI, x64_m(X64_RBX, e->voff));
+        x64_mov_ri(cb, 4, X64_RDX, st->n);
+        const void *fn;
+        if (st->op == TS_LOAD)
+            fn = (const void *)eng_tlb_load_slow;
+        else if (st->op == TS_STORE)
+            fn = (const void *)eng_tlb_store_slow;
+        else {
+            x64_mov_ri(cb, 4, X64_RCX, st->acc);
+            fn = (const void *)eng_tlb_atomic_at;
+        }
+        x64_call(cb, fn, X64_RAX);
+        pins_load(e, NPIN_KEPT);
+        xc_reload(e, st->xc);
+        if (st->op == TS_LOAD) {
+            if (st->sign && st->n < 8)
+                x64_movsx_rr(cb, st->n, st->to, X64_RAX);
+            else if (st->to != X64_RAX)
+                x64_mov_rr(cb, 8, st->to, X64_RAX);
+        } else if (st->op == TS_ATOMIC) {
+            x64_load(cb, 8, X64_RDX, x64_m(X64_RSP, TLB_SAVE_RDX));
+            x64_load(cb, 8, X64_RCX, x64_m(X64_RSP, TLB_SAVE_RCX));
+            x64_mov_rr(cb, 8, X64_R12, X64_RAX);
+            x64_sub_rr(cb, 8, X64_R12, X64_RDX);
+        }
+        x64_jmp(cb, st->back);
+    }
+}
+
 /* The memory model's hook: how a guest access is lowered.  atomic_at
  * checks an atomic's aligned address (in rdx; rax free, rcx kept) and
  * gives the host operand the locked instructions use (for the system VM's
@@ -1125,9 +1354,11 @@ typedef struct jit_mem_lowering {
     void (*load)(emitter *e, const jit_ins *i);
     void (*store)(emitter *e, const jit_ins *i);
     x64_mem (*atomic_at)(emitter *e, const jit_ins *i, unsigned size, eng_exit why);
+    void (*atomic_done)(emitter *e);    /* after the atomic's access, or NULL */
 } jit_mem_lowering;
 static const jit_mem_lowering mem_lowerings[] = {
-    {&eng_mem_flat, flat_load, flat_store, flat_atomic_at},
+    {&eng_mem_flat, flat_load, flat_store, flat_atomic_at, NULL},
+    {&eng_mem_tlb, tlb_load, tlb_store, tlb_atomic_at, tlb_atomic_done},
 };
 
 /* the next host instruction is a guest access (recorded before its lock
@@ -1238,6 +1469,8 @@ static void atomic(emitter *e, const jit_mem_lowering *ml, const jit_ins *i)
         x64_cmpxchg_mr(cb, size, m, X64_RCX);
         x64_jcc(cb, X64_NE, again);
     }
+    if (ml->atomic_done)
+        ml->atomic_done(e);
     if (used)
         put(e, &i->d, X64_RAX);
 }
@@ -1294,7 +1527,8 @@ static int shared_ready(const eng_vcpu *v, codemem *m, jit_host_scratch *sc, int
     x64_push(&cb, X64_R14);
     x64_push(&cb, X64_R15);
     x64_mov_rr(&cb, 8, X64_RBX, X64_RDI);
-    x64_load(&cb, 8, X64_R12, eng_field(&e, offsetof(eng_vcpu, mem)));
+    /* r12: the flat model's memory base, or the soft TLB's eng_mmu */
+    x64_load(&cb, 8, X64_R12, eng_field(&e, v->mem_ops == &eng_mem_tlb ? offsetof(eng_vcpu, mmu) : offsetof(eng_vcpu, mem)));
     x64_sub_ri(&cb, 8, X64_RSP, (int32_t)FRAME);
     x64_mov_ri(&cb, 8, X64_RAX, v->mem_limit - 8);
     x64_store(&cb, 8, x64_m(X64_RSP, LIMIT_OFF), X64_RAX);
@@ -1361,6 +1595,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     e.labels = sc->labels;
     e.stubs = sc->stubs;
     e.fpstubs = sc->fpstubs;
+    e.tlbstubs = sc->tlbstubs;
     e.exits = sc->exits;
     e.acc = sc->acc;
     uint16_t *uses = sc->uses;
@@ -1709,6 +1944,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             x64_mov_rr(&cb, 8, X64_RDX, st->reg);
         raise_call(&e, st->why);
     }
+    tlb_stubs(&e);
     div_cold(&e);
     if (ir->slot_off)
         ir->slot_off[ir->nslot + 1] = (uint32_t)cb_len(&cb);
