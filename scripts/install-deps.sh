@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Install what building and testing vvm needs (Debian 12).  Idempotent: when
 # everything is present it only checks and returns.  Runs non-interactively.
+#   scripts/install-deps.sh          what make, make check, make demo need
+#   scripts/install-deps.sh guest    also what make guest needs (scripts/guest-linux.sh:
+#                                    the kernel source, its build tools, qemu-system-riscv64
+#                                    and OpenSBI as the system VM's oracle, e2fsprogs for disks)
 set -euo pipefail
 
 pkgs=(
@@ -11,6 +15,22 @@ pkgs=(
   lua5.4 guile-3.0 libedit-dev procps
   libcapstone-dev
 )
+
+# The guest group: building the rv64-virt guest (Linux from linux-source-6.1,
+# busybox from its Debian source package) and booting it on the oracle.
+# Kept apart so that make check and make demo do not pay for it.
+guest_pkgs=(
+  linux-source-6.1 flex bison bc cpio xz-utils dpkg-dev
+  qemu-system-misc opensbi e2fsprogs curl
+)
+want_guest=0
+for a in "$@"; do
+  case $a in
+    guest) want_guest=1 ;;
+    *) echo "install-deps: unknown group '$a' (known: guest)" >&2; exit 2 ;;
+  esac
+done
+[ $want_guest = 0 ] || pkgs+=("${guest_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do
