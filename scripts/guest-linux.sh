@@ -8,6 +8,7 @@
 #   scripts/guest-linux.sh sources   add a deb-src entry for the configured Debian mirror if apt has none
 #   scripts/guest-linux.sh dir       print the cache entry of the current inputs (exit 1 if not built)
 #   scripts/guest-linux.sh key       print the cache key and the inputs it hashes
+#   scripts/guest-linux.sh prune     remove the cache entries the current inputs do not use
 # scripts/guest-qemu.sh boots the artifacts on qemu-system-riscv64.
 #
 # The cache: ${XDG_CACHE_HOME:-$HOME/.cache}/vvm/guest/KEY/, KEY a hash of
@@ -199,13 +200,18 @@ build_busybox() { # SCRATCH OUT
 
 # The initramfs: busybox's tree, /init, the usual directories, /dev/console.
 build_initramfs() { # SCRATCH OUT KERNEL-PART BUSYBOX-PART
-	local s=$1 out=$2 r=$4/root list=$1/initramfs.list p
+	local s=$1 out=$2 r=$1/root list=$1/initramfs.list p
+	# gen_init_cpio stores a file's own mtime: copies dated SOURCE_DATE_EPOCH
+	rm -rf "$r"
+	cp -a "$4/root" "$r"
+	install -m 755 "$VIRT/init" "$s/init"
+	find "$r" "$s/init" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 	{
 		echo "dir /dev 755 0 0"
 		echo "nod /dev/console 600 0 0 c 5 1"
 		echo "nod /dev/null 666 0 0 c 1 3"
 		for p in proc sys tmp mnt root etc var; do echo "dir /$p 755 0 0"; done
-		echo "file /init $VIRT/init 755 0 0"
+		echo "file /init $s/init 755 0 0"
 		(cd "$r" && find . -mindepth 1 | LC_ALL=C sort) | while IFS= read -r p; do
 			p=${p#.}
 			if [ -L "$r$p" ]; then echo "slink $p $(readlink "$r$p") 777 0 0"
@@ -279,6 +285,7 @@ do_build() {
 	rm -rf "$d"
 	mv -T "$out" "$d"
 	ln -sfn "$key" "$CACHE/latest"
+	rm -f "$CACHE"/failed-*.log
 	say "built in $((SECONDS - t0))s"
 	print_entry "$d"
 }
@@ -291,13 +298,33 @@ print_entry() {
 	echo "  boot it:   scripts/guest-qemu.sh boot [-smp N] [-script FILE]"
 }
 
+# Remove the entries and parts that the current inputs do not use.
+do_prune() {
+	local in keep=() e
+	in=$(inputs) || die "$(echo "$in" | tail -n 1)"
+	keep+=("$CACHE/$(key_of "$in")")
+	in=$(inputs kernel) && keep+=("$CACHE/parts/kernel-$(key_of "$in")")
+	in=$(inputs busybox) && keep+=("$CACHE/parts/busybox-$(key_of "$in")")
+	mkdir -p "$CACHE"
+	exec 9>"$CACHE/.lock"
+	flock 9
+	for e in "$CACHE"/[0-9a-f]*[0-9a-f] "$CACHE"/parts/*-*; do
+		[ -d "$e" ] || continue
+		[[ " ${keep[*]} " == *" $e "* ]] && continue
+		say "removing $e"
+		rm -rf "$e"
+	done
+	[ -e "$CACHE/latest" ] || rm -f "$CACHE/latest"
+}
+
 cmd=${1:-build}
 [ $# -eq 0 ] || shift
 case $cmd in
 build) do_build ;;
 sources) ensure_deb_src ;;
+prune) do_prune ;;
 dir) entry_dir ;;
 key) in=$(inputs) || die "$(echo "$in" | tail -n 1)"; echo "key $(key_of "$in")"; echo "$in" ;;
 -h | --help | help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' ;;
-*) die "unknown command $cmd (build, sources, dir, key)" ;;
+*) die "unknown command $cmd (build, sources, dir, key, prune)" ;;
 esac

@@ -2,7 +2,8 @@
 # from Debian's sources) booted on the oracle, qemu-system-riscv64 with
 # Debian's OpenSBI: a scripted run on 1 and 4 harts, a script's exit status
 # carried out through the SiFive test finisher, a virtio block disk (ext2,
-# written by the guest, read back with debugfs) and user networking (busybox
+# written by the guest, read back with debugfs), virtio-rng and
+# virtio-console (hvc1 into a host file) and user networking (busybox
 # httpd in the guest, fetched through a host port on 127.0.0.1).
 # The kernel is not built here: when `make guest` has not cached the
 # artifacts for the current inputs every test is skipped, saying so.
@@ -47,16 +48,6 @@ g_expect() {
 }
 
 # --- a scripted run: uname, the harts in /proc/cpuinfo, a CPU loop, md5sum of a file
-cat >"$TMP/run.sh" <<'EOF'
-echo "uname: $(uname -s -r -m)"
-echo "harts: $(grep -c '^processor' /proc/cpuinfo)"
-echo "hart ids: $(sed -n 's/^hart[[:space:]]*: //p' /proc/cpuinfo | tr '\n' ' ')"
-i=0 sum=0
-while [ $i -lt 20000 ]; do i=$((i + 1)); sum=$(( (sum * 31 + i) % 1000003 )); done
-echo "loop: $i $sum"
-seq 1 5000 >/tmp/numbers
-md5sum /tmp/numbers
-EOF
 g_sum=0
 for ((g_i = 1; g_i <= 20000; g_i++)); do g_sum=$(( (g_sum * 31 + g_i) % 1000003 )); done
 g_md5=$(seq 1 5000 | md5sum | cut -d' ' -f1)
@@ -64,7 +55,7 @@ g_md5=$(seq 1 5000 | md5sum | cut -d' ' -f1)
 for g_n in 1 4; do
 	g_name=boot-${g_n}hart
 	[ "$g_n" = 1 ] || g_name=${g_name}s
-	g_boot "$g_name" 120 -smp "$g_n" -script "$TMP/run.sh"
+	g_boot "$g_name" 120 -smp "$g_n" -script "$ROOT/tests/guest/workload.sh"
 	g_st=$(cat "$TMP/$g_name.st")
 	if [ "$g_st" != 0 ]; then
 		fail "guest/$g_name" "qemu exited $g_st$([ "$g_st" = 124 ] && echo ' (timed out)')"
@@ -124,6 +115,29 @@ EOF
 	fi
 else
 	skip guest/virtio-blk "mke2fs or debugfs not installed (e2fsprogs)"
+fi
+
+# --- virtio-rng and virtio-console: the guest reads /dev/hwrng and writes /dev/hvc1 (hvc0 is the SBI console), a host file
+cat >"$TMP/rngcon.sh" <<'EOF'
+echo "rng: $(cat /sys/class/misc/hw_random/rng_current)"
+echo "random bytes: $(head -c 64 /dev/hwrng | wc -c)"
+echo "to the host through hvc1" >/dev/hvc1 || exit 30
+EOF
+rm -f "$TMP/hvc1.out"
+g_boot virtio-rng-console 120 -script "$TMP/rngcon.sh" -- \
+	-device virtio-rng-device -device virtio-serial-device \
+	-chardev "file,id=c0,path=$TMP/hvc1.out" -device virtconsole,chardev=c0
+g_st=$(cat "$TMP/virtio-rng-console.st")
+if [ "$g_st" != 0 ]; then
+	fail guest/virtio-rng-console "qemu exited $g_st"
+	tail -n 8 "$TMP/virtio-rng-console.log" | show -
+elif ! why=$(g_expect virtio-rng-console '^rng: virtio_rng\.0$' '^random bytes: 64$'); then
+	fail guest/virtio-rng-console "$why"
+	tail -n 8 "$TMP/virtio-rng-console.log" | show -
+elif [ "$(tr -d '\r' <"$TMP/hvc1.out" 2>/dev/null)" != "to the host through hvc1" ]; then
+	fail guest/virtio-rng-console "the host read '$(head -c 80 "$TMP/hvc1.out" 2>/dev/null)' from hvc1"
+else
+	pass guest/virtio-rng-console
 fi
 
 # --- virtio-net: busybox httpd in the guest, fetched from the host through
