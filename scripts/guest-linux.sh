@@ -45,6 +45,7 @@ busybox_source() {
 	line=$(apt-get source --print-uris -qq busybox 2>/dev/null | grep -m1 "\.dsc'" || true)
 	[ -n "$line" ] || return 1
 	# 'URI' busybox_1.35.0-4+deb12u1.dsc SIZE SHA256:HEX
+	# shellcheck disable=SC2086
 	set -- $line
 	local dsc=$2 sum=$4 v
 	v=${dsc#busybox_}
@@ -108,8 +109,12 @@ ensure_deb_src() {
 entry_dir() {
 	local in
 	in=$(inputs) || { echo "$in" | tail -n 1 >&2; return 1; }
-	local d=$CACHE/$(key_of "$in")
-	[ -f "$d/Image" ] && [ -f "$d/initramfs.cpio.gz" ] || { echo "not built for these inputs: $d" >&2; return 1; }
+	local d
+	d=$CACHE/$(key_of "$in")
+	if [ ! -f "$d/Image" ] || [ ! -f "$d/initramfs.cpio.gz" ]; then
+		echo "not built for these inputs: $d" >&2
+		return 1
+	fi
 	echo "$d"
 }
 
@@ -177,7 +182,7 @@ build_busybox() { # SCRATCH OUT
 		"# CONFIG_"*" is not set") name=${l#\# }; name=${name%% *} ;;
 		*) continue ;;
 		esac
-		sed -i -E "/^(# )?$name[= ]/d" "$b/.config"
+		sed -i -E "/^(# )?${name}[= ]/d" "$b/.config"
 		echo "$l" >>"$b/.config"
 	done <"$VIRT/busybox.config"
 	yes '' | "${mk[@]}" oldconfig >>"$s/busybox.log" 2>&1

@@ -58,7 +58,12 @@ qemu_cmd() {
 		-kernel "$d/Image" -initrd "$initrd" -no-reboot
 		-append "console=ttyS0 panic=-1 $append")
 	[ -z "$disk" ] || QARGS+=(-drive "file=$disk,format=raw,if=none,id=hd0" -device virtio-blk-device,drive=hd0)
-	[ -z "$fwd" ] || QARGS+=(-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$fwd-:80" -device virtio-net-device,netdev=n0)
+	# no network unless asked (qemu would add a PCI card the kernel cannot see)
+	if [ -n "$fwd" ]; then
+		QARGS+=(-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$fwd-:80" -device virtio-net-device,netdev=n0)
+	else
+		QARGS+=(-nic none)
+	fi
 	QARGS+=("$@")
 }
 
