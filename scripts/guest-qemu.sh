@@ -56,7 +56,7 @@ qemu_cmd() {
 	fi
 	QARGS=("$QEMU" -machine virt -nographic -m "$mem" -smp "$smp" -bios "$FW"
 		-kernel "$d/Image" -initrd "$initrd" -no-reboot
-		-append "console=ttyS0 panic=-1 $append")
+		-append "console=ttyS0 panic=-1${append:+ $append}")
 	[ -z "$disk" ] || QARGS+=(-drive "file=$disk,format=raw,if=none,id=hd0" -device virtio-blk-device,drive=hd0)
 	# no network unless asked (qemu would add a PCI card the kernel cannot see)
 	if [ -n "$fwd" ]; then
