@@ -20,7 +20,7 @@ g_dir=
 if ! command -v qemu-system-riscv64 >/dev/null ||
 	[ ! -f /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin ]; then
 	g_skip_all "qemu-system-riscv64 or OpenSBI not installed (scripts/install-deps.sh guest)"
-elif ! g_dir=$(bash "$G_SCRIPT" dir 2>"$TMP/dir.err"); then
+elif ! g_dir=$(run_to 60 bash "$G_SCRIPT" dir 2>"$TMP/dir.err"); then
 	g_skip_all "guest artifacts not built: run make guest (about $G_BUILD_MINUTES minutes)"
 	g_dir=
 fi
