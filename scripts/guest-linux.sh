@@ -12,11 +12,11 @@
 # scripts/guest-qemu.sh boots the artifacts on qemu-system-riscv64.
 #
 # The cache: ${XDG_CACHE_HOME:-$HOME/.cache}/vvm/guest/KEY/, KEY a hash of
-# every input (tests/virt/linux.config, tests/virt/busybox.config,
-# tests/virt/init, this script, and the Debian versions of linux-source-6.1,
+# every input (tests/guest/linux.config, tests/guest/busybox.config,
+# tests/guest/init, this script, and the Debian versions of linux-source-6.1,
 # the busybox source package and the riscv64 cross toolchain); see
 # docs/guest-linux.md.  The kernel and busybox are cached on their own too
-# (parts/kernel-KEY, parts/busybox-KEY: a change to tests/virt/init does not
+# (parts/kernel-KEY, parts/busybox-KEY: a change to tests/guest/init does not
 # rebuild the kernel).  Builds run in a scratch directory ($TMPDIR) and land
 # in the cache by one rename, so a failed build leaves nothing behind.
 # VVM_GUEST_JOBS (2) and nice -n 19 keep the build gentle on a shared machine.
@@ -24,7 +24,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SELF=$ROOT/scripts/guest-linux.sh
-VIRT=$ROOT/tests/virt
+GDIR=$ROOT/tests/guest
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/vvm/guest
 JOBS=${VVM_GUEST_JOBS:-2}
 KSRC=/usr/src/linux-source-6.1.tar.xz
@@ -61,19 +61,19 @@ inputs() {
 		v=$(pkg_version linux-source-6.1) || true
 		[ -n "$v" ] || { echo "linux-source-6.1 is not installed (scripts/install-deps.sh guest)"; return 1; }
 		echo "linux-source-6.1 $v"
-		files+=("$VIRT/linux.config")
+		files+=("$GDIR/linux.config")
 	fi
 	if [ "$part" != kernel ]; then
 		bb=$(busybox_source) || { echo "apt knows no busybox source package (no deb-src line: make guest adds it)"; return 1; }
 		echo "busybox-source $bb"
-		files+=("$VIRT/busybox.config")
+		files+=("$GDIR/busybox.config")
 	fi
 	for p in "${TOOLCHAIN_PKGS[@]}"; do
 		v=$(pkg_version "$p") || true
 		[ -n "$v" ] || { echo "$p is not installed (scripts/install-deps.sh)"; return 1; }
 		echo "$p $v"
 	done
-	[ "$part" != all ] || files+=("$VIRT/init")
+	[ "$part" != all ] || files+=("$GDIR/init")
 	for f in "${files[@]}"; do
 		[ -f "$f" ] || { echo "$f is missing"; return 1; }
 		echo "${f#"$ROOT"/} $(sha256sum <"$f" | cut -c1-64)"
@@ -127,7 +127,7 @@ build_kernel() { # SCRATCH OUT
 	mkdir -p "$o"
 	local mk=(nice -n 19 make -C "$k" O="$o" ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu-)
 	"${mk[@]}" -s tinyconfig >"$s/kernel.log" 2>&1
-	(cd "$k" && ARCH=riscv scripts/kconfig/merge_config.sh -m -O "$o" "$o/.config" "$VIRT/linux.config") >>"$s/kernel.log" 2>&1
+	(cd "$k" && ARCH=riscv scripts/kconfig/merge_config.sh -m -O "$o" "$o/.config" "$GDIR/linux.config") >>"$s/kernel.log" 2>&1
 	"${mk[@]}" -s olddefconfig >>"$s/kernel.log" 2>&1
 	# every line of the fragment must have stuck
 	local l bad=0
@@ -137,8 +137,8 @@ build_kernel() { # SCRATCH OUT
 		"# CONFIG_"*" is not set") l=${l#\# }; l=${l%% *}
 			! grep -q "^$l=" "$o/.config" || { say "kernel config: $l should be off"; bad=1; } ;;
 		esac
-	done <"$VIRT/linux.config"
-	[ $bad = 0 ] || die "tests/virt/linux.config does not apply to this kernel"
+	done <"$GDIR/linux.config"
+	[ $bad = 0 ] || die "tests/guest/linux.config does not apply to this kernel"
 	say "kernel: make -j$JOBS Image (log: $s/kernel.log)"
 	local t0=$SECONDS
 	if ! "${mk[@]}" -j"$JOBS" Image >>"$s/kernel.log" 2>&1; then
@@ -184,7 +184,7 @@ build_busybox() { # SCRATCH OUT
 		esac
 		sed -i -E "/^(# )?${name}[= ]/d" "$b/.config"
 		echo "$l" >>"$b/.config"
-	done <"$VIRT/busybox.config"
+	done <"$GDIR/busybox.config"
 	yes '' | "${mk[@]}" oldconfig >>"$s/busybox.log" 2>&1
 	say "busybox $ver: make -j$JOBS (static)"
 	local t0=$SECONDS
@@ -209,7 +209,7 @@ build_initramfs() { # SCRATCH OUT KERNEL-PART BUSYBOX-PART
 	# gen_init_cpio stores a file's own mtime: copies dated SOURCE_DATE_EPOCH
 	rm -rf "$r"
 	cp -a "$4/root" "$r"
-	install -m 755 "$VIRT/init" "$s/init"
+	install -m 755 "$GDIR/init" "$s/init"
 	find "$r" "$s/init" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 	{
 		echo "dir /dev 755 0 0"

@@ -17,7 +17,9 @@
 #   -append TEXT   more kernel command line (vvm.rc=PATH, vvm.shell, quiet, ...)
 #   -runs N        (bench) boots to time (3)
 #   -- ARGS...     more qemu arguments
-# QEMU=PROGRAM runs another qemu-system-riscv64.
+# QEMU="COMMAND ARGS" runs another machine with qemu's options instead of
+# qemu-system-riscv64: QEMU="build/vvm run --machine rv64-virt" boots the guest
+# on vvm's system VM (docs/rv64-virt.md); -nic none is given to qemu only.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -54,14 +56,16 @@ qemu_cmd() {
 		"$d/tools/gen_init_cpio" -t 0 "$SCRATCH/rc.list" | gzip -n >>"$SCRATCH/initrd"
 		initrd=$SCRATCH/initrd
 	fi
-	QARGS=("$QEMU" -machine virt -nographic -m "$mem" -smp "$smp" -bios "$FW"
+	local qemu
+	read -ra qemu <<<"$QEMU"
+	QARGS=("${qemu[@]}" -machine virt -nographic -m "$mem" -smp "$smp" -bios "$FW"
 		-kernel "$d/Image" -initrd "$initrd" -no-reboot
 		-append "console=ttyS0 panic=-1${append:+ $append}")
 	[ -z "$disk" ] || QARGS+=(-drive "file=$disk,format=raw,if=none,id=hd0" -device virtio-blk-device,drive=hd0)
 	# no network unless asked (qemu would add a PCI card the kernel cannot see)
 	if [ -n "$fwd" ]; then
 		QARGS+=(-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$fwd-:80" -device virtio-net-device,netdev=n0)
-	else
+	elif [[ ${qemu[0]##*/} == qemu-system-* ]]; then
 		QARGS+=(-nic none)
 	fi
 	QARGS+=("$@")
@@ -122,7 +126,9 @@ do_bench() {
 entry() {
 	local d
 	d=$(bash "$ROOT/scripts/guest-linux.sh" dir) || die "guest artifacts not built: run make guest"
-	command -v "$QEMU" >/dev/null || die "$QEMU not installed (scripts/install-deps.sh guest)"
+	local qemu
+	read -ra qemu <<<"$QEMU"
+	command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} not installed (scripts/install-deps.sh guest)"
 	[ -f "$FW" ] || die "$FW missing (scripts/install-deps.sh guest: opensbi)"
 	echo "$d"
 }
