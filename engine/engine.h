@@ -24,6 +24,7 @@
 
 #include "core/aspace.h"
 #include "core/joinpoint.h"
+#include "engine/atomic.h"
 #include "engine/block.h"
 
 #define ENG_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -46,6 +47,12 @@ typedef enum eng_exit {
     ENG_EXIT_INTERRUPT,     /* someone set interrupt (signal, exit of the group) */
     ENG_EXIT_BUS,           /* access at tval to a mapped page with nothing behind
                                it (a shared mapping past the end of its file) */
+    /* the soft-TLB model's (engine/mem_tlb.h); tval: the virtual address */
+    ENG_EXIT_FETCH_PAGE,    /* instruction page fault */
+    ENG_EXIT_LOAD_PAGE,     /* load page fault */
+    ENG_EXIT_STORE_PAGE,    /* store/AMO page fault */
+    ENG_EXIT_LOAD_MISALIGNED,   /* misaligned load, when the vCPU traps them */
+    ENG_EXIT_STORE_MISALIGNED,  /* misaligned store, likewise */
 } eng_exit;
 
 /* Generic op flags; an ISA's own flags start at ENG_OPF_ISA. */
@@ -116,16 +123,24 @@ typedef struct eng_isa {
 } eng_isa;
 
 /* The memory model's cold side (the hot side, loads and stores, is a header
- * the interpreter template includes: engine/mem_flat.h). */
+ * the interpreter template includes: engine/mem_flat.h, engine/mem_tlb.h).
+ * A vCPU's model is chosen at run time (eng_vcpu.mem_model): the ISA
+ * compiles its interpreter loop once per model and its run entry picks one;
+ * the translation tier picks its lowering by mem_ops. */
 typedef struct eng_vcpu eng_vcpu;
 typedef struct eng_mem_ops {
     const char *name;
     /* copies n bytes of code at guest address a to out; 0 when they cannot
      * be fetched (outside memory, not executable) */
     int (*fetch)(eng_vcpu *v, uint64_t a, void *out, unsigned n);
+    /* (a model whose fetch fails with another kind than ENG_EXIT_FETCH
+     * returns 0 and leaves the kind in v->fetch_exit) */
     /* code in [lo, hi) was decoded: have writes to it noticed */
     void (*code_decoded)(eng_vcpu *v, uint64_t lo, uint64_t hi);
 } eng_mem_ops;
+
+/* Memory models (eng_vcpu.mem_model). */
+enum { ENG_MEM_FLAT = 0, ENG_MEM_TLB = 1 };
 
 /* Execution tiers: the interpreter only, translate on first execution, or
  * translate what runs often (staged: engine/jit.h). */
@@ -139,12 +154,15 @@ typedef enum eng_tier { ENG_TIER_INTERP = 0, ENG_TIER_JIT, ENG_TIER_AUTO } eng_t
     uint64_t instret;           /* retired instructions */ \
     int64_t budget;             /* instructions left before ENG_EXIT_BUDGET; <0: none */ \
     /* Checked with one load at every block entry: interrupt (nonzero: leave \
-     * the run loop at the next block boundary) and budget_on (budget >= 0, \
-     * kept by the run entry). */ \
+     * the run loop at the next block boundary), budget_on (budget >= 0, \
+     * kept by the run entry) and mem_stale (the TLB model: decoded blocks \
+     * to drop at the next block boundary, engine/mem_tlb.h; written by the \
+     * vCPU's own thread only). */ \
     union { \
         struct { \
             volatile int interrupt; \
-            int budget_on; \
+            uint16_t budget_on; \
+            uint16_t mem_stale; \
         }; \
         volatile uint64_t events; \
     }; \
@@ -157,6 +175,7 @@ typedef enum eng_tier { ENG_TIER_INTERP = 0, ENG_TIER_JIT, ENG_TIER_AUTO } eng_t
     const eng_mem_ops *mem_ops; \
     uint8_t *mem;               /* host address of guest address 0 */ \
     uint64_t mem_limit;         /* guest addresses are < mem_limit */ \
+    eng_resv res;               /* the load-reserved reservation (engine/atomic.h) */ \
     vvm_aspace *as;             /* fetch permission, code pages */ \
     const eng_isa *isa; \
     eng_block *scratch;         /* a truncated block run under a tight budget */ \
@@ -169,6 +188,11 @@ typedef enum eng_tier { ENG_TIER_INTERP = 0, ENG_TIER_JIT, ENG_TIER_AUTO } eng_t
     void *machine;              /* passed to advice as ev->machine */ \
     eng_tier tier;              /* which tier runs this vCPU's code (read at every run entry) */ \
     eng_tier cache_tier;        /* the tier the cached blocks were prepared for */ \
+    /* the memory model: ENG_MEM_FLAT (mem, mem_limit above) or ENG_MEM_TLB \
+     * (mmu: engine/mem_tlb.h); fetch_exit: the kind of a failed fetch */ \
+    int mem_model; \
+    eng_exit fetch_exit; \
+    struct eng_mmu *mmu; \
     struct eng_jit *jit;        /* the translation tier's state (engine/jit.h), made on first use */ \
     size_t jit_cache_size;      /* its code cache's limit in bytes (0: the default) */ \
     sigjmp_buf fault_jmp;
@@ -191,7 +215,8 @@ struct eng_vcpu {
     }
 
 /* Sets up the engine's part of a vCPU (zeroed by the caller) on an address
- * space with the flat memory model; weaver may be NULL, and so may inval (a
+ * space with the flat memory model (as NULL: no memory until the vCPU is
+ * put on another model, eng_vcpu_use_tlb in engine/mem_tlb.h); weaver may be NULL, and so may inval (a
  * vCPU alone on its address space gets an invalidation log of its own).  Returns 0, or -1
  * when out of memory. */
 int eng_vcpu_init(eng_vcpu *v, const eng_isa *isa, vvm_aspace *as, eng_inval *inval, const vvm_weaver *weaver);

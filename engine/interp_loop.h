@@ -11,7 +11,10 @@
  *   ENG_LABELS_INC     a file of LABEL(h) lines, one per op in op order
  *   ENG_FUSE_LIST(X)   the fused runs, X(h, ...) each, in the descriptor's order
  *   ENG_BODIES_INC     the bodies, OP(h) { ... } each
- * and includes a memory model (engine/mem_flat.h) for LOAD_* and STORE_*.
+ * and includes a memory model (engine/mem_flat.h or engine/mem_tlb.h) for
+ * LOAD_* and STORE_* (a model defining ENG_MEM_STALE also has the loop drop
+ * the blocks eng_vcpu.mem_stale says are stale at a block boundary).  The
+ * template is compiled once per memory model (isa/riscv/rv_loop.h).
  * The bodies may use PC, SYNC, NEXT, JUMP, JUMP_DIRECT, BRANCH,
  * BRANCH_DIRECT, END_BLOCK, `goto leave`, and the locals cpu and I.
  *
@@ -19,7 +22,7 @@
  * until an exit condition and returns it (also in cpu->exit).
  */
 #ifndef ENG_MEM_LOCALS
-#error "include a memory model (engine/mem_flat.h) before engine/interp_loop.h"
+#error "include a memory model (engine/mem_flat.h, engine/mem_tlb.h) before engine/interp_loop.h"
 #endif
 
 #include "engine/jit.h"
@@ -144,6 +147,20 @@ enter:
     /* one load on the way in: a pending interrupt or a budget */
     if (ENG_UNLIKELY(cpu->events)) {
         cpu->pc = b->pc;  /* a direct chain did not write it */
+#ifdef ENG_MEM_STALE
+        /* the memory model's: the address space changed (b may be one of
+         * the blocks dropped): look the pc up again */
+        if (cpu->mem_stale) {
+            uint64_t fl = cpu->cache.flushes;
+            eng_tlb_refresh_blocks(&cpu->vcpu);
+            if (cpu->inval && eng_inval_pending(cpu->inval, &cpu->cache))
+                eng_inval_apply(cpu->inval, &cpu->cache);
+            if (cpu->jit && cpu->cache.flushes != fl)
+                eng_jit_forget(&cpu->vcpu, hs.jit_profile);
+            jit_from = NULL;
+            goto dispatch;
+        }
+#endif
         if (cpu->interrupt) {
             cpu->exit = ENG_EXIT_INTERRUPT;
             goto leave;

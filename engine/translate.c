@@ -14,6 +14,7 @@ static unsigned fetch_insn(eng_vcpu *v, const eng_isa *isa, uint64_t a, uint32_t
 {
     uint32_t lo = 0, hi = 0;
     unsigned u = isa->fetch_unit;
+    v->fetch_exit = ENG_EXIT_NONE;
     if (!v->mem_ops->fetch(v, a, &lo, u)) {
         *bad = a;
         return 0;
@@ -82,7 +83,7 @@ eng_block *eng_translate(eng_vcpu *v, uint64_t pc, unsigned max, const eng_handl
         unsigned len = fetch_insn(v, isa, a, &raw, &bad);
         if (len == 0) {
             if (n == 0) {
-                v->exit = ENG_EXIT_FETCH;
+                v->exit = v->fetch_exit != ENG_EXIT_NONE ? v->fetch_exit : ENG_EXIT_FETCH;
                 v->tval = bad;
                 return NULL;
             }

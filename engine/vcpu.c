@@ -8,9 +8,10 @@ int eng_vcpu_init(eng_vcpu *v, const eng_isa *isa, vvm_aspace *as, eng_inval *in
 {
     v->isa = isa;
     v->mem_ops = &eng_mem_flat;
+    v->mem_model = ENG_MEM_FLAT;
     v->as = as;
-    v->mem = as->base;
-    v->mem_limit = as->size;
+    v->mem = as ? as->base : NULL;
+    v->mem_limit = as ? as->size : 0;
     v->weaver = weaver;
     v->budget = -1;
     if (!inval && !(inval = v->own_inval = calloc(1, sizeof *inval)))
@@ -30,6 +31,8 @@ void eng_vcpu_fini(eng_vcpu *v)
     v->own_inval = NULL;
     free(v->scratch);
     v->scratch = NULL;
+    free(v->mmu);
+    v->mmu = NULL;
 }
 
 void eng_raise(eng_vcpu *v, eng_exit why, uint64_t tval)

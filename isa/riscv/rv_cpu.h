@@ -65,10 +65,6 @@ struct rv_cpu {
      * (engine/engine.h), also reachable together as cpu->vcpu */
     ENG_VCPU_EMBED;
 
-    /* LR/SC reservation */
-    uint64_t res_addr, res_val;
-    int res_valid;
-
     const rv_env_ops *ops;
     void *env;                  /* the machine's per-hart context (a Linux thread, ...) */
 };
@@ -81,8 +77,13 @@ extern const eng_isa rv_isa;
 int rv_cpu_init(rv_cpu *cpu, vvm_aspace *as, eng_inval *inval, const vvm_weaver *weaver);
 void rv_cpu_fini(rv_cpu *cpu);
 
-/* Runs from cpu->pc until an exit condition; returns it (also in cpu->exit). */
+/* Runs from cpu->pc until an exit condition; returns it (also in cpu->exit).
+ * The loop is the one compiled for the hart's memory model (mem_model):
+ * rv_interp.c's for the flat model, rv_interp_tlb.c's for the soft TLB. */
 rv_exit rv_run(rv_cpu *cpu);
+rv_exit rv_interp_run_tlb(rv_cpu *cpu);
+/* fence.i: every decoded block of the hart may be stale. */
+void rv_fence_i(rv_cpu *cpu);
 
 /* Leaves the run loop with a trap at the current instruction: eng_raise. */
 _Noreturn void rv_raise(rv_cpu *cpu, rv_exit why, uint64_t tval);

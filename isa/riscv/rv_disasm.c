@@ -299,6 +299,11 @@ const char *rv_exit_name(rv_exit why)
         [RV_EXIT_BUDGET] = "budget",
         [RV_EXIT_INTERRUPT] = "interrupt",
         [RV_EXIT_BUS] = "bus error",
+        [ENG_EXIT_FETCH_PAGE] = "instruction page fault",
+        [ENG_EXIT_LOAD_PAGE] = "load page fault",
+        [ENG_EXIT_STORE_PAGE] = "store page fault",
+        [ENG_EXIT_LOAD_MISALIGNED] = "misaligned load",
+        [ENG_EXIT_STORE_MISALIGNED] = "misaligned store",
     };
     return (unsigned)why < sizeof names / sizeof names[0] && names[why] ? names[why] : "trap";
 }

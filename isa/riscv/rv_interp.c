@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "engine/mem_flat.h"
+#include "engine/mmu.h"
 #include "isa/riscv/rv_alu.h"
 #include "isa/riscv/rv_cpu.h"
 #include "rv_gen.h"
-#include "isa/riscv/rv_amo.h"
 #include "isa/riscv/rv_fp.h"
 #include "engine/rtl_fp.h"
 #include "isa/riscv/rv_rtl.h"
@@ -93,8 +93,13 @@ _Static_assert(RV_NOPS + 2 <= UINT16_MAX, "op numbers (with the engine's pseudo-
 
 /* ---- helpers called by bodies ---- */
 
-static inline void rv_fence_i(rv_cpu *cpu)
+void rv_fence_i(rv_cpu *cpu)
 {
+    if (cpu->mem_model == ENG_MEM_TLB) {
+        /* this hart's blocks, at the next block boundary, without leaving the run */
+        eng_mmu_fence_i(&cpu->vcpu);
+        return;
+    }
     /* every decoded block may be stale; the machine announces it to all
      * harts, which leave their chained blocks (cpu->interrupt) to see it */
     if (cpu->ops && cpu->ops->code_changed) {
@@ -121,40 +126,16 @@ int rv_cpu_init(rv_cpu *cpu, vvm_aspace *as, eng_inval *inval, const vvm_weaver 
 
 void rv_cpu_fini(rv_cpu *cpu) { eng_vcpu_fini(&cpu->vcpu); }
 
-/* ---- the run loop: the engine's, with RISC-V's bodies ---- */
+/* ---- the run loop: the engine's, with RISC-V's bodies, over the flat
+ * memory model (the soft-TLB model's: rv_interp_tlb.c) ---- */
 
-#define X(r) (cpu->x[(r)])
-#define WX(r, v) (cpu->x[(r)] = (v))
-#define F(r) (cpu->f[(r)])
-#define WF(r, v) (cpu->f[(r)] = (v))
-#define F32(r) ((cpu->f[(r)] >> 32) == 0xffffffffu ? (uint64_t)(uint32_t)cpu->f[(r)] : UINT64_C(0x7fc00000))
-#define WF32(r, v) (cpu->f[(r)] = UINT64_C(0xffffffff00000000) | (uint32_t)(v))
-#define IMM ((uint64_t)(int64_t)I->imm)
-
-/* An ecall retires (the system call is its effect; the kernel resumes after
- * it); any other trap leaves its instruction unretired, as eng_raise does. */
-#define TRAP(why) \
-    do { \
-        if ((why) != RV_EXIT_ECALL) { \
-            SYNC(); \
-            rv_raise(cpu, why, 0); \
-        } \
-        cpu->pc = PC; \
-        cpu->exit = (why); \
-        cpu->tval = 0; \
-        goto leave; \
-    } while (0)
-
-#define ENG_CPU rv_cpu
-#define ENG_LABELS_INC "rv_labels.inc"
-#define ENG_FUSE_LIST RV_FUSE_LIST
-#define ENG_BODIES_INC "rv_interp.inc"
-#include "engine/interp_loop.h"
+#include "isa/riscv/rv_loop.h"
 
 rv_exit rv_run(rv_cpu *cpu)
 {
     rv_fp_refresh(cpu);  /* frm or the owner may have changed outside a run */
-    rv_exit why = eng_interp_run(cpu);
+    /* the loop compiled for the vCPU's memory model */
+    rv_exit why = ENG_LIKELY(cpu->mem_model == ENG_MEM_FLAT) ? eng_interp_run(cpu) : rv_interp_run_tlb(cpu);
     rv_fp_leave(cpu);  /* fold the host's accrued FP flags into fflags */
     return why;
 }

@@ -90,7 +90,12 @@ struct divsite { uint32_t site, cold, hot, done; uint8_t rem, sgn; };
  * many arguments, so none is in use across a division) */
 #define DIV_SAVE (8 * (ARGS - 3))
 
-struct stub { uint32_t label; eng_exit why; uint16_t slot; uint32_t back; unsigned size; };
+/* a raising stub after the block: the bound check's (the address in reg;
+ * size 0: raise at once, as a misaligned atomic does) */
+struct stub { uint32_t label; eng_exit why; uint16_t slot; uint32_t back; unsigned size; x64_reg reg; };
+/* a helper argument word an atomic keeps its operand in (no helper call is
+ * in progress during one) */
+#define AMO_SAVE (8 * (ARGS - 4))
 /* a host FP operator's NaN result (computed again by rtl_fp_call, the
  * operands in xmm0-2 or still in memory), or an operand that is not a
  * NaN-boxed single (unbox: 1 + the xmm register that gets the NaN) */
@@ -170,17 +175,18 @@ static int scratch_fit(jit_host_scratch *s, const jit_ir *ir)
     s->nlabel = hl;
     s->ntmp = ht;
     if (n > hn) {
+        /* an atomic makes two stubs and two accesses: those hold 2 * s->n */
         size_t k = hn;
-        if (grow((void **)&s->stubs, &k, n, sizeof *s->stubs) < 0)
-            return -1;
-        k = hn;
         if (grow((void **)&s->fpstubs, &k, n, sizeof *s->fpstubs) < 0)
             return -1;
         k = hn;
         if (grow((void **)&s->exits, &k, n, sizeof *s->exits) < 0)
             return -1;
-        k = hn;
-        if (grow((void **)&s->acc, &k, n, sizeof *s->acc) < 0)
+        size_t k2 = 2 * hn;
+        if (grow((void **)&s->stubs, &k2, 2 * k, sizeof *s->stubs) < 0)
+            return -1;
+        k2 = 2 * hn;
+        if (grow((void **)&s->acc, &k2, 2 * k, sizeof *s->acc) < 0)
             return -1;
         s->n = k;
     }
@@ -1053,17 +1059,19 @@ static void fp(emitter *e, const jit_ins *i)
 
 /* ---- the flat memory model's lowering: the bound check, then [r12 + a] ---- */
 
-static void guard(emitter *e, const jit_ins *i, unsigned size, eng_exit why)
+static void guard_reg(emitter *e, const jit_ins *i, x64_reg reg, unsigned size, eng_exit why)
 {
     /* a > limit - size, as ENG_MEM_GUARD compares: the frame holds
      * limit - 8, which passes every access that can pass; above it, a stub
-     * makes the exact comparison for the size and comes back or raises */
+     * makes the exact comparison for the size and comes back (with rdx, or
+     * rax when the address is in rdx, clobbered) or raises */
     uint32_t l = cb_label_new(e->cb), back = cb_label_new(e->cb);
-    x64_cmp_rm(e->cb, 8, X64_RAX, x64_m(X64_RSP, LIMIT_OFF));
+    x64_cmp_rm(e->cb, 8, reg, x64_m(X64_RSP, LIMIT_OFF));
     x64_jcc(e->cb, X64_A, l);
     cb_bind(e->cb, back);
-    e->stubs[e->nstubs++] = (struct stub){l, why, i->slot, back, size};
+    e->stubs[e->nstubs++] = (struct stub){l, why, i->slot, back, size, reg};
 }
+static void guard(emitter *e, const jit_ins *i, unsigned size, eng_exit why) { guard_reg(e, i, X64_RAX, size, why); }
 
 static void flat_load(emitter *e, const jit_ins *i)
 {
@@ -1100,15 +1108,139 @@ static void flat_store(emitter *e, const jit_ins *i)
     x64_store(e->cb, n, x64_mx(X64_R12, X64_RAX, 1, 0), vp != X64_NOREG ? vp : X64_RCX);
 }
 
-/* The memory model's hook: how a guest access is lowered. */
+/* an atomic's access: the address is in rdx (aligned), rax is free; the
+ * bound check, then [r12 + rdx] */
+static x64_mem flat_atomic_at(emitter *e, const jit_ins *i, unsigned size, eng_exit why)
+{
+    guard_reg(e, i, X64_RDX, size, why);
+    return x64_mx(X64_R12, X64_RDX, 1, 0);
+}
+
+/* The memory model's hook: how a guest access is lowered.  atomic_at
+ * checks an atomic's aligned address (in rdx; rax free, rcx kept) and
+ * gives the host operand the locked instructions use (for the system VM's
+ * soft TLB: a lookup, with its slow path, giving a host address). */
 typedef struct jit_mem_lowering {
     const eng_mem_ops *model;
     void (*load)(emitter *e, const jit_ins *i);
     void (*store)(emitter *e, const jit_ins *i);
+    x64_mem (*atomic_at)(emitter *e, const jit_ins *i, unsigned size, eng_exit why);
 } jit_mem_lowering;
 static const jit_mem_lowering mem_lowerings[] = {
-    {&eng_mem_flat, flat_load, flat_store},
+    {&eng_mem_flat, flat_load, flat_store, flat_atomic_at},
 };
+
+/* the next host instruction is a guest access (recorded before its lock
+ * prefix: the faulting pc is the instruction's first byte) */
+static void access_here(emitter *e, const jit_ins *i)
+{
+    e->acc[e->nacc++] = (eng_jit_access){(uint32_t)cb_len(e->cb), i->slot};
+}
+
+/* The RTL's atomics (engine/atomic.h) inline, with the host atomics the
+ * interpreter's C compiles to: the address in rdx, the operand in rcx; a
+ * misaligned address raises from a stub, the memory model checks the bound
+ * and gives the operand; the old value ends in rax, zero-extended from a
+ * 32-bit access.  amoswap is xchg, amoadd lock xadd (lock add, and the
+ * logical ones lock and/or/xor, when the old value is not wanted); the
+ * others and store-conditional are lock cmpxchg (loops, for the others).
+ * A host fault in the access is found in the access table as a load's is;
+ * the fault handler makes it a store/AMO fault by the instruction's flags. */
+static void atomic(emitter *e, const jit_mem_lowering *ml, const jit_ins *i)
+{
+    codebuf *cb = e->cb;
+    unsigned size, aop = 0;
+    eng_exit why;
+    if (i->op == JI_AMO) {
+        size = eng_amo_size(i->sub);
+        aop = eng_amo_op(i->sub);
+        why = ENG_EXIT_STORE;
+    } else {
+        size = eng_lrsc_size(i->sub);
+        why = i->op == JI_LR ? ENG_EXIT_LOAD : ENG_EXIT_STORE;
+    }
+    int used = i->d.kind != JO_NONE && !(i->d.kind == JO_TMP && e->uses[i->d.n] == 0);
+    get(e, X64_RDX, &i->a);
+    if (i->op != JI_LR)
+        get(e, X64_RCX, &i->b);
+    e->rax_cpu = -1;
+    uint32_t mis = cb_label_new(cb);
+    x64_test_ri(cb, 1, X64_RDX, (int32_t)size - 1);
+    x64_jcc(cb, X64_NE, mis);
+    e->stubs[e->nstubs++] = (struct stub){mis, ENG_EXIT_MISALIGNED, i->slot, 0, 0, X64_RDX};
+    x64_mem m = ml->atomic_at(e, i, size, why);
+    size_t res = offsetof(eng_vcpu, res);
+    x64_mem res_size = eng_field(e, res + offsetof(eng_resv, size));
+    x64_mem res_addr = eng_field(e, res + offsetof(eng_resv, addr));
+    x64_mem res_val = eng_field(e, res + offsetof(eng_resv, val));
+    if (i->op == JI_LR) {
+        access_here(e, i);
+        x64_load(cb, size, X64_RAX, m);
+        x64_store(cb, 8, res_addr, X64_RDX);
+        x64_store(cb, 8, res_val, X64_RAX);
+        x64_store_i(cb, 4, res_size, (int32_t)size);
+    } else if (i->op == JI_SC) {
+        /* valid, of this size and address: cleared, then a compare-and-swap
+         * from the value read; else cleared, and it fails */
+        uint32_t fail = cb_label_new(cb), done = cb_label_new(cb);
+        x64_cmp_mi(cb, 4, res_size, (int32_t)size);
+        x64_jcc(cb, X64_NE, fail);
+        x64_cmp_rm(cb, 8, X64_RDX, res_addr);
+        x64_jcc(cb, X64_NE, fail);
+        x64_store_i(cb, 4, res_size, 0);
+        x64_load(cb, size, X64_RAX, res_val);
+        access_here(e, i);
+        x64_lock(cb);
+        x64_cmpxchg_mr(cb, size, m, X64_RCX);
+        x64_setcc(cb, X64_NE, X64_RAX);
+        x64_movzx_rr(cb, 1, X64_RAX, X64_RAX);
+        x64_jmp(cb, done);
+        cb_bind(cb, fail);
+        x64_store_i(cb, 4, res_size, 0);
+        x64_mov_ri(cb, 4, X64_RAX, 1);
+        cb_bind(cb, done);
+    } else if (aop == ENG_AMO_SWAP) {
+        x64_mov_rr(cb, 8, X64_RAX, X64_RCX);
+        access_here(e, i);
+        x64_xchg_mr(cb, size, m, X64_RAX);
+    } else if (aop == ENG_AMO_ADD && used) {
+        x64_mov_rr(cb, 8, X64_RAX, X64_RCX);
+        access_here(e, i);
+        x64_lock(cb);
+        x64_xadd_mr(cb, size, m, X64_RAX);
+    } else if (!used && (aop == ENG_AMO_ADD || aop == ENG_AMO_AND || aop == ENG_AMO_OR || aop == ENG_AMO_XOR)) {
+        x64_alu op = aop == ENG_AMO_ADD ? X64_ADD : aop == ENG_AMO_AND ? X64_AND : aop == ENG_AMO_OR ? X64_OR : X64_XOR;
+        access_here(e, i);
+        x64_lock(cb);
+        x64_alu_mr(cb, op, size, m, X64_RCX);
+    } else {
+        /* new = f(old, operand) by compare-and-swap until it holds */
+        uint32_t again = cb_label_new(cb);
+        x64_store(cb, 8, x64_m(X64_RSP, AMO_SAVE), X64_RCX);
+        access_here(e, i);
+        x64_load(cb, size, X64_RAX, m);
+        cb_bind(cb, again);
+        x64_load(cb, 8, X64_RCX, x64_m(X64_RSP, AMO_SAVE));
+        switch (aop) {
+        case ENG_AMO_AND: x64_alu_rr(cb, X64_AND, 8, X64_RCX, X64_RAX); break;
+        case ENG_AMO_OR: x64_alu_rr(cb, X64_OR, 8, X64_RCX, X64_RAX); break;
+        case ENG_AMO_XOR: x64_alu_rr(cb, X64_XOR, 8, X64_RCX, X64_RAX); break;
+        default: {
+            /* the old value stays when old <= new (min) or old >= new (max) */
+            x64_cc keep = aop == ENG_AMO_MIN ? X64_LE : aop == ENG_AMO_MAX ? X64_GE : aop == ENG_AMO_MINU ? X64_BE : X64_AE;
+            x64_cmp_rr(cb, size, X64_RAX, X64_RCX);
+            x64_cmov_rr(cb, keep, size, X64_RCX, X64_RAX);
+            break;
+        }
+        }
+        access_here(e, i);
+        x64_lock(cb);
+        x64_cmpxchg_mr(cb, size, m, X64_RCX);
+        x64_jcc(cb, X64_NE, again);
+    }
+    if (used)
+        put(e, &i->d, X64_RAX);
+}
 
 static const jit_mem_lowering *mem_lowering(const eng_vcpu *v)
 {
@@ -1266,6 +1398,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     for (unsigned k = 0; k < ir->n; k++) {
         ndirect += ir->ins[k].op == JI_EXIT && ir->ins[k].a.kind == JO_IMM;
         naccess += ir->ins[k].op == JI_LOAD || ir->ins[k].op == JI_STORE;
+        naccess += 2 * (ir->ins[k].op == JI_AMO || ir->ins[k].op == JI_LR || ir->ins[k].op == JI_SC);
     }
     size_t hdr = sizeof(eng_jit_code) + ndirect * sizeof(eng_jit_exit) + naccess * sizeof(eng_jit_access);
     cb_zero(&cb, hdr);
@@ -1347,6 +1480,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             break;
         case JI_LOAD: ml->load(&e, i); break;
         case JI_STORE: ml->store(&e, i); break;
+        case JI_AMO: case JI_LR: case JI_SC: atomic(&e, ml, i); break;
         case JI_ARG:
             get(&e, X64_RAX, &i->a);
             x64_store(&cb, 8, x64_m(X64_RSP, 8 * i->sub), X64_RAX);
@@ -1558,16 +1692,22 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         x64_movq_xr(&cb, 8, X64_XMM3, X64_RAX);
         x64_jmp(&cb, st->back);
     }
-    /* bound failures: the faulting address is in rax, the slot recorded */
+    /* bound failures (the faulting address in the stub's register) and
+     * misaligned atomics: the slot recorded, then eng_raise */
     for (unsigned k = 0; k < e.nstubs; k++) {
-        cb_bind(&cb, e.stubs[k].label);
-        x64_mov_ri(&cb, 8, X64_RDX, v->mem_limit - e.stubs[k].size);
-        x64_cmp_rr(&cb, 8, X64_RAX, X64_RDX);
-        x64_jcc(&cb, X64_BE, e.stubs[k].back);
-        x64_mov_ri(&cb, 8, X64_RCX, (uint64_t)(uintptr_t)&b->insn[e.stubs[k].slot]);
+        const struct stub *st = &e.stubs[k];
+        cb_bind(&cb, st->label);
+        if (st->size) {
+            x64_reg scratch = st->reg == X64_RDX ? X64_RAX : X64_RDX;
+            x64_mov_ri(&cb, 8, scratch, v->mem_limit - st->size);
+            x64_cmp_rr(&cb, 8, st->reg, scratch);
+            x64_jcc(&cb, X64_BE, st->back);
+        }
+        x64_mov_ri(&cb, 8, X64_RCX, (uint64_t)(uintptr_t)&b->insn[st->slot]);
         x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur)), X64_RCX);
-        x64_mov_rr(&cb, 8, X64_RDX, X64_RAX);
-        raise_call(&e, e.stubs[k].why);
+        if (st->reg != X64_RDX)
+            x64_mov_rr(&cb, 8, X64_RDX, st->reg);
+        raise_call(&e, st->why);
     }
     div_cold(&e);
     if (ir->slot_off)

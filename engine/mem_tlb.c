@@ -1,0 +1,617 @@
+/* engine: the soft-TLB memory model's cold side -- guest physical memory,
+ * the page-table walk, TLB fills, the slow paths of loads and stores, code
+ * page tracking, and the translation context's setters (engine/mem_tlb.h).
+ *
+ * The walk follows the RISC-V privileged spec 1.12, section 4.3.2, for
+ * Sv39, Sv48 and Sv57 (4.4-4.6):
+ *   - the virtual address must be canonical (bits 63..VA bits equal to the
+ *     top VA bit), else a page fault;
+ *   - from the root (satp.PPN), level LEVELS-1 down to 0, the PTE at
+ *     a + VPN[i] * 8 is read atomically (8 bytes); a PTE outside RAM is an
+ *     access fault of the original access's kind;
+ *   - V clear, W set without R, or any of bits 63..54 set (N, PBMT and the
+ *     reserved bits: Svnapot and Svpbmt are not implemented) is a page
+ *     fault; R or X set is a leaf, else a pointer to the next level (a
+ *     pointer at level 0 is a page fault).  The D, A and U bits of a
+ *     pointer are left unchecked (the spec reserves them; Linux clears
+ *     them);
+ *   - a leaf's permissions: fetch needs X, and U set from U-mode, U clear
+ *     from S-mode (S never executes U pages); a load needs R, or X with
+ *     MXR; a store needs W; from U-mode the page must be U, from S-mode a
+ *     U page only with SUM;
+ *   - a superpage (a leaf at level i > 0) whose PPN's low 9*i bits are not
+ *     0 is misaligned: a page fault;
+ *   - A clear, or D clear on a store: by default the walk sets them (the
+ *     spec's "hardware update" option) with a compare-and-swap of the PTE
+ *     against the value the walk read, starting the walk again when
+ *     another hart changed the PTE in between, so that no store to it is
+ *     lost; with eng_mmu_set_ad_fault (Svade) it raises a page fault
+ *     instead.  D is set only by a store, so a page whose D is clear gets
+ *     a load entry and no store entry;
+ *   - the physical address: the leaf's PPN above level i, the virtual
+ *     address's VPN[i-1..0] and offset below.
+ * Every fault's tval is the virtual address.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "engine/jit.h"
+#include "engine/mem_tlb.h"
+
+#define PAGE 4096u
+#define PTE_V 1u
+#define PTE_R 2u
+#define PTE_W 4u
+#define PTE_X 8u
+#define PTE_U 16u
+#define PTE_G 32u
+#define PTE_A 64u
+#define PTE_D 128u
+#define PPN_BITS 44
+#define CODE_VA_SEVERAL UINT64_MAX
+
+#define MAX_RAM 8
+#define MAX_MMIO 32
+
+typedef struct eng_ram {
+    uint64_t base, size;
+    uint8_t *host;
+    int owned;
+    uint8_t *code;          /* per page: code was decoded from it */
+    uint64_t *code_va;      /* the virtual page it was decoded at, or CODE_VA_SEVERAL */
+} eng_ram;
+
+typedef struct eng_mmio {
+    uint64_t base, size;
+    const eng_mmio_ops *ops;
+    void *arg;
+} eng_mmio;
+
+struct eng_phys {
+    eng_ram ram[MAX_RAM];
+    unsigned nram;
+    eng_mmio mmio[MAX_MMIO];
+    unsigned nmmio;
+    eng_inval *inval, *own_inval;
+};
+
+/* ---- physical memory ---- */
+
+eng_phys *eng_phys_new(eng_inval *inval)
+{
+    eng_phys *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    if (!inval && !(inval = p->own_inval = calloc(1, sizeof *inval))) {
+        free(p);
+        return NULL;
+    }
+    p->inval = inval;
+    return p;
+}
+
+void eng_phys_free(eng_phys *p)
+{
+    if (!p)
+        return;
+    for (unsigned i = 0; i < p->nram; i++) {
+        if (p->ram[i].owned)
+            munmap(p->ram[i].host, p->ram[i].size);
+        free(p->ram[i].code);
+        free(p->ram[i].code_va);
+    }
+    free(p->own_inval);
+    free(p);
+}
+
+static int overlaps(const eng_phys *p, uint64_t base, uint64_t size)
+{
+    for (unsigned i = 0; i < p->nram; i++)
+        if (base < p->ram[i].base + p->ram[i].size && p->ram[i].base < base + size)
+            return 1;
+    for (unsigned i = 0; i < p->nmmio; i++)
+        if (base < p->mmio[i].base + p->mmio[i].size && p->mmio[i].base < base + size)
+            return 1;
+    return 0;
+}
+
+void *eng_phys_add_ram(eng_phys *p, uint64_t base, uint64_t size, void *host)
+{
+    if (p->nram == MAX_RAM || size == 0 || (base | size) & (PAGE - 1) || base + size < base ||
+        overlaps(p, base, size))
+        return NULL;
+    eng_ram *r = &p->ram[p->nram];
+    memset(r, 0, sizeof *r);
+    if (!host) {
+        host = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (host == MAP_FAILED)
+            return NULL;
+        r->owned = 1;
+    }
+    r->code = calloc(size / PAGE, 1);
+    r->code_va = calloc(size / PAGE, sizeof *r->code_va);
+    if (!r->code || !r->code_va) {
+        free(r->code);
+        free(r->code_va);
+        if (r->owned)
+            munmap(host, size);
+        return NULL;
+    }
+    r->base = base;
+    r->size = size;
+    r->host = host;
+    p->nram++;
+    return host;
+}
+
+int eng_phys_add_mmio(eng_phys *p, uint64_t base, uint64_t size, const eng_mmio_ops *ops, void *arg)
+{
+    if (p->nmmio == MAX_MMIO || size == 0 || base + size < base || overlaps(p, base, size))
+        return -1;
+    p->mmio[p->nmmio++] = (eng_mmio){base, size, ops, arg};
+    return 0;
+}
+
+static eng_ram *ram_at(eng_phys *p, uint64_t pa)
+{
+    for (unsigned i = 0; i < p->nram; i++)
+        if (pa - p->ram[i].base < p->ram[i].size)
+            return &p->ram[i];
+    return NULL;
+}
+
+static eng_mmio *mmio_at(eng_phys *p, uint64_t pa)
+{
+    for (unsigned i = 0; i < p->nmmio; i++)
+        if (pa - p->mmio[i].base < p->mmio[i].size)
+            return &p->mmio[i];
+    return NULL;
+}
+
+void *eng_phys_host(eng_phys *p, uint64_t pa, uint64_t n)
+{
+    eng_ram *r = ram_at(p, pa);
+    if (!r || n > r->size - (pa - r->base))
+        return NULL;
+    return r->host + (pa - r->base);
+}
+
+/* ---- the context ---- */
+
+static void tlb_clear(eng_tlb_entry *t)
+{
+    for (unsigned i = 0; i < ENG_TLB_SIZE; i++)
+        t[i].tag = ENG_TLB_EMPTY;
+}
+
+void eng_mmu_flush_tlb(eng_vcpu *v)
+{
+    eng_mmu *m = v->mmu;
+    for (int k = 0; k < 3; k++)
+        tlb_clear(m->tlb[k]);
+    m->has_super = 0;
+}
+
+static void drop_blocks(eng_vcpu *v, uint64_t lo, uint64_t hi)
+{
+    eng_mmu *m = v->mmu;
+    if (lo == 0 && hi == UINT64_MAX)
+        m->drop_all = 1;
+    if (m->drop_lo >= m->drop_hi) {
+        m->drop_lo = lo;
+        m->drop_hi = hi;
+    } else {
+        m->drop_lo = lo < m->drop_lo ? lo : m->drop_lo;
+        m->drop_hi = hi > m->drop_hi ? hi : m->drop_hi;
+    }
+    v->mem_stale = 1;
+}
+
+void eng_tlb_refresh_blocks(eng_vcpu *v)
+{
+    eng_mmu *m = v->mmu;
+    v->mem_stale = 0;
+    if (!m)
+        return;
+    if (m->drop_all)
+        eng_cache_flush(&v->cache);
+    else if (m->drop_lo < m->drop_hi)
+        eng_cache_invalidate(&v->cache, m->drop_lo, m->drop_hi);
+    m->drop_all = 0;
+    m->drop_lo = m->drop_hi = 0;
+    v->cur_block = NULL;
+    v->cur = NULL;
+}
+
+int eng_vcpu_use_tlb(eng_vcpu *v, eng_phys *p)
+{
+    eng_mmu *m = v->mmu;
+    /* aligned_alloc wants a size that is a multiple of the alignment */
+    if (!m && !(m = aligned_alloc(64, (sizeof *m + 63) & ~(size_t)63)))
+        return -1;
+    memset(m, 0, sizeof *m);
+    v->mmu = m;
+    m->phys = p;
+    m->priv_data = m->priv_fetch = ENG_PRIV_S;
+    eng_mmu_flush_tlb(v);
+    v->mem_model = ENG_MEM_TLB;
+    v->mem_ops = &eng_mem_tlb;
+    v->mem = NULL;
+    v->mem_limit = 0;
+    /* code written through the bus is announced in the log the harts share */
+    if (v->inval != p->inval) {
+        free(v->own_inval);
+        v->own_inval = NULL;
+        v->inval = p->inval;
+        v->cache.inval_seen = p->inval->seq;
+    }
+    eng_cache_flush(&v->cache);
+    return 0;
+}
+
+int eng_mmu_set_satp(eng_vcpu *v, uint64_t satp)
+{
+    eng_mmu *m = v->mmu;
+    unsigned mode = (unsigned)(satp >> 60), levels;
+    switch (mode) {
+    case ENG_SATP_BARE: levels = 0; break;
+    case ENG_SATP_SV39: levels = 3; break;
+    case ENG_SATP_SV48: levels = 4; break;
+    case ENG_SATP_SV57: levels = 5; break;
+    default: return -1;
+    }
+    if (mode == ENG_SATP_BARE)
+        satp = 0;   /* the spec: Bare wants ASID and PPN 0; keep them out of the comparison */
+    if (satp == m->satp)
+        return 0;
+    m->satp = satp;
+    m->mode = mode;
+    m->levels = levels;
+    m->asid = (uint16_t)(satp >> 44);
+    m->root = (satp & ((UINT64_C(1) << PPN_BITS) - 1)) << 12;
+    eng_mmu_flush_tlb(v);
+    drop_blocks(v, 0, UINT64_MAX);
+    return 0;
+}
+
+void eng_mmu_set_priv(eng_vcpu *v, unsigned data_priv, unsigned fetch_priv)
+{
+    eng_mmu *m = v->mmu;
+    /* under Bare every privilege translates alike: nothing to flush */
+    if (data_priv != m->priv_data) {
+        m->priv_data = (uint8_t)data_priv;
+        if (m->levels) {
+            tlb_clear(m->tlb[ENG_ACC_LOAD]);
+            tlb_clear(m->tlb[ENG_ACC_STORE]);
+        }
+    }
+    if (fetch_priv != m->priv_fetch) {
+        m->priv_fetch = (uint8_t)fetch_priv;
+        if (m->levels) {
+            tlb_clear(m->tlb[ENG_ACC_FETCH]);
+            drop_blocks(v, 0, UINT64_MAX);
+        }
+    }
+}
+
+void eng_mmu_set_status(eng_vcpu *v, int sum, int mxr)
+{
+    eng_mmu *m = v->mmu;
+    if (!!sum != m->sum || !!mxr != m->mxr) {
+        m->sum = !!sum;
+        m->mxr = !!mxr;
+        if (m->levels) {
+            tlb_clear(m->tlb[ENG_ACC_LOAD]);
+            tlb_clear(m->tlb[ENG_ACC_STORE]);
+        }
+    }
+}
+
+void eng_mmu_sfence_vma(eng_vcpu *v, int has_va, uint64_t va, int has_asid, unsigned asid)
+{
+    eng_mmu *m = v->mmu;
+    /* the TLBs hold the current ASID's translations (and global ones, which
+     * an ASID-specific fence keeps): another ASID has nothing here */
+    if (has_asid && (uint16_t)asid != m->asid)
+        return;
+    if (has_va && !m->has_super) {
+        uint64_t pg = va & ~(uint64_t)(PAGE - 1);
+        for (int k = 0; k < 3; k++) {
+            eng_tlb_entry *e = &m->tlb[k][(va >> 12) & (ENG_TLB_SIZE - 1)];
+            if (e->tag == pg)
+                e->tag = ENG_TLB_EMPTY;
+        }
+        drop_blocks(v, pg, pg + PAGE);
+        return;
+    }
+    /* a superpage's 4 KiB pieces sit in several entries: everything goes */
+    eng_mmu_flush_tlb(v);
+    drop_blocks(v, 0, UINT64_MAX);
+}
+
+void eng_mmu_fence_i(eng_vcpu *v) { drop_blocks(v, 0, UINT64_MAX); }
+
+void eng_mmu_set_misaligned(eng_vcpu *v, int trap)
+{
+    v->mmu->align_mask = trap ? ~(uint64_t)0 : 0;
+}
+
+void eng_mmu_set_ad_fault(eng_vcpu *v, int fault)
+{
+    eng_mmu *m = v->mmu;
+    if (!!fault != m->ad_fault) {
+        m->ad_fault = !!fault;
+        eng_mmu_flush_tlb(v);
+    }
+}
+
+/* ---- the walk ---- */
+
+static eng_exit page_fault(int acc)
+{
+    return acc == ENG_ACC_FETCH ? ENG_EXIT_FETCH_PAGE : acc == ENG_ACC_LOAD ? ENG_EXIT_LOAD_PAGE : ENG_EXIT_STORE_PAGE;
+}
+
+static eng_exit access_fault(int acc)
+{
+    return acc == ENG_ACC_FETCH ? ENG_EXIT_FETCH : acc == ENG_ACC_LOAD ? ENG_EXIT_LOAD : ENG_EXIT_STORE;
+}
+
+/* va -> *pa for an access of kind acc; *level: the leaf's level (0: a 4 KiB
+ * page or no translation). */
+static eng_exit walk(eng_mmu *m, uint64_t va, int acc, uint64_t *pa, unsigned *level)
+{
+    unsigned priv = acc == ENG_ACC_FETCH ? m->priv_fetch : m->priv_data;
+    unsigned levels = m->levels;
+    *level = 0;
+    if (levels == 0 || priv == ENG_PRIV_M) {
+        *pa = va;
+        return ENG_EXIT_NONE;
+    }
+    unsigned vabits = 12 + 9 * levels;
+    if ((uint64_t)((int64_t)(va << (64 - vabits)) >> (64 - vabits)) != va)
+        return page_fault(acc);
+    m->walks++;
+restart:;
+    uint64_t a = m->root;
+    for (int i = (int)levels - 1;; i--) {
+        uint64_t pte_pa = a + ((va >> (12 + 9 * i)) & 511) * 8;
+        uint64_t *pp = eng_phys_host(m->phys, pte_pa, 8);
+        if (!pp)
+            return access_fault(acc);
+        uint64_t pte = __atomic_load_n(pp, __ATOMIC_ACQUIRE);
+        if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) || (pte >> 54))
+            return page_fault(acc);
+        uint64_t ppn = (pte >> 10) & ((UINT64_C(1) << PPN_BITS) - 1);
+        if (!(pte & (PTE_R | PTE_X))) {
+            if (i == 0)
+                return page_fault(acc);
+            a = ppn << 12;
+            continue;
+        }
+        /* a leaf: permissions */
+        if (acc == ENG_ACC_FETCH) {
+            if (!(pte & PTE_X) || (priv == ENG_PRIV_U) != !!(pte & PTE_U))
+                return page_fault(acc);
+        } else {
+            if (priv == ENG_PRIV_U ? !(pte & PTE_U) : (pte & PTE_U) && !m->sum)
+                return page_fault(acc);
+            if (acc == ENG_ACC_LOAD ? !((pte & PTE_R) || (m->mxr && (pte & PTE_X))) : !(pte & PTE_W))
+                return page_fault(acc);
+        }
+        uint64_t lowmask = (UINT64_C(1) << (9 * i)) - 1;
+        if (ppn & lowmask)
+            return page_fault(acc);     /* a misaligned superpage */
+        if (!(pte & PTE_A) || (acc == ENG_ACC_STORE && !(pte & PTE_D))) {
+            if (m->ad_fault)
+                return page_fault(acc);
+            uint64_t npte = pte | PTE_A | (acc == ENG_ACC_STORE ? PTE_D : 0);
+            if (!__atomic_compare_exchange_n(pp, &pte, npte, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+                goto restart;
+        }
+        *pa = (ppn & ~lowmask) << 12 | (va & ((UINT64_C(1) << (12 + 9 * i)) - 1));
+        *level = (unsigned)i;
+        return ENG_EXIT_NONE;
+    }
+}
+
+eng_exit eng_mmu_translate(eng_vcpu *v, uint64_t va, int acc, uint64_t *pa)
+{
+    unsigned level;
+    return walk(v->mmu, va, acc, pa, &level);
+}
+
+/* ---- code pages ---- */
+
+/* A store is about to change RAM page pa's bytes: when code was decoded
+ * from it, the blocks decoded from it go (at the next block boundary). */
+static void code_write(eng_vcpu *v, eng_ram *r, uint64_t pa)
+{
+    uint64_t idx = (pa - r->base) / PAGE;
+    if (!__atomic_load_n(&r->code[idx], __ATOMIC_RELAXED))
+        return;
+    uint64_t cva = r->code_va[idx];
+    __atomic_store_n(&r->code[idx], 0, __ATOMIC_RELEASE);
+    if (cva == CODE_VA_SEVERAL)
+        eng_inval_announce(v->inval, 0, UINT64_MAX);
+    else
+        eng_inval_announce(v->inval, cva, cva + PAGE);
+    v->mem_stale = 1;
+}
+
+static void tlb_code_decoded(eng_vcpu *v, uint64_t lo, uint64_t hi)
+{
+    eng_mmu *m = v->mmu;
+    for (uint64_t pg = lo & ~(uint64_t)(PAGE - 1); pg < hi; pg += PAGE) {
+        uint64_t pa;
+        unsigned level;
+        if (walk(m, pg, ENG_ACC_FETCH, &pa, &level) != ENG_EXIT_NONE)
+            continue;
+        eng_ram *r = ram_at(m->phys, pa);
+        if (!r)
+            continue;
+        uint64_t idx = (pa - r->base) / PAGE;
+        if (!r->code[idx]) {
+            r->code_va[idx] = pg;
+            __atomic_store_n(&r->code[idx], 1, __ATOMIC_RELEASE);
+            /* stores to it must take the slow path from now on */
+            tlb_clear(m->tlb[ENG_ACC_STORE]);
+        } else if (r->code_va[idx] != pg) {
+            r->code_va[idx] = CODE_VA_SEVERAL;
+        }
+    }
+}
+
+/* ---- translation with TLB fill ---- */
+
+typedef struct xl {
+    uint8_t *host;      /* RAM: host address of the byte at va */
+    eng_mmio *dev;      /* else the device, */
+    uint64_t off;       /* at this offset */
+} xl;
+
+static eng_exit xlate(eng_vcpu *v, uint64_t va, int acc, xl *out)
+{
+    eng_mmu *m = v->mmu;
+    uint64_t pa;
+    unsigned level;
+    eng_exit why = walk(m, va, acc, &pa, &level);
+    if (why != ENG_EXIT_NONE)
+        return why;
+    eng_ram *r = ram_at(m->phys, pa);
+    if (r) {
+        if (acc == ENG_ACC_STORE)
+            code_write(v, r, pa);
+        out->host = r->host + (pa - r->base);
+        out->dev = NULL;
+        /* the page into the TLB: its pieces map to one host page */
+        uint64_t vpg = va & ~(uint64_t)(PAGE - 1);
+        eng_tlb_entry *e = &m->tlb[acc][(va >> 12) & (ENG_TLB_SIZE - 1)];
+        e->tag = vpg;
+        e->addend = (uintptr_t)(out->host - (va - vpg)) - (uintptr_t)vpg;
+        if (level)
+            m->has_super = 1;
+        m->fills++;
+        return ENG_EXIT_NONE;
+    }
+    eng_mmio *d = mmio_at(m->phys, pa);
+    if (!d)
+        return access_fault(acc);
+    out->host = NULL;
+    out->dev = d;
+    out->off = pa - d->base;
+    return ENG_EXIT_NONE;
+}
+
+static void xlate_or_raise(eng_vcpu *v, uint64_t va, int acc, xl *out)
+{
+    eng_exit why = xlate(v, va, acc, out);
+    if (why != ENG_EXIT_NONE)
+        eng_raise(v, why, va);
+}
+
+static int tlb_fetch(eng_vcpu *v, uint64_t a, void *out, unsigned n)
+{
+    uint8_t *o = out;
+    while (n) {
+        unsigned chunk = PAGE - (unsigned)(a & (PAGE - 1));
+        if (chunk > n)
+            chunk = n;
+        const eng_tlb_entry *e = &v->mmu->tlb[ENG_ACC_FETCH][(a >> 12) & (ENG_TLB_SIZE - 1)];
+        xl x;
+        eng_exit why = ENG_EXIT_NONE;
+        if (e->tag == (a & ~(uint64_t)(PAGE - 1)))
+            x.host = (uint8_t *)(e->addend + a);
+        else
+            why = xlate(v, a, ENG_ACC_FETCH, &x);
+        if (why == ENG_EXIT_NONE && !x.host)
+            why = ENG_EXIT_FETCH;   /* no code from devices */
+        if (why != ENG_EXIT_NONE) {
+            v->fetch_exit = why;
+            return 0;
+        }
+        memcpy(o, x.host, chunk);
+        o += chunk;
+        a += chunk;
+        n -= chunk;
+    }
+    return 1;
+}
+
+const eng_mem_ops eng_mem_tlb = {"tlb", tlb_fetch, tlb_code_decoded};
+
+/* ---- slow paths ---- */
+
+uint64_t eng_tlb_load_slow(eng_vcpu *v, uint64_t va, unsigned n)
+{
+    eng_mmu *m = v->mmu;
+    uint64_t val = 0;
+    if ((va & (n - 1)) && m->align_mask)
+        eng_raise(v, ENG_EXIT_LOAD_MISALIGNED, va);
+    unsigned n1 = PAGE - (unsigned)(va & (PAGE - 1));
+    xl x;
+    if (n1 >= n) {
+        xlate_or_raise(v, va, ENG_ACC_LOAD, &x);
+        if (x.host) {
+            memcpy(&val, x.host, n);
+            return val;
+        }
+        if ((va & (n - 1)) || x.dev->ops->read(x.dev->arg, x.off, n, &val))
+            eng_raise(v, ENG_EXIT_LOAD, va);
+        return n == 8 ? val : val & ((UINT64_C(1) << (8 * n)) - 1);
+    }
+    /* across two pages: both translated first, RAM only */
+    xl y;
+    xlate_or_raise(v, va, ENG_ACC_LOAD, &x);
+    if (!x.host)
+        eng_raise(v, ENG_EXIT_LOAD, va);
+    xlate_or_raise(v, va + n1, ENG_ACC_LOAD, &y);
+    if (!y.host)
+        eng_raise(v, ENG_EXIT_LOAD, va + n1);
+    memcpy(&val, x.host, n1);
+    memcpy((uint8_t *)&val + n1, y.host, n - n1);
+    return val;
+}
+
+void eng_tlb_store_slow(eng_vcpu *v, uint64_t va, unsigned n, uint64_t val)
+{
+    eng_mmu *m = v->mmu;
+    if ((va & (n - 1)) && m->align_mask)
+        eng_raise(v, ENG_EXIT_STORE_MISALIGNED, va);
+    unsigned n1 = PAGE - (unsigned)(va & (PAGE - 1));
+    xl x;
+    if (n1 >= n) {
+        xlate_or_raise(v, va, ENG_ACC_STORE, &x);
+        if (x.host) {
+            memcpy(x.host, &val, n);
+            return;
+        }
+        if ((va & (n - 1)) || x.dev->ops->write(x.dev->arg, x.off, n, val))
+            eng_raise(v, ENG_EXIT_STORE, va);
+        return;
+    }
+    xl y;
+    xlate_or_raise(v, va, ENG_ACC_STORE, &x);
+    if (!x.host)
+        eng_raise(v, ENG_EXIT_STORE, va);
+    xlate_or_raise(v, va + n1, ENG_ACC_STORE, &y);
+    if (!y.host)
+        eng_raise(v, ENG_EXIT_STORE, va + n1);
+    memcpy(x.host, &val, n1);
+    memcpy(y.host, (uint8_t *)&val + n1, n - n1);
+}
+
+void *eng_tlb_atomic_at(eng_vcpu *v, uint64_t va, unsigned n, int acc)
+{
+    if (va & (n - 1))
+        eng_raise(v, ENG_EXIT_MISALIGNED, va);
+    eng_mmu *m = v->mmu;
+    const eng_tlb_entry *e = &m->tlb[acc][(va >> 12) & (ENG_TLB_SIZE - 1)];
+    if (e->tag == (va & ~(uint64_t)(PAGE - 1)))
+        return (void *)(e->addend + va);
+    xl x;
+    xlate_or_raise(v, va, acc, &x);
+    if (!x.host)
+        eng_raise(v, access_fault(acc), va);    /* no atomics on devices */
+    return x.host;
+}

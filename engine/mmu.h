@@ -1,0 +1,170 @@
+/* engine: the soft-TLB memory model (the system VM's), and the translation
+ * context the privileged ISA's code sets (the hot side, what the
+ * interpreter's bodies call, is engine/mem_tlb.h).
+ *
+ * Guest physical memory (eng_phys) is RAM regions, each one block of host
+ * memory, plus an MMIO bus of ranges with read and write callbacks; a
+ * physical address in neither is an access fault.  Several vCPUs (harts)
+ * share one eng_phys.
+ *
+ * Each vCPU of this model has an eng_mmu: its translation context (satp:
+ * mode Bare/Sv39/Sv48/Sv57, ASID, root page; the effective privilege of
+ * loads and stores and that of fetches; SUM; MXR) and a soft TLB per access
+ * kind (fetch, load, store), ENG_TLB_SIZE entries each, direct-mapped by
+ * the virtual page number.  An entry maps one 4 KiB virtual page of RAM to
+ * host memory: tag = the page's virtual address, and host = addend + va.
+ * MMIO pages are never entered (every access to them takes the slow path),
+ * nor are pages a store would need to notice (code was decoded from them,
+ * or their PTE's D bit is clear under the Svade behaviour).
+ *
+ * The tag is the virtual page alone: the TLBs hold the translations of the
+ * current context only, and every change of context (satp with its ASID,
+ * the privileges, SUM, MXR) flushes what it affects.  ASID tags would let a
+ * context switch keep entries, but decoded blocks are keyed by virtual pc
+ * and must go at a satp change anyway (below); flushing is simpler and is
+ * always allowed.  sfence.vma for another ASID then has nothing to flush.
+ *
+ * A miss walks the page table (Sv39/48/57, privileged spec 1.12 section
+ * 4.3.2: engine/mem_tlb.c) and fills the entry; a fault raises
+ *   ENG_EXIT_FETCH_PAGE, ENG_EXIT_LOAD_PAGE, ENG_EXIT_STORE_PAGE (tval: the
+ *   virtual address), or ENG_EXIT_FETCH, ENG_EXIT_LOAD, ENG_EXIT_STORE
+ *   (access faults: a PTE or the data outside RAM and MMIO, an MMIO
+ *   callback refusing, an atomic on MMIO; tval: the virtual address),
+ *   ENG_EXIT_LOAD_MISALIGNED, ENG_EXIT_STORE_MISALIGNED (tval: the address)
+ *   when the vCPU traps misaligned accesses (eng_mmu_set_misaligned).
+ * An access crossing a page takes the slow path: both pages are translated
+ * (a fault on the second gives its first byte as tval) before any byte is
+ * written.
+ *
+ * The interpreter template (engine/interp_loop.h) is compiled once per
+ * memory model: an ISA's second translation unit includes this header
+ * instead of engine/mem_flat.h (isa/riscv/rv_interp_tlb.c) and the ISA's
+ * run entry picks the loop by eng_vcpu.mem_model.
+ *
+ * Blocks are keyed by virtual pc, so a change of address space drops the
+ * vCPU's decoded blocks: a satp write, a change of the fetch privilege, and
+ * sfence.vma (the blocks of the page named, or all) mark the vCPU's blocks
+ * stale (eng_vcpu.mem_stale, part of the events word the loop checks at
+ * every block entry); the loop drops them at the next block boundary and
+ * looks the pc up again, without leaving the run.  The instruction making
+ * the change should end its block (the rest of a block was decoded under
+ * the old context).
+ *
+ * Code pages are tracked physically: decoding marks each RAM page the code
+ * came from (and remembers the virtual page, or "several"), and flushes the
+ * vCPU's store TLB; a store to a marked page takes the slow path, which
+ * announces the invalidation of the blocks decoded from it (at whatever
+ * virtual address) and clears the mark.  Another hart's stale store entry
+ * is covered by the fence.i the ISA requires before running modified code.
+ */
+#ifndef VVM_ENGINE_MMU_H
+#define VVM_ENGINE_MMU_H
+
+#include <string.h>
+
+#include "engine/engine.h"
+
+/* ---- guest physical memory ---- */
+
+/* An MMIO device's callbacks: off from the range's base, size 1, 2, 4 or
+ * 8 (an access is never split for a device: a misaligned one is an access
+ * fault).  Return 0, or nonzero for an access fault. */
+typedef struct eng_mmio_ops {
+    int (*read)(void *arg, uint64_t off, unsigned size, uint64_t *val);
+    int (*write)(void *arg, uint64_t off, unsigned size, uint64_t val);
+} eng_mmio_ops;
+
+typedef struct eng_phys eng_phys;
+/* inval: the invalidation log the harts on it share (NULL: one of its own). */
+eng_phys *eng_phys_new(eng_inval *inval);
+void eng_phys_free(eng_phys *p);
+/* RAM at [base, base + size) (4 KiB aligned); host NULL: zeroed memory
+ * the eng_phys allocates and frees.  Returns the host address, or NULL
+ * (overlap, misalignment, out of memory, too many regions). */
+void *eng_phys_add_ram(eng_phys *p, uint64_t base, uint64_t size, void *host);
+/* A device at [base, base + size).  Returns 0 or -1. */
+int eng_phys_add_mmio(eng_phys *p, uint64_t base, uint64_t size, const eng_mmio_ops *ops, void *arg);
+/* The host address of n bytes of RAM at physical pa, or NULL. */
+void *eng_phys_host(eng_phys *p, uint64_t pa, uint64_t n);
+
+/* ---- the per-vCPU context (what the privileged ISA's code calls) ---- */
+
+enum { ENG_ACC_FETCH = 0, ENG_ACC_LOAD = 1, ENG_ACC_STORE = 2 };
+enum { ENG_PRIV_U = 0, ENG_PRIV_S = 1, ENG_PRIV_M = 3 };
+enum { ENG_SATP_BARE = 0, ENG_SATP_SV39 = 8, ENG_SATP_SV48 = 9, ENG_SATP_SV57 = 10 };
+
+#define ENG_TLB_BITS 8
+#define ENG_TLB_SIZE (1u << ENG_TLB_BITS)
+#define ENG_TLB_EMPTY UINT64_MAX     /* a tag no lookup compares equal to */
+
+typedef struct eng_tlb_entry {
+    uint64_t tag;           /* virtual address of the page; ENG_TLB_EMPTY */
+    uintptr_t addend;       /* host address = addend + virtual address */
+} eng_tlb_entry;
+
+typedef struct eng_mmu {
+    eng_tlb_entry tlb[3][ENG_TLB_SIZE];     /* by ENG_ACC_*, then VPN mod size */
+    uint64_t align_mask;    /* 0: misaligned accesses work; ~0: they trap */
+    eng_phys *phys;
+    uint64_t satp;
+    unsigned mode, levels;  /* ENG_SATP_*; page-table levels (0: bare) */
+    uint64_t root;          /* physical address of the root table */
+    uint16_t asid;
+    uint8_t priv_data, priv_fetch;  /* ENG_PRIV_*: loads/stores, fetches */
+    uint8_t sum, mxr;
+    uint8_t ad_fault;       /* 1: a clear A (or D on a store) faults (Svade); 0: set by the walk */
+    uint8_t has_super;      /* some TLB entry came from a superpage */
+    /* blocks to drop at the next block boundary (eng_vcpu.mem_stale) */
+    uint8_t drop_all;
+    uint64_t drop_lo, drop_hi;
+    uint64_t walks, fills;  /* statistics */
+} eng_mmu;
+
+/* Puts v (eng_vcpu_init'ed, not running) on the TLB model over p: satp
+ * Bare, privilege S for both, SUM and MXR 0, A/D set by the walk, misaligned
+ * accesses working (as the flat model's).  Returns 0 or -1. */
+int eng_vcpu_use_tlb(eng_vcpu *v, eng_phys *p);
+
+/* satp as RV64 lays it out (MODE 63:60, ASID 59:44, PPN 43:0).  Returns -1
+ * (nothing changed) for a mode not supported (the CSR keeps its old value,
+ * WARL); 0 else.  Any change flushes the TLBs and drops the vCPU's blocks. */
+int eng_mmu_set_satp(eng_vcpu *v, uint64_t satp);
+/* The effective privileges: data (loads, stores: MPRV's effect is the
+ * caller's to work out) and fetch.  ENG_PRIV_M means no translation. */
+void eng_mmu_set_priv(eng_vcpu *v, unsigned data_priv, unsigned fetch_priv);
+/* mstatus/sstatus.SUM and MXR. */
+void eng_mmu_set_status(eng_vcpu *v, int sum, int mxr);
+/* sfence.vma: has_va (rs1 != x0) with va, has_asid (rs2 != x0) with asid. */
+void eng_mmu_sfence_vma(eng_vcpu *v, int has_va, uint64_t va, int has_asid, unsigned asid);
+/* Options of the machine: trap misaligned loads and stores (else they
+ * work, split at page boundaries); fault on clear A/D bits (Svade) instead
+ * of setting them (the default). */
+void eng_mmu_set_misaligned(eng_vcpu *v, int trap);
+void eng_mmu_set_ad_fault(eng_vcpu *v, int fault);
+/* fence.i: drops this vCPU's decoded blocks at the next block boundary. */
+void eng_mmu_fence_i(eng_vcpu *v);
+/* Empties every TLB of v (the other changes call it). */
+void eng_mmu_flush_tlb(eng_vcpu *v);
+
+/* Translates va for an access of kind acc as the vCPU would (no fault
+ * raised): returns ENG_EXIT_NONE with *pa, or the fault's exit kind.  May
+ * set A/D bits.  For debuggers and tests. */
+eng_exit eng_mmu_translate(eng_vcpu *v, uint64_t va, int acc, uint64_t *pa);
+
+/* ---- the model's cold side ---- */
+
+extern const eng_mem_ops eng_mem_tlb;
+
+/* Slow paths: a miss, MMIO, a page crossing, a misaligned trap; raise the
+ * guest's fault (eng_raise) with the vCPU's current slot. */
+uint64_t eng_tlb_load_slow(eng_vcpu *v, uint64_t va, unsigned n);
+void eng_tlb_store_slow(eng_vcpu *v, uint64_t va, unsigned n, uint64_t val);
+/* The host address of an aligned atomic access of n bytes (RAM only; a
+ * misaligned one raises ENG_EXIT_MISALIGNED as the flat model's atomics do,
+ * MMIO an access fault of kind acc). */
+void *eng_tlb_atomic_at(eng_vcpu *v, uint64_t va, unsigned n, int acc);
+/* Drops what eng_vcpu.mem_stale says is stale (the loop, at a block boundary). */
+void eng_tlb_refresh_blocks(eng_vcpu *v);
+
+
+#endif
