@@ -1,5 +1,6 @@
 # vvm build.  `make` builds build/vvm and build/libvvm.a; `make check` installs
-# what the tests need and runs them; `make demo` runs the examples.
+# what the tests need and runs them; `make demo` runs the examples; `make
+# guest` builds the rv64-virt guest (Linux, busybox) into ~/.cache/vvm/guest.
 #   make CC=clang          build with clang
 #   make SANITIZE=1        ASan+UBSan build in build-san/
 #   make check SANITIZE=1  the tests against that build
@@ -40,7 +41,7 @@ DEPS := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 ISA_RISCV := $(sort $(wildcard isa/riscv/*.isa))
 GEN_RISCV := $(B)/gen/rv_gen.h
 
-.PHONY: all check demo bench fuzz clean deps examples
+.PHONY: all check demo bench fuzz clean deps examples guest
 all: $(B)/vvm $(B)/libvvm.a $(B)/embed
 
 # The description compilers share one front end (tools/desc.c: reader,
@@ -123,6 +124,13 @@ bench: deps all
 
 fuzz: deps
 	B=$(B) FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash fuzz/run.sh
+
+# The rv64-virt guest (Linux + busybox from Debian's sources, for riscv64),
+# built once and cached in ~/.cache/vvm/guest (docs/guest-linux.md); make
+# check boots it on qemu-system-riscv64 when it is there (tests/guest).
+guest:
+	bash scripts/install-deps.sh guest
+	bash scripts/guest-linux.sh build
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Install what building and testing vvm needs (Debian 12).  Idempotent: when
 # everything is present it only checks and returns.  Runs non-interactively.
+#   scripts/install-deps.sh          what make, make check, make demo need
+#   scripts/install-deps.sh guest    also what make guest needs (scripts/guest-linux.sh:
+#                                    the kernel source, its build tools, dpkg-source for
+#                                    busybox's source package, e2fsprogs and curl for the
+#                                    guest's disk and network tests; qemu-system-riscv64 and
+#                                    OpenSBI, the oracle, are in the base list)
 set -euo pipefail
 
 pkgs=(
@@ -12,6 +18,21 @@ pkgs=(
   libcapstone-dev
   libfdt-dev device-tree-compiler qemu-system-misc opensbi
 )
+
+# The guest group: building the rv64-virt guest (Linux from linux-source-6.1,
+# busybox from its Debian source package) and booting it on the oracle.
+# Kept apart so that make check and make demo do not pay for it.
+guest_pkgs=(
+  linux-source-6.1 flex bison bc cpio xz-utils dpkg-dev e2fsprogs curl
+)
+want_guest=0
+for a in "$@"; do
+  case $a in
+    guest) want_guest=1 ;;
+    *) echo "install-deps: unknown group '$a' (known: guest)" >&2; exit 2 ;;
+  esac
+done
+[ $want_guest = 0 ] || pkgs+=("${guest_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do
