@@ -137,6 +137,7 @@ static void take_trap(rv_cpu *cpu, uint64_t cause, int intr, uint64_t tval)
     p->traps++;
     if (intr)
         p->interrupts++;
+    cpu->res_valid = 0;     /* an LR's reservation does not survive a trap */
     if (p->priv <= ENG_PRIV_S && cause < 64 && ((deleg >> cause) & 1)) {
         p->scause = xcause;
         p->sepc = cpu->pc;
@@ -266,8 +267,15 @@ rv_exit rv_sys_run(rv_cpu *cpu, int64_t budget)
         }
         uint64_t tval;
         int cause = exit_cause(cpu, why, &tval);
-        if (cause >= 0)
+        if (cause >= 0) {
+            /* the engine retires an ecall (a process VM's system call); an
+             * exception does not retire its instruction */
+            if (why == ENG_EXIT_SYSCALL && cpu->instret > 0) {
+                cpu->instret--;
+                done--;
+            }
             take_trap(cpu, (uint64_t)cause, 0, tval);
+        }
     }
 }
 
