@@ -88,11 +88,41 @@ static uint64_t time_deadline(const rv_priv *p, uint64_t t)
 }
 
 static int sstc_on(const rv_priv *p) { return (p->menvcfg & MENVCFG_STCE) != 0; }
+static uint64_t mtimecmp(const rv_priv *p) { return __atomic_load_n(&p->mtimecmp, __ATOMIC_ACQUIRE); }
+
+/* a timer the hart itself must watch: Sstc's (STIE enabled), the CLINT's
+ * comparator (MTIE enabled); its host deadline, UINT64_MAX for none */
+static int timer_armed(const rv_priv *p)
+{
+    return (sstc_on(p) && (p->mie & IRQ(RV_IRQ_STI))) ||
+           (mtimecmp(p) != UINT64_MAX && (p->mie & IRQ(RV_IRQ_MTI)));
+}
+static uint64_t time_deadline(const rv_priv *p, uint64_t t);
+static uint64_t timer_deadline(const rv_priv *p)
+{
+    uint64_t d = UINT64_MAX, m = mtimecmp(p);
+    if (sstc_on(p) && (p->mie & IRQ(RV_IRQ_STI)))
+        d = time_deadline(p, p->stimecmp);
+    if (m != UINT64_MAX && (p->mie & IRQ(RV_IRQ_MTI))) {
+        uint64_t dm = time_deadline(p, m);
+        d = dm < d ? dm : d;
+    }
+    return d;
+}
+
+void rv_sys_set_mtimecmp(rv_cpu *cpu, uint64_t v)
+{
+    __atomic_store_n(&cpu->priv->mtimecmp, v, __ATOMIC_RELEASE);
+    eng_irq_kick(&cpu->vcpu);
+}
 
 uint64_t rv_sys_mip(rv_cpu *cpu)
 {
     rv_priv *p = cpu->priv;
     uint64_t mip = (eng_irq_lines(&cpu->vcpu) & ALL_IRQS) | p->mip_sw;
+    uint64_t m = mtimecmp(p);
+    if (m != UINT64_MAX && rv_sys_time(cpu) >= m)
+        mip |= IRQ(RV_IRQ_MTI);
     if (sstc_on(p)) {
         mip &= ~IRQ(RV_IRQ_STI);
         if (rv_sys_time(cpu) >= p->stimecmp)
@@ -223,10 +253,7 @@ static void wfi_sleep(rv_cpu *cpu)
         cpu->interrupt = 0;
         if (rv_sys_mip(cpu) & p->mie)
             return;     /* pending, enabled or not by the global enables */
-        uint64_t deadline = UINT64_MAX;
-        if (sstc_on(p) && (p->mie & IRQ(RV_IRQ_STI)))
-            deadline = time_deadline(p, p->stimecmp);
-        eng_wfi_wait(&cpu->vcpu, deadline);
+        eng_wfi_wait(&cpu->vcpu, timer_deadline(p));
     }
 }
 
@@ -248,9 +275,10 @@ rv_exit rv_sys_run(rv_cpu *cpu, int64_t budget)
                 return ENG_EXIT_BUDGET;
             slice = budget - (int64_t)done;
         }
-        /* Sstc's timer has no thread of its own: look at it every SLICE
-         * instructions while it is armed */
-        if (sstc_on(p) && (p->mie & IRQ(RV_IRQ_STI)) && (slice < 0 || slice > SLICE))
+        /* Sstc's timer (and the CLINT comparator the hart keeps) has no
+         * thread of its own: look at it every SLICE instructions while it
+         * is armed */
+        if (timer_armed(p) && (slice < 0 || slice > SLICE))
             slice = SLICE;
         cpu->budget = slice;
         uint64_t before = cpu->instret;
@@ -302,6 +330,7 @@ int rv_sys_init(rv_cpu *cpu, eng_phys *phys, eng_inval *inval, uint64_t hartid)
     p->timebase_hz = 10000000;
     p->time_origin_ns = eng_now_ns();
     p->stimecmp = UINT64_MAX;
+    p->mtimecmp = UINT64_MAX;
     sync_mmu(cpu);
     return 0;
 }

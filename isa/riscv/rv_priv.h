@@ -37,6 +37,9 @@ typedef struct rv_priv {
     uint64_t mcounteren, scounteren, mcountinhibit;
     uint64_t menvcfg, senvcfg;
     uint64_t stimecmp;
+    /* a CLINT's mtimecmp for this hart, kept by the hart (rv_sys_set_mtimecmp;
+     * UINT64_MAX: none): MTIP is the line OR time >= mtimecmp */
+    uint64_t mtimecmp;
     uint64_t pmpcfg[8];         /* pmpcfg0, 2, ... 14 */
     uint64_t pmpaddr[64];
     uint64_t cycle_off, instret_off;    /* mcycle/minstret = retired + off */
@@ -61,6 +64,11 @@ rv_exit rv_sys_run(rv_cpu *cpu, int64_t budget);
 /* Any thread: make rv_sys_run return (at the next block boundary, or out
  * of wfi). */
 void rv_sys_halt(rv_cpu *cpu);
+/* Any thread: a machine's CLINT may have the hart compare its mtimecmp
+ * itself, instead of a timer thread driving the MTIP line: MTIP then reads
+ * as the line OR time >= mtimecmp, the hart looks at the time while MTIE is
+ * enabled (as for Sstc) and wfi sleeps until the deadline. */
+void rv_sys_set_mtimecmp(rv_cpu *cpu, uint64_t mtimecmp);
 /* The time CSR's value now. */
 uint64_t rv_sys_time(const rv_cpu *cpu);
 /* mip as the hart sees it now: the lines, the software bits, Sstc's STIP. */

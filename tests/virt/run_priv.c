@@ -2,9 +2,10 @@
  * 0x80000000, entered in M mode) on a system hart of the soft-TLB model:
  * 128 MiB of RAM at 0x80000000 and a SiFive test device at 0x100000, as
  * QEMU's virt machine has them, and a line device at 0x101000 that QEMU
- * has not (tests/virt/vvm/*.S only): writing 0x100 | N raises interrupt
- * line N from another host thread 2 ms later (eng_irq_set), writing N
- * lowers it.  A program ends by writing 0x5555 (pass) or
+ * has not (tests/virt/vvm/*.S only): writing 0x100 | N at offset 0 raises
+ * interrupt line N from another host thread 2 ms later (eng_irq_set),
+ * writing N lowers it; a write at offset 8 sets the hart's mtimecmp
+ * (rv_sys_set_mtimecmp), as a CLINT would.  A program ends by writing 0x5555 (pass) or
  * (code << 16) | 0x3333 (fail) to the device.  The tier comes from
  * VVM_ENGINE (the translation tier keeps TLB harts interpreted).
  * Prints "ok NAME" or "not ok NAME: why" per program, then "ok end".
@@ -72,6 +73,8 @@ static int line_write(void *arg, uint64_t off, unsigned size, uint64_t val)
 {
     line_dev *l = arg;
     (void)size;
+    if (off == 8)
+        rv_sys_set_mtimecmp(l->cpu, val);
     if (off != 0)
         return 0;
     if (l->running) {

@@ -2,7 +2,8 @@
  * run_priv.c's line device; vvm only): MEIP waking wfi while MIE is clear
  * (no trap), then taken once MIE is set; SEIP delegated to S, waking wfi
  * and trapping there; MSIP taken in M from U whatever MIE says; lowering a
- * line clears mip. */
+ * line clears mip; the CLINT comparator the hart keeps (mtimecmp set by a
+ * device: MTIP when time reaches it, waking wfi). */
 #include "../priv/common.h"
 #define LINE_DEV 0x101000
 .macro RAISE n
@@ -76,5 +77,37 @@ m2: CHECK_TRAP TI_CAUSE, INTR | 3, 9
     andi t4, t4, 3
     CHECK_EQ t4, 0, 10
     LOWER 3
+    csrw mie, zero
+
+    /* the hart's CLINT comparator: MTIP at time >= mtimecmp, wfi waits */
+    li t0, 1 << 7
+    csrw mie, t0
+    csrr t1, mip
+    and t1, t1, t0
+    CHECK_EQ t1, 0, 11
+    rdtime s1
+    li t1, 20000
+    add s1, s1, t1
+    li t6, LINE_DEV
+    sd s1, 8(t6)
+1:  wfi
+    csrr t1, mip
+    and t1, t1, t0
+    beqz t1, 1b
+    rdtime t1
+    bgeu t1, s1, 2f
+    FAIL 12
+2:  EXPECT r3
+    csrsi mstatus, 0x8
+    nop
+    FAIL 13
+r3: CHECK_TRAP TI_CAUSE, INTR | 7, 14
+    li t6, LINE_DEV
+    li t1, -1
+    sd t1, 8(t6)
+    csrr t1, mip
+    li t0, 1 << 7
+    and t1, t1, t0
+    CHECK_EQ t1, 0, 15
     csrw mie, zero
     j pass
