@@ -72,17 +72,20 @@ static _Noreturn void illegal(rv_cpu *cpu) { rv_raise(cpu, RV_EXIT_ILLEGAL, 0); 
 
 /* ---- time and mip ---- */
 
+static uint64_t timebase(const rv_priv *p) { return p->timebase_hz ? p->timebase_hz : 10000000; }
+
 uint64_t rv_sys_time(const rv_cpu *cpu)
 {
     const rv_priv *p = cpu->priv;
     uint64_t now = eng_now_ns(), d = now > p->time_origin_ns ? now - p->time_origin_ns : 0;
-    return (uint64_t)((unsigned __int128)d * p->timebase_hz / 1000000000u);
+    return (uint64_t)((unsigned __int128)d * timebase(p) / 1000000000u);
 }
 
 /* the host time at which time reaches t */
 static uint64_t time_deadline(const rv_priv *p, uint64_t t)
 {
-    unsigned __int128 ns = ((unsigned __int128)t * 1000000000u + p->timebase_hz - 1) / p->timebase_hz;
+    uint64_t hz = timebase(p);
+    unsigned __int128 ns = ((unsigned __int128)t * 1000000000u + hz - 1) / hz;
     ns += p->time_origin_ns;
     return ns > UINT64_MAX - 1 ? UINT64_MAX - 1 : (uint64_t)ns;
 }
@@ -90,8 +93,9 @@ static uint64_t time_deadline(const rv_priv *p, uint64_t t)
 static int sstc_on(const rv_priv *p) { return (p->menvcfg & MENVCFG_STCE) != 0; }
 static uint64_t mtimecmp(const rv_priv *p) { return __atomic_load_n(&p->mtimecmp, __ATOMIC_ACQUIRE); }
 
-/* a timer the hart itself must watch: Sstc's (STIE enabled), the CLINT's
- * comparator (MTIE enabled); its host deadline, UINT64_MAX for none */
+/* A timer the hart itself must watch: Sstc's (STIE enabled), the CLINT's
+ * comparator (MTIE enabled).  timer_deadline: the nearest one's host
+ * time, UINT64_MAX for none. */
 static int timer_armed(const rv_priv *p)
 {
     return (sstc_on(p) && (p->mie & IRQ(RV_IRQ_STI))) ||
