@@ -2,10 +2,12 @@
  * 0x80000000, entered in M mode) on a system hart of the soft-TLB model:
  * 128 MiB of RAM at 0x80000000 and a SiFive test device at 0x100000, as
  * QEMU's virt machine has them, and a line device at 0x101000 that QEMU
- * has not (tests/virt/vvm/*.S only): writing 0x100 | N at offset 0 raises
+ * has not (the tests in tests/virt/vvm only): writing 0x100 | N at offset 0 raises
  * interrupt line N from another host thread 2 ms later (eng_irq_set),
  * writing N lowers it; a write at offset 8 sets the hart's mtimecmp
- * (rv_sys_set_mtimecmp), as a CLINT would.  A program ends by writing 0x5555 (pass) or
+ * (rv_sys_set_mtimecmp), as a CLINT would; the CLINT's msip registers
+ * at 0x2000000 (4 bytes per hart) drive each hart's MSIP line.  A program
+ * named smp* runs on two harts, each on a host thread of its own.  A program ends by writing 0x5555 (pass) or
  * (code << 16) | 0x3333 (fail) to the device.  The tier comes from
  * VVM_ENGINE (the translation tier keeps TLB harts interpreted).
  * Prints "ok NAME" or "not ok NAME: why" per program, then "ok end".
@@ -24,9 +26,13 @@
 #define RAM_SIZE (UINT64_C(128) << 20)
 #define TEST_BASE UINT64_C(0x100000)
 
+#define MAX_HARTS 2
+static rv_cpu harts[MAX_HARTS];
+static unsigned nharts;
+
 typedef struct test_dev {
     rv_cpu *cpu;
-    int done;
+    volatile int done;
     uint32_t val;
 } test_dev;
 
@@ -45,7 +51,8 @@ static int dev_write(void *arg, uint64_t off, unsigned size, uint64_t val)
         return 0;
     d->val = (uint32_t)val;
     d->done = 1;
-    rv_sys_halt(d->cpu);
+    for (unsigned i = 0; i < nharts; i++)
+        rv_sys_halt(&harts[i]);
     return 0;
 }
 
@@ -90,6 +97,33 @@ static int line_write(void *arg, uint64_t off, unsigned size, uint64_t val)
 }
 
 static const eng_mmio_ops line_ops = {dev_read, line_write};
+
+/* the CLINT's msip registers (QEMU virt: 0x2000000 + 4 x hart) */
+#define CLINT_BASE UINT64_C(0x2000000)
+static int clint_read(void *arg, uint64_t off, unsigned size, uint64_t *val)
+{
+    (void)arg, (void)size;
+    *val = off / 4 < nharts && off % 4 == 0 ? (eng_irq_lines(&harts[off / 4].vcpu) >> RV_IRQ_MSI) & 1 : 0;
+    return 0;
+}
+static int clint_write(void *arg, uint64_t off, unsigned size, uint64_t val)
+{
+    (void)arg, (void)size;
+    if (off / 4 < nharts && off % 4 == 0)
+        eng_irq_set(&harts[off / 4].vcpu, RV_IRQ_MSI, (int)(val & 1));
+    return 0;
+}
+static const eng_mmio_ops clint_ops = {clint_read, clint_write};
+
+/* a hart's thread: runs it until the test device speaks (or 2e8 instructions) */
+static test_dev *the_dev;
+static void *hart_thread(void *arg)
+{
+    rv_cpu *cpu = arg;
+    for (int i = 0; i < 200 && !the_dev->done; i++)
+        rv_sys_run(cpu, 1000000);
+    return NULL;
+}
 
 static int load_elf(const char *path, uint8_t *ram, char *why, size_t n)
 {
@@ -136,38 +170,57 @@ static int run_one(const char *path, eng_tier tier)
     char why[128] = "";
     eng_phys *phys = eng_phys_new(NULL);
     uint8_t *ram = phys ? eng_phys_add_ram(phys, RAM_BASE, RAM_SIZE, NULL) : NULL;
-    static rv_cpu cpu;
-    test_dev dev = {.cpu = &cpu};
-    line_dev line = {.cpu = &cpu};
+    rv_cpu *cpu = &harts[0];
+    test_dev dev = {.cpu = cpu};
+    line_dev line = {.cpu = cpu};
     int ok = 0;
+    nharts = 0;
+    the_dev = &dev;
     if (!ram || eng_phys_add_mmio(phys, TEST_BASE, 0x1000, &dev_ops, &dev) < 0 ||
-        eng_phys_add_mmio(phys, LINE_BASE, 0x1000, &line_ops, &line) < 0) {
+        eng_phys_add_mmio(phys, LINE_BASE, 0x1000, &line_ops, &line) < 0 ||
+        eng_phys_add_mmio(phys, CLINT_BASE, 0x10000, &clint_ops, NULL) < 0) {
         snprintf(why, sizeof why, "machine setup failed");
         goto out;
     }
     if (load_elf(path, ram, why, sizeof why) < 0)
         goto out;
-    if (rv_sys_init(&cpu, phys, NULL, 0) < 0) {
-        snprintf(why, sizeof why, "rv_sys_init failed");
-        goto out;
+    /* smp*: two harts, each on a thread of its own */
+    unsigned n = strncmp(name, "smp", 3) ? 1 : 2;
+    for (; nharts < n; nharts++) {
+        rv_cpu *h = &harts[nharts];
+        memset(h, 0, sizeof *h);
+        if (rv_sys_init(h, phys, NULL, nharts) < 0) {
+            snprintf(why, sizeof why, "rv_sys_init failed");
+            goto fini;
+        }
+        h->tier = tier;
+        h->pc = RAM_BASE;
+        h->x[10] = nharts;  /* a0: the hart id, as QEMU's reset code passes it */
     }
-    cpu.tier = tier;
-    cpu.pc = RAM_BASE;
-    cpu.x[10] = 0;  /* a0: the hart id, as QEMU's reset code passes it */
-    /* a bounded run: 2e8 instructions or the test device */
-    for (int i = 0; i < 200 && !dev.done; i++)
-        rv_sys_run(&cpu, 1000000);
+    pthread_t th[MAX_HARTS];
+    unsigned started = 0;
+    for (unsigned i = 1; i < nharts; i++)
+        if (pthread_create(&th[i], NULL, hart_thread, &harts[i]) == 0)
+            started = i;
+    hart_thread(cpu);
+    for (unsigned i = 1; i < nharts; i++)
+        rv_sys_halt(&harts[i]);
+    for (unsigned i = 1; i <= started; i++)
+        pthread_join(th[i], NULL);
     if (!dev.done)
-        snprintf(why, sizeof why, "no verdict (pc 0x%llx, %llu traps)", (unsigned long long)cpu.pc,
-                 (unsigned long long)cpu.priv->traps);
+        snprintf(why, sizeof why, "no verdict (pc 0x%llx, %llu traps)", (unsigned long long)cpu->pc,
+                 (unsigned long long)cpu->priv->traps);
     else if (dev.val == 0x5555)
         ok = 1;
     else
         snprintf(why, sizeof why, "failed check %u (0x%x; pc 0x%llx)", dev.val >> 16, dev.val,
-                 (unsigned long long)cpu.pc);
+                 (unsigned long long)cpu->pc);
+fini:
     if (line.running)
         pthread_join(line.th, NULL);
-    rv_sys_fini(&cpu);
+    for (unsigned i = 0; i < nharts; i++)
+        rv_sys_fini(&harts[i]);
+    nharts = 0;
 out:
     if (phys)
         eng_phys_free(phys);

@@ -35,7 +35,9 @@ if [ -z "${REPEAT_PASS:-}" ]; then
 	if command -v qemu-system-riscv64 >/dev/null 2>&1; then
 		for t in "${V_TESTS[@]}"; do
 			[ -f "$V_OUT/$t.elf" ] || continue
-			run_to 20 qemu-system-riscv64 -machine virt -bios none -nographic -monitor none \
+			smp=1
+			case $t in smp*) smp=2 ;; esac
+			run_to 20 qemu-system-riscv64 -machine virt -smp $smp -bios none -nographic -monitor none \
 				-serial none -kernel "$V_OUT/$t.elf" >"$TMP/$t.qemu.out" 2>&1 </dev/null
 			st=$?
 			if [ $st -eq 0 ]; then

@@ -107,7 +107,15 @@
     .section .text.start, "ax"
     .globl _start
 _start:
-    li sp, MSTACK
+    /* the other harts park, or go to SECONDARY when the test defines it */
+    csrr t0, mhartid
+    beqz t0, 1f
+#ifdef SECONDARY
+    j SECONDARY
+#endif
+2:  wfi
+    j 2b
+1:  li sp, MSTACK
     la t0, mtrap
     csrw mtvec, t0
     li t0, MSTACK + 0x8000
