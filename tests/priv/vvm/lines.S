@@ -4,7 +4,7 @@
  * and trapping there; MSIP taken in M from U whatever MIE says; lowering a
  * line clears mip; the CLINT comparator the hart keeps (mtimecmp set by a
  * device: MTIP when time reaches it, waking wfi). */
-#include "../priv/common.h"
+#include "../progs/common.h"
 #define LINE_DEV 0x101000
 .macro RAISE n
     li t6, LINE_DEV

@@ -1,8 +1,8 @@
-/* Runs bare-metal RISC-V test programs (tests/virt/priv/NAME.S, linked at
+/* Runs bare-metal RISC-V test programs (tests/priv/progs/NAME.S, linked at
  * 0x80000000, entered in M mode) on a system hart of the soft-TLB model:
  * 128 MiB of RAM at 0x80000000 and a SiFive test device at 0x100000, as
  * QEMU's virt machine has them, and a line device at 0x101000 that QEMU
- * has not (the tests in tests/virt/vvm only): writing 0x100 | N at offset 0 raises
+ * has not (the tests in tests/priv/vvm only): writing 0x100 | N at offset 0 raises
  * interrupt line N from another host thread 2 ms later (eng_irq_set),
  * writing N lowers it; a write at offset 8 sets the hart's mtimecmp
  * (rv_sys_set_mtimecmp), as a CLINT would; the CLINT's msip registers

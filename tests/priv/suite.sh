@@ -1,8 +1,8 @@
 # The privileged architecture (isa/riscv/rv_priv.c): bare-metal test
-# programs (tests/virt/priv/*.S, M-mode entry at 0x80000000) run on QEMU's
+# programs (tests/priv/progs/*.S, M-mode entry at 0x80000000) run on QEMU's
 # virt machine as the oracle (qemu-system-riscv64 -bios none: the SiFive
 # test device's 0x5555 makes it exit 0) and on a system hart of vvm's
-# soft-TLB model (tests/virt/run_priv.c against libvvm.a: RAM at
+# soft-TLB model (tests/priv/run_priv.c against libvvm.a: RAM at
 # 0x80000000, the test device at 0x100000) under each engine (the
 # translation tier keeps such harts interpreted: jit and auto must fall
 # back and pass).
@@ -10,12 +10,12 @@
 # asan-pass: yes
 # engines: yes
 
-V_SRC=$ROOT/tests/virt
-V_OUT=${B_GUEST:-$B}/tests/virt
+V_SRC=$ROOT/tests/priv
+V_OUT=${B_GUEST:-$B}/tests/priv
 mkdir -p "$V_OUT"
-V_TESTS=()     # priv/NAME.S: QEMU and vvm
+V_TESTS=()     # progs/NAME.S: QEMU and vvm
 V_ONLY=()      # vvm/NAME.S: devices QEMU has not (run_priv.c's line device)
-for s in "$V_SRC"/priv/*.S; do
+for s in "$V_SRC"/progs/*.S; do
 	V_TESTS+=("$(basename "$s" .S)")
 done
 for s in "$V_SRC"/vvm/*.S; do
@@ -23,11 +23,11 @@ for s in "$V_SRC"/vvm/*.S; do
 done
 
 if [ -z "${REPEAT_PASS:-}" ]; then
-	for t in "${V_TESTS[@]/#/priv/}" "${V_ONLY[@]/#/vvm/}"; do
+	for t in "${V_TESTS[@]/#/progs/}" "${V_ONLY[@]/#/vvm/}"; do
 		if ! riscv64-linux-gnu-gcc -march=rv64gc -mabi=lp64d -nostdlib -static -fno-pie -no-pie \
-			-Wl,--build-id=none -T "$V_SRC/priv/link.ld" -o "$V_OUT/${t#*/}.elf" "$V_SRC/$t.S" \
+			-Wl,--build-id=none -T "$V_SRC/progs/link.ld" -o "$V_OUT/${t#*/}.elf" "$V_SRC/$t.S" \
 			2>"$TMP/${t#*/}.cc.log"; then
-			fail "virt/build/${t#*/}" "cross assembly failed"
+			fail "priv/build/${t#*/}" "cross assembly failed"
 			show "$TMP/${t#*/}.cc.log"
 		fi
 	done
@@ -41,14 +41,14 @@ if [ -z "${REPEAT_PASS:-}" ]; then
 				-serial none -kernel "$V_OUT/$t.elf" >"$TMP/$t.qemu.out" 2>&1 </dev/null
 			st=$?
 			if [ $st -eq 0 ]; then
-				pass "virt/qemu/$t"
+				pass "priv/qemu/$t"
 			else
-				fail "virt/qemu/$t" "qemu-system-riscv64 status $st (the failed check's number mod 256)"
+				fail "priv/qemu/$t" "qemu-system-riscv64 status $st (the failed check's number mod 256)"
 				show "$TMP/$t.qemu.out"
 			fi
 		done
 	else
-		skip virt/qemu "qemu-system-riscv64 not installed (scripts/install-deps.sh installs qemu-system-misc)"
+		skip priv/qemu "qemu-system-riscv64 not installed (scripts/install-deps.sh installs qemu-system-misc)"
 	fi
 fi
 
@@ -56,7 +56,7 @@ san=()
 [ "${SANITIZED:-0}" = 1 ] && san=(-fsanitize=address,undefined -fno-omit-frame-pointer)
 if ! ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra "${san[@]}" -I"$ROOT" -I"$B/gen" -o "$TMP/run_priv" \
 	"$V_SRC/run_priv.c" "$B/libvvm.a" -lm -pthread -ldl 2>"$TMP/run_priv.log"; then
-	fail virt/run_priv "does not build"
+	fail priv/run_priv "does not build"
 	show "$TMP/run_priv.log"
 else
 	elfs=()
@@ -68,16 +68,16 @@ else
 	while IFS= read -r line; do
 		case $line in
 		"ok end") ;;
-		"ok "*) pass "virt/vvm/${line#ok }" ;;
-		"not ok "*) fail "virt/vvm/${line#not ok }" ;;
+		"ok "*) pass "priv/vvm/${line#ok }" ;;
+		"not ok "*) fail "priv/vvm/${line#not ok }" ;;
 		esac
 	done <"$TMP/run_priv.out"
 	if [ $st -ne 0 ] || ! grep -qx "ok end" "$TMP/run_priv.out"; then
-		fail virt/vvm "status $st"
+		fail priv/vvm "status $st"
 		show "$TMP/run_priv.err"
 	fi
 	if grep -q Sanitizer "$TMP/run_priv.err"; then
-		fail virt/vvm/sanitizer
+		fail priv/vvm/sanitizer
 		grep -A8 Sanitizer "$TMP/run_priv.err" | show -
 	fi
 fi
