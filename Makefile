@@ -23,10 +23,12 @@ endif
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) -I. -I$(B)/gen -D_GNU_SOURCE -pthread $(SANFLAGS) $(CFLAGS)
 LDFLAGS_ALL := -pthread $(SANFLAGS) $(LDFLAGS)
-LIBS := -lm
+# libfdt (Debian's libfdt-dev): rv64-virt's device tree; a program linking
+# libvvm.a links -lfdt -lm
+LIBS := -lfdt -lm
 
 # Layers, bottom up.  Every .c file in these folders goes into libvvm.a.
-LIB_DIRS := core meta meta/vm engine isa/riscv os/linux machines
+LIB_DIRS := core meta meta/vm engine isa/riscv os/linux machines machines/virt
 # The translation tier's host layer: code buffer and code memory, the x86-64 encoder.
 LIB_DIRS += engine/host engine/host/x86_64
 LIB_SRC := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
@@ -45,7 +47,7 @@ all: $(B)/vvm $(B)/libvvm.a $(B)/embed
 # checked RTL trees, error printer); isagen builds its runtime RTL table with
 # the engine's own builder (engine/rtl.c).
 DESC_SRC := tools/desc.c tools/desc.h meta/sexp.c meta/sexp.h
-$(B)/isagen: tools/isagen.c $(DESC_SRC) engine/rtl.c engine/rtl.h engine/rtl_fp.h engine/rtl_ops.def engine/host/x86_64/cpuid.c
+$(B)/isagen: tools/isagen.c $(DESC_SRC) engine/rtl.c engine/rtl.h engine/rtl_fp.h engine/rtl_ops.def engine/atomic.h engine/host/x86_64/cpuid.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O1 -g $(WARN) -I. -o $@ tools/isagen.c tools/desc.c engine/rtl.c engine/host/x86_64/cpuid.c meta/sexp.c -lm
 

@@ -77,7 +77,7 @@ printf '| program (CPU s, best of %s rounds) | native | qemu | vvm interp | vvm 
 printf ' qemu/native | interp/native | jit/native | auto/native | interp/qemu | jit/qemu | auto/qemu |\n'
 printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(int_arith branchy memchase fp strings gofmt)
+[ ${#names[@]} -gt 0 ] || names=(int_arith branchy memchase fp strings atomics gofmt)
 declare -A jit_s   # each program's best jit CPU seconds, for the share spent translating
 # They run in turn, $REPEAT rounds, so that a slow spell of the machine
 # falls on all of them; the native program, whose short times move the

@@ -34,6 +34,8 @@ static void run_usage(FILE *f)
             "rv64-linux.  The exit status is the program's; a program killed by signal N\n"
             "makes vvm exit with 128+N.\n"
             "\n"
+            "  --machine rv64-virt OPTIONS  the system VM, with qemu-system-riscv64's options\n"
+            "                          (vvm run --machine rv64-virt -h lists them)\n"
             "  -L DIR, --sysroot DIR   riscv64 root for the dynamic loader and libraries\n"
             "                          (default /usr/riscv64-linux-gnu when present)\n"
             "  -E VAR=VALUE            set VAR in the guest's environment\n"
@@ -111,6 +113,29 @@ static int run_with(int argc, char **argv, envlist *env, FILE **logfp)
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             run_usage(stdout);
             return 0;
+        } else if (!strcmp(a, "--machine") || !strncmp(a, "--machine=", 10)) {
+            const char *name;
+            if (a[9] == '=')
+                name = a + 10;
+            else {
+                NEEDARG();
+                name = argv[++i];
+            }
+            const vvm_machine_class *c = vvm_machine_class_find(name);
+            if (!c) {
+                fprintf(stderr, "vvm run: --machine: no machine '%s' (vvm info lists them)\n", name);
+                return 2;
+            }
+            if (c->main) {
+                o.envp = env->v;
+                o.log = logf ? logf : stderr;
+                return c->main(argc - i - 1, argv + i + 1, &o);
+            }
+            if (strcmp(name, "rv64-linux")) {
+                fprintf(stderr, "vvm run: --machine %s: that machine runs no program this way\n", name);
+                return 2;
+            }
+            /* rv64-linux: what the program's probe would choose */
         } else if (!strcmp(a, "-L") || !strcmp(a, "--sysroot")) {
             NEEDARG();
             o.sysroot = argv[++i];

@@ -87,6 +87,12 @@ struct vvm_machine_class {
      * (files to load first in argv), if it has one; the exit status. */
     int (*repl)(int argc, char **argv);
 
+    /* `vvm run --machine NAME ARGS...`: a machine with a command line of
+     * its own (rv64-virt: qemu-system-riscv64's options) parses ARGS (argc
+     * of them, after NAME), with the options given before --machine in o;
+     * the exit status.  NULL: ARGS are `vvm run`'s, PROGRAM runs on it. */
+    int (*main)(int argc, char **argv, const vvm_run_opts *o);
+
     /* Stops whatever still runs and frees the machine. */
     void (*destroy)(vvm_machine *m);
 };

@@ -24,6 +24,7 @@
 
 #include "core/aspace.h"
 #include "core/joinpoint.h"
+#include "engine/atomic.h"
 #include "engine/block.h"
 
 #define ENG_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -179,6 +180,7 @@ typedef enum eng_tier { ENG_TIER_INTERP = 0, ENG_TIER_JIT, ENG_TIER_AUTO } eng_t
     const eng_mem_ops *mem_ops; \
     uint8_t *mem;               /* host address of guest address 0 */ \
     uint64_t mem_limit;         /* guest addresses are < mem_limit */ \
+    eng_resv res;               /* the load-reserved reservation (engine/atomic.h) */ \
     vvm_aspace *as;             /* fetch permission, code pages */ \
     const eng_isa *isa; \
     eng_block *scratch;         /* a truncated block run under a tight budget */ \

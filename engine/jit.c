@@ -297,6 +297,14 @@ static jit_opnd expr(lower *L, const rtl_node *n)
     }
     case RTL_CALL: case RTL_PURE:
         return helper_call(L, n);
+    case RTL_AMO: case RTL_LR: case RTL_SC: {
+        jit_opnd a = kid(L, n, 0), v = n->n > 1 ? kid(L, n, 1) : imm(0);
+        jit_ins *i = emit(L, n->kind == RTL_AMO ? JI_AMO : n->kind == RTL_LR ? JI_LR : JI_SC);
+        i->sub = n->aux;
+        i->a = a;
+        i->b = v;
+        return i->d = tmp(L);
+    }
     default:
         if (rtl_is_fp(n->kind)) {
             /* a single read from an FP register (F32) is the register
@@ -323,6 +331,34 @@ static jit_opnd expr(lower *L, const rtl_node *n)
         }
         L->bad = 1;
         return imm(0);
+    }
+}
+
+/* An expression whose value nobody wants (written to the zero register):
+ * only what it does is lowered -- an atomic with no destination (the back
+ * end then need not fetch the old value), loads (they may fault), helper
+ * calls; operators and register reads make no code. */
+static void effect(lower *L, const rtl_node *n)
+{
+    if (rtl_is_operator(n->kind)) {
+        for (unsigned k = 0; k < n->n; k++)
+            effect(L, rtl_kid(L->c, n, k));
+        return;
+    }
+    switch ((rtl_kind)n->kind) {
+    case RTL_CONST: case RTL_VAR: case RTL_SLOT: case RTL_IMM: case RTL_PC: case RTL_NEXT_PC: case RTL_RM:
+    case RTL_X: case RTL_F: case RTL_F32:
+        return;
+    case RTL_AMO: case RTL_LR: case RTL_SC: {
+        jit_opnd v = expr(L, n);
+        jit_ir *ir = L->ir;
+        if (!ir->oom && ir->n && v.kind == JO_TMP && ir->ins[ir->n - 1].d.kind == JO_TMP && ir->ins[ir->n - 1].d.n == v.n)
+            ir->ins[ir->n - 1].d = (jit_opnd){.kind = JO_NONE};
+        return;
+    }
+    default:
+        (void)expr(L, n);
+        return;
     }
 }
 
@@ -433,7 +469,9 @@ static void stmt(lower *L, const rtl_node *n)
     switch ((rtl_kind)n->kind) {
     case RTL_SET_X: case RTL_SET_F: case RTL_SET_F32: {
         const rtl_node *v = rtl_kid(L->c, n, 0);
-        if (v->kind == RTL_FAST)
+        if (n->kind == RTL_SET_X && v->kind != RTL_FAST && xreg(L, n->aux).kind != JO_CPU)
+            effect(L, v);   /* to the zero register */
+        else if (v->kind == RTL_FAST)
             assign_fast(L, n, v);
         else
             assign(L, n, expr(L, v));
@@ -756,9 +794,9 @@ static int observe_map(const eng_vcpu *v, eng_jit *j, const eng_block *b)
 
 int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
 {
-    /* the back end lowers the flat model's accesses only: a vCPU of the
-     * soft-TLB model (engine/mem_tlb.h) stays interpreted */
-    if (v->mem_model != ENG_MEM_FLAT)
+    /* the back end lowers the flat model's accesses and the soft TLB's
+     * (engine/host/x86_64/jit_x64.c, mem_lowerings) */
+    if (v->mem_model != ENG_MEM_FLAT && v->mem_model != ENG_MEM_TLB)
         return -1;
     eng_jit *j = jit_state(v);
     if (!j)

@@ -117,6 +117,11 @@ typedef enum jit_op {
     JI_EXIT,     /* pc = a; leave the block by successor slot sub */
     JI_TRAP,     /* trap sub (RTL_TRAP_*) at the slot `slot`, whose pc is a */
     JI_FENCE,    /* keep the memory orderings sub (ENG_ORDER_*, never 0) */
+    /* the RTL's atomics (engine/atomic.h), sub their word; d JO_NONE when
+     * the value is not wanted */
+    JI_AMO,      /* d = old value at a; memory at a = op(old, b) */
+    JI_LR,       /* d = guest memory at a; the reservation is set */
+    JI_SC,       /* d = 0 when b was stored at a under the reservation, else 1 */
     JI_FP,       /* d = sub(a, b, c); sub: a host FP operator (rtl_is_fp),
                   * RTL_FP_FLAGS (d only) or RTL_FP_CLEAR (nothing); label
                   * bit k (0-2): operand k is an FP register read as F32

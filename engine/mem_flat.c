@@ -32,6 +32,12 @@ static int on_host_fault(void *arg, uint64_t off, int is_write, int sig)
     /* in translated code, the access's slot comes from the code's table */
     if (v->jit)
         eng_jit_fault_at(v, vvm_hostfault_target()->host_pc, vvm_hostfault_target()->host_uc);
+    /* an instruction that stores takes a store fault even where the host
+     * read first (an atomic's compare-and-swap loop starts with a load):
+     * RISC-V's AMOs raise store/AMO faults */
+    const eng_insn *cur = v->cur;
+    if (!is_write && cur && cur->op < v->isa->nops && (v->isa->ops[cur->op].flags & ENG_OPF_STORE))
+        is_write = 1;
     /* the host's SIGBUS is the guest's: a page past the end of its file */
     eng_raise(v, sig == SIGBUS ? ENG_EXIT_BUS : is_write ? ENG_EXIT_STORE : ENG_EXIT_LOAD, off);
 }

@@ -10,6 +10,8 @@
  *   ENG_MEM_LOCALS(cpu)    the loop's locals it keeps in registers
  *   ENG_MEM_ARM(v, ft)     host fault target setup for the run
  *   LOAD_s8 .. LOAD_u64(a), STORE_8 .. STORE_64(a, v)   what bodies call
+ *   AMO(w, a, v), LOAD_RESERVED(w, a), STORE_CONDITIONAL(w, a, v)
+ *                          the atomics (engine/atomic.h; w: the RTL word)
  * and its cold side through eng_mem_ops (fetch, code marking).  The
  * soft-TLB model (engine/mem_tlb.h, the system VM's) provides the same
  * names; the loop is compiled once per model.
@@ -51,5 +53,29 @@ void eng_mem_flat_arm(eng_vcpu *v, vvm_fault_target *ft);
 #define STORE_16(a, v) ENG_STORET(uint16_t, a, v)
 #define STORE_32(a, v) ENG_STORET(uint32_t, a, v)
 #define STORE_64(a, v) ENG_STORET(uint64_t, a, v)
+
+/* The host address of an atomic access: misaligned first, then the bound
+ * (the access itself is engine/atomic.h's) */
+#define ENG_ATOMIC_AT(a, n, why) \
+    ({ \
+        uint64_t at_ = (a); \
+        if (ENG_UNLIKELY(at_ & ((n) - 1))) \
+            eng_raise(&cpu->vcpu, ENG_EXIT_MISALIGNED, at_); \
+        ENG_MEM_GUARD(at_, (n), why); \
+        (void *)(mem + at_); \
+    })
+#define AMO(w, a, v) \
+    ({ uint64_t av_ = (v); eng_amo((w), ENG_ATOMIC_AT(a, eng_amo_size(w), ENG_EXIT_STORE), av_); })
+#define LOAD_RESERVED(w, a) \
+    ({ \
+        uint64_t la_ = (a); \
+        eng_load_reserved(&cpu->res, eng_lrsc_size(w), ENG_ATOMIC_AT(la_, eng_lrsc_size(w), ENG_EXIT_LOAD), la_); \
+    })
+#define STORE_CONDITIONAL(w, a, v) \
+    ({ \
+        uint64_t sa_ = (a), sv_ = (v); \
+        eng_store_conditional(&cpu->res, eng_lrsc_size(w), ENG_ATOMIC_AT(sa_, eng_lrsc_size(w), ENG_EXIT_STORE), \
+                              sa_, sv_); \
+    })
 
 #endif

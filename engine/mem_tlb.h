@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/hostfault.h"
+#include "engine/atomic.h"
 #include "engine/mmu.h"
 
 static inline void eng_mmu_arm(eng_vcpu *v, vvm_fault_target *ft)
@@ -68,5 +69,25 @@ static inline void eng_mmu_arm(eng_vcpu *v, vvm_fault_target *ft)
 #define STORE_16(a, v) ENG_TLB_STORET(uint16_t, a, v)
 #define STORE_32(a, v) ENG_TLB_STORET(uint32_t, a, v)
 #define STORE_64(a, v) ENG_TLB_STORET(uint64_t, a, v)
+
+/* The atomics (engine/atomic.h) on the host address of RAM the TLB gives
+ * (misaligned first; an atomic on a device is an access fault) */
+#define AMO(w, a, v) \
+    ({ \
+        uint64_t aa_ = (a), av_ = (v); \
+        eng_amo((w), eng_tlb_atomic_at(&cpu->vcpu, aa_, eng_amo_size(w), ENG_ACC_STORE), av_); \
+    })
+#define LOAD_RESERVED(w, a) \
+    ({ \
+        uint64_t la_ = (a); \
+        eng_load_reserved(&cpu->res, eng_lrsc_size(w), \
+                          eng_tlb_atomic_at(&cpu->vcpu, la_, eng_lrsc_size(w), ENG_ACC_LOAD), la_); \
+    })
+#define STORE_CONDITIONAL(w, a, v) \
+    ({ \
+        uint64_t sa_ = (a), sv_ = (v); \
+        eng_store_conditional(&cpu->res, eng_lrsc_size(w), \
+                              eng_tlb_atomic_at(&cpu->vcpu, sa_, eng_lrsc_size(w), ENG_ACC_STORE), sa_, sv_); \
+    })
 
 #endif

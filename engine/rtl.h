@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/atomic.h"
 #include "engine/block.h"
 
 enum { RTL_LEAF = 0, RTL_E = 1, RTL_S = 2, RTL_ES = 3 };
@@ -180,8 +181,9 @@ typedef struct rtl_state {
     uint64_t mem_limit;    /* guest addresses are < mem_limit */
     uint64_t pc;           /* in: the instruction's; out: the next one's */
     void *cpu;             /* passed to helpers */
-    uint64_t tval;         /* out: faulting address (RTL_OUT_LOAD/STORE) */
+    uint64_t tval;         /* out: faulting address (RTL_OUT_LOAD/STORE/MISALIGNED) */
     unsigned trap;         /* out: RTL_TRAP_ word (RTL_OUT_TRAP) */
+    eng_resv *res;         /* the reservation load-reserved and store-conditional use */
 } rtl_state;
 
 typedef enum rtl_outcome {
@@ -190,7 +192,8 @@ typedef enum rtl_outcome {
     RTL_OUT_END,      /* ended its block without a transfer: pc is pc + len */
     RTL_OUT_TRAP,     /* trap: pc at the instruction, kind in trap */
     RTL_OUT_LOAD,     /* load outside [0, mem_limit): tval */
-    RTL_OUT_STORE,    /* store outside [0, mem_limit): tval */
+    RTL_OUT_STORE,    /* store or atomic outside [0, mem_limit): tval */
+    RTL_OUT_MISALIGNED,   /* misaligned atomic at tval */
     RTL_OUT_BAD,      /* a malformed tree (run rtl_check first) */
 } rtl_outcome;
 

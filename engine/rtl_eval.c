@@ -65,6 +65,43 @@ static uint64_t load(ev *e, const rtl_node *n)
     }
 }
 
+/* the host address of an atomic access of size bytes at a, or NULL with
+ * the outcome set (misaligned first, then the bound) */
+static void *atomic_at(ev *e, uint64_t a, unsigned size, rtl_outcome why)
+{
+    if (e->done)
+        return NULL;
+    if (a & (size - 1)) {
+        e->st->tval = a;
+        e->out = RTL_OUT_MISALIGNED;
+        e->done = 1;
+        return NULL;
+    }
+    return fault(e, a, size, why) ? NULL : e->st->mem + a;
+}
+
+static uint64_t atomic(ev *e, const rtl_node *n)
+{
+    uint64_t a = kid(e, n, 0), v = n->n > 1 ? kid(e, n, 1) : 0;
+    void *p;
+    if (n->kind != RTL_AMO && !e->st->res) {
+        e->out = RTL_OUT_BAD;
+        e->done = 1;
+        return 0;
+    }
+    switch ((rtl_kind)n->kind) {
+    case RTL_AMO:
+        p = atomic_at(e, a, eng_amo_size(n->aux), RTL_OUT_STORE);
+        return p ? eng_amo(n->aux, p, v) : 0;
+    case RTL_LR:
+        p = atomic_at(e, a, eng_lrsc_size(n->aux), RTL_OUT_LOAD);
+        return p ? eng_load_reserved(e->st->res, eng_lrsc_size(n->aux), p, a) : 0;
+    default:
+        p = atomic_at(e, a, eng_lrsc_size(n->aux), RTL_OUT_STORE);
+        return p ? eng_store_conditional(e->st->res, eng_lrsc_size(n->aux), p, a, v) : 0;
+    }
+}
+
 uint64_t rtl_apply(unsigned kind, uint64_t a, uint64_t b)
 {
     switch ((rtl_kind)kind) {
@@ -149,6 +186,7 @@ static uint64_t expr(ev *e, const rtl_node *n)
     }
     case RTL_FP_FLAGS: return rtl_fp_flags();
     case RTL_LOAD: return load(e, n);
+    case RTL_AMO: case RTL_LR: case RTL_SC: return atomic(e, n);
     case RTL_CALL: case RTL_PURE: return helper(e, n);
     default:
         e->out = RTL_OUT_BAD;

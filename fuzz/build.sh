@@ -12,7 +12,7 @@
 # library is built by the project Makefile with clang and the fuzzer's
 # coverage instrumentation plus ASan/UBSan, in its own build tree.
 
-FUZZ_TARGETS="decode elf vml_read vml_compile rtl lockstep"
+FUZZ_TARGETS="decode elf vml_read vml_compile rtl lockstep dtb"
 FUZZ_SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
 fuzz_build() {
@@ -29,7 +29,7 @@ fuzz_build() {
 		[ "$t" = elf ] && extra=$ROOT/cli/disasm.c  # the listing it walks
 		clang -std=gnu11 -O1 -g -Wall -Wno-unused-function -I"$ROOT" -I"$FB/gen" -D_GNU_SOURCE -pthread \
 			-fsanitize=fuzzer $FUZZ_SAN -o "$FB/fuzz_$t" "$ROOT/fuzz/fuzz_$t.c" $extra \
-			"$FB/libvvm.a" -lm >>"$log" 2>&1 || return 1
+			"$FB/libvvm.a" -lfdt -lm >>"$log" 2>&1 || return 1
 	done
 }
 
@@ -86,6 +86,13 @@ CEOF
 	fi
 	# rtl: an instruction word then state bytes; the code slices serve
 	cp "$s/decode/"* "$s/rtl/" 2>/dev/null
+	# dtb: rv64-virt's generated trees (1 and 4 harts, with /chosen), whole and cut
+	if [ -x "$ROOT/build/vvm" ]; then
+		"$ROOT/build/vvm" run --machine rv64-virt --dump-dtb "$s/dtb/virt1.dtb" >/dev/null 2>&1
+		"$ROOT/build/vvm" run --machine rv64-virt -smp 4 -append "console=ttyS0" --dump-dtb "$s/dtb/virt4.dtb" >/dev/null 2>&1
+		[ -s "$s/dtb/virt1.dtb" ] && head -c 300 "$s/dtb/virt1.dtb" >"$s/dtb/virt1.cut"
+	fi
+	printf '\xd0\x0d\xfe\xed' >"$s/dtb/magic"
 	# lockstep: generator choices; counting and mixed bytes as for vml_compile
 	cp "$s/vml_compile/count"* "$s/vml_compile/mix"* "$s/lockstep/" 2>/dev/null
 	rm -rf "$w"

@@ -11,4 +11,5 @@ void vvm_builtin_vmlets(void)
     done = 1;
     vvm_vmlet_register(&vvm_rv64_linux);
     vvm_vmlet_register(&vvm_meta_vmlet);
+    vvm_vmlet_register(&vvm_rv64_virt);
 }

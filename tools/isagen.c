@@ -305,6 +305,8 @@ static void scan_rtl(insn *in, const rnode *n)
         break;
     case RTL_LOAD: in->flags |= F_LOAD; break;
     case RTL_STORE: in->flags |= F_STORE; break;
+    case RTL_LR: in->flags |= F_LOAD; break;
+    case RTL_AMO: case RTL_SC: in->flags |= F_LOAD | F_STORE; break;   /* a store/AMO fault */
     case RTL_CALL: in->flags |= F_CALL; break;
     case RTL_F: case RTL_SET_F: case RTL_F32: case RTL_SET_F32: in->flags |= F_FP; break;
     }
@@ -678,6 +680,16 @@ static void emit_expr(FILE *o, const rnode *e)
     } else if (e->op == RTL_LOAD) {
         fprintf(o, "LOAD_%s(", e->k[0]->s);
         emit_expr(o, e->k[1]);
+        fprintf(o, ")");
+    } else if (e->op == RTL_AMO || e->op == RTL_LR || e->op == RTL_SC) {
+        /* the memory model's (engine/mem_flat.h), with the word's index */
+        fprintf(o, "%s(%d /* %s */, ", e->op == RTL_AMO ? "AMO" : e->op == RTL_LR ? "LOAD_RESERVED" : "STORE_CONDITIONAL",
+                (int)e->k[0]->i, e->k[0]->s);
+        emit_expr(o, e->k[1]);
+        if (e->op != RTL_LR) {
+            fprintf(o, ", ");
+            emit_expr(o, e->k[2]);
+        }
         fprintf(o, ")");
     } else if (e->op == RTL_CALL) {
         fprintf(o, "%s_%s(cpu", prefix, e->k[0]->s);

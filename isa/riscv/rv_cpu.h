@@ -65,10 +65,6 @@ struct rv_cpu {
      * (engine/engine.h), also reachable together as cpu->vcpu */
     ENG_VCPU_EMBED;
 
-    /* LR/SC reservation */
-    uint64_t res_addr, res_val;
-    int res_valid;
-
     const rv_env_ops *ops;
     void *env;                  /* the machine's per-hart context (a Linux thread, ...) */
     /* a system hart's privileged state (isa/riscv/rv_priv.h); NULL for a

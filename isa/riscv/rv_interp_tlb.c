@@ -9,7 +9,6 @@
 #include "isa/riscv/rv_alu.h"
 #include "isa/riscv/rv_cpu.h"
 #include "rv_gen.h"
-#include "isa/riscv/rv_amo.h"
 #include "isa/riscv/rv_fp.h"
 #include "engine/rtl_fp.h"
 #include "isa/riscv/rv_rtl.h"

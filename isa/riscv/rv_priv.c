@@ -171,7 +171,7 @@ static void take_trap(rv_cpu *cpu, uint64_t cause, int intr, uint64_t tval)
     p->traps++;
     if (intr)
         p->interrupts++;
-    cpu->res_valid = 0;     /* an LR's reservation does not survive a trap */
+    cpu->res.size = 0;      /* an LR's reservation does not survive a trap */
     if (p->priv <= ENG_PRIV_S && cause < 64 && ((deleg >> cause) & 1)) {
         p->scause = xcause;
         p->sepc = cpu->pc;

@@ -617,7 +617,7 @@ static int setup_frame(lx_thread *t, int g, const lx_sigaction *act, const sigin
     cpu->x[11] = frame + FR_INFO;
     cpu->x[12] = frame + FR_UC;
     cpu->pc = SRET_PC(act->handler);
-    cpu->res_valid = 0;
+    cpu->res.size = 0;
     return 0;
 }
 
@@ -781,7 +781,7 @@ LX_SYSCALL(rt_sigreturn)
     memcpy(&fcsr, uc + UC_FP + 256, 4);
     cpu->fflags = fcsr & 0x1f;
     cpu->frm = (fcsr >> 5) & 7;
-    cpu->res_valid = 0;
+    cpu->res.size = 0;
     /* the alternate stack as saved, unless we are still running on it */
     uint64_t ss_sp = get64(uc, UC_STACK), ss_size = get64(uc, UC_STACK + 16);
     uint32_t ss_flags;

@@ -36,7 +36,7 @@ typedef struct hart_snapshot { HART_SNAPSHOT_FIELDS } hart_snapshot;
     }
 
 /* The fields copied as they are, both ways. */
-#define HART_SNAPSHOT_SAME(X) X(frm) X(pc) X(instret) X(res_addr) X(res_val) X(res_valid)
+#define HART_SNAPSHOT_SAME(X) X(frm) X(pc) X(instret)
 #define HART_TO_CPU(f) cpu->f = s->f;
 #define HART_FROM_CPU(f) s->f = cpu->f;
 
@@ -49,6 +49,9 @@ static inline void hart_put(rv_cpu *cpu, const hart_snapshot *s)
     memcpy(cpu->f, s->f, sizeof s->f);
     rv_fp_set_fflags(cpu, s->fflags);
     HART_SNAPSHOT_SAME(HART_TO_CPU)
+    cpu->res.addr = s->res_addr;   /* the engine's reservation (eng_vcpu.res) */
+    cpu->res.val = s->res_val;
+    cpu->res.size = s->res_valid;
     cpu->exit = RV_EXIT_NONE;
     cpu->tval = 0;
     cpu->interrupt = 0;
@@ -64,6 +67,9 @@ static inline void hart_get(rv_cpu *cpu, hart_snapshot *s, vvm_aspace *as, uint6
     memcpy(s->f, cpu->f, sizeof s->f);
     s->fflags = rv_fp_get_fflags(cpu);
     HART_SNAPSHOT_SAME(HART_FROM_CPU)
+    s->res_addr = cpu->res.addr;
+    s->res_val = cpu->res.val;
+    s->res_valid = cpu->res.size;
     s->exit = cpu->exit;
     s->tval = cpu->tval;
     s->interrupt = cpu->interrupt;

@@ -50,7 +50,7 @@ static int builder_check(rd_ctx *c, rd_rng *r)
         if (i.r[0] == 0)
             i.r[0] = RV_SINK;
         rd_load(&c->b, &st);
-        rtl_state s = {c->b.x, c->b.f, c->b.mem, c->b.mem_limit, st.pc, &c->b, 0, 0};
+        rtl_state s = {c->b.x, c->b.f, c->b.mem, c->b.mem_limit, st.pc, &c->b, 0, 0, &c->b.res};
         if (rtl_eval(&code, (uint32_t)root, &i, &s) != RTL_OUT_NEXT)
             bad = 1;
         c->b.pc = s.pc;

@@ -126,7 +126,7 @@ static void rd_run_rtl_root(rd_ctx *c, uint32_t root, const eng_insn *i, const r
     cpu->cur_block = NULL;
     /* static: the evaluator's pc is read after a helper's trap jumps back */
     static rtl_state st;
-    st = (rtl_state){cpu->x, cpu->f, cpu->mem, cpu->mem_limit, in->pc, cpu, 0, 0};
+    st = (rtl_state){cpu->x, cpu->f, cpu->mem, cpu->mem_limit, in->pc, cpu, 0, 0, &cpu->res};
     vvm_fault_target *ft = vvm_hostfault_target();
     if (sigsetjmp(cpu->fault_jmp, 0) == 0) {
         ft->lo = cpu->mem;
@@ -142,6 +142,7 @@ static void rd_run_rtl_root(rd_ctx *c, uint32_t root, const eng_insn *i, const r
             break;
         case RTL_OUT_LOAD: cpu->exit = RV_EXIT_LOAD; cpu->tval = st.tval; break;
         case RTL_OUT_STORE: cpu->exit = RV_EXIT_STORE; cpu->tval = st.tval; break;
+        case RTL_OUT_MISALIGNED: cpu->exit = RV_EXIT_MISALIGNED; cpu->tval = st.tval; break;
         case RTL_OUT_BAD: cpu->exit = RV_EXIT_BUS; cpu->tval = 0xbad; break;
         default: break;
         }

@@ -1,8 +1,9 @@
 /* The soft-TLB memory model (engine/mmu.h, engine/mem_tlb.h): page tables
  * built in guest RAM from C (Sv39, Sv48, Sv57; 4 KiB, 2 MiB and 1 GiB
  * pages), small RISC-V sequences encoded here run on a hart of that model
- * under each tier given (interp, jit, auto: the translation tier keeps such
- * harts interpreted), and the results, exit kinds and tvals checked:
+ * under each tier given (interp, jit, auto: the translation tier lowers
+ * the TLB probe in line, its miss to the slow path; under jit the blocks
+ * run must have host code), and the results, exit kinds and tvals checked:
  * permissions, U/SUM/MXR, A/D updates and Svade, invalid and reserved PTEs,
  * misaligned superpages, access faults, misaligned accesses (working and
  * trapping), MMIO reaching a device, a store to a code page through an
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/jit.h"
 #include "engine/mmu.h"
 #include "isa/riscv/rv_cpu.h"
 
@@ -574,6 +576,12 @@ int main(void)
             return 1;
         }
         check_modes();
+        if (tier == ENG_TIER_JIT) {
+            /* the sequence check_modes ran last was translated */
+            const eng_block *b = eng_cache_find(&cpu.vcpu.cache, CODE_VA);
+            check(b && b->jit, "translated", "block at %#lx %s", (unsigned long)CODE_VA,
+                  b ? "has no host code" : "not in the cache");
+        }
         check_ptes();
         check_fetch();
         check_mmio_bare();
@@ -584,6 +592,7 @@ int main(void)
         rv_cpu_fini(&cpu);
     }
     eng_phys_free(phys);
+    eng_jit_report();
     printf("ok end\n");
     return failed;
 }

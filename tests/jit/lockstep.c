@@ -3,7 +3,8 @@
  *
  *   lockstep [SEQUENCES [SEED]]
  *
- * Sequence k is generated from the seed SEED + k, and a difference prints
+ * Sequence k is generated from the seed SEED + k (a quarter of them run on
+ * harts of the soft-TLB model: tests/jit/lockstep.h), and a difference prints
  * that seed: `lockstep 1 SEED` runs the one sequence again.  Prints
  * "ok N sequences, S steps, I instructions, O ops" when every sequence
  * agrees.  With 500 sequences or more it also checks that every op of the
@@ -88,7 +89,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "lockstep: %d sequences differ, %u ops not generated\n", failed, missing);
         return 1;
     }
-    printf("ok %ld sequences, %ld steps, %ld instructions, %u ops (%s vs %s)\n", n, c.steps, c.retired, reached,
-           ls_tier_name(c.tier[0]), ls_tier_name(c.tier[1]));
+    printf("ok %ld sequences (%ld on the TLB model), %ld steps, %ld instructions, %u ops (%s vs %s)\n", n,
+           c.tlb_seqs, c.steps, c.retired, reached, ls_tier_name(c.tier[0]), ls_tier_name(c.tier[1]));
     return 0;
 }

@@ -28,12 +28,24 @@
  * A difference prints the sequence disassembled, the step, and every field
  * that differs.
  *
+ * A quarter of the sequences run on harts of the soft-TLB model
+ * (engine/mmu.h) instead of the flat one: the same guest memory (the
+ * address space's host memory is the RAM) mapped one to one under Sv39 by
+ * page tables at LS_PT -- the code page R+X, the data pages R+W (not
+ * executable), the read-only page R, the page after it (LS_DEV) a device
+ * (a 4 KiB register file that refuses writes to its last 256 bytes),
+ * everything else unmapped -- so that page faults, access faults, MMIO and
+ * page crossings through the TLB's slow path meet translated code; half of
+ * them trap misaligned loads and stores.  The page tables are built again
+ * for each sequence (the walk sets A and D bits).
+ *
  * Until the translation tier exists, ENG_TIER_JIT runs the interpreter and
  * the comparison holds trivially; nothing here needs to change when it lands.
  */
 #ifndef VVM_TESTS_LOCKSTEP_H
 #define VVM_TESTS_LOCKSTEP_H
 
+#include "engine/mmu.h"
 #include "tests/engine/rtl_diff.h"
 
 #define LS_SPACE (UINT64_C(1) << 20)
@@ -41,6 +53,9 @@
 #define LS_DATA UINT64_C(0x10000)     /* read-write */
 #define LS_DATA_LEN UINT64_C(0x2000)
 #define LS_RO (LS_DATA + LS_DATA_LEN) /* one read-only page after it */
+#define LS_DEV (LS_RO + VVM_PAGE)    /* the TLB model's device page */
+#define LS_PT UINT64_C(0x40000)       /* the TLB model's page tables (3 pages) */
+#define LS_DEV_PA UINT64_C(0x200000)  /* the device's physical address (past RAM) */
 #define LS_MAXOPS 64                  /* random instructions in a sequence */
 #define LS_MAXINS 256                 /* with the setup put in front of them */
 #define LS_STEPS 96                   /* budget steps per sequence at most */
@@ -63,6 +78,8 @@ typedef struct ls_side {
     vvm_aspace as;
     rv_cpu cpu;
     int live;
+    eng_phys *phys;             /* the TLB model's physical memory */
+    uint8_t dev[VVM_PAGE];      /* its device's registers */
 } ls_side;
 
 typedef struct ls_ctx {
@@ -72,6 +89,8 @@ typedef struct ls_ctx {
     uint64_t addr[LS_MAXINS + 1];
     int n;
     int forward;                /* every transfer goes forward: steps run unbudgeted */
+    int tlb;                    /* the harts are of the soft-TLB model (2: misaligned accesses trap) */
+    long tlb_seqs;              /* how many were, for the summary */
     uint64_t end;               /* just past the sequence */
     uint8_t code[VVM_PAGE];     /* the code page: the sequence, then c.ebreak */
     unsigned char seen[RV_NOPS];
@@ -79,6 +98,23 @@ typedef struct ls_ctx {
     ls_state init, before, st[2];
 } ls_ctx;
 
+
+static int ls_dev_read(void *arg, uint64_t off, unsigned size, uint64_t *val)
+{
+    ls_side *sd = arg;
+    *val = 0;
+    memcpy(val, sd->dev + off, size);
+    return 0;
+}
+static int ls_dev_write(void *arg, uint64_t off, unsigned size, uint64_t val)
+{
+    ls_side *sd = arg;
+    if (off >= VVM_PAGE - 256)
+        return 1;   /* an access fault */
+    memcpy(sd->dev + off, &val, size);
+    return 0;
+}
+static const eng_mmio_ops ls_dev_ops = {ls_dev_read, ls_dev_write};
 
 static int ls_init(ls_ctx *c)
 {
@@ -92,7 +128,13 @@ static int ls_init(ls_ctx *c)
         if (vvm_aspace_init(as, LS_SPACE) < 0 ||
             vvm_aspace_map(as, LS_CODE, VVM_PAGE, VVM_PROT_R | VVM_PROT_X, MAP_PRIVATE, -1, 0) < 0 ||
             vvm_aspace_map(as, LS_DATA, LS_DATA_LEN, VVM_PROT_R | VVM_PROT_W, MAP_PRIVATE, -1, 0) < 0 ||
-            vvm_aspace_map(as, LS_RO, VVM_PAGE, VVM_PROT_R, MAP_PRIVATE, -1, 0) < 0)
+            vvm_aspace_map(as, LS_RO, VVM_PAGE, VVM_PROT_R, MAP_PRIVATE, -1, 0) < 0 ||
+            vvm_aspace_map(as, LS_PT, 3 * VVM_PAGE, VVM_PROT_R | VVM_PROT_W, MAP_PRIVATE, -1, 0) < 0)
+            return -1;
+        /* the TLB model's RAM is the same host memory */
+        ls_side *sd = &c->side[s];
+        if (!(sd->phys = eng_phys_new(NULL)) || !eng_phys_add_ram(sd->phys, 0, LS_SPACE, as->base) ||
+            eng_phys_add_mmio(sd->phys, LS_DEV_PA, VVM_PAGE, &ls_dev_ops, sd) < 0)
             return -1;
         for (uint64_t a = 0; a < VVM_PAGE; a += 8) {
             uint64_t w = UINT64_C(0x0123456789abcdef) ^ (a * UINT64_C(0x9e3779b97f4a7c15));
@@ -385,6 +427,8 @@ static void ls_fini(ls_ctx *c)
             rv_cpu_fini(&c->side[k].cpu);
         c->side[k].live = 0;
         vvm_aspace_fini(&c->side[k].as);
+        eng_phys_free(c->side[k].phys);
+        c->side[k].phys = NULL;
     }
 }
 
@@ -400,6 +444,28 @@ static void ls_load(ls_ctx *c, int k, const ls_state *s)
         abort();
     }
     cpu->tier = c->tier[k];
+    if (c->tlb) {
+        /* Sv39, one to one: root -> level 1 -> level 0 for [0, 2 MiB) */
+        uint64_t pt[3][512];
+        memset(pt, 0, sizeof pt);
+        const uint64_t V = 1, R = 2, W = 4, X = 8, A = 64, D = 128;
+        pt[0][0] = (LS_PT + VVM_PAGE) >> 12 << 10 | V;
+        pt[1][0] = (LS_PT + 2 * VVM_PAGE) >> 12 << 10 | V;
+        pt[2][LS_CODE >> 12] = LS_CODE >> 12 << 10 | V | R | X | A;
+        for (uint64_t a = LS_DATA; a < LS_DATA + LS_DATA_LEN; a += VVM_PAGE)
+            pt[2][a >> 12] = a >> 12 << 10 | V | R | W | (a == LS_DATA ? A | D : 0);  /* the walk sets them */
+        pt[2][LS_RO >> 12] = LS_RO >> 12 << 10 | V | R | A;
+        pt[2][LS_DEV >> 12] = LS_DEV_PA >> 12 << 10 | V | R | W | A | D;
+        vvm_aspace_poke(&sd->as, LS_PT, pt, sizeof pt);
+        memset(sd->dev, 0x5a, sizeof sd->dev);
+        if (eng_vcpu_use_tlb(&cpu->vcpu, sd->phys) < 0 ||
+            eng_mmu_set_satp(&cpu->vcpu, (uint64_t)ENG_SATP_SV39 << 60 | LS_PT >> 12) < 0) {
+            fprintf(stderr, "lockstep: cannot put the hart on the TLB model\n");
+            abort();
+        }
+        eng_mmu_set_priv(&cpu->vcpu, ENG_PRIV_S, ENG_PRIV_S);
+        eng_mmu_set_misaligned(&cpu->vcpu, c->tlb == 2);
+    }
     vvm_aspace_poke(&sd->as, LS_CODE, c->code, sizeof c->code);
     vvm_aspace_poke(&sd->as, LS_DATA, s->data, LS_DATA_LEN);
     hart_put(cpu, &s->hart);
@@ -494,6 +560,9 @@ static int ls_check(ls_ctx *c, rd_rng *r)
 {
     if (ls_generate(c, r) < 0)
         return -1;
+    uint64_t m = rd_next(r);
+    c->tlb = m % 4 == 0 ? 1 + (int)(m >> 8 & 1) : 0;
+    c->tlb_seqs += c->tlb != 0;
     ls_load(c, 0, &c->init);
     ls_load(c, 1, &c->init);
     c->before = c->init;
@@ -531,6 +600,8 @@ static int ls_check(ls_ctx *c, rd_rng *r)
         case RV_EXIT_INTERRUPT: break;
         case RV_EXIT_ECALL: case RV_EXIT_EBREAK: case RV_EXIT_ILLEGAL:
         case RV_EXIT_LOAD: case RV_EXIT_STORE: case RV_EXIT_MISALIGNED:
+        case ENG_EXIT_LOAD_PAGE: case ENG_EXIT_STORE_PAGE:
+        case ENG_EXIT_LOAD_MISALIGNED: case ENG_EXIT_STORE_MISALIGNED:
             next = pc + (uint64_t)len;
             break;
         default:

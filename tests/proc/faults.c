@@ -8,7 +8,9 @@
  * fusion.isa): the pc is the faulting instruction's, what came before it in
  * the run took effect, and the handler resumes after it; the same for a
  * fault in a loop hot enough to be translated (the suite also runs this
- * program under --engine jit and auto). */
+ * program under --engine jit and auto); and AMOs, LR and SC: a store/AMO
+ * fault on a read-only page in a hot loop, an AMO and LR to an unmapped
+ * page, an SC to a read-only page, each with the exact pc and address. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
@@ -75,19 +77,22 @@ static void on_usr1_fp(int sig)
  * load's destination (a3 or a6, per fz_dest) the value 77 and skips it */
 static volatile uintptr_t fz_pc;
 static volatile long fz_regs[32];
-static volatile int fz_dest, fz_count;
+static volatile int fz_dest, fz_count, fz_code;
+static void *volatile fz_addr;
 static void on_segv_skip(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	fz_count++;   /* once: a wrong pc (an earlier instruction) would fault again on resuming */
 	fz_pc = uc->uc_mcontext.__gregs[REG_PC];
+	fz_addr = si->si_addr;
+	fz_code = si->si_code;
 	for (int i = 0; i < 32; i++)
 		fz_regs[i] = (long)uc->uc_mcontext.__gregs[i];
 	if (fz_dest)
 		uc->uc_mcontext.__gregs[fz_dest] = 77;
 	uc->uc_mcontext.__gregs[REG_PC] += 4;
 }
-extern char fz_lw[], fz_ld3[], fz_sd3[], fz_hot[];
+extern char fz_lw[], fz_ld3[], fz_sd3[], fz_hot[], fz_amo[], fz_amoor[], fz_lr[], fz_sc[];
 
 static void fused_faults(void)
 {
@@ -161,6 +166,62 @@ static void fused_faults(void)
 	printf("fault in a hot loop: precise\n");
 }
 
+/* AMOs, LR and SC that fault (on_segv_skip installed): the pc is the
+ * instruction's, its destination is not written, memory is unchanged */
+static void amo_faults(void)
+{
+	char *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(ro != MAP_FAILED);
+	/* a hot loop whose last amoadd.w goes to the read-only page */
+	{
+		static int counter;
+		register long a0 __asm__("a0") = (long)&counter, a1 __asm__("a1") = 600, a2 __asm__("a2") = 1,
+			      a5 __asm__("a5") = (long)ro - (long)&counter;
+		register long a3 __asm__("a3") = 0, a4 __asm__("a4");
+		fz_dest = 13;
+		fz_count = 0;
+		__asm__ volatile(".option push\n.option norvc\n"
+				 "1: addi a1, a1, -1\nseqz a4, a1\nneg a4, a4\nand a4, a4, a5\nadd a4, a4, a0\n"
+				 ".globl fz_amo\nfz_amo: amoadd.w a3, a2, (a4)\nbnez a1, 1b\n"
+				 ".option pop\n"
+				 : "+r"(a1), "+r"(a3), "=&r"(a4) : "r"(a0), "r"(a2), "r"(a5) : "memory");
+		CHECK(fz_count == 1 && fz_pc == (uintptr_t)fz_amo && fz_regs[11] == 0 && fz_regs[13] == 598 &&
+		      fz_regs[14] == (long)ro && a3 == 77 && counter == 599 && *(volatile int *)ro == 0 &&
+		      fz_addr == ro && fz_code == SEGV_ACCERR);
+	}
+	printf("amo fault on a read-only page in a hot loop: precise\n");
+	/* amoor.d to an unmapped page (a store/AMO fault though the host may
+	 * read first), lr.d from one, sc.d to the read-only page after an lr.d
+	 * from it */
+	{
+		register long a0 __asm__("a0") = 24, a2 __asm__("a2") = 5;
+		register long a3 __asm__("a3") = 1;
+		fz_dest = 13;
+		fz_count = 0;
+		__asm__ volatile(".option push\n.option norvc\n.globl fz_amoor\nfz_amoor: amoor.d a3, a2, (a0)\n.option pop\n"
+				 : "+r"(a3) : "r"(a0), "r"(a2) : "memory");
+		CHECK(fz_count == 1 && fz_pc == (uintptr_t)fz_amoor && a3 == 77 && fz_addr == (void *)24 &&
+		      fz_code == SEGV_MAPERR);
+		a3 = 1;
+		fz_count = 0;
+		__asm__ volatile(".option push\n.option norvc\n.globl fz_lr\nfz_lr: lr.d a3, (a0)\n.option pop\n"
+				 : "+r"(a3) : "r"(a0) : "memory");
+		CHECK(fz_count == 1 && fz_pc == (uintptr_t)fz_lr && a3 == 77 && fz_addr == (void *)24 && fz_code == SEGV_MAPERR);
+	}
+	{
+		register long a0 __asm__("a0") = (long)ro + 64, a2 __asm__("a2") = 5;
+		register long a3 __asm__("a3") = 1, a4 __asm__("a4") = 1;
+		fz_dest = 14;
+		fz_count = 0;
+		__asm__ volatile(".option push\n.option norvc\nlr.d a3, (a0)\n.globl fz_sc\nfz_sc: sc.d a4, a2, (a0)\n.option pop\n"
+				 : "+r"(a3), "+r"(a4) : "r"(a0), "r"(a2) : "memory");
+		CHECK(fz_count == 1 && fz_pc == (uintptr_t)fz_sc && a3 == 0 && a4 == 77 && fz_addr == ro + 64 &&
+		      fz_code == SEGV_ACCERR && *(volatile long *)(ro + 64) == 0);
+	}
+	printf("amo, lr and sc faults: precise\n");
+	munmap(ro, 4096);
+}
+
 int main(void)
 {
 	struct sigaction sa;
@@ -220,5 +281,6 @@ int main(void)
 	CHECK(b == a * 3.0 && fp_in_handler == 3.25 * 1.5 + 3.25 / 1.5);
 	printf("registers kept\n");
 	fused_faults();
+	amo_faults();
 	DONE("faults");
 }

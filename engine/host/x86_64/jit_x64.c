@@ -3,14 +3,17 @@
  *
  * The translated block is a System V function int f(void *cpu):
  *   rbx    the ISA's vCPU (guest registers at their descriptor offsets)
- *   r12    host address of guest address 0 (the flat memory model)
+ *   r12    host address of guest address 0 (the flat memory model), or
+ *          the vCPU's eng_mmu (the soft TLB's)
  *   rsp    a frame: 16 helper argument words, the flat model's limit - 8,
  *          then the block's temporaries
  *   rax, rcx, rdx   scratch
  *   rbp, r13-r15, rsi, rdi, r8-r11   pinned guest registers (below)
  * Guest memory is reached by the memory model's lowering (flat: the bound
- * check the interpreter's GUARD makes, then [r12 + address]); a bound
- * failure calls eng_raise from a stub after the block's code.
+ * check the interpreter's GUARD makes, then [r12 + address], a bound
+ * failure calling eng_raise from a stub after the block's code; soft TLB:
+ * the interpreter's TLB probe in line, a miss calling its slow path from a
+ * stub after the block).
  *
  * Pinned guest registers: the ISA's hottest registers (eng_isa.hot_regs)
  * live in ten host registers, the same ones in every block, so that blocks
@@ -28,6 +31,7 @@
 #include "engine/host/x86_64/x64.h"
 #include "engine/jit.h"
 #include "engine/mem_flat.h"
+#include "engine/mmu.h"
 #include "engine/rtl_fp.h"
 
 #define ARGS 16
@@ -90,7 +94,12 @@ struct divsite { uint32_t site, cold, hot, done; uint8_t rem, sgn; };
  * many arguments, so none is in use across a division) */
 #define DIV_SAVE (8 * (ARGS - 3))
 
-struct stub { uint32_t label; eng_exit why; uint16_t slot; uint32_t back; unsigned size; };
+/* a raising stub after the block: the bound check's (the address in reg;
+ * size 0: raise at once, as a misaligned atomic does) */
+struct stub { uint32_t label; eng_exit why; uint16_t slot; uint32_t back; unsigned size; x64_reg reg; };
+/* a helper argument word an atomic keeps its operand in (no helper call is
+ * in progress during one) */
+#define AMO_SAVE (8 * (ARGS - 4))
 /* a host FP operator's NaN result (computed again by rtl_fp_call, the
  * operands in xmm0-2 or still in memory), or an operand that is not a
  * NaN-boxed single (unbox: 1 + the xmm register that gets the NaN) */
@@ -102,6 +111,20 @@ struct fpstub {
     x64_mem m[3];
     int32_t xc[NXC];            /* the copies the stub's call must keep */
 };
+/* the soft TLB's miss path after the block (tlb_load, tlb_store,
+ * tlb_atomic_at): the slow path called with the vCPU exact, then back */
+enum { TS_LOAD, TS_STORE, TS_ATOMIC };
+struct tlbstub {
+    uint32_t label, back, mis, hit;    /* mis: a misaligned hit (0: none) */
+    uint16_t slot;
+    uint8_t op, n, sign, acc;
+    x64_reg to, vreg;       /* a load's destination; a store's pinned value */
+    jit_opnd val;           /* a store's value when not pinned */
+    int32_t xc[NXC];        /* the FP copies to load again after the call */
+};
+/* helper argument words an atomic's miss path keeps rcx and rdx in */
+#define TLB_SAVE_RCX (8 * (ARGS - 2))
+#define TLB_SAVE_RDX (8 * (ARGS - 1))
 struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot; };
 
 struct jit_host_scratch {
@@ -112,6 +135,7 @@ struct jit_host_scratch {
     uint32_t *labels;
     struct stub *stubs;
     struct fpstub *fpstubs;
+    struct tlbstub *tlbstubs;
     int32_t (*xc_snap)[NXC];
     struct dexit *exits;
     eng_jit_access *acc;
@@ -135,6 +159,7 @@ void jit_host_scratch_free(jit_host_scratch *s)
     free(s->labels);
     free(s->stubs);
     free(s->fpstubs);
+    free(s->tlbstubs);
     free(s->xc_snap);
     free(s->exits);
     free(s->acc);
@@ -170,17 +195,21 @@ static int scratch_fit(jit_host_scratch *s, const jit_ir *ir)
     s->nlabel = hl;
     s->ntmp = ht;
     if (n > hn) {
+        /* an atomic makes two stubs and two accesses: those hold 2 * s->n */
         size_t k = hn;
-        if (grow((void **)&s->stubs, &k, n, sizeof *s->stubs) < 0)
+        if (grow((void **)&s->fpstubs, &k, n, sizeof *s->fpstubs) < 0)
             return -1;
         k = hn;
-        if (grow((void **)&s->fpstubs, &k, n, sizeof *s->fpstubs) < 0)
+        if (grow((void **)&s->tlbstubs, &k, n, sizeof *s->tlbstubs) < 0)
             return -1;
         k = hn;
         if (grow((void **)&s->exits, &k, n, sizeof *s->exits) < 0)
             return -1;
-        k = hn;
-        if (grow((void **)&s->acc, &k, n, sizeof *s->acc) < 0)
+        size_t k2 = 2 * hn;
+        if (grow((void **)&s->stubs, &k2, 2 * k, sizeof *s->stubs) < 0)
+            return -1;
+        k2 = 2 * hn;
+        if (grow((void **)&s->acc, &k2, 2 * k, sizeof *s->acc) < 0)
             return -1;
         s->n = k;
     }
@@ -198,6 +227,8 @@ typedef struct emitter {
     unsigned nstubs;
     struct fpstub *fpstubs;
     unsigned nfpstubs;
+    struct tlbstub *tlbstubs;
+    unsigned ntlbstubs;
     unsigned features;
     /* FP registers copied in xmm4-15: xc[k] the vCPU field xmm(4+k) holds
      * (the field itself is always written too), or -1; xc_busy: those the
@@ -1053,17 +1084,19 @@ static void fp(emitter *e, const jit_ins *i)
 
 /* ---- the flat memory model's lowering: the bound check, then [r12 + a] ---- */
 
-static void guard(emitter *e, const jit_ins *i, unsigned size, eng_exit why)
+static void guard_reg(emitter *e, const jit_ins *i, x64_reg reg, unsigned size, eng_exit why)
 {
     /* a > limit - size, as ENG_MEM_GUARD compares: the frame holds
      * limit - 8, which passes every access that can pass; above it, a stub
-     * makes the exact comparison for the size and comes back or raises */
+     * makes the exact comparison for the size and comes back (with rdx, or
+     * rax when the address is in rdx, clobbered) or raises */
     uint32_t l = cb_label_new(e->cb), back = cb_label_new(e->cb);
-    x64_cmp_rm(e->cb, 8, X64_RAX, x64_m(X64_RSP, LIMIT_OFF));
+    x64_cmp_rm(e->cb, 8, reg, x64_m(X64_RSP, LIMIT_OFF));
     x64_jcc(e->cb, X64_A, l);
     cb_bind(e->cb, back);
-    e->stubs[e->nstubs++] = (struct stub){l, why, i->slot, back, size};
+    e->stubs[e->nstubs++] = (struct stub){l, why, i->slot, back, size, reg};
 }
+static void guard(emitter *e, const jit_ins *i, unsigned size, eng_exit why) { guard_reg(e, i, X64_RAX, size, why); }
 
 static void flat_load(emitter *e, const jit_ins *i)
 {
@@ -1100,15 +1133,347 @@ static void flat_store(emitter *e, const jit_ins *i)
     x64_store(e->cb, n, x64_mx(X64_R12, X64_RAX, 1, 0), vp != X64_NOREG ? vp : X64_RCX);
 }
 
-/* The memory model's hook: how a guest access is lowered. */
+/* an atomic's access: the address is in rdx (aligned), rax is free; the
+ * bound check, then [r12 + rdx] */
+static x64_mem flat_atomic_at(emitter *e, const jit_ins *i, unsigned size, eng_exit why)
+{
+    guard_reg(e, i, X64_RDX, size, why);
+    return x64_mx(X64_R12, X64_RDX, 1, 0);
+}
+
+/* ---- the soft TLB's lowering (engine/mem_tlb.h): r12 the vCPU's eng_mmu ----
+ *
+ * The interpreter's probe in line: rcx = the entry's offset in its TLB
+ * ((va >> 12) mod 256, times 16), rdx = the page of the access's last
+ * byte, compared with the tag (a page crossing misses); when the access
+ * is misaligned, a hit counts only if misaligned accesses work
+ * (align_mask 0, checked out of line); then [addend + va].  A miss jumps
+ * to a stub after the block that calls the interpreter's slow path with
+ * the vCPU exact (the pinned registers written back, cur and cur_block
+ * naming the instruction), as a helper that may raise is called, and
+ * comes back.  The slow path handles MMIO, page crossings, code pages
+ * (stores to them invalidate: the blocks go at the next block boundary,
+ * the chain entry's events check, as in the interpreter) and faults. */
+
+#define TLB_OFF(kind) ((int32_t)((kind) * ENG_TLB_SIZE * sizeof(eng_tlb_entry)))
+
+/* the probe of an access of n bytes at rax in TLB kind; on a hit rcx is
+ * the entry's offset in its TLB; the stub returned is the miss's */
+static struct tlbstub *tlb_probe(emitter *e, const jit_ins *i, unsigned n, int kind)
+{
+    codebuf *cb = e->cb;
+    struct tlbstub *st = &e->tlbstubs[e->ntlbstubs++];
+    memset(st, 0, sizeof *st);
+    st->label = cb_label_new(cb);
+    st->back = cb_label_new(cb);
+    st->slot = i->slot;
+    st->n = (uint8_t)n;
+    st->acc = (uint8_t)kind;
+    st->to = st->vreg = X64_NOREG;
+    memcpy(st->xc, e->xc, sizeof st->xc);
+    x64_mov_rr(cb, 8, X64_RCX, X64_RAX);
+    x64_shr_ri(cb, 8, X64_RCX, 12 - 4);
+    x64_and_ri(cb, 4, X64_RCX, (int32_t)((ENG_TLB_SIZE - 1) << 4));
+    if (n > 1)
+        x64_lea(cb, 8, X64_RDX, x64_m(X64_RAX, (int32_t)n - 1));
+    else
+        x64_mov_rr(cb, 8, X64_RDX, X64_RAX);
+    x64_and_ri(cb, 8, X64_RDX, -4096);
+    x64_cmp_rm(cb, 8, X64_RDX, x64_mx(X64_R12, X64_RCX, 1, TLB_OFF(kind) + (int32_t)offsetof(eng_tlb_entry, tag)));
+    x64_jcc(cb, X64_NE, st->label);
+    if (n > 1) {
+        st->mis = cb_label_new(cb);
+        st->hit = cb_label_new(cb);
+        x64_test_ri(cb, 1, X64_RAX, (int32_t)n - 1);
+        x64_jcc(cb, X64_NE, st->mis);
+        cb_bind(cb, st->hit);
+    }
+    return st;
+}
+
+static x64_mem tlb_addend(int kind)
+{
+    return x64_mx(X64_R12, X64_RCX, 1, TLB_OFF(kind) + (int32_t)offsetof(eng_tlb_entry, addend));
+}
+
+static void tlb_load(emitter *e, const jit_ins *i)
+{
+    static const uint8_t size[] = {1, 1, 2, 2, 4, 4, 8};
+    static const uint8_t sign[] = {1, 0, 1, 0, 1, 0, 0};
+    unsigned n = size[i->sub < 7 ? i->sub : 6];
+    get(e, X64_RAX, &i->a);
+    struct tlbstub *st = tlb_probe(e, i, n, ENG_ACC_LOAD);
+    x64_reg dp = i->d.kind == JO_CPU ? pinned(e, (int32_t)i->d.n) : X64_NOREG, to = dp != X64_NOREG ? dp : X64_RAX;
+    st->op = TS_LOAD;
+    st->to = to;
+    st->sign = sign[i->sub < 7 ? i->sub : 6];
+    x64_load(e->cb, 8, X64_RCX, tlb_addend(ENG_ACC_LOAD));
+    x64_mem m = x64_mx(X64_RCX, X64_RAX, 1, 0);
+    if (st->sign)
+        x64_loads(e->cb, n, to, m);
+    else
+        x64_load(e->cb, n, to, m);
+    cb_bind(e->cb, st->back);
+    if (dp == X64_NOREG)
+        put(e, &i->d, X64_RAX);
+    else
+        e->rax_cpu = -1;
+}
+
+static void tlb_store(emitter *e, const jit_ins *i)
+{
+    static const uint8_t size[] = {1, 2, 4, 8};
+    unsigned n = size[i->sub & 3];
+    x64_reg vp = i->b.kind == JO_CPU ? pinned(e, (int32_t)i->b.n) : X64_NOREG;
+    get(e, X64_RAX, &i->a);
+    struct tlbstub *st = tlb_probe(e, i, n, ENG_ACC_STORE);
+    st->op = TS_STORE;
+    st->vreg = vp;
+    st->val = i->b;
+    x64_load(e->cb, 8, X64_RDX, tlb_addend(ENG_ACC_STORE));
+    if (vp == X64_NOREG)
+        get(e, X64_RCX, &i->b);
+    x64_store(e->cb, n, x64_mx(X64_RDX, X64_RAX, 1, 0), vp != X64_NOREG ? vp : X64_RCX);
+    cb_bind(e->cb, st->back);
+}
+
+/* an atomic's access (the address in rdx, aligned; rcx kept, rax free):
+ * the probe with r12 lent, which ends with the entry's addend (the host
+ * operand [r12 + rdx]); tlb_atomic_done gives r12 back */
+static x64_mem tlb_atomic_at(emitter *e, const jit_ins *i, unsigned size, eng_exit why)
+{
+    codebuf *cb = e->cb;
+    int kind = why == ENG_EXIT_LOAD ? ENG_ACC_LOAD : ENG_ACC_STORE;
+    struct tlbstub *st = &e->tlbstubs[e->ntlbstubs++];
+    memset(st, 0, sizeof *st);
+    st->label = cb_label_new(cb);
+    st->back = cb_label_new(cb);
+    st->slot = i->slot;
+    st->n = (uint8_t)size;
+    st->acc = (uint8_t)kind;
+    st->op = TS_ATOMIC;
+    st->to = st->vreg = X64_NOREG;
+    memcpy(st->xc, e->xc, sizeof st->xc);
+    x64_mov_rr(cb, 8, X64_RAX, X64_RDX);
+    x64_shr_ri(cb, 8, X64_RAX, 12 - 4);
+    x64_and_ri(cb, 4, X64_RAX, (int32_t)((ENG_TLB_SIZE - 1) << 4));
+    x64_add_rr(cb, 8, X64_R12, X64_RAX);
+    x64_mov_rr(cb, 8, X64_RAX, X64_RDX);
+    x64_and_ri(cb, 8, X64_RAX, -4096);
+    x64_cmp_rm(cb, 8, X64_RAX, x64_m(X64_R12, TLB_OFF(kind) + (int32_t)offsetof(eng_tlb_entry, tag)));
+    x64_jcc(cb, X64_NE, st->label);
+    x64_load(cb, 8, X64_R12, x64_m(X64_R12, TLB_OFF(kind) + (int32_t)offsetof(eng_tlb_entry, addend)));
+    cb_bind(cb, st->back);
+    return x64_mx(X64_R12, X64_RDX, 1, 0);
+}
+
+static void tlb_atomic_done(emitter *e)
+{
+    x64_load(e->cb, 8, X64_R12, eng_field(e, offsetof(eng_vcpu, mmu)));
+}
+
+/* an operand's value into r, as get() would give it, with no register
+ * but the pinned ones assumed (a miss stub's) */
+static void get_plain(emitter *e, x64_reg r, const jit_opnd *o)
+{
+    x64_reg p;
+    if (o->kind == JO_IMM || o->kind == JO_NONE)
+        x64_mov_ri(e->cb, 8, r, o->kind == JO_IMM ? o->imm : 0);
+    else if (o->kind == JO_CPU && (p = pinned(e, (int32_t)o->n)) != X64_NOREG)
+        x64_mov_rr(e->cb, 8, r, p);
+    else
+        x64_load(e->cb, 8, r, opnd_mem(o));
+}
+
+/* the miss paths, after the block */
+static void tlb_stubs(emitter *e)
+{
+    codebuf *cb = e->cb;
+    for (unsigned k = 0; k < e->ntlbstubs; k++) {
+        const struct tlbstub *st = &e->tlbstubs[k];
+        if (st->mis) {
+            /* misaligned: a hit when misaligned accesses work */
+            cb_bind(cb, st->mis);
+            x64_cmp_mi(cb, 8, x64_m(X64_R12, (int32_t)offsetof(eng_mmu, align_mask)), 0);
+            x64_jcc(cb, X64_E, st->hit);
+        }
+        cb_bind(cb, st->label);
+        if (st->op == TS_STORE) {
+            if (st->vreg != X64_NOREG)
+                x64_mov_rr(cb, 8, X64_RCX, st->vreg);
+            else
+                get_plain(e, X64_RCX, &st->val);
+        }
+        if (st->op == TS_ATOMIC) {
+            x64_store(cb, 8, x64_m(X64_RSP, TLB_SAVE_RCX), X64_RCX);
+            x64_store(cb, 8, x64_m(X64_RSP, TLB_SAVE_RDX), X64_RDX);
+        }
+        /* the vCPU exact (the slow path may raise): the pinned registers
+         * written back, then the instruction named */
+        pins_store(e, 0);
+        x64_mov_rr(cb, 8, X64_RSI, st->op == TS_ATOMIC ? X64_RDX : X64_RAX);
+        x64_mov_ri(cb, 8, X64_RAX, (uint64_t)(uintptr_t)&e->b->insn[st->slot]);
+        x64_store(cb, 8, eng_field(e, offsetof(eng_vcpu, cur)), X64_RAX);
+        x64_mov_ri(cb, 8, X64_RAX, (uint64_t)(uintptr_t)e->b);
+        x64_store(cb, 8, eng_field(e, offsetof(eng_vcpu, cur_block)), X64_RAX);
+        x64_lea(cb, 8, X64_RDI, x64_m(X64_RBX, e->voff));
+        x64_mov_ri(cb, 4, X64_RDX, st->n);
+        const void *fn;
+        if (st->op == TS_LOAD)
+            fn = (const void *)eng_tlb_load_slow;
+        else if (st->op == TS_STORE)
+            fn = (const void *)eng_tlb_store_slow;
+        else {
+            x64_mov_ri(cb, 4, X64_RCX, st->acc);
+            fn = (const void *)eng_tlb_atomic_at;
+        }
+        x64_call(cb, fn, X64_RAX);
+        pins_load(e, NPIN_KEPT);
+        xc_reload(e, st->xc);
+        if (st->op == TS_LOAD) {
+            if (st->sign && st->n < 8)
+                x64_movsx_rr(cb, st->n, st->to, X64_RAX);
+            else if (st->to != X64_RAX)
+                x64_mov_rr(cb, 8, st->to, X64_RAX);
+        } else if (st->op == TS_ATOMIC) {
+            x64_load(cb, 8, X64_RDX, x64_m(X64_RSP, TLB_SAVE_RDX));
+            x64_load(cb, 8, X64_RCX, x64_m(X64_RSP, TLB_SAVE_RCX));
+            x64_mov_rr(cb, 8, X64_R12, X64_RAX);
+            x64_sub_rr(cb, 8, X64_R12, X64_RDX);
+        }
+        x64_jmp(cb, st->back);
+    }
+}
+
+/* The memory model's hook: how a guest access is lowered.  atomic_at
+ * checks an atomic's aligned address (in rdx; rax free, rcx kept) and
+ * gives the host operand the locked instructions use (for the system VM's
+ * soft TLB: a lookup, with its slow path, giving a host address). */
 typedef struct jit_mem_lowering {
     const eng_mem_ops *model;
     void (*load)(emitter *e, const jit_ins *i);
     void (*store)(emitter *e, const jit_ins *i);
+    x64_mem (*atomic_at)(emitter *e, const jit_ins *i, unsigned size, eng_exit why);
+    void (*atomic_done)(emitter *e);    /* after the atomic's access, or NULL */
 } jit_mem_lowering;
 static const jit_mem_lowering mem_lowerings[] = {
-    {&eng_mem_flat, flat_load, flat_store},
+    {&eng_mem_flat, flat_load, flat_store, flat_atomic_at, NULL},
+    {&eng_mem_tlb, tlb_load, tlb_store, tlb_atomic_at, tlb_atomic_done},
 };
+
+/* the next host instruction is a guest access (recorded before its lock
+ * prefix: the faulting pc is the instruction's first byte) */
+static void access_here(emitter *e, const jit_ins *i)
+{
+    e->acc[e->nacc++] = (eng_jit_access){(uint32_t)cb_len(e->cb), i->slot};
+}
+
+/* The RTL's atomics (engine/atomic.h) inline, with the host atomics the
+ * interpreter's C compiles to: the address in rdx, the operand in rcx; a
+ * misaligned address raises from a stub, the memory model checks the bound
+ * and gives the operand; the old value ends in rax, zero-extended from a
+ * 32-bit access.  amoswap is xchg, amoadd lock xadd (lock add, and the
+ * logical ones lock and/or/xor, when the old value is not wanted); the
+ * others and store-conditional are lock cmpxchg (loops, for the others).
+ * A host fault in the access is found in the access table as a load's is;
+ * the fault handler makes it a store/AMO fault by the instruction's flags. */
+static void atomic(emitter *e, const jit_mem_lowering *ml, const jit_ins *i)
+{
+    codebuf *cb = e->cb;
+    unsigned size, aop = 0;
+    eng_exit why;
+    if (i->op == JI_AMO) {
+        size = eng_amo_size(i->sub);
+        aop = eng_amo_op(i->sub);
+        why = ENG_EXIT_STORE;
+    } else {
+        size = eng_lrsc_size(i->sub);
+        why = i->op == JI_LR ? ENG_EXIT_LOAD : ENG_EXIT_STORE;
+    }
+    int used = i->d.kind != JO_NONE && !(i->d.kind == JO_TMP && e->uses[i->d.n] == 0);
+    get(e, X64_RDX, &i->a);
+    if (i->op != JI_LR)
+        get(e, X64_RCX, &i->b);
+    e->rax_cpu = -1;
+    uint32_t mis = cb_label_new(cb);
+    x64_test_ri(cb, 1, X64_RDX, (int32_t)size - 1);
+    x64_jcc(cb, X64_NE, mis);
+    e->stubs[e->nstubs++] = (struct stub){mis, ENG_EXIT_MISALIGNED, i->slot, 0, 0, X64_RDX};
+    x64_mem m = ml->atomic_at(e, i, size, why);
+    size_t res = offsetof(eng_vcpu, res);
+    x64_mem res_size = eng_field(e, res + offsetof(eng_resv, size));
+    x64_mem res_addr = eng_field(e, res + offsetof(eng_resv, addr));
+    x64_mem res_val = eng_field(e, res + offsetof(eng_resv, val));
+    if (i->op == JI_LR) {
+        access_here(e, i);
+        x64_load(cb, size, X64_RAX, m);
+        x64_store(cb, 8, res_addr, X64_RDX);
+        x64_store(cb, 8, res_val, X64_RAX);
+        x64_store_i(cb, 4, res_size, (int32_t)size);
+    } else if (i->op == JI_SC) {
+        /* valid, of this size and address: cleared, then a compare-and-swap
+         * from the value read; else cleared, and it fails */
+        uint32_t fail = cb_label_new(cb), done = cb_label_new(cb);
+        x64_cmp_mi(cb, 4, res_size, (int32_t)size);
+        x64_jcc(cb, X64_NE, fail);
+        x64_cmp_rm(cb, 8, X64_RDX, res_addr);
+        x64_jcc(cb, X64_NE, fail);
+        x64_store_i(cb, 4, res_size, 0);
+        x64_load(cb, size, X64_RAX, res_val);
+        access_here(e, i);
+        x64_lock(cb);
+        x64_cmpxchg_mr(cb, size, m, X64_RCX);
+        x64_setcc(cb, X64_NE, X64_RAX);
+        x64_movzx_rr(cb, 1, X64_RAX, X64_RAX);
+        x64_jmp(cb, done);
+        cb_bind(cb, fail);
+        x64_store_i(cb, 4, res_size, 0);
+        x64_mov_ri(cb, 4, X64_RAX, 1);
+        cb_bind(cb, done);
+    } else if (aop == ENG_AMO_SWAP) {
+        x64_mov_rr(cb, 8, X64_RAX, X64_RCX);
+        access_here(e, i);
+        x64_xchg_mr(cb, size, m, X64_RAX);
+    } else if (aop == ENG_AMO_ADD && used) {
+        x64_mov_rr(cb, 8, X64_RAX, X64_RCX);
+        access_here(e, i);
+        x64_lock(cb);
+        x64_xadd_mr(cb, size, m, X64_RAX);
+    } else if (!used && (aop == ENG_AMO_ADD || aop == ENG_AMO_AND || aop == ENG_AMO_OR || aop == ENG_AMO_XOR)) {
+        x64_alu op = aop == ENG_AMO_ADD ? X64_ADD : aop == ENG_AMO_AND ? X64_AND : aop == ENG_AMO_OR ? X64_OR : X64_XOR;
+        access_here(e, i);
+        x64_lock(cb);
+        x64_alu_mr(cb, op, size, m, X64_RCX);
+    } else {
+        /* new = f(old, operand) by compare-and-swap until it holds */
+        uint32_t again = cb_label_new(cb);
+        x64_store(cb, 8, x64_m(X64_RSP, AMO_SAVE), X64_RCX);
+        access_here(e, i);
+        x64_load(cb, size, X64_RAX, m);
+        cb_bind(cb, again);
+        x64_load(cb, 8, X64_RCX, x64_m(X64_RSP, AMO_SAVE));
+        switch (aop) {
+        case ENG_AMO_AND: x64_alu_rr(cb, X64_AND, 8, X64_RCX, X64_RAX); break;
+        case ENG_AMO_OR: x64_alu_rr(cb, X64_OR, 8, X64_RCX, X64_RAX); break;
+        case ENG_AMO_XOR: x64_alu_rr(cb, X64_XOR, 8, X64_RCX, X64_RAX); break;
+        default: {
+            /* the old value stays when old <= new (min) or old >= new (max) */
+            x64_cc keep = aop == ENG_AMO_MIN ? X64_LE : aop == ENG_AMO_MAX ? X64_GE : aop == ENG_AMO_MINU ? X64_BE : X64_AE;
+            x64_cmp_rr(cb, size, X64_RAX, X64_RCX);
+            x64_cmov_rr(cb, keep, size, X64_RCX, X64_RAX);
+            break;
+        }
+        }
+        access_here(e, i);
+        x64_lock(cb);
+        x64_cmpxchg_mr(cb, size, m, X64_RCX);
+        x64_jcc(cb, X64_NE, again);
+    }
+    if (ml->atomic_done)
+        ml->atomic_done(e);
+    if (used)
+        put(e, &i->d, X64_RAX);
+}
 
 static const jit_mem_lowering *mem_lowering(const eng_vcpu *v)
 {
@@ -1162,7 +1527,8 @@ static int shared_ready(const eng_vcpu *v, codemem *m, jit_host_scratch *sc, int
     x64_push(&cb, X64_R14);
     x64_push(&cb, X64_R15);
     x64_mov_rr(&cb, 8, X64_RBX, X64_RDI);
-    x64_load(&cb, 8, X64_R12, eng_field(&e, offsetof(eng_vcpu, mem)));
+    /* r12: the flat model's memory base, or the soft TLB's eng_mmu */
+    x64_load(&cb, 8, X64_R12, eng_field(&e, v->mem_ops == &eng_mem_tlb ? offsetof(eng_vcpu, mmu) : offsetof(eng_vcpu, mem)));
     x64_sub_ri(&cb, 8, X64_RSP, (int32_t)FRAME);
     x64_mov_ri(&cb, 8, X64_RAX, v->mem_limit - 8);
     x64_store(&cb, 8, x64_m(X64_RSP, LIMIT_OFF), X64_RAX);
@@ -1229,6 +1595,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     e.labels = sc->labels;
     e.stubs = sc->stubs;
     e.fpstubs = sc->fpstubs;
+    e.tlbstubs = sc->tlbstubs;
     e.exits = sc->exits;
     e.acc = sc->acc;
     uint16_t *uses = sc->uses;
@@ -1266,6 +1633,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     for (unsigned k = 0; k < ir->n; k++) {
         ndirect += ir->ins[k].op == JI_EXIT && ir->ins[k].a.kind == JO_IMM;
         naccess += ir->ins[k].op == JI_LOAD || ir->ins[k].op == JI_STORE;
+        naccess += 2 * (ir->ins[k].op == JI_AMO || ir->ins[k].op == JI_LR || ir->ins[k].op == JI_SC);
     }
     size_t hdr = sizeof(eng_jit_code) + ndirect * sizeof(eng_jit_exit) + naccess * sizeof(eng_jit_access);
     cb_zero(&cb, hdr);
@@ -1347,6 +1715,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             break;
         case JI_LOAD: ml->load(&e, i); break;
         case JI_STORE: ml->store(&e, i); break;
+        case JI_AMO: case JI_LR: case JI_SC: atomic(&e, ml, i); break;
         case JI_ARG:
             get(&e, X64_RAX, &i->a);
             x64_store(&cb, 8, x64_m(X64_RSP, 8 * i->sub), X64_RAX);
@@ -1558,17 +1927,24 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         x64_movq_xr(&cb, 8, X64_XMM3, X64_RAX);
         x64_jmp(&cb, st->back);
     }
-    /* bound failures: the faulting address is in rax, the slot recorded */
+    /* bound failures (the faulting address in the stub's register) and
+     * misaligned atomics: the slot recorded, then eng_raise */
     for (unsigned k = 0; k < e.nstubs; k++) {
-        cb_bind(&cb, e.stubs[k].label);
-        x64_mov_ri(&cb, 8, X64_RDX, v->mem_limit - e.stubs[k].size);
-        x64_cmp_rr(&cb, 8, X64_RAX, X64_RDX);
-        x64_jcc(&cb, X64_BE, e.stubs[k].back);
-        x64_mov_ri(&cb, 8, X64_RCX, (uint64_t)(uintptr_t)&b->insn[e.stubs[k].slot]);
+        const struct stub *st = &e.stubs[k];
+        cb_bind(&cb, st->label);
+        if (st->size) {
+            x64_reg scratch = st->reg == X64_RDX ? X64_RAX : X64_RDX;
+            x64_mov_ri(&cb, 8, scratch, v->mem_limit - st->size);
+            x64_cmp_rr(&cb, 8, st->reg, scratch);
+            x64_jcc(&cb, X64_BE, st->back);
+        }
+        x64_mov_ri(&cb, 8, X64_RCX, (uint64_t)(uintptr_t)&b->insn[st->slot]);
         x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur)), X64_RCX);
-        x64_mov_rr(&cb, 8, X64_RDX, X64_RAX);
-        raise_call(&e, e.stubs[k].why);
+        if (st->reg != X64_RDX)
+            x64_mov_rr(&cb, 8, X64_RDX, st->reg);
+        raise_call(&e, st->why);
     }
+    tlb_stubs(&e);
     div_cold(&e);
     if (ir->slot_off)
         ir->slot_off[ir->nslot + 1] = (uint32_t)cb_len(&cb);

@@ -1,0 +1,904 @@
+/* rv64-virt: the system VM, a machine like QEMU's riscv64 `virt`: RAM at
+ * 0x80000000, N harts on the soft-TLB memory model (engine/mmu.h), each on
+ * a host thread of its own, and the devices of machines/virt/ on the MMIO
+ * bus.  Boots firmware (OpenSBI's fw_jump.bin by default) or, with
+ * -bios none, a kernel directly in M mode, with a generated device tree.
+ *
+ * Harts start at the reset address with a0 = hartid, a1 = the device tree's
+ * address (QEMU's convention) and priv = M (virt_hart.priv: the field the
+ * privileged ISA uses).  Until the privileged ISA exists a hart that traps
+ * (ecall, an illegal instruction such as a CSR access, a fault) stops the
+ * machine with a message (virt_hart_trap: where trap delivery goes), and
+ * the devices' interrupts reach no hart (virt_irq_to_hart: where the wiring
+ * to eng_irq_set goes).
+ *
+ * `vvm run --machine rv64-virt [QEMU-STYLE OPTIONS]` (virt_main) parses
+ * qemu-system-riscv64's options; docs/rv64-virt.md lists them. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/machine.h"
+#include "core/vmlet.h"
+#include "isa/riscv/rv_cpu.h"
+#include "machines/machines.h"
+#include "machines/virt/virt.h"
+
+#define DEFAULT_BIOS "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
+#define KERNEL_WITH_FW (VIRT_DRAM_BASE + 0x200000)
+
+typedef struct virt_cfg {
+    uint64_t ram_size;
+    unsigned nharts;
+    const char *bios;       /* NULL: the default; "none": no firmware */
+    const char *kernel, *initrd, *append, *dtb, *dump_dtb;
+    int no_reboot;
+    eng_tier tier;
+} virt_cfg;
+
+typedef struct virt_machine virt_machine;
+
+typedef struct virt_hart {
+    rv_cpu cpu;
+    virt_machine *m;
+    unsigned id;
+    /* the privilege mode (ENG_PRIV_M at reset): the privileged ISA's */
+    unsigned priv;
+    /* the devices' interrupt lines as they reach this hart (mip's bits),
+     * kept while they cannot reach the hart itself (virt_irq_to_hart) */
+    _Atomic uint64_t irq_shadow;
+    pthread_t thread;
+    int running;
+} virt_hart;
+
+struct virt_machine {
+    vvm_machine base;
+    virt_cfg cfg;
+    eng_phys *phys;
+    uint8_t *ram;
+    virt_hart *hart[VIRT_MAX_HARTS];
+    unsigned nharts;
+    virt_test test;
+    virt_rtc rtc;
+    virt_clint clint;
+    virt_plic plic;
+    virt_uart uart;
+    int devs_up;
+    uint64_t reset_pc, fdt_addr;
+    void *fdt;
+    size_t fdt_size;
+    /* images kept for a reset: copied into RAM again */
+    struct { uint8_t *data; uint64_t addr; size_t n; } img[4];
+    unsigned nimg;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    _Atomic int stopping;
+    int why;                /* VIRT_POWER_* or -1: an error */
+    int status;
+    int loaded, exited;
+};
+
+#define VM(m) ((virt_machine *)(m))
+
+/* ---- interrupts: the devices' lines to the harts ---- */
+
+/* The one place a device's interrupt reaches a hart.  NOT WIRED YET: this
+ * branch has no eng_irq_set (the privileged ISA's, branch h-priv); the
+ * level is only recorded in the hart's irq_shadow.  Once both are merged
+ * the body becomes
+ *     eng_irq_set(&m->hart[hart]->cpu.vcpu, bit, level);
+ * (atomic, kicks the hart) and irq_shadow can go. */
+static void virt_irq_to_hart(void *ctx, unsigned hart, unsigned bit, int level)
+{
+    virt_machine *m = ctx;
+    if (hart >= m->nharts || !m->hart[hart] || bit > 63)
+        return;
+    if (level)
+        atomic_fetch_or(&m->hart[hart]->irq_shadow, UINT64_C(1) << bit);
+    else
+        atomic_fetch_and(&m->hart[hart]->irq_shadow, ~(UINT64_C(1) << bit));
+}
+
+/* ---- power: the test device, Ctrl-A x, a hart's error ---- */
+
+static void stop_machine(virt_machine *m, int why, int status)
+{
+    pthread_mutex_lock(&m->lock);
+    if (!atomic_load(&m->stopping)) {
+        m->why = why;
+        m->status = status;
+        atomic_store(&m->stopping, 1);
+        for (unsigned h = 0; h < m->nharts; h++)
+            if (m->hart[h])
+                m->hart[h]->cpu.interrupt = 1;
+        pthread_cond_broadcast(&m->cond);
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
+static void on_power(void *ctx, int what, unsigned code)
+{
+    virt_machine *m = ctx;
+    stop_machine(m, what, what == VIRT_POWER_FAIL ? (int)(code & 0xff) : 0);
+}
+
+static void on_quit(void *ctx) { stop_machine(ctx, VIRT_POWER_OFF, 0); }
+
+/* ---- harts ---- */
+
+/* A hart left its run with a trap.  Where the privileged ISA delivers it
+ * (mtvec/stvec, mcause, mepc, ...); until then the machine stops with a
+ * message naming the hart, the trap and the pc.  Returns 0 to go on
+ * running the hart, -1 to leave its loop. */
+static int virt_hart_trap(virt_machine *m, virt_hart *h, rv_exit why)
+{
+    uint32_t raw = eng_fetch_raw(&h->cpu.vcpu, h->cpu.pc);
+    fprintf(stderr,
+            "vvm: rv64-virt: hart %u: %s at pc 0x%llx (tval 0x%llx, instruction 0x%08x): traps are not delivered "
+            "yet (the privileged ISA is not built)\n",
+            h->id, rv_exit_name(why), (unsigned long long)h->cpu.pc, (unsigned long long)h->cpu.tval, raw);
+    stop_machine(m, -1, 1);
+    return -1;
+}
+
+static void *hart_main(void *arg)
+{
+    virt_hart *h = arg;
+    virt_machine *m = h->m;
+    /* the machine's signals are the main thread's */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    while (!atomic_load(&m->stopping)) {
+        rv_exit why = rv_run(&h->cpu);
+        if (why == ENG_EXIT_INTERRUPT) {
+            h->cpu.interrupt = 0;
+            continue;
+        }
+        if (why == ENG_EXIT_BUDGET)
+            continue;
+        if (virt_hart_trap(m, h, why) < 0)
+            break;
+    }
+    return NULL;
+}
+
+static void hart_reset(virt_machine *m, virt_hart *h)
+{
+    memset(h->cpu.x, 0, sizeof h->cpu.x);
+    memset(h->cpu.f, 0, sizeof h->cpu.f);
+    h->cpu.pc = m->reset_pc;
+    h->cpu.x[10] = h->id;           /* a0: hartid */
+    h->cpu.x[11] = m->fdt_addr;     /* a1: the device tree */
+    h->cpu.budget = -1;
+    h->cpu.interrupt = 0;
+    h->cpu.tier = m->cfg.tier;
+    h->priv = ENG_PRIV_M;
+    eng_mmu_set_satp(&h->cpu.vcpu, 0);
+    eng_mmu_set_priv(&h->cpu.vcpu, ENG_PRIV_M, ENG_PRIV_M);
+    eng_mmu_fence_i(&h->cpu.vcpu);
+}
+
+/* ---- loading ---- */
+
+static uint8_t *read_file(const char *path, size_t max, size_t *n, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file", path);
+        close(fd);
+        return NULL;
+    }
+    if ((uint64_t)st.st_size > max) {
+        snprintf(err, errlen, "%s: %lld bytes do not fit in the machine's RAM (%llu bytes)", path,
+                 (long long)st.st_size, (unsigned long long)max);
+        close(fd);
+        return NULL;
+    }
+    uint8_t *b = malloc(st.st_size ? (size_t)st.st_size : 1);
+    size_t got = 0;
+    while (b && got < (size_t)st.st_size) {
+        ssize_t r = read(fd, b + got, (size_t)st.st_size - got);
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR)
+                continue;
+            snprintf(err, errlen, "%s: %s", path, r < 0 ? strerror(errno) : "shorter than its size");
+            free(b);
+            close(fd);
+            return NULL;
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    if (!b)
+        snprintf(err, errlen, "out of memory");
+    *n = got;
+    return b;
+}
+
+static int in_ram(const virt_machine *m, uint64_t a, uint64_t n)
+{
+    return a >= VIRT_DRAM_BASE && n <= m->cfg.ram_size && a - VIRT_DRAM_BASE <= m->cfg.ram_size - n;
+}
+
+/* an image to copy into RAM (at every reset) */
+static int add_image(virt_machine *m, const uint8_t *data, uint64_t addr, size_t n)
+{
+    if (m->nimg == sizeof m->img / sizeof m->img[0])
+        return -1;
+    uint8_t *c = malloc(n ? n : 1);
+    if (!c)
+        return -1;
+    memcpy(c, data, n);
+    m->img[m->nimg].data = c;
+    m->img[m->nimg].addr = addr;
+    m->img[m->nimg].n = n;
+    m->nimg++;
+    return 0;
+}
+
+/* Loads an ELF (RISC-V, 64-bit) or a flat image at flat_at; the range it
+ * takes in *lo, *hi, its entry in *entry.  0, or -1 with err. */
+static int load_image(virt_machine *m, const char *what, const char *path, uint64_t flat_at, uint64_t *lo,
+                      uint64_t *hi, uint64_t *entry, char *err, size_t errlen)
+{
+    size_t n;
+    uint8_t *b = read_file(path, m->cfg.ram_size, &n, err, errlen);
+    if (!b)
+        return -1;
+    int rc = -1;
+    if (n >= 4 && !memcmp(b, ELFMAG, SELFMAG)) {
+        if (n < sizeof(Elf64_Ehdr) || b[EI_CLASS] != ELFCLASS64 || b[EI_DATA] != ELFDATA2LSB) {
+            snprintf(err, errlen, "%s %s: not a 64-bit little-endian ELF", what, path);
+            goto out;
+        }
+        Elf64_Ehdr eh;
+        memcpy(&eh, b, sizeof eh);
+        if (eh.e_machine != EM_RISCV) {
+            snprintf(err, errlen, "%s %s: not a RISC-V ELF (e_machine %u)", what, path, eh.e_machine);
+            goto out;
+        }
+        if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff > n ||
+            (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > n - eh.e_phoff) {
+            snprintf(err, errlen, "%s %s: truncated or corrupt ELF (program headers)", what, path);
+            goto out;
+        }
+        uint64_t l = UINT64_MAX, h = 0;
+        for (unsigned i = 0; i < eh.e_phnum; i++) {
+            Elf64_Phdr ph;
+            memcpy(&ph, b + eh.e_phoff + i * sizeof ph, sizeof ph);
+            if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+                continue;
+            if (ph.p_filesz > ph.p_memsz || ph.p_offset > n || ph.p_filesz > n - ph.p_offset) {
+                snprintf(err, errlen, "%s %s: truncated or corrupt ELF (segment %u)", what, path, i);
+                goto out;
+            }
+            if (!in_ram(m, ph.p_paddr, ph.p_memsz)) {
+                snprintf(err, errlen, "%s %s: segment %u at 0x%llx-0x%llx is outside RAM (0x%llx-0x%llx; -m)", what,
+                         path, i, (unsigned long long)ph.p_paddr, (unsigned long long)(ph.p_paddr + ph.p_memsz),
+                         (unsigned long long)VIRT_DRAM_BASE, (unsigned long long)(VIRT_DRAM_BASE + m->cfg.ram_size));
+                goto out;
+            }
+            if (add_image(m, b + ph.p_offset, ph.p_paddr, ph.p_filesz) < 0) {
+                snprintf(err, errlen, "%s %s: too many segments", what, path);
+                goto out;
+            }
+            l = ph.p_paddr < l ? ph.p_paddr : l;
+            h = ph.p_paddr + ph.p_memsz > h ? ph.p_paddr + ph.p_memsz : h;
+        }
+        if (h == 0) {
+            snprintf(err, errlen, "%s %s: no loadable segment", what, path);
+            goto out;
+        }
+        *lo = l;
+        *hi = h;
+        *entry = eh.e_entry;
+    } else {
+        if (!in_ram(m, flat_at, n)) {
+            snprintf(err, errlen, "%s %s: %zu bytes at 0x%llx do not fit in RAM (0x%llx-0x%llx; -m)", what, path, n,
+                     (unsigned long long)flat_at, (unsigned long long)VIRT_DRAM_BASE,
+                     (unsigned long long)(VIRT_DRAM_BASE + m->cfg.ram_size));
+            goto out;
+        }
+        if (add_image(m, b, flat_at, n) < 0) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        *lo = flat_at;
+        *hi = flat_at + n;
+        *entry = flat_at;
+    }
+    rc = 0;
+out:
+    free(b);
+    return rc;
+}
+
+/* QEMU's place for the device tree: 2 MiB aligned below the end of RAM
+ * (or of its first 3 GiB) */
+static uint64_t fdt_place(const virt_cfg *c, size_t fdt_size)
+{
+    uint64_t end = VIRT_DRAM_BASE + (c->ram_size < (UINT64_C(3) << 30) ? c->ram_size : UINT64_C(3) << 30);
+    return (end - fdt_size) & ~(uint64_t)(2 * 1024 * 1024 - 1);
+}
+
+static int overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1) { return a0 < b1 && b0 < a1; }
+
+/* Everything but the harts' threads: RAM, devices, images, the tree. */
+static int virt_setup(virt_machine *m, const virt_cfg *cfg, int dump_only, char *err, size_t errlen)
+{
+    m->cfg = *cfg;
+    m->nharts = cfg->nharts;
+    uint64_t fw_lo = 0, fw_hi = 0, k_lo = 0, k_hi = 0, k_entry = 0, e;
+    const char *bios = cfg->bios;
+    int have_fw = !bios || strcmp(bios, "none");
+    if (!dump_only) {
+        m->phys = eng_phys_new(NULL);
+        if (!m->phys || !(m->ram = eng_phys_add_ram(m->phys, VIRT_DRAM_BASE, cfg->ram_size, NULL))) {
+            snprintf(err, errlen, "cannot allocate %llu bytes of guest RAM", (unsigned long long)cfg->ram_size);
+            return -1;
+        }
+        if (have_fw) {
+            if (!bios) {
+                if (access(DEFAULT_BIOS, R_OK) != 0) {
+                    snprintf(err, errlen,
+                             "no firmware: the default, %s, is not installed (Debian's opensbi package); give "
+                             "-bios FILE, or -bios none with -kernel",
+                             DEFAULT_BIOS);
+                    return -1;
+                }
+                bios = DEFAULT_BIOS;
+            }
+            if (load_image(m, "firmware", bios, VIRT_DRAM_BASE, &fw_lo, &fw_hi, &e, err, errlen) < 0)
+                return -1;
+            m->reset_pc = e;
+            if (cfg->kernel && fw_hi > KERNEL_WITH_FW) {
+                snprintf(err, errlen,
+                         "firmware %s does not fit: it ends at 0x%llx, past 0x%llx where the kernel goes", bios,
+                         (unsigned long long)fw_hi, (unsigned long long)KERNEL_WITH_FW);
+                return -1;
+            }
+        } else if (!cfg->kernel) {
+            snprintf(err, errlen, "nothing to run: -bios none needs -kernel FILE");
+            return -1;
+        }
+        if (cfg->kernel) {
+            if (load_image(m, "kernel", cfg->kernel, have_fw ? KERNEL_WITH_FW : VIRT_DRAM_BASE, &k_lo, &k_hi,
+                           &k_entry, err, errlen) < 0)
+                return -1;
+            if (have_fw && overlap(fw_lo, fw_hi, k_lo, k_hi)) {
+                snprintf(err, errlen, "firmware %s (0x%llx-0x%llx) and kernel %s (0x%llx-0x%llx) overlap", bios,
+                         (unsigned long long)fw_lo, (unsigned long long)fw_hi, cfg->kernel,
+                         (unsigned long long)k_lo, (unsigned long long)k_hi);
+                return -1;
+            }
+            /* -bios none: QEMU's reset vector jumps to the start of RAM,
+             * whatever the ELF's entry says; so do the harts here */
+            if (!have_fw)
+                m->reset_pc = VIRT_DRAM_BASE;
+            (void)k_entry;
+        }
+    }
+    /* the device tree and the initrd below it, high in RAM */
+    virt_fdt_cfg fc = {cfg->nharts, VIRT_DRAM_BASE, cfg->ram_size, cfg->append, 0, 0};
+    size_t initrd_n = 0;
+    uint8_t *initrd = NULL;
+    if (cfg->initrd && !(initrd = read_file(cfg->initrd, cfg->ram_size, &initrd_n, err, errlen)))
+        return -1;
+    /* a first build to know the size; the initrd's place depends on it */
+    size_t n0 = 0;
+    void *probe = NULL;
+    if (cfg->dtb) {
+        size_t un;
+        uint8_t *ub = read_file(cfg->dtb, 64 << 20, &un, err, errlen);
+        if (!ub) {
+            free(initrd);
+            return -1;
+        }
+        virt_fdt_cfg big = fc;
+        big.initrd_start = big.initrd_end = initrd ? 1 : 0;
+        char e2[400];
+        probe = virt_fdt_user(ub, un, &big, &n0, e2, sizeof e2);
+        if (!probe) {
+            snprintf(err, errlen, "-dtb %s: %s", cfg->dtb, e2);
+            free(ub);
+            free(initrd);
+            return -1;
+        }
+        free(probe);
+        uint64_t fa = fdt_place(cfg, n0 + 64);
+        if (initrd) {
+            fc.initrd_end = fa;
+            fc.initrd_start = (fa - initrd_n) & ~(uint64_t)4095;
+        }
+        m->fdt = virt_fdt_user(ub, un, &fc, &m->fdt_size, e2, sizeof e2);
+        free(ub);
+        if (!m->fdt) {
+            snprintf(err, errlen, "-dtb %s: %s", cfg->dtb, e2);
+            free(initrd);
+            return -1;
+        }
+        m->fdt_addr = fa;
+    } else {
+        virt_fdt_cfg big = fc;
+        big.initrd_start = big.initrd_end = initrd ? 1 : 0;
+        probe = virt_fdt_build(&big, &n0, err, errlen);
+        if (!probe) {
+            free(initrd);
+            return -1;
+        }
+        free(probe);
+        uint64_t fa = fdt_place(cfg, n0 + 64);
+        if (initrd) {
+            fc.initrd_end = fa;
+            fc.initrd_start = (fa - initrd_n) & ~(uint64_t)4095;
+        }
+        if (!(m->fdt = virt_fdt_build(&fc, &m->fdt_size, err, errlen))) {
+            free(initrd);
+            return -1;
+        }
+        m->fdt_addr = fa;
+    }
+    if (m->fdt_addr < VIRT_DRAM_BASE || (initrd && initrd_n > m->fdt_addr - VIRT_DRAM_BASE)) {
+        snprintf(err, errlen, "RAM too small (-m) for the device tree%s", initrd ? " and the initrd" : "");
+        free(initrd);
+        return -1;
+    }
+    if (dump_only) {
+        free(initrd);
+        return 0;
+    }
+    uint64_t top = k_hi > fw_hi ? k_hi : fw_hi;
+    if (initrd) {
+        if (fc.initrd_start < top) {
+            snprintf(err, errlen, "initrd %s (%zu bytes) does not fit in RAM above the kernel (-m)", cfg->initrd,
+                     initrd_n);
+            free(initrd);
+            return -1;
+        }
+        int rc = add_image(m, initrd, fc.initrd_start, initrd_n);
+        free(initrd);
+        if (rc < 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    if (top > m->fdt_addr) {
+        snprintf(err, errlen, "the images end at 0x%llx, past the device tree's place 0x%llx: give more RAM (-m)",
+                 (unsigned long long)top, (unsigned long long)m->fdt_addr);
+        return -1;
+    }
+    if (add_image(m, m->fdt, m->fdt_addr, m->fdt_size) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    /* devices */
+    m->test = (virt_test){on_power, m};
+    virt_rtc_init(&m->rtc);
+    virt_plic_init(&m->plic, m->nharts, virt_irq_to_hart, m);
+    virt_clint_init(&m->clint, m->nharts, virt_irq_to_hart, m);
+    virt_uart_init(&m->uart, STDOUT_FILENO, &m->plic, VIRT_UART_IRQ);
+    m->devs_up = 1;
+    if (eng_phys_add_mmio(m->phys, VIRT_TEST_BASE, VIRT_TEST_SIZE, &virt_test_ops, &m->test) < 0 ||
+        eng_phys_add_mmio(m->phys, VIRT_RTC_BASE, VIRT_RTC_SIZE, &virt_rtc_ops, &m->rtc) < 0 ||
+        eng_phys_add_mmio(m->phys, VIRT_CLINT_BASE, VIRT_CLINT_SIZE, &virt_clint_ops, &m->clint) < 0 ||
+        eng_phys_add_mmio(m->phys, VIRT_PLIC_BASE, VIRT_PLIC_SIZE, &virt_plic_ops, &m->plic) < 0 ||
+        eng_phys_add_mmio(m->phys, VIRT_UART_BASE, VIRT_UART_SIZE, &virt_uart_ops, &m->uart) < 0) {
+        snprintf(err, errlen, "cannot map the devices");
+        return -1;
+    }
+    /* harts */
+    for (unsigned h = 0; h < m->nharts; h++) {
+        virt_hart *vh = aligned_alloc(64, (sizeof *vh + 63) & ~(size_t)63);
+        if (!vh) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        memset(vh, 0, sizeof *vh);
+        m->hart[h] = vh;
+        vh->m = m;
+        vh->id = h;
+        if (rv_cpu_init(&vh->cpu, NULL, NULL, NULL) < 0 || eng_vcpu_use_tlb(&vh->cpu.vcpu, m->phys) < 0) {
+            snprintf(err, errlen, "cannot set up hart %u", h);
+            return -1;
+        }
+        vh->cpu.env = vh;
+        vh->cpu.vcpu.machine = m;
+    }
+    m->loaded = 1;
+    return 0;
+}
+
+/* RAM as at power-on: zero, then the images; the harts at the reset pc */
+static void virt_reset(virt_machine *m)
+{
+    memset(m->ram, 0, m->cfg.ram_size);
+    for (unsigned i = 0; i < m->nimg; i++)
+        memcpy(m->ram + (m->img[i].addr - VIRT_DRAM_BASE), m->img[i].data, m->img[i].n);
+    for (unsigned h = 0; h < m->nharts; h++)
+        hart_reset(m, m->hart[h]);
+}
+
+/* Runs the harts until the machine stops (power-off, reset, fail, quit, an
+ * error); resets and runs again on a reset unless -no-reboot. */
+static int virt_run_all(virt_machine *m, char *err, size_t errlen)
+{
+    virt_console *con = virt_console_start(&m->uart, on_quit, m, err, errlen);
+    if (!con)
+        return -1;
+    if (virt_clint_start(&m->clint) < 0) {
+        virt_console_stop(con);
+        snprintf(err, errlen, "cannot start the timer thread");
+        return -1;
+    }
+    for (;;) {
+        virt_reset(m);
+        atomic_store(&m->stopping, 0);
+        unsigned started = 0;
+        for (unsigned h = 0; h < m->nharts; h++) {
+            if (pthread_create(&m->hart[h]->thread, NULL, hart_main, m->hart[h]) != 0) {
+                fprintf(stderr, "vvm: rv64-virt: cannot start hart %u's thread\n", h);
+                stop_machine(m, -1, 1);
+                break;
+            }
+            started++;
+        }
+        pthread_mutex_lock(&m->lock);
+        while (!atomic_load(&m->stopping))
+            pthread_cond_wait(&m->cond, &m->lock);
+        pthread_mutex_unlock(&m->lock);
+        for (unsigned h = 0; h < started; h++)
+            pthread_join(m->hart[h]->thread, NULL);
+        if (m->why == VIRT_POWER_RESET && !m->cfg.no_reboot)
+            continue;
+        break;
+    }
+    virt_console_stop(con);
+    m->exited = 1;
+    return 0;
+}
+
+/* ---- the class ---- */
+
+extern const vvm_machine_class virt_class;
+
+static vvm_machine *virt_create(char *err, size_t errlen)
+{
+    virt_machine *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    m->base.cls = &virt_class;
+    pthread_mutex_init(&m->lock, NULL);
+    pthread_cond_init(&m->cond, NULL);
+    return &m->base;
+}
+
+static void virt_destroy(vvm_machine *vm)
+{
+    virt_machine *m = VM(vm);
+    for (unsigned h = 0; h < m->nharts; h++)
+        if (m->hart[h]) {
+            rv_cpu_fini(&m->hart[h]->cpu);
+            free(m->hart[h]);
+        }
+    if (m->devs_up) {
+        virt_clint_fini(&m->clint);
+        virt_uart_fini(&m->uart);
+        virt_plic_fini(&m->plic);
+        virt_rtc_fini(&m->rtc);
+    }
+    for (unsigned i = 0; i < m->nimg; i++)
+        free(m->img[i].data);
+    free(m->fdt);
+    eng_phys_free(m->phys);
+    pthread_cond_destroy(&m->cond);
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+}
+
+static int engine_tier(const char *engine, eng_tier *t)
+{
+    if (!engine || !*engine || !strcmp(engine, "auto"))
+        *t = ENG_TIER_AUTO;
+    else if (!strcmp(engine, "jit"))
+        *t = ENG_TIER_JIT;     /* TLB harts: the translation tier leaves them interpreted */
+    else if (!strcmp(engine, "interp"))
+        *t = ENG_TIER_INTERP;
+    else
+        return -1;
+    return 0;
+}
+
+static void cfg_defaults(virt_cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    c->ram_size = UINT64_C(256) << 20;
+    c->nharts = 1;
+    c->tier = ENG_TIER_AUTO;
+}
+
+/* The generic interface (vvm.h): path is the kernel, with the default
+ * firmware (as `vvm run --machine rv64-virt -kernel PATH`). */
+static int virt_load(vvm_machine *vm, const char *path, char *const argv[], char *const envp[], const vvm_run_opts *o,
+                     char *err, size_t errlen)
+{
+    (void)argv, (void)envp;
+    virt_machine *m = VM(vm);
+    if (m->loaded) {
+        snprintf(err, errlen, "a kernel is already loaded");
+        return -1;
+    }
+    virt_cfg c;
+    cfg_defaults(&c);
+    c.kernel = path;
+    const char *engine = o && o->engine ? o->engine : getenv("VVM_ENGINE");
+    if (engine_tier(engine, &c.tier) < 0) {
+        snprintf(err, errlen, "engine is interp, jit or auto, not '%.64s'", engine);
+        return -2;
+    }
+    return virt_setup(m, &c, 0, err, errlen) < 0 ? -1 : 0;
+}
+
+static vvm_status virt_run(vvm_machine *vm, int64_t budget)
+{
+    virt_machine *m = VM(vm);
+    if (m->exited)
+        return VVM_EXITED;
+    if (!m->loaded || budget >= 0)
+        return VVM_ERROR;   /* runs to its end only (harts on threads of their own) */
+    char err[256];
+    if (virt_run_all(m, err, sizeof err) < 0) {
+        fprintf(stderr, "vvm: rv64-virt: %s\n", err);
+        return VVM_ERROR;
+    }
+    return VVM_EXITED;
+}
+
+static int virt_exit_status(const vvm_machine *vm) { return VM(vm)->exited ? VM(vm)->status : -1; }
+static uint64_t virt_instret(const vvm_machine *vm) { return VM(vm)->loaded ? VM(vm)->hart[0]->cpu.instret : 0; }
+
+static int virt_mem_read(const vvm_machine *vm, uint64_t addr, void *buf, size_t n)
+{
+    virt_machine *m = VM(vm);
+    void *h = m->phys ? eng_phys_host(m->phys, addr, n) : NULL;
+    if (!h)
+        return -1;
+    memcpy(buf, h, n);
+    return 0;
+}
+
+static int virt_mem_write(vvm_machine *vm, uint64_t addr, const void *buf, size_t n)
+{
+    virt_machine *m = VM(vm);
+    void *h = m->phys ? eng_phys_host(m->phys, addr, n) : NULL;
+    if (!h)
+        return -1;
+    memcpy(h, buf, n);
+    return 0;
+}
+
+static int virt_save(vvm_machine *vm, FILE *f, char *err, size_t errlen)
+{
+    (void)vm, (void)f;
+    snprintf(err, errlen, "rv64-virt: saving a machine is not built yet (its devices' state is: machines/virt/*_save)");
+    return -1;
+}
+
+/* ---- the command line: qemu-system-riscv64's options ---- */
+
+static int parse_size(const char *s, uint64_t *out)
+{
+    if (!strncmp(s, "size=", 5))
+        s += 5;
+    char *end;
+    errno = 0;
+    if (!*s || *s == '-')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    uint64_t mul = UINT64_C(1) << 20;   /* QEMU: a bare number is MiB */
+    if (*end == 'K' || *end == 'k')
+        mul = 1 << 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        mul = UINT64_C(1) << 20, end++;
+    else if (*end == 'G' || *end == 'g')
+        mul = UINT64_C(1) << 30, end++;
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (errno || end == s || *end || v == 0 || v > (UINT64_C(1) << 40) / mul)
+        return -1;
+    *out = v * mul;
+    return 0;
+}
+
+static void virt_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: vvm run --machine rv64-virt [OPTIONS]\n"
+            "\n"
+            "A riscv64 system like qemu-system-riscv64 -machine virt (docs/rv64-virt.md);\n"
+            "qemu's options keep their meaning:\n"
+            "  -m SIZE            RAM (default 256M; K, M, G; a bare number is MiB)\n"
+            "  -smp N             harts (1..%d, default 1)\n"
+            "  -bios FILE|none    firmware at 0x80000000 (default %s);\n"
+            "                     none: the kernel runs at 0x80000000 in M mode\n"
+            "  -kernel FILE       ELF (at its addresses) or flat image (0x80200000 after\n"
+            "                     firmware, else 0x80000000)\n"
+            "  -initrd FILE       initial ramdisk, high in RAM (/chosen linux,initrd-*)\n"
+            "  -append STR        kernel command line (/chosen bootargs)\n"
+            "  -dtb FILE          this device tree instead of the generated one\n"
+            "  --dump-dtb OUT     write the generated device tree to OUT and exit\n"
+            "  -nographic         accepted: the console is the only display\n"
+            "  -no-reboot         a guest reset ends vvm (status 0)\n"
+            "  -M virt            the machine (only virt)\n"
+            "  --engine interp|jit|auto   execution tier (jit: harts stay interpreted)\n"
+            "not built yet (refused): -drive, -nic, -netdev, -device, -s, -S, -gdb, -monitor\n"
+            "Console: stdin/stdout; on a terminal, raw; C-a x quits, C-a h helps.\n",
+            VIRT_MAX_HARTS, DEFAULT_BIOS);
+}
+
+static int virt_main(int argc, char **argv, const vvm_run_opts *o)
+{
+    virt_cfg c;
+    cfg_defaults(&c);
+    const char *engine = o->engine;
+    if (o->strace || o->trace || o->sysroot || o->argv0 || o->rlimits || o->perfmap) {
+        fprintf(stderr, "vvm run: --machine rv64-virt takes none of rv64-linux's options (--strace, --trace, -L, "
+                        "-0, --rlimits, --perfmap)\n");
+        return 2;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *name = a;
+        if (name[0] == '-' && name[1] == '-')
+            name++;     /* qemu takes -opt and --opt alike */
+#define ARG() \
+    ({ \
+        if (i + 1 >= argc) { \
+            fprintf(stderr, "vvm run: option %s needs an argument\n", a); \
+            return 2; \
+        } \
+        argv[++i]; \
+    })
+        if (!strcmp(name, "-h") || !strcmp(name, "-help")) {
+            virt_usage(stdout);
+            return 0;
+        } else if (!strcmp(name, "-m")) {
+            const char *v = ARG();
+            if (parse_size(v, &c.ram_size) < 0 || c.ram_size < (UINT64_C(16) << 20) ||
+                c.ram_size > (UINT64_C(64) << 30)) {
+                fprintf(stderr, "vvm run: -m wants a RAM size from 16M to 64G (e.g. 256M, 1G), not '%s'\n", v);
+                return 2;
+            }
+            c.ram_size = (c.ram_size + 4095) & ~UINT64_C(4095);
+        } else if (!strcmp(name, "-smp")) {
+            const char *v = ARG(), *s = v;
+            if (!strncmp(s, "cpus=", 5))
+                s += 5;
+            char *end;
+            errno = 0;
+            long n = strtol(s, &end, 10);
+            if (errno || end == s || *end || n < 1 || n > VIRT_MAX_HARTS) {
+                fprintf(stderr, "vvm run: -smp wants a number of harts from 1 to %d, not '%s'\n", VIRT_MAX_HARTS, v);
+                return 2;
+            }
+            c.nharts = (unsigned)n;
+        } else if (!strcmp(name, "-bios")) {
+            c.bios = ARG();
+        } else if (!strcmp(name, "-kernel")) {
+            c.kernel = ARG();
+        } else if (!strcmp(name, "-initrd")) {
+            c.initrd = ARG();
+        } else if (!strcmp(name, "-append")) {
+            c.append = ARG();
+        } else if (!strcmp(name, "-dtb")) {
+            c.dtb = ARG();
+        } else if (!strcmp(name, "-dump-dtb")) {
+            c.dump_dtb = ARG();
+        } else if (!strcmp(name, "-nographic")) {
+            /* the console on stdio is the only mode */
+        } else if (!strcmp(name, "-no-reboot")) {
+            c.no_reboot = 1;
+        } else if (!strcmp(name, "-M") || !strcmp(name, "-machine")) {
+            const char *v = ARG();
+            if (strcmp(v, "virt") && strcmp(v, "rv64-virt")) {
+                fprintf(stderr, "vvm run: -machine: only virt is built (with its default options), not '%s'\n", v);
+                return 2;
+            }
+        } else if (!strcmp(name, "-engine")) {
+            engine = ARG();
+        } else if (!strcmp(name, "-drive") || !strcmp(name, "-nic") || !strcmp(name, "-netdev") ||
+                   !strcmp(name, "-device") || !strcmp(name, "-monitor") || !strcmp(name, "-gdb")) {
+            const char *v = ARG();
+            fprintf(stderr, "vvm run: %s %s: %s is not built yet in rv64-virt (no virtio devices%s)\n", a, v, a,
+                    strcmp(name, "-monitor") && strcmp(name, "-gdb") ? "" : ", no monitor, no gdb stub");
+            return 2;
+        } else if (!strcmp(name, "-s") || !strcmp(name, "-S")) {
+            fprintf(stderr, "vvm run: %s: the gdb stub is not built yet in rv64-virt\n", a);
+            return 2;
+        } else {
+            fprintf(stderr, "vvm run: --machine rv64-virt: unknown option '%s' (see vvm run --machine rv64-virt -h)\n",
+                    a);
+            return 2;
+        }
+#undef ARG
+    }
+    if (!engine)
+        engine = getenv("VVM_ENGINE");
+    if (engine_tier(engine, &c.tier) < 0) {
+        fprintf(stderr, "vvm run: %s is interp, jit or auto, not '%.64s'\n", o->engine ? "--engine" : "VVM_ENGINE",
+                engine);
+        return 2;
+    }
+    char err[1024];
+    vvm_machine *vm = virt_create(err, sizeof err);
+    if (!vm) {
+        fprintf(stderr, "vvm: %s\n", err);
+        return 1;
+    }
+    virt_machine *m = VM(vm);
+    int rc = 0;
+    if (c.dump_dtb) {
+        if (virt_setup(m, &c, 1, err, sizeof err) < 0) {
+            fprintf(stderr, "vvm: rv64-virt: %s\n", err);
+            rc = 1;
+        } else {
+            FILE *f = fopen(c.dump_dtb, "wb");
+            if (!f || fwrite(m->fdt, m->fdt_size, 1, f) != 1 || fclose(f) != 0) {
+                fprintf(stderr, "vvm: --dump-dtb %s: %s\n", c.dump_dtb, strerror(errno));
+                rc = 1;
+            }
+        }
+    } else if (virt_setup(m, &c, 0, err, sizeof err) < 0) {
+        fprintf(stderr, "vvm: rv64-virt: %s\n", err);
+        rc = 1;
+    } else if (virt_run_all(m, err, sizeof err) < 0) {
+        fprintf(stderr, "vvm: rv64-virt: %s\n", err);
+        rc = 1;
+    } else
+        rc = m->status;
+    virt_destroy(vm);
+    return rc;
+}
+
+const vvm_machine_class virt_class = {
+    .name = "rv64-virt",
+    .create = virt_create,
+    .load = virt_load,
+    .run = virt_run,
+    .exit_status = virt_exit_status,
+    .instret = virt_instret,
+    .mem_read = virt_mem_read,
+    .mem_write = virt_mem_write,
+    .save = virt_save,
+    .main = virt_main,
+    .destroy = virt_destroy,
+};
+
+/* never chosen for a file: `vvm run --machine rv64-virt` names it */
+static int virt_probe(const uint8_t *h, size_t n, const char *path)
+{
+    (void)h, (void)n, (void)path;
+    return 0;
+}
+
+const vvm_vmlet vvm_rv64_virt = {
+    .abi = VVM_ABI_VERSION,
+    .name = "rv64-virt",
+    .doc = "a riscv64 system like QEMU's virt (vvm run --machine rv64-virt): system VM, devices only, no privileged ISA yet",
+    .probe = virt_probe,
+    .cls = &virt_class,
+};
