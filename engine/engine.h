@@ -63,6 +63,11 @@ enum {
     ENG_OPF_STORE = 8,
     ENG_OPF_FP = 16,
     ENG_OPF_ISA = 32,
+    /* ends its block on a vCPU of the TLB model (a system hart) only: what
+     * it may change (interrupt enables, satp, ...) is looked at before the
+     * next instruction; on a flat vCPU it is an ordinary instruction
+     * (isagen's flag system-ends-block) */
+    ENG_OPF_SYS_ENDS_BLOCK = 1u << 15,
 };
 
 typedef struct eng_opinfo {
@@ -195,7 +200,11 @@ typedef enum eng_tier { ENG_TIER_INTERP = 0, ENG_TIER_JIT, ENG_TIER_AUTO } eng_t
     struct eng_mmu *mmu; \
     struct eng_jit *jit;        /* the translation tier's state (engine/jit.h), made on first use */ \
     size_t jit_cache_size;      /* its code cache's limit in bytes (0: the default) */ \
-    sigjmp_buf fault_jmp;
+    sigjmp_buf fault_jmp; \
+    /* interrupt lines (engine/irq.h), bits as in RISC-V's mip; set and \
+     * cleared atomically by devices on any thread (eng_irq_set) */ \
+    volatile uint64_t irq_lines; \
+    uint32_t wake_seq;          /* futex word eng_wfi_wait sleeps on */
 
 struct eng_vcpu {
     ENG_VCPU_FIELDS

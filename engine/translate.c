@@ -111,6 +111,10 @@ eng_block *eng_translate(eng_vcpu *v, uint64_t pc, unsigned max, const eng_handl
             ended = 1;
             break;
         }
+        /* on a system hart: the fall-through slot after it, whose block
+         * entry sees the interrupt flag the instruction may have set */
+        if ((fl & ENG_OPF_SYS_ENDS_BLOCK) && v->mem_model == ENG_MEM_TLB)
+            break;
     }
     /* not under instruction advice, which must see every instruction */
     if (!adv_insn)

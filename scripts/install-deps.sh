@@ -13,7 +13,7 @@ pkgs=(
   build-essential clang libclang-rt-14-dev
   gcc-riscv64-linux-gnu g++-riscv64-linux-gnu gfortran-riscv64-linux-gnu
   binutils-riscv64-linux-gnu libc6-dev-riscv64-cross
-  qemu-user golang-go time
+  qemu-user qemu-system-misc golang-go time
   lua5.4 guile-3.0 libedit-dev procps
   libcapstone-dev
   libfdt-dev device-tree-compiler qemu-system-misc opensbi

@@ -101,7 +101,7 @@ static int nformats;
 static insn insns[MAXN];
 static int ninsns;
 
-enum { F_ENDS = 1, F_WX = 2, F_LOAD = 4, F_STORE = 8, F_FP = 16, F_C = 32, F_CALL = 64 };
+enum { F_ENDS = 1, F_WX = 2, F_LOAD = 4, F_STORE = 8, F_FP = 16, F_C = 32, F_CALL = 64, F_SYS_ENDS = 1 << 15 };
 
 static const field *find_field(const char *n)
 {
@@ -381,6 +381,8 @@ static void def_insn(const sx *f)
                 const char *fl = desc_sym(sx_at(c, j), "flag");
                 if (!strcmp(fl, "ends-block"))
                     in->flags |= F_ENDS;
+                else if (!strcmp(fl, "system-ends-block"))
+                    in->flags |= F_SYS_ENDS;    /* ENG_OPF_SYS_ENDS_BLOCK */
                 else
                     desc_die(sx_at(c, j), "unknown flag '%s'", fl);
             }

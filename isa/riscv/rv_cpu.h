@@ -67,6 +67,10 @@ struct rv_cpu {
 
     const rv_env_ops *ops;
     void *env;                  /* the machine's per-hart context (a Linux thread, ...) */
+    /* a system hart's privileged state (isa/riscv/rv_priv.h); NULL for a
+     * user-mode hart (rv64-linux), for which the privileged instructions
+     * and CSRs are illegal */
+    struct rv_priv *priv;
 };
 
 /* The RISC-V descriptor the engine runs it by (rv_interp.c). */
@@ -84,6 +88,12 @@ rv_exit rv_run(rv_cpu *cpu);
 rv_exit rv_interp_run_tlb(rv_cpu *cpu);
 /* fence.i: every decoded block of the hart may be stale. */
 void rv_fence_i(rv_cpu *cpu);
+/* The privileged instructions (priv.isa, rv_priv.c): illegal on a hart
+ * with no rv_priv.  mret and sret return the pc to go to. */
+uint64_t rv_mret(rv_cpu *cpu);
+uint64_t rv_sret(rv_cpu *cpu);
+void rv_wfi(rv_cpu *cpu);
+void rv_sfence_vma(rv_cpu *cpu, uint64_t rs1, uint64_t va, uint64_t rs2, uint64_t asid);
 
 /* Leaves the run loop with a trap at the current instruction: eng_raise. */
 _Noreturn void rv_raise(rv_cpu *cpu, rv_exit why, uint64_t tval);

@@ -6,11 +6,13 @@
  * rv64-linux's vDSO reads clock_gettime's nanoseconds from it).  Other CSRs
  * go to the machine (cpu->ops) when it provides access, else they are
  * illegal instructions, as are writes to read-only CSRs (number bits
- * 11:10 = 3).
+ * 11:10 = 3).  A system hart (cpu->priv) has the privileged architecture's
+ * CSRs instead (rv_priv.c).
  */
 #include <time.h>
 
 #include "isa/riscv/rv_fp.h"
+#include "isa/riscv/rv_priv.h"
 #include "isa/riscv/rv_timebase.h"
 
 enum { CSR_FFLAGS = 0x001, CSR_FRM = 0x002, CSR_FCSR = 0x003, CSR_CYCLE = 0xc00, CSR_TIME = 0xc01, CSR_INSTRET = 0xc02 };
@@ -26,6 +28,8 @@ static _Noreturn void illegal(rv_cpu *cpu) { rv_raise(cpu, RV_EXIT_ILLEGAL, 0); 
 
 static uint64_t csr_read(rv_cpu *cpu, unsigned csr)
 {
+    if (ENG_UNLIKELY(cpu->priv != NULL))
+        return rv_sys_csr_read(cpu, csr);  /* a system hart: isa/riscv/rv_priv.c */
     switch (csr) {
     case CSR_FFLAGS: return rv_fp_get_fflags(cpu);
     case CSR_FRM: return cpu->frm & 7;
@@ -44,12 +48,18 @@ static uint64_t csr_read(rv_cpu *cpu, unsigned csr)
  * be written. */
 static void csr_check_write(rv_cpu *cpu, unsigned csr)
 {
-    if ((csr >> 10) == 3)
+    if (ENG_UNLIKELY(cpu->priv != NULL))
+        rv_sys_csr_check_write(cpu, csr);
+    else if ((csr >> 10) == 3)
         illegal(cpu);
 }
 
 static void csr_write(rv_cpu *cpu, unsigned csr, uint64_t v)
 {
+    if (ENG_UNLIKELY(cpu->priv != NULL)) {
+        rv_sys_csr_write(cpu, csr, v);
+        return;
+    }
     switch (csr) {
     case CSR_FFLAGS: rv_fp_set_fflags(cpu, (uint32_t)v & 31); return;
     case CSR_FRM: cpu->frm = (uint32_t)v & 7; rv_fp_refresh(cpu); return;
