@@ -22,8 +22,12 @@ static void check_tree(void *fdt, size_t n, const virt_fdt_cfg *c)
     int len;
     const char *ba = fdt_getprop(fdt, chosen, "bootargs", &len);
     assert(ba && !strcmp(ba, c->bootargs));
-    const fdt64_t *s = fdt_getprop(fdt, chosen, "linux,initrd-start", &len);
-    assert(s && len == 8 && fdt64_to_cpu(*s) == c->initrd_start);
+    /* a property's value is only 4-aligned in the tree */
+    const void *s = fdt_getprop(fdt, chosen, "linux,initrd-start", &len);
+    fdt64_t v = 0;
+    assert(s && len == 8);
+    memcpy(&v, s, sizeof v);
+    assert(fdt64_to_cpu(v) == c->initrd_start);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
