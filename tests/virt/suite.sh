@@ -298,18 +298,23 @@ elif ! v_gdir=$(run_to 60 bash "$ROOT/scripts/guest-linux.sh" dir 2>/dev/null) |
 	skip virt/linux-boot "guest artifacts not cached: run make guest (about 10 minutes)"
 else
 	printf 'echo vvm-rc-ran\nuname -m\n' >"$TMP/linux-rc.sh"
-	run_to "$(scaled 60)" env QEMU="$VVM run --machine rv64-virt" bash "$ROOT/scripts/guest-qemu.sh" boot \
-		-script "$TMP/linux-rc.sh" </dev/null >"$TMP/linux-boot.out" 2>&1
-	st=$?
-	tr -d '\r' <"$TMP/linux-boot.out" >"$TMP/linux-boot.log"
-	miss=
-	for p in '^OpenSBI v' 'Linux version 6\.' 'Run /init as init process' '^vvm-rc-ran$' '^riscv64$' 'reboot: Power down'; do
-		grep -Eq -- "$p" "$TMP/linux-boot.log" || miss="$miss '$p'"
+	for v_n in 1 4; do
+		v_name=linux-boot
+		[ $v_n = 1 ] || v_name=linux-boot-${v_n}harts
+		run_to "$(scaled 60)" env QEMU="$VVM run --machine rv64-virt" bash "$ROOT/scripts/guest-qemu.sh" boot \
+			-smp $v_n -script "$TMP/linux-rc.sh" </dev/null >"$TMP/$v_name.out" 2>&1
+		st=$?
+		tr -d '\r' <"$TMP/$v_name.out" >"$TMP/$v_name.log"
+		miss=
+		for p in '^OpenSBI v' 'Linux version 6\.' "smp: Brought up 1 node, $v_n CPU" 'Run /init as init process' \
+			'^vvm-rc-ran$' '^riscv64$' 'reboot: Power down'; do
+			grep -Eq -- "$p" "$TMP/$v_name.log" || miss="$miss '$p'"
+		done
+		if [ "$st" = 0 ] && [ -z "$miss" ]; then
+			pass virt/$v_name
+		else
+			fail virt/$v_name "exit status $st; no line matching$miss"
+			show "$TMP/$v_name.log" 6
+		fi
 	done
-	if [ "$st" = 0 ] && [ -z "$miss" ]; then
-		pass virt/linux-boot
-	else
-		fail virt/linux-boot "exit status $st; no line matching$miss"
-		show "$TMP/linux-boot.log" 6
-	fi
 fi
