@@ -645,7 +645,7 @@ static int engine_tier(const char *engine, eng_tier *t)
     if (!engine || !*engine || !strcmp(engine, "auto"))
         *t = ENG_TIER_AUTO;
     else if (!strcmp(engine, "jit"))
-        *t = ENG_TIER_JIT;     /* TLB harts: the translation tier leaves them interpreted */
+        *t = ENG_TIER_JIT;     /* the translation tier translates TLB harts too */
     else if (!strcmp(engine, "interp"))
         *t = ENG_TIER_INTERP;
     else
@@ -774,7 +774,7 @@ static void virt_usage(FILE *f)
             "  -nographic         accepted: the console is the only display\n"
             "  -no-reboot         a guest reset ends vvm (status 0)\n"
             "  -M virt            the machine (only virt)\n"
-            "  --engine interp|jit|auto   execution tier (jit: harts stay interpreted)\n"
+            "  --engine interp|jit|auto   execution tier (jit: a slow boot for now)\n"
             "not built yet (refused): -drive, -nic, -netdev, -device, -s, -S, -gdb, -monitor\n"
             "Console: stdin/stdout; on a terminal, raw; C-a x quits, C-a h helps.\n",
             VIRT_MAX_HARTS, DEFAULT_BIOS);
