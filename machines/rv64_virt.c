@@ -4,13 +4,16 @@
  * bus.  Boots firmware (OpenSBI's fw_jump.bin by default) or, with
  * -bios none, a kernel directly in M mode, with a generated device tree.
  *
- * Harts start at the reset address with a0 = hartid, a1 = the device tree's
- * address (QEMU's convention) and priv = M (virt_hart.priv: the field the
- * privileged ISA uses).  Until the privileged ISA exists a hart that traps
- * (ecall, an illegal instruction such as a CSR access, a fault) stops the
- * machine with a message (virt_hart_trap: where trap delivery goes), and
- * the devices' interrupts reach no hart (virt_irq_to_hart: where the wiring
- * to eng_irq_set goes).
+ * Harts are system harts (isa/riscv/rv_priv.h): made with rv_sys_init, run
+ * with rv_sys_run on their threads, stopped with rv_sys_halt.  They start
+ * at the reset address in M mode with a0 = hartid, a1 = the device tree's
+ * address (QEMU's convention); the privileged code delivers their traps and
+ * interrupts.  The devices drive the harts' interrupt lines with
+ * eng_irq_set (virt_irq_to_hart); the CLINT's timer thread raises MTIP on
+ * time, on the same timebase as the harts' time CSR (VIRT_TIMEBASE, origin
+ * the CLINT's mtime 0).  A run that ends some other way (an exit the
+ * privileged code cannot deliver) stops the machine with a message
+ * (virt_hart_stopped).
  *
  * `vvm run --machine rv64-virt [QEMU-STYLE OPTIONS]` (virt_main) parses
  * qemu-system-riscv64's options; docs/rv64-virt.md lists them. */
@@ -26,7 +29,9 @@
 
 #include "core/machine.h"
 #include "core/vmlet.h"
+#include "engine/irq.h"
 #include "isa/riscv/rv_cpu.h"
+#include "isa/riscv/rv_priv.h"
 #include "machines/machines.h"
 #include "machines/virt/virt.h"
 
@@ -48,11 +53,7 @@ typedef struct virt_hart {
     rv_cpu cpu;
     virt_machine *m;
     unsigned id;
-    /* the privilege mode (ENG_PRIV_M at reset): the privileged ISA's */
-    unsigned priv;
-    /* the devices' interrupt lines as they reach this hart (mip's bits),
-     * kept while they cannot reach the hart itself (virt_irq_to_hart) */
-    _Atomic uint64_t irq_shadow;
+    int sys;                /* rv_sys_init done */
     pthread_t thread;
     int running;
 } virt_hart;
@@ -82,27 +83,22 @@ struct virt_machine {
     int why;                /* VIRT_POWER_* or -1: an error */
     int status;
     int loaded, exited;
+    unsigned resets;        /* virt_reset calls */
 };
 
 #define VM(m) ((virt_machine *)(m))
 
 /* ---- interrupts: the devices' lines to the harts ---- */
 
-/* The one place a device's interrupt reaches a hart.  NOT WIRED YET: this
- * branch has no eng_irq_set (the privileged ISA's, branch h-priv); the
- * level is only recorded in the hart's irq_shadow.  Once both are merged
- * the body becomes
- *     eng_irq_set(&m->hart[hart]->cpu.vcpu, bit, level);
- * (atomic, kicks the hart) and irq_shadow can go. */
+/* The one place a device's interrupt reaches a hart: its line (mip's bit
+ * numbers), set atomically; the hart looks at it at its next block
+ * boundary, or wakes from wfi.  Called with the device's lock held. */
 static void virt_irq_to_hart(void *ctx, unsigned hart, unsigned bit, int level)
 {
     virt_machine *m = ctx;
-    if (hart >= m->nharts || !m->hart[hart] || bit > 63)
+    if (hart >= m->nharts || !m->hart[hart] || !m->hart[hart]->sys || bit > 63)
         return;
-    if (level)
-        atomic_fetch_or(&m->hart[hart]->irq_shadow, UINT64_C(1) << bit);
-    else
-        atomic_fetch_and(&m->hart[hart]->irq_shadow, ~(UINT64_C(1) << bit));
+    eng_irq_set(&m->hart[hart]->cpu.vcpu, bit, level);
 }
 
 /* ---- power: the test device, Ctrl-A x, a hart's error ---- */
@@ -115,8 +111,8 @@ static void stop_machine(virt_machine *m, int why, int status)
         m->status = status;
         atomic_store(&m->stopping, 1);
         for (unsigned h = 0; h < m->nharts; h++)
-            if (m->hart[h])
-                m->hart[h]->cpu.interrupt = 1;
+            if (m->hart[h] && m->hart[h]->sys)
+                rv_sys_halt(&m->hart[h]->cpu);
         pthread_cond_broadcast(&m->cond);
     }
     pthread_mutex_unlock(&m->lock);
@@ -132,19 +128,19 @@ static void on_quit(void *ctx) { stop_machine(ctx, VIRT_POWER_OFF, 0); }
 
 /* ---- harts ---- */
 
-/* A hart left its run with a trap.  Where the privileged ISA delivers it
- * (mtvec/stvec, mcause, mepc, ...); until then the machine stops with a
- * message naming the hart, the trap and the pc.  Returns 0 to go on
- * running the hart, -1 to leave its loop. */
-static int virt_hart_trap(virt_machine *m, virt_hart *h, rv_exit why)
+/* A hart's rv_sys_run ended with an exit the privileged code does not
+ * deliver as a trap (it delivers ecalls, faults, illegal instructions and
+ * interrupts itself): the machine stops with a message naming the hart,
+ * the exit and the pc. */
+static void virt_hart_stopped(virt_machine *m, virt_hart *h, rv_exit why)
 {
     uint32_t raw = eng_fetch_raw(&h->cpu.vcpu, h->cpu.pc);
     fprintf(stderr,
-            "vvm: rv64-virt: hart %u: %s at pc 0x%llx (tval 0x%llx, instruction 0x%08x): traps are not delivered "
-            "yet (the privileged ISA is not built)\n",
-            h->id, rv_exit_name(why), (unsigned long long)h->cpu.pc, (unsigned long long)h->cpu.tval, raw);
+            "vvm: rv64-virt: hart %u: %s at pc 0x%llx (tval 0x%llx, instruction 0x%08x, mode %u): this exit cannot "
+            "be delivered to the guest; the machine stops\n",
+            h->id, rv_exit_name(why), (unsigned long long)h->cpu.pc, (unsigned long long)h->cpu.tval, raw,
+            h->cpu.priv->priv);
     stop_machine(m, -1, 1);
-    return -1;
 }
 
 static void *hart_main(void *arg)
@@ -156,21 +152,49 @@ static void *hart_main(void *arg)
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     while (!atomic_load(&m->stopping)) {
-        rv_exit why = rv_run(&h->cpu);
-        if (why == ENG_EXIT_INTERRUPT) {
-            h->cpu.interrupt = 0;
-            continue;
-        }
-        if (why == ENG_EXIT_BUDGET)
-            continue;
-        if (virt_hart_trap(m, h, why) < 0)
-            break;
+        rv_exit why = rv_sys_run(&h->cpu, -1);
+        if (why == ENG_EXIT_INTERRUPT || why == ENG_EXIT_BUDGET)
+            continue;   /* rv_sys_halt: the loop looks at stopping */
+        virt_hart_stopped(m, h, why);
+        break;
     }
     return NULL;
 }
 
-static void hart_reset(virt_machine *m, virt_hart *h)
+/* A system hart on m's RAM and devices, on the CLINT's timebase; 0 or -1. */
+static int hart_sys_init(virt_machine *m, virt_hart *h)
 {
+    if (rv_sys_init(&h->cpu, m->phys, NULL, h->id) < 0)
+        return -1;
+    h->cpu.priv->timebase_hz = VIRT_TIMEBASE;
+    h->cpu.priv->time_origin_ns = (uint64_t)m->clint.base_ns;
+    h->cpu.env = h;
+    h->cpu.vcpu.machine = m;
+    h->sys = 1;
+    return 0;
+}
+
+/* The hart as at power-on: a fresh system hart (M mode, satp Bare, CSRs at
+ * their reset values) keeping the devices' lines, at the reset pc.  The
+ * first reset uses the hart virt_setup made. */
+static int hart_reset(virt_machine *m, virt_hart *h)
+{
+    if (m->resets > 1) {
+        /* no device drives a line meanwhile: they do it under their locks */
+        pthread_mutex_lock(&m->clint.lock);
+        pthread_mutex_lock(&m->plic.lock);
+        uint64_t lines = eng_irq_lines(&h->cpu.vcpu);
+        h->sys = 0;
+        rv_sys_fini(&h->cpu);
+        int rc = hart_sys_init(m, h);
+        for (unsigned b = 0; rc == 0 && b < 64; b++)
+            if (lines >> b & 1)
+                eng_irq_set(&h->cpu.vcpu, b, 1);
+        pthread_mutex_unlock(&m->plic.lock);
+        pthread_mutex_unlock(&m->clint.lock);
+        if (rc < 0)
+            return -1;
+    }
     memset(h->cpu.x, 0, sizeof h->cpu.x);
     memset(h->cpu.f, 0, sizeof h->cpu.f);
     h->cpu.pc = m->reset_pc;
@@ -179,10 +203,8 @@ static void hart_reset(virt_machine *m, virt_hart *h)
     h->cpu.budget = -1;
     h->cpu.interrupt = 0;
     h->cpu.tier = m->cfg.tier;
-    h->priv = ENG_PRIV_M;
-    eng_mmu_set_satp(&h->cpu.vcpu, 0);
-    eng_mmu_set_priv(&h->cpu.vcpu, ENG_PRIV_M, ENG_PRIV_M);
     eng_mmu_fence_i(&h->cpu.vcpu);
+    return 0;
 }
 
 /* ---- loading ---- */
@@ -510,25 +532,28 @@ static int virt_setup(virt_machine *m, const virt_cfg *cfg, int dump_only, char 
         m->hart[h] = vh;
         vh->m = m;
         vh->id = h;
-        if (rv_cpu_init(&vh->cpu, NULL, NULL, NULL) < 0 || eng_vcpu_use_tlb(&vh->cpu.vcpu, m->phys) < 0) {
+        if (hart_sys_init(m, vh) < 0) {
             snprintf(err, errlen, "cannot set up hart %u", h);
             return -1;
         }
-        vh->cpu.env = vh;
-        vh->cpu.vcpu.machine = m;
     }
     m->loaded = 1;
     return 0;
 }
 
 /* RAM as at power-on: zero, then the images; the harts at the reset pc */
-static void virt_reset(virt_machine *m)
+static int virt_reset(virt_machine *m)
 {
+    m->resets++;
     memset(m->ram, 0, m->cfg.ram_size);
     for (unsigned i = 0; i < m->nimg; i++)
         memcpy(m->ram + (m->img[i].addr - VIRT_DRAM_BASE), m->img[i].data, m->img[i].n);
     for (unsigned h = 0; h < m->nharts; h++)
-        hart_reset(m, m->hart[h]);
+        if (hart_reset(m, m->hart[h]) < 0) {
+            fprintf(stderr, "vvm: rv64-virt: cannot reset hart %u\n", h);
+            return -1;
+        }
+    return 0;
 }
 
 /* Runs the harts until the machine stops (power-off, reset, fail, quit, an
@@ -544,7 +569,11 @@ static int virt_run_all(virt_machine *m, char *err, size_t errlen)
         return -1;
     }
     for (;;) {
-        virt_reset(m);
+        if (virt_reset(m) < 0) {
+            m->why = -1;
+            m->status = 1;
+            break;
+        }
         atomic_store(&m->stopping, 0);
         unsigned started = 0;
         for (unsigned h = 0; h < m->nharts; h++) {
@@ -592,7 +621,8 @@ static void virt_destroy(vvm_machine *vm)
     virt_machine *m = VM(vm);
     for (unsigned h = 0; h < m->nharts; h++)
         if (m->hart[h]) {
-            rv_cpu_fini(&m->hart[h]->cpu);
+            if (m->hart[h]->sys)
+                rv_sys_fini(&m->hart[h]->cpu);
             free(m->hart[h]);
         }
     if (m->devs_up) {
@@ -615,7 +645,7 @@ static int engine_tier(const char *engine, eng_tier *t)
     if (!engine || !*engine || !strcmp(engine, "auto"))
         *t = ENG_TIER_AUTO;
     else if (!strcmp(engine, "jit"))
-        *t = ENG_TIER_JIT;     /* TLB harts: the translation tier leaves them interpreted */
+        *t = ENG_TIER_JIT;     /* the translation tier translates TLB harts too */
     else if (!strcmp(engine, "interp"))
         *t = ENG_TIER_INTERP;
     else
@@ -744,7 +774,7 @@ static void virt_usage(FILE *f)
             "  -nographic         accepted: the console is the only display\n"
             "  -no-reboot         a guest reset ends vvm (status 0)\n"
             "  -M virt            the machine (only virt)\n"
-            "  --engine interp|jit|auto   execution tier (jit: harts stay interpreted)\n"
+            "  --engine interp|jit|auto   execution tier (jit: a slow boot for now)\n"
             "not built yet (refused): -drive, -nic, -netdev, -device, -s, -S, -gdb, -monitor\n"
             "Console: stdin/stdout; on a terminal, raw; C-a x quits, C-a h helps.\n",
             VIRT_MAX_HARTS, DEFAULT_BIOS);
@@ -898,7 +928,7 @@ static int virt_probe(const uint8_t *h, size_t n, const char *path)
 const vvm_vmlet vvm_rv64_virt = {
     .abi = VVM_ABI_VERSION,
     .name = "rv64-virt",
-    .doc = "a riscv64 system like QEMU's virt (vvm run --machine rv64-virt): system VM, devices only, no privileged ISA yet",
+    .doc = "a riscv64 system like QEMU's virt (vvm run --machine rv64-virt): system VM: M/S/U system harts and QEMU virt's devices",
     .probe = virt_probe,
     .cls = &virt_class,
 };

@@ -307,6 +307,8 @@ rv_exit rv_sys_run(rv_cpu *cpu, int64_t budget)
                 done--;
             }
             take_trap(cpu, (uint64_t)cause, 0, tval);
+        } else if (why != ENG_EXIT_BUDGET) {
+            return why;     /* not a trap of the guest's: the machine's to report */
         }
     }
 }

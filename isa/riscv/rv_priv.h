@@ -59,7 +59,8 @@ int rv_sys_init(rv_cpu *cpu, eng_phys *phys, eng_inval *inval, uint64_t hartid);
 void rv_sys_fini(rv_cpu *cpu);
 /* Runs the hart from cpu->pc, taking its traps and interrupts, until budget
  * instructions retired (budget < 0: no limit; returns ENG_EXIT_BUDGET) or
- * rv_sys_halt (returns ENG_EXIT_INTERRUPT).  On the hart's own thread. */
+ * rv_sys_halt (returns ENG_EXIT_INTERRUPT), or an exit that is no trap of
+ * the guest's (returned as it is, cpu->pc at it).  On the hart's own thread. */
 rv_exit rv_sys_run(rv_cpu *cpu, int64_t budget);
 /* Any thread: make rv_sys_run return (at the next block boundary, or out
  * of wfi). */
