@@ -568,6 +568,16 @@ static void div_cold(emitter *e)
     cb_zero(cb, 64);
 }
 
+/* rcx = the byte offset in the jump cache (engine/jit.h, eng_hjc) of the
+ * entry for the guest pc in rax */
+static void hjc_offset(codebuf *cb)
+{
+    x64_mov_rr(cb, 4, X64_RCX, X64_RAX);
+    x64_shr_ri(cb, 4, X64_RCX, 1);
+    x64_and_ri(cb, 4, X64_RCX, (1 << ENG_HJC_BITS) - 1);
+    x64_shl_ri(cb, 4, X64_RCX, 4);
+}
+
 static void bin(emitter *e, const jit_ins *i)
 {
     codebuf *cb = e->cb;
@@ -1157,20 +1167,27 @@ static x64_mem flat_atomic_at(emitter *e, const jit_ins *i, unsigned size, eng_e
 
 #define TLB_OFF(kind) ((int32_t)((kind) * ENG_TLB_SIZE * sizeof(eng_tlb_entry)))
 
-/* the probe of an access of n bytes at rax in TLB kind; on a hit rcx is
- * the entry's offset in its TLB; the stub returned is the miss's */
-static struct tlbstub *tlb_probe(emitter *e, const jit_ins *i, unsigned n, int kind)
+/* a TLB miss stub for the access of n bytes of kind by instruction i */
+static struct tlbstub *tlb_stub_new(emitter *e, const jit_ins *i, unsigned n, int kind)
 {
-    codebuf *cb = e->cb;
     struct tlbstub *st = &e->tlbstubs[e->ntlbstubs++];
     memset(st, 0, sizeof *st);
-    st->label = cb_label_new(cb);
-    st->back = cb_label_new(cb);
+    st->label = cb_label_new(e->cb);
+    st->back = cb_label_new(e->cb);
     st->slot = i->slot;
     st->n = (uint8_t)n;
     st->acc = (uint8_t)kind;
     st->to = st->vreg = X64_NOREG;
     memcpy(st->xc, e->xc, sizeof st->xc);
+    return st;
+}
+
+/* the probe of an access of n bytes at rax in TLB kind; on a hit rcx is
+ * the entry's offset in its TLB; the stub returned is the miss's */
+static struct tlbstub *tlb_probe(emitter *e, const jit_ins *i, unsigned n, int kind)
+{
+    codebuf *cb = e->cb;
+    struct tlbstub *st = tlb_stub_new(e, i, n, kind);
     x64_mov_rr(cb, 8, X64_RCX, X64_RAX);
     x64_shr_ri(cb, 8, X64_RCX, 12 - 4);
     x64_and_ri(cb, 4, X64_RCX, (int32_t)((ENG_TLB_SIZE - 1) << 4));
@@ -1244,16 +1261,8 @@ static x64_mem tlb_atomic_at(emitter *e, const jit_ins *i, unsigned size, eng_ex
 {
     codebuf *cb = e->cb;
     int kind = why == ENG_EXIT_LOAD ? ENG_ACC_LOAD : ENG_ACC_STORE;
-    struct tlbstub *st = &e->tlbstubs[e->ntlbstubs++];
-    memset(st, 0, sizeof *st);
-    st->label = cb_label_new(cb);
-    st->back = cb_label_new(cb);
-    st->slot = i->slot;
-    st->n = (uint8_t)size;
-    st->acc = (uint8_t)kind;
+    struct tlbstub *st = tlb_stub_new(e, i, size, kind);
     st->op = TS_ATOMIC;
-    st->to = st->vreg = X64_NOREG;
-    memcpy(st->xc, e->xc, sizeof st->xc);
     x64_mov_rr(cb, 8, X64_RAX, X64_RDX);
     x64_shr_ri(cb, 8, X64_RAX, 12 - 4);
     x64_and_ri(cb, 4, X64_RAX, (int32_t)((ENG_TLB_SIZE - 1) << 4));
@@ -1789,10 +1798,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             get(&e, X64_RAX, &i->a);
             if (ir->hjc) {
                 uint32_t miss = cb_label_new(&cb);
-                x64_mov_rr(&cb, 4, X64_RCX, X64_RAX);
-                x64_shr_ri(&cb, 4, X64_RCX, 1);
-                x64_and_ri(&cb, 4, X64_RCX, (1 << ENG_HJC_BITS) - 1);
-                x64_shl_ri(&cb, 4, X64_RCX, 4);
+                hjc_offset(&cb);
                 x64_mov_ri(&cb, 8, X64_RDX, (uint64_t)(uintptr_t)ir->hjc);
                 x64_cmp_rm(&cb, 8, X64_RAX, x64_mx(X64_RDX, X64_RCX, 1, (int32_t)offsetof(eng_hjc, pc)));
                 x64_jcc(&cb, X64_NE, miss);
@@ -1818,10 +1824,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 x64_add_rr(&cb, 8, X64_RDX, X64_RCX);
                 if (ir->hjc) {
                     /* rax the pc, rdx the chain entry: into the jump cache */
-                    x64_mov_rr(&cb, 4, X64_RCX, X64_RAX);
-                    x64_shr_ri(&cb, 4, X64_RCX, 1);
-                    x64_and_ri(&cb, 4, X64_RCX, (1 << ENG_HJC_BITS) - 1);
-                    x64_shl_ri(&cb, 4, X64_RCX, 4);
+                    hjc_offset(&cb);
                     x64_push(&cb, X64_RDX);
                     x64_mov_ri(&cb, 8, X64_RDX, (uint64_t)(uintptr_t)ir->hjc);
                     x64_add_rr(&cb, 8, X64_RDX, X64_RCX);
