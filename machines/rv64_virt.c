@@ -358,6 +358,21 @@ static uint64_t fdt_place(const virt_cfg *c, size_t fdt_size)
 static int overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1) { return a0 < b1 && b0 < a1; }
 
 /* Everything but the harts' threads: RAM, devices, images, the tree. */
+
+/* The device tree for c: the user's (-dtb, ub/un: checked, /chosen set) or
+ * the generated one.  Returns it (malloc'd, *n its size), or NULL with err. */
+static void *tree_for(const virt_cfg *cfg, const uint8_t *ub, size_t un, const virt_fdt_cfg *c, size_t *n, char *err,
+                      size_t errlen)
+{
+    if (!ub)
+        return virt_fdt_build(c, n, err, errlen);
+    char e2[400];
+    void *t = virt_fdt_user(ub, un, c, n, e2, sizeof e2);
+    if (!t)
+        snprintf(err, errlen, "-dtb %s: %s", cfg->dtb, e2);
+    return t;
+}
+
 static int virt_setup(virt_machine *m, const virt_cfg *cfg, int dump_only, char *err, size_t errlen)
 {
     m->cfg = *cfg;
@@ -419,59 +434,31 @@ static int virt_setup(virt_machine *m, const virt_cfg *cfg, int dump_only, char 
     if (cfg->initrd && !(initrd = read_file(cfg->initrd, cfg->ram_size, &initrd_n, err, errlen)))
         return -1;
     /* a first build to know the size; the initrd's place depends on it */
-    size_t n0 = 0;
-    void *probe = NULL;
-    if (cfg->dtb) {
-        size_t un;
-        uint8_t *ub = read_file(cfg->dtb, 64 << 20, &un, err, errlen);
-        if (!ub) {
-            free(initrd);
-            return -1;
-        }
-        virt_fdt_cfg big = fc;
-        big.initrd_start = big.initrd_end = initrd ? 1 : 0;
-        char e2[400];
-        probe = virt_fdt_user(ub, un, &big, &n0, e2, sizeof e2);
-        if (!probe) {
-            snprintf(err, errlen, "-dtb %s: %s", cfg->dtb, e2);
-            free(ub);
-            free(initrd);
-            return -1;
-        }
-        free(probe);
-        uint64_t fa = fdt_place(cfg, n0 + 64);
-        if (initrd) {
-            fc.initrd_end = fa;
-            fc.initrd_start = (fa - initrd_n) & ~(uint64_t)4095;
-        }
-        m->fdt = virt_fdt_user(ub, un, &fc, &m->fdt_size, e2, sizeof e2);
-        free(ub);
-        if (!m->fdt) {
-            snprintf(err, errlen, "-dtb %s: %s", cfg->dtb, e2);
-            free(initrd);
-            return -1;
-        }
-        m->fdt_addr = fa;
-    } else {
-        virt_fdt_cfg big = fc;
-        big.initrd_start = big.initrd_end = initrd ? 1 : 0;
-        probe = virt_fdt_build(&big, &n0, err, errlen);
-        if (!probe) {
-            free(initrd);
-            return -1;
-        }
-        free(probe);
-        uint64_t fa = fdt_place(cfg, n0 + 64);
-        if (initrd) {
-            fc.initrd_end = fa;
-            fc.initrd_start = (fa - initrd_n) & ~(uint64_t)4095;
-        }
-        if (!(m->fdt = virt_fdt_build(&fc, &m->fdt_size, err, errlen))) {
-            free(initrd);
-            return -1;
-        }
-        m->fdt_addr = fa;
+    size_t un = 0, n0 = 0;
+    uint8_t *ub = NULL;
+    if (cfg->dtb && !(ub = read_file(cfg->dtb, 64 << 20, &un, err, errlen))) {
+        free(initrd);
+        return -1;
     }
+    virt_fdt_cfg big = fc;
+    big.initrd_start = big.initrd_end = initrd ? 1 : 0;
+    void *probe = tree_for(cfg, ub, un, &big, &n0, err, errlen);
+    uint64_t fa = 0;
+    if (probe) {
+        free(probe);
+        fa = fdt_place(cfg, n0 + 64);
+        if (initrd) {
+            fc.initrd_end = fa;
+            fc.initrd_start = (fa - initrd_n) & ~(uint64_t)4095;
+        }
+        m->fdt = tree_for(cfg, ub, un, &fc, &m->fdt_size, err, errlen);
+    }
+    free(ub);
+    if (!m->fdt) {
+        free(initrd);
+        return -1;
+    }
+    m->fdt_addr = fa;
     if (m->fdt_addr < VIRT_DRAM_BASE || (initrd && initrd_n > m->fdt_addr - VIRT_DRAM_BASE)) {
         snprintf(err, errlen, "RAM too small (-m) for the device tree%s", initrd ? " and the initrd" : "");
         free(initrd);
