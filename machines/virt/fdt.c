@@ -230,7 +230,24 @@ void *virt_fdt_user(const void *blob, size_t len, const virt_fdt_cfg *c, size_t 
         snprintf(err, errlen, "truncated: its header says %u bytes, the file has %zu", fdt_totalsize(blob), len);
         return NULL;
     }
-    int rc = fdt_check_full(blob, len);
+    /* libfdt 1.6.1's fdt_check_full loops for ever on some corrupt trees
+     * (found by fuzz_dtb): the structure block is walked first, every tag
+     * moving forward and the walk ending at FDT_END within the block */
+    int rc = fdt_check_header(blob);
+    if (rc == 0) {
+        int off = 0, next = 0, steps = 0, limit = (int)(fdt_size_dt_struct(blob) / 4) + 1;
+        uint32_t tag;
+        do {
+            tag = fdt_next_tag(blob, off, &next);
+            if (next <= off || ++steps > limit) {
+                rc = -FDT_ERR_BADSTRUCTURE;
+                break;
+            }
+            off = next;
+        } while (tag != FDT_END);
+    }
+    if (rc == 0)
+        rc = fdt_check_full(blob, len);
     if (rc < 0) {
         snprintf(err, errlen, "corrupt device tree: %s", fdt_strerror(rc));
         return NULL;
