@@ -24,9 +24,10 @@ endif
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) -I. -I$(B)/gen -D_GNU_SOURCE -pthread $(SANFLAGS) $(CFLAGS)
 LDFLAGS_ALL := -pthread $(SANFLAGS) $(LDFLAGS)
-# libfdt (Debian's libfdt-dev): rv64-virt's device tree; a program linking
-# libvvm.a links -lfdt -lm
-LIBS := -lfdt -lm
+# libfdt (Debian's libfdt-dev): rv64-virt's device tree; libzstd
+# (libzstd-dev): its saved states.  A program linking libvvm.a links
+# $(LIBS): $(B)/libvvm.libs says them (the tests and fuzz targets read it)
+LIBS := -lfdt -lzstd -lm
 
 # Layers, bottom up.  Every .c file in these folders goes into libvvm.a.
 LIB_DIRS := core meta meta/vm engine isa/riscv os/linux machines machines/virt
@@ -42,7 +43,7 @@ ISA_RISCV := $(sort $(wildcard isa/riscv/*.isa))
 GEN_RISCV := $(B)/gen/rv_gen.h
 
 .PHONY: all check demo bench fuzz clean deps examples guest
-all: $(B)/vvm $(B)/libvvm.a $(B)/embed
+all: $(B)/vvm $(B)/libvvm.a $(B)/libvvm.libs $(B)/embed
 
 # The description compilers share one front end (tools/desc.c: reader,
 # checked RTL trees, error printer); isagen builds its runtime RTL table with
@@ -90,6 +91,10 @@ $(B)/obj/%.o: %.c | $(GEN_RISCV) $(GEN_VML) $(GEN_VDSO)
 $(B)/libvvm.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(B)/libvvm.libs: Makefile
+	@mkdir -p $(dir $@)
+	echo '$(LIBS)' >$@
 
 $(B)/vvm: $(CLI_OBJ) $(B)/libvvm.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(B)/libvvm.a $(LIBS) -ldl

@@ -7,12 +7,13 @@
 # vml_compile (random well-formed vml programs compiled and run), rtl (one
 # instruction through the interpreter and through its runtime RTL), lockstep
 # (an instruction sequence run by the interpreter and the translation tier,
-# compared after every step: tests/jit/lockstep.h).
+# compared after every step: tests/jit/lockstep.h), dtb (a user's device
+# tree for rv64-virt), state (rv64-virt's restore of a saved state).
 # Needs ROOT and FB (the fuzz build directory: build-fuzz beside $B).  The
 # library is built by the project Makefile with clang and the fuzzer's
 # coverage instrumentation plus ASan/UBSan, in its own build tree.
 
-FUZZ_TARGETS="decode elf vml_read vml_compile rtl lockstep dtb"
+FUZZ_TARGETS="decode elf vml_read vml_compile rtl lockstep dtb state"
 FUZZ_SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
 fuzz_build() {
@@ -22,14 +23,14 @@ fuzz_build() {
 	command -v clang >/dev/null || { echo "clang not installed (make deps)" >>"$log"; return 1; }
 	# not the variables of a `make check` this runs under (SANITIZE=1, B=...)
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -j"$(nproc 2>/dev/null || echo 2)" B="$FB" CC=clang HOSTCC=clang OPT="-O1 -g" \
-		CFLAGS="-fsanitize=fuzzer-no-link $FUZZ_SAN" "$FB/libvvm.a" >>"$log" 2>&1 || return 1
+		CFLAGS="-fsanitize=fuzzer-no-link $FUZZ_SAN" "$FB/libvvm.a" "$FB/libvvm.libs" >>"$log" 2>&1 || return 1
 	local t extra
 	for t in $FUZZ_TARGETS; do
 		extra=""
 		[ "$t" = elf ] && extra=$ROOT/cli/disasm.c  # the listing it walks
 		clang -std=gnu11 -O1 -g -Wall -Wno-unused-function -I"$ROOT" -I"$FB/gen" -D_GNU_SOURCE -pthread \
 			-fsanitize=fuzzer $FUZZ_SAN -o "$FB/fuzz_$t" "$ROOT/fuzz/fuzz_$t.c" $extra \
-			"$FB/libvvm.a" -lfdt -lm >>"$log" 2>&1 || return 1
+			"$FB/libvvm.a" $(cat "$FB/libvvm.libs") >>"$log" 2>&1 || return 1
 	done
 }
 
@@ -93,6 +94,10 @@ CEOF
 		[ -s "$s/dtb/virt1.dtb" ] && head -c 300 "$s/dtb/virt1.dtb" >"$s/dtb/virt1.cut"
 	fi
 	printf '\xd0\x0d\xfe\xed' >"$s/dtb/magic"
+	# state: the valid state the target makes, whole and cut at its RAM (odd first byte: an overlay)
+	printf '\x01\x00\x00\x00\x00' >"$s/state/valid"
+	printf '\x01\x00\x02\x00\x01\x05' >"$s/state/cut"
+	printf 'vvm rv64-virt\n\0\0' >"$s/state/magic"
 	# lockstep: generator choices; counting and mixed bytes as for vml_compile
 	cp "$s/vml_compile/count"* "$s/vml_compile/mix"* "$s/lockstep/" 2>/dev/null
 	rm -rf "$w"

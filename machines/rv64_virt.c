@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,8 @@
 #include "machines/machines.h"
 #include "machines/virt/virt.h"
 
+#include <zstd.h>
+
 #define DEFAULT_BIOS "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
 #define KERNEL_WITH_FW (VIRT_DRAM_BASE + 0x200000)
 
@@ -42,10 +45,16 @@ typedef struct virt_cfg {
     uint64_t ram_size;
     unsigned nharts;
     const char *bios;       /* NULL: the default; "none": no firmware */
+    const char *incoming;   /* -incoming file:PATH: the saved machine */
     const char *kernel, *initrd, *append, *dtb, *dump_dtb;
     int no_reboot;
     eng_tier tier;
 } virt_cfg;
+
+/* which of the options that shape the machine a command line gave */
+typedef struct virt_given { int m, smp; } virt_given;
+static int virt_parse(virt_cfg *c, int argc, char *const *argv, const char **engine, virt_given *g, char *err,
+                      size_t errlen);
 
 typedef struct virt_machine virt_machine;
 
@@ -80,11 +89,24 @@ struct virt_machine {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     _Atomic int stopping;
-    int why;                /* VIRT_POWER_* or -1: an error */
+    int why;                /* VIRT_POWER_*, WHY_PAUSE, or -1: an error */
     int status;
     int loaded, exited;
     unsigned resets;        /* virt_reset calls */
+    /* runs: the console and the timer thread are up (started); the next
+     * run begins with a reset (need_reset: not after a restore); hart 0's
+     * budget for this run (-1: none) */
+    int started, need_reset;
+    int64_t budget;
+    virt_console *con;
+    /* the monitor: stop asked (the main thread waits with the harts'
+     * threads joined until cont); parked: they are joined */
+    int mon_stop, parked, done;
 };
+
+/* m->why of a machine whose harts stopped to be looked at (a budget ran
+ * out, the monitor's stop) and that goes on with the next run */
+#define WHY_PAUSE 100
 
 #define VM(m) ((virt_machine *)(m))
 
@@ -103,10 +125,12 @@ static void virt_irq_to_hart(void *ctx, unsigned hart, unsigned bit, int level)
 
 /* ---- power: the test device, Ctrl-A x, a hart's error ---- */
 
+/* A pause gives way to any other stop (power-off, reset, an error, quit),
+ * including one that comes while the harts are paused. */
 static void stop_machine(virt_machine *m, int why, int status)
 {
     pthread_mutex_lock(&m->lock);
-    if (!atomic_load(&m->stopping)) {
+    if (!atomic_load(&m->stopping) || (m->why == WHY_PAUSE && why != WHY_PAUSE)) {
         m->why = why;
         m->status = status;
         atomic_store(&m->stopping, 1);
@@ -151,8 +175,18 @@ static void *hart_main(void *arg)
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
+    int64_t left = h->id == 0 ? m->budget : -1;   /* hart 0 counts the run's budget */
     while (!atomic_load(&m->stopping)) {
-        rv_exit why = rv_sys_run(&h->cpu, -1);
+        uint64_t before = h->cpu.instret;
+        rv_exit why = rv_sys_run(&h->cpu, left);
+        if (left >= 0) {
+            uint64_t ran = h->cpu.instret - before;
+            left = ran >= (uint64_t)left ? 0 : left - (int64_t)ran;
+            if (left == 0) {
+                stop_machine(m, WHY_PAUSE, 0);
+                break;
+            }
+        }
         if (why == ENG_EXIT_INTERRUPT || why == ENG_EXIT_BUDGET)
             continue;   /* rv_sys_halt: the loop looks at stopping */
         virt_hart_stopped(m, h, why);
@@ -373,6 +407,8 @@ static void *tree_for(const virt_cfg *cfg, const uint8_t *ub, size_t un, const v
     return t;
 }
 
+static int virt_up(virt_machine *m, char *err, size_t errlen);
+
 static int virt_setup(virt_machine *m, const virt_cfg *cfg, int dump_only, char *err, size_t errlen)
 {
     m->cfg = *cfg;
@@ -492,7 +528,16 @@ static int virt_setup(virt_machine *m, const virt_cfg *cfg, int dump_only, char 
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    if (virt_up(m, err, errlen) < 0)
+        return -1;
+    m->need_reset = 1;
+    m->loaded = 1;
+    return 0;
+}
 
+/* The devices on the bus and the harts, for m->cfg (RAM is there). */
+static int virt_up(virt_machine *m, char *err, size_t errlen)
+{
     /* devices */
     m->test = (virt_test){on_power, m};
     virt_rtc_init(&m->rtc);
@@ -524,7 +569,6 @@ static int virt_setup(virt_machine *m, const virt_cfg *cfg, int dump_only, char 
             return -1;
         }
     }
-    m->loaded = 1;
     return 0;
 }
 
@@ -543,25 +587,207 @@ static int virt_reset(virt_machine *m)
     return 0;
 }
 
-/* Runs the harts until the machine stops (power-off, reset, fail, quit, an
- * error); resets and runs again on a reset unless -no-reboot. */
-static int virt_run_all(virt_machine *m, char *err, size_t errlen)
+/* ---- the monitor (C-a c on the console): qemu's commands, the part built ---- */
+
+static void mon_say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mon_say(int fd, const char *fmt, ...)
 {
-    virt_console *con = virt_console_start(&m->uart, on_quit, m, err, errlen);
-    if (!con)
+    char b[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b, sizeof b, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof b - 1)
+        n = (int)sizeof b - 1;
+    /* the terminal is raw: \n starts no line by itself */
+    for (int i = 0; i < n; i++) {
+        ssize_t r = b[i] == '\n' ? write(fd, "\r\n", 2) : write(fd, b + i, 1);
+        (void)r;
+    }
+}
+
+/* Stops the harts for the monitor; 0 once their threads are joined, -1 if
+ * the machine stopped for good instead. */
+static int mon_pause(virt_machine *m)
+{
+    pthread_mutex_lock(&m->lock);
+    m->mon_stop = 1;
+    while (!m->parked && !m->done) {
+        pthread_mutex_unlock(&m->lock);
+        stop_machine(m, WHY_PAUSE, 0);  /* again after a guest reset started a new run */
+        pthread_mutex_lock(&m->lock);
+        if (!m->parked && !m->done) {
+            struct timespec t;
+            clock_gettime(CLOCK_REALTIME, &t);
+            t.tv_nsec += 50 * 1000000;
+            if (t.tv_nsec >= 1000000000) {
+                t.tv_sec++;
+                t.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&m->cond, &m->lock, &t);
+        }
+    }
+    int rc = m->parked ? 0 : -1;
+    if (rc < 0)
+        m->mon_stop = 0;
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+static void mon_cont(virt_machine *m)
+{
+    pthread_mutex_lock(&m->lock);
+    m->mon_stop = 0;
+    pthread_cond_broadcast(&m->cond);
+    pthread_mutex_unlock(&m->lock);
+}
+
+static void mon_registers(virt_machine *m, int fd)
+{
+    static const char mode[4] = {'U', 'S', '?', 'M'};
+    for (unsigned h = 0; h < m->nharts; h++) {
+        rv_cpu *c = &m->hart[h]->cpu;
+        mon_say(fd, "hart %u: pc %016llx mode %c satp %016llx instret %llu\n", h, (unsigned long long)c->pc,
+                mode[c->priv->priv & 3], (unsigned long long)c->mmu->satp, (unsigned long long)c->instret);
+        for (unsigned r = 0; r < 32; r += 4)
+            mon_say(fd, " %-4s %016llx %-4s %016llx %-4s %016llx %-4s %016llx\n", rv_xname[r],
+                    (unsigned long long)c->x[r], rv_xname[r + 1], (unsigned long long)c->x[r + 1], rv_xname[r + 2],
+                    (unsigned long long)c->x[r + 2], rv_xname[r + 3], (unsigned long long)c->x[r + 3]);
+    }
+}
+
+static int virt_save(vvm_machine *vm, FILE *f, char *err, size_t errlen);
+
+static void mon_migrate(virt_machine *m, const char *uri, int fd)
+{
+    if (strncmp(uri, "file:", 5) || !uri[5]) {
+        mon_say(fd, "migrate: only file:PATH is built (a file to write the machine's state to)\n");
+        return;
+    }
+    const char *path = uri + 5;
+    if (mon_pause(m) < 0) {
+        mon_say(fd, "migrate: the machine has stopped\n");
+        return;
+    }
+    char err[512];
+    FILE *f = fopen(path, "wbe");
+    if (!f) {
+        mon_say(fd, "migrate: %s: %s\n", path, strerror(errno));
+        return;
+    }
+    int rc = virt_save(&m->base, f, err, sizeof err);
+    long size = ftell(f);
+    if (fclose(f) != 0 && rc == 0) {
+        snprintf(err, sizeof err, "%s", strerror(errno));
+        rc = -1;
+    }
+    if (rc < 0) {
+        mon_say(fd, "migrate: %s: %s\n", path, err);
+        unlink(path);
+        return;
+    }
+    mon_say(fd, "saved the machine to %s (%ld bytes); it is paused: cont goes on, quit ends it\n", path, size);
+}
+
+/* One command line typed to the monitor: qemu's names and meanings. */
+static void virt_monitor(void *ctx, const char *line, int fd)
+{
+    virt_machine *m = ctx;
+    char cmd[64] = "", arg[256] = "";
+    if (sscanf(line, " %63s %255[^\n]", cmd, arg) < 1)
+        return;
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "?")) {
+        mon_say(fd, "info status        running or paused\n"
+                    "info registers     the harts' pc, mode and registers\n"
+                    "stop               pause the harts\n"
+                    "cont | c           go on\n"
+                    "migrate file:PATH  write the machine's state to PATH (then paused);\n"
+                    "                   vvm run --machine rv64-virt -incoming file:PATH goes on from it\n"
+                    "system_reset       reset the machine\n"
+                    "quit | q           end vvm\n");
+    } else if (!strcmp(cmd, "info") && !strcmp(arg, "status")) {
+        pthread_mutex_lock(&m->lock);
+        int paused = m->mon_stop;
+        pthread_mutex_unlock(&m->lock);
+        mon_say(fd, "VM status: %s\n", paused ? "paused" : "running");
+    } else if (!strcmp(cmd, "info") && !strcmp(arg, "registers")) {
+        pthread_mutex_lock(&m->lock);
+        int was = m->mon_stop;
+        pthread_mutex_unlock(&m->lock);
+        if (mon_pause(m) < 0) {
+            mon_say(fd, "the machine has stopped\n");
+            return;
+        }
+        mon_registers(m, fd);
+        if (!was)
+            mon_cont(m);
+    } else if (!strcmp(cmd, "info")) {
+        mon_say(fd, "info: status or registers\n");
+    } else if (!strcmp(cmd, "stop")) {
+        if (mon_pause(m) < 0)
+            mon_say(fd, "the machine has stopped\n");
+    } else if (!strcmp(cmd, "cont") || !strcmp(cmd, "c")) {
+        mon_cont(m);
+    } else if (!strcmp(cmd, "migrate")) {
+        mon_migrate(m, arg, fd);
+    } else if (!strcmp(cmd, "system_reset")) {
+        stop_machine(m, VIRT_POWER_RESET, 0);   /* a pause gives way to it */
+        mon_cont(m);
+    } else if (!strcmp(cmd, "quit") || !strcmp(cmd, "q")) {
+        stop_machine(m, VIRT_POWER_OFF, 0);
+        mon_cont(m);
+    } else {
+        mon_say(fd, "unknown command: '%s' (help lists them)\n", cmd);
+    }
+}
+
+/* The console and the timer thread, at the first run. */
+static int virt_start(virt_machine *m, char *err, size_t errlen)
+{
+    if (m->started)
+        return 0;
+    if (!(m->con = virt_console_start(&m->uart, on_quit, virt_monitor, m, err, errlen)))
         return -1;
     if (virt_clint_start(&m->clint) < 0) {
-        virt_console_stop(con);
+        virt_console_stop(m->con);
+        m->con = NULL;
         snprintf(err, errlen, "cannot start the timer thread");
         return -1;
     }
+    m->started = 1;
+    return 0;
+}
+
+/* The machine stopped for good. */
+static void virt_finish(virt_machine *m)
+{
+    virt_console_stop(m->con);
+    m->con = NULL;
+    m->exited = 1;
+}
+
+/* Runs the harts, hart 0 for budget instructions (-1: no limit), until the
+ * machine stops (power-off, reset with -no-reboot, fail, quit, an error:
+ * returns m->why) or the budget runs out (WHY_PAUSE, the harts' state kept
+ * for the next run).  A guest reset resets and runs again unless
+ * -no-reboot; the monitor's stop waits here, the harts' threads joined,
+ * until cont. */
+static int virt_go(virt_machine *m, int64_t budget)
+{
     for (;;) {
-        if (virt_reset(m) < 0) {
-            m->why = -1;
-            m->status = 1;
-            break;
+        if (m->need_reset) {
+            if (virt_reset(m) < 0) {
+                m->why = -1;
+                m->status = 1;
+                return -1;
+            }
+            m->need_reset = 0;
         }
+        m->budget = budget;
+        pthread_mutex_lock(&m->lock);
         atomic_store(&m->stopping, 0);
+        m->why = 0;
+        pthread_mutex_unlock(&m->lock);
         unsigned started = 0;
         for (unsigned h = 0; h < m->nharts; h++) {
             if (pthread_create(&m->hart[h]->thread, NULL, hart_main, m->hart[h]) != 0) {
@@ -577,13 +803,30 @@ static int virt_run_all(virt_machine *m, char *err, size_t errlen)
         pthread_mutex_unlock(&m->lock);
         for (unsigned h = 0; h < started; h++)
             pthread_join(m->hart[h]->thread, NULL);
-        if (m->why == VIRT_POWER_RESET && !m->cfg.no_reboot)
+        pthread_mutex_lock(&m->lock);
+        if (m->why == WHY_PAUSE && m->mon_stop) {
+            m->parked = 1;
+            pthread_cond_broadcast(&m->cond);
+            while (m->mon_stop && m->why == WHY_PAUSE)
+                pthread_cond_wait(&m->cond, &m->lock);
+            m->parked = 0;
+            if (m->why == WHY_PAUSE) {
+                pthread_mutex_unlock(&m->lock);
+                continue;   /* cont */
+            }
+        }
+        int why = m->why;
+        if (why != WHY_PAUSE && (why != VIRT_POWER_RESET || m->cfg.no_reboot)) {
+            m->done = 1;    /* for good: the monitor waits no more */
+            pthread_cond_broadcast(&m->cond);
+        }
+        pthread_mutex_unlock(&m->lock);
+        if (why == VIRT_POWER_RESET && !m->cfg.no_reboot) {
+            m->need_reset = 1;
             continue;
-        break;
+        }
+        return why;
     }
-    virt_console_stop(con);
-    m->exited = 1;
-    return 0;
 }
 
 /* ---- the class ---- */
@@ -606,6 +849,7 @@ static vvm_machine *virt_create(char *err, size_t errlen)
 static void virt_destroy(vvm_machine *vm)
 {
     virt_machine *m = VM(vm);
+    virt_console_stop(m->con);  /* a machine destroyed between runs */
     for (unsigned h = 0; h < m->nharts; h++)
         if (m->hart[h]) {
             if (m->hart[h]->sys)
@@ -648,12 +892,16 @@ static void cfg_defaults(virt_cfg *c)
     c->tier = ENG_TIER_AUTO;
 }
 
-/* The generic interface (vvm.h): path is the kernel, with the default
- * firmware (as `vvm run --machine rv64-virt -kernel PATH`). */
+/* The generic interface (vvm.h): path is the kernel; argv[1..] are qemu-system-riscv64's options as `vvm run
+ * --machine rv64-virt` takes them (-bios, -m, -smp, -initrd, -append,
+ * -dtb, -no-reboot, ...). */
 static int virt_load(vvm_machine *vm, const char *path, char *const argv[], char *const envp[], const vvm_run_opts *o,
                      char *err, size_t errlen)
 {
-    (void)argv, (void)envp;
+    (void)envp;
+    int argc = 0;
+    while (argv && argv[argc])
+        argc++;
     virt_machine *m = VM(vm);
     if (m->loaded) {
         snprintf(err, errlen, "a kernel is already loaded");
@@ -661,8 +909,21 @@ static int virt_load(vvm_machine *vm, const char *path, char *const argv[], char
     }
     virt_cfg c;
     cfg_defaults(&c);
-    c.kernel = path;
     const char *engine = o && o->engine ? o->engine : getenv("VVM_ENGINE");
+    virt_given g = {0, 0};
+    int pr = argc > 1 ? virt_parse(&c, argc - 1, argv + 1, &engine, &g, err, errlen) : 0;
+    if (pr != 0) {
+        if (pr > 0)
+            snprintf(err, errlen, "-h: vvm run --machine rv64-virt -h lists the options");
+        return -2;
+    }
+    if (c.kernel || c.incoming || c.dump_dtb) {
+        snprintf(err, errlen, "%s", c.kernel ? "the kernel is the path loaded, not -kernel"
+                                    : c.incoming ? "-incoming: vvm_restore restores a machine"
+                                                 : "--dump-dtb is vvm run's");
+        return -2;
+    }
+    c.kernel = path;
     if (engine_tier(engine, &c.tier) < 0) {
         snprintf(err, errlen, "engine is interp, jit or auto, not '%.64s'", engine);
         return -2;
@@ -675,13 +936,16 @@ static vvm_status virt_run(vvm_machine *vm, int64_t budget)
     virt_machine *m = VM(vm);
     if (m->exited)
         return VVM_EXITED;
-    if (!m->loaded || budget >= 0)
-        return VVM_ERROR;   /* runs to its end only (harts on threads of their own) */
+    if (!m->loaded)
+        return VVM_ERROR;
     char err[256];
-    if (virt_run_all(m, err, sizeof err) < 0) {
+    if (virt_start(m, err, sizeof err) < 0) {
         fprintf(stderr, "vvm: rv64-virt: %s\n", err);
         return VVM_ERROR;
     }
+    if (virt_go(m, budget) == WHY_PAUSE)
+        return VVM_BUDGET;
+    virt_finish(m);
     return VVM_EXITED;
 }
 
@@ -708,11 +972,244 @@ static int virt_mem_write(vvm_machine *vm, uint64_t addr, const void *buf, size_
     return 0;
 }
 
+/* ---- save and restore ----
+ *
+ * The file: a "machine" record (RAM size, harts, the reset pc, the images
+ * a reset copies in again), the images, one "hart" record per hart
+ * (rv_sys_state and its interrupt lines), the devices' records, then RAM:
+ * runs of pages that are not all zero, each compressed on its own with
+ * zstd, a run at page UINT64_MAX ending the file.  Every record is tagged
+ * and sized (machines/virt/state.c); a restore checks every value before
+ * it uses it, since the file comes from outside. */
+
+#define RAM_RUN 256                 /* pages a RAM run holds at most */
+
+typedef struct virt_saved {
+    uint64_t ram_size, reset_pc, fdt_addr;
+    uint32_t nharts, nimg, no_reboot, resets;
+} virt_saved;
+typedef struct virt_saved_img { uint64_t addr, n; } virt_saved_img;
+typedef struct virt_saved_hart { rv_sys_state s; uint64_t lines; } virt_saved_hart;
+typedef struct virt_ram_run { uint64_t page; uint32_t npages, zsize; } virt_ram_run;
+
+static int page_zero(const uint8_t *p)
+{
+    static const uint8_t zero[4096];
+    return !memcmp(p, zero, 4096);
+}
+
+static int save_ram(virt_machine *m, FILE *f)
+{
+    uint64_t npages = m->cfg.ram_size / 4096;
+    size_t cap = ZSTD_compressBound(RAM_RUN * 4096);
+    uint8_t *z = malloc(cap);
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    int rc = -1;
+    if (!z || !cc)
+        goto out;
+    for (uint64_t pg = 0; pg < npages;) {
+        if (page_zero(m->ram + pg * 4096)) {
+            pg++;
+            continue;
+        }
+        uint64_t end = pg + 1;
+        while (end < npages && end - pg < RAM_RUN && !page_zero(m->ram + end * 4096))
+            end++;
+        size_t zn = ZSTD_compressCCtx(cc, z, cap, m->ram + pg * 4096, (end - pg) * 4096, 1);
+        if (ZSTD_isError(zn))
+            goto out;
+        virt_ram_run r = {pg, (uint32_t)(end - pg), (uint32_t)zn};
+        if (virt_save_tag(f, "ram", &r, sizeof r) < 0 || fwrite(z, zn, 1, f) != 1)
+            goto out;
+        pg = end;
+    }
+    virt_ram_run last = {UINT64_MAX, 0, 0};
+    rc = virt_save_tag(f, "ram", &last, sizeof last);
+out:
+    ZSTD_freeCCtx(cc);
+    free(z);
+    return rc;
+}
+
+static int load_ram(virt_machine *m, FILE *f, char *err, size_t errlen)
+{
+    uint64_t npages = m->cfg.ram_size / 4096;
+    size_t cap = ZSTD_compressBound(RAM_RUN * 4096);
+    uint8_t *z = malloc(cap);
+    ZSTD_DCtx *dc = ZSTD_createDCtx();
+    int rc = -1;
+    if (!z || !dc) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (;;) {
+        virt_ram_run r;
+        if (virt_load_tag(f, "ram", &r, sizeof r) < 0) {
+            snprintf(err, errlen, "RAM: a run's record is missing or corrupt");
+            goto out;
+        }
+        if (r.page == UINT64_MAX)
+            break;
+        if (r.npages == 0 || r.npages > RAM_RUN || r.page >= npages || r.npages > npages - r.page ||
+            r.zsize == 0 || r.zsize > cap) {
+            snprintf(err, errlen, "RAM: a run of %u pages at page %llu (%u bytes) does not fit the machine",
+                     r.npages, (unsigned long long)r.page, r.zsize);
+            goto out;
+        }
+        if (fread(z, r.zsize, 1, f) != 1) {
+            snprintf(err, errlen, "RAM: the file ends inside a run");
+            goto out;
+        }
+        size_t want = (size_t)r.npages * 4096;
+        size_t got = ZSTD_decompressDCtx(dc, m->ram + r.page * 4096, want, z, r.zsize);
+        if (ZSTD_isError(got) || got != want) {
+            snprintf(err, errlen, "RAM: a run at page %llu does not decompress to its %u pages%s%s",
+                     (unsigned long long)r.page, r.npages, ZSTD_isError(got) ? ": " : "",
+                     ZSTD_isError(got) ? ZSTD_getErrorName(got) : "");
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    ZSTD_freeDCtx(dc);
+    free(z);
+    return rc;
+}
+
+static const char STATE_MAGIC[16] = "vvm rv64-virt\n";
+
+/* The state of a machine whose harts do not run (between runs, or paused
+ * by the monitor). */
 static int virt_save(vvm_machine *vm, FILE *f, char *err, size_t errlen)
 {
-    (void)vm, (void)f;
-    snprintf(err, errlen, "rv64-virt: saving a machine is not built yet (its devices' state is: machines/virt/*_save)");
-    return -1;
+    virt_machine *m = VM(vm);
+    if (!m->loaded || m->exited) {
+        snprintf(err, errlen, "%s", m->exited ? "the machine has stopped: nothing to save" : "nothing loaded to save");
+        return -1;
+    }
+    virt_saved h = {m->cfg.ram_size, m->reset_pc, m->fdt_addr, m->nharts, m->nimg, (uint32_t)m->cfg.no_reboot,
+                    m->resets};
+    int bad = fwrite(STATE_MAGIC, sizeof STATE_MAGIC, 1, f) != 1 || virt_save_tag(f, "machine", &h, sizeof h) < 0;
+    for (unsigned i = 0; !bad && i < m->nimg; i++) {
+        virt_saved_img im = {m->img[i].addr, m->img[i].n};
+        bad = virt_save_tag(f, "image", &im, sizeof im) < 0 ||
+              (im.n && fwrite(m->img[i].data, im.n, 1, f) != 1);
+    }
+    for (unsigned i = 0; !bad && i < m->nharts; i++) {
+        virt_saved_hart sh;
+        memset(&sh, 0, sizeof sh);
+        rv_sys_get_state(&m->hart[i]->cpu, &sh.s);
+        sh.lines = eng_irq_lines(&m->hart[i]->cpu.vcpu);
+        bad = virt_save_tag(f, "hart", &sh, sizeof sh) < 0;
+    }
+    bad = bad || virt_rtc_save(&m->rtc, f) < 0 || virt_clint_save(&m->clint, f) < 0 ||
+          virt_plic_save(&m->plic, f) < 0 || virt_uart_save(&m->uart, f) < 0 || save_ram(m, f) < 0 ||
+          fflush(f) != 0;
+    if (bad) {
+        snprintf(err, errlen, "cannot write the state: %s", ferror(f) ? strerror(errno) : "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Into a machine created and not loaded: the machine the file describes,
+ * as it stood (its harts run on at the next run, no reset). */
+static int virt_restore(vvm_machine *vm, FILE *f, const vvm_run_opts *o, char *err, size_t errlen)
+{
+    virt_machine *m = VM(vm);
+    if (m->loaded) {
+        snprintf(err, errlen, "a machine is already loaded");
+        return -1;
+    }
+    char magic[sizeof STATE_MAGIC];
+    virt_saved h;
+    if (fread(magic, sizeof magic, 1, f) != 1 || memcmp(magic, STATE_MAGIC, sizeof magic)) {
+        snprintf(err, errlen, "not a saved rv64-virt machine (no 'vvm rv64-virt' header)");
+        return -1;
+    }
+    if (virt_load_tag(f, "machine", &h, sizeof h) < 0) {
+        snprintf(err, errlen, "the machine's record is missing or of another vvm version");
+        return -1;
+    }
+    if (h.nharts < 1 || h.nharts > VIRT_MAX_HARTS || h.ram_size < (UINT64_C(16) << 20) ||
+        h.ram_size > (UINT64_C(64) << 30) || h.ram_size % 4096 || h.nimg > sizeof m->img / sizeof m->img[0] ||
+        (h.reset_pc & 1)) {
+        snprintf(err, errlen, "the machine's record is corrupt (%u harts, %llu bytes of RAM, %u images)", h.nharts,
+                 (unsigned long long)h.ram_size, h.nimg);
+        return -1;
+    }
+    cfg_defaults(&m->cfg);
+    const char *engine = o && o->engine ? o->engine : getenv("VVM_ENGINE");
+    if (engine_tier(engine, &m->cfg.tier) < 0) {
+        snprintf(err, errlen, "engine is interp, jit or auto, not '%.64s'", engine);
+        return -1;
+    }
+    m->cfg.ram_size = h.ram_size;
+    m->cfg.nharts = m->nharts = h.nharts;
+    m->cfg.no_reboot = h.no_reboot != 0;
+    m->reset_pc = h.reset_pc;
+    m->fdt_addr = h.fdt_addr;
+    m->phys = eng_phys_new(NULL);
+    if (!m->phys || !(m->ram = eng_phys_add_ram(m->phys, VIRT_DRAM_BASE, h.ram_size, NULL))) {
+        snprintf(err, errlen, "cannot allocate %llu bytes of guest RAM", (unsigned long long)h.ram_size);
+        return -1;
+    }
+    for (unsigned i = 0; i < h.nimg; i++) {
+        virt_saved_img im;
+        if (virt_load_tag(f, "image", &im, sizeof im) < 0 || !in_ram(m, im.addr, im.n)) {
+            snprintf(err, errlen, "image %u: its record is missing or corrupt", i);
+            return -1;
+        }
+        /* read as it comes: a size from the file allocates no more than the file holds */
+        uint8_t *d = NULL;
+        size_t got = 0;
+        while (got < im.n) {
+            size_t k = im.n - got < (1u << 20) ? im.n - got : (1u << 20);
+            uint8_t *nd = realloc(d, got + k);
+            if (!nd || fread(nd + got, k, 1, f) != 1) {
+                free(nd ? nd : d);
+                snprintf(err, errlen, "image %u: %s", i, nd ? "the file ends inside it" : "out of memory");
+                return -1;
+            }
+            d = nd;
+            got += k;
+        }
+        int rc = add_image(m, d ? d : (const uint8_t *)"", im.addr, im.n);
+        free(d);
+        if (rc < 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    if (virt_up(m, err, errlen) < 0)
+        return -1;
+    for (unsigned i = 0; i < m->nharts; i++) {
+        virt_saved_hart sh;
+        if (virt_load_tag(f, "hart", &sh, sizeof sh) < 0) {
+            snprintf(err, errlen, "hart %u: its record is missing or corrupt", i);
+            return -1;
+        }
+        rv_cpu *c = &m->hart[i]->cpu;
+        if (rv_sys_set_state(c, &sh.s, err, errlen) < 0)
+            return -1;
+        for (unsigned b = 0; b < 64; b++)
+            if (sh.lines >> b & 1)
+                eng_irq_set(&c->vcpu, b, 1);
+    }
+    if (virt_rtc_load(&m->rtc, f) < 0 || virt_clint_load(&m->clint, f) < 0 || virt_plic_load(&m->plic, f) < 0 ||
+        virt_uart_load(&m->uart, f) < 0) {
+        snprintf(err, errlen, "a device's record is missing or corrupt");
+        return -1;
+    }
+    /* the harts' time CSR runs on from the saved mtime, as the CLINT's does */
+    for (unsigned i = 0; i < m->nharts; i++)
+        m->hart[i]->cpu.priv->time_origin_ns = (uint64_t)m->clint.base_ns;
+    if (load_ram(m, f, err, errlen) < 0)
+        return -1;
+    m->resets = h.resets ? h.resets : 1;    /* a later reset makes fresh harts */
+    m->need_reset = 0;
+    m->loaded = 1;
+    return 0;
 }
 
 /* ---- the command line: qemu-system-riscv64's options ---- */
@@ -767,6 +1264,98 @@ static void virt_usage(FILE *f)
             VIRT_MAX_HARTS, DEFAULT_BIOS);
 }
 
+/* qemu-system-riscv64's options into c (and -engine into *engine): 0, 1
+ * for -h, or -1 with a message in err. */
+static int virt_parse(virt_cfg *c, int argc, char *const *argv, const char **engine, virt_given *g, char *err,
+                      size_t errlen)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *name = a;
+        if (name[0] == '-' && name[1] == '-')
+            name++;     /* qemu takes -opt and --opt alike */
+#define ARG() \
+    ({ \
+        if (i + 1 >= argc) { \
+            snprintf(err, errlen, "option %s needs an argument", a); \
+            return -1; \
+        } \
+        argv[++i]; \
+    })
+        if (!strcmp(name, "-h") || !strcmp(name, "-help")) {
+            return 1;
+        } else if (!strcmp(name, "-m")) {
+            const char *v = ARG();
+            g->m = 1;
+            if (parse_size(v, &c->ram_size) < 0 || c->ram_size < (UINT64_C(16) << 20) ||
+                c->ram_size > (UINT64_C(64) << 30)) {
+                snprintf(err, errlen, "-m wants a RAM size from 16M to 64G (e.g. 256M, 1G), not '%s'", v);
+                return -1;
+            }
+            c->ram_size = (c->ram_size + 4095) & ~UINT64_C(4095);
+        } else if (!strcmp(name, "-smp")) {
+            const char *v = ARG(), *s = v;
+            if (!strncmp(s, "cpus=", 5))
+                s += 5;
+            char *end;
+            errno = 0;
+            long n = strtol(s, &end, 10);
+            if (errno || end == s || *end || n < 1 || n > VIRT_MAX_HARTS) {
+                snprintf(err, errlen, "-smp wants a number of harts from 1 to %d, not '%s'", VIRT_MAX_HARTS, v);
+                return -1;
+            }
+            c->nharts = (unsigned)n;
+            g->smp = 1;
+        } else if (!strcmp(name, "-bios")) {
+            c->bios = ARG();
+        } else if (!strcmp(name, "-kernel")) {
+            c->kernel = ARG();
+        } else if (!strcmp(name, "-initrd")) {
+            c->initrd = ARG();
+        } else if (!strcmp(name, "-append")) {
+            c->append = ARG();
+        } else if (!strcmp(name, "-dtb")) {
+            c->dtb = ARG();
+        } else if (!strcmp(name, "-incoming")) {
+            c->incoming = ARG();
+            if (strncmp(c->incoming, "file:", 5) || !c->incoming[5]) {
+                snprintf(err, errlen, "-incoming %s: only file:PATH is built (a state the monitor's migrate "
+                                "wrote)", c->incoming);
+                return -1;
+            }
+        } else if (!strcmp(name, "-dump-dtb")) {
+            c->dump_dtb = ARG();
+        } else if (!strcmp(name, "-nographic")) {
+            /* the console on stdio is the only mode */
+        } else if (!strcmp(name, "-no-reboot")) {
+            c->no_reboot = 1;
+        } else if (!strcmp(name, "-M") || !strcmp(name, "-machine")) {
+            const char *v = ARG();
+            if (strcmp(v, "virt") && strcmp(v, "rv64-virt")) {
+                snprintf(err, errlen, "-machine: only virt is built (with its default options), not '%s'", v);
+                return -1;
+            }
+        } else if (!strcmp(name, "-engine")) {
+            *engine = ARG();
+        } else if (!strcmp(name, "-drive") || !strcmp(name, "-nic") || !strcmp(name, "-netdev") ||
+                   !strcmp(name, "-device") || !strcmp(name, "-monitor") || !strcmp(name, "-gdb")) {
+            const char *v = ARG();
+            snprintf(err, errlen, "%s %s: %s is not built yet in rv64-virt (no virtio devices%s)", a, v, a,
+                    strcmp(name, "-monitor") && strcmp(name, "-gdb") ? "" : ", no monitor, no gdb stub");
+            return -1;
+        } else if (!strcmp(name, "-s") || !strcmp(name, "-S")) {
+            snprintf(err, errlen, "%s: the gdb stub is not built yet in rv64-virt", a);
+            return -1;
+        } else {
+            snprintf(err, errlen, "--machine rv64-virt: unknown option '%s' (see vvm run --machine rv64-virt -h)",
+                    a);
+            return -1;
+        }
+#undef ARG
+    }
+    return 0;
+}
+
 static int virt_main(int argc, char **argv, const vvm_run_opts *o)
 {
     virt_cfg c;
@@ -777,87 +1366,27 @@ static int virt_main(int argc, char **argv, const vvm_run_opts *o)
                         "-0, --rlimits, --perfmap)\n");
         return 2;
     }
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *name = a;
-        if (name[0] == '-' && name[1] == '-')
-            name++;     /* qemu takes -opt and --opt alike */
-#define ARG() \
-    ({ \
-        if (i + 1 >= argc) { \
-            fprintf(stderr, "vvm run: option %s needs an argument\n", a); \
-            return 2; \
-        } \
-        argv[++i]; \
-    })
-        if (!strcmp(name, "-h") || !strcmp(name, "-help")) {
-            virt_usage(stdout);
-            return 0;
-        } else if (!strcmp(name, "-m")) {
-            const char *v = ARG();
-            if (parse_size(v, &c.ram_size) < 0 || c.ram_size < (UINT64_C(16) << 20) ||
-                c.ram_size > (UINT64_C(64) << 30)) {
-                fprintf(stderr, "vvm run: -m wants a RAM size from 16M to 64G (e.g. 256M, 1G), not '%s'\n", v);
-                return 2;
-            }
-            c.ram_size = (c.ram_size + 4095) & ~UINT64_C(4095);
-        } else if (!strcmp(name, "-smp")) {
-            const char *v = ARG(), *s = v;
-            if (!strncmp(s, "cpus=", 5))
-                s += 5;
-            char *end;
-            errno = 0;
-            long n = strtol(s, &end, 10);
-            if (errno || end == s || *end || n < 1 || n > VIRT_MAX_HARTS) {
-                fprintf(stderr, "vvm run: -smp wants a number of harts from 1 to %d, not '%s'\n", VIRT_MAX_HARTS, v);
-                return 2;
-            }
-            c.nharts = (unsigned)n;
-        } else if (!strcmp(name, "-bios")) {
-            c.bios = ARG();
-        } else if (!strcmp(name, "-kernel")) {
-            c.kernel = ARG();
-        } else if (!strcmp(name, "-initrd")) {
-            c.initrd = ARG();
-        } else if (!strcmp(name, "-append")) {
-            c.append = ARG();
-        } else if (!strcmp(name, "-dtb")) {
-            c.dtb = ARG();
-        } else if (!strcmp(name, "-dump-dtb")) {
-            c.dump_dtb = ARG();
-        } else if (!strcmp(name, "-nographic")) {
-            /* the console on stdio is the only mode */
-        } else if (!strcmp(name, "-no-reboot")) {
-            c.no_reboot = 1;
-        } else if (!strcmp(name, "-M") || !strcmp(name, "-machine")) {
-            const char *v = ARG();
-            if (strcmp(v, "virt") && strcmp(v, "rv64-virt")) {
-                fprintf(stderr, "vvm run: -machine: only virt is built (with its default options), not '%s'\n", v);
-                return 2;
-            }
-        } else if (!strcmp(name, "-engine")) {
-            engine = ARG();
-        } else if (!strcmp(name, "-drive") || !strcmp(name, "-nic") || !strcmp(name, "-netdev") ||
-                   !strcmp(name, "-device") || !strcmp(name, "-monitor") || !strcmp(name, "-gdb")) {
-            const char *v = ARG();
-            fprintf(stderr, "vvm run: %s %s: %s is not built yet in rv64-virt (no virtio devices%s)\n", a, v, a,
-                    strcmp(name, "-monitor") && strcmp(name, "-gdb") ? "" : ", no monitor, no gdb stub");
-            return 2;
-        } else if (!strcmp(name, "-s") || !strcmp(name, "-S")) {
-            fprintf(stderr, "vvm run: %s: the gdb stub is not built yet in rv64-virt\n", a);
-            return 2;
-        } else {
-            fprintf(stderr, "vvm run: --machine rv64-virt: unknown option '%s' (see vvm run --machine rv64-virt -h)\n",
-                    a);
-            return 2;
-        }
-#undef ARG
+    virt_given g = {0, 0};
+    char perr[512];
+    int pr = virt_parse(&c, argc, argv, &engine, &g, perr, sizeof perr);
+    if (pr > 0) {
+        virt_usage(stdout);
+        return 0;
+    }
+    if (pr < 0) {
+        fprintf(stderr, "vvm run: %s\n", perr);
+        return 2;
     }
     if (!engine)
         engine = getenv("VVM_ENGINE");
     if (engine_tier(engine, &c.tier) < 0) {
         fprintf(stderr, "vvm run: %s is interp, jit or auto, not '%.64s'\n", o->engine ? "--engine" : "VVM_ENGINE",
                 engine);
+        return 2;
+    }
+    if (c.incoming && (c.bios || c.kernel || c.initrd || c.append || c.dtb || c.dump_dtb || g.smp || g.m)) {
+        fprintf(stderr, "vvm run: -incoming restores the machine its file describes: give none of -m, -smp, -bios, "
+                        "-kernel, -initrd, -append, -dtb, --dump-dtb with it\n");
         return 2;
     }
     char err[1024];
@@ -879,14 +1408,38 @@ static int virt_main(int argc, char **argv, const vvm_run_opts *o)
                 rc = 1;
             }
         }
+        virt_destroy(vm);
+        return rc;
+    }
+    if (c.incoming) {
+        FILE *f = fopen(c.incoming + 5, "rbe");
+        vvm_run_opts ro = *o;
+        ro.engine = engine;
+        if (!f) {
+            fprintf(stderr, "vvm: -incoming %s: %s\n", c.incoming, strerror(errno));
+            rc = 1;
+        } else if (virt_restore(vm, f, &ro, err, sizeof err) < 0) {
+            fprintf(stderr, "vvm: -incoming %s: %s\n", c.incoming, err);
+            rc = 1;
+        }
+        if (f)
+            fclose(f);
+        if (c.no_reboot)
+            m->cfg.no_reboot = 1;
     } else if (virt_setup(m, &c, 0, err, sizeof err) < 0) {
         fprintf(stderr, "vvm: rv64-virt: %s\n", err);
         rc = 1;
-    } else if (virt_run_all(m, err, sizeof err) < 0) {
+    }
+    if (rc) {
+        /* said */
+    } else if (virt_start(m, err, sizeof err) < 0) {
         fprintf(stderr, "vvm: rv64-virt: %s\n", err);
         rc = 1;
-    } else
+    } else {
+        virt_go(m, -1);
+        virt_finish(m);
         rc = m->status;
+    }
     virt_destroy(vm);
     return rc;
 }
@@ -901,6 +1454,7 @@ const vvm_machine_class virt_class = {
     .mem_read = virt_mem_read,
     .mem_write = virt_mem_write,
     .save = virt_save,
+    .restore = virt_restore,
     .main = virt_main,
     .destroy = virt_destroy,
 };

@@ -1,4 +1,4 @@
-/* vvm.h: embedding vvm in a C program (link with libvvm.a -lfdt -lm -pthread).
+/* vvm.h: embedding vvm in a C program (link with libvvm.a -lfdt -lzstd -lm -pthread).
  *
  *   vvm *m = vvm_create("rv64-linux", err, sizeof err);
  *   vvm_load(m, "./prog", argc, argv, envp, err, sizeof err);
@@ -89,7 +89,10 @@ typedef enum vvm_status {
 vvm *vvm_create(const char *machine, char *err, size_t errlen);
 /* The riscv64 root for dynamic programs (default /usr/riscv64-linux-gnu when present). */
 int vvm_set_sysroot(vvm *m, const char *dir);
-/* Loads a program with its arguments and environment (envp may be NULL). */
+/* Loads a program with its arguments and environment (envp may be NULL).
+ * rv64-virt: path is the kernel, argv[1..] are qemu-system-riscv64's
+ * options as `vvm run --machine rv64-virt` takes them ("-bios", "none",
+ * "-m", "64M", ...), envp is not used. */
 int vvm_load(vvm *m, const char *path, int argc, char *const argv[], char *const envp[], char *err, size_t errlen);
 /* Runs the guest's first thread on the calling thread for at most `budget`
  * of its instructions (budget < 0: until the guest exits); a run the budget
@@ -101,7 +104,9 @@ int vvm_load(vvm *m, const char *path, int argc, char *const argv[], char *const
  * the guest makes run on host threads of their own, between calls too.
  * Returns with the caller's signal mask as it was.  Once the first thread has
  * exited on its own (exit, not exit_group), vvm_run waits for the others to
- * end. */
+ * end.  rv64-virt: budget counts hart 0's instructions (the other harts
+ * run alongside on threads of their own), per block, not exactly; a run
+ * that returns VVM_BUDGET has stopped every hart (vvm_save can save it). */
 vvm_status vvm_run(vvm *m, int64_t budget);
 /* The guest's exit status as a shell would see it (128+N if signal N ended
  * it), -1 while it runs. */
@@ -130,7 +135,9 @@ int vvm_write(vvm *m, uint64_t addr, const void *buf, size_t n);
  * signal pending, or with a shared mapping (of a file or anonymous).  Not part of the state: the host
  * file descriptors a guest opened (they are the embedding program's: see
  * above).  The format is vvm's own, for the same vvm build on the same
- * host.  0, or -1 with a message in err. */
+ * host.  0, or -1 with a message in err.  rv64-virt saves its harts, its
+ * devices, its RAM (zstd) and the images a reset loads again; its restore
+ * checks every value of the file. */
 int vvm_save(vvm *m, FILE *f, char *err, size_t errlen);
 int vvm_restore(vvm *m, FILE *f, char *err, size_t errlen);
 

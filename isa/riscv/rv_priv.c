@@ -5,6 +5,8 @@
  * every exit of the interpreter into a trap at the right privilege.
  * Written from the RISC-V privileged specification, version 1.12.
  */
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -604,4 +606,84 @@ void rv_sys_csr_write(rv_cpu *cpu, unsigned csr, uint64_t v)
         return;
     }
     /* the hpm counters and events: hardwired to zero */
+}
+
+/* ---- save and restore ---- */
+
+/* the CSR fields rv_sys_state carries as they are in rv_priv */
+#define RV_SYS_CSR_FIELDS(X) \
+    X(mstatus) X(medeleg) X(mideleg) X(mie) X(mip_sw) X(mtvec) X(mscratch) X(mepc) X(mcause) X(mtval) \
+    X(stvec) X(sscratch) X(sepc) X(scause) X(stval) X(mcounteren) X(scounteren) X(mcountinhibit) \
+    X(menvcfg) X(senvcfg) X(stimecmp) X(cycle_off) X(instret_off)
+
+void rv_sys_get_state(rv_cpu *cpu, rv_sys_state *s)
+{
+    const rv_priv *p = cpu->priv;
+    memset(s, 0, sizeof *s);
+    memcpy(s->x, cpu->x, sizeof s->x);
+    memcpy(s->f, cpu->f, sizeof s->f);
+    s->pc = cpu->pc;
+    s->instret = cpu->instret;
+    s->fcsr = rv_fp_get_fcsr(cpu);
+    s->priv = p->priv;
+    s->satp = cpu->mmu->satp;
+#define GET(fld) s->fld = p->fld;
+    RV_SYS_CSR_FIELDS(GET)
+#undef GET
+    memcpy(s->pmpcfg, p->pmpcfg, sizeof s->pmpcfg);
+    memcpy(s->pmpaddr, p->pmpaddr, sizeof s->pmpaddr);
+}
+
+int rv_sys_set_state(rv_cpu *cpu, const rv_sys_state *s, char *err, size_t errlen)
+{
+    rv_priv *p = cpu->priv;
+    if (s->priv != ENG_PRIV_U && s->priv != ENG_PRIV_S && s->priv != ENG_PRIV_M) {
+        snprintf(err, errlen, "hart %llu: privilege mode %llu is not M, S or U", (unsigned long long)p->mhartid,
+                 (unsigned long long)s->priv);
+        return -1;
+    }
+    if (s->pc & 1) {
+        snprintf(err, errlen, "hart %llu: odd pc 0x%llx", (unsigned long long)p->mhartid, (unsigned long long)s->pc);
+        return -1;
+    }
+    if (eng_mmu_set_satp(&cpu->vcpu, s->satp) < 0) {
+        snprintf(err, errlen, "hart %llu: satp 0x%llx has a mode not built", (unsigned long long)p->mhartid,
+                 (unsigned long long)s->satp);
+        return -1;
+    }
+    memcpy(cpu->x, s->x, sizeof s->x);
+    cpu->x[0] = 0;
+    memcpy(cpu->f, s->f, sizeof s->f);
+    cpu->pc = s->pc;
+    cpu->instret = s->instret;
+    rv_fp_set_fcsr(cpu, (uint32_t)s->fcsr & 0xff);
+    /* every CSR through its write, in M mode; menvcfg before mip (Sstc
+     * decides whether STIP is writable) */
+    p->priv = ENG_PRIV_M;
+    static const struct { unsigned csr; size_t off; } order[] = {
+#define W(csr, fld) {csr, offsetof(rv_sys_state, fld)}
+        W(CSR_MENVCFG, menvcfg), W(CSR_SENVCFG, senvcfg), W(CSR_MSTATUS, mstatus), W(CSR_MEDELEG, medeleg),
+        W(CSR_MIDELEG, mideleg), W(CSR_MIE, mie), W(CSR_MIP, mip_sw), W(CSR_MTVEC, mtvec),
+        W(CSR_MSCRATCH, mscratch), W(CSR_MEPC, mepc), W(CSR_MCAUSE, mcause), W(CSR_MTVAL, mtval),
+        W(CSR_STVEC, stvec), W(CSR_SSCRATCH, sscratch), W(CSR_SEPC, sepc), W(CSR_SCAUSE, scause),
+        W(CSR_STVAL, stval), W(CSR_MCOUNTEREN, mcounteren), W(CSR_SCOUNTEREN, scounteren),
+        W(CSR_MCOUNTINHIBIT, mcountinhibit), W(CSR_STIMECMP, stimecmp),
+#undef W
+    };
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        uint64_t v;
+        memcpy(&v, (const char *)s + order[i].off, sizeof v);
+        rv_sys_csr_write(cpu, order[i].csr, v);
+    }
+    for (unsigned i = 0; i < 8; i++)
+        rv_sys_csr_write(cpu, 0x3a0 + 2 * i, s->pmpcfg[i]);
+    for (unsigned i = 0; i < 64; i++)
+        rv_sys_csr_write(cpu, 0x3b0 + i, s->pmpaddr[i]);
+    p->cycle_off = s->cycle_off;
+    p->instret_off = s->instret_off;
+    p->priv = (unsigned)s->priv;
+    cpu->vcpu.res.size = 0;
+    sync_mmu(cpu);
+    resched(cpu);
+    return 0;
 }

@@ -15,6 +15,7 @@
 #ifndef VVM_RV_PRIV_H
 #define VVM_RV_PRIV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "engine/irq.h"
@@ -74,6 +75,28 @@ void rv_sys_set_mtimecmp(rv_cpu *cpu, uint64_t mtimecmp);
 uint64_t rv_sys_time(const rv_cpu *cpu);
 /* mip as the hart sees it now: the lines, the software bits, Sstc's STIP. */
 uint64_t rv_sys_mip(rv_cpu *cpu);
+
+/* A system hart's architectural state, as a machine's save and restore
+ * carry it: registers, pc, fcsr, the privilege mode, every CSR that holds
+ * state, satp.  Not in it: the devices' interrupt lines (the machine's
+ * devices drive them again), the timebase (the machine's), an LR's
+ * reservation (a restored SC fails, as after any trap). */
+typedef struct rv_sys_state {
+    uint64_t x[32], f[32], pc, instret, fcsr, priv;
+    uint64_t mstatus, medeleg, mideleg, mie, mip_sw;
+    uint64_t mtvec, mscratch, mepc, mcause, mtval;
+    uint64_t stvec, sscratch, sepc, scause, stval;
+    uint64_t mcounteren, scounteren, mcountinhibit, menvcfg, senvcfg, stimecmp;
+    uint64_t pmpcfg[8], pmpaddr[64];
+    uint64_t cycle_off, instret_off, satp;
+} rv_sys_state;
+/* Of a hart that does not run. */
+void rv_sys_get_state(rv_cpu *cpu, rv_sys_state *s);
+/* Into a hart that does not run, every value put through the checks a CSR
+ * write makes (s may come from a file).  -1 (err says why) for what no
+ * write could make: a privilege mode not M, S or U, a satp mode not
+ * built, an odd pc. */
+int rv_sys_set_state(rv_cpu *cpu, const rv_sys_state *s, char *err, size_t errlen);
 
 /* For rv_csr.c: a system hart's CSR access (privilege and read-only checks,
  * side effects); illegal instructions raised with the instruction's bits. */

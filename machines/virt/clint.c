@@ -172,8 +172,14 @@ int virt_clint_save(virt_clint *c, FILE *f)
 int virt_clint_load(virt_clint *c, FILE *f)
 {
     pthread_mutex_lock(&c->lock);
-    int rc = virt_load_tag(f, "clint", &c->s, sizeof c->s);
+    virt_clint_state st;
+    int rc = virt_load_tag(f, "clint", &st, sizeof st);
+    if (rc == 0 && st.mtime_at_save > (uint64_t)(mono_ns() / NS_PER_TICK) + (UINT64_C(1) << 50))
+        rc = -1;    /* from a file: an mtime the clock cannot go on from */
     if (rc == 0) {
+        c->s = st;
+        for (unsigned h = 0; h < VIRT_MAX_HARTS; h++)
+            c->s.msip[h] &= 1;
         /* mtime goes on from where it was saved */
         c->base_ns = mono_ns() - (int64_t)(c->s.mtime_at_save * NS_PER_TICK);
         for (unsigned h = 0; h < c->nharts; h++)

@@ -1,9 +1,9 @@
 /* rv64-virt: the console.  When stdin is a terminal it is put in raw mode
  * (restored at every exit: the normal one, exit(), and the signals that
  * end vvm) and read by a thread of its own that feeds the UART; QEMU's
- * escape, Ctrl-A, is taken: Ctrl-A x quits, Ctrl-A c (the monitor) says it
- * is not built yet, Ctrl-A h lists the keys, Ctrl-A Ctrl-A sends one
- * Ctrl-A.  When stdin is not a terminal it is read as it is (no escape),
+ * escape, Ctrl-A, is taken: Ctrl-A x quits, Ctrl-A c switches between the
+ * guest's console and the monitor (a line editor here; the machine runs
+ * the commands), Ctrl-A h lists the keys, Ctrl-A Ctrl-A sends one Ctrl-A.  When stdin is not a terminal it is read as it is (no escape),
  * until its end. */
 #include <errno.h>
 #include <poll.h>
@@ -18,7 +18,11 @@
 struct virt_console {
     virt_uart *uart;
     void (*quit)(void *);
+    virt_monitor_fn monitor;
     void *ctx;
+    int in_monitor;         /* keys go to the monitor's line */
+    char line[256];
+    size_t len;
     int tty;
     int wake[2];            /* a byte here stops the thread */
     pthread_t thread;
@@ -57,7 +61,7 @@ static void say(const char *s)
 static const char help[] =
     "\r\nC-a h    print this help\r\n"
     "C-a x    exit emulator\r\n"
-    "C-a c    switch to the monitor (not built yet)\r\n"
+    "C-a c    switch between console and monitor\r\n"
     "C-a C-a  sends C-a\r\n";
 
 static void feed(virt_console *c, const uint8_t *b, size_t n)
@@ -72,6 +76,46 @@ static void feed(virt_console *c, const uint8_t *b, size_t n)
             if (poll(&p, 1, 10) > 0)
                 return;
         }
+    }
+}
+
+static void out(const char *s, size_t n)
+{
+    while (n) {
+        ssize_t r = write(STDOUT_FILENO, s, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return;
+        s += r;
+        n -= (size_t)r;
+    }
+}
+
+static void prompt(void) { out("(vvm) ", 6); }
+
+/* A key typed to the monitor: the line is edited here (the terminal is
+ * raw: echo, backspace, Ctrl-U), Enter runs it. */
+static void monitor_key(virt_console *c, uint8_t b)
+{
+    if (b == '\r' || b == '\n') {
+        out("\r\n", 2);
+        c->line[c->len] = 0;
+        c->len = 0;
+        c->monitor(c->ctx, c->line, STDOUT_FILENO);
+        if (c->in_monitor)
+            prompt();
+    } else if (b == 0x7f || b == 8) {
+        if (c->len) {
+            c->len--;
+            out("\b \b", 3);
+        }
+    } else if (b == 0x15) {
+        for (; c->len; c->len--)
+            out("\b \b", 3);
+    } else if (b >= 0x20 && b < 0x7f && c->len + 1 < sizeof c->line) {
+        c->line[c->len++] = (char)b;
+        out((const char *)&b, 1);
     }
 }
 
@@ -106,7 +150,16 @@ static void *input_main(void *arg)
                     c->quit(c->ctx);
                     return NULL;
                 } else if (b == 'c' || b == 'C') {
-                    say("\r\nvvm: the monitor is not built yet\r\n");
+                    feed(c, o, k);
+                    k = 0;
+                    c->in_monitor = !c->in_monitor;
+                    c->len = 0;
+                    if (c->in_monitor) {
+                        say("\r\nQEMU-style monitor of vvm: help lists the commands; C-a c goes back\r\n");
+                        prompt();
+                    } else {
+                        out("\r\n", 2);
+                    }
                 } else if (b == 'h' || b == 'H' || b == '?') {
                     say(help);
                 } else if (b == 1) {
@@ -118,13 +171,17 @@ static void *input_main(void *arg)
                 c->escape = 1;
                 continue;
             }
-            o[k++] = b;
+            if (c->in_monitor)
+                monitor_key(c, b);
+            else
+                o[k++] = b;
         }
         feed(c, o, k);
     }
 }
 
-virt_console *virt_console_start(virt_uart *u, void (*quit)(void *ctx), void *ctx, char *err, size_t errlen)
+virt_console *virt_console_start(virt_uart *u, void (*quit)(void *ctx), virt_monitor_fn monitor, void *ctx, char *err,
+                                 size_t errlen)
 {
     virt_console *c = calloc(1, sizeof *c);
     if (!c || pipe(c->wake) < 0) {
@@ -134,6 +191,7 @@ virt_console *virt_console_start(virt_uart *u, void (*quit)(void *ctx), void *ct
     }
     c->uart = u;
     c->quit = quit;
+    c->monitor = monitor;
     c->ctx = ctx;
     c->tty = isatty(STDIN_FILENO);
     if (c->tty && !tio_saved && tcgetattr(STDIN_FILENO, &saved_tio) == 0) {

@@ -158,6 +158,10 @@ int virt_plic_load(virt_plic *p, FILE *f)
     pthread_mutex_lock(&p->lock);
     int rc = virt_load_tag(f, "plic", &p->s, sizeof p->s);
     if (rc == 0) {
+        for (unsigned c = 0; c < 2 * VIRT_MAX_HARTS; c++)
+            p->s.eip[c] = p->s.eip[c] != 0;
+        for (unsigned i = 0; i < VIRT_PLIC_NSRC; i++)
+            p->s.priority[i] &= 7;
         /* the harts' lines as the state says */
         for (unsigned c = 0; c < 2 * p->nharts; c++)
             if (p->irq)

@@ -184,9 +184,14 @@ int virt_uart_save(virt_uart *u, FILE *f)
 int virt_uart_load(virt_uart *u, FILE *f)
 {
     pthread_mutex_lock(&u->lock);
-    int rc = virt_load_tag(f, "uart", &u->s, sizeof u->s);
-    if (rc == 0)
+    virt_uart_state st;
+    int rc = virt_load_tag(f, "uart", &st, sizeof st);
+    if (rc == 0 && (st.rx_head >= VIRT_UART_FIFO || st.rx_count > VIRT_UART_FIFO))
+        rc = -1;    /* from a file: nothing out of the FIFO */
+    if (rc == 0) {
+        u->s = st;
         update(u);
+    }
     pthread_mutex_unlock(&u->lock);
     return rc;
 }

@@ -153,8 +153,12 @@ extern const eng_mmio_ops virt_uart_ops;
 
 /* ---- the console: the terminal (raw, Ctrl-A x quits) or stdin as it is ---- */
 typedef struct virt_console virt_console;
-/* quit: called when the user types Ctrl-A x */
-virt_console *virt_console_start(virt_uart *u, void (*quit)(void *ctx), void *ctx, char *err, size_t errlen);
+/* quit: called when the user types Ctrl-A x; monitor: runs a line typed
+ * to the monitor (Ctrl-A c switches to it and back), writing its answer to
+ * fd; both get ctx. */
+typedef void (*virt_monitor_fn)(void *ctx, const char *line, int fd);
+virt_console *virt_console_start(virt_uart *u, void (*quit)(void *ctx), virt_monitor_fn monitor, void *ctx, char *err,
+                                 size_t errlen);
 void virt_console_stop(virt_console *c);
 
 /* ---- the device tree ---- */

@@ -55,7 +55,7 @@ fi
 san=()
 [ "${SANITIZED:-0}" = 1 ] && san=(-fsanitize=address,undefined -fno-omit-frame-pointer)
 if ! ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra "${san[@]}" -I"$ROOT" -I"$B/gen" -o "$TMP/run_priv" \
-	"$V_SRC/run_priv.c" "$B/libvvm.a" -lm -pthread -ldl 2>"$TMP/run_priv.log"; then
+	"$V_SRC/run_priv.c" "$B/libvvm.a" $(cat "$B/libvvm.libs") -pthread -ldl 2>"$TMP/run_priv.log"; then
 	fail priv/run_priv "does not build"
 	show "$TMP/run_priv.log"
 else

@@ -1,65 +1,63 @@
 #!/usr/bin/env python3
-"""rv64-virt's console on a terminal: runs `vvm run --machine rv64-virt
--bios none -kernel ECHO` on a pty, types "ab", then Ctrl-A c (the monitor:
-not built yet), then Ctrl-A x (quit).  Checks the echo, the message, exit
-status 0, and the terminal's modes restored.  Prints "ok" or why not."""
-import os, pty, select, sys, termios, time
+"""rv64-virt's console on a terminal, and the monitor.
 
-vvm, prog = sys.argv[1], sys.argv[2]
-master, slave = pty.openpty()
-before = termios.tcgetattr(slave)
-pid = os.fork()
-if pid == 0:
-    os.setsid()
-    for fd in (0, 1, 2):
-        os.dup2(slave, fd)
-    os.execv(vvm, [vvm, "run", "--machine", "rv64-virt", "-bios", "none", "-kernel", prog])
-out = b""
-def read_until(want, secs):
-    global out
-    end = time.time() + secs
-    while want not in out and time.time() < end:
-        r, _, _ = select.select([master], [], [], 0.1)
-        if r:
-            try:
-                out += os.read(master, 4096)
-            except OSError:
-                break
-    return want in out
-ok = read_until(b"ready", 20)
-if ok:
-    os.write(master, b"ab")
-    ok = read_until(b"[a][b]", 10)
-if ok:
-    os.write(master, b"\x01c")
-    ok = read_until(b"monitor is not built yet", 10)
-if ok:
-    os.write(master, b"\x01x")
-    read_until(b"terminated", 10)
-end = time.time() + 20
-st = None
-while time.time() < end:
-    p, s = os.waitpid(pid, os.WNOHANG)
-    if p:
-        st = s
-        break
-    select.select([master], [], [], 0.05) and None
-    try:
-        r, _, _ = select.select([master], [], [], 0)
-        if r:
-            out += os.read(master, 4096)
-    except OSError:
-        pass
-if st is None:
-    os.kill(pid, 9)
-    print("hung; output:", out[-300:])
-    sys.exit(1)
-after = termios.tcgetattr(slave)
-if not ok:
-    print("console output missing; got:", out[-300:])
-elif not os.WIFEXITED(st) or os.WEXITSTATUS(st) != 0:
-    print("exit status", st, "output:", out[-300:])
-elif after != before:
-    print("terminal modes not restored")
-else:
+  console_tty.py VVM ECHO STATE
+
+First run: `vvm run --machine rv64-virt -bios none -kernel ECHO` on a pty;
+types "ab" (echoed as [a][b]), then Ctrl-A c (the monitor): `info status`
+says running, `stop` and `info status` say paused, `info registers` shows
+hart 0, `migrate file:STATE` saves the machine, `quit` ends vvm with status
+0 and the terminal's modes restored.
+Second run: `vvm run --machine rv64-virt -incoming file:STATE`: the echo
+program goes on where it stood (no second "ready"), echoes "cd", and 'q'
+powers it off (status 0); then Ctrl-A x on a third run ends vvm.
+Prints "ok" or why not."""
+import os, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ttyrun import Run  # noqa: E402
+
+vvm, prog, state = sys.argv[1], sys.argv[2], sys.argv[3]
+
+try:
+    if os.path.exists(state):
+        os.unlink(state)
+    r = Run(vvm, ["-bios", "none", "-kernel", prog])
+    r.until(b"ready")
+    r.type(b"ab")
+    r.until(b"[a][b]")
+    r.type(b"\x01c")
+    r.until(b"(vvm) ")
+    r.type(b"info status\r")
+    r.until(b"VM status: running")
+    r.type(b"stop\rinfo status\r")
+    r.until(b"VM status: paused")
+    r.type(b"info registers\r")
+    r.until(b"hart 0: pc 00000000800")
+    r.type(b"bogus\r")
+    r.until(b"unknown command: 'bogus'")
+    r.type(b"migrate file:%s\r" % state.encode())
+    r.until(b"saved the machine to")
+    r.type(b"quit\r")
+    r.ended(0)
+
+    r = Run(vvm, ["-incoming", "file:" + state])
+    r.raw()
+    r.type(b"cd")
+    r.until(b"[c][d]")
+    r.type(b"q")
+    r.until(b"bye")
+    r.ended(0)
+    if b"ready" in r.out:
+        raise Exception("the restored program started again: %r" % r.out[-400:])
+
+    r = Run(vvm, ["-incoming", "file:" + state])
+    r.raw()
+    r.type(b"e")
+    r.until(b"[e]")
+    r.type(b"\x01x")
+    r.until(b"terminated")
+    r.ended(0)
     print("ok")
+except Exception as e:
+    print(e)

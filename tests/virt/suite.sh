@@ -92,9 +92,11 @@ guest echo-pipe echo 0 "ready
 [x][y]
 bye" "$TMP/echo.in"
 
-# the console on a terminal (console_tty.py): raw mode, C-a c, C-a x, the terminal restored
+# the console on a terminal (console_tty.py): raw mode, C-a c (the
+# monitor: info, stop, migrate file:STATE, quit), -incoming file:STATE going
+# on where the echo program stood, C-a x, the terminal restored
 if command -v python3 >/dev/null; then
-	r=$(run_to "$(scaled 60)" python3 "$V_SRC/console_tty.py" "$VVM" "$V_OUT/echo" 2>&1)
+	r=$(run_to "$(scaled 60)" python3 "$V_SRC/console_tty.py" "$VVM" "$V_OUT/echo" "$TMP/echo.state" 2>&1)
 	if [ "$r" = ok ]; then pass virt/tty-ctrl-a; else fail virt/tty-ctrl-a "$r"; fi
 else
 	skip virt/tty-ctrl-a "python3 not installed"
@@ -106,7 +108,7 @@ if [ -z "${REPEAT_PASS:-}" ] || [ "${SANITIZE_PASS:-0}" = 1 ]; then
 	san=()
 	[ "${SANITIZED:-0}" = 1 ] && san=(-fsanitize=address,undefined -fno-omit-frame-pointer)
 	if ! ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter "${san[@]}" -I"$ROOT" -I"$B/gen" \
-		-D_GNU_SOURCE -pthread -o "$TMP/devices" "$V_SRC/devices.c" "$B/libvvm.a" -lfdt -lm -ldl 2>"$TMP/devices.log"; then
+		-D_GNU_SOURCE -pthread -o "$TMP/devices" "$V_SRC/devices.c" "$B/libvvm.a" $(cat "$B/libvvm.libs") -ldl 2>"$TMP/devices.log"; then
 		fail virt/devices "does not build"
 		show "$TMP/devices.log"
 	else
@@ -124,6 +126,41 @@ if [ -z "${REPEAT_PASS:-}" ] || [ "${SANITIZE_PASS:-0}" = 1 ]; then
 			show "$TMP/devices.err" 6
 		fi
 	fi
+fi
+
+# save and restore through libvvm (tests/virt/snapshot.c): count stopped on
+# a budget, saved, restored into another machine, run to its end, prints
+# what one run prints; refusals of a truncated state and of an ended machine
+if vrun count-once /dev/null -bios none -m 64M -kernel "$V_OUT/count" && [ $st = 0 ]; then
+	san=()
+	[ "${SANITIZED:-0}" = 1 ] && san=(-fsanitize=address,undefined -fno-omit-frame-pointer)
+	rm -f "$TMP/snapshot"
+	${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra "${san[@]}" -I"$ROOT/include" -pthread -o "$TMP/snapshot" \
+		"$V_SRC/snapshot.c" "$B/libvvm.a" $(cat "$B/libvvm.libs") -ldl 2>"$TMP/snapshot.log" ||
+		{ fail virt/snapshot "does not build"; show "$TMP/snapshot.log"; }
+	if [ -x "$TMP/snapshot" ]; then
+		for v_budget in 1000 2500000; do
+			run_to "$(scaled 60)" "$TMP/snapshot" "$V_OUT/count" "$TMP/count.state" $v_budget \
+				>"$TMP/snapshot.out" 2>"$TMP/snapshot.err"
+			sst=$?
+			if [ $sst != 0 ]; then
+				fail virt/snapshot-$v_budget "exit status $sst"
+				show "$TMP/snapshot.err" 6
+			elif ! cmp -s "$TMP/count-once.out" "$TMP/snapshot.out"; then
+				fail virt/snapshot-$v_budget "output differs from one run's"
+				diff "$TMP/count-once.out" "$TMP/snapshot.out" | show - 6
+			elif ! grep -q '^truncated: RAM: the file ends' "$TMP/snapshot.err" ||
+				! grep -q '^ended: the machine has stopped' "$TMP/snapshot.err"; then
+				fail virt/snapshot-$v_budget "refusals not said"
+				show "$TMP/snapshot.err" 6
+			else
+				pass virt/snapshot-$v_budget
+			fi
+		done
+	fi
+else
+	fail virt/count "status $st"
+	show "$TMP/count-once.err" 3
 fi
 
 # a user's device tree (-dtb): the generated one, dumped, runs as well
@@ -175,6 +212,14 @@ bad dtb-random "not a flattened device tree" -bios none -kernel "$V_OUT/dtb" -dt
 [ -s "$TMP/corrupt.dtb" ] && bad dtb-corrupt "device tree" -bios none -kernel "$V_OUT/dtb" -dtb "$TMP/corrupt.dtb"
 bad dtb-missing "no-such.dtb" -bios none -kernel "$V_OUT/dtb" -dtb "$TMP/no-such.dtb"
 bad no-kernel "needs -kernel" -bios none
+bad incoming-missing "no-such.state" -incoming "file:$TMP/no-such.state"
+bad incoming-elf "not a saved rv64-virt machine" -incoming "file:$V_OUT/hello"
+bad incoming-tcp "only file:PATH" -incoming tcp:127.0.0.1:4444
+bad incoming-kernel "give none of" -incoming "file:$TMP/x.state" -kernel "$V_OUT/hello"
+if [ -s "$TMP/count.state" ]; then
+	head -c 2000 "$TMP/count.state" >"$TMP/trunc.state"
+	bad incoming-truncated "the file ends inside" -incoming "file:$TMP/trunc.state"
+fi
 bad drive "not built yet" -drive file=x.img,if=virtio -bios none -kernel "$V_OUT/hello"
 bad nic "not built yet" -nic user -bios none -kernel "$V_OUT/hello"
 bad netdev "not built yet" -netdev user,id=n0 -bios none -kernel "$V_OUT/hello"
@@ -319,4 +364,14 @@ else
 			show "$TMP/$v_name.log" 6
 		fi
 	done
+	# saved through the monitor (migrate file:) at a shell prompt, and
+	# restored (-incoming): the shell goes on with its variables
+	if command -v python3 >/dev/null; then
+		r=$(run_to "$(scaled 240)" python3 "$V_SRC/snapshot_linux.py" "$VVM" "$TMP/linux.state" -smp 2 \
+			-bios "$V_SBI" -kernel "$v_gdir/Image" -initrd "$v_gdir/initramfs.cpio.gz" \
+			-append "console=ttyS0 panic=-1 vvm.shell" -no-reboot 2>&1)
+		if [ "$r" = ok ]; then pass virt/linux-snapshot; else fail virt/linux-snapshot "$r"; fi
+	else
+		skip virt/linux-snapshot "python3 not installed"
+	fi
 fi
