@@ -34,6 +34,7 @@
 #include "isa/riscv/rv_priv.h"
 #include "machines/machines.h"
 #include "machines/virt/virt.h"
+#include "machines/virt/virtio.h"
 
 #define DEFAULT_BIOS "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
 #define KERNEL_WITH_FW (VIRT_DRAM_BASE + 0x200000)
@@ -45,6 +46,7 @@ typedef struct virt_cfg {
     const char *kernel, *initrd, *append, *dtb, *dump_dtb;
     int no_reboot;
     eng_tier tier;
+    const virt_vdevs *vdevs;    /* -drive, -device, -chardev (NULL: none) */
 } virt_cfg;
 
 typedef struct virt_machine virt_machine;
@@ -70,6 +72,12 @@ struct virt_machine {
     virt_clint clint;
     virt_plic plic;
     virt_uart uart;
+    virtio_mmio vio[VIRT_VIRTIO_COUNT];
+    struct {
+        int kind;           /* VIRT_VDEV_*, 0: an empty slot */
+        void *dev;          /* virtio_blk, virtio_rng, virtio_console */
+        int fd;             /* the console's output file, or -1 */
+    } slot[VIRT_VIRTIO_COUNT];
     int devs_up;
     uint64_t reset_pc, fdt_addr;
     void *fdt;
@@ -373,6 +381,57 @@ static void *tree_for(const virt_cfg *cfg, const uint8_t *ub, size_t un, const v
     return t;
 }
 
+/* The virtio devices of the command line, from the last slot down (QEMU's order). */
+static int virtio_setup(virt_machine *m, const virt_vdevs *v, char *err, size_t errlen)
+{
+    for (unsigned k = 0; k < v->n; k++) {
+        const virt_vdev *d = &v->dev[k];
+        unsigned i = VIRT_VIRTIO_COUNT - 1 - k;
+        virtio_mmio *t = &m->vio[i];
+        char e2[300];
+        if (d->kind == VIRT_VDEV_BLK) {
+            virtio_blk *b = malloc(sizeof *b);
+            if (!b) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            if (virtio_blk_open(b, d->file, d->ro, d->serial, e2, sizeof e2) < 0) {
+                free(b);
+                snprintf(err, errlen, "-drive: %s", e2);
+                return -1;
+            }
+            m->slot[i].dev = b;
+            virtio_blk_attach(b, t);
+        } else if (d->kind == VIRT_VDEV_RNG) {
+            virtio_rng *r = malloc(sizeof *r);
+            if (!r) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            m->slot[i].dev = r;
+            virtio_rng_attach(r, t);
+        } else {
+            virtio_console *c = malloc(sizeof *c);
+            if (!c) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            m->slot[i].dev = c;
+            if (d->out &&
+                (m->slot[i].fd = open(d->out, O_WRONLY | O_CREAT | O_CLOEXEC | (d->append ? O_APPEND : O_TRUNC),
+                                      0666)) < 0) {
+                snprintf(err, errlen, "-chardev file,path=%s: %s", d->out, strerror(errno));
+                free(c);
+                m->slot[i].dev = NULL;
+                return -1;
+            }
+            virtio_console_attach(c, t, m->slot[i].fd);
+        }
+        m->slot[i].kind = d->kind;
+    }
+    return 0;
+}
+
 static int virt_setup(virt_machine *m, const virt_cfg *cfg, int dump_only, char *err, size_t errlen)
 {
     m->cfg = *cfg;
@@ -499,6 +558,11 @@ static int virt_setup(virt_machine *m, const virt_cfg *cfg, int dump_only, char 
     virt_plic_init(&m->plic, m->nharts, virt_irq_to_hart, m);
     virt_clint_init(&m->clint, m->nharts, virt_irq_to_hart, m);
     virt_uart_init(&m->uart, STDOUT_FILENO, &m->plic, VIRT_UART_IRQ);
+    for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+        virtio_mmio_init(&m->vio[i], m->phys, &m->plic, VIRT_VIRTIO_IRQ + i,
+                         VIRT_VIRTIO_BASE + (uint64_t)i * VIRT_VIRTIO_SIZE);
+        m->slot[i].fd = -1;
+    }
     m->devs_up = 1;
     if (eng_phys_add_mmio(m->phys, VIRT_TEST_BASE, VIRT_TEST_SIZE, &virt_test_ops, &m->test) < 0 ||
         eng_phys_add_mmio(m->phys, VIRT_RTC_BASE, VIRT_RTC_SIZE, &virt_rtc_ops, &m->rtc) < 0 ||
@@ -508,6 +572,15 @@ static int virt_setup(virt_machine *m, const virt_cfg *cfg, int dump_only, char 
         snprintf(err, errlen, "cannot map the devices");
         return -1;
     }
+    for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+        uint64_t base = VIRT_VIRTIO_BASE + (uint64_t)i * VIRT_VIRTIO_SIZE;
+        if (eng_phys_add_mmio(m->phys, base, VIRT_VIRTIO_SIZE, &virtio_mmio_ops, &m->vio[i]) < 0) {
+            snprintf(err, errlen, "cannot map the virtio-mmio slots");
+            return -1;
+        }
+    }
+    if (cfg->vdevs && virtio_setup(m, cfg->vdevs, err, errlen) < 0)
+        return -1;
     /* harts */
     for (unsigned h = 0; h < m->nharts; h++) {
         virt_hart *vh = aligned_alloc(64, (sizeof *vh + 63) & ~(size_t)63);
@@ -533,6 +606,8 @@ static int virt_reset(virt_machine *m)
 {
     m->resets++;
     memset(m->ram, 0, m->cfg.ram_size);
+    for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++)
+        virtio_mmio_reset(&m->vio[i]);
     for (unsigned i = 0; i < m->nimg; i++)
         memcpy(m->ram + (m->img[i].addr - VIRT_DRAM_BASE), m->img[i].data, m->img[i].n);
     for (unsigned h = 0; h < m->nharts; h++)
@@ -617,6 +692,14 @@ static void virt_destroy(vvm_machine *vm)
         virt_uart_fini(&m->uart);
         virt_plic_fini(&m->plic);
         virt_rtc_fini(&m->rtc);
+        for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+            virtio_mmio_fini(&m->vio[i]);
+            if (m->slot[i].kind == VIRT_VDEV_BLK)
+                virtio_blk_close(m->slot[i].dev);
+            if (m->slot[i].fd >= 0)
+                close(m->slot[i].fd);
+            free(m->slot[i].dev);
+        }
     }
     for (unsigned i = 0; i < m->nimg; i++)
         free(m->img[i].data);
@@ -762,15 +845,23 @@ static void virt_usage(FILE *f)
             "  -no-reboot         a guest reset ends vvm (status 0)\n"
             "  -M virt            the machine (only virt)\n"
             "  --engine interp|jit|auto   execution tier (jit: a slow boot for now)\n"
-            "not built yet (refused): -drive, -nic, -netdev, -device, -s, -S, -gdb, -monitor\n"
+            "  -drive file=IMG[,format=raw][,if=virtio|none][,id=ID][,readonly=on]\n"
+            "                     a raw image as a virtio-blk disk (if=none: for a -device)\n"
+            "  -device virtio-blk-device,drive=ID[,serial=S]   the if=none drive ID\n"
+            "  -device virtio-rng-device                        entropy (host getrandom)\n"
+            "  -device virtio-serial-device -device virtconsole,chardev=ID\n"
+            "  -chardev file,id=ID,path=FILE                    a console into FILE (/dev/hvc1)\n"
+            "not built yet (refused): -nic, -netdev, other devices, -s, -S, -gdb, -monitor\n"
             "Console: stdin/stdout; on a terminal, raw; C-a x quits, C-a h helps.\n",
             VIRT_MAX_HARTS, DEFAULT_BIOS);
 }
 
-static int virt_main(int argc, char **argv, const vvm_run_opts *o)
+/* virt_main with the virtio devices' options in vdevs (freed by the caller) */
+static int virt_main_with(int argc, char **argv, const vvm_run_opts *o, virt_vdevs *vdevs)
 {
     virt_cfg c;
     cfg_defaults(&c);
+    c.vdevs = vdevs;
     const char *engine = o->engine;
     if (o->strace || o->trace || o->sysroot || o->argv0 || o->rlimits || o->perfmap) {
         fprintf(stderr, "vvm run: --machine rv64-virt takes none of rv64-linux's options (--strace, --trace, -L, "
@@ -837,11 +928,21 @@ static int virt_main(int argc, char **argv, const vvm_run_opts *o)
             }
         } else if (!strcmp(name, "-engine")) {
             engine = ARG();
-        } else if (!strcmp(name, "-drive") || !strcmp(name, "-nic") || !strcmp(name, "-netdev") ||
-                   !strcmp(name, "-device") || !strcmp(name, "-monitor") || !strcmp(name, "-gdb")) {
+        } else if (!strcmp(name, "-drive") || !strcmp(name, "-device") || !strcmp(name, "-chardev")) {
             const char *v = ARG();
-            fprintf(stderr, "vvm run: %s %s: %s is not built yet in rv64-virt (no virtio devices%s)\n", a, v, a,
-                    strcmp(name, "-monitor") && strcmp(name, "-gdb") ? "" : ", no monitor, no gdb stub");
+            char e[600];
+            int r = !strcmp(name, "-drive")    ? virt_opt_drive(vdevs, v, e, sizeof e)
+                    : !strcmp(name, "-device") ? virt_opt_device(vdevs, v, e, sizeof e)
+                                               : virt_opt_chardev(vdevs, v, e, sizeof e);
+            if (r < 0) {
+                fprintf(stderr, "vvm run: %s\n", e);
+                return r == -2 ? 2 : 1;
+            }
+        } else if (!strcmp(name, "-nic") || !strcmp(name, "-netdev") || !strcmp(name, "-monitor") ||
+                   !strcmp(name, "-gdb")) {
+            const char *v = ARG();
+            fprintf(stderr, "vvm run: %s %s: %s is not built yet in rv64-virt (%s)\n", a, v, a,
+                    strcmp(name, "-monitor") && strcmp(name, "-gdb") ? "no network device" : "no monitor, no gdb stub");
             return 2;
         } else if (!strcmp(name, "-s") || !strcmp(name, "-S")) {
             fprintf(stderr, "vvm run: %s: the gdb stub is not built yet in rv64-virt\n", a);
@@ -861,6 +962,10 @@ static int virt_main(int argc, char **argv, const vvm_run_opts *o)
         return 2;
     }
     char err[1024];
+    if (virt_vdevs_finish(vdevs, err, sizeof err) < 0) {
+        fprintf(stderr, "vvm run: %s\n", err);
+        return 1;
+    }
     vvm_machine *vm = virt_create(err, sizeof err);
     if (!vm) {
         fprintf(stderr, "vvm: %s\n", err);
@@ -888,6 +993,19 @@ static int virt_main(int argc, char **argv, const vvm_run_opts *o)
     } else
         rc = m->status;
     virt_destroy(vm);
+    return rc;
+}
+
+static int virt_main(int argc, char **argv, const vvm_run_opts *o)
+{
+    virt_vdevs *vdevs = calloc(1, sizeof *vdevs);
+    if (!vdevs) {
+        fprintf(stderr, "vvm: out of memory\n");
+        return 1;
+    }
+    int rc = virt_main_with(argc, argv, o, vdevs);
+    virt_vdevs_free(vdevs);
+    free(vdevs);
     return rc;
 }
 
