@@ -35,6 +35,7 @@
 #include "isa/riscv/rv_priv.h"
 #include "machines/machines.h"
 #include "machines/virt/virt.h"
+#include "machines/virt/virtio.h"
 
 #include <zstd.h>
 
@@ -49,12 +50,13 @@ typedef struct virt_cfg {
     const char *kernel, *initrd, *append, *dtb, *dump_dtb;
     int no_reboot;
     eng_tier tier;
+    const virt_vdevs *vdevs;    /* -drive, -device, -chardev (NULL: none) */
 } virt_cfg;
 
 /* which of the options that shape the machine a command line gave */
 typedef struct virt_given { int m, smp; } virt_given;
-static int virt_parse(virt_cfg *c, int argc, char *const *argv, const char **engine, virt_given *g, char *err,
-                      size_t errlen);
+static int virt_parse(virt_cfg *c, int argc, char *const *argv, const char **engine, virt_given *g,
+                      virt_vdevs *vdevs, char *err, size_t errlen);
 
 typedef struct virt_machine virt_machine;
 
@@ -79,6 +81,12 @@ struct virt_machine {
     virt_clint clint;
     virt_plic plic;
     virt_uart uart;
+    virtio_mmio vio[VIRT_VIRTIO_COUNT];
+    struct {
+        int kind;           /* VIRT_VDEV_*, 0: an empty slot */
+        void *dev;          /* virtio_blk, virtio_rng, virtio_console */
+        int fd;             /* the console's output file, or -1 */
+    } slot[VIRT_VIRTIO_COUNT];
     int devs_up;
     uint64_t reset_pc, fdt_addr;
     void *fdt;
@@ -102,6 +110,8 @@ struct virt_machine {
     /* the monitor: stop asked (the main thread waits with the harts'
      * threads joined until cont); parked: they are joined */
     int mon_stop, parked, done;
+    /* the virtio devices' options of a machine vvm_load made */
+    virt_vdevs *own_vdevs;
 };
 
 /* m->why of a machine whose harts stopped to be looked at (a budget ran
@@ -409,6 +419,57 @@ static void *tree_for(const virt_cfg *cfg, const uint8_t *ub, size_t un, const v
 
 static int virt_up(virt_machine *m, char *err, size_t errlen);
 
+/* The virtio devices of the command line, from the last slot down (QEMU's order). */
+static int virtio_setup(virt_machine *m, const virt_vdevs *v, char *err, size_t errlen)
+{
+    for (unsigned k = 0; k < v->n; k++) {
+        const virt_vdev *d = &v->dev[k];
+        unsigned i = VIRT_VIRTIO_COUNT - 1 - k;
+        virtio_mmio *t = &m->vio[i];
+        char e2[300];
+        if (d->kind == VIRT_VDEV_BLK) {
+            virtio_blk *b = malloc(sizeof *b);
+            if (!b) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            if (virtio_blk_open(b, d->file, d->ro, d->serial, e2, sizeof e2) < 0) {
+                free(b);
+                snprintf(err, errlen, "-drive: %s", e2);
+                return -1;
+            }
+            m->slot[i].dev = b;
+            virtio_blk_attach(b, t);
+        } else if (d->kind == VIRT_VDEV_RNG) {
+            virtio_rng *r = malloc(sizeof *r);
+            if (!r) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            m->slot[i].dev = r;
+            virtio_rng_attach(r, t);
+        } else {
+            virtio_console *c = malloc(sizeof *c);
+            if (!c) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            m->slot[i].dev = c;
+            if (d->out &&
+                (m->slot[i].fd = open(d->out, O_WRONLY | O_CREAT | O_CLOEXEC | (d->append ? O_APPEND : O_TRUNC),
+                                      0666)) < 0) {
+                snprintf(err, errlen, "-chardev file,path=%s: %s", d->out, strerror(errno));
+                free(c);
+                m->slot[i].dev = NULL;
+                return -1;
+            }
+            virtio_console_attach(c, t, m->slot[i].fd);
+        }
+        m->slot[i].kind = d->kind;
+    }
+    return 0;
+}
+
 static int virt_setup(virt_machine *m, const virt_cfg *cfg, int dump_only, char *err, size_t errlen)
 {
     m->cfg = *cfg;
@@ -544,6 +605,11 @@ static int virt_up(virt_machine *m, char *err, size_t errlen)
     virt_plic_init(&m->plic, m->nharts, virt_irq_to_hart, m);
     virt_clint_init(&m->clint, m->nharts, virt_irq_to_hart, m);
     virt_uart_init(&m->uart, STDOUT_FILENO, &m->plic, VIRT_UART_IRQ);
+    for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+        virtio_mmio_init(&m->vio[i], m->phys, &m->plic, VIRT_VIRTIO_IRQ + i,
+                         VIRT_VIRTIO_BASE + (uint64_t)i * VIRT_VIRTIO_SIZE);
+        m->slot[i].fd = -1;
+    }
     m->devs_up = 1;
     if (eng_phys_add_mmio(m->phys, VIRT_TEST_BASE, VIRT_TEST_SIZE, &virt_test_ops, &m->test) < 0 ||
         eng_phys_add_mmio(m->phys, VIRT_RTC_BASE, VIRT_RTC_SIZE, &virt_rtc_ops, &m->rtc) < 0 ||
@@ -553,6 +619,15 @@ static int virt_up(virt_machine *m, char *err, size_t errlen)
         snprintf(err, errlen, "cannot map the devices");
         return -1;
     }
+    for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+        uint64_t base = VIRT_VIRTIO_BASE + (uint64_t)i * VIRT_VIRTIO_SIZE;
+        if (eng_phys_add_mmio(m->phys, base, VIRT_VIRTIO_SIZE, &virtio_mmio_ops, &m->vio[i]) < 0) {
+            snprintf(err, errlen, "cannot map the virtio-mmio slots");
+            return -1;
+        }
+    }
+    if (m->cfg.vdevs && virtio_setup(m, m->cfg.vdevs, err, errlen) < 0)
+        return -1;
     /* harts */
     for (unsigned h = 0; h < m->nharts; h++) {
         virt_hart *vh = aligned_alloc(64, (sizeof *vh + 63) & ~(size_t)63);
@@ -577,6 +652,8 @@ static int virt_reset(virt_machine *m)
 {
     m->resets++;
     memset(m->ram, 0, m->cfg.ram_size);
+    for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++)
+        virtio_mmio_reset(&m->vio[i]);
     for (unsigned i = 0; i < m->nimg; i++)
         memcpy(m->ram + (m->img[i].addr - VIRT_DRAM_BASE), m->img[i].data, m->img[i].n);
     for (unsigned h = 0; h < m->nharts; h++)
@@ -861,10 +938,22 @@ static void virt_destroy(vvm_machine *vm)
         virt_uart_fini(&m->uart);
         virt_plic_fini(&m->plic);
         virt_rtc_fini(&m->rtc);
+        for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+            virtio_mmio_fini(&m->vio[i]);
+            if (m->slot[i].kind == VIRT_VDEV_BLK)
+                virtio_blk_close(m->slot[i].dev);
+            if (m->slot[i].fd >= 0)
+                close(m->slot[i].fd);
+            free(m->slot[i].dev);
+        }
     }
     for (unsigned i = 0; i < m->nimg; i++)
         free(m->img[i].data);
     free(m->fdt);
+    if (m->own_vdevs) {
+        virt_vdevs_free(m->own_vdevs);
+        free(m->own_vdevs);
+    }
     eng_phys_free(m->phys);
     pthread_cond_destroy(&m->cond);
     pthread_mutex_destroy(&m->lock);
@@ -911,12 +1000,19 @@ static int virt_load(vvm_machine *vm, const char *path, char *const argv[], char
     cfg_defaults(&c);
     const char *engine = o && o->engine ? o->engine : getenv("VVM_ENGINE");
     virt_given g = {0, 0};
-    int pr = argc > 1 ? virt_parse(&c, argc - 1, argv + 1, &engine, &g, err, errlen) : 0;
+    if (!m->own_vdevs && !(m->own_vdevs = calloc(1, sizeof *m->own_vdevs))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int pr = argc > 1 ? virt_parse(&c, argc - 1, argv + 1, &engine, &g, m->own_vdevs, err, errlen) : 0;
     if (pr != 0) {
         if (pr > 0)
             snprintf(err, errlen, "-h: vvm run --machine rv64-virt -h lists the options");
-        return -2;
+        return pr == -2 ? -1 : -2;
     }
+    if (virt_vdevs_finish(m->own_vdevs, err, errlen) < 0)
+        return -1;
+    c.vdevs = m->own_vdevs;
     if (c.kernel || c.incoming || c.dump_dtb) {
         snprintf(err, errlen, "%s", c.kernel ? "the kernel is the path loaded, not -kernel"
                                     : c.incoming ? "-incoming: vvm_restore restores a machine"
@@ -1257,17 +1353,26 @@ static void virt_usage(FILE *f)
             "  --dump-dtb OUT     write the generated device tree to OUT and exit\n"
             "  -nographic         accepted: the console is the only display\n"
             "  -no-reboot         a guest reset ends vvm (status 0)\n"
+            "  -incoming file:PATH  go on from a state the monitor's migrate file:PATH saved\n"
             "  -M virt            the machine (only virt)\n"
             "  --engine interp|jit|auto   execution tier (jit: a slow boot for now)\n"
-            "not built yet (refused): -drive, -nic, -netdev, -device, -s, -S, -gdb, -monitor\n"
-            "Console: stdin/stdout; on a terminal, raw; C-a x quits, C-a h helps.\n",
+            "  -drive file=IMG[,format=raw][,if=virtio|none][,id=ID][,readonly=on]\n"
+            "                     a raw image as a virtio-blk disk (if=none: for a -device)\n"
+            "  -device virtio-blk-device,drive=ID[,serial=S]   the if=none drive ID\n"
+            "  -device virtio-rng-device                        entropy (host getrandom)\n"
+            "  -device virtio-serial-device -device virtconsole,chardev=ID\n"
+            "  -chardev file,id=ID,path=FILE                    a console into FILE (/dev/hvc1)\n"
+            "not built yet (refused): -nic, -netdev, other devices, -s, -S, -gdb, -monitor\n"
+            "Console: stdin/stdout; on a terminal, raw; C-a x quits, C-a c switches to the\n"
+            "monitor and back (help lists its commands), C-a h helps.\n",
             VIRT_MAX_HARTS, DEFAULT_BIOS);
 }
 
-/* qemu-system-riscv64's options into c (and -engine into *engine): 0, 1
- * for -h, or -1 with a message in err. */
-static int virt_parse(virt_cfg *c, int argc, char *const *argv, const char **engine, virt_given *g, char *err,
-                      size_t errlen)
+/* qemu-system-riscv64's options into c (-engine into *engine, the virtio
+ * devices' into vdevs): 0, 1 for -h, or with a message in err -1 (a bad or
+ * unbuilt option: status 2) or -2 (bad input: status 1). */
+static int virt_parse(virt_cfg *c, int argc, char *const *argv, const char **engine, virt_given *g,
+                      virt_vdevs *vdevs, char *err, size_t errlen)
 {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -1337,11 +1442,20 @@ static int virt_parse(virt_cfg *c, int argc, char *const *argv, const char **eng
             }
         } else if (!strcmp(name, "-engine")) {
             *engine = ARG();
-        } else if (!strcmp(name, "-drive") || !strcmp(name, "-nic") || !strcmp(name, "-netdev") ||
-                   !strcmp(name, "-device") || !strcmp(name, "-monitor") || !strcmp(name, "-gdb")) {
+        } else if (!strcmp(name, "-drive") || !strcmp(name, "-device") || !strcmp(name, "-chardev")) {
             const char *v = ARG();
-            snprintf(err, errlen, "%s %s: %s is not built yet in rv64-virt (no virtio devices%s)", a, v, a,
-                    strcmp(name, "-monitor") && strcmp(name, "-gdb") ? "" : ", no monitor, no gdb stub");
+            int r = !strcmp(name, "-drive")    ? virt_opt_drive(vdevs, v, err, errlen)
+                    : !strcmp(name, "-device") ? virt_opt_device(vdevs, v, err, errlen)
+                                               : virt_opt_chardev(vdevs, v, err, errlen);
+            if (r < 0)
+                return r == -2 ? -1 : -2;   /* not built yet: a bad option; bad input */
+        } else if (!strcmp(name, "-nic") || !strcmp(name, "-netdev") || !strcmp(name, "-monitor") ||
+                   !strcmp(name, "-gdb")) {
+            const char *v = ARG();
+            snprintf(err, errlen, "%s %s: %s is not built yet in rv64-virt (%s)", a, v, a,
+                     strcmp(name, "-monitor") && strcmp(name, "-gdb")
+                         ? "no network device"
+                         : "the monitor is on the console (C-a c); no gdb stub");
             return -1;
         } else if (!strcmp(name, "-s") || !strcmp(name, "-S")) {
             snprintf(err, errlen, "%s: the gdb stub is not built yet in rv64-virt", a);
@@ -1356,10 +1470,12 @@ static int virt_parse(virt_cfg *c, int argc, char *const *argv, const char **eng
     return 0;
 }
 
-static int virt_main(int argc, char **argv, const vvm_run_opts *o)
+/* virt_main with the virtio devices' options in vdevs (freed by the caller) */
+static int virt_main_with(int argc, char **argv, const vvm_run_opts *o, virt_vdevs *vdevs)
 {
     virt_cfg c;
     cfg_defaults(&c);
+    c.vdevs = vdevs;
     const char *engine = o->engine;
     if (o->strace || o->trace || o->sysroot || o->argv0 || o->rlimits || o->perfmap) {
         fprintf(stderr, "vvm run: --machine rv64-virt takes none of rv64-linux's options (--strace, --trace, -L, "
@@ -1368,14 +1484,14 @@ static int virt_main(int argc, char **argv, const vvm_run_opts *o)
     }
     virt_given g = {0, 0};
     char perr[512];
-    int pr = virt_parse(&c, argc, argv, &engine, &g, perr, sizeof perr);
+    int pr = virt_parse(&c, argc, argv, &engine, &g, vdevs, perr, sizeof perr);
     if (pr > 0) {
         virt_usage(stdout);
         return 0;
     }
     if (pr < 0) {
         fprintf(stderr, "vvm run: %s\n", perr);
-        return 2;
+        return pr == -2 ? 1 : 2;
     }
     if (!engine)
         engine = getenv("VVM_ENGINE");
@@ -1384,12 +1500,17 @@ static int virt_main(int argc, char **argv, const vvm_run_opts *o)
                 engine);
         return 2;
     }
-    if (c.incoming && (c.bios || c.kernel || c.initrd || c.append || c.dtb || c.dump_dtb || g.smp || g.m)) {
+    if (c.incoming && (c.bios || c.kernel || c.initrd || c.append || c.dtb || c.dump_dtb || g.smp || g.m ||
+                       vdevs->ndrives || vdevs->nreq || vdevs->nchardevs)) {
         fprintf(stderr, "vvm run: -incoming restores the machine its file describes: give none of -m, -smp, -bios, "
-                        "-kernel, -initrd, -append, -dtb, --dump-dtb with it\n");
+                        "-kernel, -initrd, -append, -dtb, -drive, -device, -chardev, --dump-dtb with it\n");
         return 2;
     }
     char err[1024];
+    if (virt_vdevs_finish(vdevs, err, sizeof err) < 0) {
+        fprintf(stderr, "vvm run: %s\n", err);
+        return 1;
+    }
     vvm_machine *vm = virt_create(err, sizeof err);
     if (!vm) {
         fprintf(stderr, "vvm: %s\n", err);
@@ -1441,6 +1562,19 @@ static int virt_main(int argc, char **argv, const vvm_run_opts *o)
         rc = m->status;
     }
     virt_destroy(vm);
+    return rc;
+}
+
+static int virt_main(int argc, char **argv, const vvm_run_opts *o)
+{
+    virt_vdevs *vdevs = calloc(1, sizeof *vdevs);
+    if (!vdevs) {
+        fprintf(stderr, "vvm: out of memory\n");
+        return 1;
+    }
+    int rc = virt_main_with(argc, argv, o, vdevs);
+    virt_vdevs_free(vdevs);
+    free(vdevs);
     return rc;
 }
 

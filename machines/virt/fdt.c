@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "machines/virt/virt.h"
+#include "machines/virt/virtio.h"
 
 #define TRY(x) \
     do { \
@@ -162,6 +163,18 @@ void *virt_fdt_build(const virt_fdt_cfg *c, size_t *n, char *err, size_t errlen)
     TRY(fdt_property_u32(fdt, "interrupt-parent", ph_plic));
     TRY(fdt_property_u32(fdt, "interrupts", VIRT_UART_IRQ));
     TRY(fdt_end_node(fdt));
+
+    /* the virtio-mmio slots, the last first (QEMU's order: Linux numbers
+     * the devices in it, and QEMU fills the last slot first) */
+    for (int i = VIRT_VIRTIO_COUNT - 1; i >= 0; i--) {
+        uint64_t base = VIRT_VIRTIO_BASE + (uint64_t)i * VIRT_VIRTIO_SIZE;
+        TRY(begin_node_at(fdt, "virtio_mmio", base));
+        TRY(fdt_property_u32(fdt, "interrupts", VIRT_VIRTIO_IRQ + (unsigned)i));
+        TRY(fdt_property_u32(fdt, "interrupt-parent", ph_plic));
+        TRY(prop_reg(fdt, base, VIRT_VIRTIO_SIZE));
+        TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
+        TRY(fdt_end_node(fdt));
+    }
 
     {
         uint32_t *ie = calloc(4 * (size_t)c->nharts, sizeof *ie);

@@ -7,6 +7,10 @@
 # httpd in the guest, fetched through a host port on 127.0.0.1).
 # The kernel is not built here: when `make guest` has not cached the
 # artifacts for the current inputs every test is skipped, saying so.
+# QEMU="COMMAND ARGS" runs the suite on another machine taking qemu's
+# options (scripts/guest-qemu.sh): QEMU="$PWD/build/vvm run --machine
+# rv64-virt" runs it on vvm's system VM, where virtio-net is not built yet
+# (skipped).
 # Sourced by tests/run.sh (see there for $TMP, pass/fail/skip, run_to).
 
 G_SCRIPT=$ROOT/scripts/guest-linux.sh
@@ -17,9 +21,12 @@ G_BUILD_MINUTES=10
 g_skip_all() { skip "guest/*" "$1"; }
 
 g_dir=
-if ! command -v qemu-system-riscv64 >/dev/null ||
+read -ra g_machine <<<"${QEMU:-qemu-system-riscv64}"
+g_on_qemu=0
+[[ ${g_machine[0]##*/} == qemu-system-* ]] && g_on_qemu=1
+if ! command -v "${g_machine[0]}" >/dev/null ||
 	[ ! -f /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin ]; then
-	g_skip_all "qemu-system-riscv64 or OpenSBI not installed (scripts/install-deps.sh guest)"
+	g_skip_all "${g_machine[0]} or OpenSBI not installed (scripts/install-deps.sh guest)"
 elif ! g_dir=$(run_to 60 bash "$G_SCRIPT" dir 2>"$TMP/dir.err"); then
 	g_skip_all "guest artifacts not built: run make guest (about $G_BUILD_MINUTES minutes)"
 	g_dir=
@@ -142,7 +149,9 @@ fi
 
 # --- virtio-net: busybox httpd in the guest, fetched from the host through
 # a port forwarded on 127.0.0.1; fetching /cgi-bin/done ends the guest's script.
-if command -v curl >/dev/null; then
+if [ $g_on_qemu = 0 ]; then
+	skip guest/virtio-net "not built yet on ${g_machine[0]##*/} (QEMU=$QEMU): no virtio-net"
+elif command -v curl >/dev/null; then
 	cat >"$TMP/net.sh" <<'EOF'
 mkdir -p /www/cgi-bin
 echo "served by the guest" >/www/index.html

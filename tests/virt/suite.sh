@@ -174,13 +174,16 @@ else
 fi
 
 # ---- bad input: a message naming the cause, a nonzero status, no crash ----
-# bad NAME WANT_IN_STDERR ARGS...
+# [bad_status=N] bad NAME WANT_IN_STDERR ARGS...  (N: that exact status: 1 bad input, 2 not built yet)
 bad() {
 	local name=$1 want=$2
 	shift 2
 	vrun "bad-$name" /dev/null "$@" || return
 	if [ $st = 0 ] || [ $st -ge 126 ]; then
 		fail "virt/bad-$name" "exit status $st (want a nonzero error status, no crash)"
+		show "$TMP/bad-$name.err" 3
+	elif [ -n "${bad_status:-}" ] && [ "$st" != "$bad_status" ]; then
+		fail "virt/bad-$name" "exit status $st, want $bad_status"
 		show "$TMP/bad-$name.err" 3
 	elif ! grep -q -- "$want" "$TMP/bad-$name.err"; then
 		fail "virt/bad-$name" "stderr does not say '$want'"
@@ -195,7 +198,7 @@ truncate -s 20M "$TMP/big20.bin"
 if [ -s "$TMP/own.dtb" ]; then
 	head -c 100 "$TMP/own.dtb" >"$TMP/trunc.dtb"
 	# a good header and garbage after it
-	{ head -c 40 "$TMP/own.dtb"; head -c 2000 /dev/urandom; } >"$TMP/corrupt.dtb"
+	{ head -c 40 "$TMP/own.dtb"; head -c $(($(stat -c %s "$TMP/own.dtb") - 40)) /dev/urandom; } >"$TMP/corrupt.dtb"
 fi
 bad missing-kernel "no-such-file" -bios none -kernel "$TMP/no-such-file"
 bad x86-kernel "not a RISC-V ELF" -bios none -kernel "$VVM"
@@ -220,9 +223,22 @@ if [ -s "$TMP/count.state" ]; then
 	head -c 2000 "$TMP/count.state" >"$TMP/trunc.state"
 	bad incoming-truncated "the file ends inside" -incoming "file:$TMP/trunc.state"
 fi
-bad drive "not built yet" -drive file=x.img,if=virtio -bios none -kernel "$V_OUT/hello"
-bad nic "not built yet" -nic user -bios none -kernel "$V_OUT/hello"
-bad netdev "not built yet" -netdev user,id=n0 -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad drive-missing "no-such.img: No such file" -drive file="$TMP/no-such.img",format=raw,if=virtio -bios none -kernel "$V_OUT/hello"
+truncate -s 1M "$TMP/bad-disk.img"
+bad_status=1 bad drive-format "only raw" -drive file="$TMP/bad-disk.img",format=qcow2 -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad drive-if "if=ide" -drive file="$TMP/bad-disk.img",if=ide -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad drive-option "unknown parameter 'cache'" -drive file="$TMP/bad-disk.img",cache=none -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad drive-nofile "no file=" -drive format=raw,if=virtio -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad drive-readonly "readonly=maybe" -drive file="$TMP/bad-disk.img",readonly=maybe -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad drive-unknown-id "no -drive with id=hd9" -device virtio-blk-device,drive=hd9 -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad device-unknown "not a device of this machine" -device e1000 -bios none -kernel "$V_OUT/hello"
+bad_status=2 bad device-net "not built yet" -device virtio-net-device -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad device-port "no virtio-serial-device" -device virtconsole,chardev=c0 -bios none -kernel "$V_OUT/hello"
+bad_status=2 bad chardev-socket "not built yet" -chardev socket,id=c0,path=/tmp/x -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad chardev-missing "no -chardev with id=c9" -device virtio-serial-device -device virtconsole,chardev=c9 -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad too-many-virtio "more than 8 virtio devices" $(for i in 1 2 3 4 5 6 7 8 9; do echo -device virtio-rng-device; done) -bios none -kernel "$V_OUT/hello"
+bad_status=2 bad nic "not built yet" -nic user -bios none -kernel "$V_OUT/hello"
+bad_status=2 bad netdev "not built yet" -netdev user,id=n0 -bios none -kernel "$V_OUT/hello"
 bad gdb-s "not built yet" -s -bios none -kernel "$V_OUT/hello"
 bad gdb-S "not built yet" -S -bios none -kernel "$V_OUT/hello"
 bad unknown "unknown option" -vga std -bios none -kernel "$V_OUT/hello"
@@ -291,7 +307,22 @@ else
 		/soc/plic@c000000 compatible
 		/soc/plic@c000000 reg x
 		/soc/plic@c000000 #interrupt-cells
+		/soc/virtio_mmio@10001000 compatible
+		/soc/virtio_mmio@10001000 reg x
+		/soc/virtio_mmio@10001000 interrupts
+		/soc/virtio_mmio@10008000 compatible
+		/soc/virtio_mmio@10008000 reg x
+		/soc/virtio_mmio@10008000 interrupts
 		LIST
+		# the virtio-mmio slots in QEMU's order (Linux numbers the devices in it)
+		a=$(dtc -I dtb -O dts "$TMP/vvm.dtb" 2>/dev/null | grep -o 'virtio_mmio@[0-9a-f]*' | tr '\n' ' ')
+		q=$(dtc -I dtb -O dts "$TMP/qemu.dtb" 2>/dev/null | grep -o 'virtio_mmio@[0-9a-f]*' | tr '\n' ' ')
+		[ -n "$a" ] && [ "$a" = "$q" ] || diffs="$diffs virtio-slot-order(vvm '$a' qemu '$q')"
+		# each slot's interrupt-parent is the PLIC
+		for t in vvm qemu; do
+			[ "$(fdtget "$TMP/$t.dtb" /soc/virtio_mmio@10004000 interrupt-parent)" = \
+				"$(fdtget "$TMP/$t.dtb" /soc/plic@c000000 phandle)" ] || diffs="$diffs $t:virtio-interrupt-parent"
+		done
 		# interrupts-extended: the same (controller, cause) pairs, cause by cause
 		for n in clint@2000000 plic@c000000; do
 			a=$(fdtget -t u "$TMP/vvm.dtb" /soc/$n interrupts-extended | awk '{for(i=2;i<=NF;i+=2) printf "%s ", $i}')
@@ -333,37 +364,163 @@ else
 fi
 
 # --- the cached guest (scripts/guest-linux.sh: Linux 6.1, busybox) through
-# OpenSBI to init and a script, then power-off (status 0)
+# OpenSBI to init and a script, then power-off (status 0); then its virtio
+# devices: a disk, entropy, a console
 v_gdir=
+v_gskip=
 if [ ! -f "$V_SBI" ]; then
-	skip virt/linux-boot "Debian's OpenSBI not installed ($V_SBI; package opensbi)"
+	v_gskip="Debian's OpenSBI not installed ($V_SBI; package opensbi)"
 elif [ "${VVM_ENGINE:-}" = jit ]; then
-	skip virt/linux-boot "under jit the boot takes about 60 s (every change of the fetch privilege or satp drops all translated blocks); booted under interp and auto (about 2 s)"
+	v_gskip="under jit the boot takes about 60 s (every change of the fetch privilege or satp drops all translated blocks); booted under interp and auto (about 2 s)"
 elif ! v_gdir=$(run_to 60 bash "$ROOT/scripts/guest-linux.sh" dir 2>/dev/null) || [ ! -f "$v_gdir/Image" ]; then
-	skip virt/linux-boot "guest artifacts not cached: run make guest (about 10 minutes)"
+	v_gskip="guest artifacts not cached: run make guest (about 10 minutes)"
+fi
+
+# v_boot NAME [guest-qemu.sh boot options]: the guest on vvm; its console
+# in $TMP/NAME.log (no \r), its status in $st
+v_boot() {
+	local name=$1
+	shift
+	run_to "$(scaled 60)" env QEMU="$VVM run --machine rv64-virt" bash "$ROOT/scripts/guest-qemu.sh" boot "$@" \
+		</dev/null >"$TMP/$name.out" 2>&1
+	st=$?
+	tr -d '\r' <"$TMP/$name.out" >"$TMP/$name.log"
+}
+
+# v_expect NAME PATTERN...: the patterns (grep -E) missing from $TMP/NAME.log, in $miss
+v_expect() {
+	local name=$1 p
+	shift
+	miss=
+	for p in "$@"; do
+		grep -Eq -- "$p" "$TMP/$name.log" || miss="$miss '$p'"
+	done
+}
+
+if [ -n "$v_gskip" ]; then
+	for v_name in linux-boot linux-snapshot virtio-blk virtio-blk-kill virtio-rng-console; do skip "virt/$v_name" "$v_gskip"; done
 else
 	printf 'echo vvm-rc-ran\nuname -m\n' >"$TMP/linux-rc.sh"
 	# -smp 4 boots too, but hung once in about 8 boots under auto (not
 	# looked into yet): only 1 hart is tested
-	for v_n in 1; do
-		v_name=linux-boot
-		[ $v_n = 1 ] || v_name=linux-boot-${v_n}harts
-		run_to "$(scaled 60)" env QEMU="$VVM run --machine rv64-virt" bash "$ROOT/scripts/guest-qemu.sh" boot \
-			-smp $v_n -script "$TMP/linux-rc.sh" </dev/null >"$TMP/$v_name.out" 2>&1
-		st=$?
-		tr -d '\r' <"$TMP/$v_name.out" >"$TMP/$v_name.log"
-		miss=
-		for p in '^OpenSBI v' 'Linux version 6\.' "smp: Brought up 1 node, $v_n CPU" 'Run /init as init process' \
-			'^vvm-rc-ran$' '^riscv64$' 'reboot: Power down'; do
-			grep -Eq -- "$p" "$TMP/$v_name.log" || miss="$miss '$p'"
-		done
-		if [ "$st" = 0 ] && [ -z "$miss" ]; then
-			pass virt/$v_name
+	v_boot linux-boot -smp 1 -script "$TMP/linux-rc.sh"
+	v_expect linux-boot '^OpenSBI v' 'Linux version 6\.' "smp: Brought up 1 node, 1 CPU" 'Run /init as init process' \
+		'^vvm-rc-ran$' '^riscv64$' 'reboot: Power down'
+	if [ "$st" = 0 ] && [ -z "$miss" ]; then
+		pass virt/linux-boot
+	else
+		fail virt/linux-boot "exit status $st; no line matching$miss"
+		show "$TMP/linux-boot.log" 6
+	fi
+
+	# virtio-blk: an ext2 disk made from a host directory (if=none and
+	# -device, with a serial for GET_ID); the guest reads a host file,
+	# writes one, syncs and powers off; debugfs reads it back
+	if ! command -v mke2fs >/dev/null || ! command -v debugfs >/dev/null; then
+		skip virt/virtio-blk "mke2fs or debugfs not installed (e2fsprogs)"
+		skip virt/virtio-blk-kill "mke2fs or debugfs not installed (e2fsprogs)"
+	else
+		rm -rf "$TMP/vdisk" "$TMP/vdisk.img"
+		mkdir -p "$TMP/vdisk"
+		echo "from the host" >"$TMP/vdisk/hello.txt"
+		cat >"$TMP/vblk.sh" <<'GUEST'
+mount -t ext2 /dev/vda /mnt || exit 10
+echo "read: $(cat /mnt/hello.txt)"
+echo "serial: $(cat /sys/block/vda/serial)"
+echo "ro: $(cat /sys/block/vda/ro)"
+echo "written by the guest" >/mnt/guest.txt
+sync
+umount /mnt || exit 11
+GUEST
+		if ! mke2fs -q -F -t ext2 -b 1024 -d "$TMP/vdisk" "$TMP/vdisk.img" 4096 >"$TMP/mke2fs.log" 2>&1; then
+			fail virt/virtio-blk "mke2fs -d failed"
+			show "$TMP/mke2fs.log"
 		else
-			fail virt/$v_name "exit status $st; no line matching$miss"
-			show "$TMP/$v_name.log" 6
+			v_boot virtio-blk -script "$TMP/vblk.sh" -- \
+				-drive "file=$TMP/vdisk.img,format=raw,if=none,id=hd0" -device virtio-blk-device,drive=hd0,serial=vvm-disk-1
+			v_back=$(debugfs -R "cat /guest.txt" "$TMP/vdisk.img" 2>/dev/null)
+			v_expect virtio-blk 'virtio_blk virtio0: \[vda\] 8192 512-byte' '^read: from the host$' '^serial: vvm-disk-1$' \
+				'^ro: 0$' '^vvm-guest: /etc/rc exited with status 0$'
+			if [ "$st" != 0 ] || [ -n "$miss" ]; then
+				fail virt/virtio-blk "exit status $st; no line matching$miss"
+				show "$TMP/virtio-blk.log" 8
+			elif [ "$v_back" != "written by the guest" ]; then
+				fail virt/virtio-blk "debugfs read back '$v_back'"
+			else
+				pass virt/virtio-blk
+			fi
 		fi
-	done
+
+		# the same disk (if=virtio, qemu's form): the guest writes and
+		# syncs, prints a line, then sleeps; vvm is killed (-9) on that
+		# line, and what the guest synced is in the host file
+		cat >"$TMP/vblk-kill.sh" <<'GUEST'
+mount -t ext2 /dev/vda /mnt || exit 10
+dd if=/dev/zero bs=1024 count=200 2>/dev/null | tr '\0' k >/mnt/big.txt
+echo "synced before the kill" >/mnt/kill.txt
+sync
+echo "vvm-test: synced"
+sleep 60
+GUEST
+		run_to "$(scaled 60)" env QEMU="$VVM run --machine rv64-virt" bash "$ROOT/scripts/guest-qemu.sh" boot \
+			-script "$TMP/vblk-kill.sh" -- -drive "file=$TMP/vdisk.img,format=raw,if=virtio" \
+			</dev/null >"$TMP/virtio-blk-kill.out" 2>&1 &
+		v_pid=$!
+		v_i=0 v_killed=
+		while [ $v_i -lt "$(scaled 600)" ] && kill -0 $v_pid 2>/dev/null; do
+			if grep -q '^vvm-test: synced' "$TMP/virtio-blk-kill.out" 2>/dev/null; then
+				# vvm is a descendant of the background job (run_to, env, guest-qemu.sh)
+				v_tree=$v_pid
+				for v_depth in 1 2 3 4; do
+					for v_c in $v_tree; do v_tree="$v_tree $(ps -o pid= --ppid "$v_c" 2>/dev/null)"; done
+				done
+				for v_c in $(echo "$v_tree" | tr ' ' '\n' | sort -u); do
+					[ "$(ps -o comm= -p "$v_c" 2>/dev/null)" = vvm ] && kill -9 "$v_c" && v_killed=$v_c
+				done
+				break
+			fi
+			sleep 0.1
+			v_i=$((v_i + 1))
+		done
+		wait $v_pid
+		st=$?
+		tr -d '\r' <"$TMP/virtio-blk-kill.out" >"$TMP/virtio-blk-kill.log"
+		v_back=$(debugfs -R "cat /kill.txt" "$TMP/vdisk.img" 2>/dev/null)
+		v_notk=$(debugfs -R "cat /big.txt" "$TMP/vdisk.img" 2>/dev/null | tr -d k | wc -c)
+		v_bigsz=$(debugfs -R "stat /big.txt" "$TMP/vdisk.img" 2>/dev/null | sed -n 's/.*Size: \([0-9]*\).*/\1/p' | head -n 1)
+		if [ -z "$v_killed" ]; then
+			fail virt/virtio-blk-kill "the guest never said it synced, or vvm was not found to kill (status $st)"
+			show "$TMP/virtio-blk-kill.log" 8
+		elif [ "$v_back" != "synced before the kill" ] || [ "$v_notk" != 0 ] || [ "$v_bigsz" != 204800 ]; then
+			fail virt/virtio-blk-kill "after kill -9: debugfs read '$v_back', big.txt $v_bigsz bytes ($v_notk not k)"
+		else
+			pass virt/virtio-blk-kill
+		fi
+	fi
+
+	# virtio-rng and virtio-console as tests/guest/suite.sh drives qemu:
+	# /dev/hwrng, and /dev/hvc1 (hvc0 is the SBI console) into a host file
+	cat >"$TMP/vrngcon.sh" <<'GUEST'
+echo "rng: $(cat /sys/class/misc/hw_random/rng_current)"
+echo "random bytes: $(head -c 64 /dev/hwrng | wc -c)"
+echo "distinct: $(head -c 4096 /dev/hwrng | od -An -tx1 -v | tr ' ' '\n' | grep . | sort -u | wc -l)"
+echo "to the host through hvc1" >/dev/hvc1 || exit 30
+GUEST
+	rm -f "$TMP/vhvc1.out"
+	v_boot virtio-rng-console -script "$TMP/vrngcon.sh" -- -device virtio-rng-device -device virtio-serial-device \
+		-chardev "file,id=c0,path=$TMP/vhvc1.out" -device virtconsole,chardev=c0
+	# 4096 random bytes show (nearly) all 256 values
+	v_expect virtio-rng-console '^rng: virtio_rng\.0$' '^random bytes: 64$' '^distinct: 2(4[0-9]|5[0-6])$' \
+		'^vvm-guest: /etc/rc exited with status 0$'
+	if [ "$st" != 0 ] || [ -n "$miss" ]; then
+		fail virt/virtio-rng-console "exit status $st; no line matching$miss"
+		show "$TMP/virtio-rng-console.log" 8
+	elif [ "$(tr -d '\r' <"$TMP/vhvc1.out" 2>/dev/null)" != "to the host through hvc1" ]; then
+		fail virt/virtio-rng-console "the host read '$(head -c 80 "$TMP/vhvc1.out" 2>/dev/null)' from hvc1"
+	else
+		pass virt/virtio-rng-console
+	fi
+
 	# saved through the monitor (migrate file:) at a shell prompt, and
 	# restored (-incoming): the shell goes on with its variables
 	if command -v python3 >/dev/null; then
