@@ -110,8 +110,10 @@ struct virt_machine {
     /* the monitor: stop asked (the main thread waits with the harts'
      * threads joined until cont); parked: they are joined */
     int mon_stop, parked, done;
-    /* the virtio devices' options of a machine vvm_load made */
+    /* the virtio devices' options of a machine vvm_load or a restore made;
+     * a restore's file names (pool) */
     virt_vdevs *own_vdevs;
+    char *pool[3 * VIRT_VIRTIO_COUNT];
 };
 
 /* m->why of a machine whose harts stopped to be looked at (a budget ran
@@ -954,6 +956,8 @@ static void virt_destroy(vvm_machine *vm)
         virt_vdevs_free(m->own_vdevs);
         free(m->own_vdevs);
     }
+    for (unsigned i = 0; i < sizeof m->pool / sizeof m->pool[0]; i++)
+        free(m->pool[i]);
     eng_phys_free(m->phys);
     pthread_cond_destroy(&m->cond);
     pthread_mutex_destroy(&m->lock);
@@ -1087,6 +1091,78 @@ typedef struct virt_saved {
 typedef struct virt_saved_img { uint64_t addr, n; } virt_saved_img;
 typedef struct virt_saved_hart { rv_sys_state s; uint64_t lines; } virt_saved_hart;
 typedef struct virt_ram_run { uint64_t page; uint32_t npages, zsize; } virt_ram_run;
+/* a virtio device of the configuration; its strings follow (file, serial, out) */
+typedef struct virt_saved_vdev { uint32_t kind, ro, len[3]; } virt_saved_vdev;
+
+/* The virtio devices' configuration: what a restore opens again (a disk
+ * by its absolute path, a console's file to append to). */
+static int save_vdevs(virt_machine *m, FILE *f)
+{
+    const virt_vdevs *v = m->cfg.vdevs;
+    uint32_t n = v ? v->n : 0;
+    if (virt_save_tag(f, "vdevs", &n, sizeof n) < 0)
+        return -1;
+    for (unsigned k = 0; k < n; k++) {
+        const virt_vdev *d = &v->dev[k];
+        char *abs = d->file ? realpath(d->file, NULL) : NULL;
+        const char *str[3] = {abs ? abs : d->file, d->serial, d->out};
+        virt_saved_vdev sv = {(uint32_t)d->kind, (uint32_t)d->ro, {0, 0, 0}};
+        for (int i = 0; i < 3; i++)
+            sv.len[i] = str[i] ? (uint32_t)strlen(str[i]) + 1 : 0;
+        int bad = virt_save_tag(f, "vdev", &sv, sizeof sv) < 0;
+        for (int i = 0; i < 3 && !bad; i++)
+            bad = sv.len[i] && fwrite(str[i], sv.len[i], 1, f) != 1;
+        free(abs);
+        if (bad)
+            return -1;
+    }
+    return 0;
+}
+
+static int load_vdevs(virt_machine *m, FILE *f, char *err, size_t errlen)
+{
+    uint32_t n;
+    if (virt_load_tag(f, "vdevs", &n, sizeof n) < 0 || n > VIRT_VIRTIO_COUNT) {
+        snprintf(err, errlen, "the virtio devices' record is missing or corrupt");
+        return -1;
+    }
+    if (!(m->own_vdevs = calloc(1, sizeof *m->own_vdevs))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (unsigned k = 0; k < n; k++) {
+        virt_saved_vdev sv;
+        virt_vdev *d = &m->own_vdevs->dev[k];
+        if (virt_load_tag(f, "vdev", &sv, sizeof sv) < 0 ||
+            (sv.kind != VIRT_VDEV_BLK && sv.kind != VIRT_VDEV_RNG && sv.kind != VIRT_VDEV_CONSOLE)) {
+            snprintf(err, errlen, "virtio device %u: its record is missing or corrupt", k);
+            return -1;
+        }
+        char *str[3] = {NULL, NULL, NULL};
+        for (int i = 0; i < 3; i++) {
+            if (!sv.len[i])
+                continue;
+            if (sv.len[i] > 4096 || !(str[i] = m->pool[3 * k + i] = malloc(sv.len[i])) ||
+                fread(str[i], sv.len[i], 1, f) != 1 || str[i][sv.len[i] - 1] || strlen(str[i]) + 1 != sv.len[i]) {
+                snprintf(err, errlen, "virtio device %u: a name in its record is corrupt", k);
+                return -1;
+            }
+        }
+        if (sv.kind == VIRT_VDEV_BLK && !str[0]) {
+            snprintf(err, errlen, "virtio device %u: a disk without its image's name", k);
+            return -1;
+        }
+        d->kind = (int)sv.kind;
+        d->ro = sv.ro != 0;
+        d->file = str[0];
+        d->serial = str[1];
+        d->out = str[2];
+        d->append = 1;  /* a restored console goes on writing its file */
+    }
+    m->own_vdevs->n = n;
+    m->cfg.vdevs = m->own_vdevs;
+    return 0;
+}
 
 static int page_zero(const uint8_t *p)
 {
@@ -1191,6 +1267,7 @@ static int virt_save(vvm_machine *vm, FILE *f, char *err, size_t errlen)
         bad = virt_save_tag(f, "image", &im, sizeof im) < 0 ||
               (im.n && fwrite(m->img[i].data, im.n, 1, f) != 1);
     }
+    bad = bad || save_vdevs(m, f) < 0;
     for (unsigned i = 0; !bad && i < m->nharts; i++) {
         virt_saved_hart sh;
         memset(&sh, 0, sizeof sh);
@@ -1199,8 +1276,10 @@ static int virt_save(vvm_machine *vm, FILE *f, char *err, size_t errlen)
         bad = virt_save_tag(f, "hart", &sh, sizeof sh) < 0;
     }
     bad = bad || virt_rtc_save(&m->rtc, f) < 0 || virt_clint_save(&m->clint, f) < 0 ||
-          virt_plic_save(&m->plic, f) < 0 || virt_uart_save(&m->uart, f) < 0 || save_ram(m, f) < 0 ||
-          fflush(f) != 0;
+          virt_plic_save(&m->plic, f) < 0 || virt_uart_save(&m->uart, f) < 0;
+    for (unsigned i = 0; !bad && i < VIRT_VIRTIO_COUNT; i++)
+        bad = virtio_mmio_save(&m->vio[i], f) < 0;
+    bad = bad || save_ram(m, f) < 0 || fflush(f) != 0;
     if (bad) {
         snprintf(err, errlen, "cannot write the state: %s", ferror(f) ? strerror(errno) : "out of memory");
         return -1;
@@ -1277,7 +1356,7 @@ static int virt_restore(vvm_machine *vm, FILE *f, const vvm_run_opts *o, char *e
             return -1;
         }
     }
-    if (virt_up(m, err, errlen) < 0)
+    if (load_vdevs(m, f, err, errlen) < 0 || virt_up(m, err, errlen) < 0)
         return -1;
     for (unsigned i = 0; i < m->nharts; i++) {
         virt_saved_hart sh;
@@ -1297,6 +1376,11 @@ static int virt_restore(vvm_machine *vm, FILE *f, const vvm_run_opts *o, char *e
         snprintf(err, errlen, "a device's record is missing or corrupt");
         return -1;
     }
+    for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++)
+        if (virtio_mmio_load(&m->vio[i], f) < 0) {
+            snprintf(err, errlen, "virtio slot %u: its record is missing or corrupt", i);
+            return -1;
+        }
     /* the harts' time CSR runs on from the saved mtime, as the CLINT's does */
     for (unsigned i = 0; i < m->nharts; i++)
         m->hart[i]->cpu.priv->time_origin_ns = (uint64_t)m->clint.base_ns;

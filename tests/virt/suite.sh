@@ -523,12 +523,23 @@ GUEST
 
 	# saved through the monitor (migrate file:) at a shell prompt, and
 	# restored (-incoming): the shell goes on with its variables
-	if command -v python3 >/dev/null; then
+	# (a virtio disk mounted before the save, written after the restore)
+	if ! command -v python3 >/dev/null || ! command -v mke2fs >/dev/null; then
+		skip virt/linux-snapshot "python3 or mke2fs not installed"
+	else
+		rm -f "$TMP/snap-disk.img"
+		mke2fs -q -F -t ext2 -b 1024 "$TMP/snap-disk.img" 2048 >/dev/null 2>&1
 		r=$(run_to "$(scaled 240)" python3 "$V_SRC/snapshot_linux.py" "$VVM" "$TMP/linux.state" -smp 2 \
 			-bios "$V_SBI" -kernel "$v_gdir/Image" -initrd "$v_gdir/initramfs.cpio.gz" \
-			-append "console=ttyS0 panic=-1 vvm.shell" -no-reboot 2>&1)
-		if [ "$r" = ok ]; then pass virt/linux-snapshot; else fail virt/linux-snapshot "$r"; fi
-	else
-		skip virt/linux-snapshot "python3 not installed"
+			-append "console=ttyS0 panic=-1 vvm.shell" -no-reboot \
+			-drive "file=$TMP/snap-disk.img,format=raw,if=virtio" 2>&1)
+		v_back=$(debugfs -R "cat /after.txt" "$TMP/snap-disk.img" 2>/dev/null)
+		if [ "$r" != ok ]; then
+			fail virt/linux-snapshot "$r"
+		elif [ "$v_back" != set-before-the-save ]; then
+			fail virt/linux-snapshot "debugfs read '$v_back' from the disk written after the restore"
+		else
+			pass virt/linux-snapshot
+		fi
 	fi
 fi
