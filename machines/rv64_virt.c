@@ -30,6 +30,8 @@
 #include "core/machine.h"
 #include "core/vmlet.h"
 #include "engine/irq.h"
+#include "engine/jit.h"
+#include "engine/mmu.h"
 #include "isa/riscv/rv_cpu.h"
 #include "isa/riscv/rv_priv.h"
 #include "machines/machines.h"
@@ -583,6 +585,11 @@ static int virt_run_all(virt_machine *m, char *err, size_t errlen)
     }
     virt_console_stop(con);
     m->exited = 1;
+    eng_jit_report();
+    eng_vcpu *v[VIRT_MAX_HARTS];
+    for (unsigned h = 0; h < m->nharts; h++)
+        v[h] = &m->hart[h]->cpu.vcpu;
+    eng_tlb_report(v, m->nharts);
     return 0;
 }
 
