@@ -87,11 +87,13 @@ void eng_cache_fini(eng_cache *c)
     c->jcache = c->hash = NULL;
 }
 
-eng_block *eng_block_new(uint32_t nslots)
+eng_block *eng_block_new(uint32_t nslots, uint32_t nbytes)
 {
-    eng_block *b = calloc(1, sizeof *b + nslots * sizeof(eng_insn));
-    if (b)
+    eng_block *b = calloc(1, sizeof *b + nslots * sizeof(eng_insn) + nbytes);
+    if (b) {
         b->nslots = (uint16_t)nslots;
+        b->nbytes = (uint16_t)nbytes;
+    }
     return b;
 }
 
@@ -102,6 +104,21 @@ eng_block *eng_cache_find(eng_cache *c, uint64_t pc)
         return b;
     for (b = c->hash[hhash(c, pc)]; b; b = b->hnext)
         if (b->pc == pc) {
+            c->jcache[eng_jhash(pc)] = b;
+            return b;
+        }
+    return NULL;
+}
+
+eng_block *eng_cache_find_key(eng_cache *c, uint64_t pc, uint64_t key, int (*valid)(void *arg, const eng_block *b),
+                              void *arg)
+{
+    eng_block *b = c->jcache[eng_jhash(pc)];
+    if (b && b->pc == pc && b->key == key)
+        return b;
+    for (b = c->hash[hhash(c, pc)]; b; b = b->hnext)
+        if (b->pc == pc && (b->key == key || valid(arg, b))) {
+            b->key = key;
             c->jcache[eng_jhash(pc)] = b;
             return b;
         }
@@ -119,7 +136,7 @@ void eng_cache_insert(eng_cache *c, eng_block *b)
     c->hash[h] = b;
     c->jcache[eng_jhash(b->pc)] = b;
     c->nblocks++;
-    c->bytes += sizeof *b + b->nslots * sizeof(eng_insn);
+    c->bytes += sizeof *b + b->nslots * sizeof(eng_insn) + b->nbytes;
 }
 
 void eng_cache_invalidate(eng_cache *c, uint64_t lo, uint64_t hi)
@@ -154,7 +171,7 @@ void eng_cache_invalidate(eng_cache *c, uint64_t lo, uint64_t hi)
     while (dead) {
         eng_block *n = dead->hnext;
         c->nblocks--;
-        c->bytes -= sizeof *dead + dead->nslots * sizeof(eng_insn);
+        c->bytes -= sizeof *dead + dead->nslots * sizeof(eng_insn) + dead->nbytes;
         free(dead);
         dead = n;
     }

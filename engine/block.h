@@ -2,9 +2,11 @@
  *
  * Guest code is decoded once into blocks: arrays of eng_insn, each holding the
  * handler to dispatch to and the operands already extracted.  A block is
- * cached by its guest start PC.  Caches are per vCPU (one host thread each),
- * so lookups need no locks; invalidation is announced through a shared log of
- * page ranges that every cache applies at its next block boundary.
+ * cached by its guest start PC (and, on the soft-TLB model, entered only
+ * under the fetch key it was found valid under: engine/mmu.h).  Caches are
+ * per vCPU (one host thread each), so lookups need no locks; invalidation is
+ * announced through a shared log of page ranges that every cache applies at
+ * its next block boundary.
  */
 #ifndef VVM_ENGINE_BLOCK_H
 #define VVM_ENGINE_BLOCK_H
@@ -28,9 +30,19 @@ typedef struct eng_insn {
 typedef struct eng_block {
     uint64_t pc;            /* guest address of the first instruction */
     uint64_t end;           /* guest address just past the last byte decoded */
+    /* The memory model's fetch key (eng_vcpu.fkey) under which the block
+     * was last found to be what pc fetches: a block is entered only while
+     * its key is the vCPU's (the flat model's is always 0). */
+    uint64_t key;
+    /* Where its bytes came from, in the addresses invalidations name
+     * (eng_block_overlaps): the flat model's [pc, end); the soft TLB's
+     * physical, one range per page (the second empty, lo == hi, when the
+     * block is on one page). */
+    uint64_t code_lo[2], code_hi[2];
     uint32_t n;             /* guest instructions */
     uint16_t nslots;        /* entries of insn[]: guest ones plus engine pseudo-entries */
     uint16_t lead;          /* pseudo-entries before the first guest instruction (block advice) */
+    uint16_t nbytes;        /* the code's bytes kept after insn[] (eng_block_bytes), or 0 */
     struct eng_block *hnext;        /* hash chain */
     struct eng_block *succ[2];      /* chained successors: [0] taken/jump, [1] fall-through */
     uint64_t succ_pc[2];
@@ -99,11 +111,26 @@ static inline unsigned eng_jhash(uint64_t pc) { return (unsigned)(pc >> 1) & ((1
 
 /* Finds the block starting at pc, or NULL. */
 eng_block *eng_cache_find(eng_cache *c, uint64_t pc);
+/* Finds a block starting at pc that is entered under fetch key `key`: one
+ * whose key is that, or for which valid(arg, b) says that pc fetches its
+ * bytes now (its key then becomes `key`); NULL when none is.  Keeps the
+ * direct-mapped cache. */
+eng_block *eng_cache_find_key(eng_cache *c, uint64_t pc, uint64_t key, int (*valid)(void *arg, const eng_block *b),
+                              void *arg);
 /* Adds a freshly decoded block (allocated with eng_block_new). */
 void eng_cache_insert(eng_cache *c, eng_block *b);
-eng_block *eng_block_new(uint32_t nslots);
-/* Does block b overlap [lo, hi) (and so go when that range is invalidated)? */
-static inline int eng_block_overlaps(const eng_block *b, uint64_t lo, uint64_t hi) { return b->pc < hi && b->end > lo; }
+/* A block of nslots slots, zeroed, with room for nbytes bytes of code
+ * after them. */
+eng_block *eng_block_new(uint32_t nslots, uint32_t nbytes);
+/* The bytes of its code a block keeps (the memory model asked for them:
+ * eng_mem_ops.keep_bytes), b->nbytes of them. */
+static inline const uint8_t *eng_block_bytes(const eng_block *b) { return (const uint8_t *)(b->insn + b->nslots); }
+/* Does the code of block b overlap [lo, hi) (and so go when that range is
+ * invalidated)? */
+static inline int eng_block_overlaps(const eng_block *b, uint64_t lo, uint64_t hi)
+{
+    return (b->code_lo[0] < hi && b->code_hi[0] > lo) || (b->code_lo[1] < hi && b->code_hi[1] > lo);
+}
 /* Drops every block overlapping [lo, hi); successor links into them go,
  * the others stay. */
 void eng_cache_invalidate(eng_cache *c, uint64_t lo, uint64_t hi);

@@ -140,8 +140,14 @@ typedef struct eng_mem_ops {
     int (*fetch)(eng_vcpu *v, uint64_t a, void *out, unsigned n);
     /* (a model whose fetch fails with another kind than ENG_EXIT_FETCH
      * returns 0 and leaves the kind in v->fetch_exit) */
-    /* code in [lo, hi) was decoded: have writes to it noticed */
-    void (*code_decoded)(eng_vcpu *v, uint64_t lo, uint64_t hi);
+    /* block b's code, [b->pc, b->end), was decoded: have writes to it
+     * noticed, and say where it came from (b->code_lo, code_hi: the
+     * engine sets [pc, end) first, which a model translating addresses
+     * replaces) */
+    void (*code_decoded)(eng_vcpu *v, eng_block *b);
+    /* blocks keep their code's bytes (eng_block_bytes): the model compares
+     * them with memory before it reuses a block */
+    int keep_bytes;
 } eng_mem_ops;
 
 /* Memory models (eng_vcpu.mem_model). */
@@ -173,6 +179,10 @@ typedef enum eng_tier { ENG_TIER_INTERP = 0, ENG_TIER_JIT, ENG_TIER_AUTO } eng_t
     }; \
     eng_exit exit; \
     uint64_t tval; \
+    /* the memory model's fetch key: a block is entered only while its key \
+     * (eng_block.key) is this one (the soft TLB's changes with the address \
+     * space, engine/mmu.h; the flat model's is 0) */ \
+    uint64_t fkey; \
     /* precise traps: the instruction being executed and its block */ \
     const eng_insn *cur; \
     const eng_block *cur_block; \

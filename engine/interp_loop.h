@@ -12,8 +12,9 @@
  *   ENG_FUSE_LIST(X)   the fused runs, X(h, ...) each, in the descriptor's order
  *   ENG_BODIES_INC     the bodies, OP(h) { ... } each
  * and includes a memory model (engine/mem_flat.h or engine/mem_tlb.h) for
- * LOAD_* and STORE_* (a model defining ENG_MEM_STALE also has the loop drop
- * the blocks eng_vcpu.mem_stale says are stale at a block boundary).  The
+ * LOAD_* and STORE_*, ENG_MEM_FIND and ENG_MEM_KEY_OK (a model defining
+ * ENG_MEM_STALE also has the loop drop the blocks eng_vcpu.mem_stale says
+ * are stale at a block boundary).  The
  * template is compiled once per memory model (isa/riscv/rv_loop.h).
  * The bodies may use PC, SYNC, NEXT, JUMP, JUMP_DIRECT, BRANCH,
  * BRANCH_DIRECT, END_BLOCK, `goto leave`, and the locals cpu and I.
@@ -37,7 +38,7 @@
 #define CHAIN(slot) \
     do { \
         eng_block *n_ = b->succ[slot]; \
-        if (ENG_LIKELY(n_ && n_->pc == cpu->pc)) { \
+        if (ENG_LIKELY(n_ && n_->pc == cpu->pc && ENG_MEM_KEY_OK(n_))) { \
             b = n_; \
             goto enter; \
         } \
@@ -47,12 +48,13 @@
     } while (0)
 #define JUMP(t) do { cpu->pc = (t); CHAIN(0); } while (0)
 /* A pc-relative target never changes, and invalidation clears every link,
- * so a recorded successor is right without looking at its pc; cpu->pc is
- * written only when the block is left (enter's slow path, dispatch). */
+ * so a recorded successor is right without looking at its pc (but at its
+ * key: the memory model's may have changed); cpu->pc is written only when
+ * the block is left (enter's slow path, dispatch). */
 #define CHAIN_DIRECT(slot, t) \
     do { \
         eng_block *n_ = b->succ[slot]; \
-        if (ENG_LIKELY(n_ != NULL)) { \
+        if (ENG_LIKELY(n_ != NULL && ENG_MEM_KEY_OK(n_))) { \
             b = n_; \
             goto enter; \
         } \
@@ -115,8 +117,8 @@ static __attribute__((noinline)) void eng_interp_loop(ENG_CPU *cpu, vvm_fault_ta
 
 dispatch:
     b = cpu->cache.jcache[eng_jhash(cpu->pc)];
-    if (ENG_UNLIKELY(!b || b->pc != cpu->pc)) {
-        b = eng_cache_find(&cpu->cache, cpu->pc);
+    if (ENG_UNLIKELY(!b || b->pc != cpu->pc || !ENG_MEM_KEY_OK(b))) {
+        b = ENG_MEM_FIND(cpu, cpu->pc);
         if (!b) {
             /* a run the budget (or an interrupt) ends stops before the next
              * block is decoded: a fault decoding it is the next run's */
@@ -148,8 +150,8 @@ enter:
     if (ENG_UNLIKELY(cpu->events)) {
         cpu->pc = b->pc;  /* a direct chain did not write it */
 #ifdef ENG_MEM_STALE
-        /* the memory model's: the address space changed (b may be one of
-         * the blocks dropped): look the pc up again */
+        /* the memory model's: code was written or fence.i ran (b may be
+         * one of the blocks dropped): look the pc up again */
         if (cpu->mem_stale) {
             uint64_t fl = cpu->cache.flushes;
             eng_tlb_refresh_blocks(&cpu->vcpu);
@@ -222,7 +224,7 @@ L_jit_enter: {
              * the jcache gets the target, so that the probe finds it next
              * time (chaining by b->succ alone would leave it missing) */
             eng_block *n_ = b->succ[r];
-            if (n_ && n_->pc == cpu->pc) {
+            if (n_ && n_->pc == cpu->pc && ENG_MEM_KEY_OK(n_)) {
                 cpu->cache.jcache[eng_jhash(cpu->pc)] = n_;
                 b = n_;
                 goto enter;

@@ -13,14 +13,14 @@ static int flat_fetch(eng_vcpu *v, uint64_t a, void *out, unsigned n)
 }
 
 /* code from writable pages: have writes to them noticed */
-static void flat_code_decoded(eng_vcpu *v, uint64_t lo, uint64_t hi)
+static void flat_code_decoded(eng_vcpu *v, eng_block *b)
 {
-    for (uint64_t pg = lo & ~VVM_PAGE_MASK; pg < hi; pg += VVM_PAGE)
+    for (uint64_t pg = b->pc & ~VVM_PAGE_MASK; pg < b->end; pg += VVM_PAGE)
         if (vvm_aspace_page_prot(v->as, pg) & VVM_PROT_W)
             vvm_aspace_mark_code(v->as, pg);
 }
 
-const eng_mem_ops eng_mem_flat = {"flat", flat_fetch, flat_code_decoded};
+const eng_mem_ops eng_mem_flat = {"flat", flat_fetch, flat_code_decoded, 0};
 
 static int on_host_fault(void *arg, uint64_t off, int is_write, int sig)
 {

@@ -12,6 +12,8 @@
  *   LOAD_s8 .. LOAD_u64(a), STORE_8 .. STORE_64(a, v)   what bodies call
  *   AMO(w, a, v), LOAD_RESERVED(w, a), STORE_CONDITIONAL(w, a, v)
  *                          the atomics (engine/atomic.h; w: the RTL word)
+ *   ENG_MEM_FIND(cpu, pc)  the block to run at pc, or NULL
+ *   ENG_MEM_KEY_OK(b)      may block b be entered (eng_block.key)?
  * and its cold side through eng_mem_ops (fetch, code marking).  The
  * soft-TLB model (engine/mem_tlb.h, the system VM's) provides the same
  * names; the loop is compiled once per model.
@@ -33,6 +35,9 @@ void eng_mem_flat_arm(eng_vcpu *v, vvm_fault_target *ft);
     uint8_t *const mem = (cpu)->mem; \
     const uint64_t lim = (cpu)->mem_limit;
 #define ENG_MEM_ARM(v, ft) eng_mem_flat_arm(v, ft)
+/* blocks are keyed by pc alone: their key is always 0 */
+#define ENG_MEM_FIND(cpu, pc) eng_cache_find(&(cpu)->cache, pc)
+#define ENG_MEM_KEY_OK(b) 1
 
 #define ENG_MEM_GUARD(a, n, why) \
     do { \

@@ -32,6 +32,7 @@
  *     address's VPN[i-1..0] and offset below.
  * Every fault's tval is the virtual address.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -48,7 +49,6 @@
 #define PTE_A 64u
 #define PTE_D 128u
 #define PPN_BITS 44
-#define CODE_VA_SEVERAL UINT64_MAX
 
 #define MAX_RAM 8
 #define MAX_MMIO 32
@@ -58,7 +58,6 @@ typedef struct eng_ram {
     uint8_t *host;
     int owned;
     uint8_t *code;          /* per page: code was decoded from it */
-    uint64_t *code_va;      /* the virtual page it was decoded at, or CODE_VA_SEVERAL */
 } eng_ram;
 
 typedef struct eng_mmio {
@@ -98,7 +97,6 @@ void eng_phys_free(eng_phys *p)
         if (p->ram[i].owned)
             munmap(p->ram[i].host, p->ram[i].size);
         free(p->ram[i].code);
-        free(p->ram[i].code_va);
     }
     free(p->own_inval);
     free(p);
@@ -129,10 +127,7 @@ void *eng_phys_add_ram(eng_phys *p, uint64_t base, uint64_t size, void *host)
         r->owned = 1;
     }
     r->code = calloc(size / PAGE, 1);
-    r->code_va = calloc(size / PAGE, sizeof *r->code_va);
-    if (!r->code || !r->code_va) {
-        free(r->code);
-        free(r->code_va);
+    if (!r->code) {
         if (r->owned)
             munmap(host, size);
         return NULL;
@@ -192,36 +187,36 @@ void eng_mmu_flush_tlb(eng_vcpu *v)
     m->has_super = 0;
 }
 
-static void drop_blocks(eng_vcpu *v, uint64_t lo, uint64_t hi)
+/* The fetch key (eng_vcpu.fkey): 0 while fetches are not translated (M
+ * mode, Bare), else the translation's generation with the fetch privilege
+ * (1 S, 2 U).  A change of it needs no block dropped: the loop and the
+ * translated code enter a block only while its key is the vCPU's, and a
+ * block whose key is not is looked up again (eng_tlb_find_block). */
+static void fkey_update(eng_vcpu *v)
 {
-    eng_mmu *m = v->mmu;
-    if (lo == 0 && hi == UINT64_MAX)
-        m->drop_all = 1;
-    if (m->drop_lo >= m->drop_hi) {
-        m->drop_lo = lo;
-        m->drop_hi = hi;
-    } else {
-        m->drop_lo = lo < m->drop_lo ? lo : m->drop_lo;
-        m->drop_hi = hi > m->drop_hi ? hi : m->drop_hi;
-    }
-    v->mem_stale = 1;
+    const eng_mmu *m = v->mmu;
+    if (m->levels == 0 || m->priv_fetch == ENG_PRIV_M)
+        v->fkey = 0;
+    else
+        v->fkey = m->gen << 2 | (m->priv_fetch == ENG_PRIV_U ? 2 : 1);
+}
+
+/* Something the vCPU's translations depend on changed (satp, an
+ * sfence.vma): every translated block is looked up again before it runs. */
+static void new_generation(eng_vcpu *v)
+{
+    v->mmu->gen++;
+    v->mmu->gens++;
+    fkey_update(v);
 }
 
 void eng_tlb_refresh_blocks(eng_vcpu *v)
 {
-    eng_mmu *m = v->mmu;
     v->mem_stale = 0;
-    if (!m)
-        return;
-    if (m->drop_all)
-        eng_cache_flush(&v->cache);
-    else if (m->drop_lo < m->drop_hi)
-        eng_cache_invalidate(&v->cache, m->drop_lo, m->drop_hi);
-    m->drop_all = 0;
-    m->drop_lo = m->drop_hi = 0;
     v->cur_block = NULL;
     v->cur = NULL;
 }
+
 
 int eng_vcpu_use_tlb(eng_vcpu *v, eng_phys *p)
 {
@@ -233,6 +228,8 @@ int eng_vcpu_use_tlb(eng_vcpu *v, eng_phys *p)
     v->mmu = m;
     m->phys = p;
     m->priv_data = m->priv_fetch = ENG_PRIV_S;
+    m->gen = 1;
+    fkey_update(v);
     eng_mmu_flush_tlb(v);
     v->mem_model = ENG_MEM_TLB;
     v->mem_ops = &eng_mem_tlb;
@@ -270,7 +267,7 @@ int eng_mmu_set_satp(eng_vcpu *v, uint64_t satp)
     m->asid = (uint16_t)(satp >> 44);
     m->root = (satp & ((UINT64_C(1) << PPN_BITS) - 1)) << 12;
     eng_mmu_flush_tlb(v);
-    drop_blocks(v, 0, UINT64_MAX);
+    new_generation(v);
     return 0;
 }
 
@@ -287,10 +284,9 @@ void eng_mmu_set_priv(eng_vcpu *v, unsigned data_priv, unsigned fetch_priv)
     }
     if (fetch_priv != m->priv_fetch) {
         m->priv_fetch = (uint8_t)fetch_priv;
-        if (m->levels) {
+        if (m->levels)
             tlb_clear(m->tlb[ENG_ACC_FETCH]);
-            drop_blocks(v, 0, UINT64_MAX);
-        }
+        fkey_update(v);
     }
 }
 
@@ -321,15 +317,23 @@ void eng_mmu_sfence_vma(eng_vcpu *v, int has_va, uint64_t va, int has_asid, unsi
             if (e->tag == pg)
                 e->tag = ENG_TLB_EMPTY;
         }
-        drop_blocks(v, pg, pg + PAGE);
-        return;
+    } else {
+        /* a superpage's 4 KiB pieces sit in several entries: everything goes */
+        eng_mmu_flush_tlb(v);
     }
-    /* a superpage's 4 KiB pieces sit in several entries: everything goes */
-    eng_mmu_flush_tlb(v);
-    drop_blocks(v, 0, UINT64_MAX);
+    new_generation(v);
 }
 
-void eng_mmu_fence_i(eng_vcpu *v) { drop_blocks(v, 0, UINT64_MAX); }
+void eng_mmu_fence_i(eng_vcpu *v)
+{
+    /* code written through the TLBs was announced in the log, which the
+     * loop applies at the next block boundary; code written otherwise (by
+     * another hart through a store TLB entry older than its code mark, by
+     * a device, by the host) is found by comparing each block's bytes
+     * with memory before it runs again */
+    new_generation(v);
+    v->mem_stale = 1;
+}
 
 void eng_mmu_set_misaligned(eng_vcpu *v, int trap)
 {
@@ -430,35 +434,45 @@ static void code_write(eng_vcpu *v, eng_ram *r, uint64_t pa)
     uint64_t idx = (pa - r->base) / PAGE;
     if (!__atomic_load_n(&r->code[idx], __ATOMIC_RELAXED))
         return;
-    uint64_t cva = r->code_va[idx];
     __atomic_store_n(&r->code[idx], 0, __ATOMIC_RELEASE);
-    if (cva == CODE_VA_SEVERAL)
-        eng_inval_announce(v->inval, 0, UINT64_MAX);
-    else
-        eng_inval_announce(v->inval, cva, cva + PAGE);
+    uint64_t pg = pa & ~(uint64_t)(PAGE - 1);
+    eng_inval_announce(v->inval, pg, pg + PAGE);
     v->mem_stale = 1;
 }
 
-static void tlb_code_decoded(eng_vcpu *v, uint64_t lo, uint64_t hi)
+/* Marks the RAM pages of block b's code and records where it came from:
+ * its physical ranges, one per page. */
+static void tlb_code_decoded(eng_vcpu *v, eng_block *b)
 {
     eng_mmu *m = v->mmu;
-    for (uint64_t pg = lo & ~(uint64_t)(PAGE - 1); pg < hi; pg += PAGE) {
+    uint64_t va = b->pc;
+    for (int k = 0; k < 2; k++) {
+        b->code_lo[k] = b->code_hi[k] = 0;
+        if (va >= b->end)
+            continue;
+        uint64_t n = PAGE - (va & (PAGE - 1));
+        if (n > b->end - va)
+            n = b->end - va;
         uint64_t pa;
         unsigned level;
-        if (walk(m, pg, ENG_ACC_FETCH, &pa, &level) != ENG_EXIT_NONE)
+        eng_ram *r = NULL;
+        if (walk(m, va, ENG_ACC_FETCH, &pa, &level) == ENG_EXIT_NONE)
+            r = ram_at(m->phys, pa);
+        if (!r) {
+            /* (the bytes were just fetched from RAM): any invalidation takes it */
+            b->code_hi[k] = UINT64_MAX;
+            va += n;
             continue;
-        eng_ram *r = ram_at(m->phys, pa);
-        if (!r)
-            continue;
+        }
+        b->code_lo[k] = pa;
+        b->code_hi[k] = pa + n;
         uint64_t idx = (pa - r->base) / PAGE;
         if (!r->code[idx]) {
-            r->code_va[idx] = pg;
             __atomic_store_n(&r->code[idx], 1, __ATOMIC_RELEASE);
             /* stores to it must take the slow path from now on */
             tlb_clear(m->tlb[ENG_ACC_STORE]);
-        } else if (r->code_va[idx] != pg) {
-            r->code_va[idx] = CODE_VA_SEVERAL;
         }
+        va += n;
     }
 }
 
@@ -510,6 +524,75 @@ static void xlate_or_raise(eng_vcpu *v, uint64_t va, int acc, xl *out)
         eng_raise(v, why, va);
 }
 
+/* Is b what pc fetches now: is each of its pages translated (for a fetch,
+ * at the fetch privilege) to the physical page it was decoded from, and
+ * are its bytes there still the same?  A block that is not stays in the
+ * cache, never entered (its key ENG_KEY_DEAD), until the cache lets it go. */
+static int block_valid(void *arg, const eng_block *cb)
+{
+    eng_vcpu *v = arg;
+    eng_mmu *m = v->mmu;
+    eng_block *b = (eng_block *)(uintptr_t)cb;
+    if (b->key == ENG_KEY_DEAD)
+        return 0;
+    m->revalidations++;
+    const uint8_t *bytes = eng_block_bytes(b);
+    unsigned done = 0;
+    for (int k = 0; k < 2; k++) {
+        uint64_t n = b->code_hi[k] - b->code_lo[k];
+        if (n == 0)
+            break;
+        uint64_t va = k == 0 ? b->pc : (b->pc | (PAGE - 1)) + 1;
+        const eng_tlb_entry *e = &m->tlb[ENG_ACC_FETCH][(va >> 12) & (ENG_TLB_SIZE - 1)];
+        uint8_t *host;
+        if (e->tag == (va & ~(uint64_t)(PAGE - 1))) {
+            host = (uint8_t *)(e->addend + va);
+        } else {
+            xl x;
+            if (xlate(v, va, ENG_ACC_FETCH, &x) != ENG_EXIT_NONE || !x.host)
+                return 0;   /* (the fault is the decoding's to raise) */
+            host = x.host;
+        }
+        if (n > b->nbytes - done || host != eng_phys_host(m->phys, b->code_lo[k], n))
+            return 0;
+        if (memcmp(host, bytes + done, n)) {
+            b->key = ENG_KEY_DEAD;
+            m->stale++;
+            return 0;
+        }
+        done += (unsigned)n;
+    }
+    return done == b->nbytes;
+}
+
+void eng_tlb_report(eng_vcpu *const *v, unsigned n)
+{
+    const char *st = getenv("VVM_JIT_STATS");
+    if (!st || !*st || *st == '0')
+        return;
+    uint64_t walks = 0, fills = 0, gens = 0, reval = 0, stale = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const eng_mmu *m = v[i]->mmu;
+        if (!m)
+            continue;
+        walks += m->walks;
+        fills += m->fills;
+        gens += m->gens;
+        reval += m->revalidations;
+        stale += m->stale;
+    }
+    fprintf(stderr,
+            "vvm tlb: %u vCPUs: %llu page walks, %llu TLB fills, %llu new generations (satp, sfence.vma, fence.i), "
+            "%llu blocks checked again, %llu of them changed in memory\n",
+            n, (unsigned long long)walks, (unsigned long long)fills, (unsigned long long)gens,
+            (unsigned long long)reval, (unsigned long long)stale);
+}
+
+eng_block *eng_tlb_find_block(eng_vcpu *v, uint64_t pc)
+{
+    return eng_cache_find_key(&v->cache, pc, v->fkey, block_valid, v);
+}
+
 static int tlb_fetch(eng_vcpu *v, uint64_t a, void *out, unsigned n)
 {
     uint8_t *o = out;
@@ -538,7 +621,7 @@ static int tlb_fetch(eng_vcpu *v, uint64_t a, void *out, unsigned n)
     return 1;
 }
 
-const eng_mem_ops eng_mem_tlb = {"tlb", tlb_fetch, tlb_code_decoded};
+const eng_mem_ops eng_mem_tlb = {"tlb", tlb_fetch, tlb_code_decoded, 1};
 
 /* ---- slow paths ---- */
 

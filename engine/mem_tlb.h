@@ -3,7 +3,9 @@
  *
  * Gives the interpreter template (engine/interp_loop.h) what
  * engine/mem_flat.h gives: ENG_MEM_LOCALS, ENG_MEM_ARM, LOAD_* and STORE_*,
- * and ENG_MEM_STALE (the loop drops stale blocks at a block boundary).  A
+ * ENG_MEM_FIND and ENG_MEM_KEY_OK (blocks keyed by virtual pc and fetch
+ * key), and ENG_MEM_STALE (the loop drops stale blocks at a block
+ * boundary).  A
  * load or store probes the vCPU's TLB for its kind in line (index by VPN,
  * compare the tag, add the entry's addend) and calls the slow path on a
  * miss.
@@ -29,6 +31,10 @@ static inline void eng_mmu_arm(eng_vcpu *v, vvm_fault_target *ft)
 #define ENG_MEM_ARM(v, ft) eng_mmu_arm(v, ft)
 /* the loop drops stale blocks at a block boundary (engine/interp_loop.h) */
 #define ENG_MEM_STALE 1
+/* a block is entered only under the fetch key it was found valid under
+ * (engine/mmu.h) */
+#define ENG_MEM_FIND(cpu, pc) eng_tlb_find_block(&(cpu)->vcpu, pc)
+#define ENG_MEM_KEY_OK(b) ((b)->key == cpu->fkey)
 
 /* The tag an access of n bytes at a must match: the page of its last byte
  * (a page-crossing access misses), with a's low bits when misaligned

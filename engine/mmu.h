@@ -20,9 +20,8 @@
  * The tag is the virtual page alone: the TLBs hold the translations of the
  * current context only, and every change of context (satp with its ASID,
  * the privileges, SUM, MXR) flushes what it affects.  ASID tags would let a
- * context switch keep entries, but decoded blocks are keyed by virtual pc
- * and must go at a satp change anyway (below); flushing is simpler and is
- * always allowed.  sfence.vma for another ASID then has nothing to flush.
+ * context switch keep entries; flushing is simpler and is always allowed.
+ * sfence.vma for another ASID then has nothing to flush.
  *
  * A miss walks the page table (Sv39/48/57, privileged spec 1.12 section
  * 4.3.2: engine/mem_tlb.c) and fills the entry; a fault raises
@@ -41,21 +40,33 @@
  * instead of engine/mem_flat.h (isa/riscv/rv_interp_tlb.c) and the ISA's
  * run entry picks the loop by eng_vcpu.mem_model.
  *
- * Blocks are keyed by virtual pc, so a change of address space drops the
- * vCPU's decoded blocks: a satp write, a change of the fetch privilege, and
- * sfence.vma (the blocks of the page named, or all) mark the vCPU's blocks
- * stale (eng_vcpu.mem_stale, part of the events word the loop checks at
- * every block entry); the loop drops them at the next block boundary and
- * looks the pc up again, without leaving the run.  The instruction making
- * the change should end its block (the rest of a block was decoded under
- * the old context).
+ * Decoded blocks (and their translations) survive changes of address
+ * space, as qemu's do: a block is looked up by virtual pc and the vCPU's
+ * fetch key (eng_vcpu.fkey), and records where its bytes came from (the
+ * physical ranges, eng_block.code_lo/hi) and the bytes themselves.  The
+ * key is 0 while fetches are untranslated (M mode, Bare) and otherwise
+ * says the fetch privilege (S or U); in all cases it holds a generation
+ * that a satp write, every sfence.vma (of this ASID) and fence.i advance.
+ * A block runs only while its key is the vCPU's: every way into a block
+ * checks it (the loop's dispatch and its chaining, the translated code's
+ * chain entry, which links and both jump caches reach), and a block whose
+ * key is not is checked again before it runs (eng_tlb_find_block: each of
+ * its pages translated for a fetch now, at the fetch privilege, to the
+ * physical page it came from, and its bytes there unchanged), then gets
+ * the new key; one that fails is looked past (decoded again), and one
+ * whose bytes changed is never entered again.  So a change of privilege
+ * or of address space runs no stale code and drops nothing: returning to
+ * a privilege or an address space finds its blocks (the kernel's blocks,
+ * under every process), checked once per generation as they are reached.
  *
  * Code pages are tracked physically: decoding marks each RAM page the code
- * came from (and remembers the virtual page, or "several"), and flushes the
- * vCPU's store TLB; a store to a marked page takes the slow path, which
- * announces the invalidation of the blocks decoded from it (at whatever
- * virtual address) and clears the mark.  Another hart's stale store entry
- * is covered by the fence.i the ISA requires before running modified code.
+ * came from and flushes the vCPU's store TLB; a store to a marked page
+ * takes the slow path, which announces the invalidation of the blocks
+ * decoded from it (their physical ranges, at whatever virtual address) in
+ * the harts' shared log and clears the mark.  Code written otherwise
+ * (another hart's store through a store TLB entry older than the mark, a
+ * device, the host) is caught by the byte comparison after the fence.i
+ * the ISA requires before running modified code.
  */
 #ifndef VVM_ENGINE_MMU_H
 #define VVM_ENGINE_MMU_H
@@ -114,10 +125,11 @@ typedef struct eng_mmu {
     uint8_t sum, mxr;
     uint8_t ad_fault;       /* 1: a clear A (or D on a store) faults (Svade); 0: set by the walk */
     uint8_t has_super;      /* some TLB entry came from a superpage */
-    /* blocks to drop at the next block boundary (eng_vcpu.mem_stale) */
-    uint8_t drop_all;
-    uint64_t drop_lo, drop_hi;
-    uint64_t walks, fills;  /* statistics */
+    uint64_t gen;           /* the generation of code and translations (eng_vcpu.fkey) */
+    /* statistics: walks, TLB fills, generations (satp changes,
+     * sfence.vma, fence.i), blocks checked again under a new key, blocks
+     * found changed in memory */
+    uint64_t walks, fills, gens, revalidations, stale;
 } eng_mmu;
 
 /* Puts v (eng_vcpu_init'ed, not running) on the TLB model over p: satp
@@ -141,7 +153,9 @@ void eng_mmu_sfence_vma(eng_vcpu *v, int has_va, uint64_t va, int has_asid, unsi
  * of setting them (the default). */
 void eng_mmu_set_misaligned(eng_vcpu *v, int trap);
 void eng_mmu_set_ad_fault(eng_vcpu *v, int fault);
-/* fence.i: drops this vCPU's decoded blocks at the next block boundary. */
+/* fence.i: no block whose bytes in memory changed runs again (each is
+ * compared with memory before it next runs; code written through the TLBs
+ * is dropped at the next block boundary). */
 void eng_mmu_fence_i(eng_vcpu *v);
 /* Empties every TLB of v (the other changes call it). */
 void eng_mmu_flush_tlb(eng_vcpu *v);
@@ -165,6 +179,14 @@ void eng_tlb_store_slow(eng_vcpu *v, uint64_t va, unsigned n, uint64_t val);
 void *eng_tlb_atomic_at(eng_vcpu *v, uint64_t va, unsigned n, int acc);
 /* Drops what eng_vcpu.mem_stale says is stale (the loop, at a block boundary). */
 void eng_tlb_refresh_blocks(eng_vcpu *v);
+/* With VVM_JIT_STATS set in the environment: prints the TLB statistics
+ * of the n vCPUs v[0..n) (summed) on stderr. */
+void eng_tlb_report(eng_vcpu *const *v, unsigned n);
+/* The key of a block found changed in memory: never entered again. */
+#define ENG_KEY_DEAD UINT64_MAX
+/* The block the vCPU runs at pc now (its key the vCPU's fetch key), or NULL
+ * (the loop decodes one). */
+eng_block *eng_tlb_find_block(eng_vcpu *v, uint64_t pc);
 
 
 #endif

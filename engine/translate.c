@@ -62,7 +62,8 @@ eng_block *eng_translate(eng_vcpu *v, uint64_t pc, unsigned max, const eng_handl
 {
     const eng_isa *isa = v->isa;
     eng_insn tmp[ENG_MAX_BLOCK + 2];
-    unsigned n = 0, k = 0;
+    uint8_t bytes[ENG_MAX_BLOCK * 4];
+    unsigned n = 0, k = 0, nbytes = 0;
     uint64_t a = pc;
     int ended = 0;
     const vvm_weaver *w = v->weaver;
@@ -104,6 +105,8 @@ eng_block *eng_translate(eng_vcpu *v, uint64_t pc, unsigned max, const eng_handl
             in->r[0] = (uint8_t)isa->sink_reg;
         in->pcoff = (uint16_t)(a - pc);
         in->handler = adv_insn ? h->insn_advice : h->op[in->op];
+        for (unsigned q = 0; q < len; q++)
+            bytes[nbytes++] = (uint8_t)(raw >> (8 * q));
         k++;
         n++;
         a += len;
@@ -126,7 +129,8 @@ eng_block *eng_translate(eng_vcpu *v, uint64_t pc, unsigned max, const eng_handl
         tmp[k].pcoff = (uint16_t)(a - pc);
         k++;
     }
-    eng_block *b = eng_block_new(k);
+    unsigned keep = v->mem_ops->keep_bytes ? nbytes : 0;
+    eng_block *b = eng_block_new(k, keep);
     if (!b) {
         v->exit = ENG_EXIT_INTERRUPT;
         return NULL;
@@ -135,8 +139,12 @@ eng_block *eng_translate(eng_vcpu *v, uint64_t pc, unsigned max, const eng_handl
     b->end = a;
     b->n = n;
     b->lead = (uint16_t)lead;
-    v->mem_ops->code_decoded(v, pc, a);
+    b->key = v->fkey;
+    b->code_lo[0] = pc;
+    b->code_hi[0] = a;
+    v->mem_ops->code_decoded(v, b);
     memcpy(b->insn, tmp, k * sizeof tmp[0]);
+    memcpy(b->insn + k, bytes, keep);
     if (w && vvm_jp_woven(w, VVM_JP_TRANSLATE)) {
         vvm_jp_event ev = {.jp = VVM_JP_TRANSLATE, .machine = v->machine, .vcpu = eng_vcpu_outer(v), .pc = pc, .n = n};
         vvm_jp_fire(w, &ev);

@@ -31,6 +31,8 @@
 #include "core/machine.h"
 #include "core/vmlet.h"
 #include "engine/irq.h"
+#include "engine/jit.h"
+#include "engine/mmu.h"
 #include "isa/riscv/rv_cpu.h"
 #include "isa/riscv/rv_priv.h"
 #include "machines/machines.h"
@@ -843,6 +845,11 @@ static void virt_finish(virt_machine *m)
     virt_console_stop(m->con);
     m->con = NULL;
     m->exited = 1;
+    eng_jit_report();
+    eng_vcpu *v[VIRT_MAX_HARTS];
+    for (unsigned h = 0; h < m->nharts; h++)
+        v[h] = &m->hart[h]->cpu.vcpu;
+    eng_tlb_report(v, m->nharts);
 }
 
 /* Runs the harts, hart 0 for budget instructions (-1: no limit), until the

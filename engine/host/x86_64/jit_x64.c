@@ -1659,6 +1659,15 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     size_t chain_off = cb_len(&cb);
     x64_cmp_mi(&cb, 8, eng_field(&e, offsetof(eng_vcpu, events)), 0);
     x64_jcc(&cb, X64_NE, dispatch);
+    if (v->mem_model == ENG_MEM_TLB) {
+        /* the soft TLB's blocks run only under the fetch key they were
+         * found valid under (engine/mmu.h): whatever jumps here (a link,
+         * the jump caches) the loop looks the pc up again when it changed */
+        x64_load(&cb, 8, X64_RCX, eng_field(&e, offsetof(eng_vcpu, fkey)));
+        x64_mov_ri(&cb, 8, X64_RDX, (uint64_t)(uintptr_t)&b->key);
+        x64_cmp_rm(&cb, 8, X64_RCX, x64_m(X64_RDX, 0));
+        x64_jcc(&cb, X64_NE, dispatch);
+    }
     x64_add_ri(&cb, 8, pinned(&e, e.voff + (int32_t)offsetof(eng_vcpu, instret)), (int32_t)b->n);
     cb_bind(&cb, body);
 
