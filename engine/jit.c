@@ -47,7 +47,7 @@ static void hjc_clear(eng_jit *j)
 
 /* the process's totals, for VVM_JIT_STATS */
 static struct {
-    uint64_t blocks, insns, ns, bytes, flushes, unlinks;
+    uint64_t blocks, insns, ns, bytes, flushes, unlinks, repins;
     size_t peak;
 } totals;
 
@@ -58,10 +58,12 @@ void eng_jit_report(void)
         return;
     fprintf(stderr,
             "vvm jit: %llu blocks, %llu guest instructions translated in %.3f ms (%.2f M instructions/s); "
-            "%llu bytes of code, largest cache in use %zu bytes, %llu flushes, %llu partial invalidations\n",
+            "%llu bytes of code, largest cache in use %zu bytes, %llu flushes, %llu partial invalidations, "
+            "%llu flushes to pin other registers\n",
             (unsigned long long)totals.blocks, (unsigned long long)totals.insns, totals.ns / 1e6,
             totals.ns ? totals.insns * 1e3 / (double)totals.ns : 0.0, (unsigned long long)totals.bytes,
-            totals.peak, (unsigned long long)totals.flushes, (unsigned long long)totals.unlinks);
+            totals.peak, (unsigned long long)totals.flushes, (unsigned long long)totals.unlinks,
+            (unsigned long long)totals.repins);
 }
 
 /* ---- lowering ---- */
@@ -200,6 +202,7 @@ static jit_opnd xreg(lower *L, unsigned s)
     unsigned r = (unsigned)slotval(L, s);
     if ((int)r == L->zero_reg || r >= L->ir->nx)
         return imm(0);
+    L->ir->xuse[r]++;
     return cpuf(L->ir->xoff[r]);
 }
 
@@ -752,10 +755,8 @@ static eng_jit *jit_state(eng_vcpu *v)
 /* The cache is full: every block forgets its code (its first slot goes back
  * to counting runs), then the code goes.  Only this vCPU runs from its
  * cache, and it is in the loop's C code now. */
-void eng_jit_forget(eng_vcpu *v, const void *profile)
+static void forget_all(eng_vcpu *v, const void *profile)
 {
-    if (!v->jit)
-        return;
     eng_cache *c = &v->cache;
     for (size_t h = 0; h < ((size_t)1 << c->hash_bits); h++)
         for (eng_block *b = c->hash[h]; b; b = b->hnext)
@@ -769,6 +770,13 @@ void eng_jit_forget(eng_vcpu *v, const void *profile)
     hjc_clear(v->jit);
     v->jit->nlinks = 0;
     v->jit->nwhere = 0;
+}
+
+void eng_jit_forget(eng_vcpu *v, const void *profile)
+{
+    if (!v->jit)
+        return;
+    forget_all(v, profile);
     __atomic_add_fetch(&totals.flushes, 1, __ATOMIC_RELAXED);
 }
 
@@ -792,6 +800,51 @@ static int observe_map(const eng_vcpu *v, eng_jit *j, const eng_block *b)
     return 1;
 }
 
+/* The registers translated code keeps in host registers: the ISA's
+ * hot_regs at first; once ENG_JIT_HOT_AFTER blocks have been lowered, the
+ * ones those blocks name most (a Go program's loops use t1, t2, s0 and s1,
+ * a C program's a4, a5 and sp).  When that set differs from the one in use,
+ * the code cache goes (blocks chained to each other must agree) and the
+ * blocks translate again as they run.  Chosen once per vCPU. */
+static void choose_hot(eng_vcpu *v, eng_jit *j, const void *profile)
+{
+    jit_ir *ir = &j->ir;
+    const eng_isa *isa = v->isa;
+    if (ir->hot_chosen || ir->nlowered++ < ENG_JIT_HOT_AFTER || !ir->regs_known)
+        return;
+    ir->hot_chosen = 1;
+    unsigned npin = jit_host_npins(), n = 0;
+    if (npin > sizeof ir->hot)
+        npin = sizeof ir->hot;
+    uint8_t hot[sizeof ir->hot];
+    uint32_t use[64];
+    memcpy(use, ir->xuse, sizeof use);
+    while (n < npin) {
+        unsigned best = 64;
+        for (unsigned r = 0; r < ir->nx; r++)
+            if ((int)r != isa->zero_reg && use[r] && (best == 64 || use[r] > use[best]))
+                best = r;
+        if (best == 64)
+            break;
+        hot[n++] = (uint8_t)best;
+        use[best] = 0;
+    }
+    if (n < npin)   /* too little evidence */
+        return;
+    /* the same set (in any order) as the one in use: keep the code */
+    const uint8_t *cur = ir->nhot ? ir->hot : isa->hot_regs;
+    unsigned ncur = ir->nhot ? ir->nhot : isa->nhot_regs, same = 0;
+    for (unsigned k = 0; k < n; k++)
+        for (unsigned q = 0; q < ncur && q < npin; q++)
+            same += cur[q] == hot[k];
+    if (same == n)
+        return;
+    forget_all(v, profile);
+    __atomic_add_fetch(&totals.repins, 1, __ATOMIC_RELAXED);
+    memcpy(ir->hot, hot, n);
+    ir->nhot = n;
+}
+
 int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
 {
     /* the back end lowers the flat model's accesses and the soft TLB's
@@ -804,6 +857,7 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
     j->profile = profile;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    choose_hot(v, j, profile);
     if (eng_jit_lower(v, b, &j->ir) < 0)
         return -1;
     j->ir.hjc = j->hjc;
@@ -910,7 +964,7 @@ void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc, const void *uc)
     if ((uintptr_t)b->jit != j->where[l - 1].code)
         return;
     if (uc)
-        jit_host_fault_regs(v, uc);
+        jit_host_fault_regs(v, &j->ir, uc);
     v->cur_block = b;
     const eng_jit_code *c = b->jit;
     const eng_jit_access *a = (const eng_jit_access *)(const void *)&c->exit[c->nexits];

@@ -60,11 +60,13 @@ static const int pin_greg[NPIN] = {REG_RBP, REG_R13, REG_R14, REG_R15, REG_RSI,
  * integer registers (never the zero register), then the instret count,
  * which every block entry adds to (in memory, that add would chain each
  * block to the one before through a store and a load).  Returns how many. */
-static unsigned pin_offsets(const eng_isa *isa, int32_t off[NPIN])
+static unsigned pin_offsets(const eng_isa *isa, const jit_ir *ir, int32_t off[NPIN])
 {
     unsigned n = 0;
-    for (unsigned k = 0; k < isa->nhot_regs && n < NPIN - 1; k++) {
-        unsigned r = isa->hot_regs[k];
+    const uint8_t *hot = ir->nhot ? ir->hot : isa->hot_regs;
+    unsigned nhot = ir->nhot ? ir->nhot : isa->nhot_regs;
+    for (unsigned k = 0; k < nhot && n < NPIN - 1; k++) {
+        unsigned r = hot[k];
         if (r >= isa->nregs || (int)r == isa->zero_reg)
             continue;
         const eng_reg *g = &isa->regs[r];
@@ -1516,7 +1518,7 @@ static void raise_call(emitter *e, eng_exit why)
  *       return to the loop;
  *   raise (why in ecx, tval in rdx): eng_raise with the vCPU exact.
  * One copy instead of one per block keeps translated code small. */
-static int shared_ready(const eng_vcpu *v, codemem *m, jit_host_scratch *sc, int *full)
+static int shared_ready(const eng_vcpu *v, const jit_ir *ir, codemem *m, jit_host_scratch *sc, int *full)
 {
     if (sc->sh_cache == m->x && sc->sh_flushes == m->flushes && m->used)
         return 1;
@@ -1527,7 +1529,7 @@ static int shared_ready(const eng_vcpu *v, codemem *m, jit_host_scratch *sc, int
     cb.fix = sc->cb_fix;
     cb.fixcap = sc->cb_fixcap;
     emitter e = {.cb = &cb, .v = v, .voff = (int32_t)v->isa->vcpu_offset};
-    e.npin = pin_offsets(v->isa, e.pin_off);
+    e.npin = pin_offsets(v->isa, ir, e.pin_off);
     size_t enter = cb_len(&cb);
     x64_push(&cb, X64_RBX);
     x64_push(&cb, X64_R12);
@@ -1590,7 +1592,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         return NULL;
     if (scratch_fit(sc, ir) < 0)
         return NULL;
-    if (!shared_ready(v, m, sc, full))
+    if (!shared_ready(v, ir, m, sc, full))
         return NULL;
     codebuf cb;
     cm_begin(m, &cb);
@@ -1630,7 +1632,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     e.features = sc->features;
     e.xc_snap = sc->xc_snap;
     xc_clear(&e);
-    e.npin = pin_offsets(v->isa, e.pin_off);
+    e.npin = pin_offsets(v->isa, ir, e.pin_off);
     for (unsigned k = 0; k < ir->nlabel; k++)
         e.labels[k] = cb_label_new(&cb);
     e.epilogue = cb_label_new(&cb);
@@ -1972,14 +1974,16 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     return code;
 }
 
+unsigned jit_host_npins(void) { return NPIN - 1; }
+
 int jit_host_patch(codemem *m, void *site, const void *target) { return x64_patch_jmp(m, site, target); }
 
-void jit_host_fault_regs(const eng_vcpu *v, const void *uc)
+void jit_host_fault_regs(const eng_vcpu *v, const jit_ir *ir, const void *uc)
 {
 #if defined(__linux__)
     const ucontext_t *u = uc;
     int32_t off[NPIN];
-    unsigned n = pin_offsets(v->isa, off);
+    unsigned n = pin_offsets(v->isa, ir, off);
     char *cpu = (char *)(uintptr_t)v - v->isa->vcpu_offset;
     for (unsigned k = 0; k < n; k++) {
         uint64_t r = (uint64_t)u->uc_mcontext.gregs[pin_greg[k]];
@@ -1987,6 +1991,7 @@ void jit_host_fault_regs(const eng_vcpu *v, const void *uc)
     }
 #else
     (void)v;
+    (void)ir;
     (void)uc;
 #endif
 }
