@@ -78,6 +78,8 @@ typedef struct lower {
     uint32_t var[256];      /* let binding -> temporary */
     int bad;
     int in_cold;            /* emitting into ir->cold */
+    uint64_t link_regs;     /* the ISA's (eng_isa.link_regs) */
+    int link_w, link_r;     /* this instruction wrote, read a link register */
 } lower;
 
 static jit_opnd imm(uint64_t v) { return (jit_opnd){.kind = JO_IMM, .imm = v}; }
@@ -239,7 +241,12 @@ static jit_opnd expr(lower *L, const rtl_node *n)
     case RTL_PC: return imm(L->pc);
     case RTL_NEXT_PC: return imm(L->pc + L->I->len);
     case RTL_RM: return imm(L->I->aux);
-    case RTL_X: return xreg(L, n->aux);
+    case RTL_X: {
+        unsigned r = (unsigned)slotval(L, n->aux);
+        if (r < 64 && (L->link_regs >> r & 1))
+            L->link_r = 1;
+        return xreg(L, n->aux);
+    }
     case RTL_F: return freg(L, n->aux);
     case RTL_F32:
         /* the NaN-boxed single, or the canonical NaN */
@@ -414,8 +421,12 @@ static void assign(lower *L, const rtl_node *n, jit_opnd v)
     switch ((rtl_kind)n->kind) {
     case RTL_SET_X: {
         jit_opnd r = xreg(L, n->aux);
-        if (r.kind == JO_CPU)
+        unsigned g = (unsigned)slotval(L, n->aux);
+        if (r.kind == JO_CPU) {
             set(L, r, v);
+            if (g < 64 && (L->link_regs >> g & 1))
+                L->link_w = 1;
+        }
         return;
     }
     case RTL_SET_F:
@@ -489,9 +500,18 @@ static void stmt(lower *L, const rtl_node *n)
         i->b = v;
         return;
     }
-    case RTL_JUMP:
-        leave_by(L, 0, kid(L, n, 0));
+    case RTL_JUMP: {
+        jit_opnd t = kid(L, n, 0);
+        leave_by(L, 0, t);
+        /* a call or a return, for the return-address stack */
+        jit_ins *x = L->ir->oom ? NULL : &L->ir->ins[L->ir->n - 1];
+        if (x && L->link_w && !L->in_cold) {
+            x->label = JX_CALL;
+            x->b = imm(L->pc + L->I->len);
+        } else if (x && L->link_r && !L->in_cold && t.kind != JO_IMM)
+            x->label = JX_RET;
         return;
+    }
     case RTL_BRANCH: {
         unsigned ln = label(L);
         jz(L, kid(L, n, 0), ln);
@@ -641,7 +661,7 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
     const rtl_isa *rt = isa->rtl;
     if (!rt || b->lead != 0)
         return -1;
-    lower L = {.ir = ir, .c = rt->code, .zero_reg = isa->zero_reg};
+    lower L = {.ir = ir, .c = rt->code, .zero_reg = isa->zero_reg, .link_regs = isa->link_regs};
     if (!ir->regs_known) {
         for (unsigned r = 0; r < isa->nregs; r++) {
             const eng_reg *g = &isa->regs[r];
@@ -662,6 +682,7 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
             return -1;
         L.I = I;
         L.slot = s;
+        L.link_w = L.link_r = 0;
         L.pc = b->pc + I->pcoff;
         if (op_needs_sync(ir, L.c, root, I->op, rt->nops))
             emit(&L, JI_SYNC);

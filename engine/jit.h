@@ -119,7 +119,10 @@ typedef enum jit_op {
                   * jump restores) */
     JI_JZ,       /* if a == 0 goto label */
     JI_JMP,      /* goto label */
-    JI_EXIT,     /* pc = a; leave the block by successor slot sub */
+    JI_EXIT,     /* pc = a; leave the block by successor slot sub; label
+                  * JX_CALL: a call, whose return address b (an immediate)
+                  * the block also leaves to by slot 1 when the callee
+                  * returns; JX_RET: a return */
     JI_TRAP,     /* trap sub (RTL_TRAP_*) at the slot `slot`, whose pc is a */
     JI_FENCE,    /* keep the memory orderings sub (ENG_ORDER_*, never 0) */
     /* the RTL's atomics (engine/atomic.h), sub their word; d JO_NONE when
@@ -133,6 +136,8 @@ typedef enum jit_op {
                   * reads it (unboxed); bit 3: d is an FP register, the
                   * single result is written NaN-boxed as SET_F32 does */
 } jit_op;
+
+enum { JX_CALL = 1, JX_RET = 2 };
 
 typedef struct jit_ins {
     uint8_t op, sub;
