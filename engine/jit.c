@@ -229,7 +229,17 @@ static jit_opnd expr(lower *L, const rtl_node *n)
             return v.kind == JO_IMM ? imm(rtl_apply(n->kind, v.imm, 0)) : un(L, n->kind, v);
         for (unsigned k = 1; k < n->n; k++) {
             jit_opnd w = kid(L, n, k);
-            v = v.kind == JO_IMM && w.kind == JO_IMM ? imm(rtl_apply(n->kind, v.imm, w.imm)) : bin(L, n->kind, v, w);
+            /* adding, or-ing, xor-ing 0 (the zero register: RISC-V's mv
+             * is add rd, x0, rs) is the other operand */
+            int ident = n->kind == RTL_ADD || n->kind == RTL_OR || n->kind == RTL_XOR;
+            if (v.kind == JO_IMM && w.kind == JO_IMM)
+                v = imm(rtl_apply(n->kind, v.imm, w.imm));
+            else if (ident && v.kind == JO_IMM && v.imm == 0)
+                v = w;
+            else if ((ident || n->kind == RTL_SUB) && w.kind == JO_IMM && w.imm == 0)
+                continue;
+            else
+                v = bin(L, n->kind, v, w);
         }
         return v;
     }

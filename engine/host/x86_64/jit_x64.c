@@ -1718,6 +1718,10 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 x64_mov_ri(&cb, 8, p, i->a.imm);
             } else if (i->a.kind == JO_IMM && fits32(i->a.imm) && i->d.kind != JO_NONE) {
                 x64_store_i(&cb, 8, opnd_mem(&i->d), (int32_t)i->a.imm);
+            } else if (i->a.kind == JO_CPU && (i->d.kind == JO_CPU || (i->d.kind == JO_TMP && !e.keep)) &&
+                       pinned(&e, (int32_t)i->a.n) != X64_NOREG) {
+                /* from a pinned register: no stop in rax */
+                put(&e, &i->d, pinned(&e, (int32_t)i->a.n));
             } else {
                 get(&e, X64_RAX, &i->a);
                 put(&e, &i->d, X64_RAX);
