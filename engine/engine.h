@@ -123,6 +123,12 @@ typedef struct eng_isa {
      * first: a translation tier keeps the first few in host registers */
     const uint8_t *hot_regs;
     unsigned nhot_regs;
+    /* the link registers (a bit per index into regs): a jump whose
+     * instruction writes one is a call, whose return address is the next
+     * instruction; one through a link register that writes none is a
+     * return (the translation tier's return-address stack predicts those,
+     * and checks its prediction) */
+    uint64_t link_regs;
     int (*disasm)(uint64_t pc, uint32_t raw, char *buf, size_t n);
     const char *(*exit_name)(eng_exit why);
 } eng_isa;

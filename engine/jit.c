@@ -47,7 +47,7 @@ static void hjc_clear(eng_jit *j)
 
 /* the process's totals, for VVM_JIT_STATS */
 static struct {
-    uint64_t blocks, insns, ns, bytes, flushes, unlinks;
+    uint64_t blocks, insns, ns, bytes, flushes, unlinks, repins;
     size_t peak;
 } totals;
 
@@ -58,10 +58,12 @@ void eng_jit_report(void)
         return;
     fprintf(stderr,
             "vvm jit: %llu blocks, %llu guest instructions translated in %.3f ms (%.2f M instructions/s); "
-            "%llu bytes of code, largest cache in use %zu bytes, %llu flushes, %llu partial invalidations\n",
+            "%llu bytes of code, largest cache in use %zu bytes, %llu flushes, %llu partial invalidations, "
+            "%llu flushes to pin other registers\n",
             (unsigned long long)totals.blocks, (unsigned long long)totals.insns, totals.ns / 1e6,
             totals.ns ? totals.insns * 1e3 / (double)totals.ns : 0.0, (unsigned long long)totals.bytes,
-            totals.peak, (unsigned long long)totals.flushes, (unsigned long long)totals.unlinks);
+            totals.peak, (unsigned long long)totals.flushes, (unsigned long long)totals.unlinks,
+            (unsigned long long)totals.repins);
 }
 
 /* ---- lowering ---- */
@@ -76,6 +78,8 @@ typedef struct lower {
     uint32_t var[256];      /* let binding -> temporary */
     int bad;
     int in_cold;            /* emitting into ir->cold */
+    uint64_t link_regs;     /* the ISA's (eng_isa.link_regs) */
+    int link_w, link_r;     /* this instruction wrote, read a link register */
 } lower;
 
 static jit_opnd imm(uint64_t v) { return (jit_opnd){.kind = JO_IMM, .imm = v}; }
@@ -200,6 +204,7 @@ static jit_opnd xreg(lower *L, unsigned s)
     unsigned r = (unsigned)slotval(L, s);
     if ((int)r == L->zero_reg || r >= L->ir->nx)
         return imm(0);
+    L->ir->xuse[r]++;
     return cpuf(L->ir->xoff[r]);
 }
 
@@ -224,7 +229,17 @@ static jit_opnd expr(lower *L, const rtl_node *n)
             return v.kind == JO_IMM ? imm(rtl_apply(n->kind, v.imm, 0)) : un(L, n->kind, v);
         for (unsigned k = 1; k < n->n; k++) {
             jit_opnd w = kid(L, n, k);
-            v = v.kind == JO_IMM && w.kind == JO_IMM ? imm(rtl_apply(n->kind, v.imm, w.imm)) : bin(L, n->kind, v, w);
+            /* adding, or-ing, xor-ing 0 (the zero register: RISC-V's mv
+             * is add rd, x0, rs) is the other operand */
+            int ident = n->kind == RTL_ADD || n->kind == RTL_OR || n->kind == RTL_XOR;
+            if (v.kind == JO_IMM && w.kind == JO_IMM)
+                v = imm(rtl_apply(n->kind, v.imm, w.imm));
+            else if (ident && v.kind == JO_IMM && v.imm == 0)
+                v = w;
+            else if ((ident || n->kind == RTL_SUB) && w.kind == JO_IMM && w.imm == 0)
+                continue;
+            else
+                v = bin(L, n->kind, v, w);
         }
         return v;
     }
@@ -236,7 +251,12 @@ static jit_opnd expr(lower *L, const rtl_node *n)
     case RTL_PC: return imm(L->pc);
     case RTL_NEXT_PC: return imm(L->pc + L->I->len);
     case RTL_RM: return imm(L->I->aux);
-    case RTL_X: return xreg(L, n->aux);
+    case RTL_X: {
+        unsigned r = (unsigned)slotval(L, n->aux);
+        if (r < 64 && (L->link_regs >> r & 1))
+            L->link_r = 1;
+        return xreg(L, n->aux);
+    }
     case RTL_F: return freg(L, n->aux);
     case RTL_F32:
         /* the NaN-boxed single, or the canonical NaN */
@@ -411,8 +431,12 @@ static void assign(lower *L, const rtl_node *n, jit_opnd v)
     switch ((rtl_kind)n->kind) {
     case RTL_SET_X: {
         jit_opnd r = xreg(L, n->aux);
-        if (r.kind == JO_CPU)
+        unsigned g = (unsigned)slotval(L, n->aux);
+        if (r.kind == JO_CPU) {
             set(L, r, v);
+            if (g < 64 && (L->link_regs >> g & 1))
+                L->link_w = 1;
+        }
         return;
     }
     case RTL_SET_F:
@@ -486,9 +510,18 @@ static void stmt(lower *L, const rtl_node *n)
         i->b = v;
         return;
     }
-    case RTL_JUMP:
-        leave_by(L, 0, kid(L, n, 0));
+    case RTL_JUMP: {
+        jit_opnd t = kid(L, n, 0);
+        leave_by(L, 0, t);
+        /* a call or a return, for the return-address stack */
+        jit_ins *x = L->ir->oom ? NULL : &L->ir->ins[L->ir->n - 1];
+        if (x && L->link_w && !L->in_cold) {
+            x->label = JX_CALL;
+            x->b = imm(L->pc + L->I->len);
+        } else if (x && L->link_r && !L->in_cold && t.kind != JO_IMM)
+            x->label = JX_RET;
         return;
+    }
     case RTL_BRANCH: {
         unsigned ln = label(L);
         jz(L, kid(L, n, 0), ln);
@@ -638,7 +671,7 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
     const rtl_isa *rt = isa->rtl;
     if (!rt || b->lead != 0)
         return -1;
-    lower L = {.ir = ir, .c = rt->code, .zero_reg = isa->zero_reg};
+    lower L = {.ir = ir, .c = rt->code, .zero_reg = isa->zero_reg, .link_regs = isa->link_regs};
     if (!ir->regs_known) {
         for (unsigned r = 0; r < isa->nregs; r++) {
             const eng_reg *g = &isa->regs[r];
@@ -659,6 +692,7 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
             return -1;
         L.I = I;
         L.slot = s;
+        L.link_w = L.link_r = 0;
         L.pc = b->pc + I->pcoff;
         if (op_needs_sync(ir, L.c, root, I->op, rt->nops))
             emit(&L, JI_SYNC);
@@ -752,10 +786,8 @@ static eng_jit *jit_state(eng_vcpu *v)
 /* The cache is full: every block forgets its code (its first slot goes back
  * to counting runs), then the code goes.  Only this vCPU runs from its
  * cache, and it is in the loop's C code now. */
-void eng_jit_forget(eng_vcpu *v, const void *profile)
+static void forget_all(eng_vcpu *v, const void *profile)
 {
-    if (!v->jit)
-        return;
     eng_cache *c = &v->cache;
     for (size_t h = 0; h < ((size_t)1 << c->hash_bits); h++)
         for (eng_block *b = c->hash[h]; b; b = b->hnext)
@@ -769,6 +801,13 @@ void eng_jit_forget(eng_vcpu *v, const void *profile)
     hjc_clear(v->jit);
     v->jit->nlinks = 0;
     v->jit->nwhere = 0;
+}
+
+void eng_jit_forget(eng_vcpu *v, const void *profile)
+{
+    if (!v->jit)
+        return;
+    forget_all(v, profile);
     __atomic_add_fetch(&totals.flushes, 1, __ATOMIC_RELAXED);
 }
 
@@ -792,6 +831,51 @@ static int observe_map(const eng_vcpu *v, eng_jit *j, const eng_block *b)
     return 1;
 }
 
+/* The registers translated code keeps in host registers: the ISA's
+ * hot_regs at first; once ENG_JIT_HOT_AFTER blocks have been lowered, the
+ * ones those blocks name most (a Go program's loops use t1, t2, s0 and s1,
+ * a C program's a4, a5 and sp).  When that set differs from the one in use,
+ * the code cache goes (blocks chained to each other must agree) and the
+ * blocks translate again as they run.  Chosen once per vCPU. */
+static void choose_hot(eng_vcpu *v, eng_jit *j, const void *profile)
+{
+    jit_ir *ir = &j->ir;
+    const eng_isa *isa = v->isa;
+    if (ir->hot_chosen || ir->nlowered++ < ENG_JIT_HOT_AFTER || !ir->regs_known)
+        return;
+    ir->hot_chosen = 1;
+    unsigned npin = jit_host_npins(), n = 0;
+    if (npin > sizeof ir->hot)
+        npin = sizeof ir->hot;
+    uint8_t hot[sizeof ir->hot];
+    uint32_t use[64];
+    memcpy(use, ir->xuse, sizeof use);
+    while (n < npin) {
+        unsigned best = 64;
+        for (unsigned r = 0; r < ir->nx; r++)
+            if ((int)r != isa->zero_reg && use[r] && (best == 64 || use[r] > use[best]))
+                best = r;
+        if (best == 64)
+            break;
+        hot[n++] = (uint8_t)best;
+        use[best] = 0;
+    }
+    if (n < npin)   /* too little evidence */
+        return;
+    /* the same set (in any order) as the one in use: keep the code */
+    const uint8_t *cur = ir->nhot ? ir->hot : isa->hot_regs;
+    unsigned ncur = ir->nhot ? ir->nhot : isa->nhot_regs, same = 0;
+    for (unsigned k = 0; k < n; k++)
+        for (unsigned q = 0; q < ncur && q < npin; q++)
+            same += cur[q] == hot[k];
+    if (same == n)
+        return;
+    forget_all(v, profile);
+    __atomic_add_fetch(&totals.repins, 1, __ATOMIC_RELAXED);
+    memcpy(ir->hot, hot, n);
+    ir->nhot = n;
+}
+
 int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
 {
     /* the back end lowers the flat model's accesses and the soft TLB's
@@ -804,6 +888,7 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
     j->profile = profile;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    choose_hot(v, j, profile);
     if (eng_jit_lower(v, b, &j->ir) < 0)
         return -1;
     j->ir.hjc = j->hjc;
@@ -910,7 +995,7 @@ void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc, const void *uc)
     if ((uintptr_t)b->jit != j->where[l - 1].code)
         return;
     if (uc)
-        jit_host_fault_regs(v, uc);
+        jit_host_fault_regs(v, &j->ir, uc);
     v->cur_block = b;
     const eng_jit_code *c = b->jit;
     const eng_jit_access *a = (const eng_jit_access *)(const void *)&c->exit[c->nexits];

@@ -81,6 +81,11 @@ static inline eng_jit_fn eng_jit_entry(const void *jit)
 /* Default code cache size per vCPU (--jit-cache-size), and the number of
  * runs after which the auto tier translates a block. */
 #define ENG_JIT_CACHE_DEFAULT (32u << 20)
+/* The number of blocks a vCPU translates before it chooses the registers
+ * its translated code keeps in host registers from their use (jit_ir.hot). */
+#ifndef ENG_JIT_HOT_AFTER
+#define ENG_JIT_HOT_AFTER 256
+#endif
 #ifndef ENG_JIT_AUTO_THRESHOLD
 #define ENG_JIT_AUTO_THRESHOLD 50
 #endif
@@ -114,7 +119,10 @@ typedef enum jit_op {
                   * jump restores) */
     JI_JZ,       /* if a == 0 goto label */
     JI_JMP,      /* goto label */
-    JI_EXIT,     /* pc = a; leave the block by successor slot sub */
+    JI_EXIT,     /* pc = a; leave the block by successor slot sub; label
+                  * JX_CALL: a call, whose return address b (an immediate)
+                  * the block also leaves to by slot 1 when the callee
+                  * returns; JX_RET: a return */
     JI_TRAP,     /* trap sub (RTL_TRAP_*) at the slot `slot`, whose pc is a */
     JI_FENCE,    /* keep the memory orderings sub (ENG_ORDER_*, never 0) */
     /* the RTL's atomics (engine/atomic.h), sub their word; d JO_NONE when
@@ -128,6 +136,8 @@ typedef enum jit_op {
                   * reads it (unboxed); bit 3: d is an FP register, the
                   * single result is written NaN-boxed as SET_F32 does */
 } jit_op;
+
+enum { JX_CALL = 1, JX_RET = 2 };
 
 typedef struct jit_ins {
     uint8_t op, sub;
@@ -167,6 +177,18 @@ typedef struct jit_ir {
     unsigned nx, nf;
     int regs_known;
     eng_hjc *hjc;   /* the vCPU's (1 << ENG_HJC_BITS entries) */
+    /* The guest integer registers the back end keeps in host registers,
+     * hottest first (register numbers; nhot 0: the ISA's hot_regs).  The
+     * same in every block of a code cache, since chained blocks pass them
+     * along: chosen again only when the cache is empty (eng_jit_compile,
+     * once, from xuse). */
+    uint8_t hot[16];
+    unsigned nhot;
+    /* how often the blocks lowered so far name each integer register (the
+     * evidence for that choice), and how many blocks that is */
+    uint32_t xuse[64];
+    unsigned nlowered;
+    int hot_chosen;
 } jit_ir;
 
 /* ---- per-vCPU state ---- */
@@ -230,7 +252,10 @@ void *jit_host_emit(const eng_vcpu *v, struct codemem *m, const eng_block *b, co
 void jit_host_scratch_free(jit_host_scratch *s);
 /* From a host fault's ucontext_t inside translated code: the guest
  * registers the back end keeps in host registers, to the vCPU. */
-void jit_host_fault_regs(const eng_vcpu *v, const void *uc);
+void jit_host_fault_regs(const eng_vcpu *v, const jit_ir *ir, const void *uc);
+/* How many guest integer registers the back end keeps in host registers
+ * (the first of jit_ir.hot). */
+unsigned jit_host_npins(void);
 /* Retargets the patchable jmp at site to target; 0 or -1. */
 int jit_host_patch(struct codemem *m, void *site, const void *target);
 

@@ -85,6 +85,9 @@ const eng_isa rv_isa = {
     .vcpu_offset = offsetof(rv_cpu, vcpu),
     .hot_regs = rv_hot,
     .nhot_regs = sizeof rv_hot,
+    /* ra and t0, as the unprivileged spec's table of return-address stack
+     * hints for jal and jalr has them */
+    .link_regs = 1u << 1 | 1u << 5,
     .disasm = rv_disasm,
     .exit_name = rv_exit_name,
 };

@@ -18,6 +18,7 @@ if [ -z "${REPEAT_PASS:-}" ]; then
 		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/multi" "$E_SRC/multi.c" &&
 		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/smc_threads" "$E_SRC/smc_threads.c" &&
 		riscv64-linux-gnu-gcc -O2 -static -o "$E_OUT/smc_partial" "$E_SRC/smc_partial.c" &&
+		riscv64-linux-gnu-gcc -O2 -static -o "$E_OUT/ras" "$E_SRC/ras.c" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/fences" "$E_SRC/fences.S" ||
 		fail engine/build "cross compile failed"
 fi
@@ -66,6 +67,9 @@ for eng in interp jit auto; do
 	if [ $st -eq 0 ] && [ "$out" = "499500 42 7" ]; then pass engine/smc-$eng; else fail engine/smc-$eng "exit $st, output '$out'"; fi
 	out=$(run_to "$(scaled 30)" "$VVM" run --engine $eng "$E_OUT/smc_threads" 2>&1); st=$?
 	if [ $st -eq 0 ] && [ "$out" = "300 0" ]; then pass engine/smc-threads-$eng; else fail engine/smc-threads-$eng "exit $st, output '$out'"; fi
+	# calls and returns the return-address stack must not mispredict
+	out=$(run_to "$(scaled 20)" "$VVM" run --engine $eng "$E_OUT/ras" 2>&1); st=$?
+	if [ $st -eq 0 ] && [ "$out" = "60897 3000 345150 48750 52950 112200" ]; then pass engine/ras-$eng; else fail engine/ras-$eng "exit $st, output '$out'"; fi
 	out=$(run_to "$(scaled 30)" "$VVM" run --engine $eng "$E_OUT/smc_partial" 2>&1); st=$?
 	if [ $st -eq 0 ] && [ "$out" = "1999152 190402754058000" ]; then pass engine/smc-partial-$eng; else fail engine/smc-partial-$eng "exit $st, output '$out'"; fi
 done

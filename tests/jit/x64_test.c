@@ -561,6 +561,11 @@ static void forms_control(void)
     x64_sfence(&B);
     x64_pause(&B);
     expect("ret; int3; ud2; mfence; lfence; sfence; pause");
+    /* the return-address stack's forms */
+    x64_ret_i(&B, 8);
+    x64_push_i(&B, 0x12345678);
+    x64_push_i(&B, -2);
+    expect("ret 8; push 0x12345678; push -2");
     for (unsigned n = 1; n <= 20; n++) {
         x64_nop(&B, n);
         char want[256] = "";
@@ -585,6 +590,20 @@ static void forms_control(void)
             bad++;
             if (group_bad++ < 5)
                 fprintf(stderr, "  patchable jump after %u bytes at %zu\n", lead, site);
+        }
+        cb_reset(&B);
+    }
+    /* the patchable call, likewise */
+    for (unsigned lead = 0; lead < 8; lead++) {
+        uint32_t l = cb_label_new(&B);
+        x64_nop(&B, lead ? lead : 0);
+        size_t site = x64_call_patchable(&B, l);
+        cb_bind(&B, l);
+        checks++;
+        if ((site + 1) % 4 || B.p[site] != 0xE8 || site - lead > 3) {
+            bad++;
+            if (group_bad++ < 5)
+                fprintf(stderr, "  patchable call after %u bytes at %zu\n", lead, site);
         }
         cb_reset(&B);
     }

@@ -5,10 +5,11 @@
  *   rbx    the ISA's vCPU (guest registers at their descriptor offsets)
  *   r12    host address of guest address 0 (the flat memory model), or
  *          the vCPU's eng_mmu (the soft TLB's)
- *   rsp    a frame: 16 helper argument words, the flat model's limit - 8,
- *          then the block's temporaries
+ *   r15    a frame: 16 helper argument words, the flat model's limit - 8,
+ *          the return-address stack's limit, then the block's temporaries
+ *   rsp    the return-address stack, below the frame (below)
  *   rax, rcx, rdx   scratch
- *   rbp, r13-r15, rsi, rdi, r8-r11   pinned guest registers (below)
+ *   rbp, r13, r14, rsi, rdi, r8-r11   pinned guest registers (below)
  * Guest memory is reached by the memory model's lowering (flat: the bound
  * check the interpreter's GUARD makes, then [r12 + address], a bound
  * failure calling eng_raise from a stub after the block's code; soft TLB:
@@ -23,7 +24,22 @@
  * back first -- the epilogue (every exit to the loop), helper calls (a
  * helper may raise), the raising stubs.  A host fault in translated code
  * happens at a guest access, with every pinned register in its host
- * register: jit_host_fault_regs copies them from the signal context. */
+ * register: jit_host_fault_regs copies them from the signal context.
+ *
+ * The return-address stack: a guest call (a jump that writes one of the
+ * ISA's link registers, eng_isa.link_regs) pushes the guest return address
+ * and makes a host call, whose return address is a direct exit to that
+ * guest address; a guest return (a jump through a link register) compares
+ * its target with the guest address on top and, when they agree, is a host
+ * `ret`, which the host's own return predictor gets right where the jump
+ * cache's indirect jump would not.  When they differ (longjmp, a goroutine
+ * switch, a stack overflowed or emptied) the stack is emptied and the jump
+ * cache goes on.  Entries are 16 bytes (rsp stays 16-aligned at calls);
+ * below the frame, a sentinel whose guest address no target has (odd) ends
+ * the stack.  Leaving translated code empties it, so that what it holds is
+ * always code that is alive (translations go only in the loop). */
+#define FB X64_R15
+#define RAS_DEPTH 64
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,30 +57,33 @@
  * so that rsp is 16-aligned at calls. */
 #define MAX_TMP 1024
 #define LIMIT_OFF (8 * ARGS)
-#define TMP_OFF (8 * (ARGS + 1))
+#define RASLIM_OFF (8 * (ARGS + 1))
+#define TMP_OFF (8 * (ARGS + 2))
 #define FRAME (((TMP_OFF + 8 * MAX_TMP + 15) & ~15) + 8)
 
 /* the host registers that hold pinned guest registers; the first NPIN_KEPT
  * survive calls (callee-saved) */
-#define NPIN 10
-#define NPIN_KEPT 4
-static const x64_reg pin_host[NPIN] = {X64_RBP, X64_R13, X64_R14, X64_R15, X64_RSI,
-                                       X64_RDI, X64_R8,  X64_R9,  X64_R10, X64_R11};
+#define NPIN 9
+#define NPIN_KEPT 3
+static const x64_reg pin_host[NPIN] = {X64_RBP, X64_R13, X64_R14, X64_RSI, X64_RDI,
+                                       X64_R8,  X64_R9,  X64_R10, X64_R11};
 #if defined(__linux__)
 #include <ucontext.h>
-static const int pin_greg[NPIN] = {REG_RBP, REG_R13, REG_R14, REG_R15, REG_RSI,
-                                   REG_RDI, REG_R8,  REG_R9,  REG_R10, REG_R11};
+static const int pin_greg[NPIN] = {REG_RBP, REG_R13, REG_R14, REG_RSI, REG_RDI,
+                                   REG_R8,  REG_R9,  REG_R10, REG_R11};
 #endif
 
 /* The vCPU fields pinned, in pin_host's order: the ISA's hot 8-byte
  * integer registers (never the zero register), then the instret count,
  * which every block entry adds to (in memory, that add would chain each
  * block to the one before through a store and a load).  Returns how many. */
-static unsigned pin_offsets(const eng_isa *isa, int32_t off[NPIN])
+static unsigned pin_offsets(const eng_isa *isa, const jit_ir *ir, int32_t off[NPIN])
 {
     unsigned n = 0;
-    for (unsigned k = 0; k < isa->nhot_regs && n < NPIN - 1; k++) {
-        unsigned r = isa->hot_regs[k];
+    const uint8_t *hot = ir->nhot ? ir->hot : isa->hot_regs;
+    unsigned nhot = ir->nhot ? ir->nhot : isa->nhot_regs;
+    for (unsigned k = 0; k < nhot && n < NPIN - 1; k++) {
+        unsigned r = hot[k];
         if (r >= isa->nregs || (int)r == isa->zero_reg)
             continue;
         const eng_reg *g = &isa->regs[r];
@@ -284,7 +303,7 @@ static void pins_load(emitter *e, unsigned from)
         x64_load(e->cb, 8, pin_host[k], x64_m(X64_RBX, e->pin_off[k]));
 }
 
-static x64_mem tmp_mem(unsigned n) { return x64_m(X64_RSP, (int32_t)(TMP_OFF + 8 * n)); }
+static x64_mem tmp_mem(unsigned n) { return x64_m(FB, (int32_t)(TMP_OFF + 8 * n)); }
 static x64_mem eng_field(const emitter *e, size_t off) { return x64_m(X64_RBX, e->voff + (int32_t)off); }
 
 static int fits32(uint64_t v) { return (int64_t)v == (int64_t)(int32_t)v; }
@@ -439,7 +458,7 @@ static void div_cached(emitter *e, int sgn, int rem)
         x64_sar_ri(cb, 8, X64_RDX, 63);                     /* n < 0 ? -1 : 0 */
         x64_xor_rr(cb, 8, X64_RAX, X64_RDX);
         x64_sub_rr(cb, 8, X64_RAX, X64_RDX);                /* |n| (MIN: 2^63) */
-        x64_store(cb, 8, x64_m(X64_RSP, DIV_SAVE), X64_RDX);
+        x64_store(cb, 8, x64_m(FB, DIV_SAVE), X64_RDX);
     }
     x64_mov_rr(cb, 8, X64_RCX, X64_RAX);                    /* n */
     x64_load(cb, 8, X64_RDX, x64_mlabel(d->site, DIV_M));
@@ -458,14 +477,14 @@ static void div_cached(emitter *e, int sgn, int rem)
         x64_sub_rr(cb, 8, X64_RDX, X64_RAX);
         x64_mov_rr(cb, 8, X64_RAX, X64_RDX);                /* the remainder */
         if (sgn) {
-            x64_load(cb, 8, X64_RCX, x64_m(X64_RSP, DIV_SAVE));
+            x64_load(cb, 8, X64_RCX, x64_m(FB, DIV_SAVE));
             x64_xor_rr(cb, 8, X64_RAX, X64_RCX);
             x64_sub_rr(cb, 8, X64_RAX, X64_RCX);
         }
     } else if (sgn) {
         x64_load(cb, 8, X64_RCX, x64_mlabel(d->site, DIV_D));
         x64_sar_ri(cb, 8, X64_RCX, 63);
-        x64_xor_rm(cb, 8, X64_RCX, x64_m(X64_RSP, DIV_SAVE));
+        x64_xor_rm(cb, 8, X64_RCX, x64_m(FB, DIV_SAVE));
         x64_xor_rr(cb, 8, X64_RAX, X64_RCX);
         x64_sub_rr(cb, 8, X64_RAX, X64_RCX);
     }
@@ -490,8 +509,8 @@ static void div_cold(emitter *e)
         }
         x64_cmp_mi(cb, 8, x64_mlabel(d->site, DIV_MISSES), DIV_MAX_MISSES);
         x64_jcc(cb, X64_AE, plain);
-        x64_store(cb, 8, x64_m(X64_RSP, DIV_SAVE), X64_RAX);           /* n */
-        x64_store(cb, 8, x64_m(X64_RSP, DIV_SAVE + 16), X64_RCX);      /* d */
+        x64_store(cb, 8, x64_m(FB, DIV_SAVE), X64_RAX);           /* n */
+        x64_store(cb, 8, x64_m(FB, DIV_SAVE + 16), X64_RCX);      /* d */
         if (d->sgn) {
             x64_mov_rr(cb, 8, X64_RAX, X64_RCX);
             x64_sar_ri(cb, 8, X64_RAX, 63);
@@ -500,7 +519,7 @@ static void div_cold(emitter *e)
         }
         x64_lea(cb, 8, X64_RAX, x64_m(X64_RCX, -1));
         x64_bsr_rr(cb, 8, X64_RAX, X64_RAX);                            /* l - 1 */
-        x64_store(cb, 8, x64_m(X64_RSP, DIV_SAVE + 8), X64_RAX);
+        x64_store(cb, 8, x64_m(FB, DIV_SAVE + 8), X64_RAX);
         x64_mov_rr(cb, 8, X64_RDX, X64_RCX);                            /* |d| */
         x64_mov_rr(cb, 8, X64_RCX, X64_RAX);
         x64_mov_ri(cb, 4, X64_RAX, 2);
@@ -519,12 +538,12 @@ static void div_cold(emitter *e)
         x64_pop(cb, X64_RAX);
         x64_store(cb, 8, x64_m(X64_RDX, DIV_M), X64_RAX);
         x64_store(cb, 8, x64_m(X64_RDX, DIV_ABS), X64_RCX);
-        x64_load(cb, 8, X64_RAX, x64_m(X64_RSP, DIV_SAVE + 8));
+        x64_load(cb, 8, X64_RAX, x64_m(FB, DIV_SAVE + 8));
         x64_store(cb, 8, x64_m(X64_RDX, DIV_SH), X64_RAX);
-        x64_load(cb, 8, X64_RCX, x64_m(X64_RSP, DIV_SAVE + 16));
+        x64_load(cb, 8, X64_RCX, x64_m(FB, DIV_SAVE + 16));
         x64_store(cb, 8, x64_m(X64_RDX, DIV_D), X64_RCX);
         x64_add_mi(cb, 8, x64_m(X64_RDX, DIV_MISSES), 1);
-        x64_load(cb, 8, X64_RAX, x64_m(X64_RSP, DIV_SAVE));
+        x64_load(cb, 8, X64_RAX, x64_m(FB, DIV_SAVE));
         x64_jmp(cb, d->hot);
         cb_bind(cb, zero);                      /* n / 0 = all ones, n % 0 = n */
         if (!d->rem)
@@ -883,13 +902,13 @@ static fsrc fsrc_get(emitter *e, const jit_ins *i, unsigned k, int single, int m
 static void fp_call(emitter *e, unsigned kind)
 {
     codebuf *cb = e->cb;
-    x64_movsd_mr(cb, x64_m(X64_RSP, 0), X64_XMM0);
-    x64_movsd_mr(cb, x64_m(X64_RSP, 8), X64_XMM1);
-    x64_movsd_mr(cb, x64_m(X64_RSP, 16), X64_XMM2);
-    x64_store_i(cb, 8, x64_m(X64_RSP, 24), (int32_t)kind);
+    x64_movsd_mr(cb, x64_m(FB, 0), X64_XMM0);
+    x64_movsd_mr(cb, x64_m(FB, 8), X64_XMM1);
+    x64_movsd_mr(cb, x64_m(FB, 16), X64_XMM2);
+    x64_store_i(cb, 8, x64_m(FB, 24), (int32_t)kind);
     pins_store(e, NPIN_KEPT);
     x64_mov_ri(cb, 4, X64_RDI, 0);
-    x64_mov_rr(cb, 8, X64_RSI, X64_RSP);
+    x64_mov_rr(cb, 8, X64_RSI, FB);
     x64_call(cb, (const void *)rtl_fp_call, X64_RAX);
     pins_load(e, NPIN_KEPT);
 }
@@ -917,7 +936,7 @@ static void fp(emitter *e, const jit_ins *i)
     if (kind == RTL_FP_FLAGS || kind == RTL_FP_CLEAR) {
         /* MXCSR through the frame's scratch word (the helper argument
          * area, free outside a call's arguments) */
-        x64_mem w = x64_m(X64_RSP, 0);
+        x64_mem w = x64_m(FB, 0);
         x64_stmxcsr(cb, w);
         if (kind == RTL_FP_CLEAR) {
             x64_alu_mi(cb, X64_AND, 4, w, ~0x3f);
@@ -1101,7 +1120,7 @@ static void guard_reg(emitter *e, const jit_ins *i, x64_reg reg, unsigned size, 
      * makes the exact comparison for the size and comes back (with rdx, or
      * rax when the address is in rdx, clobbered) or raises */
     uint32_t l = cb_label_new(e->cb), back = cb_label_new(e->cb);
-    x64_cmp_rm(e->cb, 8, reg, x64_m(X64_RSP, LIMIT_OFF));
+    x64_cmp_rm(e->cb, 8, reg, x64_m(FB, LIMIT_OFF));
     x64_jcc(e->cb, X64_A, l);
     cb_bind(e->cb, back);
     e->stubs[e->nstubs++] = (struct stub){l, why, i->slot, back, size, reg};
@@ -1314,8 +1333,8 @@ static void tlb_stubs(emitter *e)
                 get_plain(e, X64_RCX, &st->val);
         }
         if (st->op == TS_ATOMIC) {
-            x64_store(cb, 8, x64_m(X64_RSP, TLB_SAVE_RCX), X64_RCX);
-            x64_store(cb, 8, x64_m(X64_RSP, TLB_SAVE_RDX), X64_RDX);
+            x64_store(cb, 8, x64_m(FB, TLB_SAVE_RCX), X64_RCX);
+            x64_store(cb, 8, x64_m(FB, TLB_SAVE_RDX), X64_RDX);
         }
         /* the vCPU exact (the slow path may raise): the pinned registers
          * written back, then the instruction named */
@@ -1345,8 +1364,8 @@ static void tlb_stubs(emitter *e)
             else if (st->to != X64_RAX)
                 x64_mov_rr(cb, 8, st->to, X64_RAX);
         } else if (st->op == TS_ATOMIC) {
-            x64_load(cb, 8, X64_RDX, x64_m(X64_RSP, TLB_SAVE_RDX));
-            x64_load(cb, 8, X64_RCX, x64_m(X64_RSP, TLB_SAVE_RCX));
+            x64_load(cb, 8, X64_RDX, x64_m(FB, TLB_SAVE_RDX));
+            x64_load(cb, 8, X64_RCX, x64_m(FB, TLB_SAVE_RCX));
             x64_mov_rr(cb, 8, X64_R12, X64_RAX);
             x64_sub_rr(cb, 8, X64_R12, X64_RDX);
         }
@@ -1456,11 +1475,11 @@ static void atomic(emitter *e, const jit_mem_lowering *ml, const jit_ins *i)
     } else {
         /* new = f(old, operand) by compare-and-swap until it holds */
         uint32_t again = cb_label_new(cb);
-        x64_store(cb, 8, x64_m(X64_RSP, AMO_SAVE), X64_RCX);
+        x64_store(cb, 8, x64_m(FB, AMO_SAVE), X64_RCX);
         access_here(e, i);
         x64_load(cb, size, X64_RAX, m);
         cb_bind(cb, again);
-        x64_load(cb, 8, X64_RCX, x64_m(X64_RSP, AMO_SAVE));
+        x64_load(cb, 8, X64_RCX, x64_m(FB, AMO_SAVE));
         switch (aop) {
         case ENG_AMO_AND: x64_alu_rr(cb, X64_AND, 8, X64_RCX, X64_RAX); break;
         case ENG_AMO_OR: x64_alu_rr(cb, X64_OR, 8, X64_RCX, X64_RAX); break;
@@ -1516,7 +1535,7 @@ static void raise_call(emitter *e, eng_exit why)
  *       return to the loop;
  *   raise (why in ecx, tval in rdx): eng_raise with the vCPU exact.
  * One copy instead of one per block keeps translated code small. */
-static int shared_ready(const eng_vcpu *v, codemem *m, jit_host_scratch *sc, int *full)
+static int shared_ready(const eng_vcpu *v, const jit_ir *ir, codemem *m, jit_host_scratch *sc, int *full)
 {
     if (sc->sh_cache == m->x && sc->sh_flushes == m->flushes && m->used)
         return 1;
@@ -1527,7 +1546,7 @@ static int shared_ready(const eng_vcpu *v, codemem *m, jit_host_scratch *sc, int
     cb.fix = sc->cb_fix;
     cb.fixcap = sc->cb_fixcap;
     emitter e = {.cb = &cb, .v = v, .voff = (int32_t)v->isa->vcpu_offset};
-    e.npin = pin_offsets(v->isa, e.pin_off);
+    e.npin = pin_offsets(v->isa, ir, e.pin_off);
     size_t enter = cb_len(&cb);
     x64_push(&cb, X64_RBX);
     x64_push(&cb, X64_R12);
@@ -1539,15 +1558,21 @@ static int shared_ready(const eng_vcpu *v, codemem *m, jit_host_scratch *sc, int
     /* r12: the flat model's memory base, or the soft TLB's eng_mmu */
     x64_load(&cb, 8, X64_R12, eng_field(&e, v->mem_ops == &eng_mem_tlb ? offsetof(eng_vcpu, mmu) : offsetof(eng_vcpu, mem)));
     x64_sub_ri(&cb, 8, X64_RSP, (int32_t)FRAME);
+    x64_mov_rr(&cb, 8, FB, X64_RSP);
     x64_mov_ri(&cb, 8, X64_RAX, v->mem_limit - 8);
-    x64_store(&cb, 8, x64_m(X64_RSP, LIMIT_OFF), X64_RAX);
+    x64_store(&cb, 8, x64_m(FB, LIMIT_OFF), X64_RAX);
+    /* the return-address stack: empty (the sentinel), and its limit */
+    x64_lea(&cb, 8, X64_RAX, x64_m(FB, -16 * (RAS_DEPTH + 1)));
+    x64_store(&cb, 8, x64_m(FB, RASLIM_OFF), X64_RAX);
+    x64_push_i(&cb, 1);
+    x64_push_i(&cb, 0);
     x64_mov_rr(&cb, 8, X64_RAX, X64_RSI);     /* rsi is pinned */
     pins_load(&e, 0);
     x64_jmp_r(&cb, X64_RAX);
     x64_align(&cb, 16);
     size_t leave = cb_len(&cb);
     pins_store(&e, 0);
-    x64_add_ri(&cb, 8, X64_RSP, (int32_t)FRAME);
+    x64_lea(&cb, 8, X64_RSP, x64_m(FB, (int32_t)FRAME));
     x64_pop(&cb, X64_R15);
     x64_pop(&cb, X64_R14);
     x64_pop(&cb, X64_R13);
@@ -1590,7 +1615,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         return NULL;
     if (scratch_fit(sc, ir) < 0)
         return NULL;
-    if (!shared_ready(v, m, sc, full))
+    if (!shared_ready(v, ir, m, sc, full))
         return NULL;
     codebuf cb;
     cm_begin(m, &cb);
@@ -1630,7 +1655,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     e.features = sc->features;
     e.xc_snap = sc->xc_snap;
     xc_clear(&e);
-    e.npin = pin_offsets(v->isa, e.pin_off);
+    e.npin = pin_offsets(v->isa, ir, e.pin_off);
     for (unsigned k = 0; k < ir->nlabel; k++)
         e.labels[k] = cb_label_new(&cb);
     e.epilogue = cb_label_new(&cb);
@@ -1641,6 +1666,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     unsigned ndirect = 0, naccess = 0;
     for (unsigned k = 0; k < ir->n; k++) {
         ndirect += ir->ins[k].op == JI_EXIT && ir->ins[k].a.kind == JO_IMM;
+        ndirect += ir->ins[k].op == JI_EXIT && ir->ins[k].label == JX_CALL;   /* the return's */
         naccess += ir->ins[k].op == JI_LOAD || ir->ins[k].op == JI_STORE;
         naccess += 2 * (ir->ins[k].op == JI_AMO || ir->ins[k].op == JI_LR || ir->ins[k].op == JI_SC);
     }
@@ -1701,6 +1727,10 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 x64_mov_ri(&cb, 8, p, i->a.imm);
             } else if (i->a.kind == JO_IMM && fits32(i->a.imm) && i->d.kind != JO_NONE) {
                 x64_store_i(&cb, 8, opnd_mem(&i->d), (int32_t)i->a.imm);
+            } else if (i->a.kind == JO_CPU && (i->d.kind == JO_CPU || (i->d.kind == JO_TMP && !e.keep)) &&
+                       pinned(&e, (int32_t)i->a.n) != X64_NOREG) {
+                /* from a pinned register: no stop in rax */
+                put(&e, &i->d, pinned(&e, (int32_t)i->a.n));
             } else {
                 get(&e, X64_RAX, &i->a);
                 put(&e, &i->d, X64_RAX);
@@ -1736,7 +1766,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         case JI_AMO: case JI_LR: case JI_SC: atomic(&e, ml, i); break;
         case JI_ARG:
             get(&e, X64_RAX, &i->a);
-            x64_store(&cb, 8, x64_m(X64_RSP, 8 * i->sub), X64_RAX);
+            x64_store(&cb, 8, x64_m(FB, 8 * i->sub), X64_RAX);
             break;
         case JI_CALL:
             /* a helper with the vCPU may raise: the vCPU is made exact;
@@ -1746,7 +1776,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 x64_mov_ri(&cb, 4, X64_RDI, 0);
             else
                 x64_mov_rr(&cb, 8, X64_RDI, X64_RBX);
-            x64_mov_rr(&cb, 8, X64_RSI, X64_RSP);
+            x64_mov_rr(&cb, 8, X64_RSI, FB);
             x64_call(&cb, (const void *)i->helper->fn, X64_RAX);
             pins_load(&e, NPIN_KEPT);
             xc_clear(&e);
@@ -1789,8 +1819,44 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             e.jz_label = -1;
             e.jz_exit = NULL;
             break;
-        case JI_EXIT:
-            if (i->a.kind == JO_IMM) {
+        case JI_EXIT: {
+            uint32_t indirect = 0;
+            if (i->label == JX_CALL) {
+                /* a call: the guest return address and the host's on the
+                 * return-address stack (emptied first when full), then
+                 * the call; the host's return address is this block's
+                 * direct exit to the guest's */
+                uint32_t room = cb_label_new(&cb);
+                x64_cmp_rm(&cb, 8, X64_RSP, x64_m(FB, RASLIM_OFF));
+                x64_jcc(&cb, X64_A, room);
+                x64_lea(&cb, 8, X64_RSP, x64_m(FB, -16));
+                cb_bind(&cb, room);
+                if (i->b.imm <= INT32_MAX)
+                    x64_push_i(&cb, (int32_t)i->b.imm);
+                else {
+                    x64_mov_ri(&cb, 8, X64_RCX, i->b.imm);
+                    x64_push(&cb, X64_RCX);
+                }
+                struct dexit *x = NULL;
+                if (i->a.kind == JO_IMM) {
+                    x = &e.exits[e.nexits++];
+                    x->stub = cb_label_new(&cb);
+                    x->target = i->a.imm;
+                    x->slot = i->sub;
+                    x->site = (uint32_t)x64_call_patchable(&cb, x->stub);
+                } else {
+                    indirect = cb_label_new(&cb);
+                    x64_call_patchable(&cb, indirect);
+                }
+                struct dexit *r = &e.exits[e.nexits++];
+                r->stub = cb_label_new(&cb);
+                r->target = i->b.imm;
+                r->slot = 1;
+                r->site = (uint32_t)x64_jmp_patchable(&cb, r->stub);
+                if (x)
+                    break;
+                cb_bind(&cb, indirect);
+            } else if (i->a.kind == JO_IMM) {
                 /* direct: a jump the loop links to the successor */
                 struct dexit *x = &e.exits[e.nexits++];
                 x->stub = cb_label_new(&cb);
@@ -1805,6 +1871,16 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
              * entered by its chain entry; anything else goes back to the
              * loop, which fills the block cache */
             get(&e, X64_RAX, &i->a);
+            if (i->label == JX_RET) {
+                /* a return: to the host return address when the guest
+                 * address on top agrees; else the stack is emptied */
+                uint32_t miss = cb_label_new(&cb);
+                x64_cmp_rm(&cb, 8, X64_RAX, x64_m(X64_RSP, 8));
+                x64_jcc(&cb, X64_NE, miss);
+                x64_ret_i(&cb, 8);
+                cb_bind(&cb, miss);
+                x64_lea(&cb, 8, X64_RSP, x64_m(FB, -16));
+            }
             if (ir->hjc) {
                 uint32_t miss = cb_label_new(&cb);
                 hjc_offset(&cb);
@@ -1848,13 +1924,14 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             x64_mov_ri(&cb, 4, X64_RAX, i->sub);
             x64_jmp(&cb, e.epilogue);
             break;
+        }
         case JI_FP: fp(&e, i); break;
         case JI_FENCE:
             /* x86-TSO keeps every order but a write before a later read:
              * that one takes a locked instruction (cheaper than mfence) */
             if (i->sub & ENG_ORDER_WR) {
                 x64_lock(&cb);
-                x64_alu_mi(&cb, X64_OR, 4, x64_m(X64_RSP, 0), 0);
+                x64_alu_mi(&cb, X64_OR, 4, x64_m(FB, 0), 0);
             }
             break;
         case JI_TRAP:
@@ -1931,11 +2008,11 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
          * helper argument words 4-15 */
         for (unsigned q = 0; q < NXC; q++)
             if (st->xc[q] >= 0)
-                x64_movsd_mr(&cb, x64_m(X64_RSP, (int32_t)(8 * (4 + q))), (x64_xmm)(4 + q));
+                x64_movsd_mr(&cb, x64_m(FB, (int32_t)(8 * (4 + q))), (x64_xmm)(4 + q));
         fp_call(&e, st->kind);
         for (unsigned q = 0; q < NXC; q++)
             if (st->xc[q] >= 0)
-                x64_movsd_rm(&cb, (x64_xmm)(4 + q), x64_m(X64_RSP, (int32_t)(8 * (4 + q))));
+                x64_movsd_rm(&cb, (x64_xmm)(4 + q), x64_m(FB, (int32_t)(8 * (4 + q))));
         x64_movq_xr(&cb, 8, X64_XMM3, X64_RAX);
         x64_jmp(&cb, st->back);
     }
@@ -1981,14 +2058,16 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     return code;
 }
 
+unsigned jit_host_npins(void) { return NPIN - 1; }
+
 int jit_host_patch(codemem *m, void *site, const void *target) { return x64_patch_jmp(m, site, target); }
 
-void jit_host_fault_regs(const eng_vcpu *v, const void *uc)
+void jit_host_fault_regs(const eng_vcpu *v, const jit_ir *ir, const void *uc)
 {
 #if defined(__linux__)
     const ucontext_t *u = uc;
     int32_t off[NPIN];
-    unsigned n = pin_offsets(v->isa, off);
+    unsigned n = pin_offsets(v->isa, ir, off);
     char *cpu = (char *)(uintptr_t)v - v->isa->vcpu_offset;
     for (unsigned k = 0; k < n; k++) {
         uint64_t r = (uint64_t)u->uc_mcontext.gregs[pin_greg[k]];
@@ -1996,6 +2075,7 @@ void jit_host_fault_regs(const eng_vcpu *v, const void *uc)
     }
 #else
     (void)v;
+    (void)ir;
     (void)uc;
 #endif
 }

@@ -629,6 +629,17 @@ static void push_pop(codebuf *b, uint8_t opc, x64_reg r)
 void x64_push(codebuf *b, x64_reg r) { push_pop(b, 0x50, r); }
 void x64_pop(codebuf *b, x64_reg r) { push_pop(b, 0x58, r); }
 void x64_ret(codebuf *b) { put8(b, 0xC3); }
+void x64_ret_i(codebuf *b, uint16_t n)
+{
+    put8(b, 0xC2);
+    put8(b, (uint8_t)n);
+    put8(b, (uint8_t)(n >> 8));
+}
+void x64_push_i(codebuf *b, int32_t imm)
+{
+    put8(b, 0x68);
+    cb_put32(b, (uint32_t)imm);
+}
 void x64_int3(codebuf *b) { put8(b, 0xCC); }
 void x64_ud2(codebuf *b) { emit_opc(b, 0x0F0B); }
 
@@ -678,6 +689,20 @@ size_t x64_jmp_patchable(codebuf *b, uint32_t label)
     return site;
 }
 
+size_t x64_call_patchable(codebuf *b, uint32_t label)
+{
+    size_t site = align_patch_site(b);
+    if (label >= b->nlabels) {
+        cb_fail(b, CB_ELABEL);
+        return site;
+    }
+    put8(b, 0xE8);
+    size_t at = b->len;
+    cb_put32(b, 0);
+    cb_fixup_label(b, CB_REL32, at, at + 4, label, 0);
+    return site;
+}
+
 size_t x64_jmp_patchable_abs(codebuf *b, const void *addr)
 {
     size_t site = align_patch_site(b);
@@ -699,7 +724,7 @@ int x64_patch_jmp(codemem *m, void *site, const void *target)
     uint8_t *p = site;
     if (!cm_contains(m, p) || !cm_contains(m, p + 4))
         return -1;
-    unsigned op = p[0] == 0xE9 ? 1 : p[0] == 0x0F && (p[1] & 0xF0) == 0x80 ? 2 : 0;
+    unsigned op = p[0] == 0xE9 || p[0] == 0xE8 ? 1 : p[0] == 0x0F && (p[1] & 0xF0) == 0x80 ? 2 : 0;
     if (!op || !cm_contains(m, p + op + 3) || ((uintptr_t)(p + op) & 3))
         return -1;
     uint64_t end = (uint64_t)(uintptr_t)(p + op + 4);

@@ -208,6 +208,8 @@ void x64_call_m(codebuf *b, x64_mem m);
 void x64_push(codebuf *b, x64_reg r);
 void x64_pop(codebuf *b, x64_reg r);
 void x64_ret(codebuf *b);
+void x64_ret_i(codebuf *b, uint16_t n);      /* ret, then n more bytes off the stack */
+void x64_push_i(codebuf *b, int32_t imm);    /* push the sign-extended imm32 */
 void x64_int3(codebuf *b);
 void x64_ud2(codebuf *b);
 /* n bytes of no-ops (the recommended multi-byte forms); pad to a multiple of n. */
@@ -220,6 +222,8 @@ void x64_align(codebuf *b, unsigned n);
  * Returns the jmp's offset in the buffer. */
 size_t x64_jmp_patchable(codebuf *b, uint32_t label);
 size_t x64_jmp_patchable_abs(codebuf *b, const void *addr);
+/* a call to label whose rel32 x64_patch_jmp retargets, likewise */
+size_t x64_call_patchable(codebuf *b, uint32_t label);
 /* The same for a jcc rel32 (0F 8x, the displacement 4-aligned). */
 size_t x64_jcc_patchable(codebuf *b, x64_cc cc, uint32_t label);
 /* site: the jmp's (or jcc's) executable address.  Returns 0, or -1 if site
