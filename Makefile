@@ -117,6 +117,7 @@ demo: deps all
 
 check: deps
 	$(MAKE) all
+	bash scripts/guest-ensure.sh
 	B=$(B) SANITIZE=$(SANITIZE) bash tests/run.sh
 
 bench: deps all
@@ -126,8 +127,10 @@ fuzz: deps
 	B=$(B) FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash fuzz/run.sh
 
 # The rv64-virt guest (Linux + busybox from Debian's sources, for riscv64),
-# built once and cached in ~/.cache/vvm/guest (docs/guest-linux.md); make
-# check boots it on qemu-system-riscv64 when it is there (tests/guest).
+# built once and cached in ~/.cache/vvm/guest (docs/guest-linux.md).  make
+# check builds it too when it is missing (scripts/guest-ensure.sh;
+# VVM_GUEST_BUILD=0 make check does not) and boots it on qemu-system-riscv64
+# (tests/guest) and on vvm (tests/virt).
 guest:
 	bash scripts/install-deps.sh guest
 	bash scripts/guest-linux.sh build

@@ -5,13 +5,14 @@
 # written by the guest, read back with debugfs), virtio-rng and
 # virtio-console (hvc1 into a host file) and user networking (busybox
 # httpd in the guest, fetched through a host port on 127.0.0.1).
-# The kernel is not built here: when `make guest` has not cached the
-# artifacts for the current inputs every test is skipped, saying so.
+# The kernel is not built here: make check builds it first when it is not
+# cached (scripts/guest-ensure.sh); without the artifacts for the current
+# inputs (a build that could not happen, VVM_GUEST_BUILD=0, or tests/run.sh
+# run by hand before make guest) every test is skipped, saying why.
 # Sourced by tests/run.sh (see there for $TMP, pass/fail/skip, run_to).
 
 G_SCRIPT=$ROOT/scripts/guest-linux.sh
 G_QEMU=$ROOT/scripts/guest-qemu.sh
-G_BUILD_MINUTES=10
 
 # one skip for the whole suite when it cannot boot anything
 g_skip_all() { skip "guest/*" "$1"; }
@@ -21,7 +22,7 @@ if ! command -v qemu-system-riscv64 >/dev/null ||
 	[ ! -f /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin ]; then
 	g_skip_all "qemu-system-riscv64 or OpenSBI not installed (scripts/install-deps.sh guest)"
 elif ! g_dir=$(run_to 60 bash "$G_SCRIPT" dir 2>"$TMP/dir.err"); then
-	g_skip_all "guest artifacts not built: run make guest (about $G_BUILD_MINUTES minutes)"
+	g_skip_all "$(bash "$ROOT/scripts/guest-ensure.sh" reason)"
 	g_dir=
 fi
 
