@@ -41,7 +41,7 @@ DEPS := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 ISA_RISCV := $(sort $(wildcard isa/riscv/*.isa))
 GEN_RISCV := $(B)/gen/rv_gen.h
 
-.PHONY: all check demo bench fuzz clean deps examples guest
+.PHONY: all check demo bench bench-virt fuzz clean deps examples guest
 all: $(B)/vvm $(B)/libvvm.a $(B)/embed
 
 # The description compilers share one front end (tools/desc.c: reader,
@@ -120,8 +120,14 @@ check: deps
 	bash scripts/guest-ensure.sh
 	B=$(B) SANITIZE=$(SANITIZE) bash tests/run.sh
 
+# make bench ends with bench-virt's tables (skipped, saying why, without the guest)
 bench: deps all
 	B=$(B) bash bench/run.sh
+	B=$(B) bash bench/virt.sh
+
+# rv64-virt against qemu-system-riscv64 on the guest of make guest (bench/virt.sh)
+bench-virt: deps all
+	B=$(B) bash bench/virt.sh
 
 fuzz: deps
 	B=$(B) FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash fuzz/run.sh
