@@ -48,7 +48,8 @@ t0=$SECONDS
 say "the guest (Linux 6.1 + busybox for riscv64) is not built for these inputs: building it (about 5 minutes on 2 cores, once; cached in $CACHE)"
 # fail WHAT: print the step's output, keep its most telling line for the skip reasons
 fail() {
-	tail -n 20 "$log" | sed 's/^/    /'
+	# (the build's own guest-linux: lines are on the terminal already)
+	grep -v '^guest-linux: ' "$log" | tail -n 20 | sed 's/^/    /'
 	local why
 	why=$(grep -E '^(guest-linux|install-deps): ' "$log" | tail -n 1)
 	[ -n "$why" ] || why=$(grep -Ei 'err|fail|could not|unable' "$log" | tail -n 1)
