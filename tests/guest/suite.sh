@@ -5,8 +5,10 @@
 # written by the guest, read back with debugfs), virtio-rng and
 # virtio-console (hvc1 into a host file) and user networking (busybox
 # httpd in the guest, fetched through a host port on 127.0.0.1).
-# The kernel is not built here: when `make guest` has not cached the
-# artifacts for the current inputs every test is skipped, saying so.
+# The kernel is not built here: make check builds it first when it is not
+# cached (scripts/guest-ensure.sh); without the artifacts for the current
+# inputs (a build that could not happen, VVM_GUEST_BUILD=0, or tests/run.sh
+# run by hand before make guest) every test is skipped, saying why.
 # QEMU="COMMAND ARGS" runs the suite on another machine taking qemu's
 # options (scripts/guest-qemu.sh): QEMU="$PWD/build/vvm run --machine
 # rv64-virt" runs it on vvm's system VM, where virtio-net is not built yet
@@ -15,7 +17,6 @@
 
 G_SCRIPT=$ROOT/scripts/guest-linux.sh
 G_QEMU=$ROOT/scripts/guest-qemu.sh
-G_BUILD_MINUTES=10
 
 # one skip for the whole suite when it cannot boot anything
 g_skip_all() { skip "guest/*" "$1"; }
@@ -28,7 +29,7 @@ if ! command -v "${g_machine[0]}" >/dev/null ||
 	[ ! -f /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin ]; then
 	g_skip_all "${g_machine[0]} or OpenSBI not installed (scripts/install-deps.sh guest)"
 elif ! g_dir=$(run_to 60 bash "$G_SCRIPT" dir 2>"$TMP/dir.err"); then
-	g_skip_all "guest artifacts not built: run make guest (about $G_BUILD_MINUTES minutes)"
+	g_skip_all "$(bash "$ROOT/scripts/guest-ensure.sh" reason)"
 	g_dir=
 fi
 
