@@ -48,6 +48,11 @@ typedef struct rv_priv {
      * before the first run and say the same in its device tree) */
     uint64_t timebase_hz, time_origin_ns;
     volatile int halt;          /* rv_sys_halt: rv_sys_run returns */
+    /* the deadline the engine's timer thread kicks the hart at
+     * (eng_irq_timer; UINT64_MAX: none); timer_poll: no timer thread, the
+     * hart looks at the time every few thousand instructions instead */
+    uint64_t timer_set;
+    int timer_poll;
     int wfi;                    /* a wfi ran: sleep before going on */
     uint64_t traps, interrupts; /* statistics */
 } rv_priv;
@@ -80,5 +85,10 @@ uint64_t rv_sys_mip(rv_cpu *cpu);
 uint64_t rv_sys_csr_read(rv_cpu *cpu, unsigned csr);
 void rv_sys_csr_check_write(rv_cpu *cpu, unsigned csr);
 void rv_sys_csr_write(rv_cpu *cpu, unsigned csr, uint64_t v);
+/* What csrrs/csrrc set or clear bits of, given the value the CSR read
+ * (old): the same but for mip, whose read-modify-write sees the software
+ * bits only, not the interrupt lines OR'ed into a read (the privileged
+ * spec on SEIP: a csrrs mip from M mode never latches the PLIC's line). */
+uint64_t rv_sys_csr_rmw_base(rv_cpu *cpu, unsigned csr, uint64_t old);
 
 #endif
