@@ -220,7 +220,11 @@ typedef enum eng_tier { ENG_TIER_INTERP = 0, ENG_TIER_JIT, ENG_TIER_AUTO } eng_t
     /* interrupt lines (engine/irq.h), bits as in RISC-V's mip; set and \
      * cleared atomically by devices on any thread (eng_irq_set) */ \
     volatile uint64_t irq_lines; \
-    uint32_t wake_seq;          /* futex word eng_wfi_wait sleeps on */
+    uint32_t wake_seq;          /* futex word eng_wfi_wait sleeps on */ \
+    /* the timer thread's (eng_irq_timer): when to kick, and its list */ \
+    uint64_t timer_at; \
+    struct eng_vcpu *timer_next; \
+    int timer_listed;
 
 struct eng_vcpu {
     ENG_VCPU_FIELDS

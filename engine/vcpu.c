@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "engine/jit.h"
+#include "engine/irq.h"
 #include "engine/mem_flat.h"
 
 int eng_vcpu_init(eng_vcpu *v, const eng_isa *isa, vvm_aspace *as, eng_inval *inval, const vvm_weaver *weaver)
@@ -25,6 +26,9 @@ int eng_vcpu_init(eng_vcpu *v, const eng_isa *isa, vvm_aspace *as, eng_inval *in
 
 void eng_vcpu_fini(eng_vcpu *v)
 {
+    /* (only its own thread arms its timer; the timer thread only unlists) */
+    if (__atomic_load_n(&v->timer_listed, __ATOMIC_ACQUIRE))
+        eng_irq_timer(v, UINT64_MAX);
     eng_cache_fini(&v->cache);
     eng_jit_fini(v);
     free(v->own_inval);

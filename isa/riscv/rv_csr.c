@@ -96,8 +96,10 @@ static uint64_t rmw(rv_cpu *cpu, uint64_t csr, uint64_t v, uint64_t do_write, in
     if (do_write)
         csr_check_write(cpu, c);
     uint64_t old = csr_read(cpu, c);
-    if (do_write)
-        csr_write(cpu, c, set ? old | v : old & ~v);
+    if (do_write) {
+        uint64_t base = ENG_UNLIKELY(cpu->priv != NULL) ? rv_sys_csr_rmw_base(cpu, c, old) : old;
+        csr_write(cpu, c, set ? base | v : base & ~v);
+    }
     return old;
 }
 

@@ -68,7 +68,7 @@ enum {
                    (1u << ('F' - 'A')) | (1u << ('D' - 'A')) | (1u << ('C' - 'A')) | (1u << ('S' - 'A')) | \
                    (1u << ('U' - 'A')))
 
-#define SLICE 16384     /* instructions between looks at Sstc's timer */
+#define SLICE 16384     /* instructions between looks at the timers without a timer thread */
 
 static _Noreturn void illegal(rv_cpu *cpu) { rv_raise(cpu, RV_EXIT_ILLEGAL, 0); }
 
@@ -114,6 +114,21 @@ static uint64_t timer_deadline(const rv_priv *p)
         d = dm < d ? dm : d;
     }
     return d;
+}
+
+/* The engine's timer thread kicks the hart at the nearest deadline of the
+ * timers it watches (so translated code chains freely, with no instruction
+ * budget); on the hart's thread, whenever a deadline may have changed. */
+static void timer_sync(rv_cpu *cpu)
+{
+    rv_priv *p = cpu->priv;
+    uint64_t d = timer_armed(p) ? timer_deadline(p) : UINT64_MAX;
+    if (d == p->timer_set || p->timer_poll)
+        return;
+    if (eng_irq_timer(&cpu->vcpu, d) < 0)
+        p->timer_poll = 1;
+    else
+        p->timer_set = d;
 }
 
 void rv_sys_set_mtimecmp(rv_cpu *cpu, uint64_t v)
@@ -252,14 +267,19 @@ static int exit_cause(rv_cpu *cpu, rv_exit why, uint64_t *tval)
     }
 }
 
+/* Sleeps until an interrupt is pending and enabled in mie (whatever the
+ * global enables say) or the hart is halted.  The wake-up count is read
+ * before the look at the lines, so a line raised after the look wakes the
+ * sleep (engine/irq.h). */
 static void wfi_sleep(rv_cpu *cpu)
 {
     rv_priv *p = cpu->priv;
-    while (!p->halt) {
-        cpu->interrupt = 0;
-        if (rv_sys_mip(cpu) & p->mie)
-            return;     /* pending, enabled or not by the global enables */
-        eng_wfi_wait(&cpu->vcpu, timer_deadline(p));
+    for (;;) {
+        uint32_t seq = eng_wfi_seq(&cpu->vcpu);
+        eng_irq_ack(&cpu->vcpu);
+        if (__atomic_load_n(&p->halt, __ATOMIC_SEQ_CST) || (rv_sys_mip(cpu) & p->mie))
+            break;
+        eng_wfi_wait(&cpu->vcpu, seq, timer_deadline(p));
     }
 }
 
@@ -268,8 +288,8 @@ rv_exit rv_sys_run(rv_cpu *cpu, int64_t budget)
     rv_priv *p = cpu->priv;
     uint64_t done = 0;
     for (;;) {
-        if (p->halt) {
-            p->halt = 0;
+        if (__atomic_load_n(&p->halt, __ATOMIC_SEQ_CST)) {
+            __atomic_store_n(&p->halt, 0, __ATOMIC_SEQ_CST);
             return ENG_EXIT_INTERRUPT;
         }
         int irq = pick_irq(cpu);
@@ -281,10 +301,11 @@ rv_exit rv_sys_run(rv_cpu *cpu, int64_t budget)
                 return ENG_EXIT_BUDGET;
             slice = budget - (int64_t)done;
         }
-        /* Sstc's timer (and the CLINT comparator the hart keeps) has no
-         * thread of its own: look at it every SLICE instructions while it
-         * is armed */
-        if (timer_armed(p) && (slice < 0 || slice > SLICE))
+        /* Sstc's timer and the CLINT comparator the hart keeps: the timer
+         * thread kicks the hart at the deadline; without one, the hart
+         * looks at them every SLICE instructions while they are armed */
+        timer_sync(cpu);
+        if (p->timer_poll && timer_armed(p) && (slice < 0 || slice > SLICE))
             slice = SLICE;
         cpu->budget = slice;
         uint64_t before = cpu->instret;
@@ -292,7 +313,8 @@ rv_exit rv_sys_run(rv_cpu *cpu, int64_t budget)
         done += cpu->instret - before;
         cpu->budget = -1;
         if (why == ENG_EXIT_INTERRUPT) {
-            cpu->interrupt = 0;
+            /* what raised the flag is looked at next (halt, pick_irq) */
+            eng_irq_ack(&cpu->vcpu);
             if (p->wfi) {
                 p->wfi = 0;
                 wfi_sleep(cpu);
@@ -317,7 +339,7 @@ rv_exit rv_sys_run(rv_cpu *cpu, int64_t budget)
 
 void rv_sys_halt(rv_cpu *cpu)
 {
-    cpu->priv->halt = 1;
+    __atomic_store_n(&cpu->priv->halt, 1, __ATOMIC_SEQ_CST);
     eng_irq_kick(&cpu->vcpu);
 }
 
@@ -339,6 +361,7 @@ int rv_sys_init(rv_cpu *cpu, eng_phys *phys, eng_inval *inval, uint64_t hartid)
     p->time_origin_ns = eng_now_ns();
     p->stimecmp = UINT64_MAX;
     p->mtimecmp = UINT64_MAX;
+    p->timer_set = UINT64_MAX;
     sync_mmu(cpu);
     return 0;
 }
@@ -524,6 +547,21 @@ uint64_t rv_sys_csr_read(rv_cpu *cpu, unsigned csr)
     return 0;   /* mvendorid, marchid, mimpid, mconfigptr, the hpm counters and events */
 }
 
+/* the bits of mip a write sets (the others are lines, or Sstc's STIP) */
+static uint64_t mip_writable(const rv_priv *p)
+{
+    return IRQ(RV_IRQ_SSI) | IRQ(RV_IRQ_SEI) | (sstc_on(p) ? 0 : IRQ(RV_IRQ_STI));
+}
+
+uint64_t rv_sys_csr_rmw_base(rv_cpu *cpu, unsigned csr, uint64_t old)
+{
+    const rv_priv *p = cpu->priv;
+    if (csr != CSR_MIP)
+        return old;
+    uint64_t m = mip_writable(p);
+    return (old & ~m) | (p->mip_sw & m);
+}
+
 void rv_sys_csr_check_write(rv_cpu *cpu, unsigned csr)
 {
     if ((csr >> 10) == 3 || !csr_ok(cpu, csr))
@@ -550,16 +588,17 @@ void rv_sys_csr_write(rv_cpu *cpu, unsigned csr, uint64_t v)
     case CSR_MISA: return;      /* WARL: no extension can be turned off */
     case CSR_MEDELEG: p->medeleg = v & MEDELEG_W; return;
     case CSR_MIDELEG: p->mideleg = v & S_IRQS; resched(cpu); return;
-    case CSR_MIE: p->mie = v & ALL_IRQS; resched(cpu); return;
+    case CSR_MIE: p->mie = v & ALL_IRQS; resched(cpu); timer_sync(cpu); return;
     case CSR_SIE: {
         uint64_t m = p->mideleg & S_IRQS;
         p->mie = (p->mie & ~m) | (v & m);
         resched(cpu);
+        timer_sync(cpu);
         return;
     }
     case CSR_MIP: {
         /* SSIP, SEIP, and STIP unless Sstc drives it; the others are lines */
-        uint64_t m = IRQ(RV_IRQ_SSI) | IRQ(RV_IRQ_SEI) | (sstc_on(p) ? 0 : IRQ(RV_IRQ_STI));
+        uint64_t m = mip_writable(p);
         p->mip_sw = (p->mip_sw & ~m) | (v & m);
         resched(cpu);
         return;
@@ -580,6 +619,7 @@ void rv_sys_csr_write(rv_cpu *cpu, unsigned csr, uint64_t v)
         if (sstc_on(p))
             p->mip_sw &= ~IRQ(RV_IRQ_STI);
         resched(cpu);
+        timer_sync(cpu);
         return;
     case CSR_SENVCFG: p->senvcfg = v & ENVCFG_FIOM; return;
     case CSR_MSCRATCH: p->mscratch = v; return;
@@ -590,7 +630,7 @@ void rv_sys_csr_write(rv_cpu *cpu, unsigned csr, uint64_t v)
     case CSR_SCAUSE: p->scause = v; return;
     case CSR_MTVAL: p->mtval = v; return;
     case CSR_STVAL: p->stval = v; return;
-    case CSR_STIMECMP: p->stimecmp = v; resched(cpu); return;
+    case CSR_STIMECMP: p->stimecmp = v; resched(cpu); timer_sync(cpu); return;
     case CSR_SATP:
         eng_mmu_set_satp(&cpu->vcpu, v);    /* an unsupported mode: unchanged (WARL) */
         return;

@@ -49,6 +49,11 @@ typedef struct rv_priv {
      * before the first run and say the same in its device tree) */
     uint64_t timebase_hz, time_origin_ns;
     volatile int halt;          /* rv_sys_halt: rv_sys_run returns */
+    /* the deadline the engine's timer thread kicks the hart at
+     * (eng_irq_timer; UINT64_MAX: none); timer_poll: no timer thread, the
+     * hart looks at the time every few thousand instructions instead */
+    uint64_t timer_set;
+    int timer_poll;
     int wfi;                    /* a wfi ran: sleep before going on */
     uint64_t traps, interrupts; /* statistics */
 } rv_priv;
@@ -103,5 +108,10 @@ int rv_sys_set_state(rv_cpu *cpu, const rv_sys_state *s, char *err, size_t errle
 uint64_t rv_sys_csr_read(rv_cpu *cpu, unsigned csr);
 void rv_sys_csr_check_write(rv_cpu *cpu, unsigned csr);
 void rv_sys_csr_write(rv_cpu *cpu, unsigned csr, uint64_t v);
+/* What csrrs/csrrc set or clear bits of, given the value the CSR read
+ * (old): the same but for mip, whose read-modify-write sees the software
+ * bits only, not the interrupt lines OR'ed into a read (the privileged
+ * spec on SEIP: a csrrs mip from M mode never latches the PLIC's line). */
+uint64_t rv_sys_csr_rmw_base(rv_cpu *cpu, unsigned csr, uint64_t old);
 
 #endif

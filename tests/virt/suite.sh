@@ -364,14 +364,14 @@ else
 fi
 
 # --- the cached guest (scripts/guest-linux.sh: Linux 6.1, busybox) through
-# OpenSBI to init and a script, then power-off (status 0); then its virtio
-# devices: a disk, entropy, a console
+# OpenSBI to init, on 1 and 4 harts: tests/guest/workload.sh (the script the
+# oracle suite runs on qemu: the harts in /proc/cpuinfo, a CPU loop, md5sum,
+# a loop on every hart at once), then power-off (status 0); then its virtio
+# devices (a disk, entropy, a console) and a save and restore
 v_gdir=
 v_gskip=
 if [ ! -f "$V_SBI" ]; then
 	v_gskip="Debian's OpenSBI not installed ($V_SBI; package opensbi)"
-elif [ "${VVM_ENGINE:-}" = jit ]; then
-	v_gskip="under jit the boot takes about 60 s (every change of the fetch privilege or satp drops all translated blocks); booted under interp and auto (about 2 s)"
 elif ! v_gdir=$(run_to 60 bash "$ROOT/scripts/guest-linux.sh" dir 2>/dev/null) || [ ! -f "$v_gdir/Image" ]; then
 	v_gskip="guest artifacts not cached: run make guest (about 10 minutes)"
 fi
@@ -398,20 +398,29 @@ v_expect() {
 }
 
 if [ -n "$v_gskip" ]; then
-	for v_name in linux-boot linux-snapshot virtio-blk virtio-blk-kill virtio-rng-console; do skip "virt/$v_name" "$v_gskip"; done
+	for v_name in linux-boot linux-boot-4harts linux-snapshot virtio-blk virtio-blk-kill virtio-rng-console; do skip "virt/$v_name" "$v_gskip"; done
 else
-	printf 'echo vvm-rc-ran\nuname -m\n' >"$TMP/linux-rc.sh"
-	# -smp 4 boots too, but hung once in about 8 boots under auto (not
-	# looked into yet): only 1 hart is tested
-	v_boot linux-boot -smp 1 -script "$TMP/linux-rc.sh"
-	v_expect linux-boot '^OpenSBI v' 'Linux version 6\.' "smp: Brought up 1 node, 1 CPU" 'Run /init as init process' \
-		'^vvm-rc-ran$' '^riscv64$' 'reboot: Power down'
-	if [ "$st" = 0 ] && [ -z "$miss" ]; then
-		pass virt/linux-boot
-	else
-		fail virt/linux-boot "exit status $st; no line matching$miss"
-		show "$TMP/linux-boot.log" 6
-	fi
+	. "$ROOT/tests/guest/workload-expect.sh"
+	for v_n in 1 4; do
+		v_name=linux-boot
+		[ $v_n = 1 ] || v_name=linux-boot-${v_n}harts
+		run_to "$(scaled $((60 * v_n)))" env QEMU="$VVM run --machine rv64-virt" bash "$ROOT/scripts/guest-qemu.sh" boot \
+			-smp $v_n -script "$ROOT/tests/guest/workload.sh" </dev/null >"$TMP/$v_name.out" 2>&1
+		st=$?
+		tr -d '\r' <"$TMP/$v_name.out" >"$TMP/$v_name.log"
+		miss=
+		mapfile -t v_pat < <(wl_patterns $v_n)
+		for p in '^OpenSBI v' 'Linux version 6\.' "smp: Brought up 1 node, $v_n CPU" 'Run /init as init process' \
+			"${v_pat[@]}" '^vvm-guest: /etc/rc exited with status 0$' 'reboot: Power down'; do
+			grep -Eq -- "$p" "$TMP/$v_name.log" || miss="$miss '$p'"
+		done
+		if [ "$st" = 0 ] && [ -z "$miss" ]; then
+			pass virt/$v_name
+		else
+			fail virt/$v_name "exit status $st$([ "$st" = 124 ] && echo ' (timed out)'); no line matching$miss"
+			show "$TMP/$v_name.log" 6
+		fi
+	done
 
 	# virtio-blk: an ext2 disk made from a host directory (if=none and
 	# -device, with a serial for GET_ID); the guest reads a host file,

@@ -1,8 +1,9 @@
 /* Interrupts: a software-set SSIP taken in M right after the CSR write
  * (mepc the next instruction), vectored mtvec, priority (SSI before STI),
  * STIP written by M while Sstc is off, SSIP delegated to S and set through
- * sip, Sstc's stimecmp waking wfi and trapping to S, wfi returning on a
- * pending interrupt that is disabled (no trap). */
+ * sip, Sstc's stimecmp waking wfi and trapping to S, and reaching a hart
+ * spinning in a loop, wfi returning on a pending interrupt that is
+ * disabled (no trap). */
 #include "common.h"
     PRIV_PROLOGUE
 test:
@@ -118,6 +119,23 @@ sr2: CHECK_STRAP TI_CAUSE, INTR | 5, 18
     csrr t1, sip
     andi t1, t1, 0x20
     CHECK_EQ t1, 0, 21
+
+    /* the timer reaches a hart spinning in a loop (under a translation
+     * tier: a block chained to itself), no sooner than its deadline */
+    rdtime t0
+    li t1, 20000
+    add t0, t0, t1
+    csrw stimecmp, t0
+    SEXPECT sr3
+    csrsi sstatus, 2
+1:  addi s2, s2, 1
+    j 1b
+sr3: CHECK_STRAP TI_CAUSE, INTR | 5, 24
+    rdtime t1
+    bgeu t1, t0, 2f
+    FAIL 25
+2:  li t0, -1
+    csrw stimecmp, t0
 
     /* wfi wakes for a pending interrupt that SIE keeps from trapping */
     li t5, STRAP_INFO

@@ -3,7 +3,8 @@
  * (no trap), then taken once MIE is set; SEIP delegated to S, waking wfi
  * and trapping there; MSIP taken in M from U whatever MIE says; lowering a
  * line clears mip; the CLINT comparator the hart keeps (mtimecmp set by a
- * device: MTIP when time reaches it, waking wfi). */
+ * device: MTIP when time reaches it, waking wfi); csrrs mip while the SEIP
+ * line is high not latching SEIP. */
 #include "../progs/common.h"
 #define LINE_DEV 0x101000
 .macro RAISE n
@@ -110,4 +111,24 @@ r3: CHECK_TRAP TI_CAUSE, INTR | 7, 14
     and t1, t1, t0
     CHECK_EQ t1, 0, 15
     csrw mie, zero
+
+    /* csrrs mip from M while the SEIP line is high (as OpenSBI sets SSIP
+     * for an IPI): the read-modify-write sees only the software SEIP bit,
+     * so lowering the line clears SEIP in mip (latched, it would interrupt
+     * S mode for ever) */
+    RAISE 9
+    li t0, 1 << 9
+1:  csrr t1, mip
+    and t1, t1, t0
+    beqz t1, 1b
+    csrsi mip, 2
+    LOWER 9
+    csrr t1, mip
+    li t0, (1 << 9) | 2
+    and t1, t1, t0
+    CHECK_EQ t1, 2, 16
+    csrci mip, 2
+    csrr t1, mip
+    and t1, t1, t0
+    CHECK_EQ t1, 0, 17
     j pass
