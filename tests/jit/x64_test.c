@@ -579,34 +579,22 @@ static void forms_control(void)
         }
         expect("%s", want);
     }
-    /* the patchable jump: its displacement 4-aligned wherever it starts */
-    for (unsigned lead = 0; lead < 8; lead++) {
-        uint32_t l = cb_label_new(&B);
-        x64_nop(&B, lead ? lead : 0);
-        size_t site = x64_jmp_patchable(&B, l);
-        cb_bind(&B, l);
-        checks++;
-        if ((site + 1) % 4 || B.p[site] != 0xE9 || site - lead > 3) {
-            bad++;
-            if (group_bad++ < 5)
-                fprintf(stderr, "  patchable jump after %u bytes at %zu\n", lead, site);
+    /* the patchable jump and call: their displacement 4-aligned wherever
+     * they start */
+    for (unsigned call = 0; call < 2; call++)
+        for (unsigned lead = 0; lead < 8; lead++) {
+            uint32_t l = cb_label_new(&B);
+            x64_nop(&B, lead ? lead : 0);
+            size_t site = call ? x64_call_patchable(&B, l) : x64_jmp_patchable(&B, l);
+            cb_bind(&B, l);
+            checks++;
+            if ((site + 1) % 4 || B.p[site] != (call ? 0xE8 : 0xE9) || site - lead > 3) {
+                bad++;
+                if (group_bad++ < 5)
+                    fprintf(stderr, "  patchable %s after %u bytes at %zu\n", call ? "call" : "jump", lead, site);
+            }
+            cb_reset(&B);
         }
-        cb_reset(&B);
-    }
-    /* the patchable call, likewise */
-    for (unsigned lead = 0; lead < 8; lead++) {
-        uint32_t l = cb_label_new(&B);
-        x64_nop(&B, lead ? lead : 0);
-        size_t site = x64_call_patchable(&B, l);
-        cb_bind(&B, l);
-        checks++;
-        if ((site + 1) % 4 || B.p[site] != 0xE8 || site - lead > 3) {
-            bad++;
-            if (group_bad++ < 5)
-                fprintf(stderr, "  patchable call after %u bytes at %zu\n", lead, site);
-        }
-        cb_reset(&B);
-    }
     /* the patchable jcc: its displacement (after 0F 8x) 4-aligned too */
     for (unsigned lead = 0; lead < 8; lead++) {
         uint32_t l = cb_label_new(&B);
