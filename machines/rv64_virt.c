@@ -25,6 +25,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -655,7 +656,10 @@ static int virt_up(virt_machine *m, char *err, size_t errlen)
 static int virt_reset(virt_machine *m)
 {
     m->resets++;
-    memset(m->ram, 0, m->cfg.ram_size);
+    /* the first time RAM is fresh: zero and not resident; later the pages
+     * go back to the kernel (zero again when touched), not written */
+    if (m->resets > 1 && madvise(m->ram, m->cfg.ram_size, MADV_DONTNEED) != 0)
+        memset(m->ram, 0, m->cfg.ram_size);
     for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++)
         virtio_mmio_reset(&m->vio[i]);
     for (unsigned i = 0; i < m->nimg; i++)
