@@ -671,7 +671,11 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
     const rtl_isa *rt = isa->rtl;
     if (!rt || b->lead != 0)
         return -1;
-    lower L = {.ir = ir, .c = rt->code, .zero_reg = isa->zero_reg, .link_regs = isa->link_regs};
+    /* calls and returns for the return-address stack: on the flat model
+     * only (a system hart's return may cross an address-space change that
+     * a guest address alone does not tell) */
+    lower L = {.ir = ir, .c = rt->code, .zero_reg = isa->zero_reg,
+               .link_regs = v->mem_model == ENG_MEM_FLAT ? isa->link_regs : 0};
     if (!ir->regs_known) {
         for (unsigned r = 0; r < isa->nregs; r++) {
             const eng_reg *g = &isa->regs[r];
