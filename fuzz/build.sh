@@ -7,13 +7,15 @@
 # vml_compile (random well-formed vml programs compiled and run), rtl (one
 # instruction through the interpreter and through its runtime RTL), lockstep
 # (an instruction sequence run by the interpreter and the translation tier,
-# compared after every step: tests/jit/lockstep.h), dtb (a user's device
-# tree for rv64-virt), state (rv64-virt's restore of a saved state).
+# compared after every step: tests/jit/lockstep.h), dtb (rv64-virt's -dtb
+# path), virtq (rv64-virt's virtio-mmio transport and devices under hostile
+# guest memory and MMIO accesses), state (rv64-virt's restore of a saved
+# state).
 # Needs ROOT and FB (the fuzz build directory: build-fuzz beside $B).  The
 # library is built by the project Makefile with clang and the fuzzer's
 # coverage instrumentation plus ASan/UBSan, in its own build tree.
 
-FUZZ_TARGETS="decode elf vml_read vml_compile rtl lockstep dtb state"
+FUZZ_TARGETS="decode elf vml_read vml_compile rtl lockstep dtb virtq state"
 FUZZ_SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
 fuzz_build() {
@@ -98,6 +100,34 @@ CEOF
 	printf '\x01\x00\x00\x00\x00' >"$s/state/valid"
 	printf '\x01\x00\x02\x00\x01\x05' >"$s/state/cut"
 	printf 'vvm rv64-virt\n\0\0' >"$s/state/magic"
+	# virtq: 4 KiB of RAM, then operations (kind, slot, a, v; fuzz/fuzz_virtq.c):
+	# on each slot the handshake, a queue at 0x1000/0x2000/0x3000 (the
+	# console's transmit queue: 1), two chains (direct; indirect), a notify
+	local sl q
+	for sl in 0 1 2 3; do
+		q=0
+		[ $sl = 2 ] && q=1
+		{
+			head -c 4096 /dev/zero
+			printf "\\x03\\x0$sl\\x01\\x00\\x00\\x00\\x00\\x00"      # handshake, all features
+			printf "\\x02\\x0$sl\\x0$q\\x00\\x04\\x10\\x20\\x30"     # queue q: 16 entries
+			printf "\\x0d\\x0$sl\\x0$q\\x00\\x02\\x01\\x00\\x00"     # a chain of 3: header, data, status
+			printf "\\x0d\\x0$sl\\x0$q\\x00\\x03\\x02\\x01\\x08"     # 4 through an indirect table
+			printf "\\x04\\x0$sl\\x0$q\\x00\\x00\\x00\\x00\\x00"     # notify queue q
+		} >"$s/virtq/slot$sl"
+	done
+	# hostile chains on the probe device (slot 3): the head descriptor
+	# rewritten with next out of the table, next to itself, a buffer outside RAM
+	local bad name
+	for bad in 'next:\x10\x10\x00\x40' 'loop:\x10\x10\x00\x00' 'outside:\x10\x80\x00\x00'; do
+		name=${bad%%:*}
+		{
+			head -c 4096 /dev/zero
+			printf "\\x03\\x03\\x01\\x00\\x00\\x00\\x00\\x00\\x02\\x03\\x00\\x00\\x04\\x10\\x20\\x30"
+			printf "\\x0d\\x03\\x00\\x00\\x02\\x01\\x00\\x00\\x06\\x03\\x00\\x04${bad#*:}"
+			printf "\\x04\\x03\\x00\\x00\\x00\\x00\\x00\\x00"
+		} >"$s/virtq/hostile-$name"
+	done
 	# lockstep: generator choices; counting and mixed bytes as for vml_compile
 	cp "$s/vml_compile/count"* "$s/vml_compile/mix"* "$s/lockstep/" 2>/dev/null
 	rm -rf "$w"

@@ -320,7 +320,8 @@ void virtio_kick(virtio_mmio *t, unsigned q)
 
 /* ---- segment lists ---- */
 
-size_t virtio_iov_to_buf(const struct iovec *iov, unsigned n, size_t off, void *buf, size_t len)
+/* copies between iov (from off on) and buf, either way */
+static size_t iov_copy(const struct iovec *iov, unsigned n, size_t off, uint8_t *buf, size_t len, int into_iov)
 {
     size_t done = 0;
     for (unsigned i = 0; i < n && done < len; i++) {
@@ -329,27 +330,22 @@ size_t virtio_iov_to_buf(const struct iovec *iov, unsigned n, size_t off, void *
             continue;
         }
         size_t k = iov[i].iov_len - off < len - done ? iov[i].iov_len - off : len - done;
-        memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + off, k);
+        uint8_t *seg = (uint8_t *)iov[i].iov_base + off;
+        memcpy(into_iov ? seg : buf + done, into_iov ? buf + done : seg, k);
         done += k;
         off = 0;
     }
     return done;
 }
 
+size_t virtio_iov_to_buf(const struct iovec *iov, unsigned n, size_t off, void *buf, size_t len)
+{
+    return iov_copy(iov, n, off, buf, len, 0);
+}
+
 size_t virtio_iov_from_buf(const struct iovec *iov, unsigned n, size_t off, const void *buf, size_t len)
 {
-    size_t done = 0;
-    for (unsigned i = 0; i < n && done < len; i++) {
-        if (off >= iov[i].iov_len) {
-            off -= iov[i].iov_len;
-            continue;
-        }
-        size_t k = iov[i].iov_len - off < len - done ? iov[i].iov_len - off : len - done;
-        memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)buf + done, k);
-        done += k;
-        off = 0;
-    }
-    return done;
+    return iov_copy(iov, n, off, (uint8_t *)buf, len, 1);
 }
 
 unsigned virtio_iov_slice(const struct iovec *iov, unsigned n, size_t off, size_t len, struct iovec *dst,

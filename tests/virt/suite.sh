@@ -424,7 +424,8 @@ else
 
 	# virtio-blk: an ext2 disk made from a host directory (if=none and
 	# -device, with a serial for GET_ID); the guest reads a host file,
-	# writes one, syncs and powers off; debugfs reads it back
+	# writes one, syncs and powers off; debugfs reads it back.  A second,
+	# read-only disk (/dev/vdb): read, and a write refused
 	if ! command -v mke2fs >/dev/null || ! command -v debugfs >/dev/null; then
 		skip virt/virtio-blk "mke2fs or debugfs not installed (e2fsprogs)"
 		skip virt/virtio-blk-kill "mke2fs or debugfs not installed (e2fsprogs)"
@@ -440,21 +441,27 @@ echo "ro: $(cat /sys/block/vda/ro)"
 echo "written by the guest" >/mnt/guest.txt
 sync
 umount /mnt || exit 11
+echo "vdb ro: $(cat /sys/block/vdb/ro) $(head -c 9 /dev/vdb)"
+if echo overwrite | dd of=/dev/vdb conv=fsync 2>/dev/null; then echo "vdb write: done"; else echo "vdb write: refused"; fi
 GUEST
+		{ printf 'read-only'; head -c 65527 /dev/zero; } >"$TMP/vro.img"
 		if ! mke2fs -q -F -t ext2 -b 1024 -d "$TMP/vdisk" "$TMP/vdisk.img" 4096 >"$TMP/mke2fs.log" 2>&1; then
 			fail virt/virtio-blk "mke2fs -d failed"
 			show "$TMP/mke2fs.log"
 		else
 			v_boot virtio-blk -script "$TMP/vblk.sh" -- \
-				-drive "file=$TMP/vdisk.img,format=raw,if=none,id=hd0" -device virtio-blk-device,drive=hd0,serial=vvm-disk-1
+				-drive "file=$TMP/vdisk.img,format=raw,if=none,id=hd0" -device virtio-blk-device,drive=hd0,serial=vvm-disk-1 \
+				-drive "file=$TMP/vro.img,format=raw,if=none,id=hd1,readonly=on" -device virtio-blk-device,drive=hd1
 			v_back=$(debugfs -R "cat /guest.txt" "$TMP/vdisk.img" 2>/dev/null)
 			v_expect virtio-blk 'virtio_blk virtio0: \[vda\] 8192 512-byte' '^read: from the host$' '^serial: vvm-disk-1$' \
-				'^ro: 0$' '^vvm-guest: /etc/rc exited with status 0$'
+				'^ro: 0$' '^vdb ro: 1 read-only$' '^vdb write: refused$' '^vvm-guest: /etc/rc exited with status 0$'
 			if [ "$st" != 0 ] || [ -n "$miss" ]; then
 				fail virt/virtio-blk "exit status $st; no line matching$miss"
 				show "$TMP/virtio-blk.log" 8
 			elif [ "$v_back" != "written by the guest" ]; then
 				fail virt/virtio-blk "debugfs read back '$v_back'"
+			elif [ "$(head -c 9 "$TMP/vro.img")" != read-only ] || [ "$(stat -c %s "$TMP/vro.img")" != 65536 ]; then
+				fail virt/virtio-blk "the read-only image changed"
 			else
 				pass virt/virtio-blk
 			fi
