@@ -5,7 +5,7 @@
 # A crash, leak or input running longer than FUZZ_TIMEOUT (25) seconds leaves
 # its input in build-fuzz/crashes/ and fails the run.
 #   B=build FUZZ_SECONDS=60 bash fuzz/run.sh [TARGET...]
-# TARGETs (fuzz/fuzz_TARGET.c): decode, elf, vml_read, vml_compile, rtl, lockstep, dtb, state; and
+# TARGETs (fuzz/fuzz_TARGET.c): decode, elf, vml_read, vml_compile, rtl, lockstep, dtb, virtq, state; and
 # sysfuzz: the system-call fuzzer (tests/hostile/fuzz/sysfuzz.c) as a guest
 # of $B/vvm through tests/hostile/sysfuzz.sh, for FUZZ_SECONDS, with a seed
 # from the clock (SYSFUZZ_SEED to replay one) printed first.
