@@ -24,9 +24,10 @@ endif
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) -I. -I$(B)/gen -D_GNU_SOURCE -pthread $(SANFLAGS) $(CFLAGS)
 LDFLAGS_ALL := -pthread $(SANFLAGS) $(LDFLAGS)
-# libfdt (Debian's libfdt-dev): rv64-virt's device tree; a program linking
-# libvvm.a links -lfdt -lm
-LIBS := -lfdt -lm
+# libfdt (Debian's libfdt-dev): rv64-virt's device tree; libslirp (libslirp-dev):
+# its user networking.  A program linking
+# libvvm.a links -lfdt -lslirp -lm
+LIBS := -lfdt -lslirp -lm
 
 # Layers, bottom up.  Every .c file in these folders goes into libvvm.a.
 LIB_DIRS := core meta meta/vm engine isa/riscv os/linux machines machines/virt

@@ -75,7 +75,7 @@ struct virt_machine {
     virtio_mmio vio[VIRT_VIRTIO_COUNT];
     struct {
         int kind;           /* VIRT_VDEV_*, 0: an empty slot */
-        void *dev;          /* virtio_blk, virtio_rng, virtio_console */
+        void *dev;          /* virtio_blk, virtio_rng, virtio_console, virtio_net */
         int fd;             /* the console's output file, or -1 */
     } slot[VIRT_VIRTIO_COUNT];
     int devs_up;
@@ -410,6 +410,17 @@ static int virtio_setup(virt_machine *m, const virt_vdevs *v, char *err, size_t 
             }
             m->slot[i].dev = r;
             virtio_rng_attach(r, t);
+        } else if (d->kind == VIRT_VDEV_NET) {
+            virtio_net *n = malloc(sizeof *n);
+            if (!n) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            if (virtio_net_open(n, t, d->net, d->mac, err, errlen) < 0) {
+                free(n);
+                return -1;
+            }
+            m->slot[i].dev = n;
         } else {
             virtio_console *c = malloc(sizeof *c);
             if (!c) {
@@ -605,9 +616,10 @@ static int virt_setup(virt_machine *m, const virt_cfg *cfg, int dump_only, char 
 static int virt_reset(virt_machine *m)
 {
     m->resets++;
-    memset(m->ram, 0, m->cfg.ram_size);
+    /* the devices first: a network's thread writes no more into RAM */
     for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++)
         virtio_mmio_reset(&m->vio[i]);
+    memset(m->ram, 0, m->cfg.ram_size);
     for (unsigned i = 0; i < m->nimg; i++)
         memcpy(m->ram + (m->img[i].addr - VIRT_DRAM_BASE), m->img[i].data, m->img[i].n);
     for (unsigned h = 0; h < m->nharts; h++)
@@ -693,6 +705,8 @@ static void virt_destroy(vvm_machine *vm)
         virt_plic_fini(&m->plic);
         virt_rtc_fini(&m->rtc);
         for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+            if (m->slot[i].kind == VIRT_VDEV_NET)
+                virtio_net_close(m->slot[i].dev);   /* its thread takes the slot's lock */
             virtio_mmio_fini(&m->vio[i]);
             if (m->slot[i].kind == VIRT_VDEV_BLK)
                 virtio_blk_close(m->slot[i].dev);
@@ -851,7 +865,12 @@ static void virt_usage(FILE *f)
             "  -device virtio-rng-device                        entropy (host getrandom)\n"
             "  -device virtio-serial-device -device virtconsole,chardev=ID\n"
             "  -chardev file,id=ID,path=FILE                    a console into FILE (/dev/hvc1)\n"
-            "not built yet (refused): -nic, -netdev, other devices, -s, -S, -gdb, -monitor\n"
+            "  -netdev user,id=ID[,hostfwd=tcp:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...\n"
+            "                     user networking (libslirp: guest 10.0.2.15, host 10.0.2.2,\n"
+            "                     DNS 10.0.2.3), host ports forwarded to the guest\n"
+            "  -device virtio-net-device,netdev=ID[,mac=MAC]    a network card on it\n"
+            "  -nic user[,hostfwd=...][,mac=MAC]                 both at once; -nic none: no network\n"
+            "not built yet (refused): other network backends and devices, -s, -S, -gdb, -monitor\n"
             "Console: stdin/stdout; on a terminal, raw; C-a x quits, C-a h helps.\n",
             VIRT_MAX_HARTS, DEFAULT_BIOS);
 }
@@ -928,21 +947,22 @@ static int virt_main_with(int argc, char **argv, const vvm_run_opts *o, virt_vde
             }
         } else if (!strcmp(name, "-engine")) {
             engine = ARG();
-        } else if (!strcmp(name, "-drive") || !strcmp(name, "-device") || !strcmp(name, "-chardev")) {
+        } else if (!strcmp(name, "-drive") || !strcmp(name, "-device") || !strcmp(name, "-chardev") ||
+                   !strcmp(name, "-netdev") || !strcmp(name, "-nic")) {
             const char *v = ARG();
             char e[600];
-            int r = !strcmp(name, "-drive")    ? virt_opt_drive(vdevs, v, e, sizeof e)
-                    : !strcmp(name, "-device") ? virt_opt_device(vdevs, v, e, sizeof e)
-                                               : virt_opt_chardev(vdevs, v, e, sizeof e);
+            int r = !strcmp(name, "-drive")     ? virt_opt_drive(vdevs, v, e, sizeof e)
+                    : !strcmp(name, "-device")  ? virt_opt_device(vdevs, v, e, sizeof e)
+                    : !strcmp(name, "-chardev") ? virt_opt_chardev(vdevs, v, e, sizeof e)
+                    : !strcmp(name, "-netdev")  ? virt_opt_netdev(vdevs, v, e, sizeof e)
+                                                : virt_opt_nic(vdevs, v, e, sizeof e);
             if (r < 0) {
                 fprintf(stderr, "vvm run: %s\n", e);
                 return r == -2 ? 2 : 1;
             }
-        } else if (!strcmp(name, "-nic") || !strcmp(name, "-netdev") || !strcmp(name, "-monitor") ||
-                   !strcmp(name, "-gdb")) {
+        } else if (!strcmp(name, "-monitor") || !strcmp(name, "-gdb")) {
             const char *v = ARG();
-            fprintf(stderr, "vvm run: %s %s: %s is not built yet in rv64-virt (%s)\n", a, v, a,
-                    strcmp(name, "-monitor") && strcmp(name, "-gdb") ? "no network device" : "no monitor, no gdb stub");
+            fprintf(stderr, "vvm run: %s %s: %s is not built yet in rv64-virt (no monitor, no gdb stub)\n", a, v, a);
             return 2;
         } else if (!strcmp(name, "-s") || !strcmp(name, "-S")) {
             fprintf(stderr, "vvm run: %s: the gdb stub is not built yet in rv64-virt\n", a);

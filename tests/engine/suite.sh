@@ -33,7 +33,7 @@ host_checks() {
 	local san=()
 	[ "${SANITIZED:-0}" = 1 ] && san=(-fsanitize=address,undefined -fno-omit-frame-pointer)
 	if ! ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra "${san[@]}" -I"$inc" -o "$TMP/$src" "$E_SRC/$src.c" \
-		"$B/libvvm.a" -lfdt -lm -pthread -ldl 2>"$TMP/$src.log"; then
+		"$B/libvvm.a" -lfdt -lslirp -lm -pthread -ldl 2>"$TMP/$src.log"; then
 		fail "engine/$name" "does not build"
 		show "$TMP/$src.log"
 		return
@@ -183,7 +183,7 @@ done
 san=
 [ "${SANITIZED:-0}" = 1 ] && san="-fsanitize=address,undefined"
 # shellcheck disable=SC2086
-if ${CC:-cc} -std=gnu11 $san -I"$ROOT/include" -o "$TMP/budget_count" "$E_SRC/budget_count.c" "$B/libvvm.a" -lfdt -lm -pthread 2>"$TMP/budget_count.log"; then
+if ${CC:-cc} -std=gnu11 $san -I"$ROOT/include" -o "$TMP/budget_count" "$E_SRC/budget_count.c" "$B/libvvm.a" -lfdt -lslirp -lm -pthread 2>"$TMP/budget_count.log"; then
 	# and under each tier (an embedded machine takes $VVM_ENGINE)
 	for eng in "" interp jit auto; do
 		for slice in 1 2 3 5 7 64 1000000; do
@@ -205,7 +205,7 @@ fi
 # a run the budget ends stops on the budget even when the next block cannot
 # be decoded (its illegal instruction is the next run's)
 # shellcheck disable=SC2086
-if ${CC:-cc} -std=gnu11 $san -I"$ROOT/include" -o "$TMP/budget_edge" "$E_SRC/budget_edge.c" "$B/libvvm.a" -lfdt -lm -pthread 2>"$TMP/budget_edge.log"; then
+if ${CC:-cc} -std=gnu11 $san -I"$ROOT/include" -o "$TMP/budget_edge" "$E_SRC/budget_edge.c" "$B/libvvm.a" -lfdt -lslirp -lm -pthread 2>"$TMP/budget_edge.log"; then
 	out=$(run_to "$(scaled 20)" "$TMP/budget_edge" "$E_OUT/budget_edge" 2>"$TMP/budget_edge.err"); st=$?
 	if [ $st -eq 0 ] && [ "$out" = ok ]; then
 		pass engine/budget-edge
@@ -226,7 +226,7 @@ san=
 [ "${SANITIZED:-0}" = 1 ] && san="-fsanitize=address,undefined"
 # shellcheck disable=SC2086
 if ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter $san -I"$ROOT" -I"$B/gen" -D_GNU_SOURCE -pthread \
-	-o "$TMP/rtl_diff" "$E_SRC/rtl_diff.c" "$B/libvvm.a" -lfdt -lm 2>"$TMP/rtl_diff.log"; then
+	-o "$TMP/rtl_diff" "$E_SRC/rtl_diff.c" "$B/libvvm.a" -lfdt -lslirp -lm 2>"$TMP/rtl_diff.log"; then
 	out=$(run_to "$(scaled 120)" "$TMP/rtl_diff" 300 2>"$TMP/rtl_diff.err"); st=$?
 	if [ $st -eq 0 ] && echo "$out" | grep -q "^ok .* ops, .* runs of .* fused kinds$"; then
 		pass engine/rtl-diff

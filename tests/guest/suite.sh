@@ -9,8 +9,7 @@
 # artifacts for the current inputs every test is skipped, saying so.
 # QEMU="COMMAND ARGS" runs the suite on another machine taking qemu's
 # options (scripts/guest-qemu.sh): QEMU="$PWD/build/vvm run --machine
-# rv64-virt" runs it on vvm's system VM, where virtio-net is not built yet
-# (skipped).
+# rv64-virt" runs it on vvm's system VM.
 # Sourced by tests/run.sh (see there for $TMP, pass/fail/skip, run_to).
 
 G_SCRIPT=$ROOT/scripts/guest-linux.sh
@@ -22,8 +21,6 @@ g_skip_all() { skip "guest/*" "$1"; }
 
 g_dir=
 read -ra g_machine <<<"${QEMU:-qemu-system-riscv64}"
-g_on_qemu=0
-[[ ${g_machine[0]##*/} == qemu-system-* ]] && g_on_qemu=1
 if ! command -v "${g_machine[0]}" >/dev/null ||
 	[ ! -f /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin ]; then
 	g_skip_all "${g_machine[0]} or OpenSBI not installed (scripts/install-deps.sh guest)"
@@ -149,9 +146,7 @@ fi
 
 # --- virtio-net: busybox httpd in the guest, fetched from the host through
 # a port forwarded on 127.0.0.1; fetching /cgi-bin/done ends the guest's script.
-if [ $g_on_qemu = 0 ]; then
-	skip guest/virtio-net "not built yet on ${g_machine[0]##*/} (QEMU=$QEMU): no virtio-net"
-elif command -v curl >/dev/null; then
+if command -v curl >/dev/null; then
 	cat >"$TMP/net.sh" <<'EOF'
 mkdir -p /www/cgi-bin
 echo "served by the guest" >/www/index.html

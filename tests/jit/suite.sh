@@ -44,7 +44,7 @@ san=
 [ "${SANITIZED:-0}" = 1 ] && san="-fsanitize=address,undefined -fno-omit-frame-pointer"
 # shellcheck disable=SC2086
 if ${CC:-cc} -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-unused-function $san -I"$ROOT" -I"$B/gen" \
-	-D_GNU_SOURCE -pthread -o "$TMP/lockstep" "$ROOT/tests/jit/lockstep.c" "$B/libvvm.a" -lfdt -lm -ldl 2>"$TMP/lockstep.log"; then
+	-D_GNU_SOURCE -pthread -o "$TMP/lockstep" "$ROOT/tests/jit/lockstep.c" "$B/libvvm.a" -lfdt -lslirp -lm -ldl 2>"$TMP/lockstep.log"; then
 	n=${LOCKSTEP_SEQUENCES:-3000}
 	[ "${SANITIZED:-0}" = 1 ] && n=$((n / 3))
 	out=$(run_to "$(scaled 120)" "$TMP/lockstep" "$n" 2>"$TMP/lockstep.err"); st=$?

@@ -178,7 +178,7 @@ fi
 
 # the embedding API
 if [ "${SANITIZE_PASS:-0}" != 1 ]; then
-	if ${CC:-cc} -std=gnu11 -I"$ROOT/include" -o "$TMP/embed" "$M/embed.c" "$B/libvvm.a" -lfdt -lm -pthread 2>"$TMP/embed.log"; then
+	if ${CC:-cc} -std=gnu11 -I"$ROOT/include" -o "$TMP/embed" "$M/embed.c" "$B/libvvm.a" -lfdt -lslirp -lm -pthread 2>"$TMP/embed.log"; then
 		run_to 10 "$TMP/embed" >"$TMP/embed.out" 2>&1
 		st=$?
 		while IFS= read -r line; do
