@@ -147,23 +147,12 @@ fi
 # --- virtio-net: busybox httpd in the guest, fetched from the host through
 # a port forwarded on 127.0.0.1; fetching /cgi-bin/done ends the guest's script.
 if command -v curl >/dev/null; then
-	cat >"$TMP/net.sh" <<'EOF'
-mkdir -p /www/cgi-bin
-echo "served by the guest" >/www/index.html
-printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho bye\ntouch /tmp/done\n' >/www/cgi-bin/done
-chmod +x /www/cgi-bin/done
-httpd -p 80 -h /www || exit 20
-echo "httpd up on $(ip -4 addr show eth0 | sed -n 's/.*inet \([0-9.]*\).*/\1/p')"
-i=0
-while [ ! -e /tmp/done ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-[ -e /tmp/done ] || exit 21
-EOF
 	g_port=
 	for g_i in 1 2 3 4 5 6 7 8; do
 		g_p=$((20000 + RANDOM % 20000))
 		(exec 3<>"/dev/tcp/127.0.0.1/$g_p") 2>/dev/null || { g_port=$g_p; break; }
 	done
-	run_to "$(scaled 120)" bash "$G_QEMU" boot -script "$TMP/net.sh" -fwd "$g_port" </dev/null >"$TMP/virtio-net.out" 2>&1 &
+	run_to "$(scaled 120)" bash "$G_QEMU" boot -script "$ROOT/tests/guest/httpd.sh" -fwd "$g_port" </dev/null >"$TMP/virtio-net.out" 2>&1 &
 	g_pid=$!
 	g_got= g_bye= g_i=0
 	while [ $g_i -lt 600 ] && kill -0 $g_pid 2>/dev/null; do

@@ -536,19 +536,11 @@ GUEST
 			v_p=$((20000 + RANDOM % 20000))
 			(exec 3<>"/dev/tcp/127.0.0.1/$v_p") 2>/dev/null || { v_fport=$v_p; break; }
 		done
-		cat >"$TMP/vnet.sh" <<GUEST
-echo "mac: \$(cat /sys/class/net/eth0/address)"
-echo "fetched: \$(wget -q -O - http://10.0.2.2:$v_sport/file.txt)"
-mkdir -p /www/cgi-bin
-echo "served by the guest" >/www/index.html
-printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho bye\ntouch /tmp/done\n' >/www/cgi-bin/done
-chmod +x /www/cgi-bin/done
-httpd -p 80 -h /www || exit 20
-echo "httpd up on \$(ip -4 addr show eth0 | sed -n 's/.*inet \([0-9.]*\).*/\1/p')"
-i=0
-while [ ! -e /tmp/done ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
-[ -e /tmp/done ] || exit 21
-GUEST
+		{
+			echo 'echo "mac: $(cat /sys/class/net/eth0/address)"'
+			echo "echo \"fetched: \$(wget -q -O - http://10.0.2.2:$v_sport/file.txt)\""
+			cat "$ROOT/tests/guest/httpd.sh"
+		} >"$TMP/vnet.sh"
 		: >"$TMP/virtio-net.out"
 		run_to "$(scaled 90)" env QEMU="$VVM run --machine rv64-virt" bash "$ROOT/scripts/guest-qemu.sh" boot \
 			-script "$TMP/vnet.sh" -fwd "$v_fport" </dev/null >"$TMP/virtio-net.out" 2>&1 &
