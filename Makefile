@@ -25,9 +25,10 @@ WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) -I. -I$(B)/gen -D_GNU_SOURCE -pthread $(SANFLAGS) $(CFLAGS)
 LDFLAGS_ALL := -pthread $(SANFLAGS) $(LDFLAGS)
 # libfdt (Debian's libfdt-dev): rv64-virt's device tree; libzstd
-# (libzstd-dev): its saved states.  A program linking libvvm.a links
-# $(LIBS): $(B)/libvvm.libs says them (the tests and fuzz targets read it)
-LIBS := -lfdt -lzstd -lm
+# (libzstd-dev): its saved states; libslirp (libslirp-dev): its user
+# networking.  A program linking libvvm.a links $(LIBS): $(B)/libvvm.libs
+# says them (the tests and fuzz targets read it)
+LIBS := -lfdt -lzstd -lslirp -lm
 
 # Layers, bottom up.  Every .c file in these folders goes into libvvm.a.
 LIB_DIRS := core meta meta/vm engine isa/riscv os/linux machines machines/virt

@@ -9,13 +9,14 @@
 # (an instruction sequence run by the interpreter and the translation tier,
 # compared after every step: tests/jit/lockstep.h), dtb (rv64-virt's -dtb
 # path), virtq (rv64-virt's virtio-mmio transport and devices under hostile
-# guest memory and MMIO accesses), state (rv64-virt's restore of a saved
-# state).
+# guest memory and MMIO accesses), virtio_net (rv64-virt's virtio-net
+# queues under a hostile driver, looped back: no network), state
+# (rv64-virt's restore of a saved state).
 # Needs ROOT and FB (the fuzz build directory: build-fuzz beside $B).  The
 # library is built by the project Makefile with clang and the fuzzer's
 # coverage instrumentation plus ASan/UBSan, in its own build tree.
 
-FUZZ_TARGETS="decode elf vml_read vml_compile rtl lockstep dtb virtq state"
+FUZZ_TARGETS="decode elf vml_read vml_compile rtl lockstep dtb virtq virtio_net state"
 FUZZ_SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
 fuzz_build() {
@@ -128,6 +129,19 @@ CEOF
 			printf "\\x04\\x03\\x00\\x00\\x00\\x00\\x00\\x00"
 		} >"$s/virtq/hostile-$name"
 	done
+	# virtio_net: 2 KiB of RAM, then operations (kind, a, b, v; fuzz/fuzz_virtio_net.c):
+	# the handshake, both queues (16 entries at 0x1000/0x2000/0x3000 and
+	# 0x1800/0x2800/0x3800), a receive buffer, a frame in RAM, a transmitted
+	# chain of header and frame, its notify, a save/load
+	{
+		head -c 2048 /dev/zero
+		printf '\x00\x00\xff\xff\xff\xff\xff\xff'
+		printf '\x01\x00\x04\x00\x10\x20\x30\x00\x01\x01\x04\x00\x18\x28\x38\x00'
+		printf '\x06\x00\x00\x00\x00\x60\xf6\x05'
+		printf '\x03\x00\x0c\x50\xff\xff\xff\xff\x03\x00\x10\x50\xff\xff\x52\x54\x03\x00\x18\x50\x08\x06\x00\x01'
+		printf '\x06\x01\x00\x80\x00\x50\x0c\x00\x06\x01\x00\x00\x0c\x50\x3c\x00'
+		printf '\x02\x01\x00\x00\x00\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00\x00'
+	} >"$s/virtio_net/loop"
 	# lockstep: generator choices; counting and mixed bytes as for vml_compile
 	cp "$s/vml_compile/count"* "$s/vml_compile/mix"* "$s/lockstep/" 2>/dev/null
 	rm -rf "$w"

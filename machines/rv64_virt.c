@@ -87,7 +87,7 @@ struct virt_machine {
     virtio_mmio vio[VIRT_VIRTIO_COUNT];
     struct {
         int kind;           /* VIRT_VDEV_*, 0: an empty slot */
-        void *dev;          /* virtio_blk, virtio_rng, virtio_console */
+        void *dev;          /* virtio_blk, virtio_rng, virtio_console, virtio_net */
         int fd;             /* the console's output file, or -1 */
     } slot[VIRT_VIRTIO_COUNT];
     int devs_up;
@@ -453,6 +453,17 @@ static int virtio_setup(virt_machine *m, const virt_vdevs *v, char *err, size_t 
             }
             m->slot[i].dev = r;
             virtio_rng_attach(r, t);
+        } else if (d->kind == VIRT_VDEV_NET) {
+            virtio_net *n = malloc(sizeof *n);
+            if (!n) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            if (virtio_net_open(n, t, d->net, d->mac, err, errlen) < 0) {
+                free(n);
+                return -1;
+            }
+            m->slot[i].dev = n;
         } else {
             virtio_console *c = malloc(sizeof *c);
             if (!c) {
@@ -656,12 +667,13 @@ static int virt_up(virt_machine *m, char *err, size_t errlen)
 static int virt_reset(virt_machine *m)
 {
     m->resets++;
+    /* the devices first: a network's thread writes no more into RAM */
+    for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++)
+        virtio_mmio_reset(&m->vio[i]);
     /* the first time RAM is fresh: zero and not resident; later the pages
      * go back to the kernel (zero again when touched), not written */
     if (m->resets > 1 && madvise(m->ram, m->cfg.ram_size, MADV_DONTNEED) != 0)
         memset(m->ram, 0, m->cfg.ram_size);
-    for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++)
-        virtio_mmio_reset(&m->vio[i]);
     for (unsigned i = 0; i < m->nimg; i++)
         memcpy(m->ram + (m->img[i].addr - VIRT_DRAM_BASE), m->img[i].data, m->img[i].n);
     for (unsigned h = 0; h < m->nharts; h++)
@@ -952,6 +964,8 @@ static void virt_destroy(vvm_machine *vm)
         virt_plic_fini(&m->plic);
         virt_rtc_fini(&m->rtc);
         for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+            if (m->slot[i].kind == VIRT_VDEV_NET)
+                virtio_net_close(m->slot[i].dev);   /* its thread takes the slot's lock */
             virtio_mmio_fini(&m->vio[i]);
             if (m->slot[i].kind == VIRT_VDEV_BLK)
                 virtio_blk_close(m->slot[i].dev);
@@ -1270,6 +1284,12 @@ static int virt_save(vvm_machine *vm, FILE *f, char *err, size_t errlen)
         snprintf(err, errlen, "%s", m->exited ? "the machine has stopped: nothing to save" : "nothing loaded to save");
         return -1;
     }
+    for (unsigned i = 0; i < VIRT_VIRTIO_COUNT; i++)
+        if (m->slot[i].kind == VIRT_VDEV_NET) {
+            snprintf(err, errlen, "saving a machine with a network card is not built yet (its host connections "
+                                  "through slirp are not part of a state)");
+            return -1;
+        }
     virt_saved h = {m->cfg.ram_size, m->reset_pc, m->fdt_addr, m->nharts, m->nimg, (uint32_t)m->cfg.no_reboot,
                     m->resets};
     int bad = fwrite(STATE_MAGIC, sizeof STATE_MAGIC, 1, f) != 1 || virt_save_tag(f, "machine", &h, sizeof h) < 0;
@@ -1457,7 +1477,12 @@ static void virt_usage(FILE *f)
             "  -device virtio-rng-device                        entropy (host getrandom)\n"
             "  -device virtio-serial-device -device virtconsole,chardev=ID\n"
             "  -chardev file,id=ID,path=FILE                    a console into FILE (/dev/hvc1)\n"
-            "not built yet (refused): -nic, -netdev, other devices, -s, -S, -gdb, -monitor\n"
+            "  -netdev user,id=ID[,hostfwd=tcp:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...\n"
+            "                     user networking (libslirp: guest 10.0.2.15, host 10.0.2.2,\n"
+            "                     DNS 10.0.2.3), host ports forwarded to the guest\n"
+            "  -device virtio-net-device,netdev=ID[,mac=MAC]    a network card on it\n"
+            "  -nic user[,hostfwd=...][,mac=MAC]                 both at once; -nic none: no network\n"
+            "not built yet (refused): other network backends and devices, -s, -S, -gdb, -monitor\n"
             "Console: stdin/stdout; on a terminal, raw; C-a x quits, C-a c switches to the\n"
             "monitor and back (help lists its commands), C-a h helps.\n",
             VIRT_MAX_HARTS, DEFAULT_BIOS);
@@ -1537,20 +1562,20 @@ static int virt_parse(virt_cfg *c, int argc, char *const *argv, const char **eng
             }
         } else if (!strcmp(name, "-engine")) {
             *engine = ARG();
-        } else if (!strcmp(name, "-drive") || !strcmp(name, "-device") || !strcmp(name, "-chardev")) {
+        } else if (!strcmp(name, "-drive") || !strcmp(name, "-device") || !strcmp(name, "-chardev") ||
+                   !strcmp(name, "-netdev") || !strcmp(name, "-nic")) {
             const char *v = ARG();
-            int r = !strcmp(name, "-drive")    ? virt_opt_drive(vdevs, v, err, errlen)
-                    : !strcmp(name, "-device") ? virt_opt_device(vdevs, v, err, errlen)
-                                               : virt_opt_chardev(vdevs, v, err, errlen);
+            int r = !strcmp(name, "-drive")     ? virt_opt_drive(vdevs, v, err, errlen)
+                    : !strcmp(name, "-device")  ? virt_opt_device(vdevs, v, err, errlen)
+                    : !strcmp(name, "-chardev") ? virt_opt_chardev(vdevs, v, err, errlen)
+                    : !strcmp(name, "-netdev")  ? virt_opt_netdev(vdevs, v, err, errlen)
+                                                : virt_opt_nic(vdevs, v, err, errlen);
             if (r < 0)
                 return r == -2 ? -1 : -2;   /* not built yet: a bad option; bad input */
-        } else if (!strcmp(name, "-nic") || !strcmp(name, "-netdev") || !strcmp(name, "-monitor") ||
-                   !strcmp(name, "-gdb")) {
+        } else if (!strcmp(name, "-monitor") || !strcmp(name, "-gdb")) {
             const char *v = ARG();
-            snprintf(err, errlen, "%s %s: %s is not built yet in rv64-virt (%s)", a, v, a,
-                     strcmp(name, "-monitor") && strcmp(name, "-gdb")
-                         ? "no network device"
-                         : "the monitor is on the console (C-a c); no gdb stub");
+            snprintf(err, errlen, "%s %s: %s is not built yet in rv64-virt (the monitor is on the console, C-a c; "
+                     "no gdb stub)", a, v, a);
             return -1;
         } else if (!strcmp(name, "-s") || !strcmp(name, "-S")) {
             snprintf(err, errlen, "%s: the gdb stub is not built yet in rv64-virt", a);
@@ -1596,9 +1621,9 @@ static int virt_main_with(int argc, char **argv, const vvm_run_opts *o, virt_vde
         return 2;
     }
     if (c.incoming && (c.bios || c.kernel || c.initrd || c.append || c.dtb || c.dump_dtb || g.smp || g.m ||
-                       vdevs->ndrives || vdevs->nreq || vdevs->nchardevs)) {
+                       vdevs->ndrives || vdevs->nreq || vdevs->nchardevs || vdevs->nnetdevs || vdevs->nnics)) {
         fprintf(stderr, "vvm run: -incoming restores the machine its file describes: give none of -m, -smp, -bios, "
-                        "-kernel, -initrd, -append, -dtb, -drive, -device, -chardev, --dump-dtb with it\n");
+                        "-kernel, -initrd, -append, -dtb, -drive, -device, -chardev, -netdev, -nic, --dump-dtb with it\n");
         return 2;
     }
     char err[1024];

@@ -16,7 +16,7 @@ pkgs=(
   qemu-user qemu-system-misc golang-go time
   lua5.4 guile-3.0 libedit-dev procps
   libcapstone-dev
-  libfdt-dev device-tree-compiler qemu-system-misc opensbi
+  libfdt-dev device-tree-compiler qemu-system-misc opensbi libslirp-dev
   libzstd-dev
 )
 

@@ -209,15 +209,52 @@ typedef struct virtio_console {
 } virtio_console;
 void virtio_console_attach(virtio_console *c, virtio_mmio *t, int out_fd);
 
+/* virtio-net on user networking (libslirp, qemu's -netdev user): a host
+ * port forwarding, a network (its forwardings), the device */
+#define VIRT_MAX_HOSTFWD 8
+typedef struct virt_hostfwd {
+    int udp;
+    uint32_t host_addr, guest_addr;     /* IPv4, host byte order; 0: any host address, the guest's 10.0.2.15 */
+    uint16_t host_port, guest_port;
+    char text[80];                      /* as given, for messages */
+} virt_hostfwd;
+typedef struct virt_netdev {
+    char *id;
+    unsigned nfwd;
+    virt_hostfwd fwd[VIRT_MAX_HOSTFWD];
+    int used, nic;                      /* nic: made by -nic (for messages) */
+} virt_netdev;
+#define VIRTIO_NET_MAX_FRAME 65550      /* no offloads: one frame, at most 64 KiB and its Ethernet header */
+struct virtio_net_backend;
+typedef struct virtio_net {
+    virtio_mmio *t;
+    uint8_t mac[6];
+    uint64_t rx_packets, tx_packets, rx_dropped, tx_dropped;
+    virtq_elem rxe;                     /* under the transport's lock */
+    struct virtio_net_backend *be;      /* slirp, its thread */
+} virtio_net;
+/* Starts user networking on nd (its hostfwd ports listening, its thread
+ * running) and attaches the device to slot t; 0, or -1 with err.  nd
+ * NULL (tests, the fuzzer): no network and no thread, every frame sent
+ * comes back as received once virtio_net_service drains the queue. */
+int virtio_net_open(virtio_net *n, virtio_mmio *t, const virt_netdev *nd, const uint8_t mac[6], char *err,
+                    size_t errlen);
+/* Without a thread: the transmit queue drained on the caller's thread. */
+void virtio_net_service(virtio_net *n);
+/* Stops the thread, closes slirp's sockets (before the slot's fini). */
+void virtio_net_close(virtio_net *n);
+
 /* ---- the command line's virtio devices (devopts.c): qemu's -drive,
- * -device, -chardev for what is built ---- */
-enum { VIRT_VDEV_BLK = 1, VIRT_VDEV_RNG, VIRT_VDEV_CONSOLE };
+ * -device, -chardev, -netdev, -nic for what is built ---- */
+enum { VIRT_VDEV_BLK = 1, VIRT_VDEV_RNG, VIRT_VDEV_CONSOLE, VIRT_VDEV_NET };
 typedef struct virt_vdev {
     int kind;
     const char *file, *serial;      /* blk: the image, GET_ID's serial (NULL: empty) */
     int ro;
     const char *out;                /* console: the output file (NULL: discarded) */
     int append;
+    const virt_netdev *net;         /* net: its network */
+    uint8_t mac[6];
 } virt_vdev;
 #define VIRT_MAX_DRIVES 16
 typedef struct virt_vdevs {
@@ -228,7 +265,10 @@ typedef struct virt_vdevs {
     unsigned ndrives;
     struct { char *id, *path; int append; } chardev[VIRT_MAX_DRIVES];
     unsigned nchardevs;
-    struct { int kind; char *drive, *serial; int has_port; char *chardev; } req[VIRT_MAX_DRIVES];
+    virt_netdev netdev[VIRT_MAX_DRIVES];
+    unsigned nnetdevs, nnics;
+    struct { int kind; char *drive, *serial; int has_port; char *chardev; char *netdev; int has_mac; uint8_t mac[6]; }
+        req[VIRT_MAX_DRIVES];
     unsigned nreq;
 } virt_vdevs;
 /* One option's argument: 0; -1 with err (bad input, status 1); -2 with
@@ -236,6 +276,8 @@ typedef struct virt_vdevs {
 int virt_opt_drive(virt_vdevs *v, const char *arg, char *err, size_t errlen);
 int virt_opt_device(virt_vdevs *v, const char *arg, char *err, size_t errlen);
 int virt_opt_chardev(virt_vdevs *v, const char *arg, char *err, size_t errlen);
+int virt_opt_netdev(virt_vdevs *v, const char *arg, char *err, size_t errlen);
+int virt_opt_nic(virt_vdevs *v, const char *arg, char *err, size_t errlen);
 /* After the options: references resolved, v->dev filled; 0 or -1 with err. */
 int virt_vdevs_finish(virt_vdevs *v, char *err, size_t errlen);
 void virt_vdevs_free(virt_vdevs *v);

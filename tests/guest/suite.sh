@@ -11,8 +11,7 @@
 # run by hand before make guest) every test is skipped, saying why.
 # QEMU="COMMAND ARGS" runs the suite on another machine taking qemu's
 # options (scripts/guest-qemu.sh): QEMU="$PWD/build/vvm run --machine
-# rv64-virt" runs it on vvm's system VM, where virtio-net is not built yet
-# (skipped).
+# rv64-virt" runs it on vvm's system VM.
 # Sourced by tests/run.sh (see there for $TMP, pass/fail/skip, run_to).
 
 G_SCRIPT=$ROOT/scripts/guest-linux.sh
@@ -23,8 +22,6 @@ g_skip_all() { skip "guest/*" "$1"; }
 
 g_dir=
 read -ra g_machine <<<"${QEMU:-qemu-system-riscv64}"
-g_on_qemu=0
-[[ ${g_machine[0]##*/} == qemu-system-* ]] && g_on_qemu=1
 if ! command -v "${g_machine[0]}" >/dev/null ||
 	[ ! -f /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin ]; then
 	g_skip_all "${g_machine[0]} or OpenSBI not installed (scripts/install-deps.sh guest)"
@@ -148,26 +145,13 @@ fi
 
 # --- virtio-net: busybox httpd in the guest, fetched from the host through
 # a port forwarded on 127.0.0.1; fetching /cgi-bin/done ends the guest's script.
-if [ $g_on_qemu = 0 ]; then
-	skip guest/virtio-net "not built yet on ${g_machine[0]##*/} (QEMU=$QEMU): no virtio-net"
-elif command -v curl >/dev/null; then
-	cat >"$TMP/net.sh" <<'EOF'
-mkdir -p /www/cgi-bin
-echo "served by the guest" >/www/index.html
-printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho bye\ntouch /tmp/done\n' >/www/cgi-bin/done
-chmod +x /www/cgi-bin/done
-httpd -p 80 -h /www || exit 20
-echo "httpd up on $(ip -4 addr show eth0 | sed -n 's/.*inet \([0-9.]*\).*/\1/p')"
-i=0
-while [ ! -e /tmp/done ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-[ -e /tmp/done ] || exit 21
-EOF
+if command -v curl >/dev/null; then
 	g_port=
 	for g_i in 1 2 3 4 5 6 7 8; do
 		g_p=$((20000 + RANDOM % 20000))
 		(exec 3<>"/dev/tcp/127.0.0.1/$g_p") 2>/dev/null || { g_port=$g_p; break; }
 	done
-	run_to "$(scaled 120)" bash "$G_QEMU" boot -script "$TMP/net.sh" -fwd "$g_port" </dev/null >"$TMP/virtio-net.out" 2>&1 &
+	run_to "$(scaled 120)" bash "$G_QEMU" boot -script "$ROOT/tests/guest/httpd.sh" -fwd "$g_port" </dev/null >"$TMP/virtio-net.out" 2>&1 &
 	g_pid=$!
 	g_got= g_bye= g_i=0
 	while [ $g_i -lt 600 ] && kill -0 $g_pid 2>/dev/null; do

@@ -232,13 +232,42 @@ bad_status=1 bad drive-nofile "no file=" -drive format=raw,if=virtio -bios none 
 bad_status=1 bad drive-readonly "readonly=maybe" -drive file="$TMP/bad-disk.img",readonly=maybe -bios none -kernel "$V_OUT/hello"
 bad_status=1 bad drive-unknown-id "no -drive with id=hd9" -device virtio-blk-device,drive=hd9 -bios none -kernel "$V_OUT/hello"
 bad_status=1 bad device-unknown "not a device of this machine" -device e1000 -bios none -kernel "$V_OUT/hello"
-bad_status=2 bad device-net "not built yet" -device virtio-net-device -bios none -kernel "$V_OUT/hello"
 bad_status=1 bad device-port "no virtio-serial-device" -device virtconsole,chardev=c0 -bios none -kernel "$V_OUT/hello"
 bad_status=2 bad chardev-socket "not built yet" -chardev socket,id=c0,path=/tmp/x -bios none -kernel "$V_OUT/hello"
 bad_status=1 bad chardev-missing "no -chardev with id=c9" -device virtio-serial-device -device virtconsole,chardev=c9 -bios none -kernel "$V_OUT/hello"
 bad_status=1 bad too-many-virtio "more than 8 virtio devices" $(for i in 1 2 3 4 5 6 7 8 9; do echo -device virtio-rng-device; done) -bios none -kernel "$V_OUT/hello"
-bad_status=2 bad nic "not built yet" -nic user -bios none -kernel "$V_OUT/hello"
-bad_status=2 bad netdev "not built yet" -netdev user,id=n0 -bios none -kernel "$V_OUT/hello"
+# networks: -nic, -netdev user, -device virtio-net-device
+bad_status=2 bad nic-tap "not built yet in rv64-virt: the tap backend" -nic tap -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad netdev-unknown "unknown network backend" -netdev carrier-pigeon,id=n0 -bios none -kernel "$V_OUT/hello"
+bad_status=2 bad netdev-restrict "restrict= is not built yet" -netdev user,id=n0,restrict=on \
+	-device virtio-net-device,netdev=n0 -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad netdev-unused "no device uses it" -netdev user,id=n0 -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad netdev-noid "needs id=" -netdev user -device virtio-net-device,netdev=n0 -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad netdev-missing "no -netdev with id=n9" -device virtio-net-device,netdev=n9 -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad netdev-twice "in use already" -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
+	-device virtio-net-device,netdev=n0 -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad device-net-nonetdev "needs netdev=" -device virtio-net-device -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad nic-mac "not a unicast MAC" -nic user,mac=01:00:5e:00:00:01 -bios none -kernel "$V_OUT/hello"
+bad_status=2 bad nic-model "model=e1000 is not built yet" -nic user,model=e1000 -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad hostfwd-port "bad hostfwd=tcp:127.0.0.1:70000-:80" -nic user,hostfwd=tcp:127.0.0.1:70000-:80 \
+	-bios none -kernel "$V_OUT/hello"
+bad_status=1 bad hostfwd-proto "bad hostfwd=sctp" -nic user,hostfwd=sctp:127.0.0.1:2222-:22 -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad hostfwd-addr "bad hostfwd=tcp:10.0.2:2222" -nic user,hostfwd=tcp:10.0.2:2222-:22 -bios none -kernel "$V_OUT/hello"
+# a machine with two networks (-nic, -netdev + -device) and forwarded ports starts, runs and stops
+v_port=$((20000 + RANDOM % 20000))
+if vrun net-up /dev/null -bios none -kernel "$V_OUT/hello" -nic user,hostfwd=tcp:127.0.0.1:$v_port-:80 \
+	-netdev user,id=n1,hostfwd=udp:127.0.0.1:$((v_port + 1))-:53 -device virtio-net-device,netdev=n1,mac=52:54:00:00:00:02; then
+	if [ "$st" = 0 ] && grep -q 'all 1 harts done' "$TMP/net-up.out"; then
+		pass virt/net-up
+	else
+		fail virt/net-up "exit status $st"
+		show "$TMP/net-up.err" 3
+	fi
+fi
+# the same host port twice: the second cannot listen (127.0.0.1 only)
+v_port=$((20000 + RANDOM % 20000))
+bad_status=1 bad hostfwd-in-use "cannot listen on the host port" \
+	-nic user,hostfwd=tcp:127.0.0.1:$v_port-:80,hostfwd=tcp:127.0.0.1:$v_port-:81 -bios none -kernel "$V_OUT/hello"
 bad gdb-s "not built yet" -s -bios none -kernel "$V_OUT/hello"
 bad gdb-S "not built yet" -S -bios none -kernel "$V_OUT/hello"
 bad unknown "unknown option" -vga std -bios none -kernel "$V_OUT/hello"
@@ -398,7 +427,7 @@ v_expect() {
 }
 
 if [ -n "$v_gskip" ]; then
-	for v_name in linux-boot linux-boot-4harts linux-snapshot virtio-blk virtio-blk-kill virtio-rng-console; do skip "virt/$v_name" "$v_gskip"; done
+	for v_name in linux-boot linux-boot-4harts linux-snapshot virtio-blk virtio-blk-kill virtio-rng-console virtio-net; do skip "virt/$v_name" "$v_gskip"; done
 else
 	. "$ROOT/tests/guest/workload-expect.sh"
 	for v_n in 1 4; do
@@ -556,6 +585,69 @@ GUEST
 			fail virt/linux-snapshot "debugfs read '$v_back' from the disk written after the restore"
 		else
 			pass virt/linux-snapshot
+		fi
+	fi
+
+	# virtio-net on user networking (libslirp), all on this machine's
+	# loopback: the guest fetches a file from a host server on 127.0.0.1
+	# through slirp's host alias 10.0.2.2, then serves a page with busybox
+	# httpd that the host fetches through hostfwd on 127.0.0.1; fetching
+	# /cgi-bin/done ends the guest's script
+	if ! command -v curl >/dev/null || ! command -v python3 >/dev/null; then
+		skip virt/virtio-net "curl or python3 not installed (scripts/install-deps.sh guest)"
+	else
+		rm -rf "$TMP/www"
+		mkdir -p "$TMP/www"
+		echo "from the host server $RANDOM" >"$TMP/www/file.txt"
+		(cd "$TMP/www" && exec python3 -u -m http.server 0 --bind 127.0.0.1) >"$TMP/httpserver.log" 2>&1 &
+		v_srv=$!
+		v_sport=
+		for v_i in $(seq 100); do
+			v_sport=$(sed -n 's/.*Serving HTTP on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$TMP/httpserver.log")
+			[ -n "$v_sport" ] && break
+			sleep 0.1
+		done
+		v_fport=
+		for v_i in 1 2 3 4 5 6 7 8; do
+			v_p=$((20000 + RANDOM % 20000))
+			(exec 3<>"/dev/tcp/127.0.0.1/$v_p") 2>/dev/null || { v_fport=$v_p; break; }
+		done
+		{
+			echo 'echo "mac: $(cat /sys/class/net/eth0/address)"'
+			echo "echo \"fetched: \$(wget -q -O - http://10.0.2.2:$v_sport/file.txt)\""
+			cat "$ROOT/tests/guest/httpd.sh"
+		} >"$TMP/vnet.sh"
+		: >"$TMP/virtio-net.out"
+		run_to "$(scaled 90)" env QEMU="$VVM run --machine rv64-virt" bash "$ROOT/scripts/guest-qemu.sh" boot \
+			-script "$TMP/vnet.sh" -fwd "$v_fport" </dev/null >"$TMP/virtio-net.out" 2>&1 &
+		v_pid=$!
+		v_got= v_bye= v_i=0
+		while [ $v_i -lt "$(scaled 600)" ] && kill -0 $v_pid 2>/dev/null; do
+			if grep -q '^httpd up' "$TMP/virtio-net.out" 2>/dev/null; then
+				v_got=$(curl -s --noproxy '*' --max-time 20 "http://127.0.0.1:$v_fport/index.html")
+				v_bye=$(curl -s --noproxy '*' --max-time 20 "http://127.0.0.1:$v_fport/cgi-bin/done")
+				break
+			fi
+			sleep 0.1
+			v_i=$((v_i + 1))
+		done
+		wait $v_pid
+		st=$?
+		kill "$v_srv" 2>/dev/null
+		wait "$v_srv" 2>/dev/null
+		tr -d '\r' <"$TMP/virtio-net.out" >"$TMP/virtio-net.log"
+		v_expect virtio-net '^mac: 52:54:00:12:34:56$' "^fetched: $(cat "$TMP/www/file.txt")\$" '^httpd up on 10\.0\.2\.15$' \
+			'^vvm-guest: /etc/rc exited with status 0$'
+		if [ -z "$v_sport" ] || [ -z "$v_fport" ]; then
+			fail virt/virtio-net "no host server port ('$v_sport') or no free port to forward ('$v_fport')"
+		elif [ "$v_got" != "served by the guest" ] || [ "$v_bye" != bye ]; then
+			fail virt/virtio-net "the host fetched '$v_got' and '$v_bye' from 127.0.0.1:$v_fport (status $st)"
+			show "$TMP/virtio-net.log" 8
+		elif [ "$st" != 0 ] || [ -n "$miss" ]; then
+			fail virt/virtio-net "exit status $st; no line matching$miss"
+			show "$TMP/virtio-net.log" 8
+		else
+			pass virt/virtio-net
 		fi
 	fi
 fi
