@@ -122,7 +122,7 @@ TIMEOUT=${VIRT_TIMEOUT:-300}   # a boot's limit; the programs' boot gets twice t
 # R_IDLE_WALL, R_RAM (KiB resident in the guest RAM mapping at @@rss).
 declare -A R_PROG R_GPROG R_CPROG
 vrun() {
-	local log=$1 line t t0 cpid pid= marks=()
+	local log=$1 line t t0 cpid pid='' marks=()
 	shift
 	R_INIT=- R_END=- R_ST=- R_CPU=- R_MAXRSS=- R_IDLE=- R_IDLE_WALL=- R_RAM=-
 	R_PROG=() R_GPROG=() R_CPROG=()
@@ -214,16 +214,16 @@ for smp in 1 4; do
 			bi=$(minof "$bi" "$R_INIT"); be=$(minof "$be" "$R_END"); bc=$(minof "$bc" "$R_CPU")
 			awk -v e="$R_END" -v s="$SLOW" 'BEGIN { exit !(e > s) }' && break
 		done
+		# shellcheck disable=SC2034  # read through the nameref row below
 		B_INIT[$m-$smp]=$bi B_END[$m-$smp]=$be B_CPU[$m-$smp]=$bc
 	done
 done
 
 # ---------------------------------------------------------------- programs, memory, idle
-declare -A W_PROG W_GPROG W_CPROG W_IDLE W_IDLEW W_RAM W_MAXRSS W_ST
+declare -A W_PROG W_GPROG W_CPROG W_IDLE W_IDLEW W_RAM W_MAXRSS
 for m in "${MACHINES[@]}"; do
 	machine_cmd "$m" 1 "$V/work.initrd"
 	LIMIT=$((2 * TIMEOUT)) vrun "$V/work-$m.log" "${CMD[@]}"
-	W_ST[$m]=$R_ST
 	[ "$R_ST" = 0 ] || echo "bench-virt: $m workload boot: exit status $R_ST (log: $V/work-$m.log)" >&2
 	for n in $PROGS; do W_PROG[$m-$n]=${R_PROG[$n]:-FAIL} W_GPROG[$m-$n]=${R_GPROG[$n]:-FAIL} W_CPROG[$m-$n]=${R_CPROG[$n]:-FAIL}; done
 	W_IDLE[$m]=$R_IDLE W_IDLEW[$m]=$R_IDLE_WALL W_RAM[$m]=$R_RAM W_MAXRSS[$m]=$R_MAXRSS
@@ -270,18 +270,14 @@ for smp in 1 4; do
 		END) printf '| power-off (exit), %s |' "$h" ;;
 		CPU) printf '| host CPU s of the boot, %s |' "$h" ;;
 		esac
-		for m in "${MACHINES[@]}"; do
-			eval "v=\${B_$what[$m-$smp]:--}"
-			printf ' %s |' "$v"
-		done
+		declare -n row="B_$what"
+		for m in "${MACHINES[@]}"; do printf ' %s |' "${row[$m-$smp]:--}"; done
 		if [ $HAVE_QEMU = 1 ]; then
-			eval "q=\${B_$what[qemu-$smp]:--}"
 			for m in "${MACHINES[@]}"; do
-				[ "$m" = qemu ] && continue
-				eval "v=\${B_$what[$m-$smp]:--}"
-				printf ' %s |' "$(ratio "$v" "$q")"
+				[ "$m" = qemu ] || printf ' %s |' "$(ratio "${row[$m-$smp]:--}" "${row[qemu-$smp]:--}")"
 			done
 		fi
+		unset -n row
 		echo
 	done
 done
