@@ -402,7 +402,7 @@ v_gskip=
 if [ ! -f "$V_SBI" ]; then
 	v_gskip="Debian's OpenSBI not installed ($V_SBI; package opensbi)"
 elif ! v_gdir=$(run_to 60 bash "$ROOT/scripts/guest-linux.sh" dir 2>/dev/null) || [ ! -f "$v_gdir/Image" ]; then
-	v_gskip="guest artifacts not cached: run make guest (about 10 minutes)"
+	v_gskip=$(bash "$ROOT/scripts/guest-ensure.sh" reason)
 fi
 
 # v_boot NAME [guest-qemu.sh boot options]: the guest on vvm; its console
