@@ -1470,7 +1470,7 @@ static void virt_usage(FILE *f)
             "  -no-reboot         a guest reset ends vvm (status 0)\n"
             "  -incoming file:PATH  go on from a state the monitor's migrate file:PATH saved\n"
             "  -M virt            the machine (only virt)\n"
-            "  --engine interp|jit|auto   execution tier (jit: a slow boot for now)\n"
+            "  --engine interp|jit|auto   execution tier (default auto)\n"
             "  -drive file=IMG[,format=raw][,if=virtio|none][,id=ID][,readonly=on]\n"
             "                     a raw image as a virtio-blk disk (if=none: for a -device)\n"
             "  -device virtio-blk-device,drive=ID[,serial=S]   the if=none drive ID\n"
