@@ -694,12 +694,24 @@ static void mon_say(int fd, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(b, sizeof b, fmt, ap);
     va_end(ap);
+    if (n < 0)
+        return;
     if (n > (int)sizeof b - 1)
         n = (int)sizeof b - 1;
-    /* the terminal is raw: \n starts no line by itself */
+    /* the terminal is raw: \n starts no line by itself; one write */
+    char o[2 * sizeof b];
+    size_t k = 0;
     for (int i = 0; i < n; i++) {
-        ssize_t r = b[i] == '\n' ? write(fd, "\r\n", 2) : write(fd, b + i, 1);
-        (void)r;
+        if (b[i] == '\n')
+            o[k++] = '\r';
+        o[k++] = b[i];
+    }
+    for (size_t d = 0; d < k;) {
+        ssize_t r = write(fd, o + d, k - d);
+        if (r <= 0 && errno != EINTR)
+            return;
+        if (r > 0)
+            d += (size_t)r;
     }
 }
 
