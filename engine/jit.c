@@ -671,11 +671,13 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
     const rtl_isa *rt = isa->rtl;
     if (!rt || b->lead != 0)
         return -1;
-    /* calls and returns for the return-address stack: on the flat model
-     * only (a system hart's return may cross an address-space change that
-     * a guest address alone does not tell) */
-    lower L = {.ir = ir, .c = rt->code, .zero_reg = isa->zero_reg,
-               .link_regs = v->mem_model == ENG_MEM_FLAT ? isa->link_regs : 0};
+    /* calls and returns for the return-address stack, on both memory
+     * models: on a system hart a return may cross an address-space change
+     * (a satp write, an sfence.vma in the callee), but the host return
+     * lands on the caller's direct exit to the guest return address, which
+     * goes through its block's chain entry, and that compares the block's
+     * fetch key with the hart's like any other entry */
+    lower L = {.ir = ir, .c = rt->code, .zero_reg = isa->zero_reg, .link_regs = isa->link_regs};
     if (!ir->regs_known) {
         for (unsigned r = 0; r < isa->nregs; r++) {
             const eng_reg *g = &isa->regs[r];

@@ -173,18 +173,35 @@ void *eng_phys_host(eng_phys *p, uint64_t pa, uint64_t n)
 
 /* ---- the context ---- */
 
-static void tlb_clear(eng_tlb_entry *t)
+/* Empties TLB k of m: the entries filled since the last clear, when they
+ * are known, else all of them. */
+static void tlb_clear(eng_mmu *m, int k)
 {
-    for (unsigned i = 0; i < ENG_TLB_SIZE; i++)
-        t[i].tag = ENG_TLB_EMPTY;
+    eng_tlb_entry *t = m->tlb[k];
+    if (m->nfilled[k] <= ENG_TLB_TRACK) {
+        for (unsigned i = 0; i < m->nfilled[k]; i++)
+            t[m->filled[k][i]].tag = ENG_TLB_EMPTY;
+    } else {
+        for (unsigned i = 0; i < ENG_TLB_SIZE; i++)
+            t[i].tag = ENG_TLB_EMPTY;
+    }
+    m->nfilled[k] = 0;
+    m->nsuper[k] = 0;
+}
+
+static void tlb_clear_all(eng_mmu *m)
+{
+    for (int k = 0; k < 3; k++) {
+        m->nfilled[k] = ENG_TLB_TRACK + 1;
+        tlb_clear(m, k);
+    }
 }
 
 void eng_mmu_flush_tlb(eng_vcpu *v)
 {
     eng_mmu *m = v->mmu;
     for (int k = 0; k < 3; k++)
-        tlb_clear(m->tlb[k]);
-    m->has_super = 0;
+        tlb_clear(m, k);
 }
 
 /* The fetch key (eng_vcpu.fkey): 0 while fetches are not translated (M
@@ -207,7 +224,23 @@ static void new_generation(eng_vcpu *v)
 {
     v->mmu->gen++;
     v->mmu->gens++;
+    memset(v->mmu->code_vpn, 0, sizeof v->mmu->code_vpn);
     fkey_update(v);
+}
+
+static unsigned code_vpn_bit(uint64_t va)
+{
+    uint64_t vpn = va >> 12;
+    return (unsigned)((vpn ^ vpn >> ENG_CODE_VPN_BITS) & ((1u << ENG_CODE_VPN_BITS) - 1));
+}
+
+/* Block b is keyed with the current generation: its pages into the set
+ * an sfence.vma of one address consults. */
+static void code_vpn_mark(eng_mmu *m, const eng_block *b)
+{
+    unsigned i = code_vpn_bit(b->pc), j = code_vpn_bit(b->end ? b->end - 1 : b->pc);
+    m->code_vpn[i / 64] |= UINT64_C(1) << (i % 64);
+    m->code_vpn[j / 64] |= UINT64_C(1) << (j % 64);
 }
 
 void eng_tlb_refresh_blocks(eng_vcpu *v)
@@ -230,7 +263,7 @@ int eng_vcpu_use_tlb(eng_vcpu *v, eng_phys *p)
     m->priv_data = m->priv_fetch = ENG_PRIV_S;
     m->gen = 1;
     fkey_update(v);
-    eng_mmu_flush_tlb(v);
+    tlb_clear_all(m);
     v->mem_model = ENG_MEM_TLB;
     v->mem_ops = &eng_mem_tlb;
     v->mem = NULL;
@@ -278,14 +311,14 @@ void eng_mmu_set_priv(eng_vcpu *v, unsigned data_priv, unsigned fetch_priv)
     if (data_priv != m->priv_data) {
         m->priv_data = (uint8_t)data_priv;
         if (m->levels) {
-            tlb_clear(m->tlb[ENG_ACC_LOAD]);
-            tlb_clear(m->tlb[ENG_ACC_STORE]);
+            tlb_clear(m, ENG_ACC_LOAD);
+            tlb_clear(m, ENG_ACC_STORE);
         }
     }
     if (fetch_priv != m->priv_fetch) {
         m->priv_fetch = (uint8_t)fetch_priv;
         if (m->levels)
-            tlb_clear(m->tlb[ENG_ACC_FETCH]);
+            tlb_clear(m, ENG_ACC_FETCH);
         fkey_update(v);
     }
 }
@@ -297,8 +330,8 @@ void eng_mmu_set_status(eng_vcpu *v, int sum, int mxr)
         m->sum = !!sum;
         m->mxr = !!mxr;
         if (m->levels) {
-            tlb_clear(m->tlb[ENG_ACC_LOAD]);
-            tlb_clear(m->tlb[ENG_ACC_STORE]);
+            tlb_clear(m, ENG_ACC_LOAD);
+            tlb_clear(m, ENG_ACC_STORE);
         }
     }
 }
@@ -310,16 +343,32 @@ void eng_mmu_sfence_vma(eng_vcpu *v, int has_va, uint64_t va, int has_asid, unsi
      * an ASID-specific fence keeps): another ASID has nothing here */
     if (has_asid && (uint16_t)asid != m->asid)
         return;
-    if (has_va && !m->has_super) {
+    if (has_va) {
         uint64_t pg = va & ~(uint64_t)(PAGE - 1);
         for (int k = 0; k < 3; k++) {
             eng_tlb_entry *e = &m->tlb[k][(va >> 12) & (ENG_TLB_SIZE - 1)];
             if (e->tag == pg)
                 e->tag = ENG_TLB_EMPTY;
+            /* a superpage's 4 KiB pieces sit in several entries: the
+             * entries filled from superpages go (all of them, when too
+             * many were filled to be known) */
+            if (m->nsuper[k] > ENG_TLB_TRACK) {
+                tlb_clear(m, k);
+            } else {
+                for (unsigned i = 0; i < m->nsuper[k]; i++)
+                    m->tlb[k][m->super[k][i]].tag = ENG_TLB_EMPTY;
+                m->nsuper[k] = 0;
+            }
         }
     } else {
-        /* a superpage's 4 KiB pieces sit in several entries: everything goes */
         eng_mmu_flush_tlb(v);
+    }
+    /* one page that holds no block's code (as far as the set tells):
+     * every block keeps its translation, and its key */
+    if (has_va) {
+        unsigned i = code_vpn_bit(va);
+        if (!(m->code_vpn[i / 64] & UINT64_C(1) << (i % 64)))
+            return;
     }
     new_generation(v);
 }
@@ -445,6 +494,7 @@ static void code_write(eng_vcpu *v, eng_ram *r, uint64_t pa)
 static void tlb_code_decoded(eng_vcpu *v, eng_block *b)
 {
     eng_mmu *m = v->mmu;
+    code_vpn_mark(m, b);
     uint64_t va = b->pc;
     for (int k = 0; k < 2; k++) {
         b->code_lo[k] = b->code_hi[k] = 0;
@@ -470,7 +520,7 @@ static void tlb_code_decoded(eng_vcpu *v, eng_block *b)
         if (!r->code[idx]) {
             __atomic_store_n(&r->code[idx], 1, __ATOMIC_RELEASE);
             /* stores to it must take the slow path from now on */
-            tlb_clear(m->tlb[ENG_ACC_STORE]);
+            tlb_clear(m, ENG_ACC_STORE);
         }
         va += n;
     }
@@ -500,11 +550,20 @@ static eng_exit xlate(eng_vcpu *v, uint64_t va, int acc, xl *out)
         out->dev = NULL;
         /* the page into the TLB: its pieces map to one host page */
         uint64_t vpg = va & ~(uint64_t)(PAGE - 1);
-        eng_tlb_entry *e = &m->tlb[acc][(va >> 12) & (ENG_TLB_SIZE - 1)];
+        unsigned idx = (unsigned)(va >> 12) & (ENG_TLB_SIZE - 1);
+        eng_tlb_entry *e = &m->tlb[acc][idx];
         e->tag = vpg;
         e->addend = (uintptr_t)(out->host - (va - vpg)) - (uintptr_t)vpg;
-        if (level)
-            m->has_super = 1;
+        if (m->nfilled[acc] < ENG_TLB_TRACK)
+            m->filled[acc][m->nfilled[acc]++] = (uint16_t)idx;
+        else
+            m->nfilled[acc] = ENG_TLB_TRACK + 1;
+        if (level) {
+            if (m->nsuper[acc] < ENG_TLB_TRACK)
+                m->super[acc][m->nsuper[acc]++] = (uint16_t)idx;
+            else
+                m->nsuper[acc] = ENG_TLB_TRACK + 1;
+        }
         m->fills++;
         return ENG_EXIT_NONE;
     }
@@ -562,7 +621,10 @@ static int block_valid(void *arg, const eng_block *cb)
         }
         done += (unsigned)n;
     }
-    return done == b->nbytes;
+    if (done != b->nbytes)
+        return 0;
+    code_vpn_mark(m, b);
+    return 1;
 }
 
 void eng_tlb_report(eng_vcpu *const *v, unsigned n)
@@ -634,6 +696,13 @@ uint64_t eng_tlb_load_slow(eng_vcpu *v, uint64_t va, unsigned n)
     unsigned n1 = PAGE - (unsigned)(va & (PAGE - 1));
     xl x;
     if (n1 >= n) {
+        /* misaligned within a page (the translated code's probe misses
+         * those): the TLB's entry when it has one */
+        const eng_tlb_entry *e = &m->tlb[ENG_ACC_LOAD][(va >> 12) & (ENG_TLB_SIZE - 1)];
+        if (e->tag == (va & ~(uint64_t)(PAGE - 1))) {
+            memcpy(&val, (const void *)(e->addend + va), n);
+            return val;
+        }
         xlate_or_raise(v, va, ENG_ACC_LOAD, &x);
         if (x.host) {
             memcpy(&val, x.host, n);
@@ -664,6 +733,11 @@ void eng_tlb_store_slow(eng_vcpu *v, uint64_t va, unsigned n, uint64_t val)
     unsigned n1 = PAGE - (unsigned)(va & (PAGE - 1));
     xl x;
     if (n1 >= n) {
+        eng_tlb_entry *e = &m->tlb[ENG_ACC_STORE][(va >> 12) & (ENG_TLB_SIZE - 1)];
+        if (e->tag == (va & ~(uint64_t)(PAGE - 1))) {
+            memcpy((void *)(e->addend + va), &val, n);
+            return;
+        }
         xlate_or_raise(v, va, ENG_ACC_STORE, &x);
         if (x.host) {
             memcpy(x.host, &val, n);

@@ -104,8 +104,14 @@ enum { ENG_ACC_FETCH = 0, ENG_ACC_LOAD = 1, ENG_ACC_STORE = 2 };
 enum { ENG_PRIV_U = 0, ENG_PRIV_S = 1, ENG_PRIV_M = 3 };
 enum { ENG_SATP_BARE = 0, ENG_SATP_SV39 = 8, ENG_SATP_SV48 = 9, ENG_SATP_SV57 = 10 };
 
-#define ENG_TLB_BITS 8
+#define ENG_TLB_BITS 12
 #define ENG_TLB_SIZE (1u << ENG_TLB_BITS)
+/* How many fills of a TLB since its last clear are remembered, so that the
+ * clear writes those entries only (most clears, a trap's change of
+ * privilege or an sfence.vma, follow a few dozen fills); beyond it a clear
+ * writes the whole TLB. */
+#define ENG_TLB_TRACK 128
+#define ENG_CODE_VPN_BITS 12
 #define ENG_TLB_EMPTY UINT64_MAX     /* a tag no lookup compares equal to */
 
 typedef struct eng_tlb_entry {
@@ -115,6 +121,12 @@ typedef struct eng_tlb_entry {
 
 typedef struct eng_mmu {
     eng_tlb_entry tlb[3][ENG_TLB_SIZE];     /* by ENG_ACC_*, then VPN mod size */
+    /* per TLB: the indices filled since its last clear (nfilled of them, up
+     * to ENG_TLB_TRACK; more: unknown, ENG_TLB_TRACK + 1); and the indices
+     * filled from superpages (an sfence.vma of one address drops them all,
+     * since the superpage's other pieces may sit anywhere) */
+    uint16_t filled[3][ENG_TLB_TRACK], super[3][ENG_TLB_TRACK];
+    uint16_t nfilled[3], nsuper[3];
     uint64_t align_mask;    /* 0: misaligned accesses work; ~0: they trap */
     eng_phys *phys;
     uint64_t satp;
@@ -124,8 +136,12 @@ typedef struct eng_mmu {
     uint8_t priv_data, priv_fetch;  /* ENG_PRIV_*: loads/stores, fetches */
     uint8_t sum, mxr;
     uint8_t ad_fault;       /* 1: a clear A (or D on a store) faults (Svade); 0: set by the walk */
-    uint8_t has_super;      /* some TLB entry came from a superpage */
     uint64_t gen;           /* the generation of code and translations (eng_vcpu.fkey) */
+    /* The virtual pages holding code of blocks keyed with this generation,
+     * hashed into a bit set (ENG_CODE_VPN_BITS bits; a collision only
+     * costs a generation): an sfence.vma of one address on no page of it
+     * changes no block's translation, and keeps the generation. */
+    uint64_t code_vpn[(1u << ENG_CODE_VPN_BITS) / 64];
     /* statistics: walks, TLB fills, generations (satp changes,
      * sfence.vma, fence.i), blocks checked again under a new key, blocks
      * found changed in memory */

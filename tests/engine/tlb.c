@@ -8,7 +8,7 @@
  * misaligned superpages, access faults, misaligned accesses (working and
  * trapping), MMIO reaching a device, a store to a code page through an
  * alias re-translating, satp changes and sfence.vma running no stale block,
- * AMOs through the TLB.  Prints "ok NAME" / "not ok NAME: why" and "ok end".
+ * AMOs through the TLB, what clears of the TLB and sfence.vma drop.  Prints "ok NAME" / "not ok NAME: why" and "ok end".
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -556,6 +556,79 @@ static void check_satp_switch(void)
           "exit %d a0 %lu pc %#lx", why, (unsigned long)cpu.x[A0], (unsigned long)cpu.pc);
 }
 
+/* What a clear of the TLBs must drop, now that a clear writes only the
+ * entries filled since the last one (ENG_TLB_TRACK of them remembered) and
+ * an sfence.vma of one address drops only that page and the entries that
+ * came from superpages; and an sfence.vma of a page with no code on it
+ * keeps every block's key (no new generation). */
+static void check_flushes(void)
+{
+    const uint32_t code[] = {LD(A1, A0, 0), EBREAK};
+    put_code(CODE_PA, code, 2);
+    /* a 2 MiB superpage, read; remapped, and an sfence.vma of another
+     * address inside it: the first address reads the new page */
+    uint64_t root = space(ENG_SATP_SV39, PTE_V | PTE_R | PTE_X | PTE_A);
+    const uint64_t sva = UINT64_C(0x40000000), spa1 = DATA_PA, spa2 = RAM_BASE + 0x400000;
+    uint64_t *sp = map(root, 3, sva, spa1, 1, PTE_V | PTE_R | PTE_A);
+    setup_ctx(ENG_SATP_SV39, root, ENG_PRIV_S);
+    *(uint64_t *)host(spa1 + 0x1238) = 111;
+    *(uint64_t *)host(spa2 + 0x1238) = 222;
+    cpu.x[A0] = sva + 0x1238;
+    eng_exit why = run_at(CODE_VA, 1);
+    int ok = why == ENG_EXIT_BREAK && cpu.x[A1] == 111;
+    *sp = (spa2 >> 12) << 10 | PTE_V | PTE_R | PTE_A;
+    eng_mmu_sfence_vma(&cpu.vcpu, 1, sva + 0x100000, 0, 0);
+    why = run_at(CODE_VA, 0);
+    check(ok && why == ENG_EXIT_BREAK && cpu.x[A1] == 222, "sfence-superpage", "exit %d a1 %lu", why,
+          (unsigned long)cpu.x[A1]);
+
+    /* an sfence.vma of a data page: the data remapped is seen, and the
+     * blocks keep their key */
+    map(root, 3, DATA_VA, DATA_PA + 0x6000, 0, PTE_V | PTE_R | PTE_A);
+    *(uint64_t *)host(DATA_PA + 0x6000) = 333;
+    *(uint64_t *)host(DATA_PA + 0x7000) = 444;
+    eng_mmu_sfence_vma(&cpu.vcpu, 0, 0, 0, 0);
+    cpu.x[A0] = DATA_VA;
+    why = run_at(CODE_VA, 0);
+    ok = why == ENG_EXIT_BREAK && cpu.x[A1] == 333;
+    uint64_t gens = cpu.vcpu.mmu->gens;
+    map(root, 3, DATA_VA, DATA_PA + 0x7000, 0, PTE_V | PTE_R | PTE_A);
+    eng_mmu_sfence_vma(&cpu.vcpu, 1, DATA_VA, 0, 0);
+    uint64_t gens_after = cpu.vcpu.mmu->gens;
+    why = run_at(CODE_VA, 0);
+    check(ok && why == ENG_EXIT_BREAK && cpu.x[A1] == 444 && gens_after == gens, "sfence-data-page",
+          "exit %d a1 %lu generations %lu -> %lu", why, (unsigned long)cpu.x[A1], (unsigned long)gens,
+          (unsigned long)gens_after);
+
+    /* more fills than a clear remembers: U pages read from U mode, then S
+     * mode (SUM clear) reads the last one filled, which must fault */
+    enum { NPAGES = ENG_TLB_TRACK + 72 };
+    const uint64_t uva = UINT64_C(0x60000000), scode = CODE_VA + 0x10000;
+    root = space(ENG_SATP_SV39, PTE_V | PTE_R | PTE_X | PTE_A | PTE_U);
+    map(root, 3, scode, CODE_PA, 0, PTE_V | PTE_R | PTE_X | PTE_A);
+    for (unsigned k = 0; k < NPAGES; k++)
+        map(root, 3, uva + 4096 * (uint64_t)k, DATA_PA + 4096 * (uint64_t)(k % 8), 0, PTE_V | PTE_R | PTE_A | PTE_U);
+    setup_ctx(ENG_SATP_SV39, root, ENG_PRIV_U);
+    ok = 1;
+    for (unsigned k = 0; k < NPAGES && ok; k++) {
+        cpu.x[A0] = uva + 4096 * (uint64_t)k;
+        ok = run_at(CODE_VA, k == 0) == ENG_EXIT_BREAK;
+    }
+    eng_mmu_set_priv(&cpu.vcpu, ENG_PRIV_S, ENG_PRIV_S);
+    cpu.x[A0] = uva + 4096 * (uint64_t)(NPAGES - 1);
+    why = run_at(scode, 0);
+    check(ok && why == ENG_EXIT_LOAD_PAGE && cpu.tval == cpu.x[A0], "clear-after-many-fills",
+          "fills ok %d, exit %d tval %#lx", ok, why, (unsigned long)cpu.tval);
+    /* and after a few fills (the remembered ones) */
+    eng_mmu_set_priv(&cpu.vcpu, ENG_PRIV_U, ENG_PRIV_U);
+    cpu.x[A0] = uva;
+    ok = run_at(CODE_VA, 0) == ENG_EXIT_BREAK;
+    eng_mmu_set_priv(&cpu.vcpu, ENG_PRIV_S, ENG_PRIV_S);
+    why = run_at(scode, 0);
+    check(ok && why == ENG_EXIT_LOAD_PAGE && cpu.tval == uva, "clear-after-few-fills", "fills ok %d, exit %d tval %#lx",
+          ok, why, (unsigned long)cpu.tval);
+}
+
 int main(void)
 {
     phys = eng_phys_new(NULL);
@@ -589,6 +662,7 @@ int main(void)
         check_misaligned();
         check_smc();
         check_satp_switch();
+        check_flushes();
         rv_cpu_fini(&cpu);
     }
     eng_phys_free(phys);

@@ -134,7 +134,7 @@ struct fpstub {
  * tlb_atomic_at): the slow path called with the vCPU exact, then back */
 enum { TS_LOAD, TS_STORE, TS_ATOMIC };
 struct tlbstub {
-    uint32_t label, back, mis, hit;    /* mis: a misaligned hit (0: none) */
+    uint32_t label, back;
     uint16_t slot;
     uint8_t op, n, sign, acc;
     x64_reg to, vreg;       /* a load's destination; a store's pinned value */
@@ -1173,10 +1173,12 @@ static x64_mem flat_atomic_at(emitter *e, const jit_ins *i, unsigned size, eng_e
 /* ---- the soft TLB's lowering (engine/mem_tlb.h): r12 the vCPU's eng_mmu ----
  *
  * The interpreter's probe in line: rcx = the entry's offset in its TLB
- * ((va >> 12) mod 256, times 16), rdx = the page of the access's last
- * byte, compared with the tag (a page crossing misses); when the access
- * is misaligned, a hit counts only if misaligned accesses work
- * (align_mask 0, checked out of line); then [addend + va].  A miss jumps
+ * ((va >> 12) mod ENG_TLB_SIZE, times 16), rdx = the access's page with its
+ * misaligned low bits (va & (-4096 | (n - 1)), as qemu folds alignment
+ * into the tag), compared with the tag: a misaligned access misses, and
+ * with it every access that crosses a page; then [addend + va].  (The slow
+ * path serves a misaligned access within a page from its TLB entry when
+ * misaligned accesses work: gcc's code seldom makes one.)  A miss jumps
  * to a stub after the block that calls the interpreter's slow path with
  * the vCPU exact (the pinned registers written back, cur and cur_block
  * naming the instruction), as a helper that may raise is called, and
@@ -1210,20 +1212,10 @@ static struct tlbstub *tlb_probe(emitter *e, const jit_ins *i, unsigned n, int k
     x64_mov_rr(cb, 8, X64_RCX, X64_RAX);
     x64_shr_ri(cb, 8, X64_RCX, 12 - 4);
     x64_and_ri(cb, 4, X64_RCX, (int32_t)((ENG_TLB_SIZE - 1) << 4));
-    if (n > 1)
-        x64_lea(cb, 8, X64_RDX, x64_m(X64_RAX, (int32_t)n - 1));
-    else
-        x64_mov_rr(cb, 8, X64_RDX, X64_RAX);
-    x64_and_ri(cb, 8, X64_RDX, -4096);
+    x64_mov_rr(cb, 8, X64_RDX, X64_RAX);
+    x64_and_ri(cb, 8, X64_RDX, -4096 | (int32_t)(n - 1));
     x64_cmp_rm(cb, 8, X64_RDX, x64_mx(X64_R12, X64_RCX, 1, TLB_OFF(kind) + (int32_t)offsetof(eng_tlb_entry, tag)));
     x64_jcc(cb, X64_NE, st->label);
-    if (n > 1) {
-        st->mis = cb_label_new(cb);
-        st->hit = cb_label_new(cb);
-        x64_test_ri(cb, 1, X64_RAX, (int32_t)n - 1);
-        x64_jcc(cb, X64_NE, st->mis);
-        cb_bind(cb, st->hit);
-    }
     return st;
 }
 
@@ -1319,12 +1311,6 @@ static void tlb_stubs(emitter *e)
     codebuf *cb = e->cb;
     for (unsigned k = 0; k < e->ntlbstubs; k++) {
         const struct tlbstub *st = &e->tlbstubs[k];
-        if (st->mis) {
-            /* misaligned: a hit when misaligned accesses work */
-            cb_bind(cb, st->mis);
-            x64_cmp_mi(cb, 8, x64_m(X64_R12, (int32_t)offsetof(eng_mmu, align_mask)), 0);
-            x64_jcc(cb, X64_E, st->hit);
-        }
         cb_bind(cb, st->label);
         if (st->op == TS_STORE) {
             if (st->vreg != X64_NOREG)
