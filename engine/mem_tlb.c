@@ -173,35 +173,53 @@ void *eng_phys_host(eng_phys *p, uint64_t pa, uint64_t n)
 
 /* ---- the context ---- */
 
-/* Empties TLB k of m: the entries filled since the last clear, when they
- * are known, else all of them. */
-static void tlb_clear(eng_mmu *m, int k)
+/* The TLB set of a privilege (eng_mmu.tlb) */
+static unsigned set_of(unsigned priv) { return priv == ENG_PRIV_U ? 0 : 1; }
+
+/* Empties TLB k of set st: the entries filled since the last clear, when
+ * they are known, else all of them. */
+static void tlb_clear(eng_mmu *m, unsigned st, int k)
 {
-    eng_tlb_entry *t = m->tlb[k];
-    if (m->nfilled[k] <= ENG_TLB_TRACK) {
-        for (unsigned i = 0; i < m->nfilled[k]; i++)
-            t[m->filled[k][i]].tag = ENG_TLB_EMPTY;
+    eng_tlb_entry *t = m->tlb[st][k];
+    if (m->nfilled[st][k] <= ENG_TLB_TRACK) {
+        for (unsigned i = 0; i < m->nfilled[st][k]; i++)
+            t[m->filled[st][k][i]].tag = ENG_TLB_EMPTY;
     } else {
         for (unsigned i = 0; i < ENG_TLB_SIZE; i++)
             t[i].tag = ENG_TLB_EMPTY;
     }
-    m->nfilled[k] = 0;
-    m->nsuper[k] = 0;
+    m->nfilled[st][k] = 0;
+    m->nsuper[st][k] = 0;
+}
+
+/* kind k in both sets */
+static void tlb_clear_kind(eng_mmu *m, int k)
+{
+    tlb_clear(m, 0, k);
+    tlb_clear(m, 1, k);
 }
 
 static void tlb_clear_all(eng_mmu *m)
 {
-    for (int k = 0; k < 3; k++) {
-        m->nfilled[k] = ENG_TLB_TRACK + 1;
-        tlb_clear(m, k);
-    }
+    for (unsigned st = 0; st < 2; st++)
+        for (int k = 0; k < 3; k++) {
+            m->nfilled[st][k] = ENG_TLB_TRACK + 1;
+            tlb_clear(m, st, k);
+        }
 }
 
 void eng_mmu_flush_tlb(eng_vcpu *v)
 {
     eng_mmu *m = v->mmu;
     for (int k = 0; k < 3; k++)
-        tlb_clear(m, k);
+        tlb_clear_kind(m, k);
+}
+
+/* the entry of va in TLB k of the set the access's privilege uses */
+static eng_tlb_entry *tlb_ent(eng_mmu *m, int k, uint64_t va)
+{
+    unsigned st = k == ENG_ACC_FETCH ? set_of(m->priv_fetch) : set_of(m->priv_data);
+    return &m->tlb[st][k][(va >> 12) & (ENG_TLB_SIZE - 1)];
 }
 
 /* The fetch key (eng_vcpu.fkey): 0 while fetches are not translated (M
@@ -261,6 +279,7 @@ int eng_vcpu_use_tlb(eng_vcpu *v, eng_phys *p)
     v->mmu = m;
     m->phys = p;
     m->priv_data = m->priv_fetch = ENG_PRIV_S;
+    m->cur = m->tlb[set_of(ENG_PRIV_S)];
     m->gen = 1;
     fkey_update(v);
     tlb_clear_all(m);
@@ -307,18 +326,23 @@ int eng_mmu_set_satp(eng_vcpu *v, uint64_t satp)
 void eng_mmu_set_priv(eng_vcpu *v, unsigned data_priv, unsigned fetch_priv)
 {
     eng_mmu *m = v->mmu;
-    /* under Bare every privilege translates alike: nothing to flush */
+    /* U and S have sets of their own; S and M share one, which a switch
+     * between them clears (under Bare every privilege translates alike:
+     * nothing to clear) */
     if (data_priv != m->priv_data) {
+        unsigned was = set_of(m->priv_data), st = set_of(data_priv);
         m->priv_data = (uint8_t)data_priv;
-        if (m->levels) {
-            tlb_clear(m, ENG_ACC_LOAD);
-            tlb_clear(m, ENG_ACC_STORE);
+        m->cur = m->tlb[st];
+        if (m->levels && st == was) {
+            tlb_clear(m, st, ENG_ACC_LOAD);
+            tlb_clear(m, st, ENG_ACC_STORE);
         }
     }
     if (fetch_priv != m->priv_fetch) {
+        unsigned was = set_of(m->priv_fetch), st = set_of(fetch_priv);
         m->priv_fetch = (uint8_t)fetch_priv;
-        if (m->levels)
-            tlb_clear(m, ENG_ACC_FETCH);
+        if (m->levels && st == was)
+            tlb_clear(m, st, ENG_ACC_FETCH);
         fkey_update(v);
     }
 }
@@ -327,11 +351,17 @@ void eng_mmu_set_status(eng_vcpu *v, int sum, int mxr)
 {
     eng_mmu *m = v->mmu;
     if (!!sum != m->sum || !!mxr != m->mxr) {
+        /* SUM changes what S reaches; MXR what every privilege reads */
+        int both = !!mxr != m->mxr;
         m->sum = !!sum;
         m->mxr = !!mxr;
         if (m->levels) {
-            tlb_clear(m, ENG_ACC_LOAD);
-            tlb_clear(m, ENG_ACC_STORE);
+            tlb_clear(m, 1, ENG_ACC_LOAD);
+            tlb_clear(m, 1, ENG_ACC_STORE);
+            if (both) {
+                tlb_clear(m, 0, ENG_ACC_LOAD);
+                tlb_clear(m, 0, ENG_ACC_STORE);
+            }
         }
     }
 }
@@ -345,21 +375,22 @@ void eng_mmu_sfence_vma(eng_vcpu *v, int has_va, uint64_t va, int has_asid, unsi
         return;
     if (has_va) {
         uint64_t pg = va & ~(uint64_t)(PAGE - 1);
-        for (int k = 0; k < 3; k++) {
-            eng_tlb_entry *e = &m->tlb[k][(va >> 12) & (ENG_TLB_SIZE - 1)];
-            if (e->tag == pg)
-                e->tag = ENG_TLB_EMPTY;
-            /* a superpage's 4 KiB pieces sit in several entries: the
-             * entries filled from superpages go (all of them, when too
-             * many were filled to be known) */
-            if (m->nsuper[k] > ENG_TLB_TRACK) {
-                tlb_clear(m, k);
-            } else {
-                for (unsigned i = 0; i < m->nsuper[k]; i++)
-                    m->tlb[k][m->super[k][i]].tag = ENG_TLB_EMPTY;
-                m->nsuper[k] = 0;
+        for (unsigned st = 0; st < 2; st++)
+            for (int k = 0; k < 3; k++) {
+                eng_tlb_entry *e = &m->tlb[st][k][(va >> 12) & (ENG_TLB_SIZE - 1)];
+                if (e->tag == pg)
+                    e->tag = ENG_TLB_EMPTY;
+                /* a superpage's 4 KiB pieces sit in several entries: the
+                 * entries filled from superpages go (all of them, when too
+                 * many were filled to be known) */
+                if (m->nsuper[st][k] > ENG_TLB_TRACK) {
+                    tlb_clear(m, st, k);
+                } else {
+                    for (unsigned i = 0; i < m->nsuper[st][k]; i++)
+                        m->tlb[st][k][m->super[st][k][i]].tag = ENG_TLB_EMPTY;
+                    m->nsuper[st][k] = 0;
+                }
             }
-        }
     } else {
         eng_mmu_flush_tlb(v);
     }
@@ -520,7 +551,7 @@ static void tlb_code_decoded(eng_vcpu *v, eng_block *b)
         if (!r->code[idx]) {
             __atomic_store_n(&r->code[idx], 1, __ATOMIC_RELEASE);
             /* stores to it must take the slow path from now on */
-            tlb_clear(m, ENG_ACC_STORE);
+            tlb_clear_kind(m, ENG_ACC_STORE);
         }
         va += n;
     }
@@ -551,18 +582,19 @@ static eng_exit xlate(eng_vcpu *v, uint64_t va, int acc, xl *out)
         /* the page into the TLB: its pieces map to one host page */
         uint64_t vpg = va & ~(uint64_t)(PAGE - 1);
         unsigned idx = (unsigned)(va >> 12) & (ENG_TLB_SIZE - 1);
-        eng_tlb_entry *e = &m->tlb[acc][idx];
+        unsigned st = set_of(acc == ENG_ACC_FETCH ? m->priv_fetch : m->priv_data);
+        eng_tlb_entry *e = &m->tlb[st][acc][idx];
         e->tag = vpg;
         e->addend = (uintptr_t)(out->host - (va - vpg)) - (uintptr_t)vpg;
-        if (m->nfilled[acc] < ENG_TLB_TRACK)
-            m->filled[acc][m->nfilled[acc]++] = (uint16_t)idx;
+        if (m->nfilled[st][acc] < ENG_TLB_TRACK)
+            m->filled[st][acc][m->nfilled[st][acc]++] = (uint16_t)idx;
         else
-            m->nfilled[acc] = ENG_TLB_TRACK + 1;
+            m->nfilled[st][acc] = ENG_TLB_TRACK + 1;
         if (level) {
-            if (m->nsuper[acc] < ENG_TLB_TRACK)
-                m->super[acc][m->nsuper[acc]++] = (uint16_t)idx;
+            if (m->nsuper[st][acc] < ENG_TLB_TRACK)
+                m->super[st][acc][m->nsuper[st][acc]++] = (uint16_t)idx;
             else
-                m->nsuper[acc] = ENG_TLB_TRACK + 1;
+                m->nsuper[st][acc] = ENG_TLB_TRACK + 1;
         }
         m->fills++;
         return ENG_EXIT_NONE;
@@ -602,7 +634,7 @@ static int block_valid(void *arg, const eng_block *cb)
         if (n == 0)
             break;
         uint64_t va = k == 0 ? b->pc : (b->pc | (PAGE - 1)) + 1;
-        const eng_tlb_entry *e = &m->tlb[ENG_ACC_FETCH][(va >> 12) & (ENG_TLB_SIZE - 1)];
+        const eng_tlb_entry *e = tlb_ent(m, ENG_ACC_FETCH, va);
         uint8_t *host;
         if (e->tag == (va & ~(uint64_t)(PAGE - 1))) {
             host = (uint8_t *)(e->addend + va);
@@ -662,7 +694,7 @@ static int tlb_fetch(eng_vcpu *v, uint64_t a, void *out, unsigned n)
         unsigned chunk = PAGE - (unsigned)(a & (PAGE - 1));
         if (chunk > n)
             chunk = n;
-        const eng_tlb_entry *e = &v->mmu->tlb[ENG_ACC_FETCH][(a >> 12) & (ENG_TLB_SIZE - 1)];
+        const eng_tlb_entry *e = tlb_ent(v->mmu, ENG_ACC_FETCH, a);
         xl x;
         eng_exit why = ENG_EXIT_NONE;
         if (e->tag == (a & ~(uint64_t)(PAGE - 1)))
@@ -698,7 +730,7 @@ uint64_t eng_tlb_load_slow(eng_vcpu *v, uint64_t va, unsigned n)
     if (n1 >= n) {
         /* misaligned within a page (the translated code's probe misses
          * those): the TLB's entry when it has one */
-        const eng_tlb_entry *e = &m->tlb[ENG_ACC_LOAD][(va >> 12) & (ENG_TLB_SIZE - 1)];
+        const eng_tlb_entry *e = tlb_ent(m, ENG_ACC_LOAD, va);
         if (e->tag == (va & ~(uint64_t)(PAGE - 1))) {
             memcpy(&val, (const void *)(e->addend + va), n);
             return val;
@@ -733,7 +765,7 @@ void eng_tlb_store_slow(eng_vcpu *v, uint64_t va, unsigned n, uint64_t val)
     unsigned n1 = PAGE - (unsigned)(va & (PAGE - 1));
     xl x;
     if (n1 >= n) {
-        eng_tlb_entry *e = &m->tlb[ENG_ACC_STORE][(va >> 12) & (ENG_TLB_SIZE - 1)];
+        eng_tlb_entry *e = tlb_ent(m, ENG_ACC_STORE, va);
         if (e->tag == (va & ~(uint64_t)(PAGE - 1))) {
             memcpy((void *)(e->addend + va), &val, n);
             return;
@@ -763,7 +795,7 @@ void *eng_tlb_atomic_at(eng_vcpu *v, uint64_t va, unsigned n, int acc)
     if (va & (n - 1))
         eng_raise(v, ENG_EXIT_MISALIGNED, va);
     eng_mmu *m = v->mmu;
-    const eng_tlb_entry *e = &m->tlb[acc][(va >> 12) & (ENG_TLB_SIZE - 1)];
+    const eng_tlb_entry *e = tlb_ent(m, acc, va);
     if (e->tag == (va & ~(uint64_t)(PAGE - 1)))
         return (void *)(e->addend + va);
     xl x;

@@ -40,7 +40,7 @@ static inline void eng_mmu_arm(eng_vcpu *v, vvm_fault_target *ft)
  * (a page-crossing access misses), with a's low bits when misaligned
  * accesses trap (a misaligned one misses). */
 #define ENG_TLB_CMP(a, n) ((((a) + (n) - 1) & ~(uint64_t)4095) | ((a) & ((n) - 1) & mmu->align_mask))
-#define ENG_TLB_ENT(k, a) (&mmu->tlb[k][((a) >> 12) & (ENG_TLB_SIZE - 1)])
+#define ENG_TLB_ENT(k, a) (&mmu->cur[k][((a) >> 12) & (ENG_TLB_SIZE - 1)])
 
 #define ENG_TLB_LOADT(T, a) \
     ({ \

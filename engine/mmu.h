@@ -120,13 +120,21 @@ typedef struct eng_tlb_entry {
 } eng_tlb_entry;
 
 typedef struct eng_mmu {
-    eng_tlb_entry tlb[3][ENG_TLB_SIZE];     /* by ENG_ACC_*, then VPN mod size */
+    /* Two sets of TLBs: set 0 serves U mode, set 1 S and M (M's accesses
+     * are untranslated: a switch between S and M clears set 1).  A trap
+     * from U to S and the sret back switch sets and clear nothing: each
+     * set's entries were checked with its privilege.  By set, ENG_ACC_*,
+     * then VPN mod size. */
+    eng_tlb_entry tlb[2][3][ENG_TLB_SIZE];
+    /* the set of the data privilege: what loads and stores probe (the
+     * translated code keeps it in a host register) */
+    eng_tlb_entry (*cur)[ENG_TLB_SIZE];
     /* per TLB: the indices filled since its last clear (nfilled of them, up
      * to ENG_TLB_TRACK; more: unknown, ENG_TLB_TRACK + 1); and the indices
      * filled from superpages (an sfence.vma of one address drops them all,
      * since the superpage's other pieces may sit anywhere) */
-    uint16_t filled[3][ENG_TLB_TRACK], super[3][ENG_TLB_TRACK];
-    uint16_t nfilled[3], nsuper[3];
+    uint16_t filled[2][3][ENG_TLB_TRACK], super[2][3][ENG_TLB_TRACK];
+    uint16_t nfilled[2][3], nsuper[2][3];
     uint64_t align_mask;    /* 0: misaligned accesses work; ~0: they trap */
     eng_phys *phys;
     uint64_t satp;

@@ -627,6 +627,21 @@ static void check_flushes(void)
     why = run_at(scode, 0);
     check(ok && why == ENG_EXIT_LOAD_PAGE && cpu.tval == uva, "clear-after-few-fills", "fills ok %d, exit %d tval %#lx",
           ok, why, (unsigned long)cpu.tval);
+    /* U and S keep TLB sets of their own; MXR changes what U reads too:
+     * an execute-only U page read under MXR from U, then, MXR clear and
+     * a trip through S, read again from U, must fault */
+    map(root, 3, uva, DATA_PA, 0, PTE_V | PTE_X | PTE_A | PTE_U);
+    eng_mmu_sfence_vma(&cpu.vcpu, 1, uva, 0, 0);
+    eng_mmu_set_priv(&cpu.vcpu, ENG_PRIV_U, ENG_PRIV_U);
+    eng_mmu_set_status(&cpu.vcpu, 0, 1);
+    cpu.x[A0] = uva;
+    ok = run_at(CODE_VA, 0) == ENG_EXIT_BREAK;
+    eng_mmu_set_priv(&cpu.vcpu, ENG_PRIV_S, ENG_PRIV_S);
+    eng_mmu_set_status(&cpu.vcpu, 0, 0);
+    eng_mmu_set_priv(&cpu.vcpu, ENG_PRIV_U, ENG_PRIV_U);
+    why = run_at(CODE_VA, 0);
+    check(ok && why == ENG_EXIT_LOAD_PAGE && cpu.tval == uva, "mxr-clears-u-set", "read under MXR ok %d, exit %d",
+          ok, why);
 }
 
 int main(void)

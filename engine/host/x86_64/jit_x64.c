@@ -4,7 +4,8 @@
  * The translated block is a System V function int f(void *cpu):
  *   rbx    the ISA's vCPU (guest registers at their descriptor offsets)
  *   r12    host address of guest address 0 (the flat memory model), or
- *          the vCPU's eng_mmu (the soft TLB's)
+ *          the TLB set of the vCPU's data privilege (the soft TLB's
+ *          eng_mmu.cur, loaded again after helpers that may change it)
  *   r15    a frame: 16 helper argument words, the flat model's limit - 8,
  *          the return-address stack's limit, then the block's temporaries
  *   rsp    the return-address stack, below the frame (below)
@@ -1170,7 +1171,7 @@ static x64_mem flat_atomic_at(emitter *e, const jit_ins *i, unsigned size, eng_e
     return x64_mx(X64_R12, X64_RDX, 1, 0);
 }
 
-/* ---- the soft TLB's lowering (engine/mem_tlb.h): r12 the vCPU's eng_mmu ----
+/* ---- the soft TLB's lowering (engine/mem_tlb.h): r12 the TLB set, eng_mmu.cur ----
  *
  * The interpreter's probe in line: rcx = the entry's offset in its TLB
  * ((va >> 12) mod ENG_TLB_SIZE, times 16), rdx = the access's page with its
@@ -1287,9 +1288,16 @@ static x64_mem tlb_atomic_at(emitter *e, const jit_ins *i, unsigned size, eng_ex
     return x64_mx(X64_R12, X64_RDX, 1, 0);
 }
 
-static void tlb_atomic_done(emitter *e)
+/* r12 = the TLB set loads and stores probe (eng_mmu.cur) */
+static void tlb_set_load(emitter *e)
 {
     x64_load(e->cb, 8, X64_R12, eng_field(e, offsetof(eng_vcpu, mmu)));
+    x64_load(e->cb, 8, X64_R12, x64_m(X64_R12, (int32_t)offsetof(eng_mmu, cur)));
+}
+
+static void tlb_atomic_done(emitter *e)
+{
+    tlb_set_load(e);
 }
 
 /* an operand's value into r, as get() would give it, with no register
@@ -1542,7 +1550,10 @@ static int shared_ready(const eng_vcpu *v, const jit_ir *ir, codemem *m, jit_hos
     x64_push(&cb, X64_R15);
     x64_mov_rr(&cb, 8, X64_RBX, X64_RDI);
     /* r12: the flat model's memory base, or the soft TLB's eng_mmu */
-    x64_load(&cb, 8, X64_R12, eng_field(&e, v->mem_ops == &eng_mem_tlb ? offsetof(eng_vcpu, mmu) : offsetof(eng_vcpu, mem)));
+    if (v->mem_ops == &eng_mem_tlb)
+        tlb_set_load(&e);
+    else
+        x64_load(&cb, 8, X64_R12, eng_field(&e, offsetof(eng_vcpu, mem)));
     x64_sub_ri(&cb, 8, X64_RSP, (int32_t)FRAME);
     x64_mov_rr(&cb, 8, FB, X64_RSP);
     x64_mov_ri(&cb, 8, X64_RAX, v->mem_limit - 8);
@@ -1764,6 +1775,10 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 x64_mov_rr(&cb, 8, X64_RDI, X64_RBX);
             x64_mov_rr(&cb, 8, X64_RSI, FB);
             x64_call(&cb, (const void *)i->helper->fn, X64_RAX);
+            /* a helper with the vCPU may change the privilege of loads
+             * and stores (mret, sret, a write of mstatus): their TLB set */
+            if (!i->sub && v->mem_ops == &eng_mem_tlb)
+                tlb_set_load(&e);
             pins_load(&e, NPIN_KEPT);
             xc_clear(&e);
             e.rax_cpu_next = -1;
