@@ -72,6 +72,9 @@ struct eng_phys {
     eng_mmio mmio[MAX_MMIO];
     unsigned nmmio;
     eng_inval *inval, *own_inval;
+    /* how many vCPUs ever went on it (eng_vcpu_use_tlb): with one, no
+     * store can reach a code page unannounced (below, eng_mmu_fence_i) */
+    unsigned nvcpu;
 };
 
 /* ---- physical memory ---- */
@@ -171,6 +174,22 @@ void *eng_phys_host(eng_phys *p, uint64_t pa, uint64_t n)
     return r->host + (pa - r->base);
 }
 
+void eng_phys_written(eng_phys *p, uint64_t pa, uint64_t n)
+{
+    if (n == 0)
+        return;
+    for (uint64_t pg = pa & ~(uint64_t)(PAGE - 1); pg < pa + n && pg >= (pa & ~(uint64_t)(PAGE - 1)); pg += PAGE) {
+        eng_ram *r = ram_at(p, pg);
+        if (!r)
+            continue;
+        uint64_t idx = (pg - r->base) / PAGE;
+        if (!__atomic_load_n(&r->code[idx], __ATOMIC_RELAXED))
+            continue;
+        __atomic_store_n(&r->code[idx], 0, __ATOMIC_RELEASE);
+        eng_inval_announce(p->inval, pg, pg + PAGE);
+    }
+}
+
 /* ---- the context ---- */
 
 /* The TLB set of a privilege (eng_mmu.tlb) */
@@ -240,9 +259,15 @@ static void fkey_update(eng_vcpu *v)
  * sfence.vma): every translated block is looked up again before it runs. */
 static void new_generation(eng_vcpu *v)
 {
-    v->mmu->gen++;
-    v->mmu->gens++;
-    memset(v->mmu->code_vpn, 0, sizeof v->mmu->code_vpn);
+    eng_mmu *m = v->mmu;
+    /* no block has the current generation's key (a satp write and the
+     * sfence.vma after it): a new one would change nothing */
+    if (!m->code_keyed)
+        return;
+    m->gen++;
+    m->gens++;
+    memset(m->code_vpn, 0, sizeof m->code_vpn);
+    m->code_keyed = 0;
     fkey_update(v);
 }
 
@@ -259,6 +284,7 @@ static void code_vpn_mark(eng_mmu *m, const eng_block *b)
     unsigned i = code_vpn_bit(b->pc), j = code_vpn_bit(b->end ? b->end - 1 : b->pc);
     m->code_vpn[i / 64] |= UINT64_C(1) << (i % 64);
     m->code_vpn[j / 64] |= UINT64_C(1) << (j % 64);
+    m->code_keyed = 1;
 }
 
 void eng_tlb_refresh_blocks(eng_vcpu *v)
@@ -275,6 +301,9 @@ int eng_vcpu_use_tlb(eng_vcpu *v, eng_phys *p)
     /* aligned_alloc wants a size that is a multiple of the alignment */
     if (!m && !(m = aligned_alloc(64, (sizeof *m + 63) & ~(size_t)63)))
         return -1;
+    /* a vCPU new to p counts (one put on it again does not) */
+    if (v->mmu != m || m->phys != p)
+        __atomic_add_fetch(&p->nvcpu, 1, __ATOMIC_RELAXED);
     memset(m, 0, sizeof *m);
     v->mmu = m;
     m->phys = p;
@@ -406,12 +435,15 @@ void eng_mmu_sfence_vma(eng_vcpu *v, int has_va, uint64_t va, int has_asid, unsi
 
 void eng_mmu_fence_i(eng_vcpu *v)
 {
-    /* code written through the TLBs was announced in the log, which the
-     * loop applies at the next block boundary; code written otherwise (by
-     * another hart through a store TLB entry older than its code mark, by
-     * a device, by the host) is found by comparing each block's bytes
-     * with memory before it runs again */
-    new_generation(v);
+    /* code written through the TLBs, by devices and by the host
+     * (eng_phys_written) was announced in the log, which the loop applies
+     * at the next block boundary; code written otherwise -- by another
+     * hart, through a store TLB entry it filled before the page became
+     * code -- is found by comparing each block's bytes with memory before
+     * it runs again, which a new generation makes the loop do.  With one
+     * hart there is no other. */
+    if (__atomic_load_n(&v->mmu->phys->nvcpu, __ATOMIC_RELAXED) > 1)
+        new_generation(v);
     v->mem_stale = 1;
 }
 

@@ -97,6 +97,12 @@ void *eng_phys_add_ram(eng_phys *p, uint64_t base, uint64_t size, void *host);
 int eng_phys_add_mmio(eng_phys *p, uint64_t base, uint64_t size, const eng_mmio_ops *ops, void *arg);
 /* The host address of n bytes of RAM at physical pa, or NULL. */
 void *eng_phys_host(eng_phys *p, uint64_t pa, uint64_t n);
+/* Something other than a hart's store (a device's DMA, the host) wrote n
+ * bytes of RAM at pa: the blocks decoded from those pages go, as a hart's
+ * store to them would make them go (announced in the invalidation log,
+ * applied by each hart at its next fence.i or sooner).  Whoever writes
+ * guest RAM through eng_phys_host calls it. */
+void eng_phys_written(eng_phys *p, uint64_t pa, uint64_t n);
 
 /* ---- the per-vCPU context (what the privileged ISA's code calls) ---- */
 
@@ -150,6 +156,7 @@ typedef struct eng_mmu {
      * costs a generation): an sfence.vma of one address on no page of it
      * changes no block's translation, and keeps the generation. */
     uint64_t code_vpn[(1u << ENG_CODE_VPN_BITS) / 64];
+    int code_keyed;         /* some block has this generation's key */
     /* statistics: walks, TLB fills, generations (satp changes,
      * sfence.vma, fence.i), blocks checked again under a new key, blocks
      * found changed in memory */

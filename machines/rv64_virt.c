@@ -676,6 +676,8 @@ static int virt_reset(virt_machine *m)
         memset(m->ram, 0, m->cfg.ram_size);
     for (unsigned i = 0; i < m->nimg; i++)
         memcpy(m->ram + (m->img[i].addr - VIRT_DRAM_BASE), m->img[i].data, m->img[i].n);
+    /* the host wrote RAM: no block decoded from it before stays */
+    eng_phys_written(m->phys, VIRT_DRAM_BASE, m->cfg.ram_size);
     for (unsigned h = 0; h < m->nharts; h++)
         if (hart_reset(m, m->hart[h]) < 0) {
             fprintf(stderr, "vvm: rv64-virt: cannot reset hart %u\n", h);
@@ -1106,6 +1108,7 @@ static int virt_mem_write(vvm_machine *vm, uint64_t addr, const void *buf, size_
     if (!h)
         return -1;
     memcpy(h, buf, n);
+    eng_phys_written(m->phys, addr, n);
     return 0;
 }
 
@@ -1278,6 +1281,7 @@ static int load_ram(virt_machine *m, FILE *f, char *err, size_t errlen)
             goto out;
         }
     }
+    eng_phys_written(m->phys, VIRT_DRAM_BASE, m->cfg.ram_size);
     rc = 0;
 out:
     ZSTD_freeDCtx(dc);

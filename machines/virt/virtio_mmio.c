@@ -194,6 +194,10 @@ static int add_seg(virtio_mmio *t, unsigned q, virtq_elem *e, const desc *d)
     s->iov_base = h;
     s->iov_len = d->len;
     if (d->flags & DESC_F_WRITE) {
+        /* the device writes it: code decoded from it goes (the guest
+         * runs what a device wrote only after a fence.i, which applies
+         * the announcement) */
+        eng_phys_written(t->phys, d->addr, d->len);
         e->nin++;
         e->in_len += d->len;
     } else {

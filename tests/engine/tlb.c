@@ -160,7 +160,12 @@ static uint64_t space(unsigned mode, uint64_t code_flags)
     return root;
 }
 
-static void put_code(uint64_t pa, const uint32_t *code, unsigned n) { memcpy(host(pa), code, 4 * n); }
+/* the host writes code into RAM, and says so (as a device's DMA does) */
+static void put_code(uint64_t pa, const uint32_t *code, unsigned n)
+{
+    memcpy(host(pa), code, 4 * n);
+    eng_phys_written(phys, pa, 4 * n);
+}
 
 /* runs from pc with a fresh decode (the host wrote the code behind the
  * engine's back) */
@@ -561,6 +566,7 @@ static void check_satp_switch(void)
  * an sfence.vma of one address drops only that page and the entries that
  * came from superpages; and an sfence.vma of a page with no code on it
  * keeps every block's key (no new generation). */
+static int one_vcpu;     /* the first tier's hart is the only one phys has had */
 static void check_flushes(void)
 {
     const uint32_t code[] = {LD(A1, A0, 0), EBREAK};
@@ -642,6 +648,26 @@ static void check_flushes(void)
     why = run_at(CODE_VA, 0);
     check(ok && why == ENG_EXIT_LOAD_PAGE && cpu.tval == uva, "mxr-clears-u-set", "read under MXR ok %d, exit %d",
           ok, why);
+
+    /* code a device (the host here) wrote and announced: after fence.i
+     * the new code runs, and on a machine of one hart no generation was
+     * needed for it */
+    const uint32_t c1[] = {ADDI(A0, ZERO, 5), EBREAK}, c2[] = {ADDI(A0, ZERO, 6), EBREAK};
+    root = space(ENG_SATP_SV39, PTE_V | PTE_R | PTE_X | PTE_A);
+    setup_ctx(ENG_SATP_SV39, root, ENG_PRIV_S);
+    put_code(CODE_PA, c1, 2);
+    ok = 1;
+    for (int k = 0; k < 60 && ok; k++)
+        ok = run_at(CODE_VA, k == 0) == ENG_EXIT_BREAK && cpu.x[A0] == 5;
+    gens = cpu.vcpu.mmu->gens;
+    memcpy(host(CODE_PA), c2, sizeof c2);
+    eng_phys_written(phys, CODE_PA, sizeof c2);
+    why = run_at(CODE_VA, 1);
+    check(ok && why == ENG_EXIT_BREAK && cpu.x[A0] == 6, "device-wrote-code", "exit %d a0 %lu", why,
+          (unsigned long)cpu.x[A0]);
+    if (one_vcpu)
+        check(cpu.vcpu.mmu->gens == gens, "fence-i-one-hart-keeps-generation", "generations %lu -> %lu",
+              (unsigned long)gens, (unsigned long)cpu.vcpu.mmu->gens);
 }
 
 int main(void)
@@ -677,6 +703,7 @@ int main(void)
         check_misaligned();
         check_smc();
         check_satp_switch();
+        one_vcpu = t == 0;
         check_flushes();
         rv_cpu_fini(&cpu);
     }
