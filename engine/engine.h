@@ -154,6 +154,10 @@ typedef struct eng_mem_ops {
     /* blocks keep their code's bytes (eng_block_bytes): the model compares
      * them with memory before it reuses a block */
     int keep_bytes;
+    /* may a direct jump from block `from` to block `to` (both valid now)
+     * skip to's check of its key from now on, because from's check
+     * vouches for to?  (NULL: blocks have no key to check) */
+    int (*link_keyed)(eng_vcpu *v, const eng_block *from, const eng_block *to);
 } eng_mem_ops;
 
 /* Memory models (eng_vcpu.mem_model). */

@@ -976,7 +976,9 @@ void eng_jit_link(eng_vcpu *v, const eng_block *from, unsigned k, const eng_bloc
         j->links = l;
         j->linkcap = cap;
     }
-    if (jit_host_patch(&j->cm, (char *)(uintptr_t)from->jit + f->exit[k].site, (const char *)to->jit + t->chain) == 0)
+    /* past to's key check when from's validity implies to's */
+    uint32_t at = v->mem_ops->link_keyed && v->mem_ops->link_keyed(v, from, to) ? t->chain_keyed : t->chain;
+    if (jit_host_patch(&j->cm, (char *)(uintptr_t)from->jit + f->exit[k].site, (const char *)to->jit + at) == 0)
         j->links[j->nlinks++] = (struct jit_link){from, to, k};
 }
 

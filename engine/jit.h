@@ -49,6 +49,8 @@ typedef struct eng_jit_access {
 } eng_jit_access;
 typedef struct eng_jit_code {
     uint32_t entry, chain;  /* offsets from the header */
+    uint32_t chain_keyed;   /* the chain entry past the memory model's key
+                             * check (eng_mem_ops.link_keyed; flat: chain) */
     uint32_t nexits, naccess;
     eng_jit_exit exit[];    /* then naccess eng_jit_access, by offset */
 } eng_jit_code;

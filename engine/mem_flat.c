@@ -20,7 +20,7 @@ static void flat_code_decoded(eng_vcpu *v, eng_block *b)
             vvm_aspace_mark_code(v->as, pg);
 }
 
-const eng_mem_ops eng_mem_flat = {"flat", flat_fetch, flat_code_decoded, 0};
+const eng_mem_ops eng_mem_flat = {"flat", flat_fetch, flat_code_decoded, 0, NULL};
 
 static int on_host_fault(void *arg, uint64_t off, int is_write, int sig)
 {

@@ -269,6 +269,12 @@ static void new_generation(eng_vcpu *v)
     memset(m->code_vpn, 0, sizeof m->code_vpn);
     m->code_keyed = 0;
     fkey_update(v);
+    /* the next block boundary goes through the loop, even a jump linked
+     * past the key check (eng_mem_ops.link_keyed): a block vouches for
+     * another only under the key both were found valid under.  (A change
+     * of privilege alone needs none of this: it comes with a trap or an
+     * xret, whose jump is never linked.) */
+    v->mem_stale = 1;
 }
 
 static unsigned code_vpn_bit(uint64_t va)
@@ -714,6 +720,14 @@ void eng_tlb_report(eng_vcpu *const *v, unsigned n)
             (unsigned long long)reval, (unsigned long long)stale);
 }
 
+int eng_tlb_rekey(eng_vcpu *v, eng_block *b)
+{
+    if (!block_valid(v, b))
+        return 0;
+    b->key = v->fkey;
+    return 1;
+}
+
 eng_block *eng_tlb_find_block(eng_vcpu *v, uint64_t pc)
 {
     return eng_cache_find_key(&v->cache, pc, v->fkey, block_valid, v);
@@ -747,7 +761,29 @@ static int tlb_fetch(eng_vcpu *v, uint64_t a, void *out, unsigned n)
     return 1;
 }
 
-const eng_mem_ops eng_mem_tlb = {"tlb", tlb_fetch, tlb_code_decoded, 1};
+/* A direct jump from `from` to `to` may enter past to's key check when
+ * to's validity follows from from's: both blocks lie in one virtual page,
+ * decoded from one physical page (the link is made while both are valid:
+ * the page's mapping then is the one both were decoded under), so that a
+ * later check finding from's page still mapped there finds to's too; and
+ * their bytes cannot change unannounced, which only another hart can do
+ * (eng_mmu_fence_i), so the machine has one. */
+static int tlb_link_keyed(eng_vcpu *v, const eng_block *from, const eng_block *to)
+{
+    const uint64_t pm = ~(uint64_t)(PAGE - 1);
+    if (__atomic_load_n(&v->mmu->phys->nvcpu, __ATOMIC_RELAXED) != 1)
+        return 0;
+    if (from->code_hi[1] != from->code_lo[1] || to->code_hi[1] != to->code_lo[1])
+        return 0;   /* a block on two pages */
+    if (from->code_hi[0] == UINT64_MAX || to->code_hi[0] == UINT64_MAX)
+        return 0;   /* code not from RAM */
+    if ((from->pc & pm) != (to->pc & pm) || ((from->end - 1) & pm) != (from->pc & pm) ||
+        ((to->end - 1) & pm) != (to->pc & pm))
+        return 0;
+    return (from->code_lo[0] & pm) == (to->code_lo[0] & pm) && from->key == to->key && from->key != ENG_KEY_DEAD;
+}
+
+const eng_mem_ops eng_mem_tlb = {"tlb", tlb_fetch, tlb_code_decoded, 1, tlb_link_keyed};
 
 /* ---- slow paths ---- */
 

@@ -218,6 +218,10 @@ void eng_tlb_report(eng_vcpu *const *v, unsigned n);
 /* The block the vCPU runs at pc now (its key the vCPU's fetch key), or NULL
  * (the loop decodes one). */
 eng_block *eng_tlb_find_block(eng_vcpu *v, uint64_t pc);
+/* Block b, whose key is not v's: when it is still what its pc fetches,
+ * it gets v's key and 1 is returned (translated code asks at a chain
+ * entry, so that a new generation costs no trip through the loop); else 0. */
+int eng_tlb_rekey(eng_vcpu *v, eng_block *b);
 
 
 #endif

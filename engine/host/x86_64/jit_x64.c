@@ -1658,6 +1658,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     e.epilogue = cb_label_new(&cb);
     e.raise_tail = cb_label_new(&cb);
     uint32_t body = cb_label_new(&cb), dispatch = cb_label_new(&cb);
+    uint32_t rekey = cb_label_new(&cb), keyed = cb_label_new(&cb);
 
     /* the header (eng_jit_code), filled in at the end */
     unsigned ndirect = 0, naccess = 0;
@@ -1680,17 +1681,21 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
      * the blocks of a budgeted run) */
     x64_align(&cb, 16);
     size_t chain_off = cb_len(&cb);
-    x64_cmp_mi(&cb, 8, eng_field(&e, offsetof(eng_vcpu, events)), 0);
-    x64_jcc(&cb, X64_NE, dispatch);
     if (v->mem_model == ENG_MEM_TLB) {
         /* the soft TLB's blocks run only under the fetch key they were
          * found valid under (engine/mmu.h): whatever jumps here (a link,
-         * the jump caches) the loop looks the pc up again when it changed */
+         * the jump caches) has the block checked again when the key
+         * changed (rekey, below).  A link from a block that vouches for
+         * this one (eng_mem_ops.link_keyed) enters past the check. */
         x64_load(&cb, 8, X64_RCX, eng_field(&e, offsetof(eng_vcpu, fkey)));
         x64_mov_ri(&cb, 8, X64_RDX, (uint64_t)(uintptr_t)&b->key);
         x64_cmp_rm(&cb, 8, X64_RCX, x64_m(X64_RDX, 0));
-        x64_jcc(&cb, X64_NE, dispatch);
+        x64_jcc(&cb, X64_NE, rekey);
+        cb_bind(&cb, keyed);
     }
+    size_t keyed_off = cb_len(&cb);
+    x64_cmp_mi(&cb, 8, eng_field(&e, offsetof(eng_vcpu, events)), 0);
+    x64_jcc(&cb, X64_NE, dispatch);
     x64_add_ri(&cb, 8, pinned(&e, e.voff + (int32_t)offsetof(eng_vcpu, instret)), (int32_t)b->n);
     cb_bind(&cb, body);
 
@@ -1985,6 +1990,20 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), X64_RAX);
     x64_mov_ri(&cb, 4, X64_RAX, ENG_JIT_DISPATCH);
     x64_jmp(&cb, e.epilogue);
+    if (v->mem_model == ENG_MEM_TLB) {
+        /* the block's key is not the hart's (a new generation): checked
+         * again here, without the trip through the loop, which a context
+         * switch asks of every block that runs after it */
+        cb_bind(&cb, rekey);
+        pins_store(&e, NPIN_KEPT);
+        x64_lea(&cb, 8, X64_RDI, x64_m(X64_RBX, e.voff));
+        x64_mov_ri(&cb, 8, X64_RSI, (uint64_t)(uintptr_t)b);
+        x64_call(&cb, (const void *)eng_tlb_rekey, X64_RAX);
+        pins_load(&e, NPIN_KEPT);
+        x64_test_rr(&cb, 4, X64_RAX, X64_RAX);
+        x64_jcc(&cb, X64_E, dispatch);
+        x64_jmp(&cb, keyed);
+    }
     /* NaN results of host FP operators: the operator again, in C */
     for (unsigned k = 0; k < e.nfpstubs; k++) {
         const struct fpstub *st = &e.fpstubs[k];
@@ -2039,8 +2058,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     if (ir->slot_off)
         ir->slot_off[ir->nslot + 1] = (uint32_t)cb_len(&cb);
     if (!cb.err) {
-        eng_jit_code h = {.entry = (uint32_t)entry_off, .chain = (uint32_t)chain_off, .nexits = e.nexits,
-                          .naccess = e.nacc};
+        eng_jit_code h = {.entry = (uint32_t)entry_off, .chain = (uint32_t)chain_off,
+                          .chain_keyed = (uint32_t)keyed_off, .nexits = e.nexits, .naccess = e.nacc};
         memcpy(cb.p, &h, sizeof h);
         for (unsigned k = 0; k < e.nexits; k++) {
             eng_jit_exit x = {.target = e.exits[k].target, .site = e.exits[k].site,
