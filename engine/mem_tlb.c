@@ -72,8 +72,8 @@ struct eng_phys {
     eng_mmio mmio[MAX_MMIO];
     unsigned nmmio;
     eng_inval *inval, *own_inval;
-    /* how many vCPUs ever went on it (eng_vcpu_use_tlb): with one, no
-     * store can reach a code page unannounced (below, eng_mmu_fence_i) */
+    /* how many vCPUs are on it (eng_vcpu_use_tlb, eng_phys_leave): with
+     * one, no store can reach a code page unannounced (eng_mmu_fence_i) */
     unsigned nvcpu;
 };
 
@@ -172,6 +172,12 @@ void *eng_phys_host(eng_phys *p, uint64_t pa, uint64_t n)
     if (!r || n > r->size - (pa - r->base))
         return NULL;
     return r->host + (pa - r->base);
+}
+
+void eng_phys_leave(eng_phys *p)
+{
+    if (p)
+        __atomic_sub_fetch(&p->nvcpu, 1, __ATOMIC_RELAXED);
 }
 
 void eng_phys_written(eng_phys *p, uint64_t pa, uint64_t n)

@@ -167,6 +167,9 @@ typedef struct eng_mmu {
  * Bare, privilege S for both, SUM and MXR 0, A/D set by the walk, misaligned
  * accesses working (as the flat model's).  Returns 0 or -1. */
 int eng_vcpu_use_tlb(eng_vcpu *v, eng_phys *p);
+/* A vCPU on p goes (eng_vcpu_fini, before p is freed): p counts the
+ * vCPUs on it, since a machine of one hart may skip what several need. */
+void eng_phys_leave(eng_phys *p);
 
 /* satp as RV64 lays it out (MODE 63:60, ASID 59:44, PPN 43:0).  Returns -1
  * (nothing changed) for a mode not supported (the CSR keeps its old value,

@@ -4,6 +4,7 @@
 #include "engine/jit.h"
 #include "engine/irq.h"
 #include "engine/mem_flat.h"
+#include "engine/mmu.h"
 
 int eng_vcpu_init(eng_vcpu *v, const eng_isa *isa, vvm_aspace *as, eng_inval *inval, const vvm_weaver *weaver)
 {
@@ -35,6 +36,8 @@ void eng_vcpu_fini(eng_vcpu *v)
     v->own_inval = NULL;
     free(v->scratch);
     v->scratch = NULL;
+    if (v->mmu)
+        eng_phys_leave(v->mmu->phys);
     free(v->mmu);
     v->mmu = NULL;
 }
