@@ -75,7 +75,16 @@ struct eng_phys {
     /* how many vCPUs are on it (eng_vcpu_use_tlb, eng_phys_leave): with
      * one, no store can reach a code page unannounced (eng_mmu_fence_i) */
     unsigned nvcpu;
+    /* a debugger's view of the code the harts decode (eng_phys_fetch_hook) */
+    void (*fetch_hook)(void *ctx, uint64_t a, uint8_t *buf, unsigned n);
+    void *fetch_ctx;
 };
+
+void eng_phys_fetch_hook(eng_phys *p, void (*hook)(void *ctx, uint64_t a, uint8_t *buf, unsigned n), void *ctx)
+{
+    p->fetch_ctx = ctx;
+    p->fetch_hook = hook;
+}
 
 /* ---- physical memory ---- */
 
@@ -760,6 +769,9 @@ static int tlb_fetch(eng_vcpu *v, uint64_t a, void *out, unsigned n)
             return 0;
         }
         memcpy(o, x.host, chunk);
+        eng_phys *p = v->mmu->phys;
+        if (p->fetch_hook)
+            p->fetch_hook(p->fetch_ctx, a, o, chunk);
         o += chunk;
         a += chunk;
         n -= chunk;

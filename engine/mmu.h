@@ -167,6 +167,11 @@ typedef struct eng_mmu {
  * Bare, privilege S for both, SUM and MXR 0, A/D set by the walk, misaligned
  * accesses working (as the flat model's).  Returns 0 or -1. */
 int eng_vcpu_use_tlb(eng_vcpu *v, eng_phys *p);
+/* A debugger's breakpoints: hook sees the bytes of every fetch a hart on
+ * p decodes code from (virtual address a, n bytes at buf) and may change
+ * them (an ebreak where a breakpoint is).  Blocks decoded before stay: the
+ * caller drops them (eng_phys_written on the RAM).  hook NULL: none. */
+void eng_phys_fetch_hook(eng_phys *p, void (*hook)(void *ctx, uint64_t a, uint8_t *buf, unsigned n), void *ctx);
 /* A vCPU on p goes (eng_vcpu_fini, before p is freed): p counts the
  * vCPUs on it, since a machine of one hart may skip what several need. */
 void eng_phys_leave(eng_phys *p);

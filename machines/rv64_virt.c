@@ -37,6 +37,7 @@
 #include "isa/riscv/rv_cpu.h"
 #include "isa/riscv/rv_priv.h"
 #include "machines/machines.h"
+#include "machines/virt/gdbstub.h"
 #include "machines/virt/virt.h"
 #include "machines/virt/virtio.h"
 
@@ -52,6 +53,8 @@ typedef struct virt_cfg {
     const char *incoming;   /* -incoming file:PATH: the saved machine */
     const char *kernel, *initrd, *append, *dtb, *dump_dtb;
     int no_reboot;
+    const char *gdb;        /* -gdb DEV, -s (tcp::1234): the gdb stub's socket */
+    int start_paused;       /* -S: the harts wait for cont (the monitor's, gdb's) */
     eng_tier tier;
     const virt_vdevs *vdevs;    /* -drive, -device, -chardev (NULL: none) */
 } virt_cfg;
@@ -117,6 +120,13 @@ struct virt_machine {
      * a restore's file names (pool) */
     virt_vdevs *own_vdevs;
     char *pool[3 * VIRT_VIRTIO_COUNT];
+    /* the gdb stub (NULL: none); a single step asked of the parked harts;
+     * the signal of the last stop (5: a breakpoint or a step, 2: asked);
+     * park_gen counts the parkings, so that a waiter knows a new one */
+    virt_gdb *gdb;
+    int step_req;
+    int dbg_sig;
+    uint64_t park_gen;
 };
 
 /* m->why of a machine whose harts stopped to be looked at (a budget ran
@@ -204,6 +214,15 @@ static void *hart_main(void *arg)
         }
         if (why == ENG_EXIT_INTERRUPT || why == ENG_EXIT_BUDGET)
             continue;   /* rv_sys_halt: the loop looks at stopping */
+        if (why == ENG_EXIT_BREAK && m->gdb) {
+            /* a debugger's breakpoint: every hart stops for it */
+            pthread_mutex_lock(&m->lock);
+            m->mon_stop = 1;
+            m->dbg_sig = 5;
+            pthread_mutex_unlock(&m->lock);
+            stop_machine(m, WHY_PAUSE, 0);
+            break;
+        }
         virt_hart_stopped(m, h, why);
         break;
     }
@@ -219,6 +238,10 @@ static int hart_sys_init(virt_machine *m, virt_hart *h)
     h->cpu.priv->time_origin_ns = (uint64_t)m->clint.base_ns;
     h->cpu.env = h;
     h->cpu.vcpu.machine = m;
+    if (m->gdb) {
+        h->cpu.priv->debug_break = virt_gdb_break_at;
+        h->cpu.priv->debug_ctx = m->gdb;
+    }
     h->sys = 1;
     return 0;
 }
@@ -753,6 +776,158 @@ static void mon_cont(virt_machine *m)
     pthread_mutex_unlock(&m->lock);
 }
 
+/* ---- the gdb stub's way in (machines/virt/gdbstub.h) ---- */
+
+static int gdb_stop(void *ctx, int *status)
+{
+    virt_machine *m = ctx;
+    if (mon_pause(m) < 0) {
+        *status = m->status;
+        return -1;
+    }
+    return 0;
+}
+
+/* waits until the harts park after park_gen was gen (or the machine
+ * ends: -1), asking them to stop when interrupt says so */
+static int gdb_wait_park(virt_machine *m, uint64_t gen, int (*interrupt)(void *), void *arg, int *asked)
+{
+    pthread_mutex_lock(&m->lock);
+    while (!(m->parked && m->park_gen != gen) && !m->done) {
+        pthread_mutex_unlock(&m->lock);
+        if (!*asked && interrupt(arg)) {
+            *asked = 1;
+            pthread_mutex_lock(&m->lock);
+            m->mon_stop = 1;
+            pthread_mutex_unlock(&m->lock);
+            stop_machine(m, WHY_PAUSE, 0);
+        }
+        pthread_mutex_lock(&m->lock);
+        if (!(m->parked && m->park_gen != gen) && !m->done) {
+            struct timespec t;
+            clock_gettime(CLOCK_REALTIME, &t);
+            t.tv_nsec += 50 * 1000000;
+            if (t.tv_nsec >= 1000000000) {
+                t.tv_sec++;
+                t.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&m->cond, &m->lock, &t);
+        }
+    }
+    int rc = m->done ? -1 : 0;
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+static int gdb_resume(void *ctx, int step, int (*interrupt)(void *), void *arg, int *status)
+{
+    virt_machine *m = ctx;
+    pthread_mutex_lock(&m->lock);
+    uint64_t gen = m->park_gen;
+    m->dbg_sig = 0;
+    if (step)
+        m->step_req = 1;
+    else
+        m->mon_stop = 0;
+    pthread_cond_broadcast(&m->cond);
+    pthread_mutex_unlock(&m->lock);
+    int asked = 0;
+    if (gdb_wait_park(m, gen, interrupt, arg, &asked) < 0) {
+        *status = m->status;
+        return -1;
+    }
+    pthread_mutex_lock(&m->lock);
+    int sig = m->dbg_sig ? m->dbg_sig : step ? 5 : 2;
+    pthread_mutex_unlock(&m->lock);
+    return sig;
+}
+
+static void gdb_get_regs(void *ctx, uint64_t r[VIRT_GDB_NREGS])
+{
+    const rv_cpu *c = &VM(ctx)->hart[0]->cpu;
+    for (unsigned i = 0; i < 32; i++)
+        r[i] = c->x[i];
+    r[32] = c->pc;
+}
+
+static void gdb_set_reg(void *ctx, unsigned n, uint64_t v)
+{
+    rv_cpu *c = &VM(ctx)->hart[0]->cpu;
+    if (n == 32)
+        c->pc = v;
+    else if (n > 0 && n < 32)
+        c->x[n] = v;
+}
+
+/* the host address of va's byte for the debugger: hart 0's translation
+ * (for a load, else for a fetch: code the guest cannot read), n bytes at
+ * most to the end of its page */
+static uint8_t *gdb_host(virt_machine *m, uint64_t va, size_t *n, uint64_t *pa)
+{
+    eng_vcpu *v = &m->hart[0]->cpu.vcpu;
+    if (eng_mmu_translate(v, va, ENG_ACC_LOAD, pa) != ENG_EXIT_NONE &&
+        eng_mmu_translate(v, va, ENG_ACC_FETCH, pa) != ENG_EXIT_NONE)
+        return NULL;
+    size_t in_page = 4096 - (size_t)(va & 4095);
+    if (*n > in_page)
+        *n = in_page;
+    return eng_phys_host(m->phys, *pa, *n);
+}
+
+static int gdb_read_mem(void *ctx, uint64_t va, void *buf, size_t n)
+{
+    virt_machine *m = ctx;
+    uint8_t *o = buf;
+    while (n) {
+        size_t k = n;
+        uint64_t pa;
+        uint8_t *h = gdb_host(m, va, &k, &pa);
+        if (!h)
+            return -1;
+        memcpy(o, h, k);
+        o += k;
+        va += k;
+        n -= k;
+    }
+    return 0;
+}
+
+static int gdb_write_mem(void *ctx, uint64_t va, const void *buf, size_t n)
+{
+    virt_machine *m = ctx;
+    const uint8_t *i = buf;
+    while (n) {
+        size_t k = n;
+        uint64_t pa;
+        uint8_t *h = gdb_host(m, va, &k, &pa);
+        if (!h)
+            return -1;
+        memcpy(h, i, k);
+        /* translated code of those bytes goes (the harts apply it as
+         * they start again) */
+        eng_phys_written(m->phys, pa, k);
+        i += k;
+        va += k;
+        n -= k;
+    }
+    return 0;
+}
+
+static void gdb_kill(void *ctx)
+{
+    virt_machine *m = ctx;
+    stop_machine(m, VIRT_POWER_OFF, 0);
+    mon_cont(m);
+}
+
+static void gdb_detach(void *ctx) { mon_cont(ctx); }
+
+static void gdb_breaks_changed(void *ctx)
+{
+    virt_machine *m = ctx;
+    eng_phys_written(m->phys, VIRT_DRAM_BASE, m->cfg.ram_size);
+}
+
 static void mon_registers(virt_machine *m, int fd)
 {
     static const char mode[4] = {'U', 'S', '?', 'M'};
@@ -903,9 +1078,21 @@ static int virt_go(virt_machine *m, int64_t budget)
         pthread_mutex_lock(&m->lock);
         atomic_store(&m->stopping, 0);
         m->why = 0;
+        /* paused before the harts start (-S, or stopped for the monitor or
+         * a debugger): straight to the parking below; a single step runs
+         * hart 0 alone for one instruction */
+        int step = m->step_req;
+        m->step_req = 0;
+        int park_now = m->mon_stop && !step;
+        if (park_now) {
+            m->why = WHY_PAUSE;
+            atomic_store(&m->stopping, 1);
+        }
         pthread_mutex_unlock(&m->lock);
+        if (step)
+            m->budget = 1;
         unsigned started = 0;
-        for (unsigned h = 0; h < m->nharts; h++) {
+        for (unsigned h = 0; !park_now && h < (step ? 1 : m->nharts); h++) {
             if (pthread_create(&m->hart[h]->thread, NULL, hart_main, m->hart[h]) != 0) {
                 fprintf(stderr, "vvm: rv64-virt: cannot start hart %u's thread\n", h);
                 stop_machine(m, -1, 1);
@@ -920,15 +1107,17 @@ static int virt_go(virt_machine *m, int64_t budget)
         for (unsigned h = 0; h < started; h++)
             pthread_join(m->hart[h]->thread, NULL);
         pthread_mutex_lock(&m->lock);
-        if (m->why == WHY_PAUSE && m->mon_stop) {
+        if (m->why == WHY_PAUSE && (m->mon_stop || step)) {
+            m->mon_stop = 1;    /* (after a step: stopped again) */
             m->parked = 1;
+            m->park_gen++;
             pthread_cond_broadcast(&m->cond);
-            while (m->mon_stop && m->why == WHY_PAUSE)
+            while (m->mon_stop && m->why == WHY_PAUSE && !m->step_req)
                 pthread_cond_wait(&m->cond, &m->lock);
             m->parked = 0;
             if (m->why == WHY_PAUSE) {
                 pthread_mutex_unlock(&m->lock);
-                continue;   /* cont */
+                continue;   /* cont, or a step */
             }
         }
         int why = m->why;
@@ -1498,7 +1687,9 @@ static void virt_usage(FILE *f)
             "                     DNS 10.0.2.3), host ports forwarded to the guest\n"
             "  -device virtio-net-device,netdev=ID[,mac=MAC]    a network card on it\n"
             "  -nic user[,hostfwd=...][,mac=MAC]                 both at once; -nic none: no network\n"
-            "not built yet (refused): other network backends and devices, -s, -S, -gdb, -monitor\n"
+            "  -gdb tcp:[HOST]:PORT   a gdb stub on HOST (127.0.0.1) PORT; -s: -gdb tcp::1234\n"
+            "  -S                     the harts wait at the start for cont (gdb's, the monitor's)\n"
+            "not built yet (refused): other network backends and devices, -monitor, -gdb other than tcp\n"
             "Console: stdin/stdout; on a terminal, raw; C-a x quits, C-a c switches to the\n"
             "monitor and back (help lists its commands), C-a h helps.\n",
             VIRT_MAX_HARTS, DEFAULT_BIOS);
@@ -1588,14 +1779,17 @@ static int virt_parse(virt_cfg *c, int argc, char *const *argv, const char **eng
                                                 : virt_opt_nic(vdevs, v, err, errlen);
             if (r < 0)
                 return r == -2 ? -1 : -2;   /* not built yet: a bad option; bad input */
-        } else if (!strcmp(name, "-monitor") || !strcmp(name, "-gdb")) {
+        } else if (!strcmp(name, "-monitor")) {
             const char *v = ARG();
-            snprintf(err, errlen, "%s %s: %s is not built yet in rv64-virt (the monitor is on the console, C-a c; "
-                     "no gdb stub)", a, v, a);
+            snprintf(err, errlen, "%s %s: %s is not built yet in rv64-virt (the monitor is on the console, C-a c)", a,
+                     v, a);
             return -1;
-        } else if (!strcmp(name, "-s") || !strcmp(name, "-S")) {
-            snprintf(err, errlen, "%s: the gdb stub is not built yet in rv64-virt", a);
-            return -1;
+        } else if (!strcmp(name, "-gdb")) {
+            c->gdb = ARG();
+        } else if (!strcmp(name, "-s")) {
+            c->gdb = "tcp::1234";
+        } else if (!strcmp(name, "-S")) {
+            c->start_paused = 1;
         } else {
             snprintf(err, errlen, "--machine rv64-virt: unknown option '%s' (see vvm run --machine rv64-virt -h)",
                     a);
@@ -1654,6 +1848,11 @@ static int virt_main_with(int argc, char **argv, const vvm_run_opts *o, virt_vde
     }
     virt_machine *m = VM(vm);
     int rc = 0;
+    if (c.gdb && !c.dump_dtb && !(m->gdb = virt_gdb_listen(c.gdb, err, sizeof err))) {
+        fprintf(stderr, "vvm: rv64-virt: %s\n", err);
+        virt_destroy(vm);
+        return 1;
+    }
     if (c.dump_dtb) {
         if (virt_setup(m, &c, 1, err, sizeof err) < 0) {
             fprintf(stderr, "vvm: rv64-virt: %s\n", err);
@@ -1693,10 +1892,22 @@ static int virt_main_with(int argc, char **argv, const vvm_run_opts *o, virt_vde
         fprintf(stderr, "vvm: rv64-virt: %s\n", err);
         rc = 1;
     } else {
-        virt_go(m, -1);
-        virt_finish(m);
-        rc = m->status;
+        const virt_gdb_target gt = {m,           gdb_stop,      gdb_resume, gdb_get_regs, gdb_set_reg,
+                                    gdb_read_mem, gdb_write_mem, gdb_kill,   gdb_detach,   gdb_breaks_changed};
+        if (m->gdb)
+            eng_phys_fetch_hook(m->phys, virt_gdb_patch_fetch, m->gdb);
+        if (m->gdb && virt_gdb_start(m->gdb, &gt, err, sizeof err) < 0) {
+            fprintf(stderr, "vvm: rv64-virt: %s\n", err);
+            rc = 1;
+        } else {
+            m->mon_stop = c.start_paused;
+            virt_go(m, -1);
+            virt_finish(m);
+            rc = m->status;
+        }
     }
+    virt_gdb_close(m->gdb);
+    m->gdb = NULL;
     virt_destroy(vm);
     return rc;
 }

@@ -17,7 +17,7 @@ pkgs=(
   lua5.4 guile-3.0 libedit-dev procps
   libcapstone-dev
   libfdt-dev device-tree-compiler qemu-system-misc opensbi libslirp-dev
-  libzstd-dev
+  libzstd-dev gdb-multiarch
 )
 
 # The guest group: building the rv64-virt guest (Linux from linux-source-6.1,

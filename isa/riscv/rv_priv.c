@@ -321,6 +321,8 @@ rv_exit rv_sys_run(rv_cpu *cpu, int64_t budget)
             }
             continue;
         }
+        if (why == ENG_EXIT_BREAK && p->debug_break && p->debug_break(p->debug_ctx, cpu->pc))
+            return why;     /* the debugger's breakpoint */
         uint64_t tval;
         int cause = exit_cause(cpu, why, &tval);
         if (cause >= 0) {

@@ -56,6 +56,11 @@ typedef struct rv_priv {
     int timer_poll;
     int wfi;                    /* a wfi ran: sleep before going on */
     uint64_t traps, interrupts; /* statistics */
+    /* a debugger's: an ebreak at a pc it set a breakpoint at is no trap
+     * of the guest's (rv_sys_run returns ENG_EXIT_BREAK, the pc at it)
+     * when this says so; NULL: every ebreak is the guest's */
+    int (*debug_break)(void *ctx, uint64_t pc);
+    void *debug_ctx;
 } rv_priv;
 
 /* Sets up cpu (not initialised before) as system hart hartid on phys

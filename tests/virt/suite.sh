@@ -268,10 +268,104 @@ fi
 v_port=$((20000 + RANDOM % 20000))
 bad_status=1 bad hostfwd-in-use "cannot listen on the host port" \
 	-nic user,hostfwd=tcp:127.0.0.1:$v_port-:80,hostfwd=tcp:127.0.0.1:$v_port-:81 -bios none -kernel "$V_OUT/hello"
-bad gdb-s "not built yet" -s -bios none -kernel "$V_OUT/hello"
-bad gdb-S "not built yet" -S -bios none -kernel "$V_OUT/hello"
+bad gdb-unix "only TCP is built" -gdb unix:/tmp/vvm-gdb.sock -bios none -kernel "$V_OUT/hello"
+bad gdb-port "not a port" -gdb tcp::99999 -bios none -kernel "$V_OUT/hello"
+bad_status=1 bad gdb-in-use "cannot listen" -gdb tcp:127.0.0.1:$v_port \
+	-nic user,hostfwd=tcp:127.0.0.1:$v_port-:80 -bios none -kernel "$V_OUT/hello"
+bad monitor "not built yet" -monitor stdio -bios none -kernel "$V_OUT/hello"
 bad unknown "unknown option" -vga std -bios none -kernel "$V_OUT/hello"
 bad engine "interp, jit or auto" --engine fast -bios none -kernel "$V_OUT/hello"
+
+# ---- the gdb stub: Debian's gdb-multiarch on bare-metal programs ----
+# -S -gdb tcp:127.0.0.1:PORT: gdb reads the first pc, breaks at main
+# (a software breakpoint, Z0), reads registers and memory, steps, writes a
+# register, and lets the program run to its power-off, which it sees as
+# the inferior's exit; a raw client interrupts a program polling the UART
+# (0x03: a stop with SIGINT, the pc in its loop) and kills it.
+v_gport() {  # a free port on 127.0.0.1 in v_gp
+	local p
+	v_gp=
+	for p in $(shuf -i 20000-60000 -n 20); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { v_gp=$p; break; }
+	done
+}
+if ! command -v gdb-multiarch >/dev/null; then
+	skip virt/gdb-break "gdb-multiarch is not installed (scripts/install-deps.sh installs it)"
+	skip virt/gdb-interrupt "gdb-multiarch is not installed (scripts/install-deps.sh installs it)"
+else
+	v_gport
+	v_main=$(riscv64-linux-gnu-nm "$V_OUT/hello" | awk '$3 == "main" { sub(/^0+/, "", $1); print $1 }')
+	# main's first 4 bytes in the ELF, as the little-endian word gdb's x/1xw shows
+	v_word=$(riscv64-linux-gnu-objdump -s --start-address=0x$v_main --stop-address=$((0x$v_main + 4)) "$V_OUT/hello" |
+		awk 'NF >= 2 && $1 ~ /^[0-9a-f]+$/ && length($2) == 8 { b = $2; print substr(b,7,2) substr(b,5,2) substr(b,3,2) substr(b,1,2); exit }')
+	run_to "$(scaled 60)" "$VVM" run --machine rv64-virt -S -gdb tcp:127.0.0.1:$v_gp -bios none \
+		-kernel "$V_OUT/hello" </dev/null >"$TMP/gdb-vvm.out" 2>&1 &
+	v_pid=$!
+	sleep 0.3
+	run_to "$(scaled 60)" gdb-multiarch -nx -batch -ex "file $V_OUT/hello" -ex "target remote 127.0.0.1:$v_gp" \
+		-ex 'p/x $pc' -ex 'break main' -ex 'continue' -ex 'p/x $pc' -ex 'p/x $a0' -ex 'x/1xw $pc' -ex 'stepi' \
+		-ex 'p $pc == main' -ex 'set $t0 = 0x1234abcd' -ex 'p/x $t0' -ex 'delete' -ex 'continue' \
+		</dev/null >"$TMP/gdb.out" 2>&1
+	v_gst=$?
+	wait $v_pid
+	st=$?
+	v_want=('^\$1 = 0x80000000$' "^Breakpoint 1, 0x0*$v_main in main" "^\\\$2 = 0x$v_main\$" '^\$3 = 0x0$' \
+		"^0x$v_main <main>:[[:space:]]+0x$v_word\$" '^\$4 = 0$' '^\$5 = 0x1234abcd$' 'exited normally')
+	miss=
+	for p in "${v_want[@]}"; do grep -Eq -- "$p" "$TMP/gdb.out" || miss="$miss '$p'"; done
+	if [ "$v_gst" = 0 ] && [ "$st" = 0 ] && [ -z "$miss" ] && grep -q 'all 1 harts done' "$TMP/gdb-vvm.out"; then
+		pass virt/gdb-break
+	else
+		fail virt/gdb-break "gdb exit $v_gst, vvm exit $st; gdb said no line matching$miss"
+		show "$TMP/gdb.out" 12
+		show "$TMP/gdb-vvm.out" 4
+	fi
+	v_gport
+	v_emain=$(riscv64-linux-gnu-nm "$V_OUT/echo" | awk '$3 == "main" { print $1 }')
+	run_to "$(scaled 60)" "$VVM" run --machine rv64-virt -gdb tcp:127.0.0.1:$v_gp -bios none \
+		-kernel "$V_OUT/echo" </dev/null >"$TMP/gdbi-vvm.out" 2>&1 &
+	v_pid=$!
+	sleep 0.3
+	v_r=$(run_to "$(scaled 60)" python3 - "$v_gp" "$v_emain" <<'PYEOF'
+import socket, sys, time
+port, main = int(sys.argv[1]), int(sys.argv[2], 16)
+s = socket.create_connection(("127.0.0.1", port), timeout=20)
+buf = b""
+def pkt(d):
+    s.sendall(b"$%s#%02x" % (d.encode(), sum(d.encode()) & 0xff))
+def reply():
+    global buf
+    while True:
+        i = buf.find(b"$")
+        j = buf.find(b"#", i) if i >= 0 else -1
+        if i >= 0 and j >= 0 and len(buf) >= j + 3:
+            r = buf[i + 1:j].decode()
+            buf = buf[j + 3:]
+            s.sendall(b"+")
+            return r
+        c = s.recv(4096)
+        if not c:
+            raise SystemExit("the stub closed the connection")
+        buf += c
+pkt("?"); first = reply()
+pkt("c"); time.sleep(1.0)
+s.sendall(b"\x03"); stop = reply()
+pkt("g"); regs = reply()
+pc = int.from_bytes(bytes.fromhex(regs[32 * 16:33 * 16]), "little")
+pkt("k")
+ok = first == "S05" and stop == "S02" and main <= pc < main + 0x100
+print("ok" if ok else "first stop %r, after 0x03 %r, pc 0x%x (main 0x%x)" % (first, stop, pc, main))
+PYEOF
+)
+	wait $v_pid
+	st=$?
+	if [ "$v_r" = ok ] && [ "$st" = 0 ] && grep -q ready "$TMP/gdbi-vvm.out"; then
+		pass virt/gdb-interrupt
+	else
+		fail virt/gdb-interrupt "${v_r:-the client said nothing}; vvm exit $st"
+		show "$TMP/gdbi-vvm.out" 4
+	fi
+fi
 
 # ---- the generated device tree: properties, and QEMU's own ----
 if [ -n "${REPEAT_PASS:-}" ]; then
@@ -427,7 +521,7 @@ v_expect() {
 }
 
 if [ -n "$v_gskip" ]; then
-	for v_name in linux-boot linux-boot-4harts linux-snapshot virtio-blk virtio-blk-kill virtio-rng-console virtio-net; do skip "virt/$v_name" "$v_gskip"; done
+	for v_name in linux-boot linux-boot-4harts linux-snapshot virtio-blk virtio-blk-kill virtio-rng-console virtio-net gdb-linux; do skip "virt/$v_name" "$v_gskip"; done
 else
 	. "$ROOT/tests/guest/workload-expect.sh"
 	for v_n in 1 4; do
@@ -450,6 +544,34 @@ else
 			show "$TMP/$v_name.log" 6
 		fi
 	done
+
+	# gdb on the kernel: a breakpoint at start_kernel's virtual address,
+	# set while the harts are in M mode with no page table (so not
+	# mapped yet), is hit once the kernel runs on its own page table,
+	# before the kernel's first line (start_kernel prints it)
+	if command -v gdb-multiarch >/dev/null; then
+		v_gport
+		v_sk=$(awk '$3 == "start_kernel" { print $1 }' "$v_gdir/System.map")
+		run_to "$(scaled 60)" "$VVM" run --machine rv64-virt -S -gdb tcp:127.0.0.1:$v_gp -m 256M -bios "$V_SBI" \
+			-kernel "$v_gdir/Image" -initrd "$v_gdir/initramfs.cpio.gz" -append "console=ttyS0 panic=-1" \
+			</dev/null >"$TMP/gdb-linux-vvm.out" 2>&1 &
+		v_pid=$!
+		sleep 0.3
+		run_to "$(scaled 60)" gdb-multiarch -nx -batch -ex 'set architecture riscv:rv64' \
+			-ex "target remote 127.0.0.1:$v_gp" -ex "break *0x$v_sk" -ex 'continue' -ex 'p/x $pc' -ex 'x/1i $pc' \
+			-ex 'kill' </dev/null >"$TMP/gdb-linux.out" 2>&1
+		v_gst=$?
+		wait $v_pid
+		st=$?
+		if [ "$v_gst" = 0 ] && grep -q "^\$1 = 0x$v_sk\$" "$TMP/gdb-linux.out" && grep -q '^OpenSBI v' "$TMP/gdb-linux-vvm.out" && ! grep -q 'Linux version' "$TMP/gdb-linux-vvm.out"; then
+			pass virt/gdb-linux
+		else
+			fail virt/gdb-linux "gdb exit $v_gst, vvm exit $st: no stop at start_kernel (0x$v_sk)"
+			show "$TMP/gdb-linux.out" 8
+		fi
+	else
+		skip virt/gdb-linux "gdb-multiarch is not installed (scripts/install-deps.sh installs it)"
+	fi
 
 	# virtio-blk: an ext2 disk made from a host directory (if=none and
 	# -device, with a serial for GET_ID); the guest reads a host file,
