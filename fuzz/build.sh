@@ -11,12 +11,13 @@
 # path), virtq (rv64-virt's virtio-mmio transport and devices under hostile
 # guest memory and MMIO accesses), virtio_net (rv64-virt's virtio-net
 # queues under a hostile driver, looped back: no network), state
-# (rv64-virt's restore of a saved state).
+# (rv64-virt's restore of a saved state), gdb (rv64-virt's gdb stub on
+# bytes from the network).
 # Needs ROOT and FB (the fuzz build directory: build-fuzz beside $B).  The
 # library is built by the project Makefile with clang and the fuzzer's
 # coverage instrumentation plus ASan/UBSan, in its own build tree.
 
-FUZZ_TARGETS="decode elf vml_read vml_compile rtl lockstep dtb virtq virtio_net state"
+FUZZ_TARGETS="decode elf vml_read vml_compile rtl lockstep dtb virtq virtio_net state gdb"
 FUZZ_SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
 fuzz_build() {
@@ -101,6 +102,15 @@ CEOF
 	printf '\x01\x00\x00\x00\x00' >"$s/state/valid"
 	printf '\x01\x00\x02\x00\x01\x05' >"$s/state/cut"
 	printf 'vvm rv64-virt\n\0\0' >"$s/state/magic"
+	# gdb: what gdb-multiarch sends (checksums right), acknowledged and not
+	local pk
+	gdb_pkt() { printf '$%s#%02x' "$1" $(( $(printf '%s' "$1" | od -An -tu1 | tr -s ' \n' '+' | sed 's/^+//; s/+$//') & 255 )); }
+	for pk in 'qSupported:multiprocess+;swbreak+' 'qXfer:features:read:target.xml:0,ffb' '?' 'g' 'm10000,40' \
+		'M10010,4:01020304' 'Z0,10020,2' 'z0,10020,2' 'p20' 'P5=1122334455667788' 's' 'c' 'D'; do
+		gdb_pkt "$pk"
+	done >"$s/gdb/session"
+	{ gdb_pkt 'QStartNoAckMode'; printf '+'; gdb_pkt 'c'; printf '\x03'; gdb_pkt 'k'; } >"$s/gdb/noack"
+	printf '$m10000,4#00$G%0528d#00' 0 >"$s/gdb/badsum"
 	# virtq: 4 KiB of RAM, then operations (kind, slot, a, v; fuzz/fuzz_virtq.c):
 	# on each slot the handshake, a queue at 0x1000/0x2000/0x3000 (the
 	# console's transmit queue: 1), two chains (direct; indirect), a notify

@@ -1,6 +1,6 @@
 # Short fuzzing runs for `make check` (sourced through tests/fuzz/suite.sh):
 # each libFuzzer target of fuzz/build.sh (decode, elf, vml_read, vml_compile, rtl,
-# lockstep, dtb, virtq, virtio_net, state)
+# lockstep, dtb, virtq, virtio_net, state, gdb)
 # for FUZZ_CHECK_SECONDS (20) seconds from generated seeds; an input running
 # longer than 25 seconds fails like a crash.  `make fuzz` runs them longer
 # (fuzz/run.sh).

@@ -149,7 +149,7 @@ static int get_byte(virt_gdb *g)
 
 static int send_packet(virt_gdb *g, const char *data, size_t n)
 {
-    char *buf = malloc(n + 4);
+    char *buf = malloc(n + 5);   /* $, the data, #, two digits, the NUL snprintf writes */
     if (!buf)
         return -1;
     unsigned sum = 0;
@@ -608,6 +608,21 @@ static void *gdb_main(void *arg)
         g->t.detach(g->t.ctx);
     }
     return NULL;
+}
+
+int virt_gdb_session(const virt_gdb_target *t, int fd)
+{
+    virt_gdb *g = calloc(1, sizeof *g);
+    if (!g)
+        return -1;
+    g->lfd = -1;
+    g->fd = fd;
+    g->t = *t;
+    pthread_mutex_init(&g->lock, NULL);
+    int rc = serve(g);
+    pthread_mutex_destroy(&g->lock);
+    free(g);
+    return rc;
 }
 
 int virt_gdb_start(virt_gdb *g, const virt_gdb_target *t, char *err, size_t errlen)

@@ -58,6 +58,10 @@ int virt_gdb_break_at(void *g, uint64_t pc);
 /* The fetch hook (eng_phys_fetch_hook; g a virt_gdb): an ebreak of the
  * breakpoint's size (2: c.ebreak, 4: ebreak) where a breakpoint is. */
 void virt_gdb_patch_fetch(void *g, uint64_t a, uint8_t *buf, unsigned n);
+/* Serves one debugger already connected on fd (what the stub's thread
+ * does for each connection; the fuzz target's way in): 1 when the machine
+ * ended or was killed, 0 when the debugger detached or went. */
+int virt_gdb_session(const virt_gdb_target *t, int fd);
 /* Stops serving (a debugger connected is told nothing more) and frees g. */
 void virt_gdb_close(virt_gdb *g);
 
