@@ -802,8 +802,10 @@ static void forget_all(eng_vcpu *v, const void *profile)
                 b->hits = 0;
                 b->insn[0].handler = profile;
             }
+    /* while someone keeps a map of the code (--perfmap, --trace
+     * translate), an address is not used twice when there is room */
     if (v->jit->cm.x)
-        cm_flush(&v->jit->cm);
+        cm_flush(&v->jit->cm, v->weaver && vvm_jp_woven(v->weaver, VVM_JP_TRANSLATE));
     hjc_clear(v->jit);
     v->jit->nlinks = 0;
     v->jit->nwhere = 0;
@@ -937,8 +939,8 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
     __atomic_add_fetch(&totals.insns, b->n, __ATOMIC_RELAXED);
     __atomic_add_fetch(&totals.ns, ns, __ATOMIC_RELAXED);
     __atomic_add_fetch(&totals.bytes, bytes, __ATOMIC_RELAXED);
-    if (j->cm.used > totals.peak)
-        totals.peak = j->cm.used;  /* one vCPU's; a race only loses a maximum */
+    if (j->cm.used - j->cm.start > totals.peak)
+        totals.peak = j->cm.used - j->cm.start;  /* one vCPU's; a race only loses a maximum */
     return 0;
 }
 
@@ -1036,4 +1038,4 @@ void eng_jit_after_fork(eng_vcpu *v)
     }
 }
 
-size_t eng_jit_cache_used(const eng_vcpu *v) { return v->jit ? v->jit->cm.used : 0; }
+size_t eng_jit_cache_used(const eng_vcpu *v) { return v->jit ? v->jit->cm.used - v->jit->cm.start : 0; }

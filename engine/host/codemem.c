@@ -120,8 +120,8 @@ void *cm_alloc(codemem *m, size_t n)
         return NULL;
     void *x = m->x + m->used;
     m->used += align_up(n);   /* fits: size and used are multiples of CB_ALIGN */
-    if (m->used > m->peak)
-        m->peak = m->used;
+    if (m->used - m->start > m->peak)
+        m->peak = m->used - m->start;
     return x;
 }
 
@@ -168,12 +168,21 @@ void cm_patch32(codemem *m, void *x, uint32_t v)
     cm_sync(m, x, 4);
 }
 
-void cm_flush(codemem *m)
+void cm_flush(codemem *m, int keep_addresses)
 {
     /* Give the pages back: shared memory keeps them until its range is
-     * punched out (madvise(DONTNEED) would only unmap them): MADV_REMOVE. */
-    if (m->used)
-        (void)madvise(m->w, (m->used + 4095) & ~(size_t)4095, MADV_REMOVE);
-    m->used = 0;
+     * punched out (madvise(DONTNEED) would only unmap them): MADV_REMOVE.
+     * Keeping addresses, the whole pages below the bump pointer go and the
+     * pointer stays, while the cache is at most half used. */
+    if (keep_addresses && m->used <= m->size / 2) {
+        size_t lo = m->start & ~(size_t)4095, hi = m->used & ~(size_t)4095;
+        if (hi > lo)
+            (void)madvise(m->w + lo, hi - lo, MADV_REMOVE);
+        m->start = m->used;
+    } else {
+        if (m->used)
+            (void)madvise(m->w, (m->used + 4095) & ~(size_t)4095, MADV_REMOVE);
+        m->used = m->start = 0;
+    }
     m->flushes++;
 }

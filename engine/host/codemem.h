@@ -35,6 +35,8 @@ typedef struct codemem {
     uint8_t *x;             /* the executable view of the same pages */
     size_t size;            /* bytes of both views: the cache's size limit */
     size_t used;            /* bump pointer: bytes allocated since the last flush */
+    size_t start;           /* where the code since the last flush starts
+                             * (0 but after a flush keeping addresses) */
     size_t peak;            /* most bytes ever in use at once */
     uint64_t flushes;
     int fd;
@@ -84,7 +86,9 @@ void cm_patch32(codemem *m, void *x, uint32_t v);
 
 /* Drop every translation: the whole cache is free again and its pages go
  * back to the system.  No thread may be running in, or be about to return
- * into, the cache. */
-void cm_flush(codemem *m);
+ * into, the cache.  keep_addresses: while the cache is at most half used,
+ * new code goes after the old instead of over it, so that no address
+ * names two pieces of code (what a profiler's map of the code needs). */
+void cm_flush(codemem *m, int keep_addresses);
 
 #endif

@@ -1302,7 +1302,7 @@ static void run_tests(void)
         void *x = cm_commit(&M, &b);
         int full_err = b.err;
         cb_free(&b);
-        cm_flush(&M);
+        cm_flush(&M, 0);
         cm_begin(&M, &b);
         gen_sum(&b, NULL);
         uint64_t (*s2)(const uint64_t *, size_t) = (uint64_t (*)(const uint64_t *, size_t))cm_commit(&M, &b);

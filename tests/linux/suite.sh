@@ -153,6 +153,16 @@ jt_perfmap() {
 		show "$f" 4
 		return 1
 	fi
+	# no address names two pieces of code (perf would name the first one
+	# for both): the ranges do not overlap, though the cache was flushed
+	# once to pin other registers after the first 256 blocks
+	if ! awk 'function hex(x,  v, i) { v = 0; for (i = 1; i <= length(x); i++) v = v * 16 + index("0123456789abcdef", substr(x, i, 1)) - 1; return v }
+		{ printf "%.0f %.0f\n", hex($1), hex($1) + hex($2) }' "$f" | sort -n |
+		awk 'NR > 1 && $1 < end { printf "a range at %.0f starts inside the one before (ending at %.0f)\n", $1, end; exit 1 } { end = $2 }' \
+		>"$TMP/perfmap.why"; then
+		fail "$1" "$f: $(cat "$TMP/perfmap.why")"
+		return 1
+	fi
 	return 0
 }
 if [ -z "${REPEAT_PASS:-}" ]; then
