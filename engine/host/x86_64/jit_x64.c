@@ -371,6 +371,8 @@ static void alu(emitter *e, x64_alu op, x64_reg acc, const jit_opnd *b)
         x64_alu_ri(e->cb, op, 8, acc, (int32_t)b->imm);
     else if (b->kind == JO_CPU && (p = pinned(e, (int32_t)b->n)) != X64_NOREG)
         x64_alu_rr(e->cb, op, 8, acc, p);
+    else if (b->kind == JO_CPU && (int32_t)b->n == e->rax_cpu && acc != X64_RAX)
+        x64_alu_rr(e->cb, op, 8, acc, X64_RAX);     /* the field's value is in rax */
     else if (b->kind == JO_CPU && (int32_t)b->n != e->rax_cpu)
         x64_alu_rm(e->cb, op, 8, acc, opnd_mem(b));
     else if (b->kind == JO_TMP)
@@ -604,10 +606,22 @@ static void bin(emitter *e, const jit_ins *i)
     x64_alu op;
     x64_reg dp = i->d.kind == JO_CPU ? pinned(e, (int32_t)i->d.n) : X64_NOREG;
     if (dp != X64_NOREG && alu_op(i->sub, &op) && !(i->b.kind == JO_CPU && i->b.n == i->d.n)) {
-        /* into a pinned register that b does not read: computed in place */
+        /* into a pinned register that b does not read: computed in place
+         * (rax untouched: what it holds it still holds after) */
         if (!(i->a.kind == JO_CPU && i->a.n == i->d.n))
             get(e, dp, &i->a);
         alu(e, op, dp, &i->b);
+        e->rax_cpu_next = e->rax_cpu;
+        return;
+    }
+    if (dp != X64_NOREG && (i->sub == RTL_SLL || i->sub == RTL_SRL || i->sub == RTL_SRA) && i->b.kind == JO_IMM) {
+        /* a shift by a constant into a pinned register: in place */
+        x64_shift op = i->sub == RTL_SLL ? X64_SHL : i->sub == RTL_SRL ? X64_SHR : X64_SAR;
+        if (!(i->a.kind == JO_CPU && i->a.n == i->d.n))
+            get(e, dp, &i->a);
+        if (i->b.imm & 63)
+            x64_shift_ri(cb, op, 8, dp, (unsigned)(i->b.imm & 63));
+        e->rax_cpu_next = e->rax_cpu;
         return;
     }
     x64_reg ap = i->a.kind == JO_CPU ? pinned(e, (int32_t)i->a.n) : X64_NOREG;
