@@ -264,6 +264,10 @@ typedef struct emitter {
     /* the vCPU field the previous instruction's last act stored from rax
      * (a guest register), which rax still holds, or -1 */
     int32_t rax_cpu, rax_cpu_next;
+    /* the vCPU field (not pinned) a computation left in rax and has not
+     * stored yet, or -1: the next instruction stores it first, unless it
+     * computes the same field from it (the store would be dead) */
+    int32_t pend;
     int keep;               /* the instruction being emitted may leave its result in rax */
     struct dexit *exits;
     unsigned nexits;
@@ -738,6 +742,11 @@ static void bin(emitter *e, const jit_ins *i)
         x64_movzx_rr(cb, 1, X64_RAX, X64_RAX);
         break;
     }
+    }
+    if (i->d.kind == JO_CPU && pinned(e, (int32_t)i->d.n) == X64_NOREG && !e->keep) {
+        e->pend = (int32_t)i->d.n;  /* stored by the next instruction, if it must be */
+        e->rax_cpu_next = (int32_t)i->d.n;
+        return;
     }
     put(e, &i->d, X64_RAX);
 }
@@ -1654,6 +1663,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     e.uses = uses;
     e.in_rax = -1;
     e.rax_cpu = e.rax_cpu_next = -1;
+    e.pend = -1;
     e.jz_label = -1;
     /* the host's features, once (VVM_JIT_NO_FMA: as a host without FMA3) */
     if (!sc->features_known) {
@@ -1716,6 +1726,17 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     for (unsigned k = 0; k < ir->n; k++) {
         const jit_ins *i = &ir->ins[k];
         const jit_ins *nx = k + 1 < ir->n ? &ir->ins[k + 1] : NULL;
+        if (e.pend >= 0) {
+            /* the field the last instruction computed into rax: stored
+             * now, unless this instruction computes it again from rax
+             * (no fault, no exit in between: nothing saw the field) */
+            int dead = i->op == JI_BIN && i->d.kind == JO_CPU && (int32_t)i->d.n == e.pend &&
+                       i->a.kind == JO_CPU && (int32_t)i->a.n == e.pend &&
+                       !(i->b.kind == JO_CPU && (int32_t)i->b.n == e.pend) && e.rax_cpu_next == e.pend;
+            if (!dead)
+                x64_store(&cb, 8, x64_m(X64_RBX, e.pend), X64_RAX);
+            e.pend = -1;
+        }
         if (ir->slot_off && k == ir->cold_at)
             ir->slot_off[ir->nslot] = (uint32_t)cb_len(&cb);  /* the body ends, out-of-line code follows */
         if (ir->slot_off && i->slot < ir->nslot && ir->slot_off[i->slot] == UINT32_MAX)
@@ -1972,6 +1993,10 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         /* any other write of a vCPU field forgets the field's copy */
         if (i->op != JI_FP && i->d.kind == JO_CPU)
             xc_drop(&e, (int32_t)i->d.n);
+    }
+    if (e.pend >= 0) {
+        x64_store(&cb, 8, x64_m(X64_RBX, e.pend), X64_RAX);
+        e.pend = -1;
     }
     if (ir->slot_off && ir->slot_off[ir->nslot] == UINT32_MAX)
         ir->slot_off[ir->nslot] = (uint32_t)cb_len(&cb);
