@@ -1149,16 +1149,20 @@ static void guard_reg(emitter *e, const jit_ins *i, x64_reg reg, unsigned size, 
     cb_bind(e->cb, back);
     e->stubs[e->nstubs++] = (struct stub){l, why, i->slot, back, size, reg};
 }
-static void guard(emitter *e, const jit_ins *i, unsigned size, eng_exit why) { guard_reg(e, i, X64_RAX, size, why); }
 
 static void flat_load(emitter *e, const jit_ins *i)
 {
     static const uint8_t size[] = {1, 1, 2, 2, 4, 4, 8};
     static const uint8_t sign[] = {1, 0, 1, 0, 1, 0, 0};
     unsigned n = size[i->sub < 7 ? i->sub : 6];
-    get(e, X64_RAX, &i->a);
-    guard(e, i, n, ENG_EXIT_LOAD);
-    x64_mem m = x64_mx(X64_R12, X64_RAX, 1, 0);
+    /* the address straight from its pinned register, if it is one */
+    x64_reg ar = i->a.kind == JO_CPU ? pinned(e, (int32_t)i->a.n) : X64_NOREG;
+    if (ar == X64_NOREG) {
+        get(e, X64_RAX, &i->a);
+        ar = X64_RAX;
+    }
+    guard_reg(e, i, ar, n, ENG_EXIT_LOAD);
+    x64_mem m = x64_mx(X64_R12, ar, 1, 0);
     /* into the destination's pinned register, if it has one */
     x64_reg dp = i->d.kind == JO_CPU ? pinned(e, (int32_t)i->d.n) : X64_NOREG, to = dp != X64_NOREG ? dp : X64_RAX;
     e->acc[e->nacc++] = (eng_jit_access){(uint32_t)cb_len(e->cb), i->slot};
@@ -1168,8 +1172,10 @@ static void flat_load(emitter *e, const jit_ins *i)
         x64_load(e->cb, n, to, m);
     if (dp == X64_NOREG)
         put(e, &i->d, X64_RAX);
-    else
+    else if (ar == X64_RAX)
         e->rax_cpu = -1;    /* rax holds the address */
+    else
+        e->rax_cpu_next = e->rax_cpu;   /* rax untouched */
 }
 
 static void flat_store(emitter *e, const jit_ins *i)
@@ -1178,12 +1184,19 @@ static void flat_store(emitter *e, const jit_ins *i)
     unsigned n = size[i->sub & 3];
     /* the value straight from its pinned register, if it has one */
     x64_reg vp = i->b.kind == JO_CPU ? pinned(e, (int32_t)i->b.n) : X64_NOREG;
-    get(e, X64_RAX, &i->a);
+    /* and the address from its pinned register, if it is one */
+    x64_reg ar = i->a.kind == JO_CPU ? pinned(e, (int32_t)i->a.n) : X64_NOREG;
+    if (ar == X64_NOREG) {
+        get(e, X64_RAX, &i->a);
+        ar = X64_RAX;
+    }
     if (vp == X64_NOREG)
         get(e, X64_RCX, &i->b);
-    guard(e, i, n, ENG_EXIT_STORE);
+    guard_reg(e, i, ar, n, ENG_EXIT_STORE);
     e->acc[e->nacc++] = (eng_jit_access){(uint32_t)cb_len(e->cb), i->slot};
-    x64_store(e->cb, n, x64_mx(X64_R12, X64_RAX, 1, 0), vp != X64_NOREG ? vp : X64_RCX);
+    x64_store(e->cb, n, x64_mx(X64_R12, ar, 1, 0), vp != X64_NOREG ? vp : X64_RCX);
+    if (ar != X64_RAX)
+        e->rax_cpu_next = e->rax_cpu;   /* rax untouched */
 }
 
 /* an atomic's access: the address is in rdx (aligned), rax is free; the
