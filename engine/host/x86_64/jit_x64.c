@@ -139,6 +139,7 @@ struct tlbstub {
     uint16_t slot;
     uint8_t op, n, sign, acc;
     x64_reg to, vreg;       /* a load's destination; a store's pinned value */
+    x64_reg areg;           /* where the address is (rax, or its pinned register) */
     jit_opnd val;           /* a store's value when not pinned */
     int32_t xc[NXC];        /* the FP copies to load again after the call */
 };
@@ -1240,16 +1241,18 @@ static struct tlbstub *tlb_stub_new(emitter *e, const jit_ins *i, unsigned n, in
     return st;
 }
 
-/* the probe of an access of n bytes at rax in TLB kind; on a hit rcx is
- * the entry's offset in its TLB; the stub returned is the miss's */
-static struct tlbstub *tlb_probe(emitter *e, const jit_ins *i, unsigned n, int kind)
+/* the probe of an access of n bytes at a (rax or a pinned register) in
+ * TLB kind; on a hit rcx is the entry's offset in its TLB; the stub
+ * returned is the miss's */
+static struct tlbstub *tlb_probe(emitter *e, const jit_ins *i, x64_reg a, unsigned n, int kind)
 {
     codebuf *cb = e->cb;
     struct tlbstub *st = tlb_stub_new(e, i, n, kind);
-    x64_mov_rr(cb, 8, X64_RCX, X64_RAX);
+    st->areg = a;
+    x64_mov_rr(cb, 8, X64_RCX, a);
     x64_shr_ri(cb, 8, X64_RCX, 12 - 4);
     x64_and_ri(cb, 4, X64_RCX, (int32_t)((ENG_TLB_SIZE - 1) << 4));
-    x64_mov_rr(cb, 8, X64_RDX, X64_RAX);
+    x64_mov_rr(cb, 8, X64_RDX, a);
     x64_and_ri(cb, 8, X64_RDX, -4096 | (int32_t)(n - 1));
     x64_cmp_rm(cb, 8, X64_RDX, x64_mx(X64_R12, X64_RCX, 1, TLB_OFF(kind) + (int32_t)offsetof(eng_tlb_entry, tag)));
     x64_jcc(cb, X64_NE, st->label);
@@ -1266,14 +1269,18 @@ static void tlb_load(emitter *e, const jit_ins *i)
     static const uint8_t size[] = {1, 1, 2, 2, 4, 4, 8};
     static const uint8_t sign[] = {1, 0, 1, 0, 1, 0, 0};
     unsigned n = size[i->sub < 7 ? i->sub : 6];
-    get(e, X64_RAX, &i->a);
-    struct tlbstub *st = tlb_probe(e, i, n, ENG_ACC_LOAD);
+    x64_reg ar = i->a.kind == JO_CPU ? pinned(e, (int32_t)i->a.n) : X64_NOREG;
+    if (ar == X64_NOREG) {
+        get(e, X64_RAX, &i->a);
+        ar = X64_RAX;
+    }
+    struct tlbstub *st = tlb_probe(e, i, ar, n, ENG_ACC_LOAD);
     x64_reg dp = i->d.kind == JO_CPU ? pinned(e, (int32_t)i->d.n) : X64_NOREG, to = dp != X64_NOREG ? dp : X64_RAX;
     st->op = TS_LOAD;
     st->to = to;
     st->sign = sign[i->sub < 7 ? i->sub : 6];
     x64_load(e->cb, 8, X64_RCX, tlb_addend(ENG_ACC_LOAD));
-    x64_mem m = x64_mx(X64_RCX, X64_RAX, 1, 0);
+    x64_mem m = x64_mx(X64_RCX, ar, 1, 0);
     if (st->sign)
         x64_loads(e->cb, n, to, m);
     else
@@ -1290,15 +1297,19 @@ static void tlb_store(emitter *e, const jit_ins *i)
     static const uint8_t size[] = {1, 2, 4, 8};
     unsigned n = size[i->sub & 3];
     x64_reg vp = i->b.kind == JO_CPU ? pinned(e, (int32_t)i->b.n) : X64_NOREG;
-    get(e, X64_RAX, &i->a);
-    struct tlbstub *st = tlb_probe(e, i, n, ENG_ACC_STORE);
+    x64_reg ar = i->a.kind == JO_CPU ? pinned(e, (int32_t)i->a.n) : X64_NOREG;
+    if (ar == X64_NOREG) {
+        get(e, X64_RAX, &i->a);
+        ar = X64_RAX;
+    }
+    struct tlbstub *st = tlb_probe(e, i, ar, n, ENG_ACC_STORE);
     st->op = TS_STORE;
     st->vreg = vp;
     st->val = i->b;
     x64_load(e->cb, 8, X64_RDX, tlb_addend(ENG_ACC_STORE));
     if (vp == X64_NOREG)
         get(e, X64_RCX, &i->b);
-    x64_store(e->cb, n, x64_mx(X64_RDX, X64_RAX, 1, 0), vp != X64_NOREG ? vp : X64_RCX);
+    x64_store(e->cb, n, x64_mx(X64_RDX, ar, 1, 0), vp != X64_NOREG ? vp : X64_RCX);
     cb_bind(e->cb, st->back);
 }
 
@@ -1369,7 +1380,7 @@ static void tlb_stubs(emitter *e)
         /* the vCPU exact (the slow path may raise): the pinned registers
          * written back, then the instruction named */
         pins_store(e, 0);
-        x64_mov_rr(cb, 8, X64_RSI, st->op == TS_ATOMIC ? X64_RDX : X64_RAX);
+        x64_mov_rr(cb, 8, X64_RSI, st->op == TS_ATOMIC ? X64_RDX : st->areg);
         x64_mov_ri(cb, 8, X64_RAX, (uint64_t)(uintptr_t)&e->b->insn[st->slot]);
         x64_store(cb, 8, eng_field(e, offsetof(eng_vcpu, cur)), X64_RAX);
         x64_mov_ri(cb, 8, X64_RAX, (uint64_t)(uintptr_t)e->b);
