@@ -9,7 +9,9 @@
 #   - CPU-bound programs (bench/src, the same static riscv64 binaries) run
 #     inside the guest (rv64-virt, 1 hart) and as processes (rv64-linux; for
 #     qemu, qemu-riscv64), timed on the host from lines the guest prints
-#     before and after each run;
+#     before and after each run, with the part of the run the guest kernel
+#     counted as user time (/proc/stat): the soft MMU's cost without the
+#     guest kernel's own work (page faults a process has the host serve);
 #   - peak RSS of the machine beyond the guest's RAM: the process's peak RSS
 #     less the resident part of the guest RAM mapping (the largest anonymous
 #     mapping of at least -m), read from /proc/PID/smaps at the end of the run;
@@ -74,8 +76,8 @@ mkinitrd "$V/boot.initrd" "$V/boot.rc"
 	echo "# the CPU-bound programs, $REPEAT rounds, then the idle guest"
 	echo "for r in $(seq -s ' ' "$REPEAT"); do"
 	echo "  for p in $PROGS; do"
-	echo '    read -r up _ </proc/uptime; echo "@@start $p $up"'
-	echo '    /bench/$p >/dev/null; st=$?; read -r up _ </proc/uptime; echo "@@end $p $st $up"'
+	echo '    read -r c gu gn gs _ </proc/stat; read -r up _ </proc/uptime; echo "@@start $p $up $gu $gs"'
+	echo '    /bench/$p >/dev/null; st=$?; read -r up _ </proc/uptime; read -r c gu gn gs _ </proc/stat; echo "@@end $p $st $up $gu $gs"'
 	echo "  done"
 	echo "done"
 	echo 'echo "@@idle-start"; sleep 5; echo "@@idle-end"'
@@ -120,12 +122,12 @@ TIMEOUT=${VIRT_TIMEOUT:-300}   # a boot's limit; the programs' boot gets twice t
 # same by the guest's clock, /proc/uptime), R_CPROG[NAME] (the best host CPU
 # s of the machine's process during a run, /proc/PID/stat), R_IDLE (CPU s during sleep 5),
 # R_IDLE_WALL, R_RAM (KiB resident in the guest RAM mapping at @@rss).
-declare -A R_PROG R_GPROG R_CPROG
+declare -A R_PROG R_GPROG R_CPROG R_UPROG
 vrun() {
 	local log=$1 line t t0 cpid pid='' marks=()
 	shift
 	R_INIT=- R_END=- R_ST=- R_CPU=- R_MAXRSS=- R_IDLE=- R_IDLE_WALL=- R_RAM=-
-	R_PROG=() R_GPROG=() R_CPROG=()
+	R_PROG=() R_GPROG=() R_CPROG=() R_UPROG=()
 	rm -f "$V/cputime.out"
 	exec 9>"$log"
 	t0=$EPOCHREALTIME
@@ -164,16 +166,23 @@ vrun() {
 			set -- $v
 			R_PROG[$1]=$(minof "${R_PROG[$1]:-}" "$2")
 			R_GPROG[$1]=$(minof "${R_GPROG[$1]:-}" "$3")
-			R_CPROG[$1]=$(minof "${R_CPROG[$1]:-}" "$4") ;;
+			R_CPROG[$1]=$(minof "${R_CPROG[$1]:-}" "$4")
+			R_UPROG[$1]=$(minof "${R_UPROG[$1]:-}" "$5") ;;
 		idlecpu) R_IDLE=$v ;;
 		esac
 	done < <(printf '%s\n' "${marks[@]}" | awk -v t0="$t0" -v hz="$TCK" '
-		# TIME @@start NAME UPTIME TICKS; TIME @@end NAME STATUS UPTIME TICKS
+		# TIME @@start NAME UPTIME GUSER GSYS TICKS; TIME @@end NAME STATUS UPTIME GUSER GSYS TICKS
+		# (GUSER, GSYS: the guest kernel'"'"'s user and system ticks, /proc/stat;
+		# the run'"'"'s user part is its wall time times its share of user ticks)
 		$2 == "@@init" && !seen++ { printf "init %.3f\n", $1 - t0 }
-		$2 == "@@start" { st[$3] = $1; gst[$3] = $4; tk[$3] = $5 }
+		$2 == "@@start" { st[$3] = $1; gst[$3] = $4; gu[$3] = $5; gs[$3] = $6; tk[$3] = $7 }
 		$2 == "@@end" {
-			if ($4 != 0 || !($3 in st)) printf "prog %s FAIL FAIL FAIL\n", $3
-			else printf "prog %s %.3f %.2f %.2f\n", $3, $1 - st[$3], $5 - gst[$3], ($6 - tk[$3]) / hz
+			if ($4 != 0 || !($3 in st)) printf "prog %s FAIL FAIL FAIL FAIL\n", $3
+			else {
+				u = $6 - gu[$3]; k = $7 - gs[$3]
+				printf "prog %s %.3f %.2f %.2f %.3f\n", $3, $1 - st[$3], $5 - gst[$3], ($8 - tk[$3]) / hz,
+					(u + k > 0 ? ($1 - st[$3]) * u / (u + k) : -1)
+			}
 		}
 		# TIME @@idle-start TICKS
 		$2 == "@@idle-start" { i0 = $1; it0 = $3 }
@@ -220,12 +229,15 @@ for smp in 1 4; do
 done
 
 # ---------------------------------------------------------------- programs, memory, idle
-declare -A W_PROG W_GPROG W_CPROG W_IDLE W_IDLEW W_RAM W_MAXRSS
+declare -A W_PROG W_GPROG W_CPROG W_UPROG W_IDLE W_IDLEW W_RAM W_MAXRSS
 for m in "${MACHINES[@]}"; do
 	machine_cmd "$m" 1 "$V/work.initrd"
 	LIMIT=$((2 * TIMEOUT)) vrun "$V/work-$m.log" "${CMD[@]}"
 	[ "$R_ST" = 0 ] || echo "bench-virt: $m workload boot: exit status $R_ST (log: $V/work-$m.log)" >&2
-	for n in $PROGS; do W_PROG[$m-$n]=${R_PROG[$n]:-FAIL} W_GPROG[$m-$n]=${R_GPROG[$n]:-FAIL} W_CPROG[$m-$n]=${R_CPROG[$n]:-FAIL}; done
+	for n in $PROGS; do
+		W_PROG[$m-$n]=${R_PROG[$n]:-FAIL} W_GPROG[$m-$n]=${R_GPROG[$n]:-FAIL} W_CPROG[$m-$n]=${R_CPROG[$n]:-FAIL}
+		W_UPROG[$m-$n]=${R_UPROG[$n]:-FAIL}
+	done
 	W_IDLE[$m]=$R_IDLE W_IDLEW[$m]=$R_IDLE_WALL W_RAM[$m]=$R_RAM W_MAXRSS[$m]=$R_MAXRSS
 done
 # the same binaries as processes: wall s and CPU s, best of REPEAT each
@@ -285,19 +297,23 @@ done
 echo
 echo "### rv64-virt: CPU-bound programs in the guest (system mode, 1 hart) against the same static binary as a process (user mode: vvm's rv64-linux, qemu-riscv64); best of $REPEAT"
 echo
-printf '| program | machine | user mode s | system mode s | system/user | user mode CPU s | system mode CPU s | system/user (CPU) |\n'
-printf '|---|---|---:|---:|---:|---:|---:|---:|\n'
+printf '| program | machine | user mode s | system mode s | system/user | user mode CPU s | system mode CPU s | system/user (CPU) | system mode, its user part s | that/user |\n'
+printf '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 for n in $PROGS; do
 	for m in "${MACHINES[@]}"; do
-		u=${U_PROG[$m-$n]:--} s=${W_PROG[$m-$n]:--} uc=${U_CPROG[$m-$n]:--} sc=${W_CPROG[$m-$n]:--}
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$(label "$m")" "$u" "$s" "$(ratio "$s" "$u")" \
-			"$uc" "$sc" "$(ratio "$sc" "$uc")"
+		u=${U_PROG[$m-$n]:--} s=${W_PROG[$m-$n]:--} uc=${U_CPROG[$m-$n]:--} sc=${W_CPROG[$m-$n]:--} su=${W_UPROG[$m-$n]:--}
+		[ "$su" != -1.000 ] || su=-
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$(label "$m")" "$u" "$s" "$(ratio "$s" "$u")" \
+			"$uc" "$sc" "$(ratio "$sc" "$uc")" "$su" "$(ratio "$su" "$u")"
 	done
 done
 echo
 echo "(system mode: timed on the host from the guest's lines before and after each run; by the guest's own clock,"
 echo "/proc/uptime: $(for n in $PROGS; do for m in "${MACHINES[@]}"; do printf '%s %s %s; ' "$n" "$(label "$m")" "${W_GPROG[$m-$n]:--}"; done; done | sed 's/; $//'). CPU s: the machine's"
-echo "process's user+sys time (/proc/PID/stat, 10 ms ticks) between those lines, against the process's whole run in user mode.)"
+echo "process's user+sys time (/proc/PID/stat, 10 ms ticks) between those lines, against the process's whole run in user mode."
+echo "Its user part: the run's wall time times the share of the guest kernel's ticks (/proc/stat, 250 Hz) that were"
+echo "user time: what the soft MMU costs the program, without the guest kernel's own work -- its page faults, which"
+echo "a process has the host's kernel do -- and its timer.)"
 echo
 
 echo "### rv64-virt: memory and an idle guest (the programs' boot, -m $MEM, 1 hart)"
