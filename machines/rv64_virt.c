@@ -740,6 +740,20 @@ static void mon_say(int fd, const char *fmt, ...)
     }
 }
 
+/* Waits on m's condition for 50 ms at most (m->lock held): a stop asked
+ * may have gone to a run that ended before it arrived. */
+static void wait_a_while(virt_machine *m)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_nsec += 50 * 1000000;
+    if (t.tv_nsec >= 1000000000) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(&m->cond, &m->lock, &t);
+}
+
 /* Stops the harts for the monitor; 0 once their threads are joined, -1 if
  * the machine stopped for good instead. */
 static int mon_pause(virt_machine *m)
@@ -751,14 +765,7 @@ static int mon_pause(virt_machine *m)
         stop_machine(m, WHY_PAUSE, 0);  /* again after a guest reset started a new run */
         pthread_mutex_lock(&m->lock);
         if (!m->parked && !m->done) {
-            struct timespec t;
-            clock_gettime(CLOCK_REALTIME, &t);
-            t.tv_nsec += 50 * 1000000;
-            if (t.tv_nsec >= 1000000000) {
-                t.tv_sec++;
-                t.tv_nsec -= 1000000000;
-            }
-            pthread_cond_timedwait(&m->cond, &m->lock, &t);
+            wait_a_while(m);
         }
     }
     int rc = m->parked ? 0 : -1;
@@ -804,14 +811,7 @@ static int gdb_wait_park(virt_machine *m, uint64_t gen, int (*interrupt)(void *)
         }
         pthread_mutex_lock(&m->lock);
         if (!(m->parked && m->park_gen != gen) && !m->done) {
-            struct timespec t;
-            clock_gettime(CLOCK_REALTIME, &t);
-            t.tv_nsec += 50 * 1000000;
-            if (t.tv_nsec >= 1000000000) {
-                t.tv_sec++;
-                t.tv_nsec -= 1000000000;
-            }
-            pthread_cond_timedwait(&m->cond, &m->lock, &t);
+            wait_a_while(m);
         }
     }
     int rc = m->done ? -1 : 0;
@@ -874,43 +874,35 @@ static uint8_t *gdb_host(virt_machine *m, uint64_t va, size_t *n, uint64_t *pa)
     return eng_phys_host(m->phys, *pa, *n);
 }
 
-static int gdb_read_mem(void *ctx, uint64_t va, void *buf, size_t n)
+/* n bytes at va to buf (write 0) or from it (write 1), page by page */
+static int gdb_access(virt_machine *m, uint64_t va, uint8_t *buf, size_t n, int write)
 {
-    virt_machine *m = ctx;
-    uint8_t *o = buf;
     while (n) {
         size_t k = n;
         uint64_t pa;
         uint8_t *h = gdb_host(m, va, &k, &pa);
         if (!h)
             return -1;
-        memcpy(o, h, k);
-        o += k;
+        if (write) {
+            memcpy(h, buf, k);
+            /* translated code of those bytes goes (the harts apply it as
+             * they start again) */
+            eng_phys_written(m->phys, pa, k);
+        } else {
+            memcpy(buf, h, k);
+        }
+        buf += k;
         va += k;
         n -= k;
     }
     return 0;
 }
 
+static int gdb_read_mem(void *ctx, uint64_t va, void *buf, size_t n) { return gdb_access(ctx, va, buf, n, 0); }
+
 static int gdb_write_mem(void *ctx, uint64_t va, const void *buf, size_t n)
 {
-    virt_machine *m = ctx;
-    const uint8_t *i = buf;
-    while (n) {
-        size_t k = n;
-        uint64_t pa;
-        uint8_t *h = gdb_host(m, va, &k, &pa);
-        if (!h)
-            return -1;
-        memcpy(h, i, k);
-        /* translated code of those bytes goes (the harts apply it as
-         * they start again) */
-        eng_phys_written(m->phys, pa, k);
-        i += k;
-        va += k;
-        n -= k;
-    }
-    return 0;
+    return gdb_access(ctx, va, (uint8_t *)(uintptr_t)buf, n, 1);
 }
 
 static void gdb_kill(void *ctx)
