@@ -282,6 +282,16 @@ bad engine "interp, jit or auto" --engine fast -bios none -kernel "$V_OUT/hello"
 # register, and lets the program run to its power-off, which it sees as
 # the inferior's exit; a raw client interrupts a program polling the UART
 # (0x03: a stop with SIGINT, the pc in its loop) and kills it.
+v_glisten() {  # waits (20 s at most, scaled) until something listens on 127.0.0.1:$v_gp
+	# (read from /proc/net/tcp: a connection to look would be the stub's one debugger)
+	local hex i
+	hex=$(printf '%04X' "$v_gp")
+	for i in $(seq $((10 * $(scaled 20)))); do
+		awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp && return 0
+		sleep 0.1
+	done
+	return 1
+}
 v_gport() {  # a free port on 127.0.0.1 in v_gp
 	local p
 	v_gp=
@@ -301,7 +311,7 @@ else
 	run_to "$(scaled 60)" "$VVM" run --machine rv64-virt -S -gdb tcp:127.0.0.1:$v_gp -bios none \
 		-kernel "$V_OUT/hello" </dev/null >"$TMP/gdb-vvm.out" 2>&1 &
 	v_pid=$!
-	sleep 0.3
+	v_glisten
 	run_to "$(scaled 60)" gdb-multiarch -nx -batch -ex "file $V_OUT/hello" -ex "target remote 127.0.0.1:$v_gp" \
 		-ex 'p/x $pc' -ex 'break main' -ex 'continue' -ex 'p/x $pc' -ex 'p/x $a0' -ex 'x/1xw $pc' -ex 'stepi' \
 		-ex 'p $pc == main' -ex 'set $t0 = 0x1234abcd' -ex 'p/x $t0' -ex 'delete' -ex 'continue' \
@@ -325,7 +335,7 @@ else
 	run_to "$(scaled 60)" "$VVM" run --machine rv64-virt -gdb tcp:127.0.0.1:$v_gp -bios none \
 		-kernel "$V_OUT/echo" </dev/null >"$TMP/gdbi-vvm.out" 2>&1 &
 	v_pid=$!
-	sleep 0.3
+	v_glisten
 	v_r=$(run_to "$(scaled 60)" python3 - "$v_gp" "$v_emain" <<'PYEOF'
 import socket, sys, time
 port, main = int(sys.argv[1]), int(sys.argv[2], 16)
@@ -556,7 +566,7 @@ else
 			-kernel "$v_gdir/Image" -initrd "$v_gdir/initramfs.cpio.gz" -append "console=ttyS0 panic=-1" \
 			</dev/null >"$TMP/gdb-linux-vvm.out" 2>&1 &
 		v_pid=$!
-		sleep 0.3
+		v_glisten
 		run_to "$(scaled 60)" gdb-multiarch -nx -batch -ex 'set architecture riscv:rv64' \
 			-ex "target remote 127.0.0.1:$v_gp" -ex "break *0x$v_sk" -ex 'continue' -ex 'p/x $pc' -ex 'x/1i $pc' \
 			-ex 'kill' </dev/null >"$TMP/gdb-linux.out" 2>&1
