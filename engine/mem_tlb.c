@@ -189,19 +189,27 @@ void eng_phys_leave(eng_phys *p)
         __atomic_sub_fetch(&p->nvcpu, 1, __ATOMIC_RELAXED);
 }
 
+/* RAM page pa of r is about to change: when code was decoded from it, its
+ * mark goes and the blocks decoded from it are announced (1), else 0. */
+static int code_unmark(eng_inval *log, eng_ram *r, uint64_t pa)
+{
+    uint64_t idx = (pa - r->base) / PAGE;
+    if (!__atomic_load_n(&r->code[idx], __ATOMIC_RELAXED))
+        return 0;
+    __atomic_store_n(&r->code[idx], 0, __ATOMIC_RELEASE);
+    uint64_t pg = pa & ~(uint64_t)(PAGE - 1);
+    eng_inval_announce(log, pg, pg + PAGE);
+    return 1;
+}
+
 void eng_phys_written(eng_phys *p, uint64_t pa, uint64_t n)
 {
     if (n == 0)
         return;
     for (uint64_t pg = pa & ~(uint64_t)(PAGE - 1); pg < pa + n && pg >= (pa & ~(uint64_t)(PAGE - 1)); pg += PAGE) {
         eng_ram *r = ram_at(p, pg);
-        if (!r)
-            continue;
-        uint64_t idx = (pg - r->base) / PAGE;
-        if (!__atomic_load_n(&r->code[idx], __ATOMIC_RELAXED))
-            continue;
-        __atomic_store_n(&r->code[idx], 0, __ATOMIC_RELEASE);
-        eng_inval_announce(p->inval, pg, pg + PAGE);
+        if (r)
+            code_unmark(p->inval, r, pg);
     }
 }
 
@@ -249,11 +257,16 @@ void eng_mmu_flush_tlb(eng_vcpu *v)
         tlb_clear_kind(m, k);
 }
 
+/* the TLB set access kind k uses now (fetches: the fetch privilege's) */
+static unsigned set_for(const eng_mmu *m, int k)
+{
+    return set_of(k == ENG_ACC_FETCH ? m->priv_fetch : m->priv_data);
+}
+
 /* the entry of va in TLB k of the set the access's privilege uses */
 static eng_tlb_entry *tlb_ent(eng_mmu *m, int k, uint64_t va)
 {
-    unsigned st = k == ENG_ACC_FETCH ? set_of(m->priv_fetch) : set_of(m->priv_data);
-    return &m->tlb[st][k][(va >> 12) & (ENG_TLB_SIZE - 1)];
+    return &m->tlb[set_for(m, k)][k][(va >> 12) & (ENG_TLB_SIZE - 1)];
 }
 
 /* The fetch key (eng_vcpu.fkey): 0 while fetches are not translated (M
@@ -564,13 +577,8 @@ eng_exit eng_mmu_translate(eng_vcpu *v, uint64_t va, int acc, uint64_t *pa)
  * from it, the blocks decoded from it go (at the next block boundary). */
 static void code_write(eng_vcpu *v, eng_ram *r, uint64_t pa)
 {
-    uint64_t idx = (pa - r->base) / PAGE;
-    if (!__atomic_load_n(&r->code[idx], __ATOMIC_RELAXED))
-        return;
-    __atomic_store_n(&r->code[idx], 0, __ATOMIC_RELEASE);
-    uint64_t pg = pa & ~(uint64_t)(PAGE - 1);
-    eng_inval_announce(v->inval, pg, pg + PAGE);
-    v->mem_stale = 1;
+    if (code_unmark(v->inval, r, pa))
+        v->mem_stale = 1;
 }
 
 /* Marks the RAM pages of block b's code and records where it came from:
@@ -635,7 +643,7 @@ static eng_exit xlate(eng_vcpu *v, uint64_t va, int acc, xl *out)
         /* the page into the TLB: its pieces map to one host page */
         uint64_t vpg = va & ~(uint64_t)(PAGE - 1);
         unsigned idx = (unsigned)(va >> 12) & (ENG_TLB_SIZE - 1);
-        unsigned st = set_of(acc == ENG_ACC_FETCH ? m->priv_fetch : m->priv_data);
+        unsigned st = set_for(m, acc);
         eng_tlb_entry *e = &m->tlb[st][acc][idx];
         e->tag = vpg;
         e->addend = (uintptr_t)(out->host - (va - vpg)) - (uintptr_t)vpg;
