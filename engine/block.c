@@ -64,6 +64,7 @@ void eng_cache_flush(eng_cache *c)
         eng_block *b = c->hash[i];
         while (b) {
             eng_block *n = b->hnext;
+            free(b->trace);
             free(b);
             b = n;
         }
@@ -172,6 +173,7 @@ void eng_cache_invalidate(eng_cache *c, uint64_t lo, uint64_t hi)
         eng_block *n = dead->hnext;
         c->nblocks--;
         c->bytes -= sizeof *dead + dead->nslots * sizeof(eng_insn) + dead->nbytes;
+        free(dead->trace);
         free(dead);
         dead = n;
     }

@@ -24,7 +24,11 @@ typedef struct eng_insn {
     uint16_t pcoff;         /* byte offset of this instruction from the block start */
     uint8_t aux;            /* a small extra field (RISC-V: rounding mode, aq/rl) */
     uint8_t len;            /* encoded length in bytes */
-    uint16_t pad;
+    /* In a superblock (eng_block.is_trace): the index, counted from the
+     * first guest slot, just past the last slot of this slot's group (the
+     * block its slots came from), whose instructions are counted together
+     * when the group is entered; 0 elsewhere (one group: the block's n). */
+    uint16_t grp_end;
 } eng_insn;
 
 typedef struct eng_block {
@@ -43,6 +47,11 @@ typedef struct eng_block {
     uint16_t nslots;        /* entries of insn[]: guest ones plus engine pseudo-entries */
     uint16_t lead;          /* pseudo-entries before the first guest instruction (block advice) */
     uint16_t nbytes;        /* the code's bytes kept after insn[] (eng_block_bytes), or 0 */
+    /* A superblock (engine/jit.c): the slots of several blocks along a hot
+     * path, made by the translation tier for its code and never entered
+     * by the loop (the block it starts with, in the cache, is); groups of
+     * slots are counted as they are entered (eng_insn.grp_end). */
+    uint8_t is_trace;
     struct eng_block *hnext;        /* hash chain */
     struct eng_block *succ[2];      /* chained successors: [0] taken/jump, [1] fall-through */
     uint64_t succ_pc[2];
@@ -51,11 +60,15 @@ typedef struct eng_block {
     const void *jit;
     const void *handler0;
     uint32_t hits;
+    /* the superblock this block's translation was made from (owned: freed
+     * with the block), or NULL */
+    struct eng_block *trace;
     eng_insn insn[];
 } eng_block;
 
 /* The one rule for counting retired instructions.  A block's n guest
- * instructions are counted (instret, budget) as a whole when it is entered;
+ * instructions are counted (instret, budget) as a whole when it is entered
+ * (a superblock's, a group at a time: eng_insn.grp_end);
  * `counted` is the count after that.  Returns how many had retired before
  * slot s ran: the guest instructions in front of it, not the pseudo-entries
  * (block advice before them, the fall-through entry after them), and one per
@@ -66,7 +79,8 @@ static inline uint64_t eng_retired_before(uint64_t counted, const eng_block *b, 
 {
     if (!b || !s || s < b->insn + b->lead || s >= b->insn + b->lead + b->n)
         return counted;
-    return counted - b->n + (uint64_t)(s - (b->insn + b->lead));
+    uint64_t end = s->grp_end ? s->grp_end : b->n;
+    return counted - end + (uint64_t)(s - (b->insn + b->lead));
 }
 
 /* The hash table starts small and grows with the number of blocks (a small

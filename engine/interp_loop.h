@@ -210,6 +210,10 @@ L_jit_enter: {
         eng_jit_link(&cpu->vcpu, jit_from, jit_exit, b);
         jit_from = NULL;
     }
+    /* a superblock runs past its first block, whose instructions alone
+     * the budget counted: under a budget the block runs interpreted */
+    if (ENG_UNLIKELY(cpu->budget_on) && b->trace)
+        goto *b->handler0;
     int r = eng_jit_entry(b->jit)(cpu);
     b = (eng_block *)(uintptr_t)cpu->cur_block;  /* the last block entered */
     int direct = r & ENG_JIT_DIRECT;
@@ -219,6 +223,10 @@ L_jit_enter: {
     }
     r &= ENG_JIT_SLOT;
     if (ENG_LIKELY(r < ENG_JIT_LEAVE)) {
+        /* a superblock is not in the cache: no successor is kept for it
+         * (an invalidation could not clear it) */
+        if (ENG_UNLIKELY(b->is_trace))
+            goto dispatch;
         if (!direct) {
             /* an indirect exit the code's inline probe of the jcache missed:
              * the jcache gets the target, so that the probe finds it next

@@ -17,6 +17,7 @@ struct eng_jit {
     jit_host_scratch *scratch;  /* the back end's, likewise */
     const void *profile;        /* the loop's run-counting handler */
     uint64_t blocks, insns;   /* translated since the start */
+    uint64_t traces;          /* of those blocks, superblocks */
     uint64_t ns;              /* spent translating */
     size_t bytes;             /* code written since the start */
     uint32_t *map;            /* slot offsets, when translations are observed */
@@ -47,7 +48,7 @@ static void hjc_clear(eng_jit *j)
 
 /* the process's totals, for VVM_JIT_STATS */
 static struct {
-    uint64_t blocks, insns, ns, bytes, flushes, unlinks, repins;
+    uint64_t blocks, insns, ns, bytes, flushes, unlinks, repins, traces;
     size_t peak;
 } totals;
 
@@ -57,10 +58,12 @@ void eng_jit_report(void)
     if (!st || !*st || *st == '0' || !totals.blocks)
         return;
     fprintf(stderr,
-            "vvm jit: %llu blocks, %llu guest instructions translated in %.3f ms (%.2f M instructions/s); "
+            "vvm jit: %llu blocks (%llu of them superblocks), %llu guest instructions translated in %.3f ms "
+            "(%.2f M instructions/s); "
             "%llu bytes of code, largest cache in use %zu bytes, %llu flushes, %llu partial invalidations, "
             "%llu flushes to pin other registers\n",
-            (unsigned long long)totals.blocks, (unsigned long long)totals.insns, totals.ns / 1e6,
+            (unsigned long long)totals.blocks, (unsigned long long)totals.traces, (unsigned long long)totals.insns,
+            totals.ns / 1e6,
             totals.ns ? totals.insns * 1e3 / (double)totals.ns : 0.0, (unsigned long long)totals.bytes,
             totals.peak, (unsigned long long)totals.flushes, (unsigned long long)totals.unlinks,
             (unsigned long long)totals.repins);
@@ -665,6 +668,85 @@ static int op_needs_sync(jit_ir *ir, const rtl_code *c, const rtl_node *root, un
     return ir->op_sync[op] == 2;
 }
 
+/* ---- superblocks ----
+ *
+ * A superblock goes on where a block ends, into the block the hot path
+ * takes next: through a conditional branch (the way the interpreter saw it
+ * go; of two seen, the one whose block ran more, the fall-through on a
+ * tie), through an unconditional direct jump, or past a block that ended
+ * only for its length.  Its branches out are side exits, linked like any
+ * direct exit.  Forward only and within ENG_TRACE_SPAN bytes of its first
+ * instruction: a back edge still goes through a chain entry, with its one
+ * compare of the events word, and the code range of the whole (the first
+ * block's, widened) is what an invalidation of any of its blocks hits.
+ * The blocks must be in the block cache already, decoded and chained by
+ * the interpreter's runs: under --engine jit, which translates a block on
+ * its first run, before any path is known, none forms. */
+
+/* Is the IR in [from, k) nothing but JI_SYNC? */
+static int ir_only_sync(const jit_ir *ir, unsigned from, unsigned k)
+{
+    for (unsigned q = from; q < k; q++)
+        if (ir->ins[q].op != JI_SYNC)
+            return 0;
+    return 1;
+}
+
+/* After group g (whose last instruction's IR starts at `last`; nslots: the
+ * superblock's slots so far): the block to go on with, the exit into it
+ * gone from the IR, or NULL. */
+static const eng_block *trace_next(const eng_vcpu *v, lower *L, const eng_block *head, const eng_block *g,
+                                   unsigned nslots, unsigned last)
+{
+    jit_ir *ir = L->ir;
+    unsigned n = ir->n;
+    if (ir->ngrp >= ENG_TRACE_GROUPS || n < 1 || L->in_cold)
+        return NULL;
+    const jit_ins *x = &ir->ins[n - 1];
+    if (x->op != JI_EXIT || x->a.kind != JO_IMM || x->label != 0)
+        return NULL;
+    /* the shapes: (jz C L) (exit TAKEN) L: (exit FALL), a branch;
+     * (exit TARGET) alone, a jump; (exit END) after a block's length */
+    int branch = n >= 4 && n - 4 >= last && x->sub == 1 && ir->ins[n - 2].op == JI_LABEL &&
+                 ir->ins[n - 2].sub == 0 && ir->ins[n - 3].op == JI_EXIT && ir->ins[n - 3].sub == 0 &&
+                 ir->ins[n - 3].a.kind == JO_IMM && ir->ins[n - 3].label == 0 && ir->ins[n - 4].op == JI_JZ &&
+                 ir->ins[n - 4].label == ir->ins[n - 2].label;
+    int jump = !branch && x->sub == 0 && ir_only_sync(ir, last, n - 1);
+    int length = !branch && !jump && x->sub == 1 && last == n - 1 && x->a.imm == g->end;
+    if (!branch && !jump && !length)
+        return NULL;
+    uint64_t fall = x->a.imm, taken = branch ? ir->ins[n - 3].a.imm : x->a.imm;
+    const eng_block *nf = NULL, *nt = NULL;
+    if (branch || length)
+        nf = g->succ[1] && g->succ[1]->pc == fall ? g->succ[1] : NULL;
+    if (branch || jump)
+        nt = g->succ[0] && g->succ[0]->pc == taken ? g->succ[0] : NULL;
+    if (nf && nt && nt->hits > nf->hits)
+        nf = NULL;
+    const eng_block *nb = nf ? nf : nt;
+    /* forward, within the span, in the cache, a block the tier may take
+     * (no advice), not in the superblock yet */
+    if (!nb || nb->pc <= g->pc || nb->lead != 0 || nb->n == 0 || nb->end - head->pc > ENG_TRACE_SPAN ||
+        nslots + nb->n > ENG_TRACE_SLOTS || nb->key != head->key ||
+        eng_cache_find((eng_cache *)(uintptr_t)&v->cache, nb->pc) != nb)
+        return NULL;
+    for (unsigned k = 0; k < ir->ngrp; k++)
+        if (ir->grp[k] == nb)
+            return NULL;
+    if (nb == nf || !branch) {
+        ir->n--;    /* the exit into it (a branch's L: stays, the way on) */
+    } else {
+        /* the taken way on: L: (exit FALL) goes out of line */
+        jit_ins lab = ir->ins[n - 2], ex = ir->ins[n - 1];
+        ir->n -= 3;
+        cold_swap(L);
+        *emit(L, JI_LABEL) = lab;
+        *emit(L, JI_EXIT) = ex;
+        cold_swap(L);
+    }
+    return ir->oom ? NULL : nb;
+}
+
 int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
 {
     const eng_isa *isa = v->isa;
@@ -691,28 +773,55 @@ int eng_jit_lower(const eng_vcpu *v, const eng_block *b, jit_ir *ir)
     ir->n = ir->ntmp = ir->nlabel = 0;
     ir->ncold = 0;
     ir->oom = 0;
-    for (unsigned s = 0; s < b->n; s++) {
-        const eng_insn *I = &b->insn[s];
-        const rtl_node *root = eng_rtl_of(rt, I->op);
-        if (!root)
-            return -1;
-        L.I = I;
-        L.slot = s;
-        L.link_w = L.link_r = 0;
-        L.pc = b->pc + I->pcoff;
-        if (op_needs_sync(ir, L.c, root, I->op, rt->nops))
-            emit(&L, JI_SYNC);
-        stmt(&L, root);
-        if (isa->ops[I->op].flags & ENG_OPF_ENDS_BLOCK) {
-            /* a transfer that did not happen (a trap that returned); not
-             * after an exit, which nothing passes (no label follows it) */
-            if (!ir->n || ir->oom || ir->ins[ir->n - 1].op != JI_EXIT)
-                leave_by(&L, 1, imm(L.pc + I->len));
-            break;
+    ir->ngrp = 0;
+    const eng_block *g = b;
+    unsigned base = 0;
+    for (;;) {
+        ir->grp[ir->ngrp++] = g;
+        if (ir->ngrp > 1) {
+            /* a block further along a superblock: its instructions are
+             * counted as it is entered (eng_insn.grp_end) */
+            jit_opnd ic = cpuf((int32_t)(isa->vcpu_offset + offsetof(eng_vcpu, instret)));
+            L.slot = base;
+            jit_ins *i = emit(&L, JI_BIN);
+            i->sub = RTL_ADD;
+            i->d = i->a = ic;
+            i->b = imm(g->n);
         }
+        unsigned last = ir->n;  /* where the last instruction's IR starts */
+        for (unsigned s = 0; s < g->n; s++) {
+            const eng_insn *I = &g->insn[s];
+            const rtl_node *root = eng_rtl_of(rt, I->op);
+            if (!root)
+                return -1;
+            L.I = I;
+            L.slot = base + s;
+            L.link_w = L.link_r = 0;
+            L.pc = g->pc + I->pcoff;
+            last = ir->n;
+            if (op_needs_sync(ir, L.c, root, I->op, rt->nops))
+                emit(&L, JI_SYNC);
+            stmt(&L, root);
+            if (isa->ops[I->op].flags & ENG_OPF_ENDS_BLOCK) {
+                /* a transfer that did not happen (a trap that returned); not
+                 * after an exit, which nothing passes (no label follows it) */
+                if (!ir->n || ir->oom || ir->ins[ir->n - 1].op != JI_EXIT)
+                    leave_by(&L, 1, imm(L.pc + I->len));
+                break;
+            }
+        }
+        if (g->n == 0 || !(isa->ops[g->insn[g->n - 1].op].flags & ENG_OPF_ENDS_BLOCK)) {
+            last = ir->n;
+            leave_by(&L, 1, imm(g->end));
+        }
+        if (ir->oom || L.bad)
+            break;
+        const eng_block *nx = ir->trace_ok ? trace_next(v, &L, b, g, base + g->n, last) : NULL;
+        if (!nx)
+            break;
+        base += g->n;
+        g = nx;
     }
-    if (b->n == 0 || !(isa->ops[b->insn[b->n - 1].op].flags & ENG_OPF_ENDS_BLOCK))
-        leave_by(&L, 1, imm(b->end));
     /* the out-of-line code after the block's last exit */
     ir->cold_at = ir->n;
     if (ir->ncold && !ir->oom) {
@@ -884,6 +993,40 @@ static void choose_hot(eng_vcpu *v, eng_jit *j, const void *profile)
     ir->nhot = n;
 }
 
+/* The superblock of the groups the lowering took (ir->grp): their slots
+ * one after the other, each knowing where its group ends; NULL when out
+ * of memory. */
+static eng_block *trace_of(const jit_ir *ir)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < ir->ngrp; k++)
+        n += ir->grp[k]->n;
+    eng_block *t = eng_block_new(n, 0);
+    if (!t)
+        return NULL;
+    const eng_block *h = ir->grp[0];
+    t->pc = h->pc;
+    t->key = h->key;
+    t->n = n;
+    t->is_trace = 1;
+    t->code_lo[0] = t->code_hi[0] = h->pc;
+    unsigned at = 0;
+    for (unsigned k = 0; k < ir->ngrp; k++) {
+        const eng_block *g = ir->grp[k];
+        for (unsigned s = 0; s < g->n; s++) {
+            eng_insn *I = &t->insn[at + s];
+            *I = g->insn[s];
+            I->pcoff = (uint16_t)(g->pc + g->insn[s].pcoff - h->pc);
+            I->grp_end = (uint16_t)(at + g->n);
+        }
+        at += g->n;
+        if (g->end > t->code_hi[0])
+            t->code_hi[0] = g->end;
+        t->end = g->end;
+    }
+    return t;
+}
+
 int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
 {
     /* the back end lowers the flat model's accesses and the soft TLB's
@@ -896,21 +1039,55 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
     j->profile = profile;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    size_t used = 0;
+    int observe = 0;
     choose_hot(v, j, profile);
-    if (eng_jit_lower(v, b, &j->ir) < 0)
-        return -1;
-    j->ir.hjc = j->hjc;
-    int observed = observe_map(v, j, b);
-    int full = 0;
-    size_t used0 = j->cm.used;
-    void *code = jit_host_emit(v, &j->cm, b, &j->ir, &j->scratch, &full);
-    if (!code && full) {
-        eng_jit_forget(v, profile);
-        observe_map(v, j, b);
-        code = jit_host_emit(v, &j->cm, b, &j->ir, &j->scratch, &full);
+    /* superblocks on the flat model (the soft TLB's blocks are checked
+     * against their fetch key one page at a time), not under instruction
+     * advice, which sees every instruction in the interpreter */
+    j->ir.trace_ok = v->mem_model == ENG_MEM_FLAT && !(v->weaver && vvm_jp_woven(v->weaver, VVM_JP_INSN));
+    const eng_block *t = b;     /* what the code is made from */
+    void *code = NULL;
+    for (;;) {
+        if (eng_jit_lower(v, b, &j->ir) < 0) {
+            if (!j->ir.trace_ok)
+                return -1;
+            j->ir.trace_ok = 0;
+            continue;
+        }
+        free(b->trace);
+        b->trace = NULL;
+        t = b;
+        if (j->ir.ngrp > 1 && !(t = b->trace = trace_of(&j->ir))) {
+            t = b;
+            j->ir.trace_ok = 0;
+            continue;
+        }
+        j->ir.hjc = j->hjc;
+        int observed = observe_map(v, j, t);
+        int full = 0;
+        size_t used0 = j->cm.used;
+        code = jit_host_emit(v, &j->cm, t, &j->ir, &j->scratch, &full);
+        if (!code && full) {
+            eng_jit_forget(v, profile);
+            observe_map(v, j, t);
+            code = jit_host_emit(v, &j->cm, t, &j->ir, &j->scratch, &full);
+        }
+        if (!code && t != b) {
+            /* the superblock could not be made (too many temporaries):
+             * the block alone */
+            free(b->trace);
+            b->trace = NULL;
+            j->ir.trace_ok = 0;
+            continue;
+        }
+        if (!code)
+            return -1;
+        used = j->cm.used > used0 ? j->cm.used - used0 : j->cm.used;
+        if (observed)
+            observe = 1;
+        break;
     }
-    if (!code)
-        return -1;
     if (j->nwhere == j->capwhere) {
         size_t cap = j->capwhere ? 2 * j->capwhere : 1024;
         struct jit_where *w = realloc(j->where, cap * sizeof *w);
@@ -919,24 +1096,34 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
         j->where = w;
         j->capwhere = cap;
     }
-    j->where[j->nwhere++] = (struct jit_where){(uintptr_t)code, b};
-    if (observed) {
-        size_t size = j->map[b->n + 1];
-        vvm_jp_event ev = {.jp = VVM_JP_TRANSLATE, .machine = v->machine, .vcpu = eng_vcpu_outer(v), .pc = b->pc,
-                           .n = b->n, .args = {(uint64_t)(uintptr_t)code, size, (uint64_t)(uintptr_t)b,
+    j->where[j->nwhere++] = (struct jit_where){(uintptr_t)code, t};
+    if (t != b) {
+        /* the block's code range covers its superblock's, so that what
+         * invalidates a block of it takes this block and its code too */
+        if (t->code_hi[0] > b->code_hi[0])
+            b->code_hi[0] = t->code_hi[0];
+        ((eng_block *)(uintptr_t)t)->jit = code;
+    }
+    if (observe) {
+        size_t size = j->map[t->n + 1];
+        vvm_jp_event ev = {.jp = VVM_JP_TRANSLATE, .machine = v->machine, .vcpu = eng_vcpu_outer(v), .pc = t->pc,
+                           .n = t->n, .args = {(uint64_t)(uintptr_t)code, size, (uint64_t)(uintptr_t)t,
                                                (uint64_t)(uintptr_t)j->map, ((const eng_jit_code *)code)->entry}};
         vvm_jp_fire(v->weaver, &ev);
     }
     b->jit = code;
     j->blocks++;
-    j->insns += b->n;
-    size_t bytes = j->cm.used > used0 ? j->cm.used - used0 : j->cm.used;
+    j->insns += t->n;
+    j->traces += t != b;
+    size_t bytes = used;
     j->bytes += bytes;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     uint64_t ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
     j->ns += ns;
     __atomic_add_fetch(&totals.blocks, 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&totals.insns, b->n, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&totals.insns, t->n, __ATOMIC_RELAXED);
+    if (t != b)
+        __atomic_add_fetch(&totals.traces, 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&totals.ns, ns, __ATOMIC_RELAXED);
     __atomic_add_fetch(&totals.bytes, bytes, __ATOMIC_RELAXED);
     if (j->cm.used - j->cm.start > totals.peak)

@@ -88,6 +88,13 @@ static inline eng_jit_fn eng_jit_entry(const void *jit)
 #ifndef ENG_JIT_HOT_AFTER
 #define ENG_JIT_HOT_AFTER 256
 #endif
+/* A superblock's limits: blocks, guest instructions, and the bytes of
+ * guest code it may span (from its first instruction, forward only: the
+ * superblock's code range, which an invalidation of any of its blocks
+ * hits). */
+#define ENG_TRACE_GROUPS 8
+#define ENG_TRACE_SLOTS 128
+#define ENG_TRACE_SPAN 4096
 #ifndef ENG_JIT_AUTO_THRESHOLD
 #define ENG_JIT_AUTO_THRESHOLD 50
 #endif
@@ -179,6 +186,13 @@ typedef struct jit_ir {
     unsigned nx, nf;
     int regs_known;
     eng_hjc *hjc;   /* the vCPU's (1 << ENG_HJC_BITS entries) */
+    /* Superblocks: when trace_ok is set, the lowering goes on from the
+     * block's end into the block the hot path continues with (jit.c,
+     * trace_next), and grp[0..ngrp) are the blocks whose slots it took, in
+     * order: slot numbers in the IR then count across them. */
+    int trace_ok;
+    const eng_block *grp[ENG_TRACE_GROUPS];
+    unsigned ngrp;
     /* The guest integer registers the back end keeps in host registers,
      * hottest first (register numbers; nhot 0: the ISA's hot_regs).  The
      * same in every block of a code cache, since chained blocks pass them

@@ -19,6 +19,7 @@ if [ -z "${REPEAT_PASS:-}" ]; then
 		riscv64-linux-gnu-gcc -O2 -static -pthread -o "$E_OUT/smc_threads" "$E_SRC/smc_threads.c" &&
 		riscv64-linux-gnu-gcc -O2 -static -o "$E_OUT/smc_partial" "$E_SRC/smc_partial.c" &&
 		riscv64-linux-gnu-gcc -O2 -static -o "$E_OUT/ras" "$E_SRC/ras.c" &&
+		riscv64-linux-gnu-gcc -O2 -static -o "$E_OUT/superblock" "$E_SRC/superblock.c" &&
 		riscv64-linux-gnu-gcc -nostdlib -static -o "$E_OUT/fences" "$E_SRC/fences.S" ||
 		fail engine/build "cross compile failed"
 fi
@@ -72,7 +73,25 @@ for eng in interp jit auto; do
 	if [ $st -eq 0 ] && [ "$out" = "60897 3000 345150 48750 52950 112200" ]; then pass engine/ras-$eng; else fail engine/ras-$eng "exit $st, output '$out'"; fi
 	out=$(run_to "$(scaled 30)" "$VVM" run --engine $eng "$E_OUT/smc_partial" 2>&1); st=$?
 	if [ $st -eq 0 ] && [ "$out" = "1999152 190402754058000" ]; then pass engine/smc-partial-$eng; else fail engine/smc-partial-$eng "exit $st, output '$out'"; fi
+	# superblocks: instret, a fault in a later block, rewritten blocks (tests/engine/superblock.c)
+	out=$(run_to "$(scaled 20)" "$VVM" run --engine $eng "$E_OUT/superblock" 2>&1); st=$?
+	if [ $st -eq 0 ] && echo "$out" | grep -qx "superblock: ok"; then pass engine/superblock-$eng; else
+		fail engine/superblock-$eng "exit $st"; echo "$out" | show - 12; fi
 done
+# under auto the loop's head is translated with the two blocks after it (the
+# forward branch's fall-through, then the forward jump's target): the load
+# and the back edge are in its translation
+head=$(riscv64-linux-gnu-nm "$E_OUT/superblock" | awk '$3 == "sb_head" { sub(/^0+/, "", $1); print $1 }')
+run_to "$(scaled 20)" "$VVM" run --engine auto --trace translate --log "$TMP/sb.trace" "$E_OUT/superblock" >/dev/null 2>&1
+if [ -n "$head" ] && awk -v h="0x$head" '
+	/^translate 0x[0-9a-f]+ to x86-64/ { on = ($2 == h) }
+	on && /^    0x[0-9a-f]+: [0-9a-f]+  / { if ($3 ~ /^ld/) ld = 1; if ($3 ~ /^bnez/) be = 1 }
+	END { exit !(ld && be) }' "$TMP/sb.trace"; then
+	pass engine/superblock-formed
+else
+	fail engine/superblock-formed "no translation of sb_head ($head) holding its load and back edge"
+	grep -A3 "^translate 0x$head to" "$TMP/sb.trace" | show - 12
+fi
 # an invalidation takes only the blocks of the code that changed: rewriting
 # one small function 2000 times leaves the hot loop's translations alone
 # (about 3,000 blocks translated; 21,000 when every rewrite dropped them all)

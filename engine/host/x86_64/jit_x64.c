@@ -1744,7 +1744,10 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     size_t keyed_off = cb_len(&cb);
     x64_cmp_mi(&cb, 8, eng_field(&e, offsetof(eng_vcpu, events)), 0);
     x64_jcc(&cb, X64_NE, dispatch);
-    x64_add_ri(&cb, 8, pinned(&e, e.voff + (int32_t)offsetof(eng_vcpu, instret)), (int32_t)b->n);
+    /* the instructions counted on entry: the block's, a superblock's
+     * first group's (eng_insn.grp_end) */
+    x64_add_ri(&cb, 8, pinned(&e, e.voff + (int32_t)offsetof(eng_vcpu, instret)),
+               (int32_t)(b->n && b->insn[0].grp_end ? b->insn[0].grp_end : b->n));
     cb_bind(&cb, body);
 
     for (unsigned k = 0; k < ir->n; k++) {
