@@ -25,10 +25,16 @@ WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) -I. -I$(B)/gen -D_GNU_SOURCE -pthread $(SANFLAGS) $(CFLAGS)
 LDFLAGS_ALL := -pthread $(SANFLAGS) $(LDFLAGS)
 # libfdt (Debian's libfdt-dev): rv64-virt's device tree; libzstd
-# (libzstd-dev): its saved states; libslirp (libslirp-dev): its user
-# networking.  A program linking libvvm.a links $(LIBS): $(B)/libvvm.libs
-# says them (the tests and fuzz targets read it)
-LIBS := -lfdt -lzstd -lslirp -lm
+# (libzstd-dev): its saved states; both linked in from their static
+# archives, so that a run starts without loading them.  libslirp
+# (libslirp-dev): rv64-virt's user networking, loaded (with the glib it
+# needs) only by a machine that has it (core/dynlib.h), by the soname of
+# the library the -dev package links (read when that file is compiled).
+# A program linking libvvm.a links $(LIBS): $(B)/libvvm.libs says them (the
+# tests and fuzz targets read it)
+LIBS := -l:libfdt.a -l:libzstd.a -lm -ldl
+SLIRP_SONAME = $(or $(shell objdump -p "$$($(CC) -print-file-name=libslirp.so)" 2>/dev/null | awk '/SONAME/ { print $$2 }'),libslirp.so.0)
+$(B)/obj/machines/virt/virtio_net.o: CFLAGS_ALL += -DVVM_SLIRP_SONAME='"$(SLIRP_SONAME)"'
 
 # Layers, bottom up.  Every .c file in these folders goes into libvvm.a.
 LIB_DIRS := core meta meta/vm engine isa/riscv os/linux machines machines/virt
@@ -98,7 +104,7 @@ $(B)/libvvm.libs: Makefile
 	echo '$(LIBS)' >$@
 
 $(B)/vvm: $(CLI_OBJ) $(B)/libvvm.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(B)/libvvm.a $(LIBS) -ldl
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(B)/libvvm.a $(LIBS)
 
 $(B)/embed: examples/embed.c $(B)/libvvm.a include/vvm/vvm.h
 	$(CC) $(CFLAGS_ALL) -Iinclude -o $@ examples/embed.c $(B)/libvvm.a $(LIBS)

@@ -4,7 +4,7 @@
  * tier, best of 3 (process CPU time).  Not part of `make bench` (a host
  * program, not a guest):
  *   cc -std=gnu11 -O2 -I. -Ibuild/gen -D_GNU_SOURCE -o build/tlb_loop bench/tlb_loop.c \
- *      build/libvvm.a -lfdt -lzstd -lslirp -lm -pthread -ldl && build/tlb_loop [PASSES]
+ *      build/libvvm.a -l:libfdt.a -l:libzstd.a -lm -ldl -pthread && build/tlb_loop [PASSES]
  */
 #include <stdio.h>
 #include <stdlib.h>

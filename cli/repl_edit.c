@@ -12,7 +12,6 @@
  * libedit (and the terminfo, libbsd and libmd it pulls in) is dlopen'd when
  * an interactive REPL starts, not linked: every other vvm command starts
  * about 0.3 ms sooner.  Its header still types every entry point. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <locale.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include <editline/readline.h>
 
 #include "cli/cli.h"
+#include "core/dynlib.h"
 #include "meta/vm/vml.h"
 
 #define HISTORY_LINES 1000
@@ -39,23 +39,24 @@ static struct {
     __typeof__(&rl_readline_name) readline_name;
 } el;
 
+static const vvm_dynsym el_syms[] = {
+    {"readline", (void **)&el.readline},
+    {"add_history", (void **)&el.add_history},
+    {"using_history", (void **)&el.using_history},
+    {"stifle_history", (void **)&el.stifle_history},
+    {"read_history", (void **)&el.read_history},
+    {"write_history", (void **)&el.write_history},
+    {"rl_catch_signals", (void **)&el.catch_signals},
+    {"rl_readline_name", (void **)&el.readline_name},
+};
+static vvm_dynlib el_lib = {"libedit.so.2", el_syms, sizeof el_syms / sizeof el_syms[0], 0, ""};
+
 static int load_libedit(void)
 {
-    void *h = dlopen("libedit.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        fprintf(stderr, "vvm repl: no line editing (%s)\n", dlerror());
+    if (vvm_dynlib_load(&el_lib) < 0) {
+        fprintf(stderr, "vvm repl: no line editing (%s)\n", el_lib.why);
         return 0;
     }
-#define SYM(field, name) (*(void **)&el.field = dlsym(h, name))
-    if (!SYM(readline, "readline") || !SYM(add_history, "add_history") || !SYM(using_history, "using_history") ||
-        !SYM(stifle_history, "stifle_history") || !SYM(read_history, "read_history") ||
-        !SYM(write_history, "write_history") || !SYM(catch_signals, "rl_catch_signals") ||
-        !SYM(readline_name, "rl_readline_name")) {
-        fprintf(stderr, "vvm repl: no line editing (libedit.so.2 lacks %s)\n", dlerror());
-        dlclose(h);
-        return 0;
-    }
-#undef SYM
     return 1;
 }
 

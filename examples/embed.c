@@ -1,7 +1,7 @@
 /* embed: runs a riscv64 program inside this C program through libvvm,
  * stopping every million instructions to look at it.
  *
- *   cc -Iinclude examples/embed.c build/libvvm.a -lfdt -lzstd -lslirp -lm -pthread -o embed
+ *   cc -Iinclude examples/embed.c build/libvvm.a -l:libfdt.a -l:libzstd.a -lm -ldl -pthread -o embed
  *   ./embed PROGRAM [ARGS...]
  */
 #include <inttypes.h>

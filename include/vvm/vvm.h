@@ -1,4 +1,5 @@
-/* vvm.h: embedding vvm in a C program (link with libvvm.a -lfdt -lzstd -lslirp -lm -pthread).
+/* vvm.h: embedding vvm in a C program (link with libvvm.a -l:libfdt.a -l:libzstd.a -lm -ldl -pthread:
+ * what build/libvvm.libs says).
  *
  *   vvm *m = vvm_create("rv64-linux", err, sizeof err);
  *   vvm_load(m, "./prog", argc, argv, envp, err, sizeof err);

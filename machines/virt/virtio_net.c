@@ -34,9 +34,33 @@
 
 #include <slirp/libslirp.h>
 
+#include "core/dynlib.h"
+
 #include "engine/irq.h"
 #include "machines/virt/virt.h"
 #include "machines/virt/virtio.h"
+
+/* libslirp is loaded when a machine first has user networking
+ * (core/dynlib.h): no other run loads it, nor the glib it needs.  Its
+ * soname comes from the build (the Makefile reads the -dev package's). */
+#ifndef VVM_SLIRP_SONAME
+#define VVM_SLIRP_SONAME "libslirp.so.0"
+#endif
+static struct {
+    __typeof__(&slirp_new) slirp_new;
+    __typeof__(&slirp_cleanup) slirp_cleanup;
+    __typeof__(&slirp_input) slirp_input;
+    __typeof__(&slirp_add_hostfwd) slirp_add_hostfwd;
+    __typeof__(&slirp_handle_timer) slirp_handle_timer;
+    __typeof__(&slirp_pollfds_fill) slirp_pollfds_fill;
+    __typeof__(&slirp_pollfds_poll) slirp_pollfds_poll;
+} sl;
+static const vvm_dynsym sl_syms[] = {
+    VVM_DYNSYM(sl, slirp_new),          VVM_DYNSYM(sl, slirp_cleanup),      VVM_DYNSYM(sl, slirp_input),
+    VVM_DYNSYM(sl, slirp_add_hostfwd),  VVM_DYNSYM(sl, slirp_handle_timer), VVM_DYNSYM(sl, slirp_pollfds_fill),
+    VVM_DYNSYM(sl, slirp_pollfds_poll),
+};
+static vvm_dynlib sl_lib = {VVM_SLIRP_SONAME, sl_syms, sizeof sl_syms / sizeof sl_syms[0], 0, ""};
 
 #define F_MAC (UINT64_C(1) << 5)
 
@@ -190,7 +214,7 @@ static void tx_drain(virtio_net *n)
         if (len < 14)       /* not even an Ethernet header */
             continue;
         if (b->slirp)
-            slirp_input(b->slirp, b->frame, (int)len);
+            sl.slirp_input(b->slirp, b->frame, (int)len);
         else
             net_send_packet(b->frame, len, n);  /* loopback */
     }
@@ -379,7 +403,7 @@ static void run_timers(virtio_net *n)
                 if (tm->cb)
                     tm->cb(tm->cb_opaque);
                 else
-                    slirp_handle_timer(b->slirp, tm->id, tm->cb_opaque);
+                    sl.slirp_handle_timer(b->slirp, tm->id, tm->cb_opaque);
                 again = 1;
                 break;
             }
@@ -397,7 +421,7 @@ static void *net_thread(void *arg)
         b->npfd = 0;
         add_poll(b->wake, SLIRP_POLL_IN, b);
         uint32_t timeout = UINT32_MAX;
-        slirp_pollfds_fill(b->slirp, &timeout, add_poll, b);
+        sl.slirp_pollfds_fill(b->slirp, &timeout, add_poll, b);
         int64_t now = (int64_t)(eng_now_ns() / 1000000);
         for (net_timer *tm = b->timers; tm; tm = tm->next)
             if (tm->expire_ms >= 0) {
@@ -413,7 +437,7 @@ static void *net_thread(void *arg)
             while (read(b->wake, &v, sizeof v) < 0 && errno == EINTR) {
             }
         }
-        slirp_pollfds_poll(b->slirp, r < 0, get_revents, b);
+        sl.slirp_pollfds_poll(b->slirp, r < 0, get_revents, b);
         run_timers(n);
         tx_drain(n);
     }
@@ -487,7 +511,12 @@ int virtio_net_open(virtio_net *n, virtio_mmio *t, const virt_netdev *nd, const 
     c.vhost6.s6_addr[15] = 2;
     c.vnameserver6 = c.vprefix_addr6;
     c.vnameserver6.s6_addr[15] = 3;
-    b->slirp = slirp_new(&c, &net_cb, n);
+    if (vvm_dynlib_load(&sl_lib) < 0) {
+        snprintf(err, errlen, "%s: user networking needs libslirp: %s", what, sl_lib.why);
+        virtio_net_close(n);
+        return -1;
+    }
+    b->slirp = sl.slirp_new(&c, &net_cb, n);
     if (!b->slirp) {
         snprintf(err, errlen, "%s: libslirp could not start", what);
         virtio_net_close(n);
@@ -496,7 +525,7 @@ int virtio_net_open(virtio_net *n, virtio_mmio *t, const virt_netdev *nd, const 
     for (unsigned i = 0; i < nd->nfwd; i++) {
         const virt_hostfwd *f = &nd->fwd[i];
         errno = 0;
-        if (slirp_add_hostfwd(b->slirp, f->udp, ip4(f->host_addr), f->host_port,
+        if (sl.slirp_add_hostfwd(b->slirp, f->udp, ip4(f->host_addr), f->host_port,
                               ip4(f->guest_addr ? f->guest_addr : 0x0a00020f), f->guest_port) < 0) {
             int e = errno;
             snprintf(err, errlen, "%s: hostfwd=%s: cannot listen on the host port%s%s", what,
@@ -533,7 +562,7 @@ void virtio_net_close(virtio_net *n)
         b->running = 0;
     }
     if (b->slirp)
-        slirp_cleanup(b->slirp);
+        sl.slirp_cleanup(b->slirp);
     while (b->timers) {
         net_timer *tm = b->timers;
         b->timers = tm->next;

@@ -1,7 +1,6 @@
 /* trace: --trace insn|block|translate|trap|signal as advice on the join points.
  * The same API a loaded VMlet uses; with no --trace nothing is woven and the
  * interpreter runs its plain dispatch table. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -13,6 +12,7 @@
 
 #include <capstone/capstone.h>
 
+#include "core/dynlib.h"
 #include "core/elf.h"
 #include "core/elfsym.h"
 #include "engine/jit.h"
@@ -36,7 +36,7 @@ static void on_block(const vvm_jp_event *ev, void *user)
  * and size stay as they were without it); the soname of the headers we
  * were built with, whose cs_insn layout we use */
 static struct {
-    int tried;
+    int tried, ok;
     csh h;
     cs_err (*open)(cs_arch, cs_mode, csh *);
     size_t (*disasm)(csh, const uint8_t *, size_t, uint64_t, size_t, cs_insn **);
@@ -47,25 +47,28 @@ static struct {
 #define CS_STR(x) CS_STR2(x)
 #define CS_SONAME "libcapstone.so." CS_STR(CS_API_MAJOR)
 
+static const vvm_dynsym cs_syms[] = {
+    {"cs_open", (void **)&cs.open},
+    {"cs_disasm", (void **)&cs.disasm},
+    {"cs_free", (void **)&cs.free},
+};
+static vvm_dynlib cs_lib = {CS_SONAME, cs_syms, sizeof cs_syms / sizeof cs_syms[0], 0, ""};
+
 static int capstone_load(void)
 {
     if (cs.tried)
-        return cs.disasm ? 0 : -1;
+        return cs.ok ? 0 : -1;
     cs.tried = 1;
-    void *lib = dlopen(CS_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        fprintf(stderr, "vvm: --trace translate: %s not found (install capstone: Debian's libcapstone%d); "
-                        "translated code is shown without its disassembly\n", CS_SONAME, CS_API_MAJOR);
+    if (vvm_dynlib_load(&cs_lib) < 0) {
+        fprintf(stderr, "vvm: --trace translate: %s (install capstone: Debian's libcapstone%d); "
+                        "translated code is shown without its disassembly\n", cs_lib.why, CS_API_MAJOR);
         return -1;
     }
-    *(void **)&cs.open = dlsym(lib, "cs_open");
-    *(void **)&cs.free = dlsym(lib, "cs_free");
-    void *d = dlsym(lib, "cs_disasm");
-    if (!cs.open || !cs.free || !d || cs.open(CS_ARCH_X86, CS_MODE_64, &cs.h) != CS_ERR_OK) {
+    if (cs.open(CS_ARCH_X86, CS_MODE_64, &cs.h) != CS_ERR_OK) {
         fprintf(stderr, "vvm: --trace translate: %s cannot disassemble x86-64\n", CS_SONAME);
         return -1;
     }
-    *(void **)&cs.disasm = d;
+    cs.ok = 1;
     return 0;
 }
 
