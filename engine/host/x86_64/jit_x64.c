@@ -59,7 +59,8 @@
 #define MAX_TMP 1024
 #define LIMIT_OFF (8 * ARGS)
 #define RASLIM_OFF (8 * (ARGS + 1))
-#define TMP_OFF (8 * (ARGS + 2))
+#define FLAGS_OFF (8 * (ARGS + 2))   /* the host's FP flags as last read (fpflags_known) */
+#define TMP_OFF (8 * (ARGS + 3))
 #define FRAME (((TMP_OFF + 8 * MAX_TMP + 15) & ~15) + 8)
 
 /* the host registers that hold pinned guest registers; the first NPIN_KEPT
@@ -158,6 +159,7 @@ struct jit_host_scratch {
     struct fpstub *fpstubs;
     struct tlbstub *tlbstubs;
     int32_t (*xc_snap)[NXC];
+    uint8_t *flags_snap;
     struct dexit *exits;
     eng_jit_access *acc;
     uint16_t *uses;
@@ -182,6 +184,7 @@ void jit_host_scratch_free(jit_host_scratch *s)
     free(s->fpstubs);
     free(s->tlbstubs);
     free(s->xc_snap);
+    free(s->flags_snap);
     free(s->exits);
     free(s->acc);
     free(s->uses);
@@ -209,6 +212,9 @@ static int scratch_fit(jit_host_scratch *s, const jit_ir *ir)
     size_t n = ir->n + 1, hn = s->n, ht = s->ntmp, hl = s->nlabel;
     size_t hl2 = s->nlabel;
     if (grow((void **)&s->xc_snap, &hl2, ir->nlabel + 1, sizeof *s->xc_snap) < 0)
+        return -1;
+    hl2 = s->nlabel;
+    if (grow((void **)&s->flags_snap, &hl2, ir->nlabel + 1, sizeof *s->flags_snap) < 0)
         return -1;
     if (grow((void **)&s->labels, &hl, ir->nlabel + 1, sizeof *s->labels) < 0 ||
         grow((void **)&s->uses, &ht, ir->ntmp + 1, sizeof *s->uses) < 0)
@@ -258,6 +264,19 @@ typedef struct emitter {
     int32_t xc[NXC];
     unsigned xc_next, xc_busy;
     int32_t (*xc_snap)[NXC];
+    /* The host's FP exception flags (MXCSR, as RTL_FP_FLAGS gives them)
+     * read once are kept in the frame (FLAGS_OFF) while nothing can have
+     * changed them: a second read takes them from there.  RISC-V's quiet
+     * comparison, frflags t; flt.d; fsflags t, then reads MXCSR once, not
+     * twice; a read waits for every FP operation before it (a sqrt, a
+     * divide), which on some hosts costs more than the rest of the loop.
+     * Known only along straight code: a label not a join forgets it, a
+     * helper call or an FP operation forgets it, a comparison of a NaN
+     * (the only one that raises a flag) reads it again; flags_snap: at each
+     * join, whether it was known there (the out-of-line arm, which calls a
+     * helper, reads it again before it jumps back). */
+    int fpflags_known;
+    uint8_t *flags_snap;
     /* a temporary whose one use is the next instruction's first operand
      * stays in rax: put() skips its store and get() its load */
     const uint16_t *uses;
@@ -954,6 +973,20 @@ static void sse_op(emitter *e, sse_rr_fn rr, sse_rm_fn rm, x64_xmm d, x64_xmm s,
  * operator again in C (the default NaN, fmadd's invalid for inf*0) and
  * comes back.  Label bits 0-2: operand k is a NaN-boxed single (F32);
  * bit 3: the result is NaN-boxed into d (a vCPU field). */
+/* r = the host's FP flags as RTL_FP_FLAGS gives them, also kept at
+ * FLAGS_OFF; t a second scratch register (flags clobbered) */
+static void fpflags_read(emitter *e, x64_reg r, x64_reg t)
+{
+    codebuf *cb = e->cb;
+    x64_mem w = x64_m(FB, 0);
+    x64_stmxcsr(cb, w);
+    x64_load(cb, 4, r, w);
+    x64_alu_ri(cb, X64_AND, 4, r, 0x3f);
+    x64_mov_ri(cb, 8, t, (uint64_t)(uintptr_t)rtl_fp_mx2flags);
+    x64_load(cb, 1, r, x64_mx(t, r, 1, 0));
+    x64_store(cb, 4, x64_m(FB, FLAGS_OFF), r);
+}
+
 static void fp(emitter *e, const jit_ins *i)
 {
     codebuf *cb = e->cb;
@@ -962,22 +995,29 @@ static void fp(emitter *e, const jit_ins *i)
         /* MXCSR through the frame's scratch word (the helper argument
          * area, free outside a call's arguments) */
         x64_mem w = x64_m(FB, 0);
-        x64_stmxcsr(cb, w);
         if (kind == RTL_FP_CLEAR) {
+            x64_stmxcsr(cb, w);
             x64_alu_mi(cb, X64_AND, 4, w, ~0x3f);
             x64_ldmxcsr(cb, w);
+            x64_store_i(cb, 4, x64_m(FB, FLAGS_OFF), 0);
+            e->fpflags_known = 1;
             return;
         }
-        x64_load(cb, 4, X64_RAX, w);
-        x64_alu_ri(cb, X64_AND, 4, X64_RAX, 0x3f);
-        x64_mov_ri(cb, 8, X64_RCX, (uint64_t)(uintptr_t)rtl_fp_mx2flags);
-        x64_load(cb, 1, X64_RAX, x64_mx(X64_RCX, X64_RAX, 1, 0));
+        if (e->fpflags_known) {
+            x64_load(cb, 4, X64_RAX, x64_m(FB, FLAGS_OFF));
+        } else {
+            fpflags_read(e, X64_RAX, X64_RCX);
+            e->fpflags_known = 1;
+        }
         e->rax_cpu = -1;
         if (i->d.kind == JO_CPU)
             xc_drop(e, (int32_t)i->d.n);
         put(e, &i->d, X64_RAX);
         return;
     }
+    if (!(kind == RTL_FEQ_D || kind == RTL_FEQ_S || kind == RTL_FLT_D || kind == RTL_FLT_S || kind == RTL_FLE_D ||
+          kind == RTL_FLE_S))
+        e->fpflags_known = 0;   /* an operation that may raise a flag */
     int single = rtl_fp_single_result(kind);
     int src_single = rtl_fp_single_source(kind);
     int nan_check = 1;
@@ -1083,6 +1123,14 @@ static void fp(emitter *e, const jit_ins *i)
             x64_setcc(cb, kind == RTL_FLT_D || kind == RTL_FLT_S ? X64_A : X64_AE, X64_RAX);
         }
         x64_movzx_rr(cb, 1, X64_RAX, X64_RAX);
+        if (e->fpflags_known) {
+            /* ordered operands raise nothing (a subnormal's DE is no
+             * RISC-V flag); a NaN may: the kept flags are read again */
+            uint32_t ordered = cb_label_new(cb);
+            x64_jcc(cb, X64_NP, ordered);
+            fpflags_read(e, X64_RCX, X64_RDX);
+            cb_bind(cb, ordered);
+        }
         e->rax_cpu = -1;
         if (i->d.kind == JO_CPU)
             xc_drop(e, (int32_t)i->d.n);
@@ -1699,6 +1747,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     }
     e.features = sc->features;
     e.xc_snap = sc->xc_snap;
+    e.flags_snap = sc->flags_snap;
     xc_clear(&e);
     e.npin = pin_offsets(v->isa, ir, e.pin_off);
     for (unsigned k = 0; k < ir->nlabel; k++)
@@ -1836,6 +1885,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             /* a helper with the vCPU may raise: the vCPU is made exact;
              * a pure one only clobbers the caller-saved registers */
             pins_store(&e, i->sub ? NPIN_KEPT : 0);
+            e.fpflags_known = 0;    /* a helper may change MXCSR */
             if (i->sub)
                 x64_mov_ri(&cb, 4, X64_RDI, 0);
             else
@@ -1859,14 +1909,20 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             break;
         case JI_LABEL:
             cb_bind(&cb, e.labels[i->label]);
-            if (i->sub == 1)    /* a join: the jump back restores these */
+            if (i->sub == 1) {  /* a join: the jump back restores these */
                 memcpy(e.xc_snap[i->label], e.xc, sizeof e.xc);
-            else
+                e.flags_snap[i->label] = (uint8_t)e.fpflags_known;
+            } else {
                 xc_clear(&e);
+                e.fpflags_known = 0;
+            }
             break;
         case JI_JMP:
-            if (i->sub == 1)
+            if (i->sub == 1) {
                 xc_reload(&e, e.xc_snap[i->label]);
+                if (e.flags_snap[i->label])
+                    fpflags_read(&e, X64_RAX, X64_RCX);
+            }
             x64_jmp(&cb, e.labels[i->label]);
             break;
         case JI_JZ:
