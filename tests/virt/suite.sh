@@ -292,13 +292,17 @@ v_glisten() {  # waits (20 s at most, scaled) until something listens on 127.0.0
 	done
 	return 1
 }
-v_gport() {  # a free port on 127.0.0.1 in v_gp
-	local p
-	v_gp=
-	for p in $(shuf -i 20000-60000 -n 20); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { v_gp=$p; break; }
+v_freeport() {  # prints a port nothing listens on at 127.0.0.1, below the
+	# kernel's ephemeral range (a port in it may be a connection's local
+	# port, which a listener cannot bind: "Address already in use")
+	local p lo
+	lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ -n "$lo" ] && [ "$lo" -gt 12000 ] || lo=32768
+	for p in $(shuf -i "10000-$((lo - 1))" -n 20); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
 	done
 }
+v_gport() { v_gp=$(v_freeport); }  # a free port on 127.0.0.1 in v_gp
 if ! command -v gdb-multiarch >/dev/null; then
 	skip virt/gdb-break "gdb-multiarch is not installed (scripts/install-deps.sh installs it)"
 	skip virt/gdb-interrupt "gdb-multiarch is not installed (scripts/install-deps.sh installs it)"
@@ -739,11 +743,7 @@ GUEST
 			[ -n "$v_sport" ] && break
 			sleep 0.1
 		done
-		v_fport=
-		for v_i in 1 2 3 4 5 6 7 8; do
-			v_p=$((20000 + RANDOM % 20000))
-			(exec 3<>"/dev/tcp/127.0.0.1/$v_p") 2>/dev/null || { v_fport=$v_p; break; }
-		done
+		v_fport=$(v_freeport)
 		{
 			echo 'echo "mac: $(cat /sys/class/net/eth0/address)"'
 			echo "echo \"fetched: \$(wget -q -O - http://10.0.2.2:$v_sport/file.txt)\""
