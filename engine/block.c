@@ -56,6 +56,13 @@ int eng_cache_init(eng_cache *c)
     return 0;
 }
 
+/* a block and the superblock its translation was made from */
+static void block_free(eng_block *b)
+{
+    free(b->trace);
+    free(b);
+}
+
 void eng_cache_flush(eng_cache *c)
 {
     if (c->dropping && c->nblocks)
@@ -64,8 +71,7 @@ void eng_cache_flush(eng_cache *c)
         eng_block *b = c->hash[i];
         while (b) {
             eng_block *n = b->hnext;
-            free(b->trace);
-            free(b);
+            block_free(b);
             b = n;
         }
         c->hash[i] = NULL;
@@ -173,8 +179,7 @@ void eng_cache_invalidate(eng_cache *c, uint64_t lo, uint64_t hi)
         eng_block *n = dead->hnext;
         c->nblocks--;
         c->bytes -= sizeof *dead + dead->nslots * sizeof(eng_insn) + dead->nbytes;
-        free(dead->trace);
-        free(dead);
+        block_free(dead);
         dead = n;
     }
 }

@@ -75,12 +75,17 @@ typedef struct eng_block {
  * instruction of a fused run, whose slots stay in place.  A slot outside the
  * block's guest instructions (none recorded yet, or the fall-through) means
  * the whole block. */
+/* Where the group of b's guest slot s ends (the instructions counted with
+ * it when the group is entered): the block's n, a superblock's grp_end. */
+static inline uint32_t eng_group_end(const eng_block *b, const struct eng_insn *s)
+{
+    return s->grp_end ? s->grp_end : b->n;
+}
 static inline uint64_t eng_retired_before(uint64_t counted, const eng_block *b, const struct eng_insn *s)
 {
     if (!b || !s || s < b->insn + b->lead || s >= b->insn + b->lead + b->n)
         return counted;
-    uint64_t end = s->grp_end ? s->grp_end : b->n;
-    return counted - end + (uint64_t)(s - (b->insn + b->lead));
+    return counted - eng_group_end(b, s) + (uint64_t)(s - (b->insn + b->lead));
 }
 
 /* The hash table starts small and grows with the number of blocks (a small

@@ -17,7 +17,6 @@ struct eng_jit {
     jit_host_scratch *scratch;  /* the back end's, likewise */
     const void *profile;        /* the loop's run-counting handler */
     uint64_t blocks, insns;   /* translated since the start */
-    uint64_t traces;          /* of those blocks, superblocks */
     uint64_t ns;              /* spent translating */
     size_t bytes;             /* code written since the start */
     uint32_t *map;            /* slot offsets, when translations are observed */
@@ -1039,8 +1038,8 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
     j->profile = profile;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    size_t used = 0;
-    int observe = 0;
+    size_t used0 = 0;
+    int observed = 0;
     choose_hot(v, j, profile);
     /* superblocks on the flat model (the soft TLB's blocks are checked
      * against their fetch key one page at a time), not under instruction
@@ -1055,18 +1054,17 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
             j->ir.trace_ok = 0;
             continue;
         }
-        free(b->trace);
-        b->trace = NULL;
-        t = b;
-        if (j->ir.ngrp > 1 && !(t = b->trace = trace_of(&j->ir))) {
-            t = b;
+        free(b->trace);     /* an earlier translation's, or the last try's */
+        b->trace = j->ir.ngrp > 1 ? trace_of(&j->ir) : NULL;
+        if (j->ir.ngrp > 1 && !b->trace) {
             j->ir.trace_ok = 0;
             continue;
         }
+        t = b->trace ? b->trace : b;
         j->ir.hjc = j->hjc;
-        int observed = observe_map(v, j, t);
+        observed = observe_map(v, j, t);
         int full = 0;
-        size_t used0 = j->cm.used;
+        used0 = j->cm.used;
         code = jit_host_emit(v, &j->cm, t, &j->ir, &j->scratch, &full);
         if (!code && full) {
             eng_jit_forget(v, profile);
@@ -1075,17 +1073,12 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
         }
         if (!code && t != b) {
             /* the superblock could not be made (too many temporaries):
-             * the block alone */
-            free(b->trace);
-            b->trace = NULL;
+             * the block alone (the next try frees it) */
             j->ir.trace_ok = 0;
             continue;
         }
         if (!code)
             return -1;
-        used = j->cm.used > used0 ? j->cm.used - used0 : j->cm.used;
-        if (observed)
-            observe = 1;
         break;
     }
     if (j->nwhere == j->capwhere) {
@@ -1104,7 +1097,7 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
             b->code_hi[0] = t->code_hi[0];
         ((eng_block *)(uintptr_t)t)->jit = code;
     }
-    if (observe) {
+    if (observed) {
         size_t size = j->map[t->n + 1];
         vvm_jp_event ev = {.jp = VVM_JP_TRANSLATE, .machine = v->machine, .vcpu = eng_vcpu_outer(v), .pc = t->pc,
                            .n = t->n, .args = {(uint64_t)(uintptr_t)code, size, (uint64_t)(uintptr_t)t,
@@ -1114,8 +1107,7 @@ int eng_jit_compile(eng_vcpu *v, eng_block *b, const void *profile)
     b->jit = code;
     j->blocks++;
     j->insns += t->n;
-    j->traces += t != b;
-    size_t bytes = used;
+    size_t bytes = j->cm.used > used0 ? j->cm.used - used0 : j->cm.used;
     j->bytes += bytes;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     uint64_t ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;

@@ -1793,10 +1793,9 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     size_t keyed_off = cb_len(&cb);
     x64_cmp_mi(&cb, 8, eng_field(&e, offsetof(eng_vcpu, events)), 0);
     x64_jcc(&cb, X64_NE, dispatch);
-    /* the instructions counted on entry: the block's, a superblock's
-     * first group's (eng_insn.grp_end) */
+    /* the instructions counted on entry: the first group's (a block's n) */
     x64_add_ri(&cb, 8, pinned(&e, e.voff + (int32_t)offsetof(eng_vcpu, instret)),
-               (int32_t)(b->n && b->insn[0].grp_end ? b->insn[0].grp_end : b->n));
+               (int32_t)(b->n ? eng_group_end(b, &b->insn[0]) : 0));
     cb_bind(&cb, body);
 
     for (unsigned k = 0; k < ir->n; k++) {
