@@ -31,6 +31,18 @@ done
 
 pr_progs="threads futex forkwait exec sigs faults"
 
+# In the ASan pass, forkwait leaves out its fork from a multithreaded guest.
+# The sanitizer runtime of Debian's gcc 12 has no fork handler: a parent
+# thread that holds an allocator lock when another thread forks leaves the
+# lock held in the child, whose next malloc waits for ever (seen: the child
+# stuck in SizeClassAllocator64::GetFromAllocator, 2 hangs in 30 runs).
+# glibc's malloc, which the other passes use, takes its locks across fork.
+pr_fork_env=()
+if [ "${SANITIZED:-0}" = 1 ]; then
+	pr_fork_env=(env PROC_NO_THREADED_FORK=1)
+	skip proc/forkwait-threaded-fork "gcc 12's sanitizer allocator is not fork-safe with threads (the other passes run it)"
+fi
+
 # pr_build NAME KIND: (re)builds $PR_OUT/NAME-KIND when its source is newer
 pr_build() {
 	local name=$1 kind=$2 exe=$PR_OUT/$1-$2 flags=()
@@ -76,7 +88,9 @@ for name in $pr_progs; do
 			continue
 		fi
 		# shellcheck disable=SC2046
-		run_to "$secs" "$VVM" run $(pr_sysargs $kind) "$exe" >"$TMP/$name-$kind.vvm" 2>&1
+		fenv=()
+		[ "$name" = forkwait ] && fenv=("${pr_fork_env[@]}")
+		run_to "$secs" "${fenv[@]}" "$VVM" run $(pr_sysargs $kind) "$exe" >"$TMP/$name-$kind.vvm" 2>&1
 		pr_check "$tname" "$name" "$TMP/$name-$kind.vvm" $? "$secs"
 		[ $pr_have_qemu = 1 ] || continue
 		if [ "$name" = exec ] && [ $pr_qemu_exec = 0 ]; then
@@ -102,7 +116,9 @@ for name in faults sigs forkwait; do
 	for eng in jit auto; do
 		exe=$PR_OUT/$name-static
 		[ -x "$exe" ] || { fail "proc/$name-static-$eng" "not built"; continue; }
-		run_to "$secs" "$VVM" run --engine $eng "$exe" >"$TMP/$name-$eng.vvm" 2>&1
+		fenv=()
+		[ "$name" = forkwait ] && fenv=("${pr_fork_env[@]}")
+		run_to "$secs" "${fenv[@]}" "$VVM" run --engine $eng "$exe" >"$TMP/$name-$eng.vvm" 2>&1
 		pr_check "proc/$name-static-$eng" "$name" "$TMP/$name-$eng.vvm" $? "$secs"
 	done
 done
