@@ -1,6 +1,7 @@
 /* hostfault: host fault handler for guest memory accesses (see hostfault.h). */
 #include "core/hostfault.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -142,6 +143,90 @@ int vvm_guarded_call(void (*fn)(void *), void *arg, const void *lo, const void *
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     tls_guard = NULL;
     return 0;
+}
+
+/* ---- FP traps (see hostfault.h) ---- */
+static struct sigaction fpe_before;
+
+static void on_fpe(int sig, siginfo_t *si, void *uc_)
+{
+#if defined(__x86_64__)
+    ucontext_t *uc = uc_;
+    if (si->si_code > 0 && uc->uc_mcontext.gregs[REG_TRAPNO] == 19 && uc->uc_mcontext.fpregs) {
+        /* #XM: an unmasked exception's flag is set.  One already masked
+         * cannot have trapped, so a sender that made up si_code (the
+         * thread's last trap is in every frame) finds nothing raised */
+        uint32_t m = uc->uc_mcontext.fpregs->mxcsr;
+        uint32_t raised = m & VVM_FP_FLAGBITS & ~(m >> 7);
+        if (raised) {
+            uint32_t *acc = vvm_fp_acc;
+            m |= raised << 7;
+            if (acc) {
+                if (raised & 0x10) {
+                    /* underflow: exact or not, the run again decides */
+                    m &= ~0x10u;
+                    *acc |= VVM_FP_DIRTY;
+                }
+                *acc |= raised & ~0x10u;
+            }
+            uc->uc_mcontext.fpregs->mxcsr = m;
+            return;
+        }
+    }
+#endif
+    vvm_async_fn hook = __atomic_load_n(&async_hook, __ATOMIC_ACQUIRE);
+    if (si->si_code <= 0 && hook) {
+        hook(sig, si, uc_);   /* sent: the machine's signal */
+        return;
+    }
+    /* an integer division, or a signal for the program that embeds vvm */
+    if ((fpe_before.sa_flags & SA_SIGINFO) && fpe_before.sa_sigaction) {
+        fpe_before.sa_sigaction(sig, si, uc_);
+        return;
+    }
+    if (fpe_before.sa_handler != SIG_DFL && fpe_before.sa_handler != SIG_IGN) {
+        fpe_before.sa_handler(sig);
+        return;
+    }
+    signal(sig, SIG_DFL);
+    if (si->si_code <= 0)
+        raise(sig);
+    /* a fault: it happens again, now with the default action */
+}
+
+/* while a machine uses FP traps; the disposition found before comes back
+ * after the last (as the embedding program's other signals do) */
+static pthread_mutex_t fpe_lock = PTHREAD_MUTEX_INITIALIZER;
+static int fpe_users;
+
+int vvm_hostfault_fp_acquire(void)
+{
+#if defined(__x86_64__)
+    int r = 0;
+    pthread_mutex_lock(&fpe_lock);
+    if (fpe_users == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_fpe;
+        sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        r = sigaction(SIGFPE, &sa, &fpe_before);
+    }
+    if (r == 0)
+        fpe_users++;
+    pthread_mutex_unlock(&fpe_lock);
+    return r;
+#else
+    return -1;
+#endif
+}
+
+void vvm_hostfault_fp_release(void)
+{
+    pthread_mutex_lock(&fpe_lock);
+    if (fpe_users > 0 && --fpe_users == 0)
+        sigaction(SIGFPE, &fpe_before, NULL);
+    pthread_mutex_unlock(&fpe_lock);
 }
 
 int vvm_hostfault_install(void)

@@ -39,6 +39,31 @@ void vvm_hostfault_set_async(vvm_async_fn fn);
 
 /* Installs the process-wide SIGSEGV/SIGBUS handlers (idempotent). */
 int vvm_hostfault_install(void);
+/* FP exceptions that trap, so that a hart's accrued flags are known without
+ * reading the host's (x86-64: stmxcsr waits for every FP operation before
+ * it).  A thread whose hart runs in this mode keeps the host's exception
+ * unmasked for each flag not raised yet; the first operation to raise one
+ * traps (SIGFPE, #XM, before it writes its result), and the handler records
+ * the flag in *vvm_fp_acc (the host's flag bits, MXCSR's layout), masks it
+ * and lets the operation run again.  So *vvm_fp_acc holds exactly the
+ * host's flags, except when it has VVM_FP_DIRTY: an unmasked underflow
+ * traps for an exact tiny result too, which raises no flag once masked, so
+ * the handler cannot know; the flags are then read from the host, which
+ * also unmasks again what was not raised.  vvm_fp_acc is NULL on a thread
+ * not in this mode (an FP trap there, in code that inherited unmasked
+ * exceptions, is masked and resumed).
+ * vvm_hostfault_fp_acquire installs the SIGFPE handler for a machine that
+ * uses the mode (0, or -1 where there is none), vvm_hostfault_fp_release
+ * says it no longer does: after the last, SIGFPE's disposition is the one
+ * found before.  A SIGFPE that is no FP trap goes to the async hook when it
+ * was sent, else to that disposition. */
+#define VVM_FP_DIRTY 0x80000000u
+#define VVM_FP_FLAGBITS 0x3du      /* MXCSR's IE ZE OE UE PE (DE is no flag of any guest) */
+#define VVM_FP_UNMASK 0x1e80u      /* their mask bits */
+extern __thread uint32_t *vvm_fp_acc;   /* (defined in engine/rtl.c, which all RTL users link) */
+int vvm_hostfault_fp_acquire(void);
+void vvm_hostfault_fp_release(void);
+
 /* The calling thread's target (thread-local). */
 vvm_fault_target *vvm_hostfault_target(void);
 

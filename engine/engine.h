@@ -193,6 +193,12 @@ typedef enum eng_tier { ENG_TIER_INTERP = 0, ENG_TIER_JIT, ENG_TIER_AUTO } eng_t
      * (eng_block.key) is this one (the soft TLB's changes with the address \
      * space, engine/mmu.h; the flat model's is 0) */ \
     uint64_t fkey; \
+    /* FP flags by trapping (core/hostfault.h): fp_trap is set (before the \
+     * first run) when the machine has the SIGFPE handler and wants the \
+     * mode; fp_acc is then the host's flags raised for this vCPU, which \
+     * translated code reads instead of the host's status word */ \
+    uint32_t fp_trap; \
+    uint32_t fp_acc; \
     /* precise traps: the instruction being executed and its block */ \
     const eng_insn *cur; \
     const eng_block *cur_block; \

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* FP traps (core/hostfault.h): the calling thread's accrued host flags,
+ * NULL outside that mode; here because rtl_fp.h's helpers read it */
+__thread uint32_t *vvm_fp_acc;
+
 const rtl_kind_info rtl_kinds[RTL_NKINDS] = {
 #define RTL_OP(id, name, args, cls, words) {name, args, cls, words},
 #include "engine/rtl_ops.def"

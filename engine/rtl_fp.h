@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/hostfault.h"
 #include "engine/rtl.h"
 
 #define RTL_DNAN_D UINT64_C(0x7ff8000000000000)
@@ -155,6 +156,12 @@ static inline void rtl_fp_raise_invalid(void)
     uint32_t m;
     __asm__ volatile("stmxcsr %0" : "=m"(m));
     m |= 1;
+    uint32_t *acc = vvm_fp_acc;
+    if (acc) {
+        /* FP traps (core/hostfault.h): a raised flag is masked and known */
+        m |= 1u << 7;
+        *acc |= 1;
+    }
     __asm__ volatile("ldmxcsr %0" : : "m"(m));
 }
 static inline uint64_t rtl_fmadd_d(uint64_t a, uint64_t b, uint64_t c)
@@ -206,6 +213,12 @@ static inline void rtl_fp_clear_flags(void)
     uint32_t m;
     __asm__ volatile("stmxcsr %0" : "=m"(m));
     m &= ~0x3fu;
+    uint32_t *acc = vvm_fp_acc;
+    if (acc) {
+        /* FP traps: no flag raised, so each traps again */
+        m &= ~VVM_FP_UNMASK;
+        *acc = 0;
+    }
     __asm__ volatile("ldmxcsr %0" : : "m"(m));
 }
 

@@ -12,6 +12,7 @@
 
 #include <math.h>
 
+#include "core/hostfault.h"
 #include "engine/host/x86_64/x64.h"
 
 __thread rv_cpu *rv_fp_owner;
@@ -20,6 +21,7 @@ static __thread uint32_t host_mxcsr;
 #define MX_FLAGS 0x3fu
 #define MX_REST 0x1f80u     /* all exceptions masked, RNE, no FTZ/DAZ, flags clear */
 #define MX_RC 0x6000u
+#define MX_TRAP 0x0100u     /* FP traps (core/hostfault.h): only DE masked, RNE, flags clear */
 
 static inline uint32_t mx_get(void)
 {
@@ -39,13 +41,44 @@ static inline uint32_t mx2rv(uint32_t m)
 /* x86 RC for RISC-V RNE RTZ RDN RUP */
 static const uint32_t mx_rc[4] = {0x0000, 0x6000, 0x2000, 0x4000};
 
+/* fflags -> MXCSR's exception flags */
+static inline uint32_t rv2mx(uint32_t f)
+{
+    return ((f & RV_FLAG_NV) ? 0x01 : 0) | ((f & RV_FLAG_DZ) ? 0x04 : 0) | ((f & RV_FLAG_OF) ? 0x08 : 0) |
+           ((f & RV_FLAG_UF) ? 0x10 : 0) | ((f & RV_FLAG_NX) ? 0x20 : 0);
+}
+
+/* Under FP traps (core/hostfault.h) an exception is masked only when its
+ * flag is in fflags or in the vCPU's fp_acc (so raising any other traps),
+ * and fp_acc holds only flags that are in MXCSR.  MXCSR m with its flags
+ * cleared and folded elsewhere: the masks stay if `keep` (the flags went
+ * into fflags), else every exception is unmasked again. */
+static void mx_clear(uint32_t m, int keep)
+{
+    uint32_t *acc = vvm_fp_acc;
+    if (acc) {
+        if (!keep)
+            m &= ~VVM_FP_UNMASK;
+        *acc = 0;
+    }
+    mx_set(m & ~MX_FLAGS);
+}
+
 void rv_fp_claim(rv_cpu *cpu)
 {
     uint32_t m = mx_get();
     if (!rv_fp_owner)
         host_mxcsr = m;
     /* flags left by a hart that did not rv_fp_leave() are dropped */
-    mx_set(MX_REST);
+    if (cpu->vcpu.fp_trap) {
+        /* what fflags has raised need not trap again */
+        cpu->vcpu.fp_acc = 0;
+        vvm_fp_acc = &cpu->vcpu.fp_acc;
+        mx_set(MX_TRAP | rv2mx(cpu->fflags) << 7);
+    } else {
+        vvm_fp_acc = NULL;
+        mx_set(MX_REST);
+    }
     rv_fp_owner = cpu;
     rv_fp_refresh(cpu);
 }
@@ -55,6 +88,7 @@ void rv_fp_leave(rv_cpu *cpu)
     if (rv_fp_owner != cpu)
         return;
     cpu->fflags |= mx2rv(mx_get());
+    vvm_fp_acc = NULL;
     mx_set(host_mxcsr);
     rv_fp_owner = NULL;
     rv_fp_refresh(cpu);
@@ -67,7 +101,7 @@ void rv_fp_sync(rv_cpu *cpu)
     uint32_t m = mx_get();
     if (m & (MX_FLAGS & ~2u)) {
         cpu->fflags |= mx2rv(m);
-        mx_set(m & ~MX_FLAGS);
+        mx_clear(m, 1);
     }
 }
 
@@ -87,8 +121,9 @@ void rv_fp_set_fflags(rv_cpu *cpu, uint32_t v)
          * slow) is needed only when v drops one of them -- not for the
          * frflags/fsflags pairs compilers put around quiet comparisons */
         uint32_t m = mx_get();
-        if (mx2rv(m) & ~v)
-            mx_set(m & ~MX_FLAGS);
+        uint32_t held = mx2rv(m) | (vvm_fp_acc ? cpu->fflags : 0);
+        if (held & ~v)
+            mx_clear(m, 0);
     }
     cpu->fflags = v;
 }

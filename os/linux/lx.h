@@ -135,6 +135,7 @@ struct lx_process {
     int sig_registered;
     int mlock_future;           /* mlockall(MCL_FUTURE): MLOCK_ONFAULT or 0 for new mappings, -1 when off */
     int pid;
+    int fp_trap;                /* FP flags by trapping for its harts (core/hostfault.h) */
 };
 
 /* Process life. */

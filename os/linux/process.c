@@ -63,6 +63,11 @@ int lx_process_init(lx_process *p, const lx_options *opt)
     p->pid = getpid();
     if (vvm_hostfault_install() < 0)
         return -errno;
+#if defined(__x86_64__)
+    /* the harts' FP flags known without reading MXCSR (core/hostfault.h),
+     * from lx_signal_init, which installs the handler, to lx_signal_fini */
+    p->fp_trap = 1;
+#endif
     return 0;
 }
 
@@ -99,6 +104,7 @@ lx_thread *lx_thread_new(lx_process *p)
     t->cpu.machine = p;
     t->cpu.tier = (eng_tier)p->opt.tier;
     t->cpu.jit_cache_size = p->opt.jit_cache_size;
+    t->cpu.fp_trap = (uint32_t)p->fp_trap;
     t->cpu.ops = &lx_env_ops;
     pthread_mutex_lock(&p->lock);
     t->next = p->threads;

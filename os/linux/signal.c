@@ -292,8 +292,8 @@ static void host_set_mask(const sigset_t *s) { pthread_sigmask(SIG_SETMASK, s, N
 static int managed_host_signal(int g)
 {
     int h = lx_sig_g2h(g);
-    if (!h || h == SIGKILL || h == SIGSTOP || h == SIGSEGV || h == SIGBUS)
-        return 0;
+    if (!h || h == SIGKILL || h == SIGSTOP || h == SIGSEGV || h == SIGBUS || h == SIGFPE)
+        return 0;   /* hostfault's handler: faults, FP traps; a sent one goes to on_async_fault */
     return h;
 }
 
@@ -370,6 +370,7 @@ void lx_signal_block_all(sigset_t *old)
     sigfillset(&all);
     sigdelset(&all, SIGSEGV);
     sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGFPE);    /* an FP trap while blocked would kill the process */
     pthread_sigmask(SIG_SETMASK, &all, old);
 }
 
@@ -383,6 +384,7 @@ void lx_signal_sync_mask(lx_thread *t)
     guest_to_hostset(m, &hs);
     sigdelset(&hs, SIGSEGV);
     sigdelset(&hs, SIGBUS);
+    sigdelset(&hs, SIGFPE);
     host_set_mask(&hs);
 }
 
@@ -409,6 +411,14 @@ void lx_signal_init(lx_process *p)
         if (managed_host_signal(g) && old->sa_handler == SIG_IGN && !(old->sa_flags & SA_SIGINFO))
             p->sigact[g].handler = 1;
         p->host_kind[g] = (unsigned char)host_kind(p, g);
+    }
+    /* FP traps (core/hostfault.h): SIGFPE is then hostfault's, never
+     * blocked nor left to the guest's disposition, like SIGSEGV; without
+     * the handler the harts read the host's flags instead */
+    if (p->fp_trap && vvm_hostfault_fp_acquire() < 0) {
+        p->fp_trap = 0;
+        for (lx_thread *t = p->threads; t; t = t->next)
+            t->cpu.fp_trap = 0;
     }
     lx_process **pp = &reg_head;
     while (*pp)
@@ -439,6 +449,8 @@ void lx_signal_fini(lx_process *p)
         }
     p->sig_registered = 0;
     p->sig_next = NULL;
+    if (p->fp_trap)
+        vvm_hostfault_fp_release();
     __atomic_store_n(&reg_first, reg_head, __ATOMIC_SEQ_CST);
     for (int g = 1; g <= LX_NSIG; g++) {
         int h = managed_host_signal(g);

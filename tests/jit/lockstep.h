@@ -90,6 +90,7 @@ typedef struct ls_ctx {
     int n;
     int forward;                /* every transfer goes forward: steps run unbudgeted */
     int tlb;                    /* the harts are of the soft-TLB model (2: misaligned accesses trap) */
+    uint32_t fptrap[2];         /* each side's harts keep FP flags by trapping (core/hostfault.h) */
     long tlb_seqs;              /* how many were, for the summary */
     uint64_t end;               /* just past the sequence */
     uint8_t code[VVM_PAGE];     /* the code page: the sequence, then c.ebreak */
@@ -121,7 +122,7 @@ static int ls_init(ls_ctx *c)
     memset(c, 0, sizeof *c);
     c->tier[0] = ENG_TIER_INTERP;
     c->tier[1] = ENG_TIER_JIT;
-    if (vvm_hostfault_install() < 0)
+    if (vvm_hostfault_install() < 0 || vvm_hostfault_fp_acquire() < 0)
         return -1;
     for (int s = 0; s < 2; s++) {
         vvm_aspace *as = &c->side[s].as;
@@ -373,6 +374,22 @@ static int ls_generate(ls_ctx *c, rd_rng *r)
                 }
             }
             made += (int)rd_fuse[f].n;
+        } else if (ls_fp_dense && v % 6 == 1 && c->n + 2 < LS_MAXINS) {
+            /* frflags / fsflags (the fast arms of csrr and csrw fflags)
+             * among the FP operations: flags read after they were raised,
+             * cleared, dropped or written back */
+            uint32_t rd = 8 + (uint32_t)(v >> 10 & 7), rs = 8 + (uint32_t)(v >> 13 & 7);
+            uint32_t frflags = 0x00102073 | rd << 7, fsflags = 0x00101073 | rs << 15;
+            switch (v >> 8 & 3) {
+            case 0: ls_push(c, frflags, LS_FIX_NONE, -1); break;
+            case 1: ls_push(c, fsflags, LS_FIX_NONE, -1); break;
+            case 2: ls_push(c, 0x00101073, LS_FIX_NONE, -1); break;  /* fsflags zero */
+            default:
+                ls_push(c, frflags, LS_FIX_NONE, -1);
+                ls_push(c, 0x00101073 | rd << 15, LS_FIX_NONE, -1);
+                break;
+            }
+            made++;
         } else {
             unsigned op = (unsigned)(v >> 8) % RV_NOPS;
             for (int k = 0; ls_fp_dense && (v & 3) && !(rv_ops[op].flags & RV_OPF_FP) && k < 16; k++)
@@ -444,6 +461,7 @@ static void ls_load(ls_ctx *c, int k, const ls_state *s)
         abort();
     }
     cpu->tier = c->tier[k];
+    cpu->fp_trap = c->fptrap[k];
     if (c->tlb) {
         /* Sv39, one to one: root -> level 1 -> level 0 for [0, 2 MiB) */
         uint64_t pt[3][512];
@@ -562,6 +580,8 @@ static int ls_check(ls_ctx *c, rd_rng *r)
         return -1;
     uint64_t m = rd_next(r);
     c->tlb = m % 4 == 0 ? 1 + (int)(m >> 8 & 1) : 0;
+    c->fptrap[0] = (uint32_t)(m >> 10 & 1);
+    c->fptrap[1] = (uint32_t)(m >> 11 & 1);
     c->tlb_seqs += c->tlb != 0;
     ls_load(c, 0, &c->init);
     ls_load(c, 1, &c->init);

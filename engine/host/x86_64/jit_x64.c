@@ -979,9 +979,31 @@ static void fpflags_read(emitter *e, x64_reg r, x64_reg t)
 {
     codebuf *cb = e->cb;
     x64_mem w = x64_m(FB, 0);
-    x64_stmxcsr(cb, w);
-    x64_load(cb, 4, r, w);
-    x64_alu_ri(cb, X64_AND, 4, r, 0x3f);
+    if (e->v->fp_trap) {
+        /* FP traps (core/hostfault.h): the flags the vCPU's fp_acc holds,
+         * a load that waits for no FP operation; MXCSR only when an
+         * underflow left them unsure (VVM_FP_DIRTY), which also unmasks
+         * again what was not raised */
+        x64_mem acc = eng_field(e, offsetof(eng_vcpu, fp_acc));
+        uint32_t known = cb_label_new(cb);
+        x64_load(cb, 4, r, acc);
+        x64_test_rr(cb, 4, r, r);
+        x64_jcc(cb, X64_NS, known);
+        x64_stmxcsr(cb, w);
+        x64_load(cb, 4, r, w);
+        x64_alu_ri(cb, X64_AND, 4, r, VVM_FP_FLAGBITS);
+        x64_store(cb, 4, acc, r);
+        x64_mov_rr(cb, 4, t, r);
+        x64_shift_ri(cb, X64_SHL, 4, t, 7);
+        x64_alu_mi(cb, X64_AND, 4, w, ~(int32_t)VVM_FP_UNMASK);
+        x64_alu_mr(cb, X64_OR, 4, w, t);
+        x64_ldmxcsr(cb, w);
+        cb_bind(cb, known);
+    } else {
+        x64_stmxcsr(cb, w);
+        x64_load(cb, 4, r, w);
+        x64_alu_ri(cb, X64_AND, 4, r, 0x3f);
+    }
     x64_mov_ri(cb, 8, t, (uint64_t)(uintptr_t)rtl_fp_mx2flags);
     x64_load(cb, 1, r, x64_mx(t, r, 1, 0));
     x64_store(cb, 4, x64_m(FB, FLAGS_OFF), r);
@@ -997,7 +1019,13 @@ static void fp(emitter *e, const jit_ins *i)
         x64_mem w = x64_m(FB, 0);
         if (kind == RTL_FP_CLEAR) {
             x64_stmxcsr(cb, w);
-            x64_alu_mi(cb, X64_AND, 4, w, ~0x3f);
+            if (e->v->fp_trap) {
+                /* FP traps: nothing raised, everything unmasked */
+                x64_alu_mi(cb, X64_AND, 4, w, ~(int32_t)(0x3f | VVM_FP_UNMASK));
+                x64_store_i(cb, 4, eng_field(e, offsetof(eng_vcpu, fp_acc)), 0);
+            } else {
+                x64_alu_mi(cb, X64_AND, 4, w, ~0x3f);
+            }
             x64_ldmxcsr(cb, w);
             x64_store_i(cb, 4, x64_m(FB, FLAGS_OFF), 0);
             e->fpflags_known = 1;

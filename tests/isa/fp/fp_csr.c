@@ -2,6 +2,8 @@
  * x0 do not write), cycle/time/instret counting up.  The illegal cases
  * (invalid static rm, dyn with an invalid frm, writes to read-only counters,
  * unknown CSRs) are in fp_illegal.c. */
+#include <unistd.h>
+
 #include "fptest.h"
 
 int main(void)
@@ -54,6 +56,65 @@ int main(void)
     check_int("fdiv sets NX", a, NX);
     __asm__ volatile("fsflags zero\n\tfrflags %0" : "=r"(a));
     check_int("fsflags clears", a, 0);
+
+    /* Flags raised once, then dropped by a write that keeps others; kept
+     * across a system call (vvm: the host's exceptions for raised flags
+     * are masked and the first raise of any other traps, so every way a
+     * flag leaves fflags must make the next raise count again). */
+    const uint64_t one = UINT64_C(0x3ff0000000000000), three = UINT64_C(0x4008000000000000);
+    const uint64_t zero = 0, big = UINT64_C(0x7fe0000000000000), tiny = UINT64_C(0x0170000000000000);
+#define FDIV(x, y) __asm__ volatile("fmv.d.x ft0, %0\n\tfmv.d.x ft1, %1\n\tfdiv.d ft0, ft0, ft1" : : "r"(x), "r"(y) : "ft0", "ft1")
+#define FMUL(x, y) __asm__ volatile("fmv.d.x ft0, %0\n\tfmv.d.x ft1, %1\n\tfmul.d ft0, ft0, ft1" : : "r"(x), "r"(y) : "ft0", "ft1")
+#define RDFLAGS(v) __asm__ volatile("frflags %0" : "=r"(v))
+    __asm__ volatile("fsflags zero");
+    FDIV(one, three);
+    RDFLAGS(a);
+    check_int("NX raised", a, NX);
+    __asm__ volatile("fsflags %0" : : "r"((uint64_t)DZ));  /* NX dropped, DZ set by hand */
+    RDFLAGS(a);
+    check_int("NX dropped, DZ written", a, DZ);
+    FDIV(one, three);
+    RDFLAGS(a);
+    check_int("NX raised again after it was dropped", a, DZ | NX);
+    FDIV(one, zero);
+    FMUL(big, big);
+    RDFLAGS(a);
+    check_int("DZ then OF", a, DZ | NX | OF);
+    (void)getpid();  /* a system call between raising and reading */
+    RDFLAGS(a);
+    check_int("flags kept across a system call", a, DZ | NX | OF);
+    __asm__ volatile("csrrc zero, fflags, %0" : : "r"((uint64_t)(OF | NX)));
+    (void)getppid();
+    FDIV(one, three);
+    RDFLAGS(a);
+    check_int("NX raised again after csrrc and a system call", a, DZ | NX);
+    FMUL(big, big);
+    RDFLAGS(a);
+    check_int("OF raised again", a, DZ | NX | OF);
+    (void)getpid();
+    FMUL(one, one);  /* exact: the hart has the host's FP unit again, nothing raised */
+    __asm__ volatile("csrrc zero, fflags, %0" : : "r"((uint64_t)NX));
+    FDIV(one, three);
+    RDFLAGS(a);
+    check_int("NX raised again after csrrc of a flag only fflags held", a, DZ | NX | OF);
+    (void)getpid();
+    FMUL(one, one);
+    __asm__ volatile("fsflags %0" : : "r"((uint64_t)(DZ | OF)));
+    FDIV(one, three);
+    RDFLAGS(a);
+    check_int("NX raised again after fsflags dropped a flag only fflags held", a, DZ | NX | OF);
+    __asm__ volatile("fsflags zero");
+    FMUL(tiny, UINT64_C(0x39b0000000000000));  /* 2^-1000 * 2^-100: tiny, inexact */
+    RDFLAGS(a);
+    check_int("UF with NX", a, UF | NX);
+    __asm__ volatile("fsflags zero");
+    FMUL(tiny, UINT64_C(0x3c30000000000000));  /* 2^-1000 * 2^-60: subnormal, exact */
+    RDFLAGS(a);
+    check_int("an exact subnormal raises nothing", a, 0);
+    FMUL(tiny, UINT64_C(0x39b0000000000000));
+    RDFLAGS(a);
+    check_int("UF after an exact subnormal", a, UF | NX);
+    __asm__ volatile("fsflags zero");
 
     /* counters */
     uint64_t c0, c1, t0, t1, i0, i1;
