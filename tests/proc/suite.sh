@@ -50,7 +50,7 @@ pr_build() {
 	if [ -x "$exe" ] && [ "$exe" -nt "$PR_SRC/$name.c" ] && [ "$exe" -nt "$PR_SRC/check.h" ]; then
 		return 0
 	fi
-	"$PR_CC" -O2 -g -Wall -D_GNU_SOURCE -pthread "${flags[@]}" -o "$exe.tmp" "$PR_SRC/$name.c" \
+	"$PR_CC" -O2 -g -Wall -D_GNU_SOURCE -pthread "${flags[@]}" -o "$exe.tmp" "$PR_SRC/$name.c" -lm \
 		>"$exe.build.log" 2>&1 && mv "$exe.tmp" "$exe"
 }
 
