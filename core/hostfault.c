@@ -159,15 +159,17 @@ static void on_fpe(int sig, siginfo_t *si, void *uc_)
         uint32_t m = uc->uc_mcontext.fpregs->mxcsr;
         uint32_t raised = m & VVM_FP_FLAGBITS & ~(m >> 7);
         if (raised) {
-            uint32_t *acc = vvm_fp_acc;
+            vvm_fptrap *ft = vvm_fp_trap;
             m |= raised << 7;
-            if (acc) {
+            if (ft) {
                 if (raised & 0x10) {
                     /* underflow: exact or not, the run again decides */
                     m &= ~0x10u;
-                    *acc |= VVM_FP_DIRTY;
+                    ft->acc |= VVM_FP_DIRTY;
                 }
-                *acc |= raised & ~0x10u;
+                ft->acc |= raised & ~0x10u;
+                if (++ft->traps == VVM_FP_TRAPS_LOOK && ft->kick)
+                    *ft->kick = 1;
             }
             uc->uc_mcontext.fpregs->mxcsr = m;
             return;

@@ -44,14 +44,17 @@ int vvm_hostfault_install(void);
  * it).  A thread whose hart runs in this mode keeps the host's exception
  * unmasked for each flag not raised yet; the first operation to raise one
  * traps (SIGFPE, #XM, before it writes its result), and the handler records
- * the flag in *vvm_fp_acc (the host's flag bits, MXCSR's layout), masks it
- * and lets the operation run again.  So *vvm_fp_acc holds exactly the
+ * the flag in vvm_fp_trap->acc (the host's flag bits, MXCSR's layout),
+ * masks it and lets the operation run again.  So acc holds exactly the
  * host's flags, except when it has VVM_FP_DIRTY: an unmasked underflow
  * traps for an exact tiny result too, which raises no flag once masked, so
  * the handler cannot know; the flags are then read from the host, which
- * also unmasks again what was not raised.  vvm_fp_acc is NULL on a thread
+ * also unmasks again what was not raised.  vvm_fp_trap is NULL on a thread
  * not in this mode (an FP trap there, in code that inherited unmasked
- * exceptions, is masked and resumed).
+ * exceptions, is masked and resumed).  A trap costs microseconds: traps
+ * counts them, and at VVM_FP_TRAPS_LOOK the handler sets *kick (when the
+ * machine gave one), so that the machine looks at how often they come and
+ * leaves the mode for a program that clears its flags in a loop.
  * vvm_hostfault_fp_acquire installs the SIGFPE handler for a machine that
  * uses the mode (0, or -1 where there is none), vvm_hostfault_fp_release
  * says it no longer does: after the last, SIGFPE's disposition is the one
@@ -60,7 +63,13 @@ int vvm_hostfault_install(void);
 #define VVM_FP_DIRTY 0x80000000u
 #define VVM_FP_FLAGBITS 0x3du      /* MXCSR's IE ZE OE UE PE (DE is no flag of any guest) */
 #define VVM_FP_UNMASK 0x1e80u      /* their mask bits */
-extern __thread uint32_t *vvm_fp_acc;   /* (defined in engine/rtl.c, which all RTL users link) */
+#define VVM_FP_TRAPS_LOOK 256u
+typedef struct vvm_fptrap {
+    uint32_t acc;
+    uint32_t traps;
+    volatile int *kick;
+} vvm_fptrap;
+extern __thread vvm_fptrap *vvm_fp_trap;   /* (defined in engine/rtl.c, which all RTL users link) */
 int vvm_hostfault_fp_acquire(void);
 void vvm_hostfault_fp_release(void);
 

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "core/aspace.h"
+#include "core/hostfault.h"
 #include "core/joinpoint.h"
 #include "engine/atomic.h"
 #include "engine/block.h"
@@ -195,10 +196,12 @@ typedef enum eng_tier { ENG_TIER_INTERP = 0, ENG_TIER_JIT, ENG_TIER_AUTO } eng_t
     uint64_t fkey; \
     /* FP flags by trapping (core/hostfault.h): fp_trap is set (before the \
      * first run) when the machine has the SIGFPE handler and wants the \
-     * mode; fp_acc is then the host's flags raised for this vCPU, which \
-     * translated code reads instead of the host's status word */ \
+     * mode; fpt.acc is then the host's flags raised for this vCPU, which \
+     * translated code reads instead of the host's status word; fp_mark: \
+     * instret when the traps were last counted from 0 */ \
     uint32_t fp_trap; \
-    uint32_t fp_acc; \
+    vvm_fptrap fpt; \
+    uint64_t fp_mark; \
     /* precise traps: the instruction being executed and its block */ \
     const eng_insn *cur; \
     const eng_block *cur_block; \

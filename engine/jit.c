@@ -927,6 +927,12 @@ void eng_jit_forget(eng_vcpu *v, const void *profile)
     __atomic_add_fetch(&totals.flushes, 1, __ATOMIC_RELAXED);
 }
 
+void eng_jit_drop(eng_vcpu *v)
+{
+    if (v->jit)
+        eng_jit_forget(v, v->jit->profile);
+}
+
 /* With TRANSLATE advice woven: the back end records where each slot's code
  * starts (engine/jit.h), for the advice.  Returns whether it does. */
 static int observe_map(const eng_vcpu *v, eng_jit *j, const eng_block *b)

@@ -235,6 +235,9 @@ void eng_jit_link(eng_vcpu *v, const eng_block *from, unsigned k, const eng_bloc
  * was flushed.  (When some blocks are freed, only the jumps linked into
  * their code go: the tier is told by the block cache's dropping hook.) */
 void eng_jit_forget(eng_vcpu *v, const void *profile);
+/* The same, outside a run, from the tier's own profile: what the vCPU's
+ * translations assumed of it has changed (its FP trap mode) */
+void eng_jit_drop(eng_vcpu *v);
 /* A host fault at host_pc (uc: the signal's ucontext_t): when that is a
  * guest access in the translated code of the block running, points v->cur
  * at its slot and writes the guest registers the code keeps in host

@@ -10,7 +10,7 @@
 
 /* FP traps (core/hostfault.h): the calling thread's accrued host flags,
  * NULL outside that mode; here because rtl_fp.h's helpers read it */
-__thread uint32_t *vvm_fp_acc;
+__thread vvm_fptrap *vvm_fp_trap;
 
 const rtl_kind_info rtl_kinds[RTL_NKINDS] = {
 #define RTL_OP(id, name, args, cls, words) {name, args, cls, words},

@@ -156,11 +156,11 @@ static inline void rtl_fp_raise_invalid(void)
     uint32_t m;
     __asm__ volatile("stmxcsr %0" : "=m"(m));
     m |= 1;
-    uint32_t *acc = vvm_fp_acc;
-    if (acc) {
+    vvm_fptrap *ft = vvm_fp_trap;
+    if (ft) {
         /* FP traps (core/hostfault.h): a raised flag is masked and known */
         m |= 1u << 7;
-        *acc |= 1;
+        ft->acc |= 1;
     }
     __asm__ volatile("ldmxcsr %0" : : "m"(m));
 }
@@ -213,11 +213,11 @@ static inline void rtl_fp_clear_flags(void)
     uint32_t m;
     __asm__ volatile("stmxcsr %0" : "=m"(m));
     m &= ~0x3fu;
-    uint32_t *acc = vvm_fp_acc;
-    if (acc) {
+    vvm_fptrap *ft = vvm_fp_trap;
+    if (ft) {
         /* FP traps: no flag raised, so each traps again */
         m &= ~VVM_FP_UNMASK;
-        *acc = 0;
+        ft->acc = 0;
     }
     __asm__ volatile("ldmxcsr %0" : : "m"(m));
 }

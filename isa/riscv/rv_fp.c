@@ -49,17 +49,17 @@ static inline uint32_t rv2mx(uint32_t f)
 }
 
 /* Under FP traps (core/hostfault.h) an exception is masked only when its
- * flag is in fflags or in the vCPU's fp_acc (so raising any other traps),
- * and fp_acc holds only flags that are in MXCSR.  MXCSR m with its flags
+ * flag is in fflags or in the vCPU's fpt.acc (so raising any other traps),
+ * and fpt.acc holds only flags that are in MXCSR.  MXCSR m with its flags
  * cleared and folded elsewhere: the masks stay if `keep` (the flags went
  * into fflags), else every exception is unmasked again. */
 static void mx_clear(uint32_t m, int keep)
 {
-    uint32_t *acc = vvm_fp_acc;
-    if (acc) {
+    vvm_fptrap *ft = vvm_fp_trap;
+    if (ft) {
         if (!keep)
             m &= ~VVM_FP_UNMASK;
-        *acc = 0;
+        ft->acc = 0;
     }
     mx_set(m & ~MX_FLAGS);
 }
@@ -72,11 +72,11 @@ void rv_fp_claim(rv_cpu *cpu)
     /* flags left by a hart that did not rv_fp_leave() are dropped */
     if (cpu->vcpu.fp_trap) {
         /* what fflags has raised need not trap again */
-        cpu->vcpu.fp_acc = 0;
-        vvm_fp_acc = &cpu->vcpu.fp_acc;
+        cpu->vcpu.fpt.acc = 0;
+        vvm_fp_trap = &cpu->vcpu.fpt;
         mx_set(MX_TRAP | rv2mx(cpu->fflags) << 7);
     } else {
-        vvm_fp_acc = NULL;
+        vvm_fp_trap = NULL;
         mx_set(MX_REST);
     }
     rv_fp_owner = cpu;
@@ -88,7 +88,7 @@ void rv_fp_leave(rv_cpu *cpu)
     if (rv_fp_owner != cpu)
         return;
     cpu->fflags |= mx2rv(mx_get());
-    vvm_fp_acc = NULL;
+    vvm_fp_trap = NULL;
     mx_set(host_mxcsr);
     rv_fp_owner = NULL;
     rv_fp_refresh(cpu);
@@ -121,7 +121,7 @@ void rv_fp_set_fflags(rv_cpu *cpu, uint32_t v)
          * slow) is needed only when v drops one of them -- not for the
          * frflags/fsflags pairs compilers put around quiet comparisons */
         uint32_t m = mx_get();
-        uint32_t held = mx2rv(m) | (vvm_fp_acc ? cpu->fflags : 0);
+        uint32_t held = mx2rv(m) | (vvm_fp_trap ? cpu->fflags : 0);
         if (held & ~v)
             mx_clear(m, 0);
     }

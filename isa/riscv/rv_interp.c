@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/jit.h"
 #include "engine/mem_flat.h"
 #include "engine/mmu.h"
 #include "isa/riscv/rv_alu.h"
@@ -134,8 +135,29 @@ void rv_cpu_fini(rv_cpu *cpu) { eng_vcpu_fini(&cpu->vcpu); }
 
 #include "isa/riscv/rv_loop.h"
 
+/* FP traps taken often cost more than reading MXCSR (a program that clears
+ * its flags in a loop pays one at its next inexact operation, each time):
+ * at VVM_FP_TRAPS_LOOK traps, if they came more often than one per
+ * RV_FP_TRAP_SPAN instructions, the hart leaves the mode for good and its
+ * translations, which read fpt.acc, go. */
+#define RV_FP_TRAP_SPAN 100000u
+static void fp_trap_look(rv_cpu *cpu)
+{
+    eng_vcpu *v = &cpu->vcpu;
+    uint64_t span = v->instret - v->fp_mark;
+    v->fpt.traps = 0;
+    v->fp_mark = v->instret;
+    if (!v->fp_trap || span >= (uint64_t)VVM_FP_TRAPS_LOOK * RV_FP_TRAP_SPAN)
+        return;
+    rv_fp_leave(cpu);
+    v->fp_trap = 0;
+    eng_jit_drop(v);
+}
+
 rv_exit rv_run(rv_cpu *cpu)
 {
+    if (ENG_UNLIKELY(cpu->vcpu.fpt.traps >= VVM_FP_TRAPS_LOOK))
+        fp_trap_look(cpu);
     rv_fp_refresh(cpu);  /* frm or the owner may have changed outside a run */
     /* the loop compiled for the vCPU's memory model */
     rv_exit why = ENG_LIKELY(cpu->mem_model == ENG_MEM_FLAT) ? eng_interp_run(cpu) : rv_interp_run_tlb(cpu);

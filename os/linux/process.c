@@ -105,6 +105,7 @@ lx_thread *lx_thread_new(lx_process *p)
     t->cpu.tier = (eng_tier)p->opt.tier;
     t->cpu.jit_cache_size = p->opt.jit_cache_size;
     t->cpu.fp_trap = (uint32_t)p->fp_trap;
+    t->cpu.fpt.kick = &t->cpu.interrupt;   /* rv_run looks at the traps' rate */
     t->cpu.ops = &lx_env_ops;
     pthread_mutex_lock(&p->lock);
     t->next = p->threads;

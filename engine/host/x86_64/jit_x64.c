@@ -980,11 +980,11 @@ static void fpflags_read(emitter *e, x64_reg r, x64_reg t)
     codebuf *cb = e->cb;
     x64_mem w = x64_m(FB, 0);
     if (e->v->fp_trap) {
-        /* FP traps (core/hostfault.h): the flags the vCPU's fp_acc holds,
+        /* FP traps (core/hostfault.h): the flags the vCPU's fpt.acc holds,
          * a load that waits for no FP operation; MXCSR only when an
          * underflow left them unsure (VVM_FP_DIRTY), which also unmasks
          * again what was not raised */
-        x64_mem acc = eng_field(e, offsetof(eng_vcpu, fp_acc));
+        x64_mem acc = eng_field(e, offsetof(eng_vcpu, fpt.acc));
         uint32_t known = cb_label_new(cb);
         x64_load(cb, 4, r, acc);
         x64_test_rr(cb, 4, r, r);
@@ -1022,7 +1022,7 @@ static void fp(emitter *e, const jit_ins *i)
             if (e->v->fp_trap) {
                 /* FP traps: nothing raised, everything unmasked */
                 x64_alu_mi(cb, X64_AND, 4, w, ~(int32_t)(0x3f | VVM_FP_UNMASK));
-                x64_store_i(cb, 4, eng_field(e, offsetof(eng_vcpu, fp_acc)), 0);
+                x64_store_i(cb, 4, eng_field(e, offsetof(eng_vcpu, fpt.acc)), 0);
             } else {
                 x64_alu_mi(cb, X64_AND, 4, w, ~0x3f);
             }
