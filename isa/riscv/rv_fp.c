@@ -51,14 +51,12 @@ static inline uint32_t rv2mx(uint32_t f)
 /* Under FP traps (core/hostfault.h) an exception is masked only when its
  * flag is in fflags or in the vCPU's fpt.acc (so raising any other traps),
  * and fpt.acc holds only flags that are in MXCSR.  MXCSR m with its flags
- * cleared and folded elsewhere: the masks stay if `keep` (the flags went
- * into fflags), else every exception is unmasked again. */
-static void mx_clear(uint32_t m, int keep)
+ * cleared: under FP traps every exception is unmasked again. */
+static void mx_clear(uint32_t m)
 {
     vvm_fptrap *ft = vvm_fp_trap;
     if (ft) {
-        if (!keep)
-            m &= ~VVM_FP_UNMASK;
+        m &= ~VVM_FP_UNMASK;
         ft->acc = 0;
     }
     mx_set(m & ~MX_FLAGS);
@@ -94,17 +92,6 @@ void rv_fp_leave(rv_cpu *cpu)
     rv_fp_refresh(cpu);
 }
 
-void rv_fp_sync(rv_cpu *cpu)
-{
-    if (rv_fp_owner != cpu)
-        return;
-    uint32_t m = mx_get();
-    if (m & (MX_FLAGS & ~2u)) {
-        cpu->fflags |= mx2rv(m);
-        mx_clear(m, 1);
-    }
-}
-
 uint32_t rv_fp_get_fflags(rv_cpu *cpu)
 {
     /* no need to clear the host flags: they stay a subset of fflags */
@@ -123,7 +110,7 @@ void rv_fp_set_fflags(rv_cpu *cpu, uint32_t v)
         uint32_t m = mx_get();
         uint32_t held = mx2rv(m) | (vvm_fp_trap ? cpu->fflags : 0);
         if (held & ~v)
-            mx_clear(m, 0);
+            mx_clear(m);
     }
     cpu->fflags = v;
 }

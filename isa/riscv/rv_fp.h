@@ -11,8 +11,11 @@
  * How the flags are kept.  Arithmetic runs on the host SSE unit.  Its sticky
  * exception flags (MXCSR) are used as an accumulator: an operation in the
  * default rounding mode is just the host instruction plus a NaN check; the
- * flags it raises stay in MXCSR until someone reads fflags, which folds them
- * into cpu->fflags (rv_fp_sync).  The hart whose flags MXCSR holds on this
+ * flags it raises stay in MXCSR until someone reads fflags (rv_fp_get_fflags
+ * adds them) or the hart leaves MXCSR (rv_fp_leave folds them into
+ * cpu->fflags).  With FP traps (rv64-linux, core/hostfault.h) each flag's
+ * first raise traps, and translated code reads the ones recorded instead
+ * of MXCSR.  The hart whose flags MXCSR holds on this
  * host thread is rv_fp_owner; a helper running for another hart first claims
  * MXCSR (clearing what the host left there).  Helpers that decide flags in
  * software (compares, min/max, conversions to integer, the RMM path) write
@@ -42,7 +45,6 @@ _Noreturn void rv_raise(rv_cpu *cpu, rv_exit why, uint64_t tval);
 extern __thread rv_cpu *rv_fp_owner;
 void rv_fp_claim(rv_cpu *cpu);
 void rv_fp_leave(rv_cpu *cpu);
-void rv_fp_sync(rv_cpu *cpu);
 /* cpu->fp_own and cpu->fp_rne from the owner and frm (rv_cpu.h) */
 static inline void rv_fp_refresh(rv_cpu *cpu)
 {
