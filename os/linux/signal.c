@@ -289,11 +289,22 @@ static void host_set_mask(const sigset_t *s) { pthread_sigmask(SIG_SETMASK, s, N
 
 /* The host signal whose disposition stands for guest signal g's, or 0
  * (SIGSEGV and SIGBUS are core/hostfault's). */
+/* The host signals hostfault's handlers take (faults, FP traps; a sent one
+ * goes to on_async_fault): never another disposition, never blocked (a
+ * fault or an FP trap while blocked kills the process). */
+static int hostfault_signal(int h) { return h == SIGSEGV || h == SIGBUS || h == SIGFPE; }
+static void hostfault_unblock(sigset_t *s)
+{
+    sigdelset(s, SIGSEGV);
+    sigdelset(s, SIGBUS);
+    sigdelset(s, SIGFPE);
+}
+
 static int managed_host_signal(int g)
 {
     int h = lx_sig_g2h(g);
-    if (!h || h == SIGKILL || h == SIGSTOP || h == SIGSEGV || h == SIGBUS || h == SIGFPE)
-        return 0;   /* hostfault's handler: faults, FP traps; a sent one goes to on_async_fault */
+    if (!h || h == SIGKILL || h == SIGSTOP || hostfault_signal(h))
+        return 0;
     return h;
 }
 
@@ -368,9 +379,7 @@ void lx_signal_block_all(sigset_t *old)
 {
     sigset_t all;
     sigfillset(&all);
-    sigdelset(&all, SIGSEGV);
-    sigdelset(&all, SIGBUS);
-    sigdelset(&all, SIGFPE);    /* an FP trap while blocked would kill the process */
+    hostfault_unblock(&all);
     pthread_sigmask(SIG_SETMASK, &all, old);
 }
 
@@ -382,9 +391,7 @@ void lx_signal_sync_mask(lx_thread *t)
     lx_signal_block_all(NULL);
     uint64_t m = (t->sigmask | __atomic_load_n(&t->pending, __ATOMIC_SEQ_CST)) & ~UNBLOCKABLE;
     guest_to_hostset(m, &hs);
-    sigdelset(&hs, SIGSEGV);
-    sigdelset(&hs, SIGBUS);
-    sigdelset(&hs, SIGFPE);
+    hostfault_unblock(&hs);
     host_set_mask(&hs);
 }
 

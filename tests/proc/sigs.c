@@ -226,12 +226,10 @@ int main(void)
 	/* SIGFPE sent is the program's signal, handled, blocked and pending,
 	 * ignored; FP work that raises new flags meanwhile raises no signal
 	 * (vvm keeps FP flags by trapping on the host's SIGFPE) */
-	struct sigaction fsa;
-	memset(&fsa, 0, sizeof fsa);
-	fsa.sa_sigaction = on_info;
-	fsa.sa_flags = SA_SIGINFO;
-	sigemptyset(&fsa.sa_mask);
-	CHECK(sigaction(SIGFPE, &fsa, NULL) == 0);
+	sa.sa_sigaction = on_info;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	CHECK(sigaction(SIGFPE, &sa, NULL) == 0);
 	hits = 0;
 	kill(getpid(), SIGFPE);
 	CHECK(hits == 1 && last_sig == SIGFPE && last_code == SI_USER && last_pid_ok);

@@ -37,6 +37,7 @@ pr_progs="threads futex forkwait exec sigs faults"
 # lock held in the child, whose next malloc waits for ever (seen: the child
 # stuck in SizeClassAllocator64::GetFromAllocator, 2 hangs in 30 runs).
 # glibc's malloc, which the other passes use, takes its locks across fork.
+# (Only forkwait reads the variable: every vvm run below gets it.)
 pr_fork_env=()
 if [ "${SANITIZED:-0}" = 1 ]; then
 	pr_fork_env=(env PROC_NO_THREADED_FORK=1)
@@ -88,9 +89,7 @@ for name in $pr_progs; do
 			continue
 		fi
 		# shellcheck disable=SC2046
-		fenv=()
-		[ "$name" = forkwait ] && fenv=("${pr_fork_env[@]}")
-		run_to "$secs" "${fenv[@]}" "$VVM" run $(pr_sysargs $kind) "$exe" >"$TMP/$name-$kind.vvm" 2>&1
+		run_to "$secs" "${pr_fork_env[@]}" "$VVM" run $(pr_sysargs $kind) "$exe" >"$TMP/$name-$kind.vvm" 2>&1
 		pr_check "$tname" "$name" "$TMP/$name-$kind.vvm" $? "$secs"
 		[ $pr_have_qemu = 1 ] || continue
 		if [ "$name" = exec ] && [ $pr_qemu_exec = 0 ]; then
@@ -116,9 +115,7 @@ for name in faults sigs forkwait; do
 	for eng in jit auto; do
 		exe=$PR_OUT/$name-static
 		[ -x "$exe" ] || { fail "proc/$name-static-$eng" "not built"; continue; }
-		fenv=()
-		[ "$name" = forkwait ] && fenv=("${pr_fork_env[@]}")
-		run_to "$secs" "${fenv[@]}" "$VVM" run --engine $eng "$exe" >"$TMP/$name-$eng.vvm" 2>&1
+		run_to "$secs" "${pr_fork_env[@]}" "$VVM" run --engine $eng "$exe" >"$TMP/$name-$eng.vvm" 2>&1
 		pr_check "proc/$name-static-$eng" "$name" "$TMP/$name-$eng.vvm" $? "$secs"
 	done
 done

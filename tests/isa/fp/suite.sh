@@ -59,7 +59,7 @@ if [ -z "${REPEAT_PASS:-}" ]; then
 	HOST_CC=${HOST_CC:-cc}
 	sfc=$FP_OUT/softfloat_check
 	if "$HOST_CC" -std=gnu11 -O2 -frounding-math -I"$ROOT" -DRV_FP_SELFTEST -o "$sfc" \
-		"$FP_SRC/host/softfloat_check.c" "$ROOT/isa/riscv/rv_fp.c" "$ROOT/engine/host/x86_64/cpuid.c" -lm >"$FP_OUT/softfloat_check.build.log" 2>&1; then
+		"$FP_SRC/host/softfloat_check.c" "$ROOT/isa/riscv/rv_fp.c" "$ROOT/engine/rtl.c" "$ROOT/engine/host/x86_64/cpuid.c" -lm >"$FP_OUT/softfloat_check.build.log" 2>&1; then
 		fp_run softfloat_check host "$sfc" 300000
 	else
 		fail isa/fp/softfloat_check@host "does not build (see $FP_OUT/softfloat_check.build.log)"

@@ -7,14 +7,9 @@
  * Exits 0 when everything agrees.  usage: softfloat_check [N] */
 #include <fenv.h>
 #include <math.h>
-#include "core/hostfault.h"
 #include "isa/riscv/rv_fp.h"
 #include <stdio.h>
 #include <stdlib.h>
-
-/* rv_fp.c alone is linked: the thread's FP-trap word engine/rtl.c defines
- * (core/hostfault.h), NULL here (flags accrue in MXCSR, masked) */
-__thread vvm_fptrap *vvm_fp_trap;
 uint64_t rv_fp_soft(rv_cpu *cpu, int op, uint64_t a, uint64_t b, uint64_t c, int is_d, unsigned rm);
 _Noreturn void rv_raise(rv_cpu *cpu, rv_exit why, uint64_t tval) { (void)cpu; (void)why; (void)tval; abort(); }
 static uint64_t s = 88172645463325252ull;
