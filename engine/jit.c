@@ -1190,7 +1190,7 @@ void eng_jit_fault_at(eng_vcpu *v, uintptr_t host_pc, const void *uc)
     if ((uintptr_t)b->jit != j->where[l - 1].code)
         return;
     if (uc)
-        jit_host_fault_regs(v, &j->ir, uc);
+        jit_host_fault_regs(v, &j->ir, b->jit, uc);
     v->cur_block = b;
     const eng_jit_code *c = b->jit;
     const eng_jit_access *a = (const eng_jit_access *)(const void *)&c->exit[c->nexits];

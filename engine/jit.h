@@ -52,7 +52,9 @@ typedef struct eng_jit_code {
     uint32_t chain_keyed;   /* the chain entry past the memory model's key
                              * check (eng_mem_ops.link_keyed; flat: chain) */
     uint32_t nexits, naccess;
-    eng_jit_exit exit[];    /* then naccess eng_jit_access, by offset */
+    uint32_t nswap;         /* the back end's register swaps (jit_x64.c) */
+    eng_jit_exit exit[];    /* then naccess eng_jit_access, by offset, then
+                             * nswap swaps of the back end's */
 } eng_jit_code;
 typedef int (*eng_jit_fn)(void *cpu);
 
@@ -269,9 +271,9 @@ void *jit_host_emit(const eng_vcpu *v, struct codemem *m, const eng_block *b, co
  * guest then seldom finds an allocator lock held, which under ASan's
  * allocator the child waited for forever). */
 void jit_host_scratch_free(jit_host_scratch *s);
-/* From a host fault's ucontext_t inside translated code: the guest
- * registers the back end keeps in host registers, to the vCPU. */
-void jit_host_fault_regs(const eng_vcpu *v, const jit_ir *ir, const void *uc);
+/* From a host fault's ucontext_t inside the translated code `code`: the
+ * guest registers the back end keeps in host registers, to the vCPU. */
+void jit_host_fault_regs(const eng_vcpu *v, const jit_ir *ir, const eng_jit_code *code, const void *uc);
 /* How many guest integer registers the back end keeps in host registers
  * (the first of jit_ir.hot). */
 unsigned jit_host_npins(void);

@@ -18,14 +18,19 @@
  * stub after the block).
  *
  * Pinned guest registers: the ISA's hottest registers (eng_isa.hot_regs)
- * live in ten host registers, the same ones in every block, so that blocks
- * chained to each other pass them along.  Their vCPU fields are stale while
+ * live in nine host registers (with the instret count), the same ones at
+ * every block's entry and exits, so that blocks chained to each other pass
+ * them along.  Their vCPU fields are stale while
  * translated code runs: the entry from the loop loads them, and everything
  * that leaves translated code or lets other code see the vCPU writes them
  * back first -- the epilogue (every exit to the loop), helper calls (a
  * helper may raise), the raising stubs.  A host fault in translated code
  * happens at a guest access, with every pinned register in its host
  * register: jit_host_fault_regs copies them from the signal context.
+ * Inside a block, a pinned register the block does not name may hold a
+ * busy guest register of the block's instead (scan_ir: the block's swaps,
+ * undone on every way out, recorded after the access table for the fault
+ * handler).
  *
  * The return-address stack: a guest call (a jump that writes one of the
  * ISA's link registers, eng_isa.link_regs) pushes the guest return address
@@ -147,7 +152,18 @@ struct tlbstub {
 /* helper argument words an atomic's miss path keeps rcx and rdx in */
 #define TLB_SAVE_RCX (8 * (ARGS - 2))
 #define TLB_SAVE_RDX (8 * (ARGS - 1))
-struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot; };
+/* a direct exit; out: its jump is reached after the block, from a
+ * conditional jump to label `swap`, through the swaps back (swaps_out) */
+struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot, out; uint32_t swap; };
+
+/* A block's register swap: pinned host register pin_host[k], whose guest
+ * register the block never names, holds the block's busy guest register at
+ * vCPU offset off instead (the back end's per-block choice, below). */
+typedef struct jit_swap { uint32_t k; int32_t off; } jit_swap;
+/* a guest register named this often in a block is worth a swap: two moves
+ * in at its entry and one or two out at the exit taken, against a load or
+ * a store at each use */
+#define SWAP_MIN_USES 4
 
 struct jit_host_scratch {
     int64_t *cb_labels;         /* the code buffer's tables */
@@ -279,7 +295,7 @@ typedef struct emitter {
     uint8_t *flags_snap;
     /* a temporary whose one use is the next instruction's first operand
      * stays in rax: put() skips its store and get() its load */
-    const uint16_t *uses;
+    uint16_t *uses;
     int32_t in_rax;         /* that temporary, or -1 */
     /* the vCPU field the previous instruction's last act stored from rax
      * (a guest register), which rax still holds, or -1 */
@@ -299,6 +315,13 @@ typedef struct emitter {
     unsigned nacc;
     int32_t pin_off[NPIN];  /* the vCPU field pinned in pin_host[k] */
     unsigned npin;
+    /* the block's swaps, and the map without them (every block's at its
+     * entry and exits): pin_off is pin_loc inside the block's body, and
+     * pin_glob in the code that leaves it */
+    jit_swap swap[NPIN];
+    uint8_t swap_wr[NPIN];  /* the block writes swap[k]'s register */
+    unsigned nswap;
+    int32_t pin_glob[NPIN], pin_loc[NPIN];
     uint32_t raise_tail;    /* eng_raise(why in ecx, tval in rdx), pinned registers written back */
     struct divsite divs[MAX_DIVS];  /* divisions by a cached divisor (div_cached) */
     unsigned ndiv;
@@ -327,6 +350,106 @@ static void pins_load(emitter *e, unsigned from)
     for (unsigned k = from; k < e->npin; k++)
         x64_load(e->cb, 8, pin_host[k], x64_m(X64_RBX, e->pin_off[k]));
 }
+
+/* The block's swaps: the guest registers it uses most that no pinned
+ * register holds go into the host registers of pinned registers it never
+ * names (never the instret count's).  A use counts SWAP_W before the
+ * block's first exit and half as much after each exit on its way (a
+ * superblock's later groups, a loop's back edge taken out of it: what the
+ * way out of a hot exit would pay for); out-of-line code does not count.
+ * Whatever the counts, the code is right: a pinned register swapped out is
+ * current in the vCPU (swaps_in stores it), and an access to it goes there. */
+#define SWAP_W 64
+/* One pass over the IR: how often each temporary is read (e->uses), and
+ * the block's swaps. */
+static void scan_ir(emitter *e, const jit_ir *ir)
+{
+    memcpy(e->pin_glob, e->pin_off, sizeof e->pin_off);
+    memcpy(e->pin_loc, e->pin_off, sizeof e->pin_off);
+    e->nswap = 0;
+    /* a register's number from its vCPU offset: the integer registers are
+     * 8 bytes apart from xoff[0] (else no swaps) */
+    int swaps = ir->regs_known && ir->nx && ir->nx <= 32 && e->npin >= 2;
+    int32_t base = ir->nx ? ir->xoff[0] : 0;
+    for (unsigned r = 0; swaps && r < ir->nx; r++)
+        if (ir->xoff[r] != base + 8 * (int32_t)r)
+            swaps = 0;
+    uint32_t w[32] = {0}, named = 0, wr = 0;
+    unsigned weight = SWAP_W;
+    uint16_t *uses = e->uses;
+    for (unsigned q = 0; q < ir->n; q++) {
+        const jit_ins *i = &ir->ins[q];
+        const jit_opnd *o[4] = {&i->a, &i->b, &i->c, &i->d};
+        for (unsigned k = 0; k < 4; k++) {
+            if (o[k]->kind == JO_TMP && k < 3 && uses[o[k]->n] < UINT16_MAX)
+                uses[o[k]->n]++;
+            if (o[k]->kind != JO_CPU || !swaps)
+                continue;
+            int32_t d = (int32_t)o[k]->n - base;
+            if (d < 0 || d % 8 || d / 8 >= (int32_t)ir->nx)
+                continue;
+            unsigned r = (unsigned)d / 8;
+            named |= 1u << r;
+            if (k == 3)
+                wr |= 1u << r;
+            if (q < ir->cold_at)
+                w[r] += weight;
+        }
+        if (i->op == JI_EXIT && weight > 1)
+            weight /= 2;
+    }
+    if (!swaps)
+        return;
+    unsigned nfree = 0, fr[NPIN];
+    for (unsigned k = 0; k + 1 < e->npin; k++) {
+        int32_t d = e->pin_off[k] - base;
+        if (d >= 0 && d % 8 == 0 && d / 8 < (int32_t)ir->nx && !(named >> (d / 8) & 1))
+            fr[nfree++] = k;
+        if (d >= 0 && d % 8 == 0 && d / 8 < (int32_t)ir->nx)
+            w[d / 8] = 0;   /* pinned already */
+    }
+    while (e->nswap < nfree) {
+        unsigned best = 64;
+        for (unsigned r = 0; r < ir->nx; r++)
+            if (w[r] >= SWAP_MIN_USES * SWAP_W && (best == 64 || w[r] > w[best]))
+                best = r;
+        if (best == 64)
+            break;
+        w[best] = 0;
+        unsigned k = fr[e->nswap];
+        e->swap[e->nswap] = (jit_swap){k, ir->xoff[best]};
+        e->swap_wr[e->nswap] = (uint8_t)(wr >> best & 1);
+        e->pin_off[k] = ir->xoff[best];
+        e->nswap++;
+    }
+    memcpy(e->pin_loc, e->pin_off, sizeof e->pin_off);
+}
+
+/* at the block's body: the pinned registers swapped out to the vCPU, the
+ * block's own in */
+static void swaps_in(emitter *e)
+{
+    for (unsigned s = 0; s < e->nswap; s++) {
+        x64_reg h = pin_host[e->swap[s].k];
+        x64_store(e->cb, 8, x64_m(X64_RBX, e->pin_glob[e->swap[s].k]), h);
+        x64_load(e->cb, 8, h, x64_m(X64_RBX, e->swap[s].off));
+    }
+}
+
+/* on the way out: the block's registers back to the vCPU (those it
+ * wrote), the pinned ones back in; what is emitted after it (up to
+ * swaps_resume) sees the map of every block's entry */
+static void swaps_out(emitter *e)
+{
+    for (unsigned s = 0; s < e->nswap; s++) {
+        x64_reg h = pin_host[e->swap[s].k];
+        if (e->swap_wr[s])
+            x64_store(e->cb, 8, x64_m(X64_RBX, e->swap[s].off), h);
+        x64_load(e->cb, 8, h, x64_m(X64_RBX, e->pin_glob[e->swap[s].k]));
+    }
+    memcpy(e->pin_off, e->pin_glob, sizeof e->pin_off);
+}
+static void swaps_resume(emitter *e) { memcpy(e->pin_off, e->pin_loc, sizeof e->pin_off); }
 
 static x64_mem tmp_mem(unsigned n) { return x64_m(FB, (int32_t)(TMP_OFF + 8 * n)); }
 static x64_mem eng_field(const emitter *e, size_t off) { return x64_m(X64_RBX, e->voff + (int32_t)off); }
@@ -442,7 +565,13 @@ static void jz_jump(emitter *e, x64_cc cc)
         x->stub = cb_label_new(e->cb);
         x->target = e->jz_exit->a.imm;
         x->slot = e->jz_exit->sub;
-        x->site = (uint32_t)x64_jcc_patchable(e->cb, cc, x->stub);
+        x->out = e->nswap > 0;
+        if (x->out) {
+            /* the swaps go back after the block, then the exit's jump */
+            x->swap = cb_label_new(e->cb);
+            x64_jcc(e->cb, cc, x->swap);
+        } else
+            x->site = (uint32_t)x64_jcc_patchable(e->cb, cc, x->stub);
         return;
     }
     x64_jcc(e->cb, x64_cc_not(cc), (uint32_t)e->jz_label);
@@ -1754,13 +1883,9 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     e.acc = sc->acc;
     uint16_t *uses = sc->uses;
     memset(uses, 0, (ir->ntmp + 1) * sizeof *uses);
-    for (unsigned k = 0; k < ir->n; k++) {
-        const jit_opnd *o[3] = {&ir->ins[k].a, &ir->ins[k].b, &ir->ins[k].c};
-        for (int q = 0; q < 3; q++)
-            if (o[q]->kind == JO_TMP && uses[o[q]->n] < UINT16_MAX)
-                uses[o[q]->n]++;
-    }
     e.uses = uses;
+    e.npin = pin_offsets(v->isa, ir, e.pin_off);
+    scan_ir(&e, ir);
     e.in_rax = -1;
     e.rax_cpu = e.rax_cpu_next = -1;
     e.pend = -1;
@@ -1777,7 +1902,6 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     e.xc_snap = sc->xc_snap;
     e.flags_snap = sc->flags_snap;
     xc_clear(&e);
-    e.npin = pin_offsets(v->isa, ir, e.pin_off);
     for (unsigned k = 0; k < ir->nlabel; k++)
         e.labels[k] = cb_label_new(&cb);
     e.epilogue = cb_label_new(&cb);
@@ -1793,7 +1917,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         naccess += ir->ins[k].op == JI_LOAD || ir->ins[k].op == JI_STORE;
         naccess += 2 * (ir->ins[k].op == JI_AMO || ir->ins[k].op == JI_LR || ir->ins[k].op == JI_SC);
     }
-    size_t hdr = sizeof(eng_jit_code) + ndirect * sizeof(eng_jit_exit) + naccess * sizeof(eng_jit_access);
+    size_t hdr = sizeof(eng_jit_code) + ndirect * sizeof(eng_jit_exit) + naccess * sizeof(eng_jit_access) +
+                 e.nswap * sizeof(jit_swap);
     cb_zero(&cb, hdr);
     x64_align(&cb, 16);
 
@@ -1825,9 +1950,12 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     x64_add_ri(&cb, 8, pinned(&e, e.voff + (int32_t)offsetof(eng_vcpu, instret)),
                (int32_t)(b->n ? eng_group_end(b, &b->insn[0]) : 0));
     cb_bind(&cb, body);
+    swaps_in(&e);
 
     for (unsigned k = 0; k < ir->n; k++) {
         const jit_ins *i = &ir->ins[k];
+        if (e.nswap)
+            swaps_resume(&e);   /* after an exit's code */
         const jit_ins *nx = k + 1 < ir->n ? &ir->ins[k + 1] : NULL;
         if (e.pend >= 0) {
             /* the field the last instruction computed into rax: stored
@@ -1972,6 +2100,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             break;
         case JI_EXIT: {
             uint32_t indirect = 0;
+            swaps_out(&e);
             if (i->label == JX_CALL) {
                 /* a call: the guest return address and the host's on the
                  * return-address stack (emptied first when full), then
@@ -1994,6 +2123,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                     x->stub = cb_label_new(&cb);
                     x->target = i->a.imm;
                     x->slot = i->sub;
+                    x->out = 0;
                     x->site = (uint32_t)x64_call_patchable(&cb, x->stub);
                 } else {
                     indirect = cb_label_new(&cb);
@@ -2003,6 +2133,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 r->stub = cb_label_new(&cb);
                 r->target = i->b.imm;
                 r->slot = 1;
+                r->out = 0;
                 r->site = (uint32_t)x64_jmp_patchable(&cb, r->stub);
                 if (x)
                     break;
@@ -2013,6 +2144,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
                 x->stub = cb_label_new(&cb);
                 x->target = i->a.imm;
                 x->slot = i->sub;
+                x->out = 0;
                 x->site = (uint32_t)x64_jmp_patchable(&cb, x->stub);
                 break;
             }
@@ -2088,6 +2220,7 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         case JI_TRAP:
             if (i->sub == RTL_TRAP_ECALL) {
                 /* an ecall retires: it leaves with the pc at it */
+                swaps_out(&e);
                 get(&e, X64_RAX, &i->a);
                 x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, pc)), X64_RAX);
                 x64_store_i(&cb, 4, eng_field(&e, offsetof(eng_vcpu, exit)), (int32_t)ENG_EXIT_SYSCALL);
@@ -2117,9 +2250,19 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur_block)), X64_RCX);
     x64_jmp_abs(&cb, sc->sh_leave);
     cb_bind(&cb, e.raise_tail);
+    swaps_out(&e);
     x64_mov_ri(&cb, 8, X64_RAX, (uint64_t)(uintptr_t)b);
     x64_store(&cb, 8, eng_field(&e, offsetof(eng_vcpu, cur_block)), X64_RAX);
     x64_jmp_abs(&cb, sc->sh_raise);
+    /* conditional exits of a block with swaps: the swaps back, the jump */
+    for (unsigned k = 0; k < e.nexits; k++) {
+        struct dexit *x = &e.exits[k];
+        if (!x->out)
+            continue;
+        cb_bind(&cb, x->swap);
+        swaps_out(&e);
+        x->site = (uint32_t)x64_jmp_patchable(&cb, x->stub);
+    }
     /* direct exits not linked (yet): back to the loop */
     for (unsigned k = 0; k < e.nexits; k++) {
         const struct dexit *x = &e.exits[k];
@@ -2142,7 +2285,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
     if (v->mem_model == ENG_MEM_TLB) {
         /* the block's key is not the hart's (a new generation): checked
          * again here, without the trip through the loop, which a context
-         * switch asks of every block that runs after it */
+         * switch asks of every block that runs after it (before the
+         * swaps: every block's map) */
         cb_bind(&cb, rekey);
         pins_store(&e, NPIN_KEPT);
         x64_lea(&cb, 8, X64_RDI, x64_m(X64_RBX, e.voff));
@@ -2153,6 +2297,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         x64_jcc(&cb, X64_E, dispatch);
         x64_jmp(&cb, keyed);
     }
+    /* what follows goes back into the body: the block's map */
+    swaps_resume(&e);
     /* NaN results of host FP operators: the operator again, in C */
     for (unsigned k = 0; k < e.nfpstubs; k++) {
         const struct fpstub *st = &e.fpstubs[k];
@@ -2208,7 +2354,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
         ir->slot_off[ir->nslot + 1] = (uint32_t)cb_len(&cb);
     if (!cb.err) {
         eng_jit_code h = {.entry = (uint32_t)entry_off, .chain = (uint32_t)chain_off,
-                          .chain_keyed = (uint32_t)keyed_off, .nexits = e.nexits, .naccess = e.nacc};
+                          .chain_keyed = (uint32_t)keyed_off, .nexits = e.nexits, .naccess = e.nacc,
+                          .nswap = e.nswap};
         memcpy(cb.p, &h, sizeof h);
         for (unsigned k = 0; k < e.nexits; k++) {
             eng_jit_exit x = {.target = e.exits[k].target, .site = e.exits[k].site,
@@ -2216,6 +2363,8 @@ void *jit_host_emit(const eng_vcpu *v, codemem *m, const eng_block *b, const jit
             memcpy(cb.p + sizeof h + k * sizeof x, &x, sizeof x);
         }
         memcpy(cb.p + sizeof h + e.nexits * sizeof(eng_jit_exit), e.acc, e.nacc * sizeof *e.acc);
+        memcpy(cb.p + sizeof h + e.nexits * sizeof(eng_jit_exit) + e.nacc * sizeof *e.acc, e.swap,
+               e.nswap * sizeof *e.swap);
     }
     void *code = cm_commit(m, &cb);
     if (!code)
@@ -2231,12 +2380,20 @@ unsigned jit_host_npins(void) { return NPIN - 1; }
 
 int jit_host_patch(codemem *m, void *site, const void *target) { return x64_patch_jmp(m, site, target); }
 
-void jit_host_fault_regs(const eng_vcpu *v, const jit_ir *ir, const void *uc)
+void jit_host_fault_regs(const eng_vcpu *v, const jit_ir *ir, const eng_jit_code *code, const void *uc)
 {
 #if defined(__linux__)
     const ucontext_t *u = uc;
     int32_t off[NPIN];
     unsigned n = pin_offsets(v->isa, ir, off);
+    /* guest accesses are in the block's body, where its swaps hold (the
+     * pinned registers they swapped out are current in the vCPU) */
+    const jit_swap *sw =
+        (const jit_swap *)(const void *)((const char *)&code->exit[code->nexits] +
+                                         code->naccess * sizeof(eng_jit_access));
+    for (unsigned s = 0; s < code->nswap; s++)
+        if (sw[s].k < n)
+            off[sw[s].k] = sw[s].off;
     char *cpu = (char *)(uintptr_t)v - v->isa->vcpu_offset;
     for (unsigned k = 0; k < n; k++) {
         uint64_t r = (uint64_t)u->uc_mcontext.gregs[pin_greg[k]];
@@ -2245,6 +2402,7 @@ void jit_host_fault_regs(const eng_vcpu *v, const jit_ir *ir, const void *uc)
 #else
     (void)v;
     (void)ir;
+    (void)code;
     (void)uc;
 #endif
 }
