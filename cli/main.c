@@ -41,6 +41,9 @@ static void run_usage(FILE *f)
             "  -E VAR=VALUE            set VAR in the guest's environment\n"
             "  -U VAR                  remove VAR from the guest's environment\n"
             "  -0 ARGV0                use ARGV0 as the guest's argv[0]\n"
+            "  --load FILE.vml         run FILE in the machine's meta VM before the program\n"
+            "                          starts: its advice watches and steers the guest\n"
+            "                          (docs/reflection.md; repeatable)\n"
             "  --strace, -strace       print every system call with arguments and result\n"
             "  --trace WHAT            trace insn, block, translate, trap or signal\n"
             "                          (comma-separated)\n"
@@ -90,9 +93,10 @@ static int env_set(envlist *e, const char *kv)
 
 /* Parses run's options and runs the program; env and *logf belong to the
  * caller, which frees them on every path (env_set may move env->v). */
-static int run_with(int argc, char **argv, envlist *env, FILE **logfp)
+static int run_with(int argc, char **argv, envlist *env, FILE **logfp, char **loads)
 {
     vvm_run_opts o = {0};
+    size_t nloads = 0;
     FILE *logf = NULL;
     int i = 1;
     for (; i < argc; i++) {
@@ -126,6 +130,10 @@ static int run_with(int argc, char **argv, envlist *env, FILE **logfp)
                 fprintf(stderr, "vvm run: --machine: no machine '%s' (vvm info lists them)\n", name);
                 return 2;
             }
+            if (c->main && o.loads) {
+                fprintf(stderr, "vvm run: --load: %s has no meta level yet (rv64-linux has)\n", name);
+                return 2;
+            }
             if (c->main) {
                 o.envp = env->v;
                 o.log = logf ? logf : stderr;
@@ -154,6 +162,17 @@ static int run_with(int argc, char **argv, envlist *env, FILE **logfp)
         } else if (!strcmp(a, "-0")) {
             NEEDARG();
             o.argv0 = argv[++i];
+        } else if (!strcmp(a, "--load")) {
+            NEEDARG();
+            /* absolute: the guest may change directory before an execve
+             * hands it on */
+            char *path = realpath(argv[++i], NULL);
+            if (!path) {
+                fprintf(stderr, "vvm run: --load %s: %s\n", argv[i], strerror(errno));
+                return 2;
+            }
+            loads[nloads++] = path;
+            o.loads = loads;
         } else if (!strcmp(a, "--perfmap")) {
             o.perfmap = 1;
         } else if (!strcmp(a, "--strace") || !strcmp(a, "-strace")) {
@@ -232,9 +251,15 @@ static int cmd_run(int argc, char **argv)
         return 1;
     memcpy(env.v, environ, env.n * sizeof(char *));
     FILE *logf = NULL;
-    int rc = run_with(argc, argv, &env, &logf);
+    char **loads = calloc((size_t)argc + 1, sizeof *loads);
+    if (!loads)
+        return 1;
+    int rc = run_with(argc, argv, &env, &logf, loads);
     if (logf)
         fclose(logf);
+    for (size_t k = 0; loads[k]; k++)
+        free(loads[k]);
+    free(loads);
     free(env.v);
     return rc;
 }

@@ -22,11 +22,12 @@ void vvm_weaver_init(vvm_weaver *w)
 
 static void recompute(vvm_weaver *w, vvm_jp jp)
 {
-    uint32_t old = w->mask;
+    uint32_t old = w->mask, mask = old;
     if (w->n[jp][0] + w->n[jp][1])
-        w->mask |= 1u << jp;
+        mask |= 1u << jp;
     else
-        w->mask &= ~(1u << jp);
+        mask &= ~(1u << jp);
+    __atomic_store_n(&w->mask, mask, __ATOMIC_RELEASE);
     uint32_t eng = (1u << VVM_JP_INSN) | (1u << VVM_JP_BLOCK);
     if ((old ^ w->mask) & eng) {
         w->epoch++;
@@ -42,10 +43,11 @@ int vvm_advice_add(vvm_weaver *w, vvm_jp jp, vvm_when when, vvm_advice_fn fn, vo
     int *n = &w->n[jp][when];
     if (*n >= VVM_MAX_ADVICE)
         return -1;
-    vvm_advice *a = &w->adv[jp][when][(*n)++];
+    vvm_advice *a = &w->adv[jp][when][*n];
     a->fn = fn;
     a->user = user;
     a->id = w->next_id++;
+    __atomic_store_n(n, *n + 1, __ATOMIC_RELEASE);   /* then a thread firing sees it whole */
     recompute(w, jp);
     return a->id;
 }
@@ -79,6 +81,7 @@ const char *vvm_jp_doc(vvm_jp jp) { return (unsigned)jp < VVM_JP_COUNT ? jp_docs
 void vvm_jp_fire(const vvm_weaver *w, vvm_jp_event *ev)
 {
     int when = ev->when;
-    for (int i = 0; i < w->n[ev->jp][when]; i++)
+    int n = __atomic_load_n(&w->n[ev->jp][when], __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++)
         w->adv[ev->jp][when][i].fn(ev, w->adv[ev->jp][when][i].user);
 }

@@ -21,6 +21,13 @@ typedef enum vvm_jp {
 
 typedef enum { VVM_BEFORE = 0, VVM_AFTER = 1 } vvm_when;
 
+/* Where syscall-entry advice may answer the call instead of letting it
+ * run: set = 1, value the call's result. */
+typedef struct vvm_jp_answer {
+    int set;
+    int64_t value;
+} vvm_jp_answer;
+
 /* What advice is told.  Fields not meaningful for a join point are zero. */
 typedef struct vvm_jp_event {
     vvm_jp jp;
@@ -34,6 +41,7 @@ typedef struct vvm_jp_event {
     uint64_t args[6];       /* SYSCALL_*: arguments; SIGNAL: args[0] the handler (0 default, 1 ignore) */
     int64_t ret;            /* SYSCALL_EXIT: result */
     uint64_t tval;          /* TRAP: faulting address/encoding */
+    vvm_jp_answer *answer;  /* SYSCALL_ENTER: the call's answer (NULL elsewhere) */
 } vvm_jp_event;
 
 typedef void (*vvm_advice_fn)(const vvm_jp_event *ev, void *user);
@@ -58,6 +66,9 @@ typedef struct vvm_weaver {
 
 void vvm_weaver_init(vvm_weaver *w);
 /* Adds advice; returns its id (>0) or -1 if the join point is full. */
+/* Adding is safe while other threads fire advice (the entry is complete
+ * before the count that shows it); removing is not: only while no thread
+ * fires. */
 int vvm_advice_add(vvm_weaver *w, vvm_jp jp, vvm_when when, vvm_advice_fn fn, void *user);
 int vvm_advice_remove(vvm_weaver *w, int id);
 /* Looks a join point up by name; -1 if unknown. */
@@ -72,7 +83,10 @@ const char *vvm_jp_doc(vvm_jp jp);
 #define VVM_JOINPOINTS 1
 #endif
 
-static inline int vvm_jp_woven(const vvm_weaver *w, vvm_jp jp) { return VVM_JOINPOINTS && ((w->mask >> jp) & 1); }
+static inline int vvm_jp_woven(const vvm_weaver *w, vvm_jp jp)
+{
+    return VVM_JOINPOINTS && ((__atomic_load_n(&w->mask, __ATOMIC_RELAXED) >> jp) & 1);
+}
 
 /* Calls the advice of ev->jp at ev->when. */
 void vvm_jp_fire(const vvm_weaver *w, vvm_jp_event *ev);

@@ -29,6 +29,7 @@ typedef struct vvm_run_opts {
     const char *rlimits;        /* --rlimits (rv64-linux: the guest's own limits across its execve) */
     int embedded;               /* the guest ends only its machine, never the host program (vvm.h) */
     int perfmap;                /* --perfmap: translated blocks named in /tmp/perf-PID.map */
+    char *const *loads;         /* --load FILE.vml ...: NULL-terminated, absolute paths (NULL: none) */
 } vvm_run_opts;
 
 typedef struct vvm_vmlet {

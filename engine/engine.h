@@ -119,6 +119,8 @@ typedef struct eng_isa {
     unsigned nfuse;
     const eng_reg *regs;            /* register file, in the embedding API's numbering */
     unsigned nregs;
+    /* the name the assembly language gives regs[i] (RISC-V: a0, sp, ft0) */
+    const char *(*reg_name)(unsigned i);
     size_t vcpu_offset;             /* offset of eng_vcpu in the ISA's vCPU */
     /* the registers compiled code uses most (indices into regs), hottest
      * first: a translation tier keeps the first few in host registers */

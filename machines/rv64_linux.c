@@ -23,6 +23,7 @@
 #include "core/vmlet.h"
 #include "isa/riscv/rv_disasm.h"
 #include "machines/machines.h"
+#include "meta/reflect.h"
 #include "os/linux/lx.h"
 
 #define DEFAULT_SYSROOT "/usr/riscv64-linux-gnu"
@@ -36,6 +37,7 @@ typedef struct rvl_machine {
     int started;                /* lx_process_start done: host signals are the guest's */
     int exited;
     int status;                 /* once exited */
+    vvm_reflect *meta;          /* --load's meta VM, or NULL */
 } rvl_machine;
 
 #define RVL(m) ((rvl_machine *)(m))
@@ -82,6 +84,7 @@ static int init_proc(rvl_machine *m, const vvm_run_opts *o, char *err, size_t er
     lo.embedded = o->embedded;
     lo.jit_cache_size = o->jit_cache_size;
     lo.perfmap = o->perfmap;
+    lo.loads = o->loads;
     const char *engine = o->engine ? o->engine : getenv("VVM_ENGINE");
     if (!engine || !*engine || !strcmp(engine, "auto"))
         lo.tier = ENG_TIER_AUTO;    /* the default: interpret, translate what runs often */
@@ -122,6 +125,27 @@ static int main_thread(rvl_machine *m, uint64_t pc, uint64_t sp, char *err, size
     return 0;
 }
 
+static void meta_fork_lock(void *arg, int lock) { vvm_reflect_fork(arg, lock); }
+
+static const char *syscall_name(long nr) { return nr >= 0 && nr < LX_NR_MAX ? lx_syscalls[nr].name : NULL; }
+
+/* --load: the machine's meta VM runs each file before the guest starts */
+static int load_vmlets(rvl_machine *m, char *const *loads, char *err, size_t errlen)
+{
+    lx_process *p = &m->proc;
+    if (!(m->meta = vvm_reflect_new(&p->weaver, &rv_isa, syscall_name, err, errlen)))
+        return -1;
+    for (size_t k = 0; loads[k]; k++)
+        if (vvm_reflect_load(m->meta, loads[k]) < 0) {
+            snprintf(err, errlen, "--load %s failed (the error is above)", loads[k]);
+            return -1;
+        }
+    vvm_reflect_started(m->meta);
+    p->fork_lock = meta_fork_lock;
+    p->fork_lock_arg = m->meta;
+    return 0;
+}
+
 static int rvl_load(vvm_machine *vm, const char *path, char *const argv[], char *const envp[], const vvm_run_opts *o,
                     char *err, size_t errlen)
 {
@@ -151,6 +175,8 @@ static int rvl_load(vvm_machine *vm, const char *path, char *const argv[], char 
         snprintf(err, errlen, "cannot weave --strace advice");
         return -1;
     }
+    if (o->loads && o->loads[0] && load_vmlets(m, o->loads, err, errlen) < 0)
+        return -1;
     return main_thread(m, p->interp_entry ? p->interp_entry : p->entry, p->start_sp, err, errlen);
 }
 
@@ -211,16 +237,7 @@ static uint64_t rvl_instret(const vvm_machine *vm) { return RVL(vm)->loaded ? RV
 #define REG_F0 33
 #define NREGS (REG_F0 + 32)
 
-static const char *rvl_reg_name(int reg)
-{
-    if (reg >= 0 && reg < 32)
-        return rv_xname[reg];
-    if (reg == REG_PC)
-        return "pc";
-    if (reg >= REG_F0 && reg < NREGS)
-        return rv_fname[reg - REG_F0];
-    return NULL;
-}
+static const char *rvl_reg_name(int reg) { return reg >= 0 && reg < NREGS ? rv_isa.reg_name((unsigned)reg) : NULL; }
 
 static int rvl_reg_read(const vvm_machine *vm, int reg, uint64_t *v)
 {
@@ -531,6 +548,7 @@ static void rvl_destroy(vvm_machine *vm)
     }
     if (m->inited)
         lx_process_fini(p);
+    vvm_reflect_free(m->meta);
     free(m);
 }
 

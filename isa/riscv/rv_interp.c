@@ -59,6 +59,10 @@ static const eng_reg rv_regs[] = {
     {"pc", (uint16_t)offsetof(rv_cpu, pc), 8, ENG_REG_PC},
     R32(RF)
 };
+static const char *rv_reg_name(unsigned i)
+{
+    return i < 32 ? rv_xname[i] : i == 32 ? "pc" : i < 65 ? rv_fname[i - 33] : NULL;
+}
 #undef RX
 #undef RF
 #undef R32
@@ -83,6 +87,7 @@ const eng_isa rv_isa = {
     .nfuse = RV_NFUSE,
     .regs = rv_regs,
     .nregs = sizeof rv_regs / sizeof rv_regs[0],
+    .reg_name = rv_reg_name,
     .vcpu_offset = offsetof(rv_cpu, vcpu),
     .hot_regs = rv_hot,
     .nhot_regs = sizeof rv_hot,

@@ -429,6 +429,24 @@ static V run_macro(VM *vm, V mac, V form)
     return with_pos(r, form);
 }
 
+/* The special forms whose parts the expander takes apart: the fewest
+ * elements each has (its name counted), so that a form too short or not a
+ * proper list is a syntax error, never a walk off its end.  0: not one of
+ * them (its own code checks it). */
+static size_t form_min(VM *vm, const Sym *s, V x)
+{
+    if (s == vm->s_let)
+        return nth(x, 1).t == T_SYM ? 3 : 2;   /* (let name bindings body...) */
+    if (s == vm->s_letstar || s == vm->s_letrec || s == vm->s_letrec_star || s == vm->s_when ||
+        s == vm->s_unless || s == vm->s_case || s == vm->s_define_instruction)
+        return 2;
+    if (s == vm->s_do)
+        return 3;
+    if (s == vm->s_define_record_type)
+        return 4;
+    return 0;
+}
+
 static V expand1(VM *vm, V x);
 static V expand(VM *vm, V x)
 {
@@ -450,6 +468,12 @@ static V expand1(VM *vm, V x)
         V mac = vml_hash_ref(vm, vm->macros, h, VFALSE);
         if (mac.t == T_FALSE && s->value.t == T_UNBOUND && vml_autoload(vm, s, 1))   /* a prelude macro */
             mac = vml_hash_ref(vm, vm->macros, h, VFALSE);
+        size_t need = mac.t == T_FALSE ? form_min(vm, s, x) : 0;
+        if (need) {
+            size_t n = vml_list_length(x);
+            if (n == (size_t)-1 || n < need)
+                serr(vm, x, n == (size_t)-1 ? "not a proper list: " : "too few parts: ", s->name);
+        }
         if (mac.t != T_FALSE) {
             r = expand(vm, run_macro(vm, mac, x));
         } else if (s == vm->s_quote) {

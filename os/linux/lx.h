@@ -39,6 +39,7 @@ typedef struct lx_options {
     int tier;                   /* eng_tier every thread runs in */
     size_t jit_cache_size;      /* code cache bytes per thread (0: the default) */
     int perfmap;                /* --perfmap (trace.c) */
+    char *const *loads;         /* --load: .vml files run in the machine's meta VM (NULL-terminated), handed on at execve */
 } lx_options;
 
 /* The guest's view of one signal's disposition (riscv64 struct sigaction). */
@@ -95,6 +96,9 @@ struct lx_process {
     lx_options opt;
     pthread_mutex_t lock;       /* threads list, sigactions, mm changes */
     pthread_cond_t changed;     /* a thread left its loop or its host thread ended */
+    /* a lock of the machine's (its meta VM's) taken around a fork, first */
+    void (*fork_lock)(void *arg, int lock);
+    void *fork_lock_arg;
 
     /* image */
     char *exe_path;             /* host path of the main program */

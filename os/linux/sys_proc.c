@@ -34,6 +34,8 @@ int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64
         vfork_pipe[0] = vfork_pipe[1] = -1;
     /* no lock of vvm's may be held by a thread that does not exist in the child */
     lx_signal_block_all(NULL);
+    if (p->fork_lock)
+        p->fork_lock(p->fork_lock_arg, 1);
     pthread_mutex_lock(&p->lock);
     pthread_mutex_lock(&p->as.lock);
     fflush(NULL);
@@ -41,6 +43,8 @@ int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64
     int err = errno;
     pthread_mutex_unlock(&p->as.lock);
     pthread_mutex_unlock(&p->lock);
+    if (p->fork_lock)
+        p->fork_lock(p->fork_lock_arg, 0);
     if (pid < 0) {
         if (vfork_pipe[0] >= 0) {
             close(vfork_pipe[0]);
@@ -210,10 +214,12 @@ static int shebang(const char *path, char *buf, size_t n, char **interp, char **
 static void exec_vvm(lx_process *p, const char *prog, char *const *gargv, int skip, const char *argv0,
                      char *const *extra, char **envp)
 {
-    size_t n = 0;
+    size_t n = 0, nl = 0;
     while (gargv[n])
         n++;
-    char **v = calloc(n + 24, sizeof *v);
+    while (p->opt.loads && p->opt.loads[nl])
+        nl++;
+    char **v = calloc(n + 24 + 2 * nl, sizeof *v);
     if (!v)
         return;
     size_t k = 0;
@@ -230,6 +236,10 @@ static void exec_vvm(lx_process *p, const char *prog, char *const *gargv, int sk
     if (p->opt.trace) {
         v[k++] = "--trace";
         v[k++] = (char *)p->opt.trace;
+    }
+    for (size_t i = 0; i < nl; i++) {
+        v[k++] = "--load";
+        v[k++] = p->opt.loads[i];
     }
     /* the tier this run chose, whether by --engine or $VVM_ENGINE */
     static const char *const tiers[] = {"interp", "jit", "auto"};

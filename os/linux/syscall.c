@@ -23,13 +23,21 @@ void lx_syscall(lx_thread *t)
     uint64_t pc = cpu->pc;
     int woven = VVM_JOINPOINTS ? w->mask & ((1u << VVM_JP_SYSCALL_ENTER) | (1u << VVM_JP_SYSCALL_EXIT)) : 0;
 
+    vvm_jp_answer answer = {0};
     if (woven & (1u << VVM_JP_SYSCALL_ENTER)) {
-        vvm_jp_event ev = {.jp = VVM_JP_SYSCALL_ENTER, .machine = t->proc, .vcpu = cpu, .pc = pc, .nr = nr};
+        vvm_jp_event ev = {.jp = VVM_JP_SYSCALL_ENTER, .machine = t->proc, .vcpu = cpu, .pc = pc, .nr = nr,
+                           .answer = &answer};
         memcpy(ev.args, a, sizeof a);
         vvm_jp_fire(w, &ev);
+        /* the call as the advice left the registers, or its answer */
+        nr = (long)cpu->x[17];
+        for (int k = 0; k < 6; k++)
+            a[k] = cpu->x[10 + k];
     }
     int64_t ret;
-    if (nr >= 0 && nr < LX_NR_MAX && lx_syscalls[nr].fn) {
+    if (answer.set) {
+        ret = answer.value;
+    } else if (nr >= 0 && nr < LX_NR_MAX && lx_syscalls[nr].fn) {
         t->in_syscall = 1;
         if (!lx_proc_mem_call(t, lx_syscalls[nr].fn, a, &ret)) /* I/O on a guest /proc/PID/mem */
             ret = lx_syscalls[nr].fn(t, a);

@@ -1,0 +1,404 @@
+/* reflect: the meta level's hold on a running machine (see reflect.h). */
+#include "meta/reflect.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/aspace.h"
+#include "meta/vm/prims.h"
+#include "meta/vm/vml.h"
+
+struct vvm_reflect {
+    VM *vm;
+    pthread_mutex_t lock;
+    vvm_weaver *w;
+    const eng_isa *isa;
+    const char *(*syscall_name)(long nr);
+    /* the advice of .vml code: a vector indexed by join point of lists of
+     * (handle . procedure), in weaving order (rooted in the VM) */
+    V table;
+    V cpu_type;                 /* the record type of cpu values (never bound to a name) */
+    int64_t next_handle;
+    int woven[VVM_JP_COUNT];    /* the weaver's id of this join point's trampoline, 0: none */
+    int started;
+    /* the vCPU of the advice running, and the generation its cpu values
+     * carry (a cpu value of an earlier one is refused) */
+    eng_vcpu *cur;
+    int64_t gen;
+};
+
+/* the join point's event as advice sees it: fired before, or (syscall-exit)
+ * after */
+static vvm_when jp_when(vvm_jp jp) { return jp == VVM_JP_SYSCALL_EXIT ? VVM_AFTER : VVM_BEFORE; }
+
+static vvm_reflect *self_of(V self) { return AS(Prim, self)->cdata; }
+
+/* ---- cpu values and registers ---- */
+
+static eng_vcpu *cpu_arg(VM *vm, vvm_reflect *r, const char *who, V c)
+{
+    if (c.t != T_REC || &AS(Rec, c)->rt->h != r->cpu_type.o)
+        vml_error(vm, vml_list(vm, 1, c), "%s: expected a cpu value, got %s", who, vml_typename(c));
+    if (!r->cur || AS(Rec, c)->f[1].t != T_INT || AS(Rec, c)->f[1].i != r->gen)
+        vml_error(vm, VNIL, "%s: this cpu value belongs to advice that has returned", who);
+    return r->cur;
+}
+
+static const eng_reg *reg_arg(VM *vm, vvm_reflect *r, const char *who, V name, int *index)
+{
+    const char *n = name.t == T_SYM ? AS(Sym, name)->name : name.t == T_STR ? AS(Str, name)->s : NULL;
+    if (!n)
+        vml_error(vm, vml_list(vm, 1, name), "%s: a register is named by a symbol, got %s", who, vml_typename(name));
+    for (unsigned k = 0; k < r->isa->nregs; k++)
+        if (!strcmp(r->isa->regs[k].name, n) || (r->isa->reg_name && !strcmp(r->isa->reg_name(k), n))) {
+            *index = (int)k;
+            return &r->isa->regs[k];
+        }
+    vml_error(vm, vml_list(vm, 1, name), "%s: %s has no register %s", who, r->isa->name, n);
+}
+
+PRIM(p_reg)
+{
+    UNUSED;
+    vvm_reflect *r = self_of(self);
+    eng_vcpu *v = cpu_arg(vm, r, "reg", argv[0]);
+    int k;
+    const eng_reg *g = reg_arg(vm, r, "reg", argv[1], &k);
+    uint64_t x = 0;
+    memcpy(&x, (const char *)eng_vcpu_outer(v) + g->offset, g->size < 8 ? g->size : 8);
+    return vint((int64_t)x);
+}
+
+PRIM(p_set_reg)
+{
+    UNUSED;
+    vvm_reflect *r = self_of(self);
+    eng_vcpu *v = cpu_arg(vm, r, "set-reg!", argv[0]);
+    int k;
+    const eng_reg *g = reg_arg(vm, r, "set-reg!", argv[1], &k);
+    if (argv[2].t != T_INT)
+        vml_error(vm, vml_list(vm, 1, argv[2]), "set-reg!: the value is an integer, got %s", vml_typename(argv[2]));
+    if (k == r->isa->zero_reg)
+        return VFALSE;  /* the zero register stays zero */
+    uint64_t x = (uint64_t)argv[2].i;
+    memcpy((char *)eng_vcpu_outer(v) + g->offset, &x, g->size < 8 ? g->size : 8);
+    return vbool(1);
+}
+
+/* ---- memory ---- */
+
+static uint64_t addr_arg(VM *vm, const char *who, V a)
+{
+    if (a.t != T_INT)
+        vml_error(vm, vml_list(vm, 1, a), "%s: the address is an integer, got %s", who, vml_typename(a));
+    return (uint64_t)a.i;
+}
+
+PRIM(p_mem_read)
+{
+    UNUSED;
+    vvm_reflect *r = self_of(self);
+    eng_vcpu *v = cpu_arg(vm, r, "mem-read", argv[0]);
+    uint64_t a = addr_arg(vm, "mem-read", argv[1]);
+    if (argv[2].t != T_INT || argv[2].i < 0 || argv[2].i > (1 << 24))
+        vml_error(vm, vml_list(vm, 1, argv[2]), "mem-read: the length is an integer from 0 to 16M");
+    V b = vml_bvec(vm, (size_t)argv[2].i);
+    if (!v->as || vvm_copy_from_guest(v->as, AS(Bvec, b)->b, a, (size_t)argv[2].i) < 0)
+        vml_error(vm, VNIL, "mem-read: the guest cannot read %lld bytes at 0x%llx", (long long)argv[2].i,
+                  (unsigned long long)a);
+    return b;
+}
+
+PRIM(p_mem_write)
+{
+    UNUSED;
+    vvm_reflect *r = self_of(self);
+    eng_vcpu *v = cpu_arg(vm, r, "mem-write!", argv[0]);
+    uint64_t a = addr_arg(vm, "mem-write!", argv[1]);
+    if (argv[2].t != T_BVEC)
+        vml_error(vm, vml_list(vm, 1, argv[2]), "mem-write!: expected a bytevector, got %s", vml_typename(argv[2]));
+    Bvec *b = AS(Bvec, argv[2]);
+    if (!v->as || vvm_copy_to_guest(v->as, a, b->b, b->n) < 0)
+        vml_error(vm, VNIL, "mem-write!: the guest cannot write %zu bytes at 0x%llx", b->n, (unsigned long long)a);
+    return VFALSE;
+}
+
+PRIM(p_mem_string)
+{
+    vvm_reflect *r = self_of(self);
+    eng_vcpu *v = cpu_arg(vm, r, "mem-string", argv[0]);
+    uint64_t a = addr_arg(vm, "mem-string", argv[1]);
+    int64_t max = 4096;
+    if (argc > 2) {
+        if (argv[2].t != T_INT || argv[2].i < 1 || argv[2].i > (1 << 24))
+            vml_error(vm, vml_list(vm, 1, argv[2]), "mem-string: the most bytes to read is an integer from 1 to 16M");
+        max = argv[2].i;
+    }
+    int err = 0;
+    /* (the NUL counts: max + 1 bytes, a string of max at most) */
+    char *s = v->as ? vvm_strdup_from_guest(v->as, a, (size_t)max + 1, &err) : NULL;
+    if (!s)
+        vml_error(vm, VNIL, "mem-string: %s at 0x%llx",
+                  err == -ENAMETOOLONG ? "no NUL in the bytes allowed" : "the guest cannot read the string",
+                  (unsigned long long)a);
+    V str = vml_cstr(vm, s);
+    free(s);
+    return str;
+}
+
+/* ---- weaving ---- */
+
+static void on_event(const vvm_jp_event *ev, void *user);
+
+/* the trampoline of join point jp woven or not, as its list says (while
+ * guest threads may run, only ever woven: see vvm_reflect_started) */
+static void sync_trampoline(vvm_reflect *r, vvm_jp jp)
+{
+    int want = AS(Vec, r->table)->v[jp].t != T_NIL;
+    if (want && !r->woven[jp]) {
+        int id = vvm_advice_add(r->w, jp, jp_when(jp), on_event, r);
+        r->woven[jp] = id > 0 ? id : 0;
+    } else if (!want && r->woven[jp] && !r->started) {
+        vvm_advice_remove(r->w, r->woven[jp]);
+        r->woven[jp] = 0;
+    }
+}
+
+PRIM(p_advise)
+{
+    UNUSED;
+    vvm_reflect *r = self_of(self);
+    V j = argv[0];
+    const char *name = j.t == T_SYM ? AS(Sym, j)->name : j.t == T_STR ? AS(Str, j)->s : NULL;
+    int jp = name ? vvm_jp_lookup(name) : -1;
+    if (jp < 0)
+        vml_error(vm, vml_list(vm, 1, j), "advise: no join point %s (vvm info lists them)",
+                  name ? name : vml_typename(j));
+    if (argv[1].t != T_CLO && argv[1].t != T_PRIM)
+        vml_error(vm, vml_list(vm, 1, argv[1]), "advise: the advice is a procedure, got %s", vml_typename(argv[1]));
+    int64_t h = r->next_handle++;
+    V ent = vml_cons(vm, vint(h), argv[1]);
+    VML_ROOT(vm, ent);
+    V cell = vml_cons(vm, ent, VNIL);
+    VML_UNROOT(vm, 1);
+    /* appended: advice runs in the order it was woven */
+    V *at = &AS(Vec, r->table)->v[jp];
+    while (at->t != T_NIL)
+        at = &CDR(*at);
+    *at = cell;
+    sync_trampoline(r, (vvm_jp)jp);
+    if (!r->woven[jp]) {
+        /* the weaver is full: undone */
+        int64_t hh = h;
+        V *p = &AS(Vec, r->table)->v[jp];
+        while (p->t != T_NIL && CAR(CAR(*p)).i != hh)
+            p = &CDR(*p);
+        if (p->t != T_NIL)
+            *p = CDR(*p);
+        vml_error(vm, VNIL, "advise: join point %s has all the advice it can take", name);
+    }
+    return vint(h);
+}
+
+/* removes the advice with handle h: 1, or 0 when there is none */
+static int remove_advice(vvm_reflect *r, int64_t h)
+{
+    for (int jp = 0; jp < VVM_JP_COUNT; jp++) {
+        V *p = &AS(Vec, r->table)->v[jp];
+        while (p->t != T_NIL) {
+            if (CAR(CAR(*p)).i == h) {
+                *p = CDR(*p);
+                sync_trampoline(r, (vvm_jp)jp);
+                return 1;
+            }
+            p = &CDR(*p);
+        }
+    }
+    return 0;
+}
+
+PRIM(p_syscall_name)
+{
+    UNUSED;
+    vvm_reflect *r = self_of(self);
+    const char *n = argv[0].t == T_INT && r->syscall_name ? r->syscall_name(argv[0].i) : NULL;
+    return n ? vml_cstr(vm, n) : VFALSE;
+}
+
+PRIM(p_unadvise)
+{
+    UNUSED;
+    if (argv[0].t != T_INT)
+        return VFALSE;
+    return vbool(remove_advice(self_of(self), argv[0].i));
+}
+
+/* The C side of every join point .vml advice is woven at: the event's
+ * values, then each piece of advice, under the lock. */
+static void on_event(const vvm_jp_event *ev, void *user)
+{
+    vvm_reflect *r = user;
+    if (ev->jp == VVM_JP_TRANSLATE && ev->args[0])
+        return;     /* the second firing, with host code (engine/jit.h) */
+    pthread_mutex_lock(&r->lock);
+    VM *vm = r->vm;
+    V list = AS(Vec, r->table)->v[ev->jp];
+    if (list.t == T_NIL || !ev->vcpu) {
+        pthread_mutex_unlock(&r->lock);
+        return;
+    }
+    eng_vcpu *saved = r->cur;   /* (advice never fires inside advice: kept anyway) */
+    r->cur = (eng_vcpu *)(void *)((char *)ev->vcpu + r->isa->vcpu_offset);
+    r->gen++;
+    V args[10];
+    int n = 0;
+    for (int k = 0; k < 10; k++)
+        args[k] = VNIL;
+    for (int k = 0; k < 10; k++)
+        VML_ROOT(vm, args[k]);
+    VML_ROOT(vm, list);
+    {
+        Rec *c = vml_alloc(vm, T_REC, sizeof *c + 2 * sizeof(V));
+        c->rt = AS(Rtype, r->cpu_type);
+        c->n = 2;
+        c->f[0] = vint(ev->jp == VVM_JP_VCPU_START || ev->jp == VVM_JP_VCPU_STOP ? ev->nr : 0);
+        c->f[1] = vint(r->gen);
+        args[n++] = vobj(c);
+    }
+    switch (ev->jp) {
+    case VVM_JP_SYSCALL_ENTER:
+        args[n++] = vint(ev->nr);
+        for (int k = 0; k < 6; k++)
+            args[n++] = vint((int64_t)ev->args[k]);
+        break;
+    case VVM_JP_SYSCALL_EXIT:
+        args[n++] = vint(ev->nr);
+        args[n++] = vint(ev->ret);
+        break;
+    case VVM_JP_INSN: args[n++] = vint((int64_t)ev->pc); break;
+    case VVM_JP_BLOCK: case VVM_JP_TRANSLATE:
+        args[n++] = vint((int64_t)ev->pc);
+        args[n++] = vint(ev->n);
+        break;
+    case VVM_JP_TRAP:
+        args[n++] = vint((int64_t)ev->pc);
+        args[n++] = vint(ev->nr);
+        args[n++] = vint((int64_t)ev->tval);
+        break;
+    case VVM_JP_SIGNAL:
+        args[n++] = vint(ev->nr);
+        args[n++] = vint((int64_t)ev->args[0]);
+        break;
+    default:
+        break;
+    }
+    for (V l = list; l.t != T_NIL; l = CDR(l)) {
+        V ent = CAR(l);
+        int ok;
+        V res = vml_protected_apply(vm, CDR(ent), n, args, &ok);
+        if (!ok) {
+            fflush(stdout);
+            fprintf(stderr, "vvm: %s advice failed and is unwoven:\n", vvm_jp_name(ev->jp));
+            int quiet = vm->quiet;
+            vm->quiet = 0;
+            vml_print_error(vm, res, stderr);
+            vm->quiet = quiet;
+            remove_advice(r, CAR(ent).i);
+            continue;
+        }
+        if (ev->jp == VVM_JP_SYSCALL_ENTER && ev->answer && res.t == T_INT) {
+            ev->answer->set = 1;
+            ev->answer->value = res.i;
+            break;  /* answered: the call does not run, later advice is not asked */
+        }
+    }
+    VML_UNROOT(vm, 11);
+    r->cur = saved;
+    r->gen++;
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* ---- life cycle ---- */
+
+static void def(vvm_reflect *r, const char *name, vml_cfn fn, int min, int max)
+{
+    Sym *s = vml_sym(r->vm, name);
+    V p = vml_prim(r->vm, s->name, fn, min, max);
+    AS(Prim, p)->cdata = r;
+    s->value = p;
+}
+
+vvm_reflect *vvm_reflect_new(vvm_weaver *w, const eng_isa *isa, const char *(*syscall_name)(long nr), char *err,
+                             size_t errlen)
+{
+    vvm_reflect *r = calloc(1, sizeof *r);
+    if (!r || !(r->vm = vml_new())) {
+        free(r);
+        snprintf(err, errlen, "out of memory for the meta VM");
+        return NULL;
+    }
+    pthread_mutex_init(&r->lock, NULL);
+    r->w = w;
+    r->isa = isa;
+    r->syscall_name = syscall_name;
+    r->next_handle = 1;
+    VM *vm = r->vm;
+    r->table = r->cpu_type = VNIL;
+    VML_ROOT(vm, r->table);
+    VML_ROOT(vm, r->cpu_type);
+    r->table = vml_vec(vm, VVM_JP_COUNT, VNIL);
+    Rtype *t = vml_alloc(vm, T_RTYPE, sizeof *t);
+    t->name = vobj(vml_sym(vm, "cpu"));
+    t->fields = VNIL;
+    r->cpu_type = vobj(t);
+    t->fields = vml_vec(vm, 2, VNIL);
+    AS(Vec, t->fields)->v[0] = vobj(vml_sym(vm, "thread"));
+    AS(Vec, t->fields)->v[1] = vobj(vml_sym(vm, "generation"));
+    def(r, "advise", p_advise, 2, 2);
+    def(r, "unadvise", p_unadvise, 1, 1);
+    def(r, "reg", p_reg, 2, 2);
+    def(r, "set-reg!", p_set_reg, 3, 3);
+    def(r, "mem-read", p_mem_read, 3, 3);
+    def(r, "mem-write!", p_mem_write, 3, 3);
+    def(r, "mem-string", p_mem_string, 2, 3);
+    def(r, "syscall-name", p_syscall_name, 1, 1);
+    return r;
+}
+
+int vvm_reflect_load(vvm_reflect *r, const char *path)
+{
+    pthread_mutex_lock(&r->lock);
+    int rc = vml_load_file(r->vm, path);
+    pthread_mutex_unlock(&r->lock);
+    return rc < 0 ? -1 : 0;
+}
+
+void vvm_reflect_started(vvm_reflect *r)
+{
+    pthread_mutex_lock(&r->lock);
+    r->started = 1;
+    pthread_mutex_unlock(&r->lock);
+}
+
+void vvm_reflect_fork(vvm_reflect *r, int lock)
+{
+    if (lock)
+        pthread_mutex_lock(&r->lock);
+    else
+        pthread_mutex_unlock(&r->lock);
+}
+
+void vvm_reflect_free(vvm_reflect *r)
+{
+    if (!r)
+        return;
+    for (int jp = 0; jp < VVM_JP_COUNT; jp++)
+        if (r->woven[jp])
+            vvm_advice_remove(r->w, r->woven[jp]);
+    vml_free(r->vm);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
