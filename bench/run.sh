@@ -27,6 +27,8 @@ build() {
         [ "$OUT/$n.native" -nt "$src" ] || gcc -O2 -o "$OUT/$n.native" "$src" -lm
         [ "$OUT/$n.rv64" -nt "$src" ] || $RVCC -O2 -static -o "$OUT/$n.rv64" "$src" -lm
     done
+    [ "$OUT/sysloop.rv64" -nt "$ROOT/bench/syscall/sysloop.c" ] || $RVCC -O2 -static -o "$OUT/sysloop.rv64" "$ROOT/bench/syscall/sysloop.c"
+    [ "$OUT/sysloop.native" -nt "$ROOT/bench/syscall/sysloop.c" ] || gcc -O2 -o "$OUT/sysloop.native" "$ROOT/bench/syscall/sysloop.c"
     [ "$OUT/hello.rv64" -nt "$ROOT/bench/hello/hello.c" ] || $RVCC -O2 -static -o "$OUT/hello.rv64" "$ROOT/bench/hello/hello.c"
     gcc -O2 -o "$OUT/hello.native" "$ROOT/bench/hello/hello.c"
     if [ ! -x "$OUT/gofmt.rv64" ]; then
@@ -117,6 +119,23 @@ for eng in interp jit; do
         printf '| %s (%s) | %s | %s | %s |\n' "$n" "$eng" "${a%% *}" "${c%% *}" "$(ratio "${a%% *}" "${c%% *}")"
     done
 done
+
+# the meta level at system calls: a million getppid calls natively, under
+# vvm, and under vvm with .vml advice at syscall-entry (--load
+# bench/syscall/advice.vml); the advice's cost per call in microseconds
+sn="" sv="" sa=""
+for _ in $(seq "$REPEAT"); do
+    sn=$(minof "$sn" "$(once "$OUT/sysloop.native")")
+    sv=$(minof "$sv" "$(once "$VVM" run "$OUT/sysloop.rv64")")
+    sa=$(minof "$sa" "$(once "$VVM" run --load "$ROOT/bench/syscall/advice.vml" "$OUT/sysloop.rv64")")
+done
+printf '
+| 10^6 system calls (getppid) | native s | vvm s | vvm, syscall-entry advice s | advice per call |
+|---|---:|---:|---:|---:|
+'
+printf '| | %s | %s | %s | %s |
+' "${sn%% *}" "${sv%% *}" "${sa%% *}" \
+    "$(awk -v a="${sa%% *}" -v b="${sv%% *}" 'BEGIN { if (a == "FAIL" || b == "FAIL") print "-"; else printf "%.2f us", (a - b) }')"
 
 # start-up: a static hello world, 200 times each
 startup() {

@@ -126,6 +126,10 @@ static int main_thread(rvl_machine *m, uint64_t pc, uint64_t sp, char *err, size
 }
 
 static void meta_fork_lock(void *arg, int lock) { vvm_reflect_fork(arg, lock); }
+static int meta_syscall(void *arg, rv_cpu *cpu, long nr, const uint64_t a[6], int64_t *ret)
+{
+    return vvm_reflect_syscall(arg, cpu, nr, a, ret);
+}
 
 static const char *syscall_name(long nr) { return nr >= 0 && nr < LX_NR_MAX ? lx_syscalls[nr].name : NULL; }
 
@@ -142,7 +146,8 @@ static int load_vmlets(rvl_machine *m, char *const *loads, char *err, size_t err
         }
     vvm_reflect_started(m->meta);
     p->fork_lock = meta_fork_lock;
-    p->fork_lock_arg = m->meta;
+    p->meta_syscall = meta_syscall;
+    p->meta_arg = m->meta;
     return 0;
 }
 

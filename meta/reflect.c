@@ -21,6 +21,9 @@ struct vvm_reflect {
      * (handle . procedure), in weaving order (rooted in the VM) */
     V table;
     V cpu_type;                 /* the record type of cpu values (never bound to a name) */
+    V syscalls;                 /* define-syscall's: a hash, number -> procedure */
+    size_t nsyscalls;
+    int any_syscalls;           /* nsyscalls > 0, read without the lock */
     int64_t next_handle;
     int woven[VVM_JP_COUNT];    /* the weaver's id of this join point's trampoline, 0: none */
     int started;
@@ -149,6 +152,17 @@ PRIM(p_mem_string)
     return str;
 }
 
+/* a cpu value for r->cur, good until r->gen changes */
+static V cpu_value(vvm_reflect *r, int64_t thread)
+{
+    Rec *c = vml_alloc(r->vm, T_REC, sizeof *c + 2 * sizeof(V));
+    c->rt = AS(Rtype, r->cpu_type);
+    c->n = 2;
+    c->f[0] = vint(thread);
+    c->f[1] = vint(r->gen);
+    return vobj(c);
+}
+
 /* ---- weaving ---- */
 
 static void on_event(const vvm_jp_event *ev, void *user);
@@ -228,6 +242,28 @@ PRIM(p_syscall_name)
     return n ? vml_cstr(vm, n) : VFALSE;
 }
 
+/* (define-syscall NR PROC): system call NR is PROC's from now on (PROC
+ * #f: the personality's again) */
+PRIM(p_define_syscall)
+{
+    UNUSED;
+    vvm_reflect *r = self_of(self);
+    if (argv[0].t != T_INT || argv[0].i < 0 || argv[0].i > 1 << 20)
+        vml_error(vm, vml_list(vm, 1, argv[0]), "define-syscall: the number is an integer from 0 to 2^20, got %s",
+                  vml_typename(argv[0]));
+    if (argv[1].t != T_CLO && argv[1].t != T_PRIM && argv[1].t != T_FALSE)
+        vml_error(vm, vml_list(vm, 1, argv[1]), "define-syscall: the call is a procedure (or #f), got %s",
+                  vml_typename(argv[1]));
+    int had = vml_hash_del(vm, r->syscalls, argv[0]);
+    r->nsyscalls -= had ? 1 : 0;
+    if (argv[1].t != T_FALSE) {
+        vml_hash_set(vm, r->syscalls, argv[0], argv[1]);
+        r->nsyscalls++;
+    }
+    __atomic_store_n(&r->any_syscalls, r->nsyscalls > 0, __ATOMIC_RELEASE);
+    return argv[0];
+}
+
 PRIM(p_unadvise)
 {
     UNUSED;
@@ -260,14 +296,7 @@ static void on_event(const vvm_jp_event *ev, void *user)
     for (int k = 0; k < 10; k++)
         VML_ROOT(vm, args[k]);
     VML_ROOT(vm, list);
-    {
-        Rec *c = vml_alloc(vm, T_REC, sizeof *c + 2 * sizeof(V));
-        c->rt = AS(Rtype, r->cpu_type);
-        c->n = 2;
-        c->f[0] = vint(ev->jp == VVM_JP_VCPU_START || ev->jp == VVM_JP_VCPU_STOP ? ev->nr : 0);
-        c->f[1] = vint(r->gen);
-        args[n++] = vobj(c);
-    }
+    args[n++] = cpu_value(r, ev->jp == VVM_JP_VCPU_START || ev->jp == VVM_JP_VCPU_STOP ? ev->nr : 0);
     switch (ev->jp) {
     case VVM_JP_SYSCALL_ENTER:
         args[n++] = vint(ev->nr);
@@ -321,6 +350,59 @@ static void on_event(const vvm_jp_event *ev, void *user)
     pthread_mutex_unlock(&r->lock);
 }
 
+/* ---- system calls defined in .vml ---- */
+
+int vvm_reflect_syscall(vvm_reflect *r, void *vcpu, long nr, const uint64_t a[6], int64_t *ret)
+{
+    if (!__atomic_load_n(&r->any_syscalls, __ATOMIC_ACQUIRE))
+        return 0;
+    pthread_mutex_lock(&r->lock);
+    VM *vm = r->vm;
+    V proc = vml_hash_ref(vm, r->syscalls, vint(nr), VFALSE);
+    if (proc.t == T_FALSE) {
+        pthread_mutex_unlock(&r->lock);
+        return 0;
+    }
+    eng_vcpu *saved = r->cur;
+    r->cur = (eng_vcpu *)(void *)((char *)vcpu + r->isa->vcpu_offset);
+    r->gen++;
+    V args[7];
+    for (int k = 0; k < 7; k++) {
+        args[k] = VNIL;
+        VML_ROOT(vm, args[k]);
+    }
+    VML_ROOT(vm, proc);
+    args[0] = cpu_value(r, 0);
+    for (int k = 0; k < 6; k++)
+        args[1 + k] = vint((int64_t)a[k]);
+    int ok, done = 0;
+    V res = vml_protected_apply(vm, proc, 7, args, &ok);
+    if (ok && res.t == T_INT) {
+        *ret = res.i;
+        done = 1;
+    } else {
+        /* the personality's call runs instead, this time and from now on */
+        fflush(stdout);
+        fprintf(stderr, "vvm: system call %ld of define-syscall failed and is undefined:\n", nr);
+        if (ok)
+            fprintf(stderr, "error: it returned %s, not an integer\n", vml_typename(res));
+        else {
+            int quiet = vm->quiet;
+            vm->quiet = 0;
+            vml_print_error(vm, res, stderr);
+            vm->quiet = quiet;
+        }
+        if (vml_hash_del(vm, r->syscalls, vint(nr)))
+            r->nsyscalls--;
+        __atomic_store_n(&r->any_syscalls, r->nsyscalls > 0, __ATOMIC_RELEASE);
+    }
+    VML_UNROOT(vm, 8);
+    r->cur = saved;
+    r->gen++;
+    pthread_mutex_unlock(&r->lock);
+    return done;
+}
+
 /* ---- life cycle ---- */
 
 static void def(vvm_reflect *r, const char *name, vml_cfn fn, int min, int max)
@@ -346,10 +428,12 @@ vvm_reflect *vvm_reflect_new(vvm_weaver *w, const eng_isa *isa, const char *(*sy
     r->syscall_name = syscall_name;
     r->next_handle = 1;
     VM *vm = r->vm;
-    r->table = r->cpu_type = VNIL;
+    r->table = r->cpu_type = r->syscalls = VNIL;
     VML_ROOT(vm, r->table);
     VML_ROOT(vm, r->cpu_type);
     r->table = vml_vec(vm, VVM_JP_COUNT, VNIL);
+    VML_ROOT(vm, r->syscalls);
+    r->syscalls = vml_hash(vm, 0, 16);
     Rtype *t = vml_alloc(vm, T_RTYPE, sizeof *t);
     t->name = vobj(vml_sym(vm, "cpu"));
     t->fields = VNIL;
@@ -365,6 +449,7 @@ vvm_reflect *vvm_reflect_new(vvm_weaver *w, const eng_isa *isa, const char *(*sy
     def(r, "mem-write!", p_mem_write, 3, 3);
     def(r, "mem-string", p_mem_string, 2, 3);
     def(r, "syscall-name", p_syscall_name, 1, 1);
+    def(r, "define-syscall", p_define_syscall, 2, 2);
     return r;
 }
 

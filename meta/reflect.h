@@ -14,6 +14,9 @@
  *   (mem-write! CPU ADDR BYTEVECTOR)
  *   (mem-string CPU ADDR [MAX])  the NUL-terminated string at ADDR
  *   (syscall-name NR)         the personality's name of system call NR, or #f
+ *   (define-syscall NR PROC)  system call NR is (PROC cpu a0 .. a5) from now
+ *                             on, its integer result the call's (#f: the
+ *                             personality's again)
  *
  * Guest memory is read and written as the guest may (a system call's
  * copies: core/aspace.h), so advice cannot write read-only code, and a
@@ -54,6 +57,11 @@ void vvm_reflect_started(vvm_reflect *r);
 /* Around a host fork(): held (lock 1) so that the child does not inherit
  * it held by a thread it does not have, then let go (lock 0) in both. */
 void vvm_reflect_fork(vvm_reflect *r, int lock);
+/* System call nr of the vCPU (the ISA's vCPU structure) with arguments a,
+ * after its syscall-entry advice: 1 with *ret its result when
+ * (define-syscall NR PROC) defined it, else 0 (the personality's call
+ * runs). */
+int vvm_reflect_syscall(vvm_reflect *r, void *vcpu, long nr, const uint64_t a[6], int64_t *ret);
 /* Unweaves everything and frees the VM. */
 void vvm_reflect_free(vvm_reflect *r);
 

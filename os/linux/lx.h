@@ -96,9 +96,11 @@ struct lx_process {
     lx_options opt;
     pthread_mutex_t lock;       /* threads list, sigactions, mm changes */
     pthread_cond_t changed;     /* a thread left its loop or its host thread ended */
-    /* a lock of the machine's (its meta VM's) taken around a fork, first */
+    /* the machine's meta VM (--load): a lock of its taken around a fork,
+     * first; system calls it defines (1: *ret is the result) */
     void (*fork_lock)(void *arg, int lock);
-    void *fork_lock_arg;
+    int (*meta_syscall)(void *arg, rv_cpu *cpu, long nr, const uint64_t a[6], int64_t *ret);
+    void *meta_arg;
 
     /* image */
     char *exe_path;             /* host path of the main program */

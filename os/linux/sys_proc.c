@@ -35,7 +35,7 @@ int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64
     /* no lock of vvm's may be held by a thread that does not exist in the child */
     lx_signal_block_all(NULL);
     if (p->fork_lock)
-        p->fork_lock(p->fork_lock_arg, 1);
+        p->fork_lock(p->meta_arg, 1);
     pthread_mutex_lock(&p->lock);
     pthread_mutex_lock(&p->as.lock);
     fflush(NULL);
@@ -44,7 +44,7 @@ int64_t lx_fork(lx_thread *t, uint64_t flags, uint64_t sp, uint64_t ptid, uint64
     pthread_mutex_unlock(&p->as.lock);
     pthread_mutex_unlock(&p->lock);
     if (p->fork_lock)
-        p->fork_lock(p->fork_lock_arg, 0);
+        p->fork_lock(p->meta_arg, 0);
     if (pid < 0) {
         if (vfork_pipe[0] >= 0) {
             close(vfork_pipe[0]);

@@ -37,6 +37,8 @@ void lx_syscall(lx_thread *t)
     int64_t ret;
     if (answer.set) {
         ret = answer.value;
+    } else if (t->proc->meta_syscall && t->proc->meta_syscall(t->proc->meta_arg, cpu, nr, a, &ret)) {
+        /* defined at the meta level (define-syscall) */
     } else if (nr >= 0 && nr < LX_NR_MAX && lx_syscalls[nr].fn) {
         t->in_syscall = 1;
         if (!lx_proc_mem_call(t, lx_syscalls[nr].fn, a, &ret)) /* I/O on a guest /proc/PID/mem */

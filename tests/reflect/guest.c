@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,10 @@ int main(void)
     write(1, msg, strlen(msg));
     /* a second call after the first: advice that failed once is gone */
     printf("pid again %d\n", (int)getpid());
+    fflush(stdout);
+    /* a call no kernel has (define-syscall gives it one), twice */
+    long r1 = syscall(500, 20L, 22L), r2 = syscall(500, 1L, 2L);
+    printf("syscall 500 %ld %ld\n", r1, r2);
     fflush(stdout);
     pthread_t t;
     pthread_create(&t, NULL, thread, NULL);

@@ -50,6 +50,17 @@ else
 	[ $r_st = 0 ] && r_expect reflect/steer "$TMP/steer.out" '^HELpid again [0-9]+$' && pass reflect/steer ||
 		{ [ $r_st = 0 ] || fail reflect/steer "exit $r_st"; }
 
+	r_run define define.vml
+	if [ $r_st = 0 ] && grep -q '^pid 777$' "$TMP/define.out"; then
+		fail reflect/define-syscall "getpid stayed defined after (define-syscall 172 #f)"
+	elif [ $r_st = 0 ] && r_expect reflect/define-syscall "$TMP/define.out" '^syscall 500 42 -1$' '^pid [0-9]+$' &&
+		r_expect reflect/define-syscall "$TMP/define.err" 'system call 500 of define-syscall failed' \
+			'define\.vml:6:'; then
+		pass reflect/define-syscall
+	elif [ $r_st != 0 ]; then
+		fail reflect/define-syscall "exit $r_st"
+	fi
+
 	r_run watch watch.vml
 	[ $r_st = 0 ] && r_expect reflect/join-points "$TMP/watch.err" '^\(watch 0 #t #t #t 2 1 1 #t\)$' \
 		'^\(watch 7 ' && pass reflect/join-points ||
