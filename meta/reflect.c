@@ -22,13 +22,12 @@ struct vvm_reflect {
     V table;
     V cpu_type;                 /* the record type of cpu values (never bound to a name) */
     V syscalls;                 /* define-syscall's: a hash, number -> procedure */
-    size_t nsyscalls;
-    int any_syscalls;           /* nsyscalls > 0, read without the lock */
+    int any_syscalls;           /* it has any, read without the lock */
     int64_t next_handle;
     int woven[VVM_JP_COUNT];    /* the weaver's id of this join point's trampoline, 0: none */
     int started;
-    /* the vCPU of the advice running, and the generation its cpu values
-     * carry (a cpu value of an earlier one is refused) */
+    /* the vCPU of the advice running (NULL: none), and the generation its
+     * cpu values carry (a cpu value of an earlier one is refused) */
     eng_vcpu *cur;
     int64_t gen;
 };
@@ -45,20 +44,25 @@ static eng_vcpu *cpu_arg(VM *vm, vvm_reflect *r, const char *who, V c)
 {
     if (c.t != T_REC || &AS(Rec, c)->rt->h != r->cpu_type.o)
         vml_error(vm, vml_list(vm, 1, c), "%s: expected a cpu value, got %s", who, vml_typename(c));
-    if (!r->cur || AS(Rec, c)->f[1].t != T_INT || AS(Rec, c)->f[1].i != r->gen)
+    if (!r->cur || AS(Rec, c)->f[0].i != r->gen)
         vml_error(vm, VNIL, "%s: this cpu value belongs to advice that has returned", who);
     return r->cur;
 }
 
-static const eng_reg *reg_arg(VM *vm, vvm_reflect *r, const char *who, V name, int *index)
+/* (reg CPU NAME ...) and (set-reg! CPU NAME ...): the register's field in
+ * the ISA's vCPU (*size bytes, at most 8), or NULL for the zero register */
+static char *reg_field(VM *vm, V self, const char *who, V *argv, size_t *size)
 {
+    vvm_reflect *r = self_of(self);
+    eng_vcpu *v = cpu_arg(vm, r, who, argv[0]);
+    V name = argv[1];
     const char *n = name.t == T_SYM ? AS(Sym, name)->name : name.t == T_STR ? AS(Str, name)->s : NULL;
     if (!n)
         vml_error(vm, vml_list(vm, 1, name), "%s: a register is named by a symbol, got %s", who, vml_typename(name));
     for (unsigned k = 0; k < r->isa->nregs; k++)
         if (!strcmp(r->isa->regs[k].name, n) || (r->isa->reg_name && !strcmp(r->isa->reg_name(k), n))) {
-            *index = (int)k;
-            return &r->isa->regs[k];
+            *size = r->isa->regs[k].size < 8 ? r->isa->regs[k].size : 8;
+            return (int)k == r->isa->zero_reg ? NULL : (char *)eng_vcpu_outer(v) + r->isa->regs[k].offset;
         }
     vml_error(vm, vml_list(vm, 1, name), "%s: %s has no register %s", who, r->isa->name, n);
 }
@@ -66,28 +70,25 @@ static const eng_reg *reg_arg(VM *vm, vvm_reflect *r, const char *who, V name, i
 PRIM(p_reg)
 {
     UNUSED;
-    vvm_reflect *r = self_of(self);
-    eng_vcpu *v = cpu_arg(vm, r, "reg", argv[0]);
-    int k;
-    const eng_reg *g = reg_arg(vm, r, "reg", argv[1], &k);
+    size_t size;
+    const char *f = reg_field(vm, self, "reg", argv, &size);
     uint64_t x = 0;
-    memcpy(&x, (const char *)eng_vcpu_outer(v) + g->offset, g->size < 8 ? g->size : 8);
+    if (f)
+        memcpy(&x, f, size);
     return vint((int64_t)x);
 }
 
 PRIM(p_set_reg)
 {
     UNUSED;
-    vvm_reflect *r = self_of(self);
-    eng_vcpu *v = cpu_arg(vm, r, "set-reg!", argv[0]);
-    int k;
-    const eng_reg *g = reg_arg(vm, r, "set-reg!", argv[1], &k);
+    size_t size;
+    char *f = reg_field(vm, self, "set-reg!", argv, &size);
     if (argv[2].t != T_INT)
         vml_error(vm, vml_list(vm, 1, argv[2]), "set-reg!: the value is an integer, got %s", vml_typename(argv[2]));
-    if (k == r->isa->zero_reg)
+    if (!f)
         return VFALSE;  /* the zero register stays zero */
     uint64_t x = (uint64_t)argv[2].i;
-    memcpy((char *)eng_vcpu_outer(v) + g->offset, &x, g->size < 8 ? g->size : 8);
+    memcpy(f, &x, size);
     return vbool(1);
 }
 
@@ -152,34 +153,49 @@ PRIM(p_mem_string)
     return str;
 }
 
-/* a cpu value for r->cur, good until r->gen changes */
-static V cpu_value(vvm_reflect *r, int64_t thread)
+/* Advice (or a defined call) runs on the vCPU of the ISA's vCPU structure
+ * vcpu, under the lock, from advice_begin to advice_end; cpu_value gives
+ * it a cpu value, good until then. */
+static void advice_begin(vvm_reflect *r, const void *vcpu)
 {
-    Rec *c = vml_alloc(r->vm, T_REC, sizeof *c + 2 * sizeof(V));
+    pthread_mutex_lock(&r->lock);
+    r->cur = (eng_vcpu *)(void *)((char *)vcpu + r->isa->vcpu_offset);
+    r->gen++;
+}
+static V cpu_value(vvm_reflect *r)
+{
+    Rec *c = vml_alloc(r->vm, T_REC, sizeof *c + sizeof(V));
     c->rt = AS(Rtype, r->cpu_type);
-    c->n = 2;
-    c->f[0] = vint(thread);
-    c->f[1] = vint(r->gen);
+    c->n = 1;
+    c->f[0] = vint(r->gen);
     return vobj(c);
+}
+static void advice_end(vvm_reflect *r)
+{
+    r->cur = NULL;
+    r->gen++;
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* what failed (res: what it raised, or what it returned when ok), after a
+ * line saying so */
+static void advice_failed(vvm_reflect *r, const char *what, int ok, V res)
+{
+    fflush(stdout);
+    fprintf(stderr, "vvm: %s:\n", what);
+    if (ok) {
+        fprintf(stderr, "error: it returned %s, not an integer\n", vml_typename(res));
+        return;
+    }
+    int quiet = r->vm->quiet;
+    r->vm->quiet = 0;
+    vml_print_error(r->vm, res, stderr);
+    r->vm->quiet = quiet;
 }
 
 /* ---- weaving ---- */
 
 static void on_event(const vvm_jp_event *ev, void *user);
-
-/* the trampoline of join point jp woven or not, as its list says (while
- * guest threads may run, only ever woven: see vvm_reflect_started) */
-static void sync_trampoline(vvm_reflect *r, vvm_jp jp)
-{
-    int want = AS(Vec, r->table)->v[jp].t != T_NIL;
-    if (want && !r->woven[jp]) {
-        int id = vvm_advice_add(r->w, jp, jp_when(jp), on_event, r);
-        r->woven[jp] = id > 0 ? id : 0;
-    } else if (!want && r->woven[jp] && !r->started) {
-        vvm_advice_remove(r->w, r->woven[jp]);
-        r->woven[jp] = 0;
-    }
-}
 
 PRIM(p_advise)
 {
@@ -193,6 +209,14 @@ PRIM(p_advise)
                   name ? name : vml_typename(j));
     if (argv[1].t != T_CLO && argv[1].t != T_PRIM)
         vml_error(vm, vml_list(vm, 1, argv[1]), "advise: the advice is a procedure, got %s", vml_typename(argv[1]));
+    /* the join point's trampoline first (it finds an empty list until the
+     * advice is in) */
+    if (!r->woven[jp]) {
+        int id = vvm_advice_add(r->w, (vvm_jp)jp, jp_when((vvm_jp)jp), on_event, r);
+        if (id <= 0)
+            vml_error(vm, VNIL, "advise: join point %s has all the advice it can take", name);
+        r->woven[jp] = id;
+    }
     int64_t h = r->next_handle++;
     V ent = vml_cons(vm, vint(h), argv[1]);
     VML_ROOT(vm, ent);
@@ -203,17 +227,6 @@ PRIM(p_advise)
     while (at->t != T_NIL)
         at = &CDR(*at);
     *at = cell;
-    sync_trampoline(r, (vvm_jp)jp);
-    if (!r->woven[jp]) {
-        /* the weaver is full: undone */
-        int64_t hh = h;
-        V *p = &AS(Vec, r->table)->v[jp];
-        while (p->t != T_NIL && CAR(CAR(*p)).i != hh)
-            p = &CDR(*p);
-        if (p->t != T_NIL)
-            *p = CDR(*p);
-        vml_error(vm, VNIL, "advise: join point %s has all the advice it can take", name);
-    }
     return vint(h);
 }
 
@@ -225,7 +238,12 @@ static int remove_advice(vvm_reflect *r, int64_t h)
         while (p->t != T_NIL) {
             if (CAR(CAR(*p)).i == h) {
                 *p = CDR(*p);
-                sync_trampoline(r, (vvm_jp)jp);
+                /* the trampoline goes with the last advice, unless guest
+                 * threads may be firing it (vvm_reflect_started) */
+                if (AS(Vec, r->table)->v[jp].t == T_NIL && !r->started) {
+                    vvm_advice_remove(r->w, r->woven[jp]);
+                    r->woven[jp] = 0;
+                }
                 return 1;
             }
             p = &CDR(*p);
@@ -254,13 +272,11 @@ PRIM(p_define_syscall)
     if (argv[1].t != T_CLO && argv[1].t != T_PRIM && argv[1].t != T_FALSE)
         vml_error(vm, vml_list(vm, 1, argv[1]), "define-syscall: the call is a procedure (or #f), got %s",
                   vml_typename(argv[1]));
-    int had = vml_hash_del(vm, r->syscalls, argv[0]);
-    r->nsyscalls -= had ? 1 : 0;
-    if (argv[1].t != T_FALSE) {
+    if (argv[1].t == T_FALSE)
+        vml_hash_del(vm, r->syscalls, argv[0]);
+    else
         vml_hash_set(vm, r->syscalls, argv[0], argv[1]);
-        r->nsyscalls++;
-    }
-    __atomic_store_n(&r->any_syscalls, r->nsyscalls > 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&r->any_syscalls, AS(Hash, r->syscalls)->count > 0, __ATOMIC_RELEASE);
     return argv[0];
 }
 
@@ -279,24 +295,20 @@ static void on_event(const vvm_jp_event *ev, void *user)
     vvm_reflect *r = user;
     if (ev->jp == VVM_JP_TRANSLATE && ev->args[0])
         return;     /* the second firing, with host code (engine/jit.h) */
-    pthread_mutex_lock(&r->lock);
-    VM *vm = r->vm;
-    V list = AS(Vec, r->table)->v[ev->jp];
-    if (list.t == T_NIL || !ev->vcpu) {
-        pthread_mutex_unlock(&r->lock);
+    if (!ev->vcpu)
         return;
-    }
-    eng_vcpu *saved = r->cur;   /* (advice never fires inside advice: kept anyway) */
-    r->cur = (eng_vcpu *)(void *)((char *)ev->vcpu + r->isa->vcpu_offset);
-    r->gen++;
-    V args[10];
-    int n = 0;
-    for (int k = 0; k < 10; k++)
+    VM *vm = r->vm;
+    V args[9];
+    int n = 1;
+    advice_begin(r, ev->vcpu);    /* (then the VM is this thread's: its roots too) */
+    for (int k = 0; k < 9; k++) {
         args[k] = VNIL;
-    for (int k = 0; k < 10; k++)
         VML_ROOT(vm, args[k]);
+    }
+    V list = AS(Vec, r->table)->v[ev->jp];
     VML_ROOT(vm, list);
-    args[n++] = cpu_value(r, ev->jp == VVM_JP_VCPU_START || ev->jp == VVM_JP_VCPU_STOP ? ev->nr : 0);
+    if (list.t != T_NIL)    /* (empty when unwoven while guest threads run) */
+        args[0] = cpu_value(r);
     switch (ev->jp) {
     case VVM_JP_SYSCALL_ENTER:
         args[n++] = vint(ev->nr);
@@ -329,12 +341,9 @@ static void on_event(const vvm_jp_event *ev, void *user)
         int ok;
         V res = vml_protected_apply(vm, CDR(ent), n, args, &ok);
         if (!ok) {
-            fflush(stdout);
-            fprintf(stderr, "vvm: %s advice failed and is unwoven:\n", vvm_jp_name(ev->jp));
-            int quiet = vm->quiet;
-            vm->quiet = 0;
-            vml_print_error(vm, res, stderr);
-            vm->quiet = quiet;
+            char what[64];
+            snprintf(what, sizeof what, "%s advice failed and is unwoven", vvm_jp_name(ev->jp));
+            advice_failed(r, what, ok, res);
             remove_advice(r, CAR(ent).i);
             continue;
         }
@@ -344,10 +353,8 @@ static void on_event(const vvm_jp_event *ev, void *user)
             break;  /* answered: the call does not run, later advice is not asked */
         }
     }
-    VML_UNROOT(vm, 11);
-    r->cur = saved;
-    r->gen++;
-    pthread_mutex_unlock(&r->lock);
+    VML_UNROOT(vm, 10);
+    advice_end(r);
 }
 
 /* ---- system calls defined in .vml ---- */
@@ -356,23 +363,20 @@ int vvm_reflect_syscall(vvm_reflect *r, void *vcpu, long nr, const uint64_t a[6]
 {
     if (!__atomic_load_n(&r->any_syscalls, __ATOMIC_ACQUIRE))
         return 0;
-    pthread_mutex_lock(&r->lock);
     VM *vm = r->vm;
+    advice_begin(r, vcpu);
     V proc = vml_hash_ref(vm, r->syscalls, vint(nr), VFALSE);
     if (proc.t == T_FALSE) {
-        pthread_mutex_unlock(&r->lock);
+        advice_end(r);
         return 0;
     }
-    eng_vcpu *saved = r->cur;
-    r->cur = (eng_vcpu *)(void *)((char *)vcpu + r->isa->vcpu_offset);
-    r->gen++;
     V args[7];
     for (int k = 0; k < 7; k++) {
         args[k] = VNIL;
         VML_ROOT(vm, args[k]);
     }
     VML_ROOT(vm, proc);
-    args[0] = cpu_value(r, 0);
+    args[0] = cpu_value(r);
     for (int k = 0; k < 6; k++)
         args[1 + k] = vint((int64_t)a[k]);
     int ok, done = 0;
@@ -382,24 +386,14 @@ int vvm_reflect_syscall(vvm_reflect *r, void *vcpu, long nr, const uint64_t a[6]
         done = 1;
     } else {
         /* the personality's call runs instead, this time and from now on */
-        fflush(stdout);
-        fprintf(stderr, "vvm: system call %ld of define-syscall failed and is undefined:\n", nr);
-        if (ok)
-            fprintf(stderr, "error: it returned %s, not an integer\n", vml_typename(res));
-        else {
-            int quiet = vm->quiet;
-            vm->quiet = 0;
-            vml_print_error(vm, res, stderr);
-            vm->quiet = quiet;
-        }
-        if (vml_hash_del(vm, r->syscalls, vint(nr)))
-            r->nsyscalls--;
-        __atomic_store_n(&r->any_syscalls, r->nsyscalls > 0, __ATOMIC_RELEASE);
+        char what[96];
+        snprintf(what, sizeof what, "system call %ld of define-syscall failed and is undefined", nr);
+        advice_failed(r, what, ok, res);
+        vml_hash_del(vm, r->syscalls, vint(nr));
+        __atomic_store_n(&r->any_syscalls, AS(Hash, r->syscalls)->count > 0, __ATOMIC_RELEASE);
     }
     VML_UNROOT(vm, 8);
-    r->cur = saved;
-    r->gen++;
-    pthread_mutex_unlock(&r->lock);
+    advice_end(r);
     return done;
 }
 
@@ -438,9 +432,8 @@ vvm_reflect *vvm_reflect_new(vvm_weaver *w, const eng_isa *isa, const char *(*sy
     t->name = vobj(vml_sym(vm, "cpu"));
     t->fields = VNIL;
     r->cpu_type = vobj(t);
-    t->fields = vml_vec(vm, 2, VNIL);
-    AS(Vec, t->fields)->v[0] = vobj(vml_sym(vm, "thread"));
-    AS(Vec, t->fields)->v[1] = vobj(vml_sym(vm, "generation"));
+    t->fields = vml_vec(vm, 1, VNIL);
+    AS(Vec, t->fields)->v[0] = vobj(vml_sym(vm, "generation"));
     def(r, "advise", p_advise, 2, 2);
     def(r, "unadvise", p_unadvise, 1, 1);
     def(r, "reg", p_reg, 2, 2);

@@ -159,7 +159,7 @@ struct dexit { uint32_t stub; uint32_t site; uint64_t target; uint8_t slot, out;
 /* A block's register swap: pinned host register pin_host[k], whose guest
  * register the block never names, holds the block's busy guest register at
  * vCPU offset off instead (the back end's per-block choice, below). */
-typedef struct jit_swap { uint32_t k; int32_t off; } jit_swap;
+typedef struct jit_swap { uint16_t k, wr; int32_t off; } jit_swap;   /* wr: the block writes it */
 /* a guest register named this often in a block is worth a swap: two moves
  * in at its entry and one or two out at the exit taken, against a load or
  * a store at each use */
@@ -319,7 +319,6 @@ typedef struct emitter {
      * entry and exits): pin_off is pin_loc inside the block's body, and
      * pin_glob in the code that leaves it */
     jit_swap swap[NPIN];
-    uint8_t swap_wr[NPIN];  /* the block writes swap[k]'s register */
     unsigned nswap;
     int32_t pin_glob[NPIN], pin_loc[NPIN];
     uint32_t raise_tail;    /* eng_raise(why in ecx, tval in rdx), pinned registers written back */
@@ -360,6 +359,13 @@ static void pins_load(emitter *e, unsigned from)
  * Whatever the counts, the code is right: a pinned register swapped out is
  * current in the vCPU (swaps_in stores it), and an access to it goes there. */
 #define SWAP_W 64
+/* the integer register at vCPU offset off, or -1 (scan_ir checked that
+ * they are 8 bytes apart from xoff[0]) */
+static int xreg_at(const jit_ir *ir, int32_t off)
+{
+    int32_t d = off - ir->xoff[0];
+    return d >= 0 && d % 8 == 0 && d / 8 < (int32_t)ir->nx ? (int)(d / 8) : -1;
+}
 /* One pass over the IR: how often each temporary is read (e->uses), and
  * the block's swaps. */
 static void scan_ir(emitter *e, const jit_ir *ir)
@@ -385,10 +391,9 @@ static void scan_ir(emitter *e, const jit_ir *ir)
                 uses[o[k]->n]++;
             if (o[k]->kind != JO_CPU || !swaps)
                 continue;
-            int32_t d = (int32_t)o[k]->n - base;
-            if (d < 0 || d % 8 || d / 8 >= (int32_t)ir->nx)
+            int r = xreg_at(ir, (int32_t)o[k]->n);
+            if (r < 0)
                 continue;
-            unsigned r = (unsigned)d / 8;
             named |= 1u << r;
             if (k == 3)
                 wr |= 1u << r;
@@ -402,11 +407,12 @@ static void scan_ir(emitter *e, const jit_ir *ir)
         return;
     unsigned nfree = 0, fr[NPIN];
     for (unsigned k = 0; k + 1 < e->npin; k++) {
-        int32_t d = e->pin_off[k] - base;
-        if (d >= 0 && d % 8 == 0 && d / 8 < (int32_t)ir->nx && !(named >> (d / 8) & 1))
+        int r = xreg_at(ir, e->pin_off[k]);
+        if (r < 0)
+            continue;
+        w[r] = 0;   /* pinned already */
+        if (!(named >> r & 1))
             fr[nfree++] = k;
-        if (d >= 0 && d % 8 == 0 && d / 8 < (int32_t)ir->nx)
-            w[d / 8] = 0;   /* pinned already */
     }
     while (e->nswap < nfree) {
         unsigned best = 64;
@@ -417,8 +423,7 @@ static void scan_ir(emitter *e, const jit_ir *ir)
             break;
         w[best] = 0;
         unsigned k = fr[e->nswap];
-        e->swap[e->nswap] = (jit_swap){k, ir->xoff[best]};
-        e->swap_wr[e->nswap] = (uint8_t)(wr >> best & 1);
+        e->swap[e->nswap] = (jit_swap){(uint16_t)k, (uint16_t)(wr >> best & 1), ir->xoff[best]};
         e->pin_off[k] = ir->xoff[best];
         e->nswap++;
     }
@@ -443,7 +448,7 @@ static void swaps_out(emitter *e)
 {
     for (unsigned s = 0; s < e->nswap; s++) {
         x64_reg h = pin_host[e->swap[s].k];
-        if (e->swap_wr[s])
+        if (e->swap[s].wr)
             x64_store(e->cb, 8, x64_m(X64_RBX, e->swap[s].off), h);
         x64_load(e->cb, 8, h, x64_m(X64_RBX, e->pin_glob[e->swap[s].k]));
     }
